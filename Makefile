@@ -1,0 +1,68 @@
+# Custos: the two commands a new user runs are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+# Debian packages the app and its tests use: age/minisign (interop and verification with the
+# reference tools), ffmpeg (media metadata and demo media), libmagic1 (type detection).
+SYSTEM_PACKAGES := age minisign ffmpeg libmagic1
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install install-dev system-deps lint pytest-sqlite pytest-postgres bench clean
+
+run: system-deps install
+	@$(FLASK) db upgrade
+	@$(FLASK) users first-run
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: system-deps install-dev lint pytest-sqlite pytest-postgres
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing \
+	    || { echo "Could not install:$$missing. Install them with your package manager and retry."; exit 1; }; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt constraints.txt
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+pytest-sqlite: install-dev
+	CUSTOS_TEST_DB=sqlite $(BIN)/python -m pytest -q
+
+# In CI the PostgreSQL run is mandatory and fails if the server is missing; elsewhere it runs
+# when TEST_DATABASE_URL is set and says plainly that it was skipped otherwise.
+pytest-postgres: install-dev
+	@if [ "$(CI)" = "true" ] || [ -n "$(TEST_DATABASE_URL)" ]; then \
+	  CUSTOS_TEST_DB=postgresql TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" \
+	    $(BIN)/python -m pytest -q -m "not nodb"; \
+	else \
+	  echo "SKIPPED: the PostgreSQL run (set TEST_DATABASE_URL=$(PG_TEST_URL) to run it)"; \
+	fi
+
+bench: install-dev
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""Application factory: config, extensions, blueprints, CLI and error handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build a Custos application from a settings object (the environment's by default)."""
+    config = config or config_from_environment()
+    config.validate()
+    app = Flask(
+        __name__,
+        instance_path=str(config.INSTANCE_PATH),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_context(app)
+    return app
+
+
+def register_template_context(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from app.i18n import RTL_LANGUAGES
+
+    @app.context_processor
+    def layout_context() -> dict:
+        return {"get_locale": get_locale, "rtl_languages": RTL_LANGUAGES}
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale
+    from app.security.field_setup import init_field_encryption_from_config
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    init_field_encryption_from_config(app)
+
+    import app.models  # noqa: F401  (every model registered on the metadata)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.health import bp as health_bp
+    from app.investigations import bp as investigations_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(investigations_bp, url_prefix="/investigations")
+
+
+def register_request_hooks(app: Flask) -> None:
+    from app.auth.gate import install_gate
+    from app.security.headers import install_security_headers
+
+    install_gate(app)
+    install_security_headers(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import install_error_handlers
+
+    install_error_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,7 @@
+"""Admin blueprint: accounts, investigation membership and the security audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from app.admin import routes_audit, routes_investigations, routes_users  # noqa: E402,F401

@@ -1,0 +1,159 @@
+"""Admin views for accounts: list, create/invite, role, deactivate, unlock, 2FA reset."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.admin import bp
+from app.admin.forms import CreateUserForm, RoleForm
+from app.auth import accounts
+from app.auth.enrollment import reset_second_factor
+from app.auth.forms import ConfirmForm
+from app.auth.models import User
+from app.auth.roles import role_required
+from app.extensions import db
+from app.investigations.models import Membership
+
+
+def user_or_404(user_id: str) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def set_password_link(token: str) -> str:
+    # The token goes after '#': browsers never send the fragment, so no log ever holds it.
+    return url_for("auth.set_password", _external=True) + "#" + token
+
+
+@bp.route("/")
+@role_required("admin")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+@role_required("admin")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.email))
+    return render_template("admin/users.html", users=rows, confirm_form=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
+def create_user():
+    form = CreateUserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.email.data, form.name.data, form.role.data, actor=current_user
+            )
+            token = accounts.issue_set_password_token(user, actor=current_user)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            return render_template(
+                "admin/user_invited.html", user=user, link=set_password_link(token)
+            )
+    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/users/<user_id>")
+@role_required("admin")
+def user_detail(user_id: str):
+    user = user_or_404(user_id)
+    memberships = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        memberships=list(memberships),
+        role_form=RoleForm(role=user.role),
+        confirm_form=ConfirmForm(),
+    )
+
+
+def _run_user_action(user_id: str, action, success: str):
+    user = user_or_404(user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(user)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<user_id>/role", methods=["POST"])
+@role_required("admin")
+def change_role(user_id: str):
+    user = user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.change_role(user, form.role.data, actor=current_user)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Role changed; the user's open sessions were signed out.", "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<user_id>/deactivate", methods=["POST"])
+@role_required("admin")
+def deactivate(user_id: str):
+    return _run_user_action(
+        user_id,
+        lambda user: accounts.deactivate(user, actor=current_user),
+        "Account deactivated; its sessions end at their next request.",
+    )
+
+
+@bp.route("/users/<user_id>/reactivate", methods=["POST"])
+@role_required("admin")
+def reactivate(user_id: str):
+    return _run_user_action(
+        user_id, lambda user: accounts.reactivate(user, actor=current_user), "Account reactivated."
+    )
+
+
+@bp.route("/users/<user_id>/unlock", methods=["POST"])
+@role_required("admin")
+def unlock(user_id: str):
+    return _run_user_action(
+        user_id, lambda user: accounts.unlock(user, actor=current_user), "Account unlocked."
+    )
+
+
+@bp.route("/users/<user_id>/reset-2fa", methods=["POST"])
+@role_required("admin")
+def reset_2fa(user_id: str):
+    return _run_user_action(
+        user_id,
+        lambda user: reset_second_factor(user, actor=current_user),
+        "Second factor reset; the user enrolls again at next sign-in.",
+    )
+
+
+@bp.route("/users/<user_id>/invite", methods=["POST"])
+@role_required("admin")
+def reinvite(user_id: str):
+    user = user_or_404(user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = accounts.issue_set_password_token(user, actor=current_user)
+    db.session.commit()
+    return render_template("admin/user_invited.html", user=user, link=set_password_link(token))

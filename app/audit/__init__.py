@@ -1,0 +1,1 @@
+"""Security audit log: the record function every package calls, and the event names."""

@@ -1,0 +1,7 @@
+"""Auth blueprint: sign in, second factor, sign out, set password, own settings."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import routes  # noqa: E402,F401

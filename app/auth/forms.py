@@ -1,0 +1,76 @@
+"""Forms for signing in, the second factor, setting a password and one's own settings."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from app.security.passwords import MAX_PASSWORD_LENGTH
+
+LANGUAGES = [("en", "English"), ("ar", "العربية"), ("ru", "Русский")]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    next = HiddenField()
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    next = HiddenField()
+
+
+class EnrollForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code shown by your authenticator app"),
+        validators=[DataRequired(), Length(min=6, max=8)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    token = StringField(
+        _l("Set-password code (from your link)"), validators=[DataRequired(), Length(max=128)]
+    )
+    password = PasswordField(
+        _l("New password (at least 12 characters)"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    password = PasswordField(
+        _l("New password (at least 12 characters)"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(_l("Language"), choices=LANGUAGES)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button whose POST carries only the CSRF token."""

@@ -1,0 +1,26 @@
+"""Role checks for views: a decorator that also labels the view for the route×role matrix test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+
+def role_required(*roles: str) -> Callable:
+    """Allow only users whose account role is one of `roles` (403 otherwise)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.custos_roles = frozenset(roles)  # read by tests/test_route_matrix.py
+        return wrapped
+
+    return decorator

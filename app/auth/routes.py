@@ -1,0 +1,247 @@
+"""Thin views for signing in and out, the second factor, set-password links and settings."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.audit.service import record_event
+from app.auth import bp
+from app.auth.accounts import AccountError, set_password, set_password_with_token
+from app.auth.enrollment import confirm_enrollment, pending_secret
+from app.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    EnrollForm,
+    LanguageForm,
+    LoginForm,
+    SecondFactorForm,
+    SetPasswordForm,
+)
+from app.auth.login_service import (
+    LoginStatus,
+    check_password,
+    check_second_factor,
+    record_login_success,
+    replace_recovery_codes,
+    unused_recovery_codes,
+)
+from app.auth.models import User
+from app.extensions import db, limiter
+from app.security import totp
+from app.security.passwords import verify_password
+
+PENDING_SECOND_FACTOR_SECONDS = 300
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path: an absolute or scheme-relative URL would make login an open redirect."""
+    if not target:
+        return url_for("main.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.home")
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return url_for("main.home")
+    return target
+
+
+def finish_login(user: User, next_target: str | None):
+    session.clear()  # nothing from before sign-in survives it (session fixation)
+    login_user(user)
+    session["last_seen"] = int(time.time())
+    session.permanent = True
+    record_login_success(user)
+    return redirect(safe_next(next_target))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        return render_template(
+            "auth/login.html", form=form
+        ), 400 if request.method == "POST" else 200
+    outcome = check_password(form.email.data, form.password.data)
+    if outcome.status is LoginStatus.NEEDS_SECOND_FACTOR:
+        session.clear()
+        session["pending_user"] = outcome.user.get_id()
+        session["pending_since"] = int(time.time())
+        return redirect(url_for("auth.second_factor", next=form.next.data or None))
+    if outcome.status is LoginStatus.OK:
+        return finish_login(outcome.user, form.next.data)
+    flash(outcome.message, "error")
+    status = 423 if outcome.status is LoginStatus.LOCKED else 401
+    return render_template("auth/login.html", form=form), status
+
+
+def pending_user() -> User | None:
+    pending = session.get("pending_user")
+    since = session.get("pending_since", 0)
+    if not pending or time.time() - since > PENDING_SECOND_FACTOR_SECONDS:
+        return None
+    user_id, _, version = pending.partition(":")
+    user = db.session.scalar(select(User).where(User.id == user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+@bp.route("/2fa", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def second_factor():
+    user = pending_user()
+    if user is None:
+        session.clear()
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/second_factor.html", form=form), status
+    outcome = check_second_factor(user, form.code.data)
+    if outcome.status is LoginStatus.OK:
+        return finish_login(user, form.next.data)
+    flash(outcome.message, "error")
+    if outcome.status is LoginStatus.LOCKED:
+        session.clear()
+        return render_template("auth/login.html", form=LoginForm()), 423
+    return render_template("auth/second_factor.html", form=form), 401
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    record_event("logout", actor=current_user, target=current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/2fa/enroll", methods=["GET", "POST"])
+def enroll_2fa():
+    if current_user.has_2fa:
+        return redirect(url_for("auth.settings"))
+    secret = pending_secret(current_user)
+    db.session.commit()
+    form = EnrollForm()
+    if form.validate_on_submit():
+        codes = confirm_enrollment(current_user, form.code.data)
+        if codes is not None:
+            db.session.commit()
+            return render_template("auth/recovery_codes.html", codes=codes)
+        flash("That code is not correct. Check the time on your phone and try again.", "error")
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/enroll.html", form=form, secret=secret), status
+
+
+@bp.route("/2fa/qr.svg")
+def enroll_2fa_qr():
+    if current_user.has_2fa:
+        return redirect(url_for("auth.settings"))
+    if not current_user.totp_pending_secret:
+        return redirect(url_for("auth.enroll_2fa"))
+    uri = totp.provisioning_uri(current_user.totp_pending_secret, current_user.email)
+    response = Response(totp.qr_svg(uri), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/2fa/recovery-codes", methods=["POST"])
+def recovery_codes():
+    form = ConfirmForm()
+    if not form.validate_on_submit() or not current_user.has_2fa:
+        abort(400)
+    codes = replace_recovery_codes(current_user)
+    db.session.commit()
+    return render_template("auth/recovery_codes.html", codes=codes)
+
+
+@bp.route("/set-password", methods=["GET", "POST"], endpoint="set_password")
+@limiter.limit(login_rate_limit, methods=["POST"])
+def set_password_view():
+    # The token travels in the link's #fragment, which browsers never send to the server, so it
+    # never appears in access logs; static/js/set_password.js copies it into the form.
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password_with_token(form.token.data.strip(), form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("auth/set_password.html", form=form), 400
+        db.session.commit()
+        flash("Your password is set. Sign in with it now.", "success")
+        return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/set_password.html", form=form), status
+
+
+@bp.route("/settings", methods=["GET"])
+def settings():
+    return render_template(
+        "auth/settings.html",
+        password_form=ChangePasswordForm(),
+        language_form=LanguageForm(language=current_user.language),
+        confirm_form=ConfirmForm(),
+        unused_codes=unused_recovery_codes(current_user) if current_user.has_2fa else 0,
+    )
+
+
+@bp.route("/settings/password", methods=["POST"])
+@limiter.limit(login_rate_limit)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            flash("The current password is not correct.", "error")
+        else:
+            try:
+                set_password(current_user, form.password.data, actor=current_user)
+            except AccountError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                login_user(current_user)  # keep this session; every other one ends
+                flash("Your password is changed. Other sessions were signed out.", "success")
+                return redirect(url_for("auth.settings"))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for("auth.settings"))
+
+
+@bp.route("/settings/language", methods=["POST"])
+def change_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current_user.language = form.language.data
+    db.session.commit()
+    return redirect(url_for("auth.settings"))

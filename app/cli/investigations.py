@@ -1,0 +1,72 @@
+"""`flask investigations ...`: create investigations, add members, list them."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.auth.accounts import user_by_email
+from app.extensions import db
+from app.investigations import services
+from app.investigations.models import Investigation, Membership
+
+investigations_cli = AppGroup("investigations", help="Create investigations and manage members.")
+
+
+@investigations_cli.command("create")
+@click.argument("reference")
+@click.option("--title", required=True)
+@click.option("--description", default="")
+def create(reference: str, title: str, description: str) -> None:
+    """Create an investigation with a reference like INV-2015-SYR-01."""
+    try:
+        investigation = services.create_investigation(reference, title, description)
+    except services.InvestigationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {investigation.reference}")
+
+
+@investigations_cli.command("add-member")
+@click.argument("reference")
+@click.argument("email")
+@click.option("--role", default=None, help="field, lawyer or lead (default from the account).")
+@click.option("--may-see-identities", is_flag=True, help="Allow seeing witness identities.")
+def add_member(reference: str, email: str, role: str | None, may_see_identities: bool) -> None:
+    """Make an account a member of an investigation (recorded in the audit log)."""
+    investigation = services.investigation_by_reference(reference.upper())
+    if investigation is None:
+        raise click.ClickException(f"No investigation {reference}.")
+    user = user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account {email}.")
+    try:
+        services.grant_membership(
+            investigation, user, actor=None, role=role, may_see_identities=may_see_identities
+        )
+    except services.InvestigationError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email} is a member of {investigation.reference}")
+
+
+@investigations_cli.command("list")
+def list_investigations() -> None:
+    """One investigation a line: reference, status, member count, title."""
+    counts = (
+        select(Membership.investigation_id, func.count().label("n"))
+        .group_by(Membership.investigation_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Investigation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.investigation_id == Investigation.id)
+        .order_by(Investigation.reference)
+    )
+    for investigation, members in rows:
+        click.echo(
+            f"{investigation.reference}\t{investigation.status}\t{members}\t{investigation.title}"
+        )

@@ -1,0 +1,81 @@
+"""`flask users ...`: create and list accounts from the command line."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.auth import accounts
+from app.auth.models import ROLES, User
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Create and list user accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help=f"One of: {', '.join(ROLES)}.")
+@click.option("--name", required=True, help="The person's name as colleagues know it.")
+def create_user(email: str, role: str, name: str) -> None:
+    """Create an account; the password is read from stdin, or a set-password link is printed."""
+    password = None
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n") or None
+    try:
+        user = accounts.create_user(email, name, role, password=password)
+        token = None if password else accounts.issue_set_password_token(user)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role})")
+    if token:
+        base = current_app.config["CUSTOS_BASE_URL"].rstrip("/")
+        hours = current_app.config["INVITE_TTL_HOURS"]
+        click.echo(
+            f"one-time set-password link (valid {hours} h): {base}/auth/set-password#{token}"
+        )
+    if user.requires_2fa:
+        click.echo("this role must enroll a TOTP second factor at first sign-in")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """One account a line: email, role, state."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        state = "active" if user.active else "deactivated"
+        if user.is_locked():
+            state += ",locked"
+        twofa = "2fa" if user.has_2fa else "no-2fa"
+        click.echo(f"{user.email}\t{user.role}\t{state}\t{twofa}\t{user.name}")
+
+
+@users_cli.command("first-run")
+@click.option("--email", default="admin@custos.example", show_default=True)
+def first_run(email: str) -> None:
+    """On an empty database, create the first admin and print how to sign in (once)."""
+    base = current_app.config["CUSTOS_BASE_URL"].rstrip("/")
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        click.echo(f"Custos is starting at {base}/ — sign in with your account.")
+        return
+    password = secrets.token_urlsafe(15)
+    user = accounts.create_user(email, "First administrator", "admin", password=password)
+    db.session.commit()
+    click.echo(
+        "\n".join(
+            [
+                "",
+                "First start: an administrator account was created. This is shown only once.",
+                f"  sign in at  {base}/auth/login",
+                f"  email       {user.email}",
+                f"  password    {password}",
+                "  You will be asked to set up a TOTP second factor (any authenticator app).",
+                "",
+            ]
+        )
+    )

@@ -1,0 +1,1 @@
+"""Chain of custody: ledger, canonical JSON, checkpoints (minisign), verification, fixity."""

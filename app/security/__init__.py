@@ -1,0 +1,1 @@
+"""Security primitives: passwords, TOTP, headers/CSP, field encryption, keys."""

@@ -1,0 +1,371 @@
+"""EncryptedText: a column type whose values are sealed to their table, column and row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+from flask import Flask, current_app
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, event, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, mapped_column
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.types import TypeDecorator
+
+from app.security.field_crypto import FieldDecryptionError, FieldKeyring
+
+# How a value travels
+# -------------------
+# App code only ever sees `str`. On flush, a `before_flush` hook replaces every new or changed
+# EncryptedText value with a `Sealed` ciphertext whose associated data is
+# "<table>.<column>.<row id>" (see field_crypto.py for the wire format); after the flush the
+# plaintext is put back as the committed value. On load and refresh, instance events open the
+# `Sealed` bytes the column type returned. The type itself refuses plain `str` binds, so a bulk
+# UPDATE or Core INSERT that bypasses the ORM fails instead of writing plaintext.
+#
+# The row id is part of the associated data, so rows of these tables need their primary key
+# before the ciphertext is built: use `ClientIdMixin` (a UUID made by the application). Renaming
+# a table or an encrypted column, or changing a row's id, makes existing ciphertexts fail
+# authentication: such a migration has to decrypt under the old name and re-seal under the new.
+#
+# Rotating the master key
+# -----------------------
+# 1. Generate a new master key (`flask keys init-master` writes one to a new file).
+# 2. Restart every server with CUSTOS_MASTER_KEY=<new> and CUSTOS_PREVIOUS_MASTER_KEYS=<old>[,...]
+#    (comma-separated, newest first). New writes use the new key; old values still open.
+# 3. Run the rotate command (`reencrypt_all`): every value whose key id is not the current one is
+#    re-sealed under the new key. It compares-and-swaps on the old ciphertext, so a value an app
+#    server rewrote meanwhile is left alone (it already has the new key); run it until it reports
+#    nothing left (`count_values_needing_rotation`).
+# 4. Only then drop the old key from CUSTOS_PREVIOUS_MASTER_KEYS and destroy it. A value sealed
+#    with a key the server no longer holds fails loudly with the key's id.
+
+KEYRING_EXTENSION = "custos.keyring"
+_LAYOUT_INFO_KEY = "custos.encrypted_layout"
+_PENDING_INFO_KEY = "custos.sealed_pending"
+
+
+class Sealed(bytes):
+    """Ciphertext on its way to or from the database; anything else is refused by the column."""
+
+    __slots__ = ()
+
+
+class EncryptedText(TypeDecorator[str]):
+    """Text stored as AES-256-GCM ciphertext bound to its table, column and row.
+
+    Values are sealed by the ORM wiring in this module; the type only passes `Sealed` bytes
+    through, so nothing can write plaintext into the column by going around the ORM. Encrypted
+    columns cannot be searched or compared in SQL (every value has a fresh random nonce).
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type:
+        return str
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        if isinstance(value, Sealed):
+            return bytes(value)
+        if isinstance(value, str):
+            raise TypeError("refusing to store plaintext in an encrypted column")
+        # Raw bytes could be plaintext in disguise; only values sealed here may pass.
+        raise TypeError(
+            f"refusing to store {type(value).__name__} in an encrypted column; "
+            "assign str through the ORM"
+        )
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Sealed | None:
+        if value is None:
+            return None
+        return Sealed(bytes(value))
+
+
+def new_row_id() -> str:
+    return str(uuid4())
+
+
+class ClientIdMixin:
+    """A string primary key made by the application, so it exists before any value is sealed."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_row_id)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if self.id is None:
+            self.id = new_row_id()
+
+
+def field_context(table: str, column: str, row_id: object) -> str:
+    """Associated data naming where a value lives; a copy anywhere else fails authentication."""
+    return f"{table}.{column}.{row_id}"
+
+
+def init_field_encryption(app: Flask, keyring: FieldKeyring) -> None:
+    """Install the keyring that seals and opens EncryptedText values for this app."""
+    if not isinstance(keyring, FieldKeyring):
+        raise TypeError("init_field_encryption needs a FieldKeyring")
+    app.extensions[KEYRING_EXTENSION] = keyring
+
+
+def current_keyring() -> FieldKeyring:
+    """The running app's keyring; an error, never a default, when none is installed."""
+    keyring = current_app.extensions.get(KEYRING_EXTENSION)
+    if keyring is None:
+        raise RuntimeError(
+            "field encryption is not set up: call init_field_encryption(app, keyring) "
+            "in create_app before touching encrypted columns"
+        )
+    return keyring
+
+
+# --- Which attributes of a mapped class are encrypted -------------------------------------------
+
+
+@dataclass(frozen=True)
+class _EncryptedField:
+    attr: str
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class _EncryptedLayout:
+    id_attr: str
+    fields: tuple[_EncryptedField, ...]
+
+
+def _layout(mapper: Mapper[Any]) -> _EncryptedLayout | None:
+    """The encrypted attributes of a mapped class (None when it has none), cached per class."""
+    info = mapper.class_manager.info
+    if _LAYOUT_INFO_KEY not in info:
+        info[_LAYOUT_INFO_KEY] = _build_layout(mapper)
+    return info[_LAYOUT_INFO_KEY]
+
+
+def _build_layout(mapper: Mapper[Any]) -> _EncryptedLayout | None:
+    fields = tuple(
+        _EncryptedField(prop.key, column.table.name, column.name)
+        for prop in mapper.column_attrs
+        for column in prop.columns[:1]
+        if isinstance(column, Column) and isinstance(column.type, EncryptedText)
+    )
+    if not fields:
+        return None
+    if len(mapper.primary_key) != 1:
+        raise TypeError(
+            f"{mapper.class_.__name__} has encrypted columns, which are bound to the row id; "
+            "it needs a single-column primary key (use ClientIdMixin)"
+        )
+    id_attr = mapper.get_property_by_column(mapper.primary_key[0]).key
+    return _EncryptedLayout(id_attr, fields)
+
+
+def _row_id(state: InstanceState[Any], layout: _EncryptedLayout) -> object:
+    if state.key is not None:
+        return state.key[1][0]
+    return state.dict.get(layout.id_attr)
+
+
+# --- Sealing on flush ----------------------------------------------------------------------------
+
+
+def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    _restore_plaintext(session)  # leftovers of a flush that never finished
+    keyring: FieldKeyring | None = None
+    pending = session.info.setdefault(_PENDING_INFO_KEY, [])
+    for obj in (*session.new, *session.dirty):
+        state = instance_state(obj)
+        layout = _layout(state.mapper)
+        if layout is None:
+            continue
+        row_id = _prepare_row_id(obj, state, layout)
+        for field in layout.fields:
+            value = state.dict.get(field.attr)
+            if value is None or isinstance(value, Sealed):
+                continue
+            if not isinstance(value, str):
+                raise TypeError(
+                    f"{type(obj).__name__}.{field.attr} is encrypted text; "
+                    f"got {type(value).__name__}"
+                )
+            if state.key is not None and not state.attrs[field.attr].history.has_changes():
+                continue  # unchanged plaintext of a loaded row: the ORM will not write it
+            keyring = keyring or current_keyring()
+            sealed = Sealed(
+                keyring.encrypt(value, field_context(field.table, field.column, row_id))
+            )
+            # Straight into the instance dict: the attribute's history already records the
+            # change, and going through setattr would run validators and set-events on bytes.
+            state.dict[field.attr] = sealed
+            pending.append((state, field.attr, value, sealed))
+
+
+def _prepare_row_id(obj: object, state: InstanceState[Any], layout: _EncryptedLayout) -> object:
+    if state.key is not None:
+        if state.dict.get(layout.id_attr, state.key[1][0]) != state.key[1][0]:
+            raise ValueError(
+                f"{type(obj).__name__} {state.key[1][0]}: the primary key of a row with "
+                "encrypted columns cannot change; its ciphertexts are bound to it"
+            )
+        return state.key[1][0]
+    row_id = state.dict.get(layout.id_attr)
+    if row_id is None:
+        if not isinstance(obj, ClientIdMixin):
+            raise TypeError(
+                f"{type(obj).__name__} has encrypted columns, so its primary key must be set "
+                "before flush (use ClientIdMixin)"
+            )
+        row_id = new_row_id()
+        setattr(obj, layout.id_attr, row_id)
+    return row_id
+
+
+def _restore_after_flush(session: Session, flush_context: Any) -> None:
+    _restore_plaintext(session, committed=True)
+
+
+def _restore_after_failed_flush(session: Session, previous_transaction: Any) -> None:
+    _restore_plaintext(session)
+
+
+def _restore_plaintext(session: Session, committed: bool = False) -> None:
+    """Put plaintext back where the flush left ciphertext, so app code always sees str.
+
+    After a successful flush the plaintext becomes the committed value; after a failed one it
+    goes back as the pending change it was, to be sealed again by the next flush.
+    """
+    for state, attr, plaintext, sealed in session.info.pop(_PENDING_INFO_KEY, ()):
+        obj = state.obj()
+        if obj is None or state.dict.get(attr) is not sealed:
+            continue
+        if committed:
+            set_committed_value(obj, attr, plaintext)
+        else:
+            state.dict[attr] = plaintext
+
+
+# --- Opening on load -----------------------------------------------------------------------------
+
+
+def _open_on_load(target: object, context: Any) -> None:
+    _open_fields(target, None)
+
+
+def _open_on_refresh(target: object, context: Any, attrs: Iterable[str] | None) -> None:
+    _open_fields(target, attrs)
+
+
+def _open_fields(obj: object, attrs: Iterable[str] | None) -> None:
+    state = instance_state(obj)
+    layout = _layout(state.mapper)
+    if layout is None:
+        return
+    wanted = None if attrs is None else set(attrs)
+    keyring: FieldKeyring | None = None
+    for field in layout.fields:
+        if wanted is not None and field.attr not in wanted:
+            continue
+        value = state.dict.get(field.attr)
+        if not isinstance(value, Sealed):
+            continue
+        keyring = keyring or current_keyring()
+        context = field_context(field.table, field.column, _row_id(state, layout))
+        try:
+            plaintext = keyring.decrypt(value, context)
+        except FieldDecryptionError:
+            # Expire the attribute so every later access tries (and fails) again, rather than
+            # handing the ciphertext to code that expects text.
+            if state.session is not None:
+                state.session.expire(obj, [field.attr])
+            raise
+        set_committed_value(obj, field.attr, plaintext)
+
+
+event.listen(Session, "before_flush", _seal_before_flush)
+event.listen(Session, "after_flush_postexec", _restore_after_flush)
+event.listen(Session, "after_soft_rollback", _restore_after_failed_flush)
+# On the Mapper class itself: every mapped class, present and future, whatever its declarative
+# base. (This target already covers all classes; propagate=True is for class targets and
+# SQLAlchemy 2.1 rejects it here.)
+event.listen(Mapper, "load", _open_on_load, restore_load_context=True)
+event.listen(Mapper, "refresh", _open_on_refresh, restore_load_context=True)
+event.listen(Mapper, "refresh_flush", _open_on_refresh)
+
+
+# --- Key rotation --------------------------------------------------------------------------------
+
+
+def encrypted_tables(metadata: MetaData) -> list[Table]:
+    """Tables of `metadata` with at least one EncryptedText column."""
+    return [
+        table
+        for table in metadata.sorted_tables
+        if any(isinstance(column.type, EncryptedText) for column in table.columns)
+    ]
+
+
+def reencrypt_all(session: Session, metadata: MetaData, *, batch_size: int = 500) -> dict[str, int]:
+    """Re-seal every value not sealed with the current key; returns values rotated per table.
+
+    Runs in the caller's transaction (commit afterwards). Raises FieldDecryptionError, before
+    writing anything more, on a value whose key this server does not hold.
+    """
+    return {
+        table.name: reencrypt_table(session, table, batch_size=batch_size)
+        for table in encrypted_tables(metadata)
+    }
+
+
+def reencrypt_table(session: Session, table: Table, *, batch_size: int = 500) -> int:
+    """Re-seal the stale values of one table under the current key; returns how many."""
+    keyring = current_keyring()
+    (primary_key,) = table.primary_key.columns
+    rotated = 0
+    for row_id, column, blob in _stale_values(session, table, keyring, batch_size):
+        context = field_context(table.name, column.name, row_id)
+        fresh = Sealed(keyring.encrypt(keyring.decrypt(blob, context), context))
+        # Compare-and-swap on the old ciphertext: a value rewritten meanwhile by an app server
+        # (already under the current key) is not overwritten with an older plaintext.
+        result = session.execute(
+            update(table).where(primary_key == row_id, column == blob).values({column.name: fresh})
+        )
+        rotated += result.rowcount
+    return rotated
+
+
+def count_values_needing_rotation(session: Session, metadata: MetaData) -> int:
+    """How many stored values are sealed with a key other than the current one."""
+    keyring = current_keyring()
+    return sum(
+        1
+        for table in encrypted_tables(metadata)
+        for _ in _stale_values(session, table, keyring, batch_size=500)
+    )
+
+
+def _stale_values(
+    session: Session, table: Table, keyring: FieldKeyring, batch_size: int
+) -> Iterator[tuple[object, Column[Any], Sealed]]:
+    (primary_key,) = table.primary_key.columns
+    columns = [column for column in table.columns if isinstance(column.type, EncryptedText)]
+    last_id = None
+    while True:
+        # Keyset pagination on the primary key, so rewriting rows never shifts the batches.
+        query = select(primary_key, *columns).order_by(primary_key).limit(batch_size)
+        if last_id is not None:
+            query = query.where(primary_key > last_id)
+        rows = session.execute(query).all()
+        for row in rows:
+            for column, blob in zip(columns, row[1:], strict=True):
+                if blob is not None and keyring.needs_rotation(blob):
+                    yield row[0], column, blob
+        if len(rows) < batch_size:
+            return
+        last_id = rows[-1][0]

@@ -1,0 +1,1 @@
+"""Evidence vault: age format, blob stores, streaming intake, media metadata and derivatives."""

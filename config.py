@@ -1,0 +1,201 @@
+"""Settings classes for Custos; every knob is read from the environment here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_INSTANCE_PATH = BASE_DIR / "instance"
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the operator's configuration is unsafe or incomplete."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url: str) -> str:
+    """Make plain postgres:// URLs use the psycopg 3 driver that we pin."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def instance_path() -> Path:
+    """Where the SQLite file, blobs, keys and generated secrets live."""
+    return Path(os.environ.get("CUSTOS_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH).resolve()
+
+
+def _development_secret_key(path: Path) -> str:
+    """A per-installation random key kept in the instance folder; never a hard-coded fallback."""
+    key_file = path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    TESTING = False
+    DEBUG = False
+
+    def __init__(self) -> None:
+        self.INSTANCE_PATH = instance_path()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+        database_url = os.environ.get("DATABASE_URL")
+        if database_url:
+            self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(database_url)
+        else:
+            self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{self.INSTANCE_PATH / 'custos.db'}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+        # Field encryption master secret (see app/security/master_key.py).
+        self.CUSTOS_MASTER_KEY = os.environ.get("CUSTOS_MASTER_KEY") or None
+        self.CUSTOS_MASTER_KEY_FILE = Path(
+            os.environ.get("CUSTOS_MASTER_KEY_FILE") or self.INSTANCE_PATH / "master.key"
+        )
+        self.CUSTOS_PREVIOUS_MASTER_KEYS = [
+            value.strip()
+            for value in os.environ.get("CUSTOS_PREVIOUS_MASTER_KEYS", "").split(",")
+            if value.strip()
+        ]
+        self.CUSTOS_INTAKE_ONLY = _env_bool("CUSTOS_INTAKE_ONLY", False)
+        self.BLOB_DIR = Path(os.environ.get("CUSTOS_BLOB_DIR") or self.INSTANCE_PATH / "blobs")
+
+        # Sessions: HttpOnly always, SameSite=Lax so a top-level link from mail still works,
+        # Secure wherever the site is served over HTTPS (enforced in production).
+        self.SESSION_COOKIE_NAME = "custos_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.IDLE_TIMEOUT_MINUTES = _env_int("CUSTOS_IDLE_TIMEOUT_MINUTES", 30)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.IDLE_TIMEOUT_MINUTES)
+
+        # Credential checks: lockout after consecutive failures, rate limits per client.
+        self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
+        self.LOCKOUT_MINUTES = _env_int("CUSTOS_LOCKOUT_MINUTES", 15)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+        self.LOGIN_RATE_LIMIT = os.environ.get("CUSTOS_LOGIN_RATE_LIMIT") or "10 per minute"
+        self.INVITE_TTL_HOURS = _env_int("CUSTOS_INVITE_TTL_HOURS", 72)
+
+        # argon2id parameters (RFC 9106 second recommended option: 64 MiB, t=3, p=4).
+        self.ARGON2_TIME_COST = _env_int("CUSTOS_ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_KIB = _env_int("CUSTOS_ARGON2_MEMORY_KIB", 65536)
+        self.ARGON2_PARALLELISM = _env_int("CUSTOS_ARGON2_PARALLELISM", 4)
+
+        self.WTF_CSRF_TIME_LIMIT = None  # tied to the session, which has its own idle limit
+        self.BABEL_DEFAULT_LOCALE = "en"
+        self.BABEL_SUPPORTED_LOCALES = ["en", "ar", "ru"]
+        self.HSTS = False
+        self.PREFERRED_URL_SCHEME = "http"
+        self.SITE_NAME = "Custos"
+        # Used to build links printed by CLI commands (set-password links), outside any request.
+        self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
+
+    def validate(self) -> None:
+        """Refuse configurations that would be unsafe in this environment."""
+        if not self.SECRET_KEY:
+            raise ConfigurationError("SECRET_KEY is not set.")
+
+
+class DevelopmentConfig(Config):
+    """Embedded default: SQLite and blobs under instance/, generated local secrets."""
+
+    ENV_NAME = "development"
+
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            self.SECRET_KEY = _development_secret_key(self.INSTANCE_PATH)
+
+
+class TestingConfig(Config):
+    """Used by the test suite: a throwaway instance folder and cheap password hashing."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or secrets.token_urlsafe(32)
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_KIB = 8192
+        self.ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start with a weak key or without HTTPS-only cookies."""
+
+    ENV_NAME = "production"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.HSTS = True
+        self.PREFERRED_URL_SCHEME = "https"
+
+    def validate(self) -> None:
+        key = self.SECRET_KEY or ""
+        if not key:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Production needs a random secret of at least 32 "
+                'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        if len(key) < 32 or key.lower() in {"dev", "changeme", "secret", "change-me"}:
+            raise ConfigurationError(
+                "SECRET_KEY is too short or a well-known default; "
+                "use at least 32 random characters."
+            )
+        if not self.SESSION_COOKIE_SECURE:
+            raise ConfigurationError(
+                "SESSION_COOKIE_SECURE is off. Production serves Custos over HTTPS only and its "
+                "cookies must be HTTPS-only; unset SESSION_COOKIE_SECURE or set it to 1."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment() -> Config:
+    """The config named by CUSTOS_ENV (development when unset)."""
+    name = os.environ.get("CUSTOS_ENV", "development").strip().lower()
+    if name not in CONFIGS:
+        raise ConfigurationError(
+            f"CUSTOS_ENV must be one of {', '.join(sorted(CONFIGS))}, got {name!r}"
+        )
+    return CONFIGS[name]()

@@ -1,0 +1,136 @@
+"""Test fixtures: one app per session on SQLite or PostgreSQL, clean tables per test, real CSRF."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from config import TestingConfig
+
+pytest_plugins = ["tests.helpers.fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def backend() -> str:
+    return os.environ.get("CUSTOS_TEST_DB", "sqlite")
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL; in CI a missing server fails the run instead of skipping it."""
+    url = postgres_url()
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("PostgreSQL tests skipped: TEST_DATABASE_URL is not set")
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {type(exc).__name__}")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory):
+    """A fresh database for this test session: a SQLite file, or a private PostgreSQL schema."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'custos-test.db'}"
+        return
+    url = require_postgres()
+    schema = f"custos_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in a real server.
+
+    Without this, requests made while a test holds an app context share its `g` (Flask reuses a
+    pushed context), so Flask-Login's cached user and Flask-WTF's CSRF token would leak between
+    clients and hide real bugs.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def make_config(database_url: str, instance: Path, **overrides) -> TestingConfig:
+    os.environ.pop("CUSTOS_MASTER_KEY", None)
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = database_url
+    config.INSTANCE_PATH = instance
+    config.CUSTOS_MASTER_KEY_FILE = instance / "master.key"
+    config.BLOB_DIR = instance / "blobs"
+    config.LOGIN_RATE_LIMIT = "1000 per minute"
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """The app under test, its schema built by the real Alembic migrations."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.security.master_key import generate_master_key_file
+
+    instance = tmp_path_factory.mktemp("instance")
+    generate_master_key_file(instance / "master.key")
+    application = create_app(make_config(database_url, instance))
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        upgrade()
+    return application
+
+
+def _truncate_all(app) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                quoted = ", ".join(f'"{name}"' for name in tables)
+                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            else:
+                for name in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest):
+    """Every test that uses the app starts from empty tables."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    yield
+    _truncate_all(app)
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app

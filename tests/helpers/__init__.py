@@ -1,0 +1,1 @@
+"""Shared test helpers: factories, CSRF-aware form posting and signing in as a user."""
