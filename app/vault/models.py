@@ -1,0 +1,109 @@
+"""Evidence items, their derivatives and resumable upload sessions (the vault's database rows).
+
+Evidence bytes never live in the database: a row points at an age-encrypted blob by its key,
+and carries the SHA-256 of the ORIGINAL plaintext as recorded at intake (the fixity reference).
+Anything that may name a person (original filename, client-reported capture facts, extracted
+metadata such as GPS) is stored in encrypted columns.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.extensions import db
+from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.timeutil import utcnow
+
+
+class EvidenceKind(enum.StrEnum):
+    PHOTO = "photo"
+    VIDEO = "video"
+    AUDIO = "audio"
+    DOCUMENT = "document"
+
+
+class DerivativeKind(enum.StrEnum):
+    THUMBNAIL = "thumbnail"  # small JPEG for review pages (photos) or a poster frame (videos)
+    STRIPPED = "stripped"  # a photo with every metadata field removed, for sharing
+    REDACTED = "redacted"  # a photo with areas blacked out (case-file issue)
+
+
+class EvidenceItem(ClientIdMixin, db.Model):
+    __tablename__ = "evidence_items"
+
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(100))  # detected from the bytes (libmagic)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the original bytes
+    blob_key: Mapped[str] = mapped_column(String(200), unique=True)
+    original_filename: Mapped[str] = mapped_column(EncryptedText)
+    # JSON text, encrypted: what the client reported (device time, GPS, who captured) ...
+    client_facts: Mapped[str | None] = mapped_column(EncryptedText)
+    # ... and what Custos extracted from the file itself. Kept side by side, never merged.
+    extracted_metadata: Mapped[str | None] = mapped_column(EncryptedText)
+    uploaded_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    uploaded_by: Mapped[User | None] = relationship()
+    derivatives: Mapped[list[Derivative]] = relationship(
+        back_populates="evidence", cascade="all, delete-orphan", order_by="Derivative.created_at"
+    )
+
+
+class Derivative(ClientIdMixin, db.Model):
+    """A file made from an evidence item (thumbnail, stripped or redacted copy); never replaces it."""
+
+    __tablename__ = "evidence_derivatives"
+
+    evidence_id: Mapped[str] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="CASCADE"), index=True
+    )
+    # Denormalised so the access scope (investigations/access.py) filters derivatives directly.
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    evidence: Mapped[EvidenceItem] = relationship(back_populates="derivatives")
+
+
+class UploadSession(ClientIdMixin, db.Model):
+    """A resumable (tus 1.0) upload in progress; becomes an EvidenceItem when complete."""
+
+    __tablename__ = "upload_sessions"
+
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    length: Mapped[int] = mapped_column(BigInteger)  # Upload-Length declared by the client
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)  # bytes durably received
+    filename: Mapped[str] = mapped_column(EncryptedText)
+    client_facts: Mapped[str | None] = mapped_column(EncryptedText)
+    # Resumption state of the age stream being written (file key wrapped, chunk counter, the
+    # not-yet-sealed tail), owned by app/vault/resumable.py; encrypted because it holds keys.
+    stream_state: Mapped[str | None] = mapped_column(EncryptedText)
+    chunk_count: Mapped[int] = mapped_column(Integer, default=0)
+    spool_key: Mapped[str | None] = mapped_column(String(200))
+    evidence_id: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
