@@ -61,7 +61,7 @@ class EvidenceItem(ClientIdMixin, db.Model):
 
 
 class Derivative(ClientIdMixin, db.Model):
-    """A file made from an evidence item (thumbnail, stripped or redacted copy); never replaces it."""
+    """A file made from an evidence item (thumbnail, stripped, redacted); never replaces it."""
 
     __tablename__ = "evidence_derivatives"
 

@@ -11,7 +11,7 @@ from app.vault.age import RandomAccessSource
 
 
 class BlobStoreError(RuntimeError):
-    """The store could not do what was asked (full, read-only, unreachable); message is for users."""
+    """The store could not do what was asked (full, read-only, unreachable); told to users."""
 
 
 class BlobNotFound(BlobStoreError):
