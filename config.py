@@ -73,7 +73,8 @@ class Config:
             self.SQLALCHEMY_DATABASE_URI = _normalise_database_url(database_url)
         else:
             self.SQLALCHEMY_DATABASE_URI = f"sqlite:///{self.INSTANCE_PATH / 'custos.db'}"
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: SQL errors must never echo bound values (witness data) into logs.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
 
         # Field encryption master secret (see app/security/master_key.py).
@@ -88,6 +89,16 @@ class Config:
         ]
         self.CUSTOS_INTAKE_ONLY = _env_bool("CUSTOS_INTAKE_ONLY", False)
         self.BLOB_DIR = Path(os.environ.get("CUSTOS_BLOB_DIR") or self.INSTANCE_PATH / "blobs")
+
+        # Evidence vault (docs/vault.md). Keys default to <instance>/keys when unset.
+        keys_dir = os.environ.get("CUSTOS_KEYS_DIR")
+        self.CUSTOS_KEYS_DIR = Path(keys_dir) if keys_dir else None
+        self.CUSTOS_BLOB_BACKEND = (os.environ.get("CUSTOS_BLOB_BACKEND") or "local").lower()
+        self.CUSTOS_S3_BUCKET = os.environ.get("CUSTOS_S3_BUCKET") or None
+        self.CUSTOS_S3_ENDPOINT_URL = os.environ.get("CUSTOS_S3_ENDPOINT_URL") or None
+        self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
+        self.CUSTOS_MAX_UPLOAD_BYTES = _env_int("CUSTOS_MAX_UPLOAD_BYTES", 4 * 1024**3)
+        self.CUSTOS_UPLOAD_TTL_HOURS = _env_int("CUSTOS_UPLOAD_TTL_HOURS", 24)
 
         # Sessions: HttpOnly always, SameSite=Lax so a top-level link from mail still works,
         # Secure wherever the site is served over HTTPS (enforced in production).
@@ -119,6 +130,7 @@ class Config:
         self.HSTS = False
         self.PREFERRED_URL_SCHEME = "http"
         self.SITE_NAME = "Custos"
+        self.LOG_LEVEL = os.environ.get("CUSTOS_LOG_LEVEL") or "INFO"
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
 
@@ -126,6 +138,19 @@ class Config:
         """Refuse configurations that would be unsafe in this environment."""
         if not self.SECRET_KEY:
             raise ConfigurationError("SECRET_KEY is not set.")
+        self.validate_vault()
+
+    def validate_vault(self) -> None:
+        if self.CUSTOS_BLOB_BACKEND not in ("local", "s3"):
+            raise ConfigurationError(
+                f"CUSTOS_BLOB_BACKEND must be local or s3, got {self.CUSTOS_BLOB_BACKEND!r}"
+            )
+        if self.CUSTOS_BLOB_BACKEND == "s3" and not self.CUSTOS_S3_BUCKET:
+            raise ConfigurationError("CUSTOS_BLOB_BACKEND=s3 needs CUSTOS_S3_BUCKET.")
+        if self.CUSTOS_MAX_UPLOAD_BYTES < 1:
+            raise ConfigurationError("CUSTOS_MAX_UPLOAD_BYTES must be a positive number of bytes.")
+        if self.CUSTOS_UPLOAD_TTL_HOURS < 1:
+            raise ConfigurationError("CUSTOS_UPLOAD_TTL_HOURS must be at least 1.")
 
 
 class DevelopmentConfig(Config):
@@ -166,6 +191,7 @@ class ProductionConfig(Config):
         self.PREFERRED_URL_SCHEME = "https"
 
     def validate(self) -> None:
+        self.validate_vault()
         key = self.SECRET_KEY or ""
         if not key:
             raise ConfigurationError(

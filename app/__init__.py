@@ -75,8 +75,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     from app.auth.gate import install_gate
+    from app.request_logging import install_request_logging
     from app.security.headers import install_security_headers
 
+    install_request_logging(app)
     install_gate(app)
     install_security_headers(app)
 

@@ -13,6 +13,7 @@ from app.security.master_key import (
     MasterKeyError,
     generate_master_key_file,
     load_master_key,
+    load_previous_master_keys,
 )
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,6 @@ def init_field_encryption_from_config(app: Flask) -> None:
             generate_master_key_file(key_file)
             log.warning("generated a new master key file at %s; back it up offline", key_file)
         master = load_master_key(env_value, key_file)
-    previous = [load_master_key(value, key_file) for value in config["CUSTOS_PREVIOUS_MASTER_KEYS"]]
+    previous = load_previous_master_keys(config["CUSTOS_PREVIOUS_MASTER_KEYS"])
     app.extensions["custos.master_key"] = master
     init_field_encryption(app, FieldKeyring(master, previous))
