@@ -5,13 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 # Debian packages the app and its tests use: age/minisign (interop and verification with the
-# reference tools), ffmpeg (media metadata and demo media), libmagic1 (type detection).
-SYSTEM_PACKAGES := age minisign ffmpeg libmagic1
+# reference tools), ffmpeg (media metadata and demo media), libmagic1 (type detection), and
+# pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs).
+SYSTEM_PACKAGES := age minisign ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-dev system-deps lint pytest-sqlite pytest-postgres bench clean
 
 run: system-deps install
+	@$(FLASK) keys init --if-missing
 	@$(FLASK) db upgrade
 	@$(FLASK) users first-run
 	$(FLASK) run --host 127.0.0.1 --port 5000

@@ -40,6 +40,27 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def map_tiles_origin(url: str) -> str | None:
+    """The CSP source for a map tile URL template (None when no tiles are configured).
+
+    A `{s}` subdomain placeholder becomes the CSP wildcard `*.`; any other placeholder in
+    the host, or a scheme other than http(s), is refused rather than allowed too broadly.
+    """
+    if not url:
+        return None
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    bare = host[2:] if host.startswith("*.") else host
+    if scheme not in ("https", "http") or not bare or any(c in bare for c in "{}*'; ,"):
+        raise ConfigurationError(
+            "CUSTOS_MAP_TILES_URL must look like https://{s}.tile.example.org/{z}/{x}/{y}.png "
+            f"(got {url!r})"
+        )
+    return f"{scheme}://{host}"
+
+
 def instance_path() -> Path:
     """Where the SQLite file, blobs, keys and generated secrets live."""
     return Path(os.environ.get("CUSTOS_INSTANCE_PATH") or DEFAULT_INSTANCE_PATH).resolve()
@@ -99,6 +120,11 @@ class Config:
         self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
         self.CUSTOS_MAX_UPLOAD_BYTES = _env_int("CUSTOS_MAX_UPLOAD_BYTES", 4 * 1024**3)
         self.CUSTOS_UPLOAD_TTL_HOURS = _env_int("CUSTOS_UPLOAD_TTL_HOURS", 24)
+        # Reading evidence (app/vault/reading.py): one `streamed` custody entry per user and
+        # item per this many seconds, however many Range requests a player makes.
+        self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
+            "CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS", 600
+        )
 
         # Sessions: HttpOnly always, SameSite=Lax so a top-level link from mail still works,
         # Secure wherever the site is served over HTTPS (enforced in production).
@@ -134,6 +160,33 @@ class Config:
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
 
+        # Intake (issue 5). The incident map's tile URL template, e.g.
+        # https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; empty (the default) means no tiles:
+        # markers on a blank background, and the page needs no internet. Its origin is added to
+        # the CSP img-src (app/security/headers.py) and nothing else is.
+        self.CUSTOS_MAP_TILES_URL = (os.environ.get("CUSTOS_MAP_TILES_URL") or "").strip()
+        self.CUSTOS_MAP_TILES_ATTRIBUTION = (
+            os.environ.get("CUSTOS_MAP_TILES_ATTRIBUTION") or ""
+        ).strip()
+        self.CUSTOS_MAP_TILES_ORIGIN = map_tiles_origin(self.CUSTOS_MAP_TILES_URL)
+        # Non-file form fields (long transcripts, in Arabic up to 6 bytes a character once
+        # URL-encoded); Flask's default of 500 kB would cut a long testimony off with a 413.
+        self.MAX_FORM_MEMORY_SIZE = _env_int("CUSTOS_MAX_FORM_BYTES", 8 * 1024 * 1024)
+
+        # Case-file exports (issue 6): finished web exports (age-encrypted tars) and their
+        # working copies live here; give it room for the largest case file, twice.
+        self.CUSTOS_EXPORT_DIR = Path(
+            os.environ.get("CUSTOS_EXPORT_DIR") or self.INSTANCE_PATH / "exports"
+        )
+
+        # JSON API (issue 5, item 6). Wrong bearer tokens allowed per client address before
+        # 429 (Flask-Limiter syntax; right tokens are never limited), and the largest JSON
+        # body read into memory (a long Arabic transcript, JSON-escaped, fits in the default).
+        self.CUSTOS_API_AUTH_FAILURE_LIMIT = (
+            os.environ.get("CUSTOS_API_AUTH_FAILURE_LIMIT") or "10 per minute"
+        )
+        self.CUSTOS_API_MAX_JSON_BYTES = _env_int("CUSTOS_API_MAX_JSON_BYTES", 8 * 1024 * 1024)
+
     def validate(self) -> None:
         """Refuse configurations that would be unsafe in this environment."""
         if not self.SECRET_KEY:
@@ -151,6 +204,8 @@ class Config:
             raise ConfigurationError("CUSTOS_MAX_UPLOAD_BYTES must be a positive number of bytes.")
         if self.CUSTOS_UPLOAD_TTL_HOURS < 1:
             raise ConfigurationError("CUSTOS_UPLOAD_TTL_HOURS must be at least 1.")
+        if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
+            raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 
 
 class DevelopmentConfig(Config):

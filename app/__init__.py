@@ -61,24 +61,36 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp  # before auth's registration: it adds the token pages
     from app.auth import bp as auth_bp
+    from app.casefiles import bp as casefiles_bp
+    from app.custody.routes import bp as custody_bp
     from app.health import bp as health_bp
+    from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
+    from app.vault.web import bp as vault_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(investigations_bp, url_prefix="/investigations")
+    app.register_blueprint(custody_bp, url_prefix="/investigations")
+    app.register_blueprint(intake_bp, url_prefix="/investigations/<reference>")
+    app.register_blueprint(vault_bp)
+    app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")
+    app.register_blueprint(api_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
+    from app.api.auth import install_token_auth
     from app.auth.gate import install_gate
     from app.request_logging import install_request_logging
     from app.security.headers import install_security_headers
 
     install_request_logging(app)
+    install_token_auth(app)  # before the gate: it decides who the user is under /api/
     install_gate(app)
     install_security_headers(app)
 

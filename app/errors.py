@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -27,10 +27,29 @@ MESSAGES = {
 }
 
 
+# Stable string codes for JSON errors under /api/ (app/api/errors.py documents the shape).
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    416: "range_not_satisfiable",
+    422: "validation_failed",
+    423: "locked",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
 def error_response(code: int, message: str | None = None):
     message = message or MESSAGES.get(code, "Error")
     if request.path.startswith("/api/"):
-        return jsonify(error={"code": code, "message": message}), code
+        return jsonify(error={"code": API_CODES.get(code, "error"), "message": message}), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -46,7 +65,12 @@ def install_error_handlers(app: Flask) -> None:
         code = exc.code or 500
         if code >= 500:
             db.session.rollback()
-        return error_response(code)
+        response = make_response(error_response(code))
+        # The exception's own headers (Allow on 405, Retry-After on 429/503), not its body's.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     def database_unavailable(exc: OperationalError):

@@ -1,14 +1,67 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
+from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
 from app.auth.models import RecoveryCode, SetPasswordToken, User
+from app.casefiles.models import (
+    Annotation,
+    Assessment,
+    CaseExport,
+    CaseFile,
+    CaseItem,
+    Corroboration,
+    ElementLink,
+    LegalCrime,
+    LegalElement,
+    LegalFramework,
+    Transition,
+)
+from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
+from app.intake.models import (
+    Addendum,
+    ConsentRecord,
+    Incident,
+    IncidentPerpetrator,
+    Interview,
+    InterviewEvidence,
+    TargetType,
+    WeaponType,
+    Witness,
+)
 from app.investigations.models import Investigation, Membership
+from app.jobs.models import Job
 from app.vault.models import Derivative, EvidenceItem, UploadSession
 
 __all__ = [
+    "ApiToken",
+    "Annotation",
+    "Assessment",
+    "CaseExport",
+    "CaseFile",
+    "CaseItem",
+    "Corroboration",
+    "ElementLink",
+    "Job",
+    "LegalCrime",
+    "LegalElement",
+    "LegalFramework",
+    "Transition",
+    "Addendum",
+    "ConsentRecord",
+    "Incident",
+    "IncidentPerpetrator",
+    "Interview",
+    "InterviewEvidence",
+    "TargetType",
+    "WeaponType",
+    "Witness",
     "AuditEvent",
+    "Checkpoint",
     "Derivative",
     "EvidenceItem",
+    "FixitySweep",
+    "LedgerEntry",
+    "LedgerHead",
     "UploadSession",
     "Investigation",
     "Membership",

@@ -94,6 +94,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
     from app import create_app
     from app.security.master_key import generate_master_key_file
+    from app.security.org_keys import init_keys
 
     instance = tmp_path_factory.mktemp("instance")
     generate_master_key_file(instance / "master.key")
@@ -101,6 +102,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade()
+    init_keys(instance / "keys", application.extensions["custos.master_key"])
     return application
 
 

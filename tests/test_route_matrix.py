@@ -16,9 +16,13 @@ from pathlib import Path
 import pytest
 
 from app.auth.gate import PUBLIC_ENDPOINTS
+from app.vault.resumable import create_upload
+from tests.casefiles.builders import make_case_records
 from tests.conftest import make_config
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.media import make_photo_evidence
 from tests.helpers.web import csrf_token, sign_in
+from tests.intake.builders import make_incident, make_interview, make_witness
 
 PERSONAS = [
     ("field", True),
@@ -55,12 +59,36 @@ class World:
         self.investigation = InvestigationFactory()
         self.subject = UserFactory(role="field")
         self.membership = MembershipFactory(user=self.subject, investigation=self.investigation)
+        # Intake records owned by the subject, a field worker (see intake_expectation).
+        self.incident = make_incident(self.investigation, self.subject)
+        self.witness = make_witness(self.investigation, self.subject)
+        self.interview = make_interview(
+            self.investigation, self.subject, self.witness, incidents=[self.incident]
+        )
+        # Evidence with its derivatives (vault reading pages).
+        self.evidence = make_photo_evidence(self.investigation, self.subject)
+        self.derivative = self.evidence.derivatives[0]
+        # A resumable (tus) upload in progress, the subject's (see UPLOADER_ONLY).
+        self.upload = create_upload(self.investigation, self.subject, "matrix.txt", None, 100)
+        # A case file holding the evidence (lawyers' pages), and the shipped legal frameworks.
+        self.case = make_case_records(self.investigation, self.evidence)
 
     def fill(self, rule: str) -> str:
         values = {
             "reference": self.investigation.reference,
             "user_id": self.subject.id,
             "membership_id": self.membership.id,
+            "incident_id": self.incident.id,
+            "witness_id": self.witness.id,
+            "interview_id": self.interview.id,
+            "evidence_id": self.evidence.id,
+            "derivative_id": self.derivative.id,
+            "upload_id": self.upload.id,
+            "case_ref": self.case.casefile.reference,
+            "item_id": self.case.item.id,
+            "link_id": self.case.link.id,
+            "export_id": self.case.export.id,
+            "framework_code": self.case.framework_code,
         }
         url = rule
         for name, value in values.items():
@@ -74,6 +102,39 @@ def request(client, method: str, url: str):
         return client.get(url)
     token = csrf_token(client, "/auth/login")
     return client.post(url, data={"csrf_token": token})
+
+
+# Intake (issue 5, item 5): World.subject, a field worker, owns the witness and the interview.
+# Another field member must not see them at all (404, as for a record that does not exist); a
+# reviewer (a lawyer member) sees them, but only their owner changes them (403). Admins are
+# members with the field role here (MembershipFactory), so they are treated as field members.
+OWNED_BY_SUBJECT = ("<witness_id>", "<interview_id>")
+OWNER_ONLY = frozenset(
+    {
+        "intake.edit_interview",
+        "intake.seal_interview",
+        "intake.link_interview_evidence",
+        "intake.unlink_interview_evidence",
+        "intake.edit_witness",  # a reviewer edits a witness only with may_see_identities
+    }
+)
+AUTHOR_OR_REVIEWER = frozenset({"intake.edit_incident"})
+
+
+def intake_expectation(endpoint: str, rule: str, role: str) -> int | None:
+    reviewer = role == "lawyer"
+    if any(param in rule for param in OWNED_BY_SUBJECT) and not reviewer:
+        return 404
+    if endpoint in OWNER_ONLY and reviewer:
+        return 403
+    if endpoint in AUTHOR_OR_REVIEWER and not reviewer:
+        return 403
+    return None
+
+
+# Vault (issue 3): an upload in progress answers its uploader alone; for any other member it
+# does not exist (404), so nobody can append to, read the progress of, or cancel another's upload.
+UPLOADER_ONLY = "<upload_id>"
 
 
 def takes_investigation_content(rule: str, roles: frozenset[str] | None) -> bool:
@@ -108,10 +169,18 @@ def test_role_and_membership_decide_access(app, app_ctx, endpoint, rule, method,
     sign_in(client, user)
     response = request(client, method, world.fill(rule))
     roles = getattr(app.view_functions[endpoint], "custos_roles", None)
-    if roles and role not in roles:
+    if rule.startswith("/api/"):
+        # The API takes tokens only, never the session cookie: tests/api/test_api_matrix.py
+        # runs this matrix there with tokens.
+        assert response.status_code == 401
+    elif roles and role not in roles:
         assert response.status_code == 403
     elif takes_investigation_content(rule, roles) and not is_member:
         assert response.status_code == 404
+    elif is_member and UPLOADER_ONLY in rule:
+        assert response.status_code == 404, endpoint
+    elif is_member and intake_expectation(endpoint, rule, role):
+        assert response.status_code == intake_expectation(endpoint, rule, role), endpoint
     elif method == "POST":
         # An empty form may be refused as invalid (400), but never as forbidden or missing.
         assert response.status_code not in (401, 403, 404) and response.status_code < 500

@@ -4,4 +4,11 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from app.admin import routes_audit, routes_investigations, routes_users  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    routes_audit,
+    routes_fixity,
+    routes_frameworks,
+    routes_investigations,
+    routes_taxonomy,
+    routes_users,
+)

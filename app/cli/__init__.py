@@ -4,8 +4,22 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from app.cli.blobs import blobs_cli
+    from app.cli.case import case_cli, taxonomy_load
+    from app.cli.custody import custody_cli, fixity_cli
+    from app.cli.evidence import evidence_cli
     from app.cli.investigations import investigations_cli
+    from app.cli.keys import keys_cli
+    from app.cli.taxonomy import taxonomy_cli
     from app.cli.users import users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(investigations_cli)
+    app.cli.add_command(custody_cli)
+    app.cli.add_command(fixity_cli)
+    app.cli.add_command(taxonomy_cli)
+    taxonomy_cli.add_command(taxonomy_load)
+    app.cli.add_command(case_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(blobs_cli)
+    app.cli.add_command(evidence_cli)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.audit.service import record_event
 from app.auth.models import User
+from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
 from app.investigations.models import (
     REFERENCE_PATTERN,
@@ -98,6 +99,7 @@ def grant_membership(
             "self_grant": actor is not None and actor.id == user.id,
         },
     )
+    _record_access_in_ledger(CustodyAction.ACCESS_GRANTED, membership, actor)
     return membership
 
 
@@ -119,6 +121,7 @@ def change_membership(
             "after": {"role": role, "may_see_identities": may_see_identities},
         },
     )
+    _record_access_in_ledger(CustodyAction.ACCESS_GRANTED, membership, actor, changed=True)
 
 
 def revoke_membership(membership: Membership, actor: User) -> None:
@@ -128,4 +131,22 @@ def revoke_membership(membership: Membership, actor: User) -> None:
         target=membership.investigation,
         details={"member": membership.user.email},
     )
+    _record_access_in_ledger(CustodyAction.ACCESS_REVOKED, membership, actor)
     db.session.delete(membership)
+
+
+def _record_access_in_ledger(
+    action: CustodyAction, membership: Membership, actor: User | None, changed: bool = False
+) -> None:
+    # Who could see the evidence, and since when, is part of its custody (issue 4, item 1).
+    # Staff ids and roles only: the ledger ships in exports.
+    details = {
+        "membership_id": membership.id,
+        "role": membership.role,
+        "may_see_identities": bool(membership.may_see_identities),
+    }
+    if changed:
+        details["changed"] = True
+    append_custody_event(
+        membership.investigation_id, actor, action, "user", membership.user_id, details
+    )

@@ -180,7 +180,12 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
     _restore_plaintext(session)  # leftovers of a flush that never finished
     keyring: FieldKeyring | None = None
     pending = session.info.setdefault(_PENDING_INFO_KEY, [])
+    # A partial flush (the deprecated `Session.flush(objects)`) writes only those objects; the
+    # others keep their plaintext change for a later flush.
+    flushing = None if not instances else {id(obj) for obj in instances}
     for obj in (*session.new, *session.dirty):
+        if flushing is not None and id(obj) not in flushing:
+            continue
         state = instance_state(obj)
         layout = _layout(state.mapper)
         if layout is None:
@@ -245,7 +250,9 @@ def _restore_plaintext(session: Session, committed: bool = False) -> None:
         obj = state.obj()
         if obj is None or state.dict.get(attr) is not sealed:
             continue
-        if committed:
+        # An attribute still listed in committed_state was not written by this flush; marking
+        # it committed would silently drop the change.
+        if committed and attr not in state.committed_state:
             set_committed_value(obj, attr, plaintext)
         else:
             state.dict[attr] = plaintext

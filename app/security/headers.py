@@ -21,11 +21,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def content_security_policy(tiles_origin: str | None) -> str:
+    """The policy, with the configured map tile host (if any) allowed as an image source."""
+    if not tiles_origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' blob:", f"img-src 'self' blob: {tiles_origin}"
+    )
+
+
 def install_security_headers(app: Flask) -> None:
+    policy = content_security_policy(app.config.get("CUSTOS_MAP_TILES_ORIGIN"))
+
     @app.after_request
     def set_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        headers["Content-Security-Policy"] = policy
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
         headers["X-Frame-Options"] = "DENY"

@@ -104,6 +104,11 @@ class UploadSession(ClientIdMixin, db.Model):
     evidence_id: Mapped[str | None] = mapped_column(
         ForeignKey("evidence_items.id", ondelete="SET NULL")
     )
+    # One writer at a time (tus PATCH): a request claims the session by setting a random token
+    # and an expiry, renews it while it streams, and clears it when done. A retry that arrives
+    # while an earlier request is still writing is refused instead of interleaving bytes.
+    lease_token: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

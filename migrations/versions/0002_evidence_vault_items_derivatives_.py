@@ -74,6 +74,8 @@ def upgrade():
     sa.Column('chunk_count', sa.Integer(), nullable=False),
     sa.Column('spool_key', sa.String(length=200), nullable=True),
     sa.Column('evidence_id', sa.String(length=36), nullable=True),
+    sa.Column('lease_token', sa.String(length=64), nullable=True),
+    sa.Column('lease_expires_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
@@ -84,6 +86,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_upload_sessions'))
     )
     with op.batch_alter_table('upload_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_upload_sessions_expires_at'), ['expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_upload_sessions_investigation_id'), ['investigation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_upload_sessions_user_id'), ['user_id'], unique=False)
 
@@ -95,6 +98,7 @@ def downgrade():
     with op.batch_alter_table('upload_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_upload_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_upload_sessions_investigation_id'))
+        batch_op.drop_index(batch_op.f('ix_upload_sessions_expires_at'))
 
     op.drop_table('upload_sessions')
     with op.batch_alter_table('evidence_derivatives', schema=None) as batch_op:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,15 @@ class BlobStoreError(RuntimeError):
 
 class BlobNotFound(BlobStoreError):
     pass
+
+
+def new_blob_key() -> str:
+    """128 random bits in hex: unguessable, and safe as a file name or an object key."""
+    return secrets.token_hex(16)
+
+
+def is_blob_key(key: str) -> bool:
+    return len(key) == 32 and all(c in "0123456789abcdef" for c in key)
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,40 @@ class PendingBlob(Protocol):
         """Discard everything written; safe to call twice or after a failed commit."""
 
 
+class ResumableBlob(Protocol):
+    """An object written across several requests (a tus upload); resumable after a crash.
+
+    Everything written before the last checkpoint() survives the process; anything after
+    it is discarded by BlobStore.resume(). Nothing is visible under `key` until commit().
+    """
+
+    key: str
+    size: int  # bytes written so far (durable up to the last checkpoint)
+
+    def write(self, data: bytes) -> None: ...
+
+    def checkpoint(self) -> str:
+        """Make everything written so far durable; return the state to resume from (JSON)."""
+
+    def commit(self) -> None:
+        """Make the object durable and visible; its incomplete pieces are removed."""
+
+    def abort(self) -> None:
+        """Discard the object and every incomplete piece of it."""
+
+    def close(self) -> None:
+        """Release resources at the end of a request, keeping what was checkpointed."""
+
+
 class BlobStore(Protocol):
     def begin(self) -> PendingBlob:
         """Start writing a new object under a fresh random key."""
+
+    def begin_resumable(self) -> ResumableBlob:
+        """Start an object that may be written by several requests, under a fresh key."""
+
+    def resume(self, key: str, state: str) -> ResumableBlob:
+        """Reopen a resumable object at the checkpoint that returned `state`."""
 
     def open(self, key: str) -> RandomAccessSource:
         """Random access to a committed object (raises BlobNotFound)."""
@@ -49,15 +90,21 @@ class BlobStore(Protocol):
     def replace(self, key: str, chunks: Iterator[bytes]) -> None:
         """Atomically replace a committed object's bytes (used by key rotation)."""
 
-    def delete(self, key: str) -> None: ...
+    def delete(self, key: str) -> None:
+        """Remove a committed object (no error if it is already gone)."""
 
     def list(self) -> Iterator[BlobInfo]:
         """Every committed object, for garbage collection and backups."""
 
     def list_incomplete(self) -> Iterator[BlobInfo]:
-        """Abandoned partial writes (temp files, unfinished multipart uploads)."""
+        """Partial writes, one entry per blob key (temp files, unfinished multipart uploads).
 
-    def delete_incomplete(self, key: str) -> None: ...
+        `modified` is the newest piece's time, so a resumable upload still being written
+        is not mistaken for an abandoned one.
+        """
+
+    def delete_incomplete(self, key: str) -> None:
+        """Remove every partial piece written for `key` (never the committed object)."""
 
     def check_writable(self) -> None:
         """Raise BlobStoreError if writes would fail now (for /readyz)."""

@@ -1,0 +1,77 @@
+"""Admin page for the weapon/munition taxonomy: add types, relabel them, retire and restore them."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.admin import bp
+from app.auth.roles import role_required
+from app.extensions import db
+from app.intake.errors import IntakeValidationError
+from app.intake.forms import show_service_errors
+from app.intake.services.taxonomy import add_weapon_type, all_weapons, update_weapon_type
+
+
+class AddWeaponForm(FlaskForm):
+    code = StringField(
+        _l("Code (permanent, e.g. thermobaric)"), validators=[DataRequired(), Length(max=40)]
+    )
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+
+
+class UpdateWeaponForm(FlaskForm):
+    code = HiddenField(validators=[DataRequired()])
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    active = BooleanField(_l("Offered in forms"))
+
+
+def page(add_form: AddWeaponForm, status: int = 200):
+    weapons = all_weapons()
+    return render_template(
+        "admin/taxonomy_weapons.html",
+        weapons=weapons,
+        add_form=add_form,
+        update_form_for=lambda w: UpdateWeaponForm(code=w.code, label=w.label, active=w.active),
+    ), status
+
+
+@bp.route("/taxonomy/weapons", methods=["GET", "POST"])
+@role_required("admin")
+def taxonomy_weapons():
+    form = AddWeaponForm()
+    if form.validate_on_submit():
+        try:
+            weapon = add_weapon_type(form.code.data, form.label.data, current_user)
+        except IntakeValidationError as exc:
+            db.session.rollback()
+            show_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Weapon type %(code)s added.", code=weapon.code), "success")
+            return redirect(url_for("admin.taxonomy_weapons"))
+    return page(form, 400 if form.errors else 200)
+
+
+@bp.route("/taxonomy/weapons/update", methods=["POST"])
+@role_required("admin")
+def update_taxonomy_weapon():
+    form = UpdateWeaponForm()
+    if form.validate_on_submit():
+        try:
+            update_weapon_type(form.code.data, form.label.data, form.active.data, current_user)
+        except IntakeValidationError as exc:
+            db.session.rollback()
+            for error in exc.errors:
+                flash(error.message, "error")
+            return page(AddWeaponForm(formdata=None), 400)
+        db.session.commit()
+        flash(_("Weapon type %(code)s saved.", code=form.code.data), "success")
+        return redirect(url_for("admin.taxonomy_weapons"))
+    flash(_("Give the weapon type a label."), "error")
+    return page(AddWeaponForm(formdata=None), 400)

@@ -1,0 +1,108 @@
+"""Evidence through the API: the list, one item's record, and streaming upload.
+
+An upload is the raw request body (any Content-Type but a form's), with the file's name in
+X-Filename, percent-encoded UTF-8 (RFC 3986), and optionally the capture facts as a
+percent-encoded JSON object in X-Capture-Facts. It streams through the vault's IntakeWriter
+exactly as a web upload does: the same type sniffing, size limit and refusals, nothing held
+in memory beyond a read buffer, nothing stored when refused. Large files over a poor
+connection go through the vault's tus endpoints, which take the same token.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+from flask import request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.api import bp
+from app.api.errors import ApiError
+from app.api.pagination import page_request, paginated, window
+from app.api.resources.responses import created, ok
+from app.api.schemas.evidence import evidence_json
+from app.extensions import db
+from app.investigations.access import investigation_by_reference_or_404, visible
+from app.vault.intake import begin_intake
+from app.vault.models import EvidenceItem
+from app.vault.reading import LIST_PAGE_SIZE, evidence_in, evidence_page, require_reads
+from app.vault.refusals import IntakeRefused
+
+READ_SIZE = 1024 * 1024
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+API_CHANNEL = "api"
+
+
+@bp.get("/investigations/<reference>/evidence")
+def evidence_list(reference: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    wanted = page_request()
+    require_reads()
+    total = db.session.scalar(
+        visible(select(func.count(EvidenceItem.id)), EvidenceItem, current_user).where(
+            EvidenceItem.investigation_id == investigation.id
+        )
+    )
+
+    def fetch(number: int):
+        return evidence_page(investigation, current_user, number), int(total or 0)
+
+    items, total = window(fetch, LIST_PAGE_SIZE, wanted)
+    return ok(paginated([evidence_json(item) for item in items], total, wanted))
+
+
+@bp.get("/investigations/<reference>/evidence/<evidence_id>")
+def evidence_item(reference: str, evidence_id: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    require_reads()
+    return ok(evidence_json(evidence_in(investigation, evidence_id, current_user)))
+
+
+def _percent_decoded_header(name: str) -> str | None:
+    raw = request.headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise IntakeRefused(
+            "bad_request", f"{name} must be percent-encoded UTF-8 (RFC 3986)."
+        ) from None
+
+
+def _capture_facts() -> dict | None:
+    text = _percent_decoded_header("X-Capture-Facts")
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise IntakeRefused("bad_request", "X-Capture-Facts must be a JSON object.") from None
+
+
+@bp.post("/investigations/<reference>/evidence")
+def upload_evidence(reference: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    if not request.mimetype or request.mimetype in FORM_TYPES:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            "Send the file's bytes as the request body with their Content-Type (for example "
+            "application/octet-stream) and its name in X-Filename; forms are not accepted here.",
+        )
+    filename = _percent_decoded_header("X-Filename")
+    writer = begin_intake(
+        investigation, current_user, filename, _capture_facts(), request.content_length
+    )
+    writer.channel = API_CHANNEL  # named in the custody `received` entry
+    try:
+        while chunk := request.stream.read(READ_SIZE):
+            writer.write(chunk)
+    except BaseException:
+        writer.abort()  # a dropped connection or a refusal: nothing of the file is kept
+        raise
+    item = writer.finish()
+    view = evidence_json(item, filename=filename)
+    location = url_for("api.evidence_item", reference=reference, evidence_id=item.id)
+    return created(view, location)

@@ -1,0 +1,61 @@
+"""Token management on the settings page (signed-in session, CSRF-protected forms).
+
+The views live on the auth blueprint, beside the settings page they belong to, so their
+addresses are /auth/settings/tokens/...; tokens themselves never reach these views (the
+API's token authentication applies under /api/ only).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.api.tokens.forms import NewTokenForm, RevokeTokenForm
+from app.api.tokens.service import TokenError, active_tokens, create_token, revoke_token
+from app.auth import bp
+from app.extensions import db
+
+
+@bp.app_template_global("api_token_panel")
+def api_token_panel() -> dict:
+    """What the settings page's token section shows (templates/api/_tokens_panel.html)."""
+    return {"tokens": active_tokens(current_user), "revoke_form": RevokeTokenForm()}
+
+
+@bp.route("/settings/tokens/new", methods=["GET", "POST"])
+def new_api_token():
+    form = NewTokenForm()
+    if form.validate_on_submit():
+        try:
+            issued = create_token(
+                current_user, form.name.data, form.scope.data, form.expires_on.data
+            )
+        except TokenError as exc:
+            db.session.rollback()
+            if exc.field is None:
+                flash(exc.message, "error")
+            else:
+                getattr(form, exc.field).errors.append(exc.message)
+        else:
+            db.session.commit()
+            # Shown in this response only: not flashed (the session cookie would carry it)
+            # and not stored anywhere it could be shown again.
+            return render_template("api/token_created.html", issued=issued)
+    status = 400 if form.is_submitted() else 200
+    return render_template("api/new_token.html", form=form), status
+
+
+@bp.route("/settings/tokens/revoke", methods=["POST"])
+def revoke_api_token():
+    form = RevokeTokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        token = revoke_token(current_user, form.token_id.data)
+    except TokenError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(_("Token “%(name)s” is revoked; it stopped working at once.", name=token.name), "success")
+    return redirect(url_for("auth.settings"))

@@ -1,0 +1,105 @@
+"""Case-file forms: the shapes of the lawyer's inputs (the services decide what is valid)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.casefiles.models import CREDIBILITY, RELIABILITY, FileChoice, Stance
+from app.casefiles.services.workflow import STATUS_LABELS
+
+
+class CheckboxListField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CaseFileForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    legal_question = TextAreaField(
+        _l("Legal question"), validators=[DataRequired(), Length(max=4000)]
+    )
+    crimes = CheckboxListField(_l("Characterizations"), coerce=int, validate_choice=False)
+
+
+class AddItemForm(FlaskForm):
+    item = SelectField(_l("Item"), validators=[DataRequired()], validate_choice=False)
+
+
+class LinkElementForm(FlaskForm):
+    element = SelectField(_l("Element"), coerce=int, validate_choice=False)
+    stance = RadioField(
+        _l("The item"),
+        choices=[
+            (Stance.SUPPORTING.value, _l("supports the element")),
+            (Stance.UNDERMINING.value, _l("undermines the element")),
+        ],
+        default=Stance.SUPPORTING.value,
+        validate_choice=False,
+    )
+    note = TextAreaField(_l("Note: how it does"), validators=[Optional(), Length(max=4000)])
+
+
+class AssessmentForm(FlaskForm):
+    reliability = SelectField(
+        _l("Source reliability"),
+        choices=[(code, f"{code} — {label}") for code, label in RELIABILITY.items()],
+        validate_choice=False,
+    )
+    credibility = SelectField(
+        _l("Information credibility"),
+        choices=[(str(code), f"{code} — {label}") for code, label in CREDIBILITY.items()],
+        validate_choice=False,
+    )
+    rationale = TextAreaField(_l("Rationale"), validators=[DataRequired(), Length(max=4000)])
+
+
+class AnnotationForm(FlaskForm):
+    body = TextAreaField(_l("Annotation"), validators=[DataRequired(), Length(max=4000)])
+
+
+class CorroborationForm(FlaskForm):
+    other_item = SelectField(_l("This item corroborates"), validate_choice=False)
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
+
+
+class TransitionForm(FlaskForm):
+    to_status = SelectField(
+        _l("Change status to"), choices=list(STATUS_LABELS.items()), validate_choice=False
+    )
+    comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
+
+
+class ExportForm(FlaskForm):
+    files = RadioField(
+        _l("Files"),
+        choices=[
+            (FileChoice.ORIGINALS.value, _l("Originals")),
+            (FileChoice.REDACTED.value, _l("Redacted copies")),
+            (FileChoice.BOTH.value, _l("Both")),
+        ],
+        default=FileChoice.ORIGINALS.value,
+        validate_choice=False,
+    )
+    for_whom = StringField(
+        _l("For whom (who will receive it)"), validators=[DataRequired(), Length(max=300)]
+    )
+    recipient = StringField(
+        _l("Encrypt to age public key (optional, age1...)"),
+        validators=[Optional(), Length(max=120)],
+    )
+    named_witnesses = CheckboxListField(_l("Name these witnesses"), validate_choice=False)
+
+
+class RedactForm(FlaskForm):
+    rectangles = HiddenField(_l("Rectangles"), validators=[DataRequired()])

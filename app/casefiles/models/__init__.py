@@ -1,0 +1,43 @@
+"""Case-file models by concern: frameworks, case files and links, assessments, workflow, exports."""
+
+from app.casefiles.models.assessments import (
+    CREDIBILITY,
+    RELIABILITY,
+    Annotation,
+    Assessment,
+    Corroboration,
+)
+from app.casefiles.models.casefiles import (
+    CaseFile,
+    CaseItem,
+    CaseStatus,
+    ElementLink,
+    ItemType,
+    Stance,
+    casefile_characterizations,
+)
+from app.casefiles.models.exports import CaseExport, FileChoice
+from app.casefiles.models.frameworks import ElementKind, LegalCrime, LegalElement, LegalFramework
+from app.casefiles.models.workflow import Transition
+
+__all__ = [
+    "CREDIBILITY",
+    "RELIABILITY",
+    "Annotation",
+    "Assessment",
+    "CaseExport",
+    "CaseFile",
+    "CaseItem",
+    "CaseStatus",
+    "Corroboration",
+    "ElementKind",
+    "ElementLink",
+    "FileChoice",
+    "ItemType",
+    "LegalCrime",
+    "LegalElement",
+    "LegalFramework",
+    "Stance",
+    "Transition",
+    "casefile_characterizations",
+]

@@ -1,0 +1,53 @@
+"""Case-file exports: what was asked for, by whom, for whom, and what came out (hashes, size)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.extensions import db
+from app.jobs.models import Job
+from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.timeutil import utcnow
+
+
+class FileChoice(enum.StrEnum):
+    ORIGINALS = "originals"
+    REDACTED = "redacted"
+    BOTH = "both"
+
+
+class CaseExport(ClientIdMixin, db.Model):
+    __tablename__ = "casefile_exports"
+
+    casefile_id: Mapped[str] = mapped_column(
+        ForeignKey("casefiles.id", ondelete="CASCADE"), index=True
+    )
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
+    )
+    job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    files: Mapped[str] = mapped_column(String(16), default=FileChoice.ORIGINALS.value)
+    # Whom the bag is for (a prosecutor's office, a UN body): may name a person, so encrypted.
+    for_whom: Mapped[str] = mapped_column(EncryptedText)
+    recipient: Mapped[str | None] = mapped_column(String(120))  # an age public key (age1...)
+    # Witness ids (never names) the exporter ticked to be named, each re-checked at export time.
+    named_witness_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # The SHA-256 of tagmanifest-sha256.txt (what the minisign signature covers) and of the
+    # delivered file (the .tar.age, or the tar served for download).
+    tagmanifest_sha256: Mapped[str | None] = mapped_column(String(64))
+    output_sha256: Mapped[str | None] = mapped_column(String(64))
+    output_size: Mapped[int | None] = mapped_column(BigInteger)
+    output_path: Mapped[str | None] = mapped_column(String(500))
+    # [{"item_type", "item_id", "label", "reason"}]: pseudonyms and ids only.
+    excluded: Mapped[list] = mapped_column(JSON, default=list)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    requested_by: Mapped[User] = relationship()
+    job: Mapped[Job | None] = relationship()

@@ -1,0 +1,1 @@
+"""Thin case-file views, split by page: case files, items, the matrix, exports."""

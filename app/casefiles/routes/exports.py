@@ -1,0 +1,127 @@
+"""Views: start an export (background job), watch its progress, download the result."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import undefer_group
+
+from app.auth.roles import role_required
+from app.casefiles import bp
+from app.casefiles.forms import ExportForm
+from app.casefiles.routes.context import load_case, refuse
+from app.casefiles.services import exports as service
+from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.export_bagit import ExportRequest
+from app.casefiles.services.witnesses import may_be_named
+from app.extensions import db
+from app.intake.models import Witness
+from app.investigations.access import may_see_identities
+
+
+def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
+    """Witnesses the exporter could name: only offered to those who may see identities."""
+    if not may_see_identities(investigation, current_user):
+        return []
+    witnesses = db.session.scalars(
+        select(Witness)
+        .where(Witness.investigation_id == investigation.id)
+        .options(undefer_group("identity"))
+        .order_by(Witness.number)
+    )
+    return [
+        (w.id, f"{w.code} — {w.full_name}") for w in witnesses if w.full_name and may_be_named(w)
+    ]
+
+
+@bp.route("/<case_ref>/export", methods=["GET", "POST"])
+@role_required("lawyer")
+def export(reference: str, case_ref: str):
+    investigation, casefile = load_case(reference, case_ref)
+    form = ExportForm()
+    form.named_witnesses.choices = _nameable_witnesses(investigation)
+    status = 200
+    if form.validate_on_submit():
+        export_request = ExportRequest(
+            files=form.files.data,
+            for_whom=form.for_whom.data,
+            recipient=form.recipient.data,
+            named_witness_ids=tuple(form.named_witnesses.data or ()),
+        )
+        try:
+            started = service.start_export(investigation, casefile, current_user, export_request)
+        except CaseFileError as exc:
+            db.session.rollback()
+            refuse(exc, form)
+            status = exc.status
+        else:
+            db.session.commit()
+            return redirect(
+                url_for(
+                    ".export_status", reference=reference, case_ref=case_ref, export_id=started.id
+                )
+            )
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "casefiles/export.html", investigation=investigation, casefile=casefile, form=form
+    ), status
+
+
+def _export_or_404(casefile, export_id: str):
+    found = service.export_for(casefile, export_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/<case_ref>/exports/<export_id>")
+@role_required("lawyer")
+def export_status(reference: str, case_ref: str, export_id: str):
+    investigation, casefile = load_case(reference, case_ref)
+    found = _export_or_404(casefile, export_id)
+    return render_template(
+        "casefiles/export_status.html",
+        investigation=investigation,
+        casefile=casefile,
+        export=found,
+        progress=service.job_progress(found),
+        ready=service.download_ready(found),
+    )
+
+
+@bp.route("/<case_ref>/exports/<export_id>/progress")
+@role_required("lawyer")
+def export_progress(reference: str, case_ref: str, export_id: str):
+    """JSON for static/js/job_progress.js: state, progress 0-100, message, and where to go."""
+    _, casefile = load_case(reference, case_ref)
+    found = _export_or_404(casefile, export_id)
+    body = service.job_progress(found)
+    db.session.refresh(found)
+    if service.download_ready(found):
+        body["download_url"] = url_for(
+            ".export_download", reference=reference, case_ref=case_ref, export_id=export_id
+        )
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/<case_ref>/exports/<export_id>/download")
+@role_required("lawyer")
+def export_download(reference: str, case_ref: str, export_id: str):
+    _, casefile = load_case(reference, case_ref)
+    found = _export_or_404(casefile, export_id)
+    if not service.download_ready(found):
+        flash("This export is not ready (or it failed); see its status.", "info")
+        return redirect(
+            url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
+        )
+    chunks = service.open_download(casefile, found, current_user)
+    db.session.commit()
+    name = service.download_name(casefile, found)
+    response = Response(chunks, mimetype="application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,255 @@
+"""Views: one item of a case file (links to elements, grades, notes, corroborations, redaction)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.forms import ConfirmForm
+from app.auth.roles import role_required
+from app.casefiles import bp
+from app.casefiles.forms import (
+    AnnotationForm,
+    AssessmentForm,
+    CorroborationForm,
+    LinkElementForm,
+    RedactForm,
+)
+from app.casefiles.models import ItemType
+from app.casefiles.routes.context import error_page, load_case_item, refuse
+from app.casefiles.services import assessments as grading
+from app.casefiles.services import casefiles as service
+from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.items import fetch_item, summaries_for, summarize
+from app.casefiles.services.redaction import create_redacted_copy, parse_rectangles, redacted_copies
+from app.extensions import db
+
+FORMS = {
+    "link": LinkElementForm,
+    "assess": AssessmentForm,
+    "annotate": AnnotationForm,
+    "corroborate": CorroborationForm,
+}
+
+
+def _item_page(investigation, casefile, case_item, forms=None, status=200):
+    forms = dict(forms or {})
+    for name, form_class in FORMS.items():
+        forms.setdefault(name, form_class(formdata=None))
+    elements = service.elements_of(casefile)
+    forms["link"].element.choices = [
+        (element.id, f"{element.crime.code} el. {element.code}: {element.text[:90]}")
+        for element in elements
+    ]
+    summaries = summaries_for(investigation, current_user, casefile.items)
+    forms["corroborate"].other_item.choices = [
+        (item.id, summaries[item.id].label)
+        for item in casefile.items
+        if item.id != case_item.id and item.id in summaries
+    ]
+    summary = summaries.get(case_item.id)
+    if summary is None:
+        abort(404)
+    copies = redacted_copies(summary.obj) if case_item.item_type == ItemType.EVIDENCE.value else []
+    return render_template(
+        "casefiles/item.html",
+        investigation=investigation,
+        casefile=casefile,
+        case_item=case_item,
+        summary=summary,
+        summaries=summaries,
+        forms=forms,
+        assessments=grading.assessments_of(case_item),
+        annotations=grading.annotations_of(case_item),
+        corroborations=grading.corroborations_of(case_item),
+        redacted=copies,
+        confirm=ConfirmForm(),
+    ), status
+
+
+@bp.route("/<case_ref>/items/<item_id>")
+@role_required("lawyer")
+def item(reference: str, case_ref: str, item_id: str):
+    return _item_page(*load_case_item(reference, case_ref, item_id))
+
+
+def _post(reference: str, case_ref: str, item_id: str, name: str, action) -> object:
+    investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
+    form = FORMS[name]()
+    if name == "link":
+        form.element.choices = [(e.id, "") for e in service.elements_of(casefile)]
+    if not form.validate_on_submit():
+        return _item_page(investigation, casefile, case_item, {name: form}, status=400)
+    try:
+        action(casefile, case_item, form)
+    except CaseFileError as exc:
+        db.session.rollback()
+        refuse(exc, form)
+        return _item_page(investigation, casefile, case_item, {name: form}, status=exc.status)
+    db.session.commit()
+    flash("Saved and recorded in the custody ledger.", "success")
+    return redirect(url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id))
+
+
+@bp.route("/<case_ref>/items/<item_id>/links", methods=["POST"])
+@role_required("lawyer")
+def link_element(reference: str, case_ref: str, item_id: str):
+    return _post(
+        reference,
+        case_ref,
+        item_id,
+        "link",
+        lambda casefile, case_item, form: service.link_element(
+            casefile, current_user, case_item, form.element.data, form.stance.data, form.note.data
+        ),
+    )
+
+
+@bp.route("/<case_ref>/items/<item_id>/links/<link_id>/remove", methods=["POST"])
+@role_required("lawyer")
+def unlink_element(reference: str, case_ref: str, item_id: str, link_id: str):
+    investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
+    link = service.link_for(casefile, case_item, link_id)
+    if link is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.unlink_element(casefile, current_user, link)
+    except CaseFileError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _item_page(investigation, casefile, case_item, status=exc.status)
+    db.session.commit()
+    flash("Link removed and recorded in the custody ledger.", "success")
+    return redirect(url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id))
+
+
+@bp.route("/<case_ref>/items/<item_id>/assessments", methods=["POST"])
+@role_required("lawyer")
+def assess(reference: str, case_ref: str, item_id: str):
+    return _post(
+        reference,
+        case_ref,
+        item_id,
+        "assess",
+        lambda casefile, case_item, form: grading.assess_item(
+            casefile,
+            current_user,
+            case_item,
+            form.reliability.data,
+            form.credibility.data,
+            form.rationale.data,
+        ),
+    )
+
+
+@bp.route("/<case_ref>/items/<item_id>/annotations", methods=["POST"])
+@role_required("lawyer")
+def annotate(reference: str, case_ref: str, item_id: str):
+    return _post(
+        reference,
+        case_ref,
+        item_id,
+        "annotate",
+        lambda casefile, case_item, form: grading.annotate_item(
+            casefile, current_user, case_item, form.body.data
+        ),
+    )
+
+
+@bp.route("/<case_ref>/items/<item_id>/corroborations", methods=["POST"])
+@role_required("lawyer")
+def corroborate(reference: str, case_ref: str, item_id: str):
+    return _post(
+        reference,
+        case_ref,
+        item_id,
+        "corroborate",
+        lambda casefile, case_item, form: grading.corroborate(
+            casefile, current_user, case_item, form.other_item.data, form.note.data
+        ),
+    )
+
+
+# --- Redacting a photo --------------------------------------------------------------------------
+
+
+def _photo_or_redirect(investigation, casefile, case_item):
+    if case_item.item_type == ItemType.EVIDENCE.value:
+        try:
+            evidence = fetch_item(investigation, current_user, "evidence", case_item.item_id)
+        except CaseFileError:
+            abort(404)
+        if evidence.kind == "photo":
+            return evidence, None
+    flash("Only photos can be redacted.", "error")
+    target = url_for(
+        ".item",
+        reference=investigation.reference,
+        case_ref=casefile.reference,
+        item_id=case_item.id,
+    )
+    return None, redirect(target)
+
+
+@bp.route("/<case_ref>/items/<item_id>/redact", methods=["GET", "POST"])
+@role_required("lawyer")
+def redact(reference: str, case_ref: str, item_id: str):
+    investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
+    evidence, elsewhere = _photo_or_redirect(investigation, casefile, case_item)
+    if elsewhere is not None:
+        return elsewhere
+    form = RedactForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rectangles = parse_rectangles(json.loads(form.rectangles.data))
+            create_redacted_copy(casefile, current_user, evidence, rectangles)
+        except ValueError:
+            db.session.rollback()
+            form.rectangles.errors = ["The rectangles could not be read; draw them again."]
+            status = 400
+        except CaseFileError as exc:
+            db.session.rollback()
+            refuse(exc, form)
+            status = exc.status
+        else:
+            db.session.commit()
+            flash("Redacted copy saved; the original is unchanged.", "success")
+            return redirect(
+                url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id)
+            )
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "casefiles/redact.html",
+        investigation=investigation,
+        casefile=casefile,
+        case_item=case_item,
+        summary=summarize("evidence", evidence),
+        form=form,
+    ), status
+
+
+@bp.route("/<case_ref>/items/<item_id>/preview")
+@role_required("lawyer")
+def preview(reference: str, case_ref: str, item_id: str):
+    """The photo, upright and without metadata, for drawing redaction boxes over it."""
+    from app.casefiles.services.previews import photo_preview
+
+    investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
+    evidence, elsewhere = _photo_or_redirect(investigation, casefile, case_item)
+    if elsewhere is not None:
+        return elsewhere
+    try:
+        data = photo_preview(evidence, current_user, casefile)
+    except CaseFileError as exc:
+        db.session.rollback()
+        return error_page(exc)
+    db.session.commit()
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,187 @@
+"""Starting case-file exports as background jobs, running them, and serving the result.
+
+A web export always produces one file: the tarred bag age-encrypted to the requested
+recipient, or, without one, to the organisation's own key (the plaintext bag never rests on
+the server); the download then decrypts it on the fly. The job handler re-checks the
+exporter's rights when it runs: a membership revoked in between stops the export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.casefiles.models import CaseExport, CaseFile
+from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
+from app.casefiles.services.export_bagit import ExportRequest, export_casefile, validate_request
+from app.casefiles.services.redaction import Exporter, plan_export
+from app.custody.ledger import append_custody_event
+from app.extensions import db
+from app.investigations.access import may_see_identities, membership_for
+from app.investigations.models import Investigation
+from app.jobs.models import Job, JobState
+from app.jobs.runner import JobFailed, JobHandle, enqueue, handler
+from app.timeutil import utcnow
+from app.vault.age import AgeReader, FileSource, Recipient
+
+JOB_KIND = "casefile_export"
+
+
+def export_dir() -> Path:
+    path = Path(current_app.config["CUSTOS_EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def exporter_for(investigation: Investigation, user: Any) -> Exporter:
+    if getattr(user, "role", None) != "lawyer" or membership_for(investigation, user) is None:
+        raise CaseFileForbidden("Only lawyers of this investigation export its case files.")
+    return Exporter(
+        actor=user,
+        label=f"{user.name} <{user.email}>" if getattr(user, "name", "") else user.email,
+        user=user,
+        may_see_identities=may_see_identities(investigation, user),
+    )
+
+
+def start_export(
+    investigation: Investigation, casefile: CaseFile, user: Any, request: ExportRequest
+) -> CaseExport:
+    """Validate now (so the lawyer sees refusals at once), then queue the job."""
+    request = validate_request(request)
+    exporter = exporter_for(investigation, user)
+    plan_export(investigation, casefile, exporter, request.named_witness_ids)  # refusals only
+    export = CaseExport(
+        casefile_id=casefile.id,
+        investigation_id=investigation.id,
+        requested_by_id=user.id,
+        files=request.files,
+        for_whom=request.for_whom,
+        recipient=request.recipient,
+        named_witness_ids=list(request.named_witness_ids),
+        excluded=[],
+    )
+    db.session.add(export)
+    db.session.flush()
+    job = enqueue(JOB_KIND, {"export_id": export.id}, created_by=user)
+    export.job_id = job.id
+    db.session.flush()
+    return export
+
+
+@handler(JOB_KIND)
+def run_export_job(job: JobHandle, payload: dict) -> str:
+    export = db.session.get(CaseExport, payload["export_id"])
+    if export is None:
+        raise JobFailed("The export was removed before it could run.")
+    casefile = db.session.get(CaseFile, export.casefile_id)
+    investigation = db.session.get(Investigation, export.investigation_id)
+    user = db.session.get(User, export.requested_by_id)
+    if user is None or not user.active:
+        raise JobFailed("The account that asked for this export is no longer active.")
+    try:
+        exporter = exporter_for(investigation, user)
+    except CaseFileForbidden as exc:
+        raise JobFailed(exc.message) from None
+    request = ExportRequest(
+        files=export.files,
+        for_whom=export.for_whom,
+        recipient=export.recipient,
+        named_witness_ids=tuple(export.named_witness_ids or ()),
+        export_id=export.id,
+    )
+    if export.recipient:
+        recipients = [Recipient.parse(export.recipient)]
+    else:
+        from app.security.org_keys import org_recipients
+
+        recipients = org_recipients()
+    out = export_dir() / f"{export.id}.tar.age"
+    try:
+        result = export_casefile(casefile, exporter, request, out, recipients, job.progress)
+    except CaseFileError as exc:
+        db.session.rollback()
+        raise JobFailed(exc.message) from None
+    export.tagmanifest_sha256 = result.tagmanifest_sha256
+    export.output_sha256 = result.output_sha256
+    export.output_size = result.output_size
+    export.output_path = str(out)
+    export.excluded = [e.as_dict() for e in result.excluded]
+    export.finished_at = utcnow()
+    db.session.commit()
+    return str(out)
+
+
+def exports_of(casefile: CaseFile) -> list[CaseExport]:
+    return list(
+        db.session.scalars(
+            select(CaseExport)
+            .where(CaseExport.casefile_id == casefile.id)
+            .order_by(CaseExport.requested_at.desc())
+        )
+    )
+
+
+def export_for(casefile: CaseFile, export_id: str) -> CaseExport | None:
+    return db.session.scalar(
+        select(CaseExport).where(CaseExport.id == export_id, CaseExport.casefile_id == casefile.id)
+    )
+
+
+def job_progress(export: CaseExport) -> dict:
+    job = db.session.get(Job, export.job_id) if export.job_id else None
+    if job is None:
+        return {
+            "state": JobState.FAILED.value,
+            "progress": 0,
+            "message": "No job.",
+            "finished": True,
+        }
+    db.session.refresh(job)
+    return job.as_progress()
+
+
+def download_ready(export: CaseExport) -> bool:
+    return bool(export.output_path and export.finished_at and Path(export.output_path).is_file())
+
+
+def download_name(casefile: CaseFile, export: CaseExport) -> str:
+    stamp = export.requested_at.strftime("%Y%m%d-%H%M")
+    return f"{casefile.reference}-{stamp}.tar" + (".age" if export.recipient else "")
+
+
+def open_download(casefile: CaseFile, export: CaseExport, user: Any) -> Iterator[bytes]:
+    """The export's bytes for the browser, recorded in the ledger as a download of each item.
+
+    For a recipient: the .tar.age as it is. Otherwise the tar, decrypted chunk by chunk.
+    """
+    details = {"casefile_id": casefile.id, "export_id": export.id, "casefile": casefile.reference}
+    append_custody_event(
+        casefile.investigation_id, user, "downloaded", "casefile", casefile.id, details
+    )
+    path = Path(export.output_path)
+    if export.recipient:
+        return _file_chunks(path)
+    from app.security.org_keys import org_identities
+
+    source = FileSource(path)
+    reader = AgeReader.open(source, org_identities())
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield from reader.iter_all()
+        finally:
+            source.close()
+
+    return chunks()
+
+
+def _file_chunks(path: Path, block: int = 1024 * 1024) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(block):
+            yield chunk

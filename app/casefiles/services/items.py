@@ -1,0 +1,142 @@
+"""The items a case file gathers (incidents, testimony, evidence), looked up through the scope.
+
+Case files name items generically as (item_type, item_id). Every lookup here goes through
+`app.investigations.access.visible` and, for testimony, the intake visibility rules, so a case
+file can only ever hold (and show, and export) what its user may see in that investigation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.casefiles.models import CaseItem, ItemType
+from app.casefiles.services.errors import CaseFileError
+from app.extensions import db
+from app.intake.models import Incident, Interview
+from app.intake.visibility import intake_viewer, visible_incidents, visible_interviews
+from app.investigations.access import visible
+from app.investigations.models import Investigation
+from app.vault.models import EvidenceItem
+
+MODELS: dict[str, type] = {
+    ItemType.INCIDENT.value: Incident,
+    ItemType.INTERVIEW.value: Interview,
+    ItemType.EVIDENCE.value: EvidenceItem,
+}
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """What case-file pages show of an item (no identities: witnesses by pseudonym)."""
+
+    item_type: str
+    item_id: str
+    label: str
+    detail: str
+    hearsay: bool  # testimony that is not first-hand
+    obj: Any
+
+    @property
+    def key(self) -> str:
+        return f"{self.item_type}:{self.item_id}"
+
+
+def scoped_select(investigation: Investigation, user: Any, item_type: str):
+    """A select over one item table, narrowed to what `user` may see in `investigation`.
+
+    `user` None means the operator at the command line (who holds the database anyway): the
+    investigation's items, nothing else.
+    """
+    model = MODELS[item_type]
+    stmt = select(model).where(model.investigation_id == investigation.id)
+    if user is None:
+        return stmt
+    if item_type == ItemType.INCIDENT.value:
+        return visible_incidents(stmt, intake_viewer(investigation, user))
+    if item_type == ItemType.INTERVIEW.value:
+        return visible_interviews(stmt, intake_viewer(investigation, user))
+    return visible(stmt, model, user)
+
+
+def fetch_item(investigation: Investigation, user: Any, item_type: str, item_id: str) -> Any:
+    """The item if `user` may see it in this investigation; CaseFileError otherwise."""
+    if item_type not in MODELS:
+        raise CaseFileError("Choose an incident, a testimony or an evidence item.", "item")
+    model = MODELS[item_type]
+    obj = db.session.scalar(
+        scoped_select(investigation, user, item_type).where(model.id == str(item_id))
+    )
+    if obj is None:
+        raise CaseFileError("Choose an item of this investigation.", "item")
+    return obj
+
+
+def fetch_items(
+    investigation: Investigation, user: Any, items: Iterable[CaseItem]
+) -> dict[tuple[str, str], Any]:
+    """The objects behind case items, one query per item type, scoped like fetch_item."""
+    wanted: dict[str, set[str]] = {}
+    for item in items:
+        wanted.setdefault(item.item_type, set()).add(item.item_id)
+    found: dict[tuple[str, str], Any] = {}
+    for item_type, ids in wanted.items():
+        model = MODELS[item_type]
+        stmt = scoped_select(investigation, user, item_type).where(model.id.in_(ids))
+        if item_type == ItemType.INTERVIEW.value:
+            stmt = stmt.options(selectinload(Interview.witness))
+        for obj in db.session.scalars(stmt):
+            found[(item_type, obj.id)] = obj
+    return found
+
+
+def summarize(item_type: str, obj: Any) -> ItemSummary:
+    if item_type == ItemType.INCIDENT.value:
+        when = obj.occurred_from.strftime("%Y-%m-%d")
+        place = ", ".join(part for part in (obj.place_name, obj.admin_area) if part)
+        return ItemSummary(item_type, obj.id, f"Incident {when}, {place}", "", False, obj)
+    if item_type == ItemType.INTERVIEW.value:
+        first_hand = "first-hand" if obj.first_hand else "not first-hand (hearsay)"
+        label = f"Testimony of {obj.witness.code}, {obj.conducted_on.isoformat()}"
+        return ItemSummary(item_type, obj.id, label, first_hand, not obj.first_hand, obj)
+    label = f"{obj.kind.capitalize()} {obj.sha256[:12]}"
+    detail = f"{obj.media_type}, {obj.size} bytes, received {obj.received_at:%Y-%m-%d}"
+    return ItemSummary(item_type, obj.id, label, detail, False, obj)
+
+
+def summaries_for(
+    investigation: Investigation, user: Any, items: Iterable[CaseItem]
+) -> dict[str, ItemSummary]:
+    """Case item id -> summary, for the items the user may see (others are simply absent)."""
+    items = list(items)
+    objects = fetch_items(investigation, user, items)
+    out = {}
+    for item in items:
+        obj = objects.get((item.item_type, item.item_id))
+        if obj is not None:
+            out[item.id] = summarize(item.item_type, obj)
+    return out
+
+
+def candidates(investigation: Investigation, user: Any) -> list[ItemSummary]:
+    """Everything the user could add to a case file of this investigation, newest last."""
+    out: list[ItemSummary] = []
+    incidents = db.session.scalars(
+        scoped_select(investigation, user, "incident").order_by(Incident.occurred_from)
+    )
+    out += [summarize("incident", obj) for obj in incidents]
+    interviews = db.session.scalars(
+        scoped_select(investigation, user, "interview")
+        .options(selectinload(Interview.witness))
+        .order_by(Interview.conducted_on)
+    )
+    out += [summarize("interview", obj) for obj in interviews]
+    evidence = db.session.scalars(
+        scoped_select(investigation, user, "evidence").order_by(EvidenceItem.received_at)
+    )
+    out += [summarize("evidence", obj) for obj in evidence]
+    return out

@@ -1,0 +1,94 @@
+"""The elements x evidence matrix: which items support or undermine each element, and the gaps.
+
+An element is flagged when nothing supports it, or when everything that supports it is one
+hearsay source (testimony that is not first-hand): a prosecutor would call both unproven.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.casefiles.models import CaseFile, CaseItem, ElementLink, LegalCrime, LegalElement, Stance
+from app.casefiles.services.casefiles import elements_of
+from app.casefiles.services.items import ItemSummary
+from app.extensions import db
+
+
+@dataclass
+class MatrixRow:
+    element: LegalElement
+    crime: LegalCrime
+    # case item id -> the stances its links take on this element
+    cells: dict[str, set[str]] = field(default_factory=dict)
+    supporting: int = 0  # distinct items
+    undermining: int = 0
+    single_hearsay: bool = False
+
+    @property
+    def no_support(self) -> bool:
+        return self.supporting == 0
+
+    @property
+    def flagged(self) -> bool:
+        return self.no_support or self.single_hearsay
+
+    def stances(self, case_item_id: str) -> set[str]:
+        return self.cells.get(case_item_id, set())
+
+
+@dataclass
+class Matrix:
+    columns: list[tuple[CaseItem, ItemSummary]]
+    rows: list[MatrixRow]
+
+    @property
+    def gaps(self) -> list[MatrixRow]:
+        return [row for row in self.rows if row.no_support]
+
+    @property
+    def single_hearsay(self) -> list[MatrixRow]:
+        return [row for row in self.rows if row.single_hearsay]
+
+    def by_crime(self) -> list[tuple[LegalCrime, list[MatrixRow]]]:
+        groups: list[tuple[LegalCrime, list[MatrixRow]]] = []
+        for row in self.rows:
+            if not groups or groups[-1][0].id != row.crime.id:
+                groups.append((row.crime, []))
+            groups[-1][1].append(row)
+        return groups
+
+    def row_for(self, crime_code: str, element_code: str) -> MatrixRow:
+        for row in self.rows:
+            if row.crime.code == crime_code and row.element.code == element_code:
+                return row
+        raise KeyError((crime_code, element_code))
+
+
+def build_matrix(casefile: CaseFile, summaries: dict[str, ItemSummary]) -> Matrix:
+    """`summaries`: case item id -> summary of what the viewer may see (items.summaries_for)."""
+    items = list(
+        db.session.scalars(
+            select(CaseItem).where(CaseItem.casefile_id == casefile.id).order_by(CaseItem.position)
+        )
+    )
+    columns = [(item, summaries[item.id]) for item in items if item.id in summaries]
+    shown = {item.id for item, _ in columns}
+    rows = {element.id: MatrixRow(element, element.crime) for element in elements_of(casefile)}
+    links = db.session.scalars(select(ElementLink).where(ElementLink.casefile_id == casefile.id))
+    supporters: dict[int, set[str]] = {}
+    underminers: dict[int, set[str]] = {}
+    for link in links:
+        row = rows.get(link.element_id)
+        if row is None or link.case_item_id not in shown:
+            continue
+        row.cells.setdefault(link.case_item_id, set()).add(link.stance)
+        target = supporters if link.stance == Stance.SUPPORTING.value else underminers
+        target.setdefault(link.element_id, set()).add(link.case_item_id)
+    for element_id, row in rows.items():
+        support = supporters.get(element_id, set())
+        row.supporting = len(support)
+        row.undermining = len(underminers.get(element_id, set()))
+        row.single_hearsay = len(support) == 1 and summaries[next(iter(support))].hearsay
+    return Matrix(columns=columns, rows=list(rows.values()))

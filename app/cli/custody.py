@@ -1,0 +1,127 @@
+"""`flask custody verify|checkpoint` and `flask fixity check`: exit 0 only when all is intact."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.custody.checkpoints import SigningUnavailable, current_signing_key, sign_checkpoint
+from app.custody.fixity import FixityOutcome, run_sweep
+from app.custody.verify import verify_ledgers
+from app.extensions import db
+from app.investigations.models import Investigation
+from app.security.org_keys import ReadsDisabled
+
+custody_cli = AppGroup("custody", help="Verify and checkpoint the custody ledgers.")
+fixity_cli = AppGroup("fixity", help="Re-hash stored evidence against the intake hashes.")
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@custody_cli.command("verify")
+@click.argument("reference", required=False)
+@click.option(
+    "--all-signatures",
+    is_flag=True,
+    help="Check every checkpoint's signature, not only the newest (slow: ~5,000/s).",
+)
+def verify(reference: str | None, all_signatures: bool) -> None:
+    """Recompute every hash and check the links and signed checkpoints.
+
+    One line per investigation on stdout when intact; the first bad entry and what is
+    wrong with it on stderr, and exit status 1, otherwise.
+    """
+    try:
+        verdicts = verify_ledgers(_reference(reference), all_signatures=all_signatures)
+    except LookupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    failed = False
+    for verdict in verdicts:
+        click.echo(verdict.line(), err=not verdict.ok)
+        failed = failed or not verdict.ok
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+@custody_cli.command("checkpoint")
+@click.argument("reference", required=False)
+def checkpoint(reference: str | None) -> None:
+    """Sign the current head of each ledger (or one) with the organisation key.
+
+    The chain is verified first and a broken one is not signed: a signature must never
+    vouch for a tampered ledger. Entries appended where no key was available (an
+    intake-only node) are covered from now on.
+    """
+    try:
+        key = current_signing_key()
+        verdicts = verify_ledgers(_reference(reference), allow_unsigned_tail=True)
+    except SigningUnavailable as exc:
+        click.echo(f"error: this node cannot sign checkpoints: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    except LookupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    failed = False
+    ids = _investigation_ids()
+    for verdict in verdicts:
+        if not verdict.ok:
+            click.echo(f"{verdict.line()} (not signed)", err=True)
+            failed = True
+            continue
+        if verdict.entries == 0:
+            click.echo(f"{verdict.reference}: no entries, nothing to sign")
+            continue
+        signed = sign_checkpoint(
+            db.session, ids[verdict.reference], verdict.entries, verdict.head, key
+        )
+        db.session.commit()
+        click.echo(
+            f"{verdict.reference}: signed entries 1..{signed.seq}, head {signed.head}, "
+            f"key {signed.key_id}"
+        )
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
+def _reference(reference: str | None) -> str | None:
+    return reference.strip().upper() if reference else None
+
+
+def _investigation_ids() -> dict[str, str]:
+    return dict(db.session.execute(select(Investigation.reference, Investigation.id)).all())
+
+
+@fixity_cli.command("check")
+@click.option("--investigation", "reference", metavar="REF", help="Only this investigation.")
+@click.option("--sample", type=click.IntRange(min=1), help="Check N objects picked at random.")
+def fixity_check(reference: str | None, sample: int | None) -> None:
+    """Decrypt and re-hash stored evidence and derivatives against the intake hashes.
+
+    Records fixity_verified or fixity_failed in the ledger for each object. Exit status 1
+    if any failed (each named on stderr with the reason), 0 when all are intact.
+    """
+    reference = _reference(reference)
+    if reference is not None and reference not in _investigation_ids():
+        click.echo(f"error: no investigation {reference}", err=True)
+        sys.exit(EXIT_USAGE)
+
+    def report(outcome: FixityOutcome) -> None:
+        if not outcome.ok:
+            click.echo(f"FAILED {outcome.line()}", err=True)
+
+    try:
+        sweep, failures = run_sweep(reference, sample, progress=report)
+    except ReadsDisabled as exc:
+        click.echo(f"error: {exc.message}: run fixity on a node that holds the keys", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(
+        f"fixity sweep {sweep.id}: checked {sweep.checked} objects "
+        f"({sweep.bytes_checked:,} bytes), {sweep.failed} failed"
+    )
+    if failures:
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,39 @@
+"""`flask evidence process`: media processing for items that have not had it yet."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+evidence_cli = AppGroup("evidence", help="Evidence items: post-intake media processing.")
+
+
+@evidence_cli.command("process")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=0, help="At most this many items (0: all)."
+)
+def process_command(limit: int) -> None:
+    """Extract metadata and make derivatives for every item not processed yet.
+
+    Items received by an intake-only node (which cannot decrypt) wait for this, run on a
+    node that holds the private key.
+    """
+    from app.security.org_keys import ReadsDisabled, intake_only
+    from app.vault.processing import pending_evidence_ids, process_new_evidence
+    from app.vault.reading import EvidenceUnreadable
+
+    if intake_only():
+        raise click.ClickException(str(ReadsDisabled()))
+    ids = pending_evidence_ids(limit or None)
+    failed = 0
+    for evidence_id in ids:
+        try:
+            process_new_evidence(evidence_id)
+        except EvidenceUnreadable as exc:
+            failed += 1
+            click.echo(f"unreadable: {evidence_id} ({exc.reason})", err=True)
+            continue
+        click.echo(f"processed: {evidence_id}")
+    click.echo(f"total: {len(ids) - failed} processed, {failed} unreadable")
+    if failed:
+        raise SystemExit(1)

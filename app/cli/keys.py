@@ -1,0 +1,73 @@
+"""`flask keys ...`: create, show and rotate the organisation's age and minisign keys."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from app.security.org_keys import (
+    KeyStoreError,
+    ReadsDisabled,
+    init_keys,
+    keys_dir,
+    keys_initialised,
+    master_key,
+    minisign_public_key,
+    org_recipients,
+)
+
+keys_cli = AppGroup("keys", help="The organisation's evidence and checkpoint keys.")
+
+
+@keys_cli.command("init")
+@click.option("--if-missing", is_flag=True, help="Do nothing (successfully) if keys exist.")
+def init_command(if_missing: bool) -> None:
+    """Create the age identity and the minisign signing key under the instance's keys/ folder."""
+    directory = keys_dir()
+    if if_missing and keys_initialised():
+        click.echo(f"Organisation keys already present in {directory}.")
+        return
+    try:
+        init_keys(directory, master_key())
+    except KeyStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created the organisation keys in {directory} (private parts sealed).")
+    click.echo("Back up that folder together with the master key: without both, no evidence")
+    click.echo("can be read. Public keys:")
+    _print_public()
+
+
+@keys_cli.command("public")
+def public_command() -> None:
+    """Print the age recipient and the minisign public key (safe to publish)."""
+    _print_public()
+
+
+def _print_public() -> None:
+    try:
+        recipient = org_recipients()[-1]
+        minisign = minisign_public_key()
+    except KeyStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"age: {recipient}")
+    click.echo(f"minisign: {minisign}")
+
+
+@keys_cli.command("rotate")
+def rotate_command() -> None:
+    """Add a new age identity and rewrap every stored blob to it (resumes if interrupted)."""
+    from app.vault.rotation import RotationIncomplete, rotate_keys
+
+    def progress(key: str, outcome: str) -> None:
+        click.echo(f"{outcome}: {key}")
+
+    try:
+        report = rotate_keys(progress)
+    except (ReadsDisabled, KeyStoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except RotationIncomplete as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Rotation complete: {len(report.rewrapped)} blob(s) rewrapped to {report.target}; "
+        "older identities are kept so nothing becomes unreadable."
+    )

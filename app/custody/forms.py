@@ -1,0 +1,37 @@
+"""The ledger page's filter form (GET: it changes nothing, so no CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, Regexp
+
+from app.custody.ledger import CustodyAction
+
+
+class LedgerFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = SelectField(
+        _l("Action"),
+        choices=[("", _l("any"))] + [(a.value, a.value.replace("_", " ")) for a in CustodyAction],
+        validators=[Optional()],
+    )
+    object_type = SelectField(_l("Object type"), choices=[("", _l("any"))], validators=[Optional()])
+    object_id = StringField(
+        _l("Object id"),
+        validators=[
+            Optional(),
+            Length(max=64),
+            Regexp(r"^[A-Za-z0-9._:-]+$", message=_l("Not an id.")),
+        ],
+    )
+    actor = StringField(_l("Actor (email or system:…)"), validators=[Optional(), Length(max=254)])
+    since = DateField(_l("From (UTC)"), validators=[Optional()])
+    until = DateField(_l("Until (UTC, inclusive)"), validators=[Optional()])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+
+    def set_object_types(self, object_types: list[str]) -> None:
+        self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]

@@ -1,0 +1,56 @@
+"""Custody pages for members: an investigation's ledger, filtered and paginated."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from app.custody.forms import LedgerFilterForm
+from app.custody.timeline import (
+    LedgerFilter,
+    actor_filter_value,
+    day_range,
+    ledger_query,
+    object_types_in,
+    to_timeline_entry,
+)
+from app.extensions import db
+from app.investigations.access import investigation_by_reference_or_404
+
+bp = Blueprint("custody", __name__)
+
+PAGE_SIZE = 50
+
+
+@bp.route("/<reference>/custody")
+def ledger(reference: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    form = LedgerFilterForm(request.args)
+    form.set_object_types(object_types_in(investigation, current_user))
+    filters = LedgerFilter()
+    if form.validate():
+        since, until = day_range(form.since.data, form.until.data)
+        filters = LedgerFilter(
+            action=form.action.data or None,
+            object_type=form.object_type.data or None,
+            object_id=form.object_id.data or None,
+            actor_id=actor_filter_value(form.actor.data) if form.actor.data else None,
+            since=since,
+            until=until,
+        )
+    page = db.paginate(
+        ledger_query(investigation, current_user, filters),
+        page=form.page.data if not form.page.errors and form.page.data else 1,
+        per_page=PAGE_SIZE,
+        error_out=False,
+        count=True,
+    )
+    entries = [to_timeline_entry(entry) for entry in page.items]
+    status = 400 if form.errors else 200
+    return render_template(
+        "custody/ledger.html",
+        investigation=investigation,
+        form=form,
+        page=page,
+        entries=entries,
+    ), status

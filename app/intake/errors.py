@@ -1,0 +1,103 @@
+"""Errors of the intake services, with named codes the web forms and the JSON API both report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+# One message per named error. The code is stable (API clients and tests match on it); the
+# message is for the person filling the form, translated when it is shown.
+MESSAGES = {
+    "required": _l("This field is required."),
+    "too_long": _l("This is too long."),
+    "invalid_choice": _l("Choose one of the offered values."),
+    "date_in_future": _l("This date is in the future."),
+    "range_end_before_start": _l("The end of the time range is before its start."),
+    "range_end_required": _l("A time range needs an end date."),
+    "time_required": _l("An exact time needs the time of day."),
+    "latitude_out_of_range": _l("Latitude must be between -90 and 90."),
+    "longitude_out_of_range": _l("Longitude must be between -180 and 180."),
+    "coordinates_incomplete": _l("Give both latitude and longitude, or neither."),
+    "precision_negative": _l("Precision must be zero or more metres."),
+    "negative_casualties": _l("Casualty counts cannot be negative."),
+    "number_too_large": _l("This number is too large."),
+    "too_many_perpetrators": _l("List at most 20 alleged perpetrators."),
+    "unknown_weapon": _l("Choose a weapon type from the list."),
+    "unknown_target": _l("Choose target types from the list."),
+    "invalid_date_of_birth": _l("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD."),
+    "unknown_witness": _l("Choose one of your witnesses."),
+    "unknown_incident": _l("Choose incidents of this investigation."),
+    "unknown_member": _l("Choose a member of this investigation."),
+    "no_interview_consent": _l(
+        "The witness has not consented to be interviewed: record their consent first."
+    ),
+    "transcript_required": _l("A testimony cannot be sealed without a transcript."),
+    "language_required": _l("A testimony cannot be sealed without its language."),
+    "unknown_evidence": _l("Choose one of your own uploads in this investigation."),
+    "recording_kind": _l("A recording must be an audio or video file."),
+    "recording_exists": _l("This interview already has a recording; attach this file instead."),
+    "already_linked": _l("This file is already linked to the interview."),
+    "not_sealed": _l("Addenda are for sealed testimony; edit the draft instead."),
+    "invalid_code": _l(
+        "A code is 2 to 40 lowercase letters, digits or underscores, starting with a letter."
+    ),
+    "code_taken": _l("This code is already in use."),
+    "client_id_conflict": _l("This form was already used for something else; reload the page."),
+    "invalid_client_id": _l("This form is damaged; reload the page."),
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+
+    @property
+    def message(self) -> str:
+        """In the request's language; in English outside a request (CLI, jobs, tests)."""
+        if has_request_context():
+            return str(MESSAGES[self.code])
+        with force_locale("en"):
+            return str(MESSAGES[self.code])
+
+
+class IntakeError(Exception):
+    """Base of the errors below."""
+
+
+class IntakeValidationError(IntakeError):
+    """Input refused before anything was stored; `errors` name each field and why."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
+        self.errors = errors
+
+    @property
+    def codes(self) -> set[str]:
+        return {e.code for e in self.errors}
+
+
+class IntakePermissionError(IntakeError):
+    """The user may see this record but not change it (403)."""
+
+
+class SealedTestimonyError(IntakeError):
+    """Sealed testimony never changes; corrections are addenda (409)."""
+
+    def __init__(self, message: str = "sealed testimony cannot be changed; add an addendum"):
+        super().__init__(message)
+
+
+class ImmutableRecordError(IntakeError):
+    """Consent records and addenda are written once and never updated or deleted."""
+
+
+class NumberingContention(IntakeError):
+    """Too many concurrent writers took the next number; the caller may retry the request."""
+
+
+def field_error(field: str, code: str) -> IntakeValidationError:
+    return IntakeValidationError([FieldError(field, code)])

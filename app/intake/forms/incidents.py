@@ -1,0 +1,163 @@
+"""Incident form and the incident list's filter form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import Optional
+
+from app.intake.forms.fields import MultiCheckboxField
+from app.intake.models import Incident, TimeCertainty
+from app.intake.services.incidents import IncidentInput
+from app.intake.services.search import IncidentFilters
+
+TIME_CERTAINTY_CHOICES = [
+    (TimeCertainty.EXACT.value, _l("Exact date and time")),
+    (TimeCertainty.DAY.value, _l("The day, not the time")),
+    (TimeCertainty.RANGE.value, _l("Between two dates")),
+]
+YES_NO_ANY = [("", _l("Any")), ("yes", _l("Yes")), ("no", _l("No"))]
+
+
+class IncidentForm(FlaskForm):
+    client_id = HiddenField()
+    time_certainty = RadioField(
+        _l("How precisely is the time known?"),
+        choices=TIME_CERTAINTY_CHOICES,
+        default=TimeCertainty.DAY.value,
+    )
+    start_date = DateField(_l("Date (start of the range)"), validators=[Optional()])
+    start_time = TimeField(_l("Local time"), validators=[Optional()])
+    end_date = DateField(_l("End date (for a range)"), validators=[Optional()])
+    end_time = TimeField(_l("End time (optional)"), validators=[Optional()])
+    place_name = StringField(_l("Place name"), render_kw={"autocomplete": "off"})
+    admin_area = StringField(
+        _l("Administrative area (governorate)"),
+        render_kw={"list": "known-areas", "autocomplete": "off"},
+    )
+    latitude = FloatField(
+        _l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"}
+    )
+    longitude = FloatField(
+        _l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"}
+    )
+    precision_m = IntegerField(
+        _l("Precision of the coordinates (metres)"),
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
+    )
+    perpetrators = TextAreaField(_l("Alleged perpetrator(s), one per line"), render_kw={"rows": 2})
+    weapon_code = SelectField(_l("Weapon or munition"), choices=[], validate_choice=False)
+    target_codes = MultiCheckboxField(_l("Target or object affected"), choices=[])
+    killed = IntegerField(
+        _l("Civilians killed"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+    )
+    injured = IntegerField(
+        _l("Civilians injured"), validators=[Optional()], render_kw={"inputmode": "numeric"}
+    )
+    casualties_reported_by = StringField(_l("Casualty figures reported by"))
+    description = TextAreaField(_l("Description"), render_kw={"rows": 6})
+
+    def set_choices(self, weapons: list, targets: list) -> None:
+        self.weapon_code.choices = [("", _l("— choose —"))] + [(w.code, w.label) for w in weapons]
+        self.target_codes.choices = [(t.code, t.label) for t in targets]
+
+    def fill_from(self, incident: Incident) -> None:
+        self.time_certainty.data = incident.time_certainty
+        self.start_date.data = incident.occurred_from.date()
+        if incident.time_certainty != TimeCertainty.DAY.value:
+            self.start_time.data = incident.occurred_from.time()
+        if incident.occurred_to is not None:
+            self.end_date.data = incident.occurred_to.date()
+            self.end_time.data = incident.occurred_to.time()
+        for name in (
+            "place_name",
+            "admin_area",
+            "latitude",
+            "longitude",
+            "precision_m",
+            "weapon_code",
+            "killed",
+            "injured",
+            "casualties_reported_by",
+            "description",
+        ):
+            getattr(self, name).data = getattr(incident, name)
+        self.perpetrators.data = "\n".join(p.name for p in incident.perpetrators)
+        self.target_codes.data = [t.code for t in incident.targets]
+
+    def to_input(self) -> IncidentInput:
+        return IncidentInput(
+            time_certainty=self.time_certainty.data or "",
+            start_date=self.start_date.data,
+            start_time=self.start_time.data,
+            end_date=self.end_date.data,
+            end_time=self.end_time.data,
+            place_name=self.place_name.data or "",
+            admin_area=self.admin_area.data or "",
+            latitude=self.latitude.data,
+            longitude=self.longitude.data,
+            precision_m=self.precision_m.data,
+            perpetrators=(self.perpetrators.data or "").splitlines(),
+            weapon_code=self.weapon_code.data or None,
+            target_codes=list(self.target_codes.data or []),
+            killed=self.killed.data,
+            injured=self.injured.data,
+            casualties_reported_by=self.casualties_reported_by.data or "",
+            description=self.description.data or "",
+        )
+
+
+class IncidentFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    q = StringField(_l("Search place, area or perpetrator"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("Until"), validators=[Optional()])
+    area = StringField(
+        _l("Governorate / area"), validators=[Optional()], render_kw={"list": "known-areas"}
+    )
+    weapon = SelectField(_l("Weapon"), choices=[], validators=[Optional()])
+    target = SelectField(_l("Target type"), choices=[], validators=[Optional()])
+    perpetrator = StringField(
+        _l("Perpetrator"), validators=[Optional()], render_kw={"list": "known-perpetrators"}
+    )
+    has_video = SelectField(_l("Has video"), choices=YES_NO_ANY, validators=[Optional()])
+    has_testimony = SelectField(_l("Has testimony"), choices=YES_NO_ANY, validators=[Optional()])
+
+    def set_choices(self, weapons: list, targets: list) -> None:
+        self.weapon.choices = [("", _l("Any"))] + [(w.code, w.label) for w in weapons]
+        self.target.choices = [("", _l("Any"))] + [(t.code, t.label) for t in targets]
+
+    def to_filters(self) -> IncidentFilters:
+        """The filters, ignoring any field that did not parse (a bad date filters nothing)."""
+
+        def ok(field):
+            return field.data if not field.errors else None
+
+        def tri(value: str | None) -> bool | None:
+            return {"yes": True, "no": False}.get(value or "")
+
+        return IncidentFilters(
+            q=(ok(self.q) or "")[:200],
+            date_from=ok(self.date_from),
+            date_to=ok(self.date_to),
+            area=(ok(self.area) or "")[:120],
+            weapon=ok(self.weapon) or "",
+            target=ok(self.target) or "",
+            perpetrator=(ok(self.perpetrator) or "")[:200],
+            has_video=tri(ok(self.has_video)),
+            has_testimony=tri(ok(self.has_testimony)),
+        )

@@ -1,0 +1,107 @@
+"""Interview (testimony) form, sealing confirmation, addendum and evidence-link forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Optional
+
+from app.intake.forms.fields import MultiCheckboxField
+from app.intake.models import EvidenceRole, Interview, InterviewMode
+from app.intake.services.interviews import InterviewInput
+from app.timeutil import utcnow
+
+MODE_CHOICES = [
+    (InterviewMode.IN_PERSON.value, _l("In person")),
+    (InterviewMode.REMOTE.value, _l("Remote")),
+]
+FIRST_HAND_CHOICES = [
+    ("yes", _l("First-hand: the witness saw or heard it themselves")),
+    ("no", _l("Not first-hand: the witness was told by others")),
+]
+ROLE_CHOICES = [
+    (EvidenceRole.ATTACHMENT.value, _l("Attachment")),
+    (EvidenceRole.RECORDING.value, _l("Recording of this interview (audio or video)")),
+]
+
+
+class InterviewForm(FlaskForm):
+    client_id = HiddenField()
+    witness_id = SelectField(_l("Witness"), choices=[], validate_choice=False)
+    interviewer_id = SelectField(_l("Interviewer"), choices=[], validate_choice=False)
+    conducted_on = DateField(
+        _l("Date of the interview"), validators=[Optional()], default=lambda: utcnow().date()
+    )
+    place = StringField(_l("Place of the interview"), render_kw={"autocomplete": "off"})
+    mode = RadioField(_l("Mode"), choices=MODE_CHOICES, default=InterviewMode.IN_PERSON.value)
+    language = StringField(
+        _l("Language of the interview"),
+        render_kw={"list": "common-languages", "autocomplete": "off"},
+    )
+    interpreter = StringField(_l("Interpreter (if any)"), render_kw={"autocomplete": "off"})
+    first_hand = RadioField(
+        _l("Is the account first-hand?"), choices=FIRST_HAND_CHOICES, default="yes"
+    )
+    incident_ids = MultiCheckboxField(_l("Incidents this testimony concerns"), choices=[])
+    transcript = TextAreaField(_l("Transcript"), render_kw={"rows": 16})
+    notes = TextAreaField(_l("Interviewer's notes"), render_kw={"rows": 4})
+    save = SubmitField(_l("Save draft"))
+    save_and_seal = SubmitField(_l("Save and review for sealing"))
+
+    def fill_from(self, interview: Interview) -> None:
+        self.witness_id.data = interview.witness_id
+        self.interviewer_id.data = interview.interviewer_id
+        self.conducted_on.data = interview.conducted_on
+        self.place.data = interview.place or ""
+        self.mode.data = interview.mode
+        self.language.data = interview.language
+        self.interpreter.data = interview.interpreter or ""
+        self.first_hand.data = "yes" if interview.first_hand else "no"
+        self.incident_ids.data = [incident.id for incident in interview.incidents]
+        self.transcript.data = interview.transcript or ""
+        self.notes.data = interview.notes or ""
+
+    def to_input(self) -> InterviewInput:
+        return InterviewInput(
+            witness_id=self.witness_id.data or "",
+            interviewer_id=self.interviewer_id.data or None,
+            conducted_on=self.conducted_on.data,
+            mode=self.mode.data or "",
+            first_hand=self.first_hand.data == "yes",
+            place=self.place.data or "",
+            language=self.language.data or "",
+            interpreter=self.interpreter.data or "",
+            incident_ids=list(self.incident_ids.data or []),
+            transcript=self.transcript.data or "",
+            notes=self.notes.data or "",
+        )
+
+
+class SealForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I have checked this testimony. I understand it cannot be changed after sealing."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class AddendumForm(FlaskForm):
+    text = TextAreaField(_l("Correction or addition"), render_kw={"rows": 5})
+
+
+class LinkEvidenceForm(FlaskForm):
+    evidence_id = SelectField(_l("One of your uploads"), choices=[], validate_choice=False)
+    role = RadioField(_l("It is"), choices=ROLE_CHOICES, default=EvidenceRole.ATTACHMENT.value)
+
+
+class UnlinkEvidenceForm(FlaskForm):
+    evidence_id = HiddenField()

@@ -1,0 +1,108 @@
+"""Witness registration (with the first consent record), witness edit and consent forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import Optional
+
+from app.intake.models import RiskLevel
+from app.intake.services.consent import ConsentInput
+from app.intake.services.witnesses import WitnessInput
+from app.timeutil import utcnow
+
+RISK_CHOICES = [
+    ("", _l("— choose —")),
+    (RiskLevel.LOW.value, _l("Low")),
+    (RiskLevel.MEDIUM.value, _l("Medium")),
+    (RiskLevel.HIGH.value, _l("High")),
+    (RiskLevel.EXTREME.value, _l("Extreme")),
+]
+PURPOSE_LABELS = {
+    "interview": _l("to be interviewed"),
+    "legal_proceedings": _l("to the use of the testimony in legal proceedings"),
+    "un_sharing": _l("to sharing with UN bodies"),
+    "publication": _l("to publication"),
+    "named": _l("to being named"),
+}
+NO_AUTOFILL = {"autocomplete": "off"}
+
+
+def _today():
+    return utcnow().date()
+
+
+class _ConsentFields:
+    """The consent questions, shared by registration and the consent page."""
+
+    consent_interview = BooleanField(PURPOSE_LABELS["interview"])
+    consent_legal_proceedings = BooleanField(PURPOSE_LABELS["legal_proceedings"])
+    consent_un_sharing = BooleanField(PURPOSE_LABELS["un_sharing"])
+    consent_publication = BooleanField(PURPOSE_LABELS["publication"])
+    consent_named = BooleanField(PURPOSE_LABELS["named"])
+    consent_obtained_on = DateField(
+        _l("Consent obtained on"), validators=[Optional()], default=_today
+    )
+    consent_language = StringField(
+        _l("Language in which consent was explained"),
+        render_kw={"list": "common-languages", "autocomplete": "off"},
+    )
+
+    def consent_input(self, obtained_by_id: str | None = None) -> ConsentInput:
+        return ConsentInput(
+            interview=bool(self.consent_interview.data),
+            legal_proceedings=bool(self.consent_legal_proceedings.data),
+            un_sharing=bool(self.consent_un_sharing.data),
+            publication=bool(self.consent_publication.data),
+            named=bool(self.consent_named.data),
+            obtained_on=self.consent_obtained_on.data,
+            language=self.consent_language.data or "",
+            obtained_by_id=obtained_by_id,
+        )
+
+
+class _IdentityFields:
+    full_name = StringField(_l("Full name"), render_kw=NO_AUTOFILL)
+    date_of_birth = StringField(
+        _l("Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)"),
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+    contact = StringField(_l("Contact (phone, messenger, via whom)"), render_kw=NO_AUTOFILL)
+    current_location = StringField(_l("Current location"), render_kw=NO_AUTOFILL)
+
+
+class WitnessForm(_IdentityFields, _ConsentFields, FlaskForm):
+    client_id = HiddenField()
+    risk_level = SelectField(_l("Protection risk"), choices=RISK_CHOICES, validate_choice=False)
+
+    def witness_input(self) -> WitnessInput:
+        return WitnessInput(
+            risk_level=self.risk_level.data or "",
+            full_name=self.full_name.data or "",
+            date_of_birth=self.date_of_birth.data or "",
+            contact=self.contact.data or "",
+            current_location=self.current_location.data or "",
+        )
+
+
+class WitnessEditForm(_IdentityFields, FlaskForm):
+    risk_level = SelectField(_l("Protection risk"), choices=RISK_CHOICES, validate_choice=False)
+
+    def identity_changes(self, may_see_identities: bool) -> dict[str, str]:
+        """What to change: everything for those who saw the values; else only what was typed."""
+        values = {
+            name: getattr(self, name).data or ""
+            for name in ("full_name", "date_of_birth", "contact", "current_location")
+        }
+        if may_see_identities:
+            return values
+        return {name: value for name, value in values.items() if value.strip()}
+
+
+class ConsentForm(_ConsentFields, FlaskForm):
+    consent_obtained_by_id = SelectField(
+        _l("Consent obtained by"), choices=[], validate_choice=False
+    )
+    record = SubmitField(_l("Record this consent"))
+    withdraw_all = SubmitField(_l("Record withdrawal of all consent"))

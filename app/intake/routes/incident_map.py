@@ -1,0 +1,53 @@
+"""The incident map (Leaflet, vendored; markers from a JSON endpoint) and the timeline."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, render_template, url_for
+
+from app.intake import bp
+from app.intake.routes.incidents import filter_form
+from app.intake.routes.page_context import query_of, viewer_for
+from app.intake.services import search
+
+
+@bp.route("/incidents/map")
+def incident_map(reference: str):
+    viewer = viewer_for(reference)
+    form = filter_form(viewer)
+    return render_template(
+        "intake/incidents/map.html",
+        investigation=viewer.investigation,
+        filter_form=form,
+        query=query_of(form),
+        known_areas=search.known_areas(viewer),
+        known_perpetrators=search.known_perpetrators(viewer),
+        tiles_url=current_app.config["CUSTOS_MAP_TILES_URL"],
+        tiles_attribution=current_app.config["CUSTOS_MAP_TILES_ATTRIBUTION"],
+    )
+
+
+@bp.route("/incidents/map.json")
+def incident_map_data(reference: str):
+    viewer = viewer_for(reference)
+    form = filter_form(viewer)
+    markers = search.incident_markers(viewer, form.to_filters())
+    for marker in markers:
+        marker["url"] = url_for("intake.incident", reference=reference, incident_id=marker["id"])
+    return jsonify(markers=markers)
+
+
+@bp.route("/incidents/timeline")
+def incident_timeline(reference: str):
+    viewer = viewer_for(reference)
+    form = filter_form(viewer)
+    months, truncated = search.incident_timeline(viewer, form.to_filters())
+    return render_template(
+        "intake/incidents/timeline.html",
+        investigation=viewer.investigation,
+        filter_form=form,
+        months=months,
+        truncated=truncated,
+        limit=search.TIMELINE_LIMIT,
+        known_areas=search.known_areas(viewer),
+        known_perpetrators=search.known_perpetrators(viewer),
+    )

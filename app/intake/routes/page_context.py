@@ -1,0 +1,56 @@
+"""What every intake view starts from: the investigation (404 for non-members) and the viewer."""
+
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.errors import error_response
+from app.intake.visibility import IntakeViewer, intake_viewer
+from app.investigations.access import investigation_by_reference_or_404
+
+COMMON_LANGUAGES = ("Arabic", "English", "Kurdish", "French", "Russian", "Turkish", "Farsi")
+
+
+def viewer_for(reference: str) -> IntakeViewer:
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    return intake_viewer(investigation, current_user)
+
+
+def query_of(form: FlaskForm) -> dict[str, str]:
+    """The form's own non-empty values from the query string, to carry into links.
+
+    Only the form's field names: passing request.args wholesale to url_for would let a
+    crafted link set url_for's own options (_scheme, _anchor, _external).
+    """
+    names = [field.name for field in form]
+    return {
+        name: request.args[name]
+        for name in names
+        if request.args.get(name) and len(request.args[name]) <= 200
+    }
+
+
+def page_number() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def sealed_response():
+    """409: what a crafted POST against sealed testimony gets (nothing is changed)."""
+    return error_response(
+        409,
+        _("This testimony is sealed and cannot be changed. Add an addendum to correct it."),
+    )
+
+
+def vault_links(reference: str) -> dict[str, str | None]:
+    """Links to the vault's upload page and item pages, where the vault provides them."""
+    views = current_app.view_functions
+    return {
+        "upload_url": url_for("vault.upload_evidence", reference=reference)
+        if "vault.upload_evidence" in views
+        else None,
+        "vault_item_endpoint": "vault.evidence_item" if "vault.evidence_item" in views else None,
+    }

@@ -1,0 +1,143 @@
+"""Informed consent: recording it, withdrawing it, and the one question exports ask.
+
+Every change is a new ConsentRecord holding the complete state after it; nothing is updated
+or deleted (the ORM guard refuses it), so the history of what the witness agreed to, and
+when they took it back, is always there to show a court.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
+from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
+from app.intake.numbering import insert_with_next_number
+from app.intake.textinput import check_length, check_required, clean_line
+from app.intake.visibility import IntakeViewer, intake_viewer, may_record_consent
+from app.investigations.models import Investigation, Membership
+from app.timeutil import utcnow
+
+PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
+
+
+@dataclass
+class ConsentInput:
+    """The complete consent state after this record, and how it was obtained."""
+
+    interview: bool
+    legal_proceedings: bool
+    un_sharing: bool
+    publication: bool
+    named: bool
+    obtained_on: date | None
+    language: str
+    obtained_by_id: str | None = None  # a member of the investigation; default: the recorder
+
+
+def current_consent(witness: Witness) -> ConsentRecord | None:
+    """The latest record (the consent in force), read from the database, not a cached list."""
+    return db.session.scalar(
+        select(ConsentRecord)
+        .where(ConsentRecord.witness_id == witness.id)
+        .order_by(ConsentRecord.seq.desc())
+        .limit(1)
+    )
+
+
+def consent_allows(witness: Witness, purpose: str) -> bool:
+    """Whether the witness's consent in force covers `purpose` (an export asks this).
+
+    purpose: "interview", "legal_proceedings", "un_sharing", "publication" or "named".
+    No record, or a later withdrawal, means no.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown consent purpose {purpose!r}; one of {', '.join(PURPOSES)}")
+    record = current_consent(witness)
+    return record is not None and record.allows(purpose)
+
+
+def validate_consent(data: ConsentInput, viewer: IntakeViewer) -> tuple[str, str]:
+    """(language, obtained_by_id) cleaned; raises with every problem named."""
+    errors: list[FieldError] = []
+    language = clean_line(data.language)
+    if check_required(errors, "language", language):
+        check_length(errors, "language", language, 64)
+    if check_required(errors, "obtained_on", data.obtained_on):
+        if data.obtained_on > (utcnow() + timedelta(hours=14)).date():
+            errors.append(FieldError("obtained_on", "date_in_future"))
+    obtained_by_id = data.obtained_by_id or viewer.user.id
+    is_member = db.session.scalar(
+        select(Membership.id).where(
+            Membership.investigation_id == viewer.investigation.id,
+            Membership.user_id == obtained_by_id,
+        )
+    )
+    if is_member is None:
+        errors.append(FieldError("obtained_by_id", "unknown_member"))
+    if errors:
+        raise IntakeValidationError(errors)
+    return language, obtained_by_id
+
+
+def _kind(previous: ConsentRecord | None, data: ConsentInput) -> str:
+    if previous is None:
+        return ConsentKind.GIVEN.value
+    if any(previous.allows(p) and not getattr(data, p) for p in PURPOSES):
+        return ConsentKind.WITHDRAWN.value
+    return ConsentKind.CHANGED.value
+
+
+def add_consent_record(witness: Witness, viewer: IntakeViewer, data: ConsentInput) -> ConsentRecord:
+    """Append a record after validation (the caller checked the viewer may record consent)."""
+    language, obtained_by_id = validate_consent(data, viewer)
+
+    def build(seq: int) -> ConsentRecord:
+        # Re-read per attempt: a concurrent record may have taken the seq we first saw.
+        latest = current_consent(witness) if seq > 1 else None
+        return ConsentRecord(
+            witness_id=witness.id,
+            investigation_id=witness.investigation_id,
+            seq=seq,
+            supersedes_id=latest.id if latest else None,
+            kind=_kind(latest, data),
+            **{purpose: bool(getattr(data, purpose)) for purpose in PURPOSES},
+            obtained_by_id=obtained_by_id,
+            obtained_on=data.obtained_on,
+            language=language,
+            recorded_by_id=viewer.user.id,
+            recorded_at=utcnow(),
+        )
+
+    record = insert_with_next_number(ConsentRecord.seq, ConsentRecord.witness_id, witness.id, build)
+    db.session.expire(witness, ["consent_records"])
+    return record
+
+
+def record_consent(witness: Witness, user: Any, data: ConsentInput) -> ConsentRecord:
+    """Record a new consent state for a witness (a grant, a change or a withdrawal)."""
+    investigation = db.session.get(Investigation, witness.investigation_id)
+    viewer = intake_viewer(investigation, user)
+    if not may_record_consent(viewer, witness):
+        raise IntakePermissionError("you may not record consent for this witness")
+    return add_consent_record(witness, viewer, data)
+
+
+def withdraw_consent(
+    witness: Witness, user: Any, language: str, obtained_on: date | None = None
+) -> ConsentRecord:
+    """Withdraw every consent at once (the witness said stop); a new record, nothing deleted."""
+    data = ConsentInput(
+        interview=False,
+        legal_proceedings=False,
+        un_sharing=False,
+        publication=False,
+        named=False,
+        obtained_on=obtained_on or utcnow().date(),
+        language=language,
+    )
+    return record_consent(witness, user, data)

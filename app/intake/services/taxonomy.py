@@ -1,0 +1,112 @@
+"""Weapon and target taxonomies: loading the shipped YAML seed files and admins' edits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from app.extensions import db
+from app.intake.errors import FieldError, IntakeValidationError, field_error
+from app.intake.models import TargetType, WeaponType
+from app.timeutil import utcnow
+
+TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
+FILES = {WeaponType: ("weapons.yaml", "weapons"), TargetType: ("targets.yaml", "targets")}
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def read_seed(model: type[WeaponType] | type[TargetType]) -> list[dict[str, Any]]:
+    """The terms of a shipped taxonomy file, in order, as {code, label, position}."""
+    filename, key = FILES[model]
+    data = yaml.safe_load((TAXONOMY_DIR / filename).read_text(encoding="utf-8"))
+    terms = []
+    for position, entry in enumerate(data[key]):
+        code, label = str(entry["code"]), str(entry["label"])
+        if not CODE_PATTERN.match(code):
+            raise ValueError(f"{filename}: bad code {code!r}")
+        terms.append({"code": code, "label": label, "position": position * 10})
+    return terms
+
+
+def sync_taxonomies() -> dict[str, int]:
+    """Add every shipped term the database lacks; never overwrite an admin's label or retire."""
+    added = {}
+    for model in FILES:
+        known = set(db.session.scalars(select(model.code)))
+        new = [term for term in read_seed(model) if term["code"] not in known]
+        for term in new:
+            db.session.add(model(**term, active=True))
+        added[model.__tablename__] = len(new)
+    db.session.flush()
+    return added
+
+
+def active_weapons() -> list[WeaponType]:
+    return list(
+        db.session.scalars(
+            select(WeaponType).where(WeaponType.active.is_(True)).order_by(WeaponType.position)
+        )
+    )
+
+
+def active_targets() -> list[TargetType]:
+    return list(
+        db.session.scalars(
+            select(TargetType).where(TargetType.active.is_(True)).order_by(TargetType.position)
+        )
+    )
+
+
+def all_weapons() -> list[WeaponType]:
+    return list(db.session.scalars(select(WeaponType).order_by(WeaponType.position)))
+
+
+def add_weapon_type(code: str, label: str, actor: Any) -> WeaponType:
+    """A new weapon type (admins). The code is permanent; the label can change later."""
+    code = (code or "").strip().lower()
+    label = (label or "").strip()
+    errors = []
+    if not CODE_PATTERN.match(code):
+        errors.append(FieldError("code", "invalid_code"))
+    elif db.session.get(WeaponType, code) is not None:
+        errors.append(FieldError("code", "code_taken"))
+    if not label:
+        errors.append(FieldError("label", "required"))
+    elif len(label) > 120:
+        errors.append(FieldError("label", "too_long"))
+    if errors:
+        raise IntakeValidationError(errors)
+    last = max((w.position for w in all_weapons()), default=0)
+    weapon = WeaponType(
+        code=code,
+        label=label,
+        position=last + 10,
+        active=True,
+        updated_by_id=getattr(actor, "id", None),
+        updated_at=utcnow(),
+    )
+    db.session.add(weapon)
+    db.session.flush()
+    return weapon
+
+
+def update_weapon_type(code: str, label: str, active: bool, actor: Any) -> WeaponType:
+    """Relabel or retire/restore a weapon type; incidents keep pointing at it either way."""
+    weapon = db.session.get(WeaponType, code)
+    if weapon is None:
+        raise field_error("code", "invalid_choice")
+    label = (label or "").strip()
+    if not label:
+        raise field_error("label", "required")
+    if len(label) > 120:
+        raise field_error("label", "too_long")
+    weapon.label = label
+    weapon.active = bool(active)
+    weapon.updated_by_id = getattr(actor, "id", None)
+    weapon.updated_at = utcnow()
+    db.session.flush()
+    return weapon

@@ -1,0 +1,372 @@
+"""The organisation's keys: age identities (evidence) and minisign key (checkpoints), at rest.
+
+Layout of `<instance>/keys/` (or CUSTOS_KEYS_DIR):
+
+    age-identities.enc   every age X25519 identity ever used, oldest first   (private, sealed)
+    minisign-key.enc     the Ed25519 checkpoint signing key                    (private, sealed)
+    recipients.txt       the matching `age1...` recipients, current one last  (public)
+    minisign.pub         the minisign public key file (`minisign -p`)         (public)
+    rotation.json        present only while `keys rotate` is rewrapping blobs
+
+Private files are AES-256-GCM under derive_key(master, "org-keys"), with the file's name as
+associated data so one sealed file cannot be swapped for another. An intake-only node
+(CUSTOS_INTAKE_ONLY=1) carries the two public files only: it encrypts new evidence to the
+recipients and refuses every read and every signature.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+
+from app.custody.minisign import SigningKey, parse_public_key
+from app.security.master_key import derive_key, load_previous_master_keys
+from app.timeutil import utcnow
+from app.vault.age import Identity, Recipient, parse_identity_file
+
+IDENTITIES_FILE = "age-identities.enc"
+SIGNING_KEY_FILE = "minisign-key.enc"
+RECIPIENTS_FILE = "recipients.txt"
+MINISIGN_PUB_FILE = "minisign.pub"
+ROTATION_FILE = "rotation.json"
+PRIVATE_FILES = (IDENTITIES_FILE, SIGNING_KEY_FILE)
+PUBLIC_FILES = (RECIPIENTS_FILE, MINISIGN_PUB_FILE)
+
+READS_DISABLED_MESSAGE = "this server is an intake-only node and cannot read evidence"
+SIGNING_DISABLED_MESSAGE = (
+    "this server is an intake-only node: it holds no private keys and cannot sign "
+    "custody checkpoints"
+)
+
+_SEALED_MAGIC = b"custos-org-key/v1\n"
+_NONCE_BYTES = 12
+_CACHE_EXTENSION = "custos.org_keys_cache"
+
+
+class ReadsDisabled(RuntimeError):
+    """An intake-only node was asked to decrypt or sign; the message is safe to show."""
+
+    def __init__(self, message: str = READS_DISABLED_MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class KeyStoreError(RuntimeError):
+    """The key folder is missing, partial, unreadable or sealed under another master key."""
+
+
+# --- Where the keys live ---------------------------------------------------------------------
+
+
+def keys_dir() -> Path:
+    configured = current_app.config.get("CUSTOS_KEYS_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "keys"
+
+
+def intake_only() -> bool:
+    return bool(current_app.config.get("CUSTOS_INTAKE_ONLY"))
+
+
+def keys_initialised() -> bool:
+    """Public files present, and (unless this is an intake-only node) the private ones too."""
+    directory = keys_dir()
+    needed = PUBLIC_FILES if intake_only() else PUBLIC_FILES + PRIVATE_FILES
+    return all((directory / name).is_file() for name in needed)
+
+
+# --- Creating keys ---------------------------------------------------------------------------
+
+
+def init_keys(keys_dir: Path, master: bytes) -> None:
+    """Create the age identity and the minisign key in keys_dir; never overwrite a key."""
+    keys_dir = Path(keys_dir)
+    present = [name for name in PRIVATE_FILES + PUBLIC_FILES if (keys_dir / name).exists()]
+    if present:
+        raise KeyStoreError(
+            f"refusing to overwrite existing keys in {keys_dir} ({', '.join(present)}); "
+            "`flask keys rotate` adds a new identity instead"
+        )
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    identity = Identity.generate()
+    signer = SigningKey.generate()
+    # Private parts first: a crash part-way leaves no public key whose private half is lost.
+    _create_file(
+        keys_dir / IDENTITIES_FILE,
+        _seal(master, IDENTITIES_FILE, _identity_file_text([identity])),
+        0o600,
+    )
+    signer_json = json.dumps(
+        {"key_id": signer.key_id.hex(), "private": signer.private_bytes().hex()}
+    ).encode()
+    _create_file(keys_dir / SIGNING_KEY_FILE, _seal(master, SIGNING_KEY_FILE, signer_json), 0o600)
+    _create_file(keys_dir / RECIPIENTS_FILE, _recipients_text([identity.recipient]).encode(), 0o644)
+    _create_file(
+        keys_dir / MINISIGN_PUB_FILE,
+        signer.public_key_file("custos organisation checkpoint key").encode(),
+        0o644,
+    )
+
+
+def add_identity(keys_dir: Path, master: bytes, previous: list[bytes] | None = None) -> Identity:
+    """Append a new age identity (sealed under `master`); the recipients file is not touched."""
+    keys_dir = Path(keys_dir)
+    identities = _load_identities(keys_dir, [master, *(previous or [])])
+    new = Identity.generate()
+    ordered = [*reversed(identities), new]  # stored oldest first
+    _replace_file(
+        keys_dir / IDENTITIES_FILE,
+        _seal(master, IDENTITIES_FILE, _identity_file_text(ordered)),
+        0o600,
+    )
+    return new
+
+
+def make_recipient_current(keys_dir: Path, recipient: Recipient) -> None:
+    """Put `recipient` last in recipients.txt (new evidence is encrypted to it)."""
+    keys_dir = Path(keys_dir)
+    recipients = [r for r in _read_recipients(keys_dir) if r != recipient]
+    _replace_file(keys_dir / RECIPIENTS_FILE, _recipients_text([*recipients, recipient]).encode())
+
+
+# --- Reading keys (the interfaces others call) -----------------------------------------------
+
+
+def org_recipients() -> list[Recipient]:
+    """Whom new evidence is encrypted to: the current identity's recipient.
+
+    Older recipients stay in recipients.txt so their blobs can be recognised, but are not
+    written to: after a rotation nothing new should open with a retired key.
+    """
+    return [all_recipients()[-1]]
+
+
+def all_recipients() -> list[Recipient]:
+    """Every organisation recipient, oldest first (the current one is last)."""
+    directory = keys_dir()
+    return list(_cached(directory / RECIPIENTS_FILE, lambda: _read_recipients(directory)))
+
+
+def org_identities() -> list[Identity]:
+    """Every organisation identity, newest first. Raises ReadsDisabled on an intake-only node."""
+    if intake_only():
+        raise ReadsDisabled()
+    directory = keys_dir()
+    return list(
+        _cached(
+            directory / IDENTITIES_FILE, lambda: _load_identities(directory, _candidate_masters())
+        )
+    )
+
+
+def signing_key() -> SigningKey:
+    """The checkpoint signing key. Raises ReadsDisabled on an intake-only node."""
+    if intake_only():
+        raise ReadsDisabled(SIGNING_DISABLED_MESSAGE)
+    directory = keys_dir()
+    return _cached(
+        directory / SIGNING_KEY_FILE, lambda: _load_signing_key(directory, _candidate_masters())
+    )
+
+
+def minisign_public_key() -> str:
+    """The `RW...` public key that verifies checkpoints (`minisign -P`)."""
+    path = keys_dir() / MINISIGN_PUB_FILE
+    text = _read_public(path)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    parse_public_key(lines[-1])  # refuse a damaged file rather than publish it
+    return lines[-1]
+
+
+def master_key() -> bytes:
+    return current_app.extensions["custos.master_key"]
+
+
+def _candidate_masters() -> list[bytes]:
+    """The current master, then retired ones (CUSTOS_PREVIOUS_MASTER_KEYS) still accepted."""
+    previous = load_previous_master_keys(current_app.config.get("CUSTOS_PREVIOUS_MASTER_KEYS", []))
+    return [master_key(), *previous]
+
+
+def previous_masters() -> list[bytes]:
+    return _candidate_masters()[1:]
+
+
+# --- Rotation marker -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotationMarker:
+    target: Recipient
+    started_at: str
+
+
+def read_rotation_marker(keys_dir: Path) -> RotationMarker | None:
+    path = Path(keys_dir) / ROTATION_FILE
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    return RotationMarker(Recipient.parse(data["target"]), data["started_at"])
+
+
+def write_rotation_marker(keys_dir: Path, target: Recipient) -> None:
+    text = json.dumps({"target": str(target), "started_at": utcnow().isoformat() + "Z"})
+    _replace_file(Path(keys_dir) / ROTATION_FILE, text.encode(), 0o644)
+
+
+def clear_rotation_marker(keys_dir: Path) -> None:
+    (Path(keys_dir) / ROTATION_FILE).unlink(missing_ok=True)
+    _fsync_directory(Path(keys_dir))
+
+
+# --- Sealing and files -----------------------------------------------------------------------
+
+
+def _seal(master: bytes, name: str, plaintext: bytes) -> bytes:
+    nonce = os.urandom(_NONCE_BYTES)
+    aead = AESGCM(derive_key(master, "org-keys"))
+    return _SEALED_MAGIC + nonce + aead.encrypt(nonce, plaintext, _SEALED_MAGIC + name.encode())
+
+
+def _open(masters: list[bytes], name: str, sealed: bytes) -> bytes:
+    if not sealed.startswith(_SEALED_MAGIC):
+        raise KeyStoreError(f"{name} is not a sealed Custos key file")
+    body = sealed[len(_SEALED_MAGIC) :]
+    nonce, ciphertext = body[:_NONCE_BYTES], body[_NONCE_BYTES:]
+    for master in masters:
+        try:
+            return AESGCM(derive_key(master, "org-keys")).decrypt(
+                nonce, ciphertext, _SEALED_MAGIC + name.encode()
+            )
+        except InvalidTag:
+            continue
+    raise KeyStoreError(
+        f"{name} does not open with the master key (nor any CUSTOS_PREVIOUS_MASTER_KEYS): "
+        "wrong master key, or the file was altered"
+    )
+
+
+def _read_private(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise KeyStoreError(
+            f"no private key file {path.name} in {path.parent}: run `flask --app wsgi keys init`, "
+            "or set CUSTOS_INTAKE_ONLY=1 on a node that must not read evidence"
+        ) from None
+
+
+def _read_public(path: Path) -> str:
+    try:
+        return path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise KeyStoreError(
+            f"no {path.name} in {path.parent}: run `flask --app wsgi keys init` "
+            "(or copy the public key files from the reading node)"
+        ) from None
+
+
+def _load_identities(directory: Path, masters: list[bytes]) -> list[Identity]:
+    sealed = _read_private(directory / IDENTITIES_FILE)
+    text = _open(masters, IDENTITIES_FILE, sealed).decode("ascii")
+    return list(reversed(parse_identity_file(text)))  # newest first: it usually matches
+
+
+def _load_signing_key(directory: Path, masters: list[bytes]) -> SigningKey:
+    sealed = _read_private(directory / SIGNING_KEY_FILE)
+    data = json.loads(_open(masters, SIGNING_KEY_FILE, sealed))
+    return SigningKey.from_private_bytes(
+        bytes.fromhex(data["private"]), bytes.fromhex(data["key_id"])
+    )
+
+
+def _read_recipients(directory: Path) -> list[Recipient]:
+    text = _read_public(directory / RECIPIENTS_FILE)
+    recipients = [
+        Recipient.parse(line.strip())
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not recipients:
+        raise KeyStoreError(f"{RECIPIENTS_FILE} in {directory} lists no recipient")
+    return recipients
+
+
+def _identity_file_text(identities: list[Identity]) -> bytes:
+    # The age-keygen file format, so an operator can hand it to `age -d -i` in an emergency.
+    lines = ["# Custos organisation age identities, oldest first"]
+    for identity in identities:
+        lines += [f"# public key: {identity.recipient}", str(identity)]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def _recipients_text(recipients: list[Recipient]) -> str:
+    lines = [
+        "# Custos organisation age recipients, oldest first.",
+        "# New evidence is encrypted to the LAST one; older ones remain for reading old blobs.",
+        *(str(recipient) for recipient in recipients),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _create_file(path: Path, data: bytes, mode: int) -> None:
+    """Write a new file durably; link(2) refuses to replace one that appeared meanwhile."""
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    _write_synced(temporary, data, mode)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise KeyStoreError(f"refusing to overwrite the existing key file {path}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_directory(path.parent)
+
+
+def _replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Atomically replace a file: readers see the old or the new content, never a mix."""
+    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    _write_synced(temporary, data, mode)
+    os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _write_synced(path: Path, data: bytes, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _cached(path: Path, load):
+    """Reload a key file only when it changes (rotation replaces files atomically)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return load()  # raises the explanatory KeyStoreError
+    cache = current_app.extensions.setdefault(_CACHE_EXTENSION, {})
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    hit = cache.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = load()
+    cache[path] = (stamp, value)
+    return value

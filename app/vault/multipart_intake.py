@@ -1,0 +1,152 @@
+"""multipart/form-data uploads parsed incrementally, each file part streamed into an IntakeWriter.
+
+Werkzeug's form parser spools every file to a temporary file before the view runs (so a
+4 GiB upload would be written to disk in clear, then copied); here the body is read in
+READ_SIZE pieces with werkzeug's sans-IO MultipartDecoder and each piece goes straight to
+hashing and encryption. The CSRF token must arrive before the first file part (browsers send
+fields in document order, and the form puts the token first) or in the X-CSRFToken header,
+so nothing is stored for a forged request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
+
+from app.investigations.models import Investigation
+from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake
+from app.vault.models import EvidenceItem
+
+READ_SIZE = 1024 * 1024
+MAX_FIELD_BYTES = 16 * 1024
+MAX_PARTS = 200
+# Part headers and the preamble are buffered until complete; a body that never ends its
+# headers must not grow the buffer without bound.
+MAX_HEADER_BUFFER = 256 * 1024
+FACT_FIELDS = ("captured_at", "location", "captured_by", "device", "notes")
+
+
+class MalformedUpload(ValueError):
+    """The body is not the multipart/form-data it claims to be."""
+
+
+class MissingCsrfToken(ValueError):
+    """A file part arrived before any CSRF token."""
+
+
+@dataclass
+class IntakeOutcome:
+    filename: str
+    item: EvidenceItem | None = None
+    refusal: IntakeRefused | None = None
+
+
+@dataclass
+class _Upload:
+    facts: dict[str, str] = field(default_factory=dict)
+    csrf_checked: bool = False
+    outcomes: list[IntakeOutcome] = field(default_factory=list)
+    writer: IntakeWriter | None = None
+    current: IntakeOutcome | None = None
+
+
+def iter_multipart_events(read: Callable[[int], bytes], boundary: bytes) -> Iterator[Any]:
+    """Decoder events (Field, File, Data, Epilogue), reading the body only as they are needed."""
+    decoder = MultipartDecoder(boundary, max_parts=MAX_PARTS)
+    while True:
+        try:
+            event = decoder.next_event()
+        except ValueError as exc:
+            raise MalformedUpload(str(exc)) from None
+        if isinstance(event, NeedData):
+            chunk = read(READ_SIZE)
+            decoder.receive_data(chunk or None)
+            if len(decoder.buffer) > READ_SIZE + MAX_HEADER_BUFFER:
+                raise MalformedUpload("multipart headers too long")
+            continue
+        yield event
+        if isinstance(event, Epilogue):
+            return
+
+
+def receive_multipart(
+    investigation: Investigation,
+    user: Any,
+    read: Callable[[int], bytes],
+    boundary: bytes,
+    check_csrf: Callable[[str], None],
+    csrf_checked: bool,
+) -> list[IntakeOutcome]:
+    """Store every file part of a multipart body; one outcome per file, in order.
+
+    check_csrf(token) raises if the token is invalid; csrf_checked says the caller already
+    validated a token from a header. A refused file does not stop the others.
+    """
+    state = _Upload(csrf_checked=csrf_checked)
+    field_name: str | None = None
+    field_value = bytearray()
+    try:
+        for event in iter_multipart_events(read, boundary):
+            if isinstance(event, Field):
+                field_name, field_value = event.name, bytearray()
+            elif isinstance(event, File):
+                field_name = None
+                if not state.csrf_checked:
+                    raise MissingCsrfToken("a file arrived before the form's CSRF token")
+                _start_file(state, investigation, user, event.filename)
+            elif isinstance(event, Data):
+                if field_name is not None:
+                    field_value += event.data
+                    if len(field_value) > MAX_FIELD_BYTES:
+                        raise MalformedUpload("a form field is too long")
+                    if not event.more_data:
+                        _take_field(state, field_name, bytes(field_value), check_csrf)
+                        field_name = None
+                else:
+                    _file_data(state, event.data, event.more_data)
+    except BaseException:
+        if state.writer is not None:
+            state.writer.abort()
+        raise
+    return state.outcomes
+
+
+def _take_field(state: _Upload, name: str, value: bytes, check_csrf: Callable[[str], None]) -> None:
+    text = value.decode("utf-8", "replace")
+    if name == "csrf_token":
+        check_csrf(text)
+        state.csrf_checked = True
+    elif name in FACT_FIELDS:
+        state.facts[name] = text
+
+
+def _start_file(state: _Upload, investigation: Investigation, user: Any, filename: str) -> None:
+    state.current = IntakeOutcome(filename)
+    state.writer = None
+    if filename == "":
+        # An <input type=file multiple> with nothing chosen still sends one empty part.
+        state.current = None
+        return
+    state.outcomes.append(state.current)
+    try:
+        state.writer = begin_intake(investigation, user, filename, state.facts or None, None)
+    except IntakeRefused as refusal:
+        state.current.refusal = refusal
+
+
+def _file_data(state: _Upload, data: bytes, more_data: bool) -> None:
+    writer, outcome = state.writer, state.current
+    if writer is None or outcome is None:
+        return  # a refused or skipped part: read past its bytes, store nothing
+    try:
+        if data:
+            writer.write(data)
+        if not more_data:
+            state.writer = None
+            outcome.item = writer.finish()
+    except IntakeRefused as refusal:
+        state.writer = None
+        outcome.refusal = refusal

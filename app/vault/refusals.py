@@ -1,0 +1,34 @@
+"""IntakeRefused: why a file was not accepted, as a stable code and a message for people."""
+
+from __future__ import annotations
+
+# HTTP status for each refusal: the client's request was wrong (4xx), never a server error.
+STATUS_BY_CODE = {
+    "bad_filename": 400,
+    "empty_file": 400,
+    "size_mismatch": 400,
+    "incomplete": 400,
+    "bad_request": 400,
+    "too_large": 413,
+    "image_too_large": 422,
+    "type_not_allowed": 415,
+}
+
+
+class IntakeRefused(Exception):
+    """A file refused at intake; nothing of it is stored.
+
+    `code` is a stable short string for programs ("type_not_allowed", "too_large", ...);
+    `message` is for the person uploading. Neither ever quotes the file's name or bytes.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        if code not in STATUS_BY_CODE:
+            raise ValueError(f"unknown refusal code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE[self.code]

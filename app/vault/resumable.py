@@ -1,0 +1,611 @@
+"""Resumable uploads (tus 1.0 core, creation and termination): sessions, appends, completion.
+
+Between requests an upload lives in two places (docs/vault.md, "Resumable uploads"):
+
+- the ciphertext so far, in a ResumableBlob of the store (a temp file, or an S3 multipart
+  upload plus a small tail object), durable up to its last checkpoint;
+- UploadSession.stream_state, an encrypted column (AES-256-GCM under a key derived from the
+  master, bound to the row): the age file key and payload nonce, the STREAM chunk counter,
+  the plaintext tail not yet sealed into a 64 KiB chunk, and the blob's checkpoint.
+
+A checkpoint makes the blob durable first and then commits offset + state in one row update,
+so the recorded offset never runs ahead of the bytes. A PATCH claims a lease on the row
+(one writer at a time) and renews it while streaming; anything a crashed request wrote after
+its last checkpoint is truncated away when the next request resumes.
+
+SHA-256 of the original bytes cannot be serialised (hashlib has no export of its state), so
+the running hash is kept in this process between PATCHes of the same upload. When the next
+PATCH lands on another worker (or after a restart), the hash is instead computed at completion
+by one verification pass that decrypts the finished blob with the upload's own file key. The
+trade-off: that pass costs one extra read of the file, and the digest then attests the bytes
+as stored rather than as they streamed in (the AEAD tags bind the two, so they are the same
+bytes unless the store itself was tampered with before the row existed).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+from werkzeug.exceptions import ClientDisconnected
+
+from app.extensions import db
+from app.investigations.access import membership_for
+from app.investigations.models import Investigation
+from app.security.org_keys import org_recipients
+from app.timeutil import utcnow
+from app.vault.age import CHUNK_SIZE, AgeReader, Recipient
+from app.vault.age.header import FILE_KEY_SIZE, Stanza, new_file_key, seal_header
+from app.vault.age.stream import NONCE_SIZE, PayloadCipher, payload_key
+from app.vault.blobstore.base import BlobNotFound, ResumableBlob
+from app.vault.intake import (
+    check_declared_size,
+    check_filename,
+    clean_client_facts,
+    record_evidence,
+    run_post_intake,
+)
+from app.vault.models import EvidenceItem, UploadSession
+from app.vault.refusals import IntakeRefused
+from app.vault.rotation import rewrap_with_file_key
+from app.vault.sniff import SNIFF_BYTES, DetectedType, detect_type
+from app.vault.storage import blob_store
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+READ_SIZE = 1024 * 1024
+# A long PATCH checkpoints every so often, so a crash loses at most this much.
+CHECKPOINT_BYTES = 32 * 1024 * 1024
+LEASE = timedelta(seconds=60)
+# Renew well before expiry: a write only ever follows a renewal younger than this.
+LEASE_RENEW_SECONDS = 20
+_HASH_CACHE_EXTENSION = "custos.tus_hashes"
+_HASH_CACHE_SIZE = 1024
+_STATE_VERSION = 1
+
+
+class UploadProblem(Exception):
+    """A tus request that cannot be applied; status and message go back to the client."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def upload_ttl() -> timedelta:
+    return timedelta(hours=int(current_app.config["CUSTOS_UPLOAD_TTL_HOURS"]))
+
+
+# --- The resumable age stream ------------------------------------------------------------
+
+
+class ResumableEncryptor:
+    """age encryption whose whole state (besides the ciphertext already out) is serialisable.
+
+    Until SNIFF_BYTES have arrived the tail holds the plaintext prefix unsealed, so the type
+    can be decided from it, across PATCHes, before anything of a refused file is sealed.
+    """
+
+    def __init__(
+        self,
+        file_key: bytes,
+        nonce: bytes,
+        recipients: list[str],
+        counter: int = 0,
+        tail: bytes = b"",
+        detected: DetectedType | None = None,
+    ) -> None:
+        if len(file_key) != FILE_KEY_SIZE or len(nonce) != NONCE_SIZE:
+            raise ValueError("bad resumable stream state")
+        self.file_key = file_key
+        self.nonce = nonce
+        self.recipients = recipients
+        self.counter = counter
+        self.tail = bytearray(tail)
+        self.detected = detected
+        self._cipher = PayloadCipher(payload_key(file_key, nonce))
+
+    @classmethod
+    def new(cls, recipients: list[Recipient]) -> tuple[ResumableEncryptor, bytes]:
+        """A fresh stream, and the header + payload nonce that start its ciphertext."""
+        file_key = new_file_key()
+        nonce = os.urandom(NONCE_SIZE)
+        stream = cls(file_key, nonce, [str(r) for r in recipients])
+        return stream, seal_header(file_key, recipients) + nonce
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> ResumableEncryptor:
+        if state.get("v") != _STATE_VERSION:
+            raise ValueError("unknown resumable stream state version")
+        detected = DetectedType(*state["detected"]) if state.get("detected") else None
+        return cls(
+            _unb64(state["file_key"]),
+            _unb64(state["nonce"]),
+            list(state["recipients"]),
+            int(state["counter"]),
+            _unb64(state["tail"]),
+            detected,
+        )
+
+    def state(self, blob_state: str) -> dict[str, Any]:
+        return {
+            "v": _STATE_VERSION,
+            "file_key": _b64(self.file_key),
+            "nonce": _b64(self.nonce),
+            "recipients": self.recipients,
+            "counter": self.counter,
+            "tail": _b64(bytes(self.tail)),
+            "detected": [self.detected.media_type, self.detected.kind] if self.detected else None,
+            "blob": blob_state,
+        }
+
+    def write(self, data: bytes | memoryview, emit: Callable[[bytes], None]) -> None:
+        if self.detected is None:
+            self.tail += data
+            if len(self.tail) >= SNIFF_BYTES:
+                self._detect()
+                held, self.tail = self.tail, bytearray()
+                self._feed(held, emit)
+            return
+        self._feed(data, emit)
+
+    def _detect(self) -> None:
+        self.detected = detect_type(bytes(self.tail[:SNIFF_BYTES]))
+
+    def _feed(self, data: bytes | bytearray | memoryview, emit: Callable[[bytes], None]) -> None:
+        # As age's StreamSealer: a full chunk is held back until more arrives, because only
+        # the end of the stream tells which chunk is last (C2SP age, Payload).
+        view = memoryview(data).cast("B")
+        pos = 0
+        if self.tail:
+            pos = min(CHUNK_SIZE - len(self.tail), len(view))
+            self.tail += view[:pos]
+            if pos == len(view):
+                return
+            emit(self._seal(self.tail, last=False))
+            self.tail = bytearray()
+        while len(view) - pos > CHUNK_SIZE:
+            emit(self._seal(view[pos : pos + CHUNK_SIZE], last=False))
+            pos += CHUNK_SIZE
+        self.tail += view[pos:]
+
+    def _seal(self, chunk: bytes | bytearray | memoryview, last: bool) -> bytes:
+        sealed = self._cipher.seal(self.counter, last, chunk)
+        self.counter += 1
+        return sealed
+
+    def finish(self, emit: Callable[[bytes], None]) -> DetectedType:
+        if self.detected is None:
+            self._detect()  # the whole file is shorter than SNIFF_BYTES and sits in the tail
+        emit(self._seal(self.tail, last=True))
+        self.tail = bytearray()
+        assert self.detected is not None
+        return self.detected
+
+
+class _FileKeyIdentity:
+    """Opens any header whose MAC verifies under a file key we already hold."""
+
+    def __init__(self, file_key: bytes) -> None:
+        self._file_key = file_key
+
+    def unwrap(self, stanza: Stanza) -> bytes | None:
+        return self._file_key
+
+
+def _verify_stored(key: str, file_key: bytes) -> tuple[str, int]:
+    """SHA-256 and size of a committed blob's plaintext, decrypted with its file key."""
+    source = blob_store().open(key)
+    try:
+        reader = AgeReader.open(source, [_FileKeyIdentity(file_key)])  # type: ignore[list-item]
+        digest = hashlib.sha256()
+        for piece in reader.iter_all():
+            digest.update(piece)
+        return digest.hexdigest(), reader.plaintext_size
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+# --- Running hashes kept between PATCHes in this process ----------------------------------
+
+
+class _HashCache:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+
+    def take(self, upload_id: str, offset: int) -> Any | None:
+        with self._lock:
+            entry = self._entries.pop(upload_id, None)
+        if entry is None or entry[0] != offset:
+            return None
+        return entry[1]
+
+    def put(self, upload_id: str, offset: int, digest: Any) -> None:
+        with self._lock:
+            self._entries[upload_id] = (offset, digest)
+            while len(self._entries) > _HASH_CACHE_SIZE:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def hash_cache() -> _HashCache:
+    cache = current_app.extensions.get(_HASH_CACHE_EXTENSION)
+    if cache is None:
+        cache = current_app.extensions.setdefault(_HASH_CACHE_EXTENSION, _HashCache())
+    return cache
+
+
+# --- Creating, inspecting and deleting sessions --------------------------------------------
+
+
+def create_upload(
+    investigation: Investigation,
+    user: Any,
+    filename: str,
+    client_facts: dict | None,
+    length: int,
+) -> UploadSession:
+    """tus creation: a session for `length` bytes, its stream header already durable."""
+    if membership_for(investigation, user) is None:
+        raise PermissionError("only members of an investigation may add evidence to it")
+    check_filename(filename)
+    check_declared_size(length)
+    facts = clean_client_facts(client_facts)
+    stream, header = ResumableEncryptor.new(org_recipients())
+    blob = blob_store().begin_resumable()
+    now = utcnow()
+    try:
+        blob.write(header)
+        blob_state = blob.checkpoint()
+        blob.close()
+        session = UploadSession(
+            investigation_id=investigation.id,
+            user_id=user.id,
+            length=length,
+            offset=0,
+            filename=filename,
+            client_facts=json.dumps(facts, ensure_ascii=False, sort_keys=True) if facts else None,
+            stream_state=json.dumps(stream.state(blob_state)),
+            chunk_count=0,
+            spool_key=blob.key,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + upload_ttl(),
+        )
+        db.session.add(session)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        blob.abort()
+        raise
+    hash_cache().put(session.id, 0, hashlib.sha256())
+    return session
+
+
+def owned_session(session: UploadSession, user: Any) -> UploadSession:
+    """Writes to an upload are its uploader's alone (custody: who submitted what)."""
+    if session.user_id != getattr(user, "id", None):
+        raise UploadProblem(404, "not_found", "There is no such upload.")
+    return session
+
+
+def check_alive(session: UploadSession) -> None:
+    if session.evidence_id is None and session.expires_at < utcnow():
+        raise UploadProblem(
+            410, "expired", "This upload expired before it was finished; start it again."
+        )
+
+
+def delete_upload(session: UploadSession, user: Any) -> None:
+    """tus termination: discard an unfinished upload and its partial blob."""
+    owned_session(session, user)
+    if session.evidence_id is not None:
+        raise UploadProblem(
+            409, "complete", "This upload is complete and is now evidence; it cannot be deleted."
+        )
+    _claim(session, session.offset)  # refuses while another request is writing
+    spool_key = session.spool_key
+    db.session.delete(session)
+    db.session.commit()
+    if spool_key:
+        blob_store().delete_incomplete(spool_key)
+
+
+def discard_session(session_id: str) -> None:
+    """Remove a session and its partial blob (refused content, expiry)."""
+    db.session.rollback()
+    session = db.session.get(UploadSession, session_id)
+    if session is None:
+        return
+    spool_key = session.spool_key if session.evidence_id is None else None
+    db.session.delete(session)
+    db.session.commit()
+    if spool_key:
+        blob_store().delete_incomplete(spool_key)
+
+
+# --- Leases --------------------------------------------------------------------------------
+
+
+def _claim(session: UploadSession, offset: int) -> str:
+    """Take the session's lease if its offset is still `offset` and nobody holds it."""
+    token = secrets.token_hex(16)
+    now = utcnow()
+    result = db.session.execute(
+        update(UploadSession)
+        .where(
+            UploadSession.id == session.id,
+            UploadSession.offset == offset,
+            or_(UploadSession.lease_token.is_(None), UploadSession.lease_expires_at < now),
+        )
+        .values(lease_token=token, lease_expires_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount == 1:
+        db.session.refresh(session)
+        return token
+    db.session.refresh(session)
+    if session.offset != offset:
+        raise UploadProblem(
+            409, "offset_mismatch", "Upload-Offset does not match the upload's current offset."
+        )
+    raise UploadProblem(
+        423, "busy", "Another request is still writing to this upload; retry in a minute."
+    )
+
+
+def _renew(session_id: str, token: str) -> None:
+    """Extend our lease, inside the current transaction; fails if another request took it."""
+    result = db.session.execute(
+        update(UploadSession)
+        .where(UploadSession.id == session_id, UploadSession.lease_token == token)
+        .values(lease_expires_at=utcnow() + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise UploadProblem(
+            409, "lease_lost", "This request took too long and another one took over the upload."
+        )
+
+
+def _release(session_id: str, token: str) -> None:
+    db.session.rollback()
+    db.session.execute(
+        update(UploadSession)
+        .where(UploadSession.id == session_id, UploadSession.lease_token == token)
+        .values(lease_token=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+# --- Appending (PATCH) -----------------------------------------------------------------------
+
+
+@dataclass
+class AppendResult:
+    offset: int
+    length: int
+    expires_at: datetime
+    evidence: EvidenceItem | None = None
+
+
+class _Append:
+    """One PATCH: resumed stream and blob, the lease, and checkpoints."""
+
+    def __init__(self, session: UploadSession, user: Any, token: str) -> None:
+        self.session = session
+        self.session_id = session.id
+        self.user = user
+        self.token = token
+        self.state = json.loads(session.stream_state or "{}")
+        self.stream = ResumableEncryptor.from_state(self.state)
+        self.offset = session.offset
+        self.length = session.length
+        self.digest = hash_cache().take(session.id, session.offset)
+        if self.digest is None and session.offset == 0:
+            self.digest = hashlib.sha256()
+        self.blob: ResumableBlob = blob_store().resume(session.spool_key or "", self.state["blob"])
+        self.renewed_at = time.monotonic()
+
+    def write(self, data: bytes) -> None:
+        if time.monotonic() - self.renewed_at > LEASE_RENEW_SECONDS:
+            _renew(self.session_id, self.token)
+            db.session.commit()
+            self.renewed_at = time.monotonic()
+        self.stream.write(data, self.blob.write)
+        if self.digest is not None:
+            self.digest.update(data)
+        self.offset += len(data)
+
+    def checkpoint(self) -> None:
+        blob_state = self.blob.checkpoint()
+        _renew(self.session_id, self.token)
+        now = utcnow()
+        session = db.session.get(UploadSession, self.session_id)
+        assert session is not None
+        session.offset = self.offset
+        session.stream_state = json.dumps(self.stream.state(blob_state))
+        session.chunk_count = self.stream.counter
+        session.updated_at = now
+        session.expires_at = now + upload_ttl()
+        db.session.commit()
+        self.renewed_at = time.monotonic()
+        if self.digest is not None:
+            hash_cache().put(self.session_id, self.offset, self.digest.copy())
+
+    def complete(self) -> EvidenceItem:
+        session = db.session.get(UploadSession, self.session_id)
+        assert session is not None
+        detected = self.stream.finish(self.blob.write)
+        self.blob.commit()
+        key = self.blob.key
+        current = [str(r) for r in org_recipients()]
+        if self.stream.recipients != current:
+            # A key rotation happened while this upload was open: address it to the new key.
+            rewrap_with_file_key(
+                blob_store(), key, self.stream.file_key, [Recipient.parse(r) for r in current]
+            )
+        if self.digest is not None:
+            sha256, size = self.digest.hexdigest(), self.offset
+        else:
+            sha256, size = _verify_stored(key, self.stream.file_key)
+        facts = json.loads(session.client_facts) if session.client_facts else None
+
+        def close_session(item: EvidenceItem) -> None:
+            session.offset = size
+            session.evidence_id = item.id
+            session.stream_state = None
+            session.spool_key = None
+            session.lease_token = None
+            session.lease_expires_at = None
+            session.updated_at = utcnow()
+
+        investigation = db.session.get(Investigation, session.investigation_id)
+        item = record_evidence(
+            investigation,
+            self.user,
+            blob_key=key,
+            sha256=sha256,
+            size=size,
+            detected=detected,
+            filename=session.filename,
+            client_facts=facts,
+            channel="resumable",
+            on_recorded=close_session,
+        )
+        return item
+
+
+def append_to_upload(
+    session: UploadSession,
+    user: Any,
+    offset: int,
+    read: Callable[[int], bytes],
+    content_length: int | None,
+) -> AppendResult:
+    """tus PATCH: append the body at `offset`; completes the evidence at the declared length.
+
+    Bytes received before the client disconnects are kept (tus core: "Servers SHOULD
+    always attempt to process partial message bodies"). Refused content (type, bomb)
+    discards the whole upload.
+    """
+    owned_session(session, user)
+    if session.evidence_id is not None:
+        if offset == session.length and not content_length:
+            return AppendResult(session.offset, session.length, session.expires_at)
+        raise UploadProblem(409, "complete", "This upload is already complete.")
+    check_alive(session)
+    if offset != session.offset:
+        raise UploadProblem(
+            409, "offset_mismatch", "Upload-Offset does not match the upload's current offset."
+        )
+    if content_length is not None and offset + content_length > session.length:
+        raise UploadProblem(
+            400, "exceeds_length", "This request would go past the upload's declared length."
+        )
+    token = _claim(session, offset)
+    session_id = session.id
+    try:
+        append = _Append(session, user, token)
+    except BlobNotFound:
+        _release(session_id, token)
+        raise UploadProblem(
+            410, "expired", "The partial upload is gone (expired or collected); start again."
+        ) from None
+    try:
+        since_checkpoint = _stream_body(append, read, content_length)
+        if append.offset == append.length:
+            item = append.complete()
+        else:
+            if since_checkpoint:
+                append.checkpoint()
+            elif append.digest is not None:
+                hash_cache().put(session_id, append.offset, append.digest)
+            append.blob.close()
+            _release(session_id, token)
+            fresh = db.session.get(UploadSession, session_id)
+            return AppendResult(fresh.offset, fresh.length, fresh.expires_at)
+    except IntakeRefused:
+        append.blob.abort()
+        discard_session(session_id)
+        raise
+    except BaseException:
+        append.blob.close()
+        _release(session_id, token)
+        raise
+    run_post_intake(item.id)
+    return AppendResult(item.size, item.size, utcnow(), item)
+
+
+def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: int | None) -> int:
+    """Feed the request body in; returns the bytes written since the last checkpoint."""
+    remaining = content_length
+    since_checkpoint = 0
+    while remaining is None or remaining > 0:
+        want = READ_SIZE if remaining is None else min(READ_SIZE, remaining)
+        try:
+            data = read(want)
+        except ClientDisconnected:
+            break  # keep what arrived; the client will HEAD and continue from there
+        if not data:
+            break
+        if append.offset + len(data) > append.length:
+            raise UploadProblem(
+                400, "exceeds_length", "The body goes past the upload's declared length."
+            )
+        append.write(data)
+        since_checkpoint += len(data)
+        if remaining is not None:
+            remaining -= len(data)
+        if since_checkpoint >= CHECKPOINT_BYTES and append.offset < append.length:
+            append.checkpoint()
+            since_checkpoint = 0
+    return since_checkpoint
+
+
+def upload_status(session: UploadSession) -> AppendResult:
+    """tus HEAD: what arrived durably."""
+    check_alive(session)
+    return AppendResult(session.offset, session.length, session.expires_at)
+
+
+def expire_sessions(now: datetime | None = None) -> list[str]:
+    """Remove sessions past their expiry and their partial blobs; returns their ids."""
+    now = now or utcnow()
+    expired = list(
+        db.session.scalars(select(UploadSession.id).where(UploadSession.expires_at < now))
+    )
+    for session_id in expired:
+        discard_session(session_id)
+    return expired

@@ -1,0 +1,120 @@
+"""Thin views for reading evidence: list, item page, stream (HTTP Range), download, derivatives."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, make_response, render_template, request
+from flask_login import current_user
+
+from app.errors import error_response
+from app.investigations.access import investigation_by_reference_or_404
+from app.security.org_keys import ReadsDisabled
+from app.vault import bp
+from app.vault.http_framing import RangeNotSatisfiable
+from app.vault.reading import (
+    LIST_PAGE_SIZE,
+    ContentRead,
+    EvidenceUnreadable,
+    download_item,
+    evidence_page,
+    read_derivative,
+    stream_item,
+    view_item,
+)
+
+log = logging.getLogger(__name__)
+
+EVIDENCE = "/investigations/<reference>/evidence"
+UNREADABLE_MESSAGE = (
+    "The stored copy of this evidence could not be read or failed its integrity check. "
+    "Nothing was shown. An administrator has to restore it from a backup."
+)
+
+
+@bp.errorhandler(ReadsDisabled)
+def reads_disabled(exc: ReadsDisabled):
+    return error_response(503, f"Evidence cannot be shown here: {exc.message}.")
+
+
+@bp.errorhandler(EvidenceUnreadable)
+def evidence_unreadable(exc: EvidenceUnreadable):
+    # Ids only in the log: the reason may hold no names, and the page says what to do.
+    log.error("evidence %s unreadable: %s", exc.object_id, exc.reason)
+    return error_response(500, UNREADABLE_MESSAGE)
+
+
+@bp.route(EVIDENCE)
+def evidence_list(reference: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    page = request.args.get("page", 1, type=int) or 1
+    items = evidence_page(investigation, current_user, page)
+    return render_template(
+        "vault/list.html",
+        investigation=investigation,
+        items=items[:LIST_PAGE_SIZE],
+        page=page,
+        has_next=len(items) > LIST_PAGE_SIZE,
+    )
+
+
+@bp.route(f"{EVIDENCE}/<evidence_id>")
+def evidence_item(reference: str, evidence_id: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    view = view_item(investigation, evidence_id, current_user)
+    return render_template("vault/item.html", investigation=investigation, view=view)
+
+
+@bp.route(f"{EVIDENCE}/<evidence_id>/stream")
+def evidence_stream(reference: str, evidence_id: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    try:
+        read = stream_item(
+            investigation,
+            evidence_id,
+            current_user,
+            request.headers.get("Range"),
+            request.headers.get("If-Range"),
+            send_body=request.method != "HEAD",
+        )
+    except RangeNotSatisfiable as exc:
+        response = make_response(error_response(416, "The requested range is not in this file."))
+        response.headers["Content-Range"] = f"bytes */{exc.size}"
+        response.headers["Accept-Ranges"] = "bytes"
+        return response
+    return _send(read)
+
+
+@bp.route(f"{EVIDENCE}/<evidence_id>/download")
+def evidence_download(reference: str, evidence_id: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    read = download_item(
+        investigation, evidence_id, current_user, send_body=request.method != "HEAD"
+    )
+    response = _send(read)
+    response.headers["Accept-Ranges"] = "none"  # resumable reads go through /stream
+    return response
+
+
+@bp.route(f"{EVIDENCE}/<evidence_id>/derivatives/<derivative_id>")
+def evidence_derivative(reference: str, evidence_id: str, derivative_id: str):
+    investigation = investigation_by_reference_or_404(reference, current_user)
+    read = read_derivative(
+        investigation,
+        evidence_id,
+        derivative_id,
+        current_user,
+        send_body=request.method != "HEAD",
+    )
+    response = _send(read)
+    response.headers["Accept-Ranges"] = "none"
+    return response
+
+
+def _send(read: ContentRead) -> Response:
+    """A streamed response: the body is decrypted chunk by chunk as the client reads it."""
+    response = Response(
+        read.body(), status=read.status, content_type=read.media_type, direct_passthrough=True
+    )
+    response.headers.update(read.headers())
+    return response

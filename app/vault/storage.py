@@ -1,0 +1,84 @@
+"""The configured blob store, and the two calls the app uses to write and read evidence bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.security.org_keys import org_identities, org_recipients
+from app.vault.age import AgeReader, AgeWriter
+from app.vault.blobstore.base import BlobStore
+from app.vault.blobstore.local import LocalBlobStore
+
+_EXTENSION = "custos.blob_store"
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    key: str
+    sha256: str  # hex digest of the plaintext
+    size: int  # plaintext bytes
+
+
+def make_blob_store(config: dict) -> BlobStore:
+    """A store from settings: the local folder, or an S3 bucket (credentials: AWS_* env vars)."""
+    if config.get("CUSTOS_BLOB_BACKEND", "local") == "s3":
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        from app.vault.blobstore.s3 import S3BlobStore
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=config.get("CUSTOS_S3_ENDPOINT_URL") or None,
+            config=BotoConfig(retries={"max_attempts": 5, "mode": "standard"}),
+        )
+        return S3BlobStore(client, config["CUSTOS_S3_BUCKET"], config.get("CUSTOS_S3_PREFIX", ""))
+    return LocalBlobStore(config["BLOB_DIR"])
+
+
+def blob_store() -> BlobStore:
+    """The app's blob store, built once per app (boto3 clients are thread-safe)."""
+    store = current_app.extensions.get(_EXTENSION)
+    if store is None:
+        store = make_blob_store(current_app.config)
+        current_app.extensions[_EXTENSION] = store
+    return store
+
+
+def write_encrypted(chunks: Iterable[bytes]) -> StoredBlob:
+    """Encrypt plaintext chunks to the organisation's recipient into a new committed blob.
+
+    The blob is durable when this returns; the caller then commits the row that names it
+    (if that fails, delete the blob or leave it to `blobs gc`). Works on intake-only nodes.
+    """
+    store = blob_store()
+    pending = store.begin()
+    digest = hashlib.sha256()
+    try:
+        writer = AgeWriter(pending.write, org_recipients())
+        for chunk in chunks:
+            digest.update(chunk)
+            writer.write(chunk)
+        writer.close()
+        pending.commit()
+    except BaseException:
+        pending.abort()
+        raise
+    return StoredBlob(pending.key, digest.hexdigest(), writer.plaintext_size)
+
+
+def open_plaintext(blob_key: str) -> AgeReader:
+    """A seekable reader over a blob's plaintext. Raises ReadsDisabled on an intake-only node."""
+    identities = org_identities()
+    source = blob_store().open(blob_key)
+    try:
+        return AgeReader.open(source, identities)
+    except BaseException:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+        raise

@@ -1,0 +1,144 @@
+"""Exported bags verify with standard tools only, and any changed byte is caught."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import bagit
+import pytest
+
+from app.extensions import db
+from tests.casefiles.conftest import require_binary
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def public_key(app_ctx) -> str:
+    from app.security import org_keys
+
+    return org_keys.minisign_public_key()
+
+
+def cli_export(app, reference: str, out: Path, *extra: str):
+    result = app.test_cli_runner().invoke(
+        args=["case", "export", reference, "--out", str(out), "--for", "ICC OTP", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def checks(bag: Path, public_key: str) -> dict[str, bool]:
+    """The three checks a receiving party runs; True means it passed."""
+    # The README's command, as the receiving party runs it.
+    validate = subprocess.run(
+        [sys.executable, "-m", "bagit", "--validate", str(bag)], capture_output=True, check=False
+    )
+    valid = validate.returncode == 0
+    minisign = subprocess.run(
+        [require_binary("minisign"), "-Vm", str(bag / "tagmanifest-sha256.txt"), "-P", public_key],
+        capture_output=True,
+        check=False,
+    )
+    custody = bag / "data" / "custody"
+    verifier = subprocess.run(
+        [
+            sys.executable,
+            str(bag / "data" / "tools" / "verify_custody.py"),
+            str(custody / "custody-ledger.jsonl"),
+            "--checkpoint",
+            str(custody / "checkpoint.json"),
+            "--signature",
+            str(custody / "checkpoint.json.minisig"),
+            "--public-key",
+            public_key,
+        ],
+        capture_output=True,
+        check=False,
+    )
+    return {
+        "bagit": valid,
+        "minisign": minisign.returncode == 0,
+        "verify_custody": verifier.returncode == 0,
+    }
+
+
+def test_exported_bag_validates_and_its_signature_and_ledger_verify(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    assert checks(out, public_key) == {"bagit": True, "minisign": True, "verify_custody": True}
+    bagit.Bag(str(out)).validate(processes=1)  # and the library's own full validation
+    assert (out / "bagit.txt").read_text().startswith("BagIt-Version: 1.0")
+    info = (out / "bag-info.txt").read_text()
+    assert "Exported-By: operator (command line)" in info
+    assert "Exported-For: ICC OTP" in info
+    assert "Exported-At: " in info
+    for name in (
+        "report/casefile-report.html",
+        "report/casefile-report.pdf",
+        "tools/verify_custody.py",
+    ):
+        assert (out / "data" / name).is_file(), name
+
+
+def test_changing_any_byte_of_any_file_in_the_bag_is_caught(app, built_case, tmp_path, public_key):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    assert len(files) > 15
+    for path in files:
+        original = path.read_bytes()
+        changed = bytearray(original)
+        position = len(changed) // 2
+        changed[position] ^= 0x01
+        path.write_bytes(bytes(changed))
+        try:
+            result = checks(out, public_key)
+        finally:
+            path.write_bytes(original)
+        assert not all(result.values()), f"a changed byte in {path.relative_to(out)} went unnoticed"
+    assert all(checks(out, public_key).values())
+
+
+def test_encrypted_export_decrypts_with_the_age_binary_to_a_valid_bag(
+    app, built_case, tmp_path, public_key
+):
+    from app.vault.age import Identity
+
+    identity = Identity.generate()
+    key_file = tmp_path / "prosecutor.key"
+    key_file.write_text(str(identity) + "\n")
+    out = tmp_path / "case.tar.age"
+    cli_export(app, built_case.casefile.reference, out, "--recipient", str(identity.recipient))
+    assert out.read_bytes().startswith(b"age-encryption.org/v1\n")
+    tar_path = tmp_path / "case.tar"
+    subprocess.run(
+        [require_binary("age"), "-d", "-i", str(key_file), "-o", str(tar_path), str(out)],
+        check=True,
+        capture_output=True,
+    )
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    bag = tmp_path / "unpacked" / built_case.casefile.reference
+    assert checks(bag, public_key) == {"bagit": True, "minisign": True, "verify_custody": True}
+    assert not list(tmp_path.glob(".case.tar.age*")), "the plaintext working copy was left behind"
+
+
+def test_export_is_recorded_in_the_ledger_for_each_exported_item(app, built_case, tmp_path):
+    from sqlalchemy import select
+
+    from app.custody.models import LedgerEntry
+
+    cli_export(app, built_case.casefile.reference, tmp_path / "bag")
+    db.session.expire_all()
+    exported = set(
+        db.session.scalars(select(LedgerEntry.object_id).where(LedgerEntry.action == "exported"))
+    )
+    assert built_case.photo.id in exported
+    assert built_case.interview.id in exported
+    assert built_case.withdrawn_interview.id not in exported
