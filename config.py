@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE_PATH = BASE_DIR / "instance"
@@ -187,11 +188,23 @@ class Config:
         )
         self.CUSTOS_API_MAX_JSON_BYTES = _env_int("CUSTOS_API_MAX_JSON_BYTES", 8 * 1024 * 1024)
 
+        # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
+        # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on
+        # the Redis queue CUSTOS_JOB_QUEUE for `flask worker` processes. A horse killed
+        # mid-job is retried CUSTOS_JOB_RETRIES times; a job running longer than
+        # CUSTOS_JOB_TIMEOUT_SECONDS is stopped and marked failed.
+        self.CUSTOS_JOB_BACKEND = (os.environ.get("CUSTOS_JOB_BACKEND") or "thread").lower()
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.CUSTOS_JOB_QUEUE = os.environ.get("CUSTOS_JOB_QUEUE") or "custos"
+        self.CUSTOS_JOB_TIMEOUT_SECONDS = _env_int("CUSTOS_JOB_TIMEOUT_SECONDS", 6 * 3600)
+        self.CUSTOS_JOB_RETRIES = _env_int("CUSTOS_JOB_RETRIES", 2)
+
     def validate(self) -> None:
         """Refuse configurations that would be unsafe in this environment."""
         if not self.SECRET_KEY:
             raise ConfigurationError("SECRET_KEY is not set.")
         self.validate_vault()
+        self.validate_jobs()
 
     def validate_vault(self) -> None:
         if self.CUSTOS_BLOB_BACKEND not in ("local", "s3"):
@@ -206,6 +219,20 @@ class Config:
             raise ConfigurationError("CUSTOS_UPLOAD_TTL_HOURS must be at least 1.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
+
+    def validate_jobs(self) -> None:
+        if self.CUSTOS_JOB_BACKEND not in ("inline", "thread", "rq"):
+            raise ConfigurationError(
+                f"CUSTOS_JOB_BACKEND must be inline, thread or rq, got {self.CUSTOS_JOB_BACKEND!r}"
+            )
+        if self.CUSTOS_JOB_BACKEND == "rq" and not self.REDIS_URL:
+            raise ConfigurationError(
+                "CUSTOS_JOB_BACKEND=rq needs REDIS_URL, e.g. redis://:PASSWORD@127.0.0.1:6379/0"
+            )
+        if self.CUSTOS_JOB_TIMEOUT_SECONDS < 1 or self.CUSTOS_JOB_RETRIES < 0:
+            raise ConfigurationError(
+                "CUSTOS_JOB_TIMEOUT_SECONDS must be positive and CUSTOS_JOB_RETRIES not negative."
+            )
 
 
 class DevelopmentConfig(Config):
@@ -247,6 +274,14 @@ class ProductionConfig(Config):
 
     def validate(self) -> None:
         self.validate_vault()
+        self.validate_jobs()
+        if self.REDIS_URL and not urlsplit(self.REDIS_URL).password:
+            # A Redis without a password lets anyone who reaches it queue work or read job ids
+            # (SecureDrop's 2024 audit flagged exactly this).
+            raise ConfigurationError(
+                "REDIS_URL has no password. Production Redis must require one "
+                "(requirepass or an ACL user): redis://:PASSWORD@host:6379/0"
+            )
         key = self.SECRET_KEY or ""
         if not key:
             raise ConfigurationError(

@@ -36,7 +36,11 @@ def create_app(config: Config | None = None) -> Flask:
 def register_template_context(app: Flask) -> None:
     from flask_babel import get_locale
 
-    from app.i18n import RTL_LANGUAGES
+    from app.demo.banner import demo_banner_context
+    from app.i18n import RTL_LANGUAGES, register_locale_filters
+
+    register_locale_filters(app)
+    app.context_processor(demo_banner_context)  # the demo-content banner (templates/base.html)
 
     @app.context_processor
     def layout_context() -> dict:
@@ -46,6 +50,7 @@ def register_template_context(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale
+    from app.jobs.runners import init_job_runner
     from app.security.field_setup import init_field_encryption_from_config
 
     db.init_app(app)
@@ -55,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_field_encryption_from_config(app)
+    init_job_runner(app)
 
     import app.models  # noqa: F401  (every model registered on the metadata)
 

@@ -45,6 +45,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(app: Flask) -> None:
     """JSON lines on stderr for the app's loggers (tests keep pytest's capture handlers)."""
+    # Pillow logs every EXIF tag it parses at DEBUG: the camera, capture time and GPS of a
+    # witness's photo. Never below INFO, whatever LOG_LEVEL says (tests too: they prove it).
+    logging.getLogger("PIL").setLevel(max(logging.INFO, logging.getLogger("PIL").level))
     if app.config.get("TESTING"):
         return
     handler = logging.StreamHandler(sys.stderr)

@@ -24,6 +24,7 @@ from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_limiter.util import get_remote_address
 from limits import parse
+from werkzeug.exceptions import NotFound
 
 from app.api.errors import api_error_response
 from app.api.tokens.service import WRITE, TokenCheck, TokenStatus, check_token, record_use
@@ -76,6 +77,8 @@ def is_token_request(request: Request) -> bool:
 def authenticate_request():
     """Decide how this request authenticates; a response here ends the request."""
     if request.path.startswith(API_PATH_PREFIX):
+        if isinstance(request.routing_exception, NotFound):
+            return None  # no such address: 404 whoever asks, and nothing is revealed
         return _authenticate_with_token_only()
     if request.endpoint in TOKEN_UPLOAD_ENDPOINTS:
         if bearer_token() is not None:

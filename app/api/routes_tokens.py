@@ -20,7 +20,7 @@ from app.extensions import db
 @bp.app_template_global("api_token_panel")
 def api_token_panel() -> dict:
     """What the settings page's token section shows (templates/api/_tokens_panel.html)."""
-    return {"tokens": active_tokens(current_user), "revoke_form": RevokeTokenForm()}
+    return {"tokens": active_tokens(current_user)}
 
 
 @bp.route("/settings/tokens/new", methods=["GET", "POST"])

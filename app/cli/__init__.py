@@ -4,14 +4,17 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from app.cli.backup import backup_cli
     from app.cli.blobs import blobs_cli
     from app.cli.case import case_cli, taxonomy_load
     from app.cli.custody import custody_cli, fixity_cli
+    from app.cli.demo import demo_cli
     from app.cli.evidence import evidence_cli
     from app.cli.investigations import investigations_cli
     from app.cli.keys import keys_cli
     from app.cli.taxonomy import taxonomy_cli
     from app.cli.users import users_cli
+    from app.cli.worker import jobs_cli, worker_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(investigations_cli)
@@ -23,3 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(blobs_cli)
     app.cli.add_command(evidence_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(demo_cli)

@@ -23,6 +23,7 @@ from app.investigations.access import visible
 from app.investigations.models import Investigation
 from app.vault.models import Derivative
 
+# An item page stays readable and fast; the ledger page has the rest (the partial links it).
 TIMELINE_LIMIT = 500
 
 
@@ -31,6 +32,7 @@ class TimelineEntry:
     """One ledger entry as the pages show it: who, what, when, from where, and its hashes."""
 
     seq: int
+    investigation: str  # the reference the entry was written under
     time: str  # "YYYY-MM-DDTHH:MM:SS.ffffffZ", as recorded
     action: str
     actor: str  # an email, or a system actor such as "system:fixity"
@@ -60,6 +62,7 @@ def to_timeline_entry(entry: LedgerEntry) -> TimelineEntry:
     obj = body.get("object") if isinstance(body.get("object"), dict) else {}
     return TimelineEntry(
         seq=entry.seq,
+        investigation=str(body.get("investigation", "")),
         time=str(body.get("time", "")),
         action=str(body.get("action", "")),
         actor=str(actor.get("email") or actor.get("id") or "?"),

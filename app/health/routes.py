@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import csrf, db
 from app.health import bp
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.storage import blob_store
+
+log = logging.getLogger(__name__)
 
 
 @bp.route("/healthz")
@@ -19,9 +25,20 @@ def healthz():
 @bp.route("/readyz")
 @csrf.exempt
 def readyz():
+    """200 when the database answers and the blob store takes writes; 503 naming what failed.
+
+    The body names the dependency only: the probe is public (load balancers call it without
+    signing in), so error details, hosts and paths stay in the server log.
+    """
     try:
         db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
         db.session.rollback()
+        log.warning("readiness: database check failed (%s)", type(exc).__name__)
         return jsonify(status="unavailable", failed="database"), 503
-    return jsonify(status="ready", checks={"database": "ok"})
+    try:
+        blob_store().check_writable()
+    except BlobStoreError as exc:
+        log.warning("readiness: blob store check failed: %s", exc)
+        return jsonify(status="unavailable", failed="blob_store"), 503
+    return jsonify(status="ready", checks={"database": "ok", "blob_store": "ok"})

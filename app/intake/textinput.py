@@ -41,6 +41,21 @@ def check_required(errors: list[FieldError], field: str, value: object) -> bool:
     return True
 
 
+_ROW_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_TERM_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def looks_like_row_id(value: object) -> bool:
+    """A row id as ClientIdMixin makes them. Checked before any query: anything else cannot
+    match, and some values (a NUL byte) would make PostgreSQL fail instead of answer 'none'."""
+    return isinstance(value, str) and bool(_ROW_ID.match(value))
+
+
+def looks_like_term_code(value: object) -> bool:
+    """A taxonomy code (weapons.yaml, targets.yaml)."""
+    return isinstance(value, str) and bool(_TERM_CODE.match(value))
+
+
 def normalise_client_id(client_id: str | None) -> str | None:
     """A client-chosen id for an idempotent create (a retried POST finds its own row)."""
     if client_id is None or client_id == "":

@@ -21,6 +21,7 @@ from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.intake.models import Incident, Interview, Witness
+from app.intake.textinput import looks_like_row_id
 from app.investigations.access import membership_for, visible
 from app.investigations.models import Investigation, MemberRole, Membership
 
@@ -90,18 +91,26 @@ def visible_interview_ids(viewer: IntakeViewer) -> Select:
 
 
 def incident_or_404(viewer: IntakeViewer, incident_id: str, *options: Any) -> Incident:
+    _row_id_or_404(incident_id)
     stmt = visible_incidents(select(Incident), viewer).where(Incident.id == incident_id)
     return _one_or_404(stmt.options(*options))
 
 
 def witness_or_404(viewer: IntakeViewer, witness_id: str, *options: Any) -> Witness:
+    _row_id_or_404(witness_id)
     stmt = visible_witnesses(select(Witness), viewer).where(Witness.id == witness_id)
     return _one_or_404(stmt.options(*options))
 
 
 def interview_or_404(viewer: IntakeViewer, interview_id: str, *options: Any) -> Interview:
+    _row_id_or_404(interview_id)
     stmt = visible_interviews(select(Interview), viewer).where(Interview.id == interview_id)
     return _one_or_404(stmt.options(*options))
+
+
+def _row_id_or_404(value: str) -> None:
+    if not looks_like_row_id(value):
+        abort(404)
 
 
 def _one_or_404(stmt: Select) -> Any:

@@ -145,8 +145,10 @@ def start_thread(app: Flask, job_id: str) -> threading.Thread:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_committed_jobs(session: Session) -> None:
+    from app.jobs.runners import dispatch  # the backend: thread, inline or RQ (issue 8)
+
     for app, job_id in session.info.pop(_PENDING_KEY, ()):
-        start_thread(app, job_id)
+        dispatch(app, job_id)
 
 
 @event.listens_for(Session, "after_rollback")

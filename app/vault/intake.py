@@ -408,6 +408,10 @@ def run_post_intake(evidence_id: str) -> None:
     """
     if importlib.util.find_spec("app.vault.processing") is None:
         return
+    from app.jobs.runners_kinds import queue_evidence_processing
+
+    if queue_evidence_processing(evidence_id):
+        return  # CUSTOS_JOB_BACKEND=rq: a `flask worker` does it, off the upload's request
     processing = importlib.import_module("app.vault.processing")
     try:
         processing.process_new_evidence(evidence_id)

@@ -114,7 +114,8 @@
           .addTo(map);
         bounds.push(point);
       });
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
+      map.invalidateSize();  // the container may have changed size since the map was made
+      map.fitBounds(bounds, { padding: [32, 32], maxZoom: 14 });
       say("");
     })
     .catch(function () {

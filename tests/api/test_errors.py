@@ -45,9 +45,13 @@ def test_401_without_a_token(world):
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_401_comes_before_404(world):
-    response = world.api(None).get("/no/such/thing")
-    assert response.status_code == 401
+def test_an_address_that_does_not_exist_is_404_with_or_without_a_token(world):
+    for api in (world.api(None), world.api(world.field_a)):
+        response = api.get("/no/such/thing")
+        assert response.status_code == 404
+        assert error_of(response)["code"] == "not_found"
+    # ... but an existing one is 401 without a token, whatever its values (nothing is looked up)
+    assert world.api(None).get(world.path("/incidents/no-such-id")).status_code == 401
 
 
 def test_403_for_a_read_only_token(world):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.custody.chain import verify_chain
 from app.custody.ledger import append_custody_event
 from app.extensions import db
-from tests.conftest import backend
+from tests.conftest import backend, make_config
 
 
 def hammer(app, investigation_id: str, threads: int, appends: int) -> tuple[int, list[str]]:
@@ -48,6 +48,33 @@ def hammer(app, investigation_id: str, threads: int, appends: int) -> tuple[int,
     return len(committed), failures
 
 
+def app_with_a_connection_per_writer(app, tmp_path, writers: int):
+    """The same database and keys, with a pool as large as the number of writers.
+
+    The default pool (5 + 10 overflow) would make the 16th writer wait for a connection
+    rather than for the ledger lock, which is not what this test is about: as in a server,
+    where each worker thread holds its own connection.
+    """
+    from app import create_app
+    from app.security import org_keys
+
+    with app.app_context():
+        keys = org_keys.keys_dir()
+    config = make_config(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        CUSTOS_MASTER_KEY_FILE=app.config["CUSTOS_MASTER_KEY_FILE"],
+        CUSTOS_KEYS_DIR=str(keys),
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True,
+            "pool_size": writers,
+            "max_overflow": 0,
+            "pool_timeout": 300,
+        },
+    )
+    return create_app(config)
+
+
 def chain_rows(investigation_id: str) -> list[tuple]:
     return [
         tuple(row)
@@ -67,9 +94,14 @@ def chain_rows(investigation_id: str) -> list[tuple]:
     reason="needs PostgreSQL row locks: runs in the CUSTOS_TEST_DB=postgresql pass",
 )
 def test_sixteen_writers_times_one_hundred_give_one_unbroken_chain_of_1600(
-    app, app_ctx, investigation, cli
+    app, app_ctx, investigation, cli, tmp_path
 ):
-    committed, failures = hammer(app, investigation.id, threads=16, appends=100)
+    writers_app = app_with_a_connection_per_writer(app, tmp_path, 16)
+    try:
+        committed, failures = hammer(writers_app, investigation.id, threads=16, appends=100)
+    finally:
+        with writers_app.app_context():
+            db.engine.dispose()
     assert failures == []
     assert committed == 1600
     rows = chain_rows(investigation.id)

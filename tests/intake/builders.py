@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import date
 
 from app.extensions import db
@@ -10,6 +12,7 @@ from app.intake.services.incidents import IncidentInput, create_incident
 from app.intake.services.interviews import InterviewInput, create_interview
 from app.intake.services.taxonomy import sync_taxonomies
 from app.intake.services.witnesses import WitnessInput, register_witness
+from app.vault.models import EvidenceItem
 
 ALL_CONSENT = dict(
     interview=True, legal_proceedings=True, un_sharing=True, publication=True, named=True
@@ -78,11 +81,6 @@ def make_interview(investigation, user, witness, incidents=(), **overrides):
 
 def evidence_row(investigation, user, kind: str = "video", media_type: str = "video/mp4"):
     """An EvidenceItem row as the vault records it (for link and filter tests; no blob read)."""
-    import hashlib
-    import secrets
-
-    from app.vault.models import EvidenceItem
-
     content = secrets.token_bytes(32)
     item = EvidenceItem(
         investigation_id=investigation.id,

@@ -49,7 +49,7 @@ def test_a_withdrawn_consent_is_shown_on_the_witness_and_stops_legal_use(world, 
     assert records[1].supersedes_id == records[0].id
     for user in (world.field_a, world.lawyer):
         page = client_for(user).get(world.url(f"/witnesses/{witness.id}")).get_data(as_text=True)
-        assert "Consent was withdrawn on 2016-09-01" in page
+        assert "Consent was withdrawn on September 1, 2016" in page
         assert "Withdrawn" in page and "Given" in page  # the history shows both
 
 

@@ -12,8 +12,10 @@ import logging
 import re
 
 import pytest
+from sqlalchemy import text
 
 from app.extensions import db
+from app.intake.models import Witness
 from app.intake.services.sealing import add_addendum, seal_testimony
 from tests.helpers.web import post_form
 from tests.intake.builders import make_incident, make_interview
@@ -38,8 +40,6 @@ def identified_world(world, client_for):
     response = post_form(client, url, witness_form(**IDENTITY), page=url)
     assert response.status_code == 302
     witness_id = response.headers["Location"].rsplit("/", 1)[1]
-    from app.intake.models import Witness
-
     witness = db.session.get(Witness, witness_id)
     incident = make_incident(world.investigation, world.field_a)
     interview = make_interview(world.investigation, world.field_a, witness, incidents=[incident])
@@ -132,8 +132,6 @@ def test_identities_never_reach_the_logs(app, world, client_for, caplog, identif
 
 
 def test_the_identity_is_encrypted_at_rest(world, identified_world):
-    from sqlalchemy import text
-
     raw = db.session.execute(
         text("SELECT full_name, contact, current_location, date_of_birth FROM witnesses")
     ).one()

@@ -11,6 +11,7 @@ from app.intake.services.taxonomy import read_seed
 from tests.helpers.factories import UserFactory
 from tests.helpers.web import post_form
 from tests.intake.builders import make_incident
+from tests.intake.helpers import incident_form
 
 ISSUE_WEAPONS = {
     "unguided_bomb", "guided_bomb", "cluster_munition", "barrel_bomb", "artillery",
@@ -80,7 +81,5 @@ def test_a_retired_weapon_stays_on_incidents_that_use_it(world, client_for):
     edit = world.url(f"/incidents/{incident.id}/edit")
     page = client.get(edit).get_data(as_text=True)
     assert 'value="barrel_bomb" selected' in page or 'selected value="barrel_bomb"' in page
-    from tests.intake.helpers import incident_form
-
     saved = post_form(client, edit, incident_form(weapon_code="barrel_bomb"), page=edit)
     assert saved.status_code == 302

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.intake.models import Interview, InterviewEvidence
 from app.intake.services import search
+from app.intake.services.sealing import seal_testimony
 from app.intake.visibility import intake_viewer
 from tests.helpers.web import post_form
 from tests.intake.builders import evidence_row, make_incident, make_interview, make_witness
@@ -18,8 +19,6 @@ from tests.intake.helpers import interview_form, shows_error
 @pytest.fixture
 def records(world):
     """Field worker B's incident, witness and testimony (one draft, one sealed)."""
-    from app.intake.services.sealing import seal_testimony
-
     incident = make_incident(world.investigation, world.field_b, place_name="Maarat al-Numan")
     witness = make_witness(world.investigation, world.field_b)
     draft = make_interview(world.investigation, world.field_b, witness, incidents=[incident])

@@ -78,7 +78,7 @@ def _expiry(expires_on: date | None, today: date) -> datetime | None:
         return None
     if expires_on < today:
         raise TokenError("expiry_in_past", "The expiry date must be today or later.", "expires_on")
-    return datetime.combine(expires_on + timedelta(days=1), time(0, 0))
+    return datetime.combine(expires_on, time.max)
 
 
 def active_tokens(user: Any) -> list[ApiToken]:

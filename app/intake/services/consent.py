@@ -17,7 +17,7 @@ from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
 from app.intake.numbering import insert_with_next_number
-from app.intake.textinput import check_length, check_required, clean_line
+from app.intake.textinput import check_length, check_required, clean_line, looks_like_row_id
 from app.intake.visibility import IntakeViewer, intake_viewer, may_record_consent
 from app.investigations.models import Investigation, Membership
 from app.timeutil import utcnow
@@ -71,13 +71,13 @@ def validate_consent(data: ConsentInput, viewer: IntakeViewer) -> tuple[str, str
         if data.obtained_on > (utcnow() + timedelta(hours=14)).date():
             errors.append(FieldError("obtained_on", "date_in_future"))
     obtained_by_id = data.obtained_by_id or viewer.user.id
-    is_member = db.session.scalar(
+    is_member = looks_like_row_id(obtained_by_id) and db.session.scalar(
         select(Membership.id).where(
             Membership.investigation_id == viewer.investigation.id,
             Membership.user_id == obtained_by_id,
         )
     )
-    if is_member is None:
+    if not is_member:
         errors.append(FieldError("obtained_by_id", "unknown_member"))
     if errors:
         raise IntakeValidationError(errors)

@@ -18,6 +18,7 @@ from app.intake.textinput import (
     check_required,
     clean_line,
     clean_text,
+    looks_like_term_code,
     normalise_client_id,
 )
 from app.intake.visibility import intake_viewer, may_edit_incident
@@ -197,7 +198,7 @@ def _weapon(code: str | None, retired_ok: tuple, errors: list[FieldError]) -> st
     if not code:
         errors.append(FieldError("weapon_code", "required"))
         return ""
-    weapon = db.session.get(WeaponType, code)
+    weapon = db.session.get(WeaponType, code) if looks_like_term_code(code) else None
     # A retired type stays valid on an incident that already has it, and only there.
     if weapon is None or not (weapon.active or code in retired_ok):
         errors.append(FieldError("weapon_code", "unknown_weapon"))
@@ -207,6 +208,9 @@ def _weapon(code: str | None, retired_ok: tuple, errors: list[FieldError]) -> st
 def _targets(codes: list[str], retired_ok: tuple, errors: list[FieldError]) -> list[str]:
     wanted = list(dict.fromkeys(code.strip() for code in codes or [] if code and code.strip()))
     if not wanted:
+        return []
+    if not all(looks_like_term_code(code) for code in wanted):
+        errors.append(FieldError("target_codes", "unknown_target"))
         return []
     known = {
         target.code: target

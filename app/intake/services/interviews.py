@@ -31,6 +31,7 @@ from app.intake.textinput import (
     check_required,
     clean_line,
     clean_text,
+    looks_like_row_id,
     normalise_client_id,
 )
 from app.intake.visibility import (
@@ -86,10 +87,10 @@ def validate_interview(data: InterviewInput, viewer: IntakeViewer) -> _CleanInte
     witness_id = None
     if check_required(errors, "witness_id", data.witness_id):
         # Someone else's witness looks exactly like one that does not exist.
-        witness_id = db.session.scalar(
+        witness_id = looks_like_row_id(data.witness_id) and db.session.scalar(
             visible_witnesses(select(Witness.id), viewer).where(Witness.id == data.witness_id)
         )
-        if witness_id is None:
+        if not witness_id:
             errors.append(FieldError("witness_id", "unknown_witness"))
     interviewer_id = data.interviewer_id or viewer.user.id
     if not viewer.sees_all and interviewer_id != viewer.user.id:
@@ -132,6 +133,8 @@ def validate_interview(data: InterviewInput, viewer: IntakeViewer) -> _CleanInte
 
 
 def _is_member(viewer: IntakeViewer, user_id: str) -> bool:
+    if not looks_like_row_id(user_id):
+        return False
     return (
         db.session.scalar(
             select(Membership.id).where(
@@ -146,6 +149,9 @@ def _is_member(viewer: IntakeViewer, user_id: str) -> bool:
 def _incidents(ids: list[str], viewer: IntakeViewer, errors: list[FieldError]) -> list[Incident]:
     wanted = list(dict.fromkeys(i for i in ids or [] if i))
     if not wanted:
+        return []
+    if not all(looks_like_row_id(i) for i in wanted):
+        errors.append(FieldError("incident_ids", "unknown_incident"))
         return []
     found = list(
         db.session.scalars(
@@ -246,14 +252,14 @@ def link_evidence(
         raise field_error("role", "invalid_choice")
     # Only one's own uploads: linking is not a way to reach (or learn the hash of) anyone
     # else's evidence.
-    evidence = db.session.scalar(
+    evidence = looks_like_row_id(evidence_id) and db.session.scalar(
         select(EvidenceItem).where(
             EvidenceItem.id == evidence_id,
             EvidenceItem.investigation_id == interview.investigation_id,
             EvidenceItem.uploaded_by_id == user.id,
         )
     )
-    if evidence is None:
+    if not evidence:
         raise field_error("evidence_id", "unknown_evidence")
     existing = db.session.scalars(
         select(InterviewEvidence).where(InterviewEvidence.interview_id == interview.id)
@@ -281,8 +287,10 @@ def link_evidence(
 def unlink_evidence(interview: Interview, user: Any, evidence_id: str) -> None:
     """Remove a file from a draft interview (the evidence item itself stays in the vault)."""
     _editable(interview, user)
-    link = db.session.get(InterviewEvidence, (interview.id, evidence_id))
-    if link is None:
+    link = looks_like_row_id(evidence_id) and db.session.get(
+        InterviewEvidence, (interview.id, evidence_id)
+    )
+    if not link:
         raise field_error("evidence_id", "unknown_evidence")
     db.session.delete(link)
     db.session.flush()

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
 from app.extensions import db
@@ -31,6 +31,7 @@ from app.intake.models import (
     interview_incidents,
 )
 from app.intake.models.witnesses import IDENTITY_GROUP
+from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
 from app.intake.visibility import (
     IntakeViewer,
@@ -133,6 +134,7 @@ def _has_video(viewer: IntakeViewer) -> Any:
 
 
 def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Select:
+    filters = _cleaned(filters)
     testimony_count = _testimony_count(viewer)
     has_video = _has_video(viewer)
     stmt = visible_incidents(
@@ -140,7 +142,7 @@ def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Selec
         viewer,
     )
     if filters.q:
-        term = filters.q.strip()
+        term = filters.q
         stmt = stmt.where(
             or_(
                 Incident.place_name.icontains(term, autoescape=True),
@@ -155,10 +157,14 @@ def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Selec
         end = datetime.combine(filters.date_to + timedelta(days=1), time(0, 0))
         stmt = stmt.where(Incident.occurred_from < end)
     if filters.area:
-        stmt = stmt.where(func.lower(Incident.admin_area) == filters.area.strip().lower())
+        stmt = stmt.where(func.lower(Incident.admin_area) == filters.area.lower())
     if filters.weapon:
-        stmt = stmt.where(Incident.weapon_code == filters.weapon)
-    if filters.target:
+        # An unknown code matches nothing (and never reaches the database as odd bytes).
+        known = looks_like_term_code(filters.weapon)
+        stmt = stmt.where(Incident.weapon_code == filters.weapon if known else false())
+    if filters.target and not looks_like_term_code(filters.target):
+        stmt = stmt.where(false())
+    elif filters.target:
         stmt = stmt.where(
             exists(
                 select(1)
@@ -170,12 +176,24 @@ def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Selec
             )
         )
     if filters.perpetrator:
-        stmt = stmt.where(_perpetrator_matches(filters.perpetrator.strip()))
+        stmt = stmt.where(_perpetrator_matches(filters.perpetrator))
     if filters.has_video is not None:
         stmt = stmt.where(has_video if filters.has_video else ~has_video)
     if filters.has_testimony is not None:
         stmt = stmt.where(testimony_count > 0 if filters.has_testimony else testimony_count == 0)
     return stmt
+
+
+def _cleaned(filters: IncidentFilters) -> IncidentFilters:
+    """Free-text filters as one clean line each (no control characters, bounded length)."""
+    return replace(
+        filters,
+        q=clean_line(filters.q)[:200],
+        area=clean_line(filters.area)[:120],
+        perpetrator=clean_line(filters.perpetrator)[:200],
+        weapon=(filters.weapon or "").strip(),
+        target=(filters.target or "").strip(),
+    )
 
 
 def _perpetrator_matches(term: str) -> Any:
@@ -298,8 +316,9 @@ def list_witnesses(
         .scalar_subquery()
     )
     stmt = visible_witnesses(select(Witness, interview_count.label("interviews")), viewer)
+    q = clean_line(q)[:40]
     if q:
-        stmt = stmt.where(Witness.code.icontains(q.strip(), autoescape=True))
+        stmt = stmt.where(Witness.code.icontains(q, autoescape=True))
     if risk_level in tuple(RiskLevel):
         stmt = stmt.where(Witness.risk_level == risk_level)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -338,8 +357,12 @@ def list_interviews(
     if status in tuple(InterviewStatus):
         stmt = stmt.where(Interview.status == status)
     if witness_id:
-        stmt = stmt.where(Interview.witness_id == witness_id)
-    if incident_id:
+        stmt = stmt.where(
+            Interview.witness_id == witness_id if looks_like_row_id(witness_id) else false()
+        )
+    if incident_id and not looks_like_row_id(incident_id):
+        stmt = stmt.where(false())
+    elif incident_id:
         stmt = stmt.where(
             Interview.id.in_(
                 select(interview_incidents.c.interview_id).where(

@@ -96,7 +96,7 @@ def add_weapon_type(code: str, label: str, actor: Any) -> WeaponType:
 
 def update_weapon_type(code: str, label: str, active: bool, actor: Any) -> WeaponType:
     """Relabel or retire/restore a weapon type; incidents keep pointing at it either way."""
-    weapon = db.session.get(WeaponType, code)
+    weapon = db.session.get(WeaponType, code) if CODE_PATTERN.match(code or "") else None
     if weapon is None:
         raise field_error("code", "invalid_choice")
     label = (label or "").strip()

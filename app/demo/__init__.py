@@ -1,0 +1,1 @@
+"""The demo investigation: fictional content modelled on a real situation (`flask demo load`)."""

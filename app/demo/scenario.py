@@ -1,0 +1,411 @@
+"""The demo scenario (data/situation.yaml) read into typed records, its cross-references checked."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCENARIO_FILE = Path(__file__).resolve().parent / "data" / "situation.yaml"
+ITEM_TYPES = ("incident", "interview", "evidence")
+
+
+class ScenarioError(ValueError):
+    """The scenario file is inconsistent; the message names the entry and the problem."""
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    key: str
+    email: str
+    name: str
+    role: str
+    member: bool
+    may_see_identities: bool
+
+
+@dataclass(frozen=True)
+class IncidentSpec:
+    key: str
+    by: str
+    date: date
+    time: time | None
+    certainty: str
+    end_date: date | None
+    place: str
+    governorate: str
+    lat: float
+    lon: float
+    precision_m: int
+    weapon: str
+    targets: tuple[str, ...]
+    killed: int | None
+    injured: int | None
+    reported_by: str
+    description: str
+
+    @property
+    def local_start(self) -> datetime:
+        """When it began, local time; a day-only incident is placed at 10:00 for its media."""
+        return datetime.combine(self.date, self.time or time(10, 0))
+
+
+@dataclass(frozen=True)
+class PhotoSpec:
+    key: str
+    by: str
+    incident: str
+    scene: str
+    minutes_after: int
+
+
+@dataclass(frozen=True)
+class VideoSpec:
+    key: str
+    by: str
+    incident: str
+    minutes_after: int
+    note: str
+
+
+@dataclass(frozen=True)
+class AudioSpec:
+    key: str
+    by: str
+    recorded_at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class ConsentSpec:
+    interview: bool
+    legal_proceedings: bool
+    un_sharing: bool
+    publication: bool
+    named: bool
+    obtained_on: date
+    language: str
+
+
+@dataclass(frozen=True)
+class WitnessSpec:
+    key: str
+    by: str
+    name: str
+    born: str
+    contact: str
+    location: str
+    risk: str
+    consent: ConsentSpec
+    later_consent: ConsentSpec | None
+
+
+@dataclass(frozen=True)
+class InterviewSpec:
+    key: str
+    by: str
+    witness: str
+    conducted_on: date
+    mode: str
+    place: str
+    language: str
+    interpreter: str
+    first_hand: bool
+    incidents: tuple[str, ...]
+    attachments: tuple[str, ...]
+    recording: str | None
+    seal: bool
+    transcript: str
+    notes: str
+    addendum: str
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    key: str
+    by: str
+    issued_on: date
+    filename: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    crime: str
+    element: str
+    stance: str
+    note: str
+
+
+@dataclass(frozen=True)
+class GradeSpec:
+    reliability: str
+    credibility: int
+    rationale: str
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    item_type: str
+    key: str
+    links: tuple[LinkSpec, ...]
+    grade: GradeSpec | None
+    annotation: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.item_type}:{self.key}"
+
+
+@dataclass(frozen=True)
+class CorroborationSpec:
+    source: str  # item ref
+    target: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CaseFileSpec:
+    key: str
+    author: str
+    title: str
+    legal_question: str
+    crimes: tuple[str, ...]
+    items: tuple[ItemSpec, ...]
+    corroborations: tuple[CorroborationSpec, ...]
+    send_for_review: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    reference: str
+    title: str
+    description: str
+    perpetrator: str
+    accounts: tuple[AccountSpec, ...]
+    incidents: tuple[IncidentSpec, ...]
+    photos: tuple[PhotoSpec, ...]
+    videos: tuple[VideoSpec, ...]
+    audio: tuple[AudioSpec, ...]
+    witnesses: tuple[WitnessSpec, ...]
+    interviews: tuple[InterviewSpec, ...]
+    party_response: ResponseSpec
+    casefiles: tuple[CaseFileSpec, ...]
+    _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def emails(self) -> frozenset[str]:
+        return frozenset(account.email for account in self.accounts)
+
+    def incident(self, key: str) -> IncidentSpec:
+        return self._index[f"incident:{key}"]
+
+    def account(self, key: str) -> AccountSpec:
+        return self._index[f"account:{key}"]
+
+    def media_keys(self) -> set[str]:
+        keys = {m.key for m in (*self.photos, *self.videos, *self.audio)}
+        return keys | {self.party_response.key}
+
+
+@functools.cache
+def load_scenario(path: Path = SCENARIO_FILE) -> Scenario:
+    """The scenario, parsed and checked once per process."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    scenario = _build(data)
+    _check(scenario)
+    return scenario
+
+
+# --- Parsing --------------------------------------------------------------------------------
+
+
+def _build(data: dict) -> Scenario:
+    media = data.get("media") or {}
+    try:
+        return Scenario(
+            reference=data["investigation"]["reference"],
+            title=data["investigation"]["title"],
+            description=data["investigation"]["description"].strip(),
+            perpetrator=data["perpetrator"],
+            accounts=tuple(_account(a) for a in data["accounts"]),
+            incidents=tuple(_incident(i) for i in data["incidents"]),
+            photos=tuple(PhotoSpec(**p) for p in media.get("photos", [])),
+            videos=tuple(VideoSpec(**v) for v in media.get("videos", [])),
+            audio=tuple(AudioSpec(**a) for a in media.get("audio", [])),
+            witnesses=tuple(_witness(w) for w in data["witnesses"]),
+            interviews=tuple(_interview(i) for i in data["interviews"]),
+            party_response=ResponseSpec(**data["party_response"]),
+            casefiles=tuple(_casefile(c) for c in data["casefiles"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ScenarioError(f"{SCENARIO_FILE.name}: missing or unexpected field {exc}") from None
+
+
+def _account(raw: dict) -> AccountSpec:
+    return AccountSpec(
+        key=raw["key"],
+        email=raw["email"],
+        name=raw["name"],
+        role=raw["role"],
+        member=bool(raw.get("member", False)),
+        may_see_identities=bool(raw.get("may_see_identities", False)),
+    )
+
+
+def _incident(raw: dict) -> IncidentSpec:
+    at = raw.get("time")
+    return IncidentSpec(
+        key=raw["key"],
+        by=raw["by"],
+        date=raw["date"],
+        time=time.fromisoformat(at) if at else None,
+        certainty=raw["certainty"],
+        end_date=raw.get("end_date"),
+        place=raw["place"],
+        governorate=raw["governorate"],
+        lat=float(raw["lat"]),
+        lon=float(raw["lon"]),
+        precision_m=int(raw["precision_m"]),
+        weapon=raw["weapon"],
+        targets=tuple(raw["targets"]),
+        killed=raw.get("killed"),
+        injured=raw.get("injured"),
+        reported_by=raw.get("reported_by", ""),
+        description=raw["description"].strip(),
+    )
+
+
+def _consent(raw: dict | None) -> ConsentSpec | None:
+    return ConsentSpec(**raw) if raw else None
+
+
+def _witness(raw: dict) -> WitnessSpec:
+    return WitnessSpec(
+        key=raw["key"],
+        by=raw["by"],
+        name=raw["name"],
+        born=str(raw["born"]),
+        contact=raw["contact"],
+        location=raw["location"],
+        risk=raw["risk"],
+        consent=_consent(raw["consent"]),
+        later_consent=_consent(raw.get("later_consent")),
+    )
+
+
+def _interview(raw: dict) -> InterviewSpec:
+    return InterviewSpec(
+        key=raw["key"],
+        by=raw["by"],
+        witness=raw["witness"],
+        conducted_on=raw["conducted_on"],
+        mode=raw["mode"],
+        place=raw.get("place", ""),
+        language=raw.get("language", ""),
+        interpreter=raw.get("interpreter", ""),
+        first_hand=bool(raw["first_hand"]),
+        incidents=tuple(raw.get("incidents", [])),
+        attachments=tuple(raw.get("attachments", [])),
+        recording=raw.get("recording"),
+        seal=bool(raw["seal"]),
+        transcript=raw["transcript"].strip(),
+        notes=raw.get("notes", ""),
+        addendum=(raw.get("addendum") or "").strip(),
+    )
+
+
+def _item(raw: dict) -> ItemSpec:
+    item_type, _, key = raw["ref"].partition(":")
+    grade = raw.get("grade")
+    return ItemSpec(
+        item_type=item_type,
+        key=key,
+        links=tuple(
+            LinkSpec(l["crime"], str(l["element"]), l["stance"], l.get("note", ""))
+            for l in raw.get("links", [])  # noqa: E741
+        ),
+        grade=GradeSpec(**grade) if grade else None,
+        annotation=(raw.get("annotation") or "").strip(),
+    )
+
+
+def _casefile(raw: dict) -> CaseFileSpec:
+    return CaseFileSpec(
+        key=raw["key"],
+        author=raw["author"],
+        title=raw["title"],
+        legal_question=raw["legal_question"].strip(),
+        crimes=tuple(raw["crimes"]),
+        items=tuple(_item(i) for i in raw["items"]),
+        corroborations=tuple(
+            CorroborationSpec(c["from"], c["to"], c.get("note", ""))
+            for c in raw.get("corroborations", [])
+        ),
+        send_for_review=(raw.get("send_for_review") or "").strip(),
+    )
+
+
+# --- Cross-references -----------------------------------------------------------------------
+
+
+def _check(scenario: Scenario) -> None:
+    """Every key unique, every reference resolvable, so a typo fails here, not mid-load."""
+    index = scenario._index
+
+    def add(kind: str, key: str, value: Any) -> None:
+        name = f"{kind}:{key}"
+        if name in index:
+            raise ScenarioError(f"duplicate {kind} key {key!r}")
+        index[name] = value
+
+    for account in scenario.accounts:
+        add("account", account.key, account)
+    for incident in scenario.incidents:
+        add("incident", incident.key, incident)
+    for spec in (*scenario.photos, *scenario.videos, *scenario.audio, scenario.party_response):
+        add("evidence", spec.key, spec)
+    for witness in scenario.witnesses:
+        add("witness", witness.key, witness)
+    for interview in scenario.interviews:
+        add("interview", interview.key, interview)
+
+    def need(kind: str, key: str, where: str) -> Any:
+        if f"{kind}:{key}" not in index:
+            raise ScenarioError(f"{where} refers to an unknown {kind} {key!r}")
+        return index[f"{kind}:{key}"]
+
+    members = {a.key for a in scenario.accounts if a.member}
+    for spec in (*scenario.incidents, *scenario.witnesses, *scenario.interviews):
+        if spec.by not in members:
+            raise ScenarioError(f"{spec.key} is recorded by {spec.by!r}, who is not a member")
+    for spec in (*scenario.photos, *scenario.videos):
+        need("incident", spec.incident, spec.key)
+    for interview in scenario.interviews:
+        witness = need("witness", interview.witness, interview.key)
+        if witness.by != interview.by:
+            raise ScenarioError(f"{interview.key}: field staff interview their own witnesses")
+        for key in interview.incidents:
+            need("incident", key, interview.key)
+        for key in (*interview.attachments, *filter(None, [interview.recording])):
+            media = need("evidence", key, interview.key)
+            if media.by != interview.by:
+                raise ScenarioError(f"{interview.key}: {key} is not its interviewer's upload")
+    for casefile in scenario.casefiles:
+        need("account", casefile.author, casefile.key)
+        refs = set()
+        for item in casefile.items:
+            if item.item_type not in ITEM_TYPES:
+                raise ScenarioError(f"{casefile.key}: bad item reference {item.ref!r}")
+            need(item.item_type, item.key, casefile.key)
+            refs.add(item.ref)
+            for link in item.links:
+                if link.crime not in casefile.crimes:
+                    raise ScenarioError(f"{casefile.key}: {item.ref} links to {link.crime}")
+        for corroboration in casefile.corroborations:
+            if not {corroboration.source, corroboration.target} <= refs:
+                raise ScenarioError(f"{casefile.key}: corroboration outside the case file")

@@ -1,0 +1,111 @@
+"""The RQ side of background jobs: the worker `flask worker` runs and the function it calls.
+
+Each job runs in a fresh app context (its own database session). The default worker forks a
+work horse per job, as RQ does: a job that crashes or leaks memory (ffmpeg on a hostile
+video) takes its horse down, not the worker; the horse drops the connections it inherited
+from the parent before it touches the database (SQLAlchemy: pools are not fork-safe).
+
+A horse killed mid-job (kill -9, out of memory) is retried by RQ up to CUSTOS_JOB_RETRIES
+times; the retry finds its row still `running`, reopens it, and runs the handler again, which
+is why handlers must be idempotent (media processing and fixity are). When no retry is left,
+the row is marked failed with a reason the user can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import partial
+
+from flask import Flask
+from rq import Queue, SimpleWorker, Worker, get_current_job
+from rq.job import Job as RQJob
+from sqlalchemy import update
+
+from app.extensions import db
+from app.jobs.models import Job, JobState
+from app.jobs.runner import run_job
+from app.jobs.runners import mark_failed, redis_connection
+
+log = logging.getLogger(__name__)
+
+_ATTEMPT_META = "custos_attempt"
+WORKER_LOST = (
+    "The worker running this job stopped before it finished, and it was not retried again. "
+    "Nothing was delivered; try again."
+)
+
+
+def perform(job_id: str) -> None:
+    """Run one row of the jobs table (RQ's entry point, called inside the worker's context)."""
+    current = get_current_job()
+    attempt = 1
+    if current is not None:
+        attempt = int(current.meta.get(_ATTEMPT_META, 0)) + 1
+        current.meta[_ATTEMPT_META] = attempt
+        current.save_meta()
+    if attempt > 1:
+        _reopen_interrupted(job_id)
+    run_job(job_id)
+
+
+def _reopen_interrupted(job_id: str) -> None:
+    # Only RQ's own retry gets here, after the horse that had the job died: no other worker
+    # holds it, so taking the row back from `running` cannot run it twice at once.
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Job.__table__)
+            .where(Job.__table__.c.id == job_id, Job.__table__.c.state == JobState.RUNNING.value)
+            .values(state=JobState.QUEUED.value, message="Restarted after the worker stopped.")
+        )
+    log.warning("job %s restarted after its worker stopped", job_id)
+
+
+class _AppContextWorker:
+    """Runs each job inside the Flask app the worker was started with."""
+
+    app: Flask
+
+    def perform_job(self, job: RQJob, queue: Queue) -> bool:
+        with self.app.app_context():
+            if getattr(self, "_is_horse", False):
+                db.engine.dispose(close=False)  # the parent's connections are not ours to use
+            try:
+                return super().perform_job(job, queue)  # type: ignore[misc]
+            finally:
+                db.session.remove()
+
+
+class CustosWorker(_AppContextWorker, Worker):
+    """The production worker: one forked horse per job."""
+
+
+class CustosSimpleWorker(_AppContextWorker, SimpleWorker):
+    """Runs jobs in the worker's own process (tests, and platforms without fork)."""
+
+
+def make_worker(
+    app: Flask, queue_names: Sequence[str] | None = None, in_process: bool = False
+) -> Worker:
+    """A worker bound to `app`, listening on its job queue (or the given queue names)."""
+    names = list(queue_names or [app.config["CUSTOS_JOB_QUEUE"]])
+    connection = redis_connection(app)
+    worker_class = CustosSimpleWorker if in_process else CustosWorker
+    worker = worker_class(
+        [Queue(name, connection=connection) for name in names],
+        connection=connection,
+        work_horse_killed_handler=partial(_horse_killed, app),
+        # The job's description is "app.jobs.worker.perform('<id>')": an id, nothing else.
+        log_job_description=True,
+    )
+    worker.app = app
+    return worker
+
+
+def _horse_killed(app: Flask, job: RQJob, retpid: int, ret_val: int, rusage: object) -> None:
+    if job.should_retry:
+        return  # RQ puts it back on the queue; perform() reopens the row
+    if not job.args:
+        return
+    with app.app_context():
+        mark_failed(str(job.args[0]), WORKER_LOST)
