@@ -7,6 +7,7 @@ import logging
 from flask import Response, make_response, render_template, request
 from flask_login import current_user
 
+from app.custody.timeline import timeline_for
 from app.errors import error_response
 from app.investigations.access import investigation_by_reference_or_404
 from app.security.org_keys import ReadsDisabled
@@ -62,7 +63,12 @@ def evidence_list(reference: str):
 def evidence_item(reference: str, evidence_id: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     view = view_item(investigation, evidence_id, current_user)
-    return render_template("vault/item.html", investigation=investigation, view=view)
+    return render_template(
+        "vault/item.html",
+        investigation=investigation,
+        view=view,
+        custody_timeline=timeline_for("evidence", view.item.id, current_user),
+    )
 
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/stream")

@@ -121,6 +121,8 @@ def check_image_dimensions(prefix: bytes) -> None:
     """
     from PIL import Image, UnidentifiedImageError
 
+    import app.vault.metadata  # noqa: F401  (sets Image.MAX_IMAGE_PIXELS: one limit, any import order)
+
     with warnings.catch_warnings():
         # Between 1x and 2x the limit Pillow only warns; such images are accepted here.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -525,3 +525,15 @@ def test_range_reads_and_derivatives_from_the_s3_store(
         for derivative in photo.derivatives:
             reply = member_client.get(world.url(photo, f"/derivatives/{derivative.id}"))
             assert reply.status_code == 200 and len(reply.data) == derivative.size
+
+
+def test_item_page_shows_its_custody_timeline_with_entry_hashes(world, member_client, photo_item):
+    item, _ = photo_item
+    page = member_client.get(world.url(item)).get_data(as_text=True)
+    assert "custody-timeline" in page
+    hashes = db.session.scalars(
+        select(LedgerEntry.entry_hash).where(
+            LedgerEntry.object_id == item.id, LedgerEntry.action == "received"
+        )
+    ).all()
+    assert hashes and all(h in page for h in hashes)
