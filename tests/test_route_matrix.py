@@ -104,11 +104,12 @@ def request(client, method: str, url: str):
     return client.post(url, data={"csrf_token": token})
 
 
-# Intake (issue 5, item 5): World.subject, a field worker, owns the witness and the interview.
+# Intake (issue 5, item 5): World.subject, a field worker, owns the witness, the interview and
+# the evidence item (submissions are private to field staff too).
 # Another field member must not see them at all (404, as for a record that does not exist); a
 # reviewer (a lawyer member) sees them, but only their owner changes them (403). Admins are
 # members with the field role here (MembershipFactory), so they are treated as field members.
-OWNED_BY_SUBJECT = ("<witness_id>", "<interview_id>")
+OWNED_BY_SUBJECT = ("<witness_id>", "<interview_id>", "<evidence_id>")
 OWNER_ONLY = frozenset(
     {
         "intake.edit_interview",

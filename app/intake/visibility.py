@@ -82,6 +82,17 @@ def visible_interviews(stmt: Select, viewer: IntakeViewer) -> Select:
     return stmt
 
 
+def visible_evidence(stmt: Select, viewer: IntakeViewer) -> Select:
+    """Evidence items are submissions too: field staff see only what they uploaded."""
+    from app.vault.models import EvidenceItem
+
+    stmt = visible(stmt, EvidenceItem, viewer.user)
+    stmt = stmt.where(EvidenceItem.investigation_id == viewer.investigation.id)
+    if not viewer.sees_all:
+        stmt = stmt.where(EvidenceItem.uploaded_by_id == viewer.user.id)
+    return stmt
+
+
 def visible_interview_ids(viewer: IntakeViewer) -> Select:
     """Subquery of the interviews the viewer may see (for has-testimony style filters)."""
     return visible_interviews(select(Interview.id), viewer)

@@ -33,7 +33,8 @@ from sqlalchemy.orm import selectinload
 from app.custody.ledger import append_custody_event
 from app.custody.models import LedgerEntry
 from app.extensions import db
-from app.investigations.access import get_or_404, visible
+from app.intake.visibility import intake_viewer, visible_evidence
+from app.investigations.access import get_or_404
 from app.investigations.models import Investigation
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
@@ -58,9 +59,9 @@ def require_reads() -> None:
 def evidence_page(investigation: Investigation, user: Any, page: int = 1) -> list[EvidenceItem]:
     """One page of an investigation's evidence, newest first, with thumbnails loaded."""
     require_reads()
+    viewer = intake_viewer(investigation, user)
     stmt = (
-        visible(select(EvidenceItem), EvidenceItem, user)
-        .where(EvidenceItem.investigation_id == investigation.id)
+        visible_evidence(select(EvidenceItem), viewer)
         .options(selectinload(EvidenceItem.derivatives), selectinload(EvidenceItem.uploaded_by))
         .order_by(EvidenceItem.received_at.desc(), EvidenceItem.id)
         .limit(LIST_PAGE_SIZE + 1)
@@ -71,8 +72,11 @@ def evidence_page(investigation: Investigation, user: Any, page: int = 1) -> lis
 
 def evidence_in(investigation: Investigation, evidence_id: str, user: Any) -> EvidenceItem:
     """An item of this investigation that the user may see (404 otherwise)."""
-    item = get_or_404(EvidenceItem, evidence_id, user)
-    if item.investigation_id != investigation.id:
+    viewer = intake_viewer(investigation, user)
+    item = db.session.scalar(
+        visible_evidence(select(EvidenceItem), viewer).where(EvidenceItem.id == evidence_id)
+    )
+    if item is None:
         abort(404)
     return item
 

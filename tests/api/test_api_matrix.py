@@ -27,7 +27,7 @@ API_OPERATIONS = sorted(
     for method in METHODS
     if method in methods
 )
-OWNED_BY_SUBJECT = ("<witness_id>", "<interview_id>")
+OWNED_BY_SUBJECT = ("<witness_id>", "<interview_id>", "<evidence_id>")
 AUTHOR_ONLY = frozenset(
     {
         "api.replace_interview",

@@ -442,7 +442,7 @@ def test_a_client_that_never_asks_for_byte_zero_is_still_recorded(world, member_
 
 def test_each_user_is_recorded_separately(world, member_client, signed_in, text_item):
     item, _ = text_item
-    colleague = UserFactory(role="field")
+    colleague = UserFactory(role="lawyer")
     MembershipFactory(user=colleague, investigation=world.investigation)
     member_client.get(world.url(item, "/stream"))
     signed_in(colleague).get(world.url(item, "/stream"))
@@ -537,3 +537,14 @@ def test_item_page_shows_its_custody_timeline_with_entry_hashes(world, member_cl
         )
     ).all()
     assert hashes and all(h in page for h in hashes)
+
+
+def test_field_staff_never_see_another_field_workers_evidence(signed_in, world, text_item):
+    item, _ = text_item
+    other = UserFactory(role="field")
+    MembershipFactory(user=other, investigation=world.investigation)
+    client = signed_in(other)
+    listing = client.get(f"/investigations/{world.investigation.reference}/evidence")
+    assert listing.status_code == 200 and item.id not in listing.get_data(as_text=True)
+    for suffix in ("", "/stream", "/download"):
+        assert client.get(world.url(item) + suffix).status_code == 404
