@@ -34,6 +34,8 @@ EVENTS = (
     "membership.changed",
     "membership.revoked",
     "investigation.created",
+    "api_token.created",
+    "api_token.revoked",
 )
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from app.api.tokens.models import ApiToken
 from app.api.tokens.service import TokenError, create_token
+from app.audit.models import AuditEvent
 from app.auth.accounts import deactivate
 from app.auth.enrollment import reset_second_factor
 from app.extensions import db, limiter
@@ -83,6 +84,10 @@ def test_revoked_token_stops_working_at_once(world, signed_in):
     assert "Bearer" in response.headers["WWW-Authenticate"]
     db.session.expire_all()
     assert db.session.get(ApiToken, token_id).revoked_at is not None  # kept as a record
+    events = db.session.scalars(
+        sa.select(AuditEvent.event).where(AuditEvent.actor_id == world.field_a.id)
+    )
+    assert {"api_token.created", "api_token.revoked"} <= set(events)
 
 
 def test_nobody_revokes_another_persons_token(world, signed_in):

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.api.tokens.models import ApiToken
+from app.audit.service import record_event
 from app.auth.models import User
 from app.extensions import db
 from app.timeutil import utcnow
@@ -129,6 +130,9 @@ def create_token(user: Any, name: str, scope: str, expires_on: date | None) -> I
     )
     db.session.add(token)
     db.session.flush()
+    record_event(
+        "api_token.created", actor=user, target=user, details={"token": token.id, "scope": scope}
+    )
     return IssuedToken(token=token, secret=secret)
 
 
@@ -141,6 +145,7 @@ def revoke_token(user: Any, token_id: str) -> ApiToken:
         raise TokenError("unknown_token", "There is no such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        record_event("api_token.revoked", actor=user, target=user, details={"token": token.id})
         db.session.flush()
     return token
 
