@@ -24,3 +24,9 @@ class CaseFileConflict(CaseFileError):
     """Not possible in the case file's current state, e.g. editing an approved file (409)."""
 
     status = 409
+
+
+class ExportError(CaseFileError):
+    """The export could not be completed; nothing was delivered."""
+
+    status = 409

@@ -28,23 +28,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-import tarfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from app.casefiles.models import CaseFile, FileChoice, ItemType
 from app.casefiles.services import assessments as assessment_service
+from app.casefiles.services.bag_packaging import (
+    make_bag,
+    pack_encrypted,
+    sign_tagmanifest,
+)
 from app.casefiles.services.casefiles import elements_of
-from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.errors import CaseFileError, ExportError
 from app.casefiles.services.items import summarize
 from app.casefiles.services.matrix import build_matrix
 from app.casefiles.services.redaction import (
@@ -71,23 +72,16 @@ from app.casefiles.services.workflow import history
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.models import Investigation
-from app.vault.age import AgeWriter, Recipient
+from app.vault.age import Recipient
 from app.vault.age.errors import KeyFormatError
 
 ROOT = Path(__file__).resolve().parents[3]
 VERIFIER = ROOT / "tools" / "verify_custody.py"
 FOR_WHOM_MAX = 300
-SIGNATURE_NAME = "tagmanifest-sha256.txt.minisig"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 _COPY_BLOCK = 1024 * 1024
 
 Progress = Callable[[float, str], None]
-
-
-class ExportError(CaseFileError):
-    """The export could not be completed; nothing was delivered."""
-
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -172,7 +166,9 @@ def export_casefile(
         result = ExportResult(out_path, bag_name, tagmanifest_sha256, None, 0, plan.excluded)
         if pack_for is not None:
             report(92, "Packing and encrypting the bag.")
-            result.output_sha256, result.output_size = _pack(work, bag_name, out_path, pack_for)
+            result.output_sha256, result.output_size = pack_encrypted(
+                work, bag_name, out_path, pack_for
+            )
             shutil.rmtree(work)
         else:
             result.output_size = _tree_size(work)
@@ -265,9 +261,9 @@ class _BagWriter:
         self.report(74, "Writing the case-file report (HTML and PDF).")
         self._write_report(report_items, custody)
         self.report(80, "Computing checksums and writing the bag (bagit).")
-        _make_bag(self.work, self._bag_info())
+        make_bag(self.work, self._bag_info())
         self.report(90, "Signing the tag manifest.")
-        return _sign_tagmanifest(self.work, self.casefile.reference)
+        return sign_tagmanifest(self.work, self.casefile.reference)
 
     # -- items --
 
@@ -586,102 +582,6 @@ class _BagWriter:
             info["Internal-Sender-Identifier"] = self.request.export_id
         # bag-info values are single lines (RFC 8493 s2.2.2 folds long ones; we never need to).
         return {key: " ".join(str(value).split()) for key, value in info.items()}
-
-
-# --- bagit, signature, tar + age ----------------------------------------------------------------
-
-_MAKE_BAG_SCRIPT = """
-import json, os, sys
-import bagit
-path = sys.argv[1]
-info = json.loads(sys.stdin.read())
-bagit.make_bag(path, info, processes=1, checksums=["sha256"])
-# bagit.py writes version 0.97; RFC 8493 is BagIt 1.0 (same layout for what we write).
-os.chdir(path)
-with open("bagit.txt", "w", encoding="utf-8") as handle:
-    handle.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
-bagit._make_tagmanifest_file("sha256", path, encoding="utf-8")
-bagit.Bag(path).validate(fast=True)
-"""
-
-
-def _make_bag(work: Path, bag_info: dict[str, str]) -> None:
-    # A child process: make_bag calls os.chdir, which is process-wide. bag-info travels on
-    # stdin, not argv, so whom the export is for never shows in a process listing.
-    run = subprocess.run(
-        [sys.executable, "-c", _MAKE_BAG_SCRIPT, str(work)],
-        input=json.dumps(bag_info).encode("utf-8"),
-        capture_output=True,
-        timeout=24 * 3600,
-        check=False,
-    )
-    if run.returncode != 0:
-        last = run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise ExportError(f"bagit could not write the bag: {last[0][:300]}")
-
-
-def _sign_tagmanifest(work: Path, reference: str) -> str:
-    from app.security.org_keys import signing_key
-
-    tagmanifest = (work / "tagmanifest-sha256.txt").read_bytes()
-    digest = hashlib.sha256(tagmanifest).hexdigest()
-    comment = f"custos-bag-v1 {reference} tagmanifest-sha256 {digest}"
-    signature = signing_key().sign(tagmanifest, comment, "signature from custos export key")
-    (work / SIGNATURE_NAME).write_text(signature, encoding="ascii")
-    return digest
-
-
-class _HashingSink:
-    """Where the age writer's ciphertext goes: a file, hashed and counted on the way."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-        self.digest = hashlib.sha256()
-        self.size = 0
-
-    def write(self, data: bytes) -> int:
-        self.handle.write(data)
-        self.digest.update(data)
-        self.size += len(data)
-        return len(data)
-
-
-class _AgeTarTarget:
-    """A write-only file object for tarfile that encrypts everything it is given."""
-
-    def __init__(self, writer: AgeWriter) -> None:
-        self.writer = writer
-
-    def write(self, data: bytes) -> int:
-        self.writer.write(data)
-        return len(data)
-
-
-def _pack(
-    work: Path, bag_name: str, out_path: Path, recipients: list[Recipient]
-) -> tuple[str, int]:
-    """tar the bag (streamed) through age into `out_path`; returns (sha256, size)."""
-    partial = out_path.with_name(out_path.name + ".tmp")
-    with open(partial, "xb") as handle:
-        sink = _HashingSink(handle)
-        writer = AgeWriter(sink, recipients)
-        with tarfile.open(
-            fileobj=_AgeTarTarget(writer), mode="w|", format=tarfile.PAX_FORMAT
-        ) as tar:
-            tar.add(work, arcname=bag_name, filter=_tar_entry)
-        writer.close()
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.rename(out_path)
-    return sink.digest.hexdigest(), sink.size
-
-
-def _tar_entry(info: tarfile.TarInfo) -> tarfile.TarInfo:
-    # Nothing about the exporting server's accounts travels in the archive.
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    info.mode = 0o755 if info.isdir() else 0o644
-    return info
 
 
 # --- small helpers ------------------------------------------------------------------------------
