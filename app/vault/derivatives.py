@@ -15,8 +15,9 @@ from PIL import Image, ImageCms, ImageOps
 
 from app.custody.ledger import append_custody_event
 from app.extensions import db
+from app.vault.av_metadata import plaintext_for_tools
 from app.vault.media_tools import MediaToolError, input_args, run_on_stream, tool_path
-from app.vault.metadata import open_image, plaintext_for_tools
+from app.vault.metadata import open_image
 from app.vault.models import Derivative, DerivativeKind, EvidenceItem
 from app.vault.mp4_layout import MissingIndex, Ranges
 from app.vault.storage import write_encrypted

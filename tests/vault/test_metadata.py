@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from app.vault.av_metadata import parse_iso6709
 from app.vault.media_tools import TOOL_ADDRESS_SPACE_BYTES, MediaToolError, run_on_stream
 from app.vault.metadata import (
     MAX_IMAGE_PIXELS,
@@ -16,7 +17,6 @@ from app.vault.metadata import (
     UNSUPPORTED,
     extract_metadata,
     extract_photo,
-    parse_iso6709,
 )
 from app.vault.mp4_layout import index_first, top_level_boxes
 from tests.helpers.media import (
