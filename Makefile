@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 # Debian packages the app and its tests use: age/minisign (interop and verification with the
 # reference tools), ffmpeg (media metadata and demo media), libmagic1 (type detection), and
-# pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs).
-SYSTEM_PACKAGES := age minisign ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
+# pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs), and
+# Chromium for the end-to-end tests (Playwright drives /usr/bin/chromium; it never downloads one).
+SYSTEM_PACKAGES := age minisign ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
+  chromium
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-dev system-deps lint pytest-sqlite pytest-postgres bench clean \
