@@ -121,6 +121,9 @@ class Config:
         self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
         self.CUSTOS_MAX_UPLOAD_BYTES = _env_int("CUSTOS_MAX_UPLOAD_BYTES", 4 * 1024**3)
         self.CUSTOS_UPLOAD_TTL_HOURS = _env_int("CUSTOS_UPLOAD_TTL_HOURS", 24)
+        # How long a tus PATCH holds its upload; a PATCH whose worker died blocks the resume
+        # (423, "retry") this long (app/vault/resumable.py).
+        self.CUSTOS_TUS_LEASE_SECONDS = _env_int("CUSTOS_TUS_LEASE_SECONDS", 60)
         # Reading evidence (app/vault/reading.py): one `streamed` custody entry per user and
         # item per this many seconds, however many Range requests a player makes.
         self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
@@ -136,9 +139,23 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.IDLE_TIMEOUT_MINUTES = _env_int("CUSTOS_IDLE_TIMEOUT_MINUTES", 30)
+        # Server-side sessions (app/auth/session_registry.py): however active, a session ends
+        # this many hours after sign-in; an account holds at most this many at once (a new
+        # sign-in beyond it ends the one idle longest).
+        self.SESSION_MAX_HOURS = _env_int("CUSTOS_SESSION_MAX_HOURS", 12)
+        self.MAX_SESSIONS_PER_USER = _env_int("CUSTOS_MAX_SESSIONS_PER_USER", 5)
         self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.IDLE_TIMEOUT_MINUTES)
 
         # Credential checks: lockout after consecutive failures, rate limits per client.
+        # New passwords (app/security/password_strength.py): zxcvbn must estimate at least
+        # 10**PASSWORD_MIN_GUESSES_LOG10 guesses, counting these organisation words (comma-
+        # separated: the organisation's name, its projects) as the first an attacker tries.
+        self.PASSWORD_MIN_GUESSES_LOG10 = _env_int("CUSTOS_PASSWORD_MIN_GUESSES_LOG10", 9)
+        self.PASSWORD_CONTEXT_WORDS = tuple(
+            w.strip()
+            for w in os.environ.get("CUSTOS_PASSWORD_CONTEXT_WORDS", "").split(",")
+            if w.strip()
+        )
         self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
         self.LOCKOUT_MINUTES = _env_int("CUSTOS_LOCKOUT_MINUTES", 15)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
@@ -158,6 +175,9 @@ class Config:
         self.PREFERRED_URL_SCHEME = "http"
         self.SITE_NAME = "Custos"
         self.LOG_LEVEL = os.environ.get("CUSTOS_LOG_LEVEL") or "INFO"
+        # A `Server-Timing: app;dur=MS, cpu;dur=MS` header on every answer (benchmarks/
+        # bench_pages.py); off by default. Durations alone, which a client can time anyway.
+        self.SERVER_TIMING = _env_bool("CUSTOS_SERVER_TIMING", False)
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
 
@@ -195,9 +215,16 @@ class Config:
         # CUSTOS_JOB_TIMEOUT_SECONDS is stopped and marked failed.
         self.CUSTOS_JOB_BACKEND = (os.environ.get("CUSTOS_JOB_BACKEND") or "thread").lower()
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        # How many reverse proxies (nginx, a load balancer) stand in front of Custos and set
+        # X-Forwarded-For/-Proto/-Host; 0 (the default) ignores those headers entirely.
+        self.TRUSTED_PROXIES = _env_int("CUSTOS_TRUSTED_PROXIES", 0)
         self.CUSTOS_JOB_QUEUE = os.environ.get("CUSTOS_JOB_QUEUE") or "custos"
         self.CUSTOS_JOB_TIMEOUT_SECONDS = _env_int("CUSTOS_JOB_TIMEOUT_SECONDS", 6 * 3600)
         self.CUSTOS_JOB_RETRIES = _env_int("CUSTOS_JOB_RETRIES", 2)
+        # A running job writes a heartbeat this often; one silent for CUSTOS_JOB_STALE_SECONDS
+        # lost its runner (killed worker or web process) and is marked failed, retryable.
+        self.CUSTOS_JOB_HEARTBEAT_SECONDS = _env_int("CUSTOS_JOB_HEARTBEAT_SECONDS", 10)
+        self.CUSTOS_JOB_STALE_SECONDS = _env_int("CUSTOS_JOB_STALE_SECONDS", 90)
 
     def validate(self) -> None:
         """Refuse configurations that would be unsafe in this environment."""
@@ -269,6 +296,10 @@ class ProductionConfig(Config):
         super().__init__()
         self.SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        if self.SESSION_COOKIE_SECURE:
+            # __Host-: the browser accepts it only from this exact host over HTTPS with Path=/
+            # and no Domain, so a sibling subdomain cannot plant or overwrite it (ASVS V3.3.3).
+            self.SESSION_COOKIE_NAME = "__Host-custos_session"
         self.HSTS = True
         self.PREFERRED_URL_SCHEME = "https"
 

@@ -30,7 +30,19 @@ def create_app(config: Config | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_context(app)
+    trust_reverse_proxies(app)
     return app
+
+
+def trust_reverse_proxies(app: Flask) -> None:
+    """Behind N reverse proxies (CUSTOS_TRUSTED_PROXIES), take the client's address and scheme
+    from the X-Forwarded-* headers they set, so rate limits count clients, not the proxy.
+    With the default 0 those headers are ignored: a client could forge them."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_template_context(app: Flask) -> None:

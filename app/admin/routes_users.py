@@ -137,6 +137,16 @@ def unlock(user_id: str):
     )
 
 
+@bp.route("/users/<user_id>/sign-out", methods=["POST"])
+@role_required("admin")
+def sign_out_everywhere(user_id: str):
+    return _run_user_action(
+        user_id,
+        lambda user: accounts.sign_out_everywhere([user], actor=current_user),
+        "Every open session of this account was signed out.",
+    )
+
+
 @bp.route("/users/<user_id>/reset-2fa", methods=["POST"])
 @role_required("admin")
 def reset_2fa(user_id: str):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.audit.service import record_event
 from app.auth.models import ROLES, SetPasswordToken, User
 from app.extensions import db
+from app.security.password_strength import account_words
 from app.security.passwords import hash_password, password_problem
 from app.timeutil import utcnow
 
@@ -46,7 +47,7 @@ def create_user(
         raise AccountError(f"An account with the email {email} already exists.")
     user = User(email=email, name=name, role=role)
     if password is not None:
-        problem = password_problem(password)
+        problem = password_problem(password, account_words(email, name))
         if problem:
             raise AccountError(problem)
         user.password_hash = hash_password(password)
@@ -106,7 +107,7 @@ def set_password_with_token(token: str, password: str) -> User:
 
 
 def set_password(user: User, password: str, actor: User | None = None) -> None:
-    problem = password_problem(password)
+    problem = password_problem(password, account_words(user.email, user.name))
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
@@ -144,6 +145,16 @@ def reactivate(user: User, actor: User) -> None:
         return
     user.active = True
     record_event("user.reactivated", actor=actor, target=user)
+
+
+def sign_out_everywhere(users: list[User], actor: User | None) -> int:
+    """End every open session of these accounts now (ASVS V7.4.5); how many ended."""
+    from app.auth.session_registry import EndReason, end_everywhere
+
+    ended = end_everywhere(users, EndReason.BY_ADMIN)
+    for user in users:
+        record_event("sessions.ended_by_admin", actor=actor, target=user)
+    return ended
 
 
 def unlock(user: User, actor: User) -> None:

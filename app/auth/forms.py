@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from app.security.passwords import MAX_PASSWORD_LENGTH
 
@@ -70,6 +70,18 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGES)
+
+
+class EndSessionsForm(FlaskForm):
+    """Sign out another browser (by its public id) or all others ("others"), password again."""
+
+    # Rendered as a <select> of the live sessions by templates/auth/settings.html.
+    session = StringField(
+        _l("Sign out"), validators=[DataRequired(), Regexp(r"^(others|[0-9a-f]{16})$")]
+    )
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
 
 
 class ConfirmForm(FlaskForm):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, flash, jsonify, redirect, request, session, url_for
+from flask import Flask, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from app.audit.service import record_event
+from app.auth import session_registry
 from app.auth.models import User
 from app.extensions import db, login_manager
 
@@ -27,6 +28,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "health.readyz",
     }
 )
+# The key under which the Flask session carries the server-side session's token.
+SESSION_ID_KEY = "sid"
 # What a lawyer or admin without a second factor may reach: only the way to enroll one.
 ENROLLMENT_ENDPOINTS = frozenset(
     {"static", "auth.enroll_2fa", "auth.enroll_2fa_qr", "auth.recovery_codes", "auth.logout"}
@@ -52,6 +55,26 @@ def install_gate(app: Flask) -> None:
     login_manager.login_view = "auth.login"
 
     @app.before_request
+    def enforce_server_session() -> None:
+        """The cookie's session must be live on the server (session_registry)."""
+        if not current_user.is_authenticated:
+            return None
+        if g.get("api_token") is not None:
+            return None  # a bearer-token request has no cookie session (app/api/auth.py)
+        outcome = session_registry.check(session.get(SESSION_ID_KEY), current_user)
+        if outcome.problem is None:
+            if db.session.dirty:
+                db.session.commit()
+            return None
+        if outcome.row is not None and outcome.row.end_reason == "expired":
+            record_event("session.expired", actor=current_user, target=current_user)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(outcome.problem, "info")
+        return None
+
+    @app.before_request
     def enforce_idle_timeout() -> None:
         if not current_user.is_authenticated:
             return None
@@ -60,6 +83,9 @@ def install_gate(app: Flask) -> None:
         limit = app.config["IDLE_TIMEOUT_MINUTES"] * 60
         if last_seen is not None and now - int(last_seen) > limit:
             record_event("session.idle_timeout", actor=current_user, target=current_user)
+            session_registry.end_current(
+                session.get(SESSION_ID_KEY), session_registry.EndReason.IDLE
+            )
             db.session.commit()
             logout_user()
             session.clear()

@@ -1,4 +1,4 @@
-"""Accounts: users with a role, their second factor, recovery codes and set-password links."""
+"""Accounts: users with a role, second factor, recovery codes, set-password links, sessions."""
 
 from __future__ import annotations
 
@@ -103,5 +103,31 @@ class SetPasswordToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser, known to the server, so a sign-out is real and can be done remotely.
+
+    The browser's cookie carries a random token; only its SHA-256 is stored here. `public_id`
+    names the session on the settings page and in forms (it cannot be used to sign in). No IP
+    address is kept: where a field researcher connects from can endanger them.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The user's session_version when this session began: a bump (password change, 2FA reset,
+    # deactivation, role change) ends it, as it ends the Flask-Login session.
+    user_version: Mapped[int] = mapped_column(Integer)
+    client: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship()

@@ -20,18 +20,20 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.audit.service import record_event
-from app.auth import bp
+from app.auth import bp, session_registry
 from app.auth.accounts import AccountError, set_password, set_password_with_token
 from app.auth.enrollment import confirm_enrollment, pending_secret
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    EndSessionsForm,
     EnrollForm,
     LanguageForm,
     LoginForm,
     SecondFactorForm,
     SetPasswordForm,
 )
+from app.auth.gate import SESSION_ID_KEY
 from app.auth.login_service import (
     LoginStatus,
     check_password,
@@ -67,6 +69,7 @@ def safe_next(target: str | None) -> str:
 def finish_login(user: User, next_target: str | None):
     session.clear()  # nothing from before sign-in survives it (session fixation)
     login_user(user)
+    session[SESSION_ID_KEY] = session_registry.start(user, request.user_agent.string)
     session["last_seen"] = int(time.time())
     session.permanent = True
     record_login_success(user)
@@ -111,6 +114,9 @@ def pending_user() -> User | None:
 @bp.route("/2fa", methods=["GET", "POST"])
 @limiter.limit(login_rate_limit, methods=["POST"])
 def second_factor():
+    if current_user.is_authenticated:
+        # Signed in already: a link or image pointing here must not sign anyone out.
+        return redirect(url_for("main.home"))
     user = pending_user()
     if user is None:
         session.clear()
@@ -123,10 +129,11 @@ def second_factor():
     outcome = check_second_factor(user, form.code.data)
     if outcome.status is LoginStatus.OK:
         return finish_login(user, form.next.data)
-    flash(outcome.message, "error")
     if outcome.status is LoginStatus.LOCKED:
-        session.clear()
+        session.clear()  # before flashing: the message lives in the session
+        flash(outcome.message, "error")
         return render_template("auth/login.html", form=LoginForm()), 423
+    flash(outcome.message, "error")
     return render_template("auth/second_factor.html", form=form), 401
 
 
@@ -136,6 +143,7 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     record_event("logout", actor=current_user, target=current_user)
+    session_registry.end_current(session.get(SESSION_ID_KEY))
     db.session.commit()
     logout_user()
     session.clear()
@@ -144,6 +152,7 @@ def logout():
 
 
 @bp.route("/2fa/enroll", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def enroll_2fa():
     if current_user.has_2fa:
         return redirect(url_for("auth.settings"))
@@ -210,7 +219,36 @@ def settings():
         language_form=LanguageForm(language=current_user.language),
         confirm_form=ConfirmForm(),
         unused_codes=unused_recovery_codes(current_user) if current_user.has_2fa else 0,
+        sessions=session_registry.live_sessions(current_user),
+        current_token=session.get(SESSION_ID_KEY),
+        is_current_session=session_registry.is_current,
+        end_sessions_form=EndSessionsForm(),
     )
+
+
+@bp.route("/settings/sessions/end", methods=["POST"])
+@limiter.limit(login_rate_limit)
+def end_sessions():
+    """End one other session, or all others, after the password is typed again (ASVS V7.5.2)."""
+    form = EndSessionsForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("auth.settings")), 303
+    if not verify_password(current_user.password_hash, form.current.data):
+        flash("The current password is not correct.", "error")
+        return redirect(url_for("auth.settings")), 303
+    token = session.get(SESSION_ID_KEY)
+    target = form.session.data
+    if target == "others":
+        ended = session_registry.end_all_except(current_user, token)
+    else:
+        ended = int(session_registry.end_by_public_id(current_user, target))
+    record_event("sessions.ended", actor=current_user, target=current_user, details={"n": ended})
+    db.session.commit()
+    flash(f"{ended} other session(s) signed out.", "success")
+    return redirect(url_for("auth.settings")), 303
 
 
 @bp.route("/settings/password", methods=["POST"])
@@ -227,8 +265,9 @@ def change_password():
                 db.session.rollback()
                 flash(str(exc), "error")
             else:
+                session_registry.adopt_new_version(current_user, session.get(SESSION_ID_KEY))
                 db.session.commit()
-                login_user(current_user)  # keep this session; every other one ends
+                login_user(current_user._get_current_object())  # keep this session only
                 flash("Your password is changed. Other sessions were signed out.", "success")
                 return redirect(url_for("auth.settings"))
     for errors in form.errors.values():

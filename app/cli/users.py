@@ -55,6 +55,25 @@ def list_users() -> None:
         click.echo(f"{user.email}\t{user.role}\t{state}\t{twofa}\t{user.name}")
 
 
+@users_cli.command("sign-out")
+@click.argument("email", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Every account (after a suspected breach).")
+def sign_out(email: str | None, everyone: bool) -> None:
+    """End every open session of one account (EMAIL) or of all accounts (--all)."""
+    if bool(email) == everyone:
+        raise click.UsageError("Give one EMAIL or --all.")
+    if everyone:
+        users = list(db.session.scalars(select(User)))
+    else:
+        user = accounts.user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account with the email {email}.")
+        users = [user]
+    ended = accounts.sign_out_everywhere(users, actor=None)
+    db.session.commit()
+    click.echo(f"signed out {ended} session(s) of {len(users)} account(s)")
+
+
 @users_cli.command("first-run")
 @click.option("--email", default="admin@custos.example", show_default=True)
 def first_run(email: str) -> None:

@@ -6,6 +6,8 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
+from app.security.password_strength import too_guessable
+
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 128
 
@@ -42,12 +44,16 @@ def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is unacceptable (ASVS 5.0 V6.2: length, not composition), or None."""
+def password_problem(password: str, user_inputs: list[str] | None = None) -> str | None:
+    """Why a new password is unacceptable (ASVS 5.0 V6.2: length and guessability, never
+    composition rules), or None. `user_inputs`: the account's own words (email, name)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Use at most {MAX_PASSWORD_LENGTH} characters."
-    if password.strip() == "" or len(set(password)) < 4:
-        return "This password is too easy to guess."
+    if password.strip() == "" or len(set(password)) < 4 or too_guessable(password, user_inputs):
+        return (
+            "This password is too easy to guess: it is, or is built from, a common password, "
+            "a pattern, or a word about you or Custos. A few unrelated words make a good one."
+        )
     return None
