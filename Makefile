@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := age minisign ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-dev system-deps lint pytest-sqlite pytest-postgres bench clean \
-  translations
+  translations load
 
 # On an empty database `make run` loads the demo investigation (fictional content; its accounts
 # are printed once) and first-run then finds accounts and creates none. `make run DEMO=0` skips
@@ -88,6 +88,13 @@ translations: install
 
 bench: install-dev
 	$(BIN)/python -m benchmarks
+
+# The load test (issue 8): 50 field users uploading 1-20 MB and 20 lawyers streaming, for 3
+# minutes, against gunicorn, its own PostgreSQL database, S3 (moto) and Redis with RQ workers,
+# then every upload and the ledger are verified (benchmarks/load/, docs/performance.md).
+# Needs PostgreSQL and Redis on 127.0.0.1; CUSTOS_LOAD_PG_URL / CUSTOS_LOAD_REDIS_URL override.
+load: system-deps install-dev
+	$(BIN)/python -m benchmarks.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from app.extensions import db
+from app.extensions import db, login_manager
+from app.vault.blobstore.base import BlobNotFound, BlobStoreError
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,23 @@ MESSAGES = {
     429: "Too many attempts. Wait a minute and try again.",
     500: "Something went wrong on our side. Nothing you sent was half-stored; try again.",
     503: "The service is temporarily unavailable. Try again in a moment.",
+    507: "The evidence store is full, so nothing was stored. Tell your administrator.",
 }
+
+# The blob store refused a write (app/vault/blobstore): full (507) or read-only / away (503).
+STORE_FULL = (
+    "The evidence store is full, so this file was not stored (nothing of it was kept). "
+    "Tell your administrator; try again once space has been freed."
+)
+STORE_UNAVAILABLE = (
+    "The evidence store cannot take files right now (it is read-only or unreachable), so "
+    "this file was not stored (nothing of it was kept). Try again later or tell your "
+    "administrator."
+)
+DATABASE_UNAVAILABLE = (
+    "The database is not answering, so nothing was saved. Try again in a moment; if it "
+    "persists, tell your administrator."
+)
 
 
 # Stable string codes for JSON errors under /api/ (app/api/errors.py documents the shape).
@@ -43,13 +60,22 @@ API_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "unavailable",
+    507: "storage_full",
 }
 
 
-def error_response(code: int, message: str | None = None):
+UNSTORABLE_INPUT = (
+    "Something you sent cannot be stored (for example a NUL character). "
+    "Check what you entered and try again."
+)
+
+
+def error_response(code: int, message: str | None = None, api_code: str | None = None):
     message = message or MESSAGES.get(code, "Error")
-    if request.path.startswith("/api/"):
-        return jsonify(error={"code": API_CODES.get(code, "error"), "message": message}), code
+    # JSON for the API and for tus clients (they read the same {"error": ...} shape).
+    if request.path.startswith("/api/") or request.headers.get("Tus-Resumable"):
+        body = {"code": api_code or API_CODES.get(code, "error"), "message": message}
+        return jsonify(error=body), code
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -72,11 +98,38 @@ def install_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError):
+    @app.errorhandler(DataError)
+    def unstorable_input(exc: DataError):
+        # Input the database cannot hold (a NUL byte in text on PostgreSQL, a number beyond
+        # its column) that a form or schema let through: the sender's fault, nothing stored.
         db.session.rollback()
+        log.warning("refused unstorable input: %s", type(exc.orig).__name__)
+        return error_response(400, UNSTORABLE_INPUT)
+
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: DBAPIError):
+        if not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            return unexpected(exc)  # a failed statement, not a database that went away
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.close()  # the connection is gone with the database; the pool drops it
         log.error("database error: %s", type(exc).__name__)
-        return error_response(ServiceUnavailable.code)
+        # The page must render without the database: the signed-in person's row, expired by
+        # the rollback, cannot be reloaded now, so this one page is drawn as for a visitor.
+        g._login_user = login_manager.anonymous_user()
+        return error_response(ServiceUnavailable.code, DATABASE_UNAVAILABLE)
+
+    @app.errorhandler(BlobStoreError)
+    def blob_store_unavailable(exc: BlobStoreError):
+        if isinstance(exc, BlobNotFound):
+            return unexpected(exc)  # a missing object is not the store refusing writes
+        db.session.rollback()
+        # The store's own words (an OS error string, no path or key) for the operator.
+        log.error("blob store refused a write: %s", exc)
+        if exc.full:
+            return error_response(507, STORE_FULL, "storage_full")
+        return error_response(ServiceUnavailable.code, STORE_UNAVAILABLE, "storage_unavailable")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

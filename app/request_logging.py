@@ -29,7 +29,7 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
-        for key in ("method", "path", "status", "duration_ms", "user_id"):
+        for key in ("event", "reason", "method", "path", "status", "duration_ms", "user_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -66,6 +66,7 @@ def install_request_logging(app: Flask) -> None:
         supplied = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
+        g.request_cpu = time.thread_time()
 
     @app.after_request
     def log_request(response: Response) -> Response:
@@ -73,6 +74,10 @@ def install_request_logging(app: Flask) -> None:
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
         started = getattr(g, "request_started", None)
+        if started and app.config.get("SERVER_TIMING"):
+            elapsed = (time.perf_counter() - started) * 1000
+            cpu = (time.thread_time() - g.request_cpu) * 1000
+            response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}, cpu;dur={cpu:.1f}"
         from flask_login import current_user
 
         _access_log.info(

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.extensions import db
 from tests.helpers.factories import MembershipFactory, UserFactory
-from tests.helpers.web import sign_in
+from tests.helpers.web import csrf_token, sign_in
 from tests.test_route_matrix import URL_RULES, World
 
 POST_RULES = [(endpoint, rule) for endpoint, rule, methods in URL_RULES if "POST" in methods]
@@ -37,3 +37,66 @@ def test_post_without_valid_token_is_refused(app, app_ctx, endpoint, rule, token
         assert response.status_code == 400
         assert "The form expired or was not sent from this site" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+# Every other state-changing method the URL map accepts (the tus upload's PATCH and DELETE,
+# which a signed-in browser sends with the session cookie) needs the token too.
+OTHER_WRITE_RULES = [
+    (endpoint, rule, method)
+    for endpoint, rule, methods in URL_RULES
+    for method in ("PUT", "PATCH", "DELETE")
+    if method in methods
+]
+
+
+def test_every_state_changing_method_is_covered():
+    web = [r for r in OTHER_WRITE_RULES if not r[1].startswith("/api/")]
+    assert ("vault.tus_upload", "/uploads/<upload_id>", "PATCH") in web
+    assert ("vault.tus_upload", "/uploads/<upload_id>", "DELETE") in web
+
+
+@pytest.mark.parametrize(
+    "endpoint,rule,method", OTHER_WRITE_RULES, ids=[f"{r[0]}-{r[2]}" for r in OTHER_WRITE_RULES]
+)
+@pytest.mark.parametrize("token", [None, "forged-token-value"])
+def test_other_writes_without_valid_token_are_refused(app, app_ctx, endpoint, rule, method, token):
+    world = World()
+    client = app.test_client()
+    sign_in(client, world.subject)  # the uploader, who may change the upload with a token
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    headers = {"Tus-Resumable": "1.0.0", "Upload-Offset": "0"}
+    headers["Content-Type"] = "application/offset+octet-stream"
+    if token:
+        headers["X-CSRFToken"] = token
+    response = client.open(world.fill(rule), method=method, data=b"x" * 10, headers=headers)
+    if rule.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 400, response.status_code
+        assert "The form expired or was not sent from this site" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+    from app.vault.models import UploadSession
+
+    db.session.expire_all()
+    upload = db.session.get(UploadSession, world.upload.id)
+    assert upload is not None and upload.offset == 0  # neither appended to nor cancelled
+
+
+def test_api_ignores_a_signed_in_browser_even_with_a_valid_form_token(app, app_ctx):
+    """Token-only: the session cookie plus a real CSRF token still authenticates nothing."""
+    world = World()
+    client = app.test_client()
+    sign_in(client, world.subject)
+    token = csrf_token(client, "/auth/settings")
+    api_writes = [(r, m) for _, r, ms in URL_RULES if r.startswith("/api/") for m in ms]
+    codes = {
+        (rule, method): client.open(
+            world.fill(rule),
+            method=method,
+            json={},
+            headers={"X-CSRFToken": token},
+        ).status_code
+        for rule, method in api_writes
+        if method in ("GET", "POST", "PUT", "PATCH", "DELETE") and "openapi" not in rule
+    }
+    assert codes and set(codes.values()) == {401}, codes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import render_template, request
 
@@ -25,8 +25,9 @@ def audit():
             event=form.event.data or None,
             actor_email=form.actor.data or None,
             since=datetime.combine(form.since.data, time.min) if form.since.data else None,
+            # The day after `until`, exclusive; after 9999-12-31 there is no bound to set.
             until=(datetime.combine(form.until.data, time.min) + timedelta(days=1))
-            if form.until.data
+            if form.until.data and form.until.data < date.max
             else None,
         )
     page = db.paginate(audit_query(filters), per_page=PAGE_SIZE, error_out=False, max_per_page=200)

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
 from flask_login import current_user
+
+from app.security.refusals import refuse
 
 
 def role_required(*roles: str) -> Callable:
@@ -17,7 +18,7 @@ def role_required(*roles: str) -> Callable:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated or current_user.role not in roles:
-                abort(403)
+                refuse(403, "role")
             return view(*args, **kwargs)
 
         wrapped.custos_roles = frozenset(roles)  # read by tests/test_route_matrix.py

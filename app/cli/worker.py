@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import click
 from flask import current_app
@@ -58,11 +59,25 @@ def worker_command(burst: bool, queues: tuple[str, ...], in_process: bool) -> No
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def list_jobs(state: str | None, limit: int) -> None:
     """The newest jobs: id, kind, state, progress and the message users see."""
+    from app.jobs.stale import reap_stale_jobs
+
+    reap_stale_jobs()  # a running job whose runner died is listed as failed, with the reason
     stmt = select(Job).order_by(Job.created_at.desc()).limit(limit)
     if state:
         stmt = stmt.where(Job.state == state)
     for job in db.session.scalars(stmt):
         click.echo(f"{job.id} {job.kind} {job.state} {job.progress}% {job.message}")
+
+
+def _wait_if_threaded(job_id: str) -> None:
+    """On the `thread` backend the job runs in a thread of this CLI process, which would take
+    it down when the command exits: wait for it to finish instead."""
+    if current_app.config.get("CUSTOS_JOB_BACKEND", "thread") != "thread":
+        return
+    for thread in threading.enumerate():
+        if thread.name == f"job-{job_id}":
+            click.echo("running it in this process (CUSTOS_JOB_BACKEND=thread)...")
+            thread.join()
 
 
 @jobs_cli.command("retry")
@@ -78,6 +93,7 @@ def retry(job_id: str) -> None:
         click.echo(f"error: job {job_id} has not failed; only failed jobs are retried", err=True)
         sys.exit(1)
     click.echo(f"queued again: {job_id}")
+    _wait_if_threaded(job_id)
 
 
 @jobs_cli.command("fixity")
@@ -89,3 +105,4 @@ def queue_fixity(reference: str | None, sample: int | None) -> None:
 
     job = queue_fixity_sweep(reference.strip().upper() if reference else None, sample)
     click.echo(f"queued fixity sweep: job {job.id}")
+    _wait_if_threaded(job.id)

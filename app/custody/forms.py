@@ -5,9 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional, Regexp, StopValidation
 
 from app.custody.ledger import CustodyAction
+
+
+def _within_float(form, field) -> None:
+    """NumberRange compares through float(), which a number of 400 digits overflows."""
+    if field.data is not None and abs(field.data) > 10**15:
+        raise StopValidation(_l("Number must be between 1 and 1000000."))
 
 
 class LedgerFilterForm(FlaskForm):
@@ -31,7 +37,9 @@ class LedgerFilterForm(FlaskForm):
     actor = StringField(_l("Actor (email or system:…)"), validators=[Optional(), Length(max=254)])
     since = DateField(_l("From (UTC)"), validators=[Optional()])
     until = DateField(_l("Until (UTC, inclusive)"), validators=[Optional()])
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1, max=1_000_000)])
+    page = IntegerField(
+        _l("Page"), validators=[Optional(), _within_float, NumberRange(min=1, max=1_000_000)]
+    )
 
     def set_object_types(self, object_types: list[str]) -> None:
         self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]

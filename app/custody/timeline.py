@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -114,7 +114,12 @@ class LedgerFilter:
 def day_range(since, until) -> tuple[datetime | None, datetime | None]:
     """Dates picked in a form, as [since 00:00, the day after until 00:00) in UTC."""
     start = datetime.combine(since, datetime.min.time()) if since else None
-    end = datetime.combine(until, datetime.min.time()) + timedelta(days=1) if until else None
+    # After 9999-12-31 there is no next day, and nothing to exclude.
+    end = (
+        datetime.combine(until, datetime.min.time()) + timedelta(days=1)
+        if until and until < date.max
+        else None
+    )
     return start, end
 
 

@@ -24,6 +24,7 @@ from app.intake.models import Incident, Interview, Witness
 from app.intake.textinput import looks_like_row_id
 from app.investigations.access import membership_for, visible
 from app.investigations.models import Investigation, MemberRole, Membership
+from app.security.refusals import refuse
 
 REVIEWER_MEMBER_ROLES = frozenset({MemberRole.LAWYER.value, MemberRole.LEAD.value})
 
@@ -54,7 +55,7 @@ def intake_viewer(investigation: Investigation, user: Any) -> IntakeViewer:
     """The user's standing in the investigation; 404 for a non-member."""
     membership = membership_for(investigation, user)
     if membership is None:
-        abort(404)
+        refuse(404, "not_a_member")
     return IntakeViewer(investigation=investigation, user=user, membership=membership)
 
 
@@ -127,7 +128,7 @@ def _row_id_or_404(value: str) -> None:
 def _one_or_404(stmt: Select) -> Any:
     obj = db.session.scalar(stmt)
     if obj is None:
-        abort(404)
+        refuse(404, "not_visible_to_this_member_or_missing")
     return obj
 
 

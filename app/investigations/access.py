@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import abort
 from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.investigations.models import Investigation, Membership
+from app.security.refusals import refuse
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ def investigation_by_reference_or_404(reference: str, user: Any) -> Investigatio
     )
     investigation = db.session.scalar(stmt)
     if investigation is None:
-        abort(404)
+        refuse(404, "not_a_member_or_missing")
     return investigation
 
 
@@ -55,7 +55,7 @@ def get_or_404(model: type[T], object_id: str, user: Any) -> T:
     stmt = visible(select(model), model, user).where(model.id == object_id)
     obj = db.session.scalar(stmt)
     if obj is None:
-        abort(404)
+        refuse(404, "not_a_member_or_missing")
     return obj
 
 

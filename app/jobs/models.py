@@ -35,6 +35,11 @@ class Job(ClientIdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Written every CUSTOS_JOB_HEARTBEAT_SECONDS while the job runs (app/jobs/heartbeat.py);
+    # a running job that stops beating lost its runner and is failed by app/jobs/stale.py.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who holds the running job: "rq:<rq job id>" or "thread:<host>:<pid>" (no personal data).
+    runner: Mapped[str | None] = mapped_column(String(120))
 
     @property
     def finished(self) -> bool:

@@ -9,6 +9,9 @@ registered per kind with `@handler("kind")` and report progress through a `JobHa
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from sqlalchemy import event, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.jobs.heartbeat import Heartbeat
 from app.jobs.models import Job, JobState
 from app.timeutil import utcnow
 
@@ -84,33 +88,74 @@ def enqueue(kind: str, payload: dict, created_by: Any = None) -> Job:
     return job
 
 
-def run_job(job_id: str) -> None:
-    """Run one queued job to the end, recording running, done or failed (a worker's entry)."""
+def runner_name(prefix: str = "thread") -> str:
+    """A name for one run of a job: where it runs (host, pid) and a token of this run alone."""
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"[-120:]
+
+
+def run_job(job_id: str, runner: str | None = None) -> None:
+    """Run one queued job to the end, recording running, done or failed (a worker's entry).
+
+    The queued row is claimed with a compare-and-swap, so two runners handed the same job
+    (a retry racing a late redelivery) run it once; while it runs, a heartbeat thread stamps
+    the row, and a job whose heartbeat stops is failed by app/jobs/stale.py.
+    """
     job = db.session.get(Job, job_id)
     if job is None or job.state != JobState.QUEUED.value:
         return
     fn = _HANDLERS[job.kind]
     payload = dict(job.payload or {})
+    kind = job.kind
     db.session.rollback()  # release the read before the long work
-    _write_state(job_id, state=JobState.RUNNING.value, started_at=utcnow(), message="Started.")
+    runner = runner or runner_name()
+    if not _claim(job_id, runner):
+        return  # another runner took it first
+    interval = current_app.config["CUSTOS_JOB_HEARTBEAT_SECONDS"]
+    with Heartbeat(db.engine, job_id, runner, interval):
+        _run_claimed(job_id, kind, fn, payload, runner)
+
+
+def _claim(job_id: str, runner: str) -> bool:
+    table = Job.__table__
+    now = utcnow()
+    with db.engine.begin() as conn:
+        claimed = conn.execute(
+            update(table)
+            .where(table.c.id == job_id, table.c.state == JobState.QUEUED.value)
+            .values(
+                state=JobState.RUNNING.value,
+                started_at=now,
+                heartbeat_at=now,
+                runner=runner,
+                message="Started.",
+            )
+        ).rowcount
+    return bool(claimed)
+
+
+def _run_claimed(job_id: str, kind: str, fn: Callable, payload: dict, runner: str) -> None:
+    # The final state is written only while this runner still holds the row: a run that was
+    # declared dead (stale heartbeat) and retried elsewhere must not overwrite the retry's.
     try:
         result = fn(JobHandle(job_id), payload)
     except JobFailed as exc:
         db.session.rollback()
-        _write_state(job_id, state=JobState.FAILED.value, message=str(exc)[:500])
+        _write_state(job_id, runner, state=JobState.FAILED.value, message=str(exc)[:500])
         return
     except Exception as exc:
         db.session.rollback()
         # The type only: messages may quote data. The user sees that it failed, not why.
-        log.exception("job %s (%s) failed: %s", job_id, job.kind, type(exc).__name__)
+        log.exception("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
         _write_state(
             job_id,
+            runner,
             state=JobState.FAILED.value,
             message="The job failed on the server; nothing was delivered. Try again.",
         )
         return
     _write_state(
         job_id,
+        runner,
         state=JobState.DONE.value,
         progress=100,
         result_path=result,
@@ -118,13 +163,17 @@ def run_job(job_id: str) -> None:
     )
 
 
-def _write_state(job_id: str, **values: Any) -> None:
+def _write_state(job_id: str, runner: str | None = None, **values: Any) -> None:
+    table = Job.__table__
     if values.get("state") in (JobState.DONE.value, JobState.FAILED.value):
         values["finished_at"] = utcnow()
+    condition = table.c.id == job_id
+    if runner is not None:
+        condition &= (table.c.runner == runner) & (table.c.state == JobState.RUNNING.value)
     # A connection of its own: progress is visible to the polling browser at once, whatever
     # the handler's own session holds.
     with db.engine.begin() as conn:
-        conn.execute(update(Job.__table__).where(Job.__table__.c.id == job_id).values(**values))
+        conn.execute(update(table).where(condition).values(**values))
 
 
 def _run_in_thread(app: Flask, job_id: str) -> None:

@@ -8,7 +8,9 @@ from the parent before it touches the database (SQLAlchemy: pools are not fork-s
 A horse killed mid-job (kill -9, out of memory) is retried by RQ up to CUSTOS_JOB_RETRIES
 times; the retry finds its row still `running`, reopens it, and runs the handler again, which
 is why handlers must be idempotent (media processing and fixity are). When no retry is left,
-the row is marked failed with a reason the user can act on.
+the row is marked failed with a reason the user can act on. A worker lost with its horse
+(the machine went down) leaves a row whose heartbeat stops: the next worker's maintenance
+round, or the job's progress page, marks it failed (app/jobs/stale.py).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.jobs.models import Job, JobState
-from app.jobs.runner import run_job
+from app.jobs.runner import run_job, runner_name
 from app.jobs.runners import mark_failed, redis_connection
+from app.jobs.stale import reap_stale_jobs
 
 log = logging.getLogger(__name__)
 
@@ -40,25 +43,34 @@ def perform(job_id: str) -> None:
     """Run one row of the jobs table (RQ's entry point, called inside the worker's context)."""
     current = get_current_job()
     attempt = 1
+    prefix = "rq"
     if current is not None:
         attempt = int(current.meta.get(_ATTEMPT_META, 0)) + 1
         current.meta[_ATTEMPT_META] = attempt
         current.save_meta()
-    if attempt > 1:
-        _reopen_interrupted(job_id)
-    run_job(job_id)
+        prefix = f"rq:{current.id}"
+        if attempt > 1:
+            _reopen_interrupted(job_id, prefix)
+    run_job(job_id, runner=runner_name(prefix))
 
 
-def _reopen_interrupted(job_id: str) -> None:
-    # Only RQ's own retry gets here, after the horse that had the job died: no other worker
-    # holds it, so taking the row back from `running` cannot run it twice at once.
+def _reopen_interrupted(job_id: str, prefix: str) -> None:
+    # Only RQ's own retry gets here, after the horse that had the job died. The row is taken
+    # back only from a run of this same RQ job: if the row was failed as stale meanwhile and
+    # retried by a user (a new RQ job), that run is not ours to restart.
+    table = Job.__table__
     with db.engine.begin() as conn:
-        conn.execute(
-            update(Job.__table__)
-            .where(Job.__table__.c.id == job_id, Job.__table__.c.state == JobState.RUNNING.value)
+        reopened = conn.execute(
+            update(table)
+            .where(
+                table.c.id == job_id,
+                table.c.state == JobState.RUNNING.value,
+                table.c.runner.like(f"{prefix}:%"),
+            )
             .values(state=JobState.QUEUED.value, message="Restarted after the worker stopped.")
-        )
-    log.warning("job %s restarted after its worker stopped", job_id)
+        ).rowcount
+    if reopened:
+        log.warning("job %s restarted after its worker stopped", job_id)
 
 
 class _AppContextWorker:
@@ -72,6 +84,15 @@ class _AppContextWorker:
                 db.engine.dispose(close=False)  # the parent's connections are not ours to use
             try:
                 return super().perform_job(job, queue)  # type: ignore[misc]
+            finally:
+                db.session.remove()
+
+    def clean_registries(self) -> None:
+        """RQ's maintenance round (at start, then every few minutes), and stale jobs' rows."""
+        super().clean_registries()  # type: ignore[misc]
+        with self.app.app_context():
+            try:
+                reap_stale_jobs()
             finally:
                 db.session.remove()
 

@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from app.vault.sniff import EXTENSIONS
+
 # --- HTTP Range (RFC 9110 §14) ------------------------------------------------------------------
 
 
@@ -86,23 +88,76 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 _ATTR_CHARS = "!#$&+-.^_`|~"
 _ASCII_FALLBACK_UNSAFE = re.compile(r"[^A-Za-z0-9._() -]+")
 _UNSHOWN_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+# Separators of some file system: "/" (POSIX), "\\" (Windows), ":" (drives, NTFS streams).
+_PATH_SEPARATORS = "/\\:"
+# Windows device names: "CON.txt" saved on Windows opens the console, not a file.
+_WINDOWS_DEVICE = re.compile(
+    r"^(con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3])\s*(\..*)?$", re.I
+)
+_MAX_EXTENSION = 10
+
+
+def _shorten(name: str, limit: int) -> str:
+    """At most `limit` characters, keeping a short last extension (cut never creates one)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and len(extension) <= _MAX_EXTENSION:
+        return f"{stem[: limit - len(extension) - 1]}.{extension}"
+    return name[:limit]
+
+
+def _not_a_device(name: str) -> str:
+    return f"_{name}" if _WINDOWS_DEVICE.match(name) else name
 
 
 def clean_filename(name: str, default: str) -> str:
-    """A filename with no control, format (e.g. right-to-left override) or path characters."""
+    """A filename with no control, format (e.g. right-to-left override) or path characters.
+
+    Nor leading dots (hidden files), trailing dots and spaces (Windows drops them, which
+    can expose another extension), or a bare Windows device name (CON, NUL.txt, ...).
+    """
     kept = "".join(ch for ch in name if unicodedata.category(ch) not in _UNSHOWN_CATEGORIES)
-    kept = kept.replace("/", "_").replace("\\", "_").strip().lstrip(".")
-    return kept[:200] or default
+    for separator in _PATH_SEPARATORS:
+        kept = kept.replace(separator, "_")
+    kept = _shorten(kept.strip().lstrip("."), 200).rstrip(". ")
+    return _not_a_device(kept) if kept else default
+
+
+def _ascii_fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _ASCII_FALLBACK_UNSAFE.sub("_", folded).strip(" ._")
 
 
 def ascii_filename(name: str, default: str) -> str:
-    """The plain-ASCII fallback for old clients: no quotes, backslashes or control bytes."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    folded = _ASCII_FALLBACK_UNSAFE.sub("_", folded).strip(" ._")
-    if not any(ch.isalnum() for ch in folded.rsplit(".", 1)[0]):
-        extension = folded.rsplit(".", 1)[1] if "." in folded else ""
-        return f"{default}.{extension}" if extension else default
-    return folded[:150]
+    """The plain-ASCII fallback for old clients: no quotes, backslashes or control bytes.
+
+    The extension is folded apart from the stem, so a name whose stem has no ASCII letter
+    ("شهادة.txt") falls back to the default stem with its extension kept.
+    """
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    stem, extension = _ascii_fold(stem), _ascii_fold(extension)
+    if not any(ch.isalnum() for ch in stem):
+        stem = default
+    return _not_a_device(_shorten(f"{stem}.{extension}" if extension else stem, 150))
+
+
+def download_name(filename: str, media_type: str, default: str) -> str:
+    """The name a browser saves evidence under: clean, and ending in an extension of its type.
+
+    The stored name is kept as sent, but a text file named "report.vbs" or "notes.html" must
+    not reach a desktop as a script: when the last extension disagrees with the type detected
+    from the bytes, the type's own extension is appended ("report.vbs.txt").
+    """
+    name = clean_filename(filename, default)
+    extensions = EXTENSIONS.get(media_type)
+    if extensions:
+        _, dot, extension = name.rpartition(".")
+        if not dot or extension.lower() not in extensions:
+            name = f"{_shorten(name, 190)}.{extensions[0]}"
+    return name
 
 
 def content_disposition(disposition: str, filename: str, default: str) -> str:

@@ -97,7 +97,8 @@ def check_filename(filename: str | None) -> str:
         raise IntakeRefused(
             "bad_filename", f"The file name is longer than {MAX_FILENAME_BYTES} bytes; rename it."
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in filename):
+    # Cc: C0/C1 controls (NUL, CR, LF, ...); Zl/Zp: the Unicode line and paragraph separators.
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in filename):
         raise IntakeRefused(
             "bad_filename",
             "The file name contains control characters (such as a line break or NUL); "
@@ -109,12 +110,27 @@ def check_filename(filename: str | None) -> str:
             "The file name contains invisible text-direction characters that can disguise "
             "its extension; rename the file and try again.",
         )
-    if "/" in filename or "\\" in filename or filename.strip() in (".", ".."):
+    # A name of dots alone ("..", "....") names a folder, or nothing once Windows drops them.
+    if "/" in filename or "\\" in filename or not filename.strip().strip("."):
         raise IntakeRefused(
             "bad_filename",
             "The file name contains a path (/, \\ or ..); only a plain file name is accepted.",
         )
     return filename
+
+
+def shown_filename(filename: str) -> str:
+    """A received name as a page may echo it: without the characters check_filename refuses.
+
+    A refused name is shown back to the person who sent it; a right-to-left override or a
+    line break in it must not rearrange or split the page's text.
+    """
+    shown = "".join(
+        ch
+        for ch in filename
+        if ch not in _BIDI_CONTROLS and unicodedata.category(ch) not in ("Cc", "Cs", "Zl", "Zp")
+    )
+    return shown if len(shown) <= MAX_FILENAME_BYTES else shown[:MAX_FILENAME_BYTES] + "…"
 
 
 def check_declared_size(declared_size: int | None) -> None:

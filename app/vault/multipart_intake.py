@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from app.investigations.models import Investigation
-from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake
+from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake, shown_filename
 from app.vault.models import EvidenceItem
 
 READ_SIZE = 1024 * 1024
@@ -30,7 +31,15 @@ FACT_FIELDS = ("captured_at", "location", "captured_by", "device", "notes")
 
 
 class MalformedUpload(ValueError):
-    """The body is not the multipart/form-data it claims to be."""
+    """The body is not the multipart/form-data it claims to be, or it broke off.
+
+    `outcomes` says what happened to each file before that point: files that arrived whole
+    are stored (each is complete and atomic), the one cut off is refused as incomplete.
+    """
+
+    def __init__(self, message: str, outcomes: list[IntakeOutcome] | None = None) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes or []
 
 
 class MissingCsrfToken(ValueError):
@@ -107,6 +116,17 @@ def receive_multipart(
                         field_name = None
                 else:
                     _file_data(state, event.data, event.more_data)
+    except (MalformedUpload, ClientDisconnected) as exc:
+        if state.writer is not None:
+            state.writer.abort()
+            state.writer = None
+            if state.current is not None:
+                state.current.refusal = IntakeRefused(
+                    "incomplete",
+                    "The file did not arrive in full (the upload broke off); nothing of it was "
+                    "stored. Upload it again.",
+                )
+        raise MalformedUpload(str(exc), state.outcomes) from None
     except BaseException:
         if state.writer is not None:
             state.writer.abort()
@@ -124,7 +144,7 @@ def _take_field(state: _Upload, name: str, value: bytes, check_csrf: Callable[[s
 
 
 def _start_file(state: _Upload, investigation: Investigation, user: Any, filename: str) -> None:
-    state.current = IntakeOutcome(filename)
+    state.current = IntakeOutcome(shown_filename(filename))
     state.writer = None
     if filename == "":
         # An <input type=file multiple> with nothing chosen still sends one empty part.

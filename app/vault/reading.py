@@ -40,7 +40,7 @@ from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
 from app.vault.age import AgeError, AgeReader
 from app.vault.blobstore.base import BlobStoreError
-from app.vault.http_framing import ByteRange, content_disposition, parse_range
+from app.vault.http_framing import ByteRange, content_disposition, download_name, parse_range
 from app.vault.item_view import ItemView
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import open_plaintext
@@ -205,7 +205,7 @@ def stream_item(
     require_reads()
     item = evidence_in(investigation, evidence_id, user)
     byte_range = None if if_range else parse_range(range_header, item.size)
-    disposition = content_disposition("inline", item.original_filename, _default_name(item))
+    disposition = content_disposition("inline", _download_name(item), _default_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
         _record_stream(item, user, byte_range)
@@ -221,7 +221,7 @@ def download_item(
     """The original bytes under the original filename; one `downloaded` entry per request."""
     require_reads()
     item = evidence_in(investigation, evidence_id, user)
-    disposition = content_disposition("attachment", item.original_filename, _default_name(item))
+    disposition = content_disposition("attachment", _download_name(item), _default_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
         _record(item, user, "downloaded", {"sha256": item.sha256, "size": item.size})
@@ -262,6 +262,11 @@ def read_derivative(
 
 def _default_name(item: EvidenceItem) -> str:
     return f"evidence-{item.id[:8]}"
+
+
+def _download_name(item: EvidenceItem) -> str:
+    """The original name, made safe to save, with an extension that agrees with the bytes."""
+    return download_name(item.original_filename, item.media_type, _default_name(item))
 
 
 # --- Custody ------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ Between requests an upload lives in two places (docs/vault.md, "Resumable upload
   the plaintext tail not yet sealed into a 64 KiB chunk, and the blob's checkpoint.
 
 A checkpoint makes the blob durable first and then commits offset + state in one row update,
-so the recorded offset never runs ahead of the bytes. A PATCH claims a lease on the row
-(one writer at a time) and renews it while streaming; anything a crashed request wrote after
-its last checkpoint is truncated away when the next request resumes.
+so the recorded offset never runs ahead of the bytes. Both happen on a writer thread
+(app/vault/resumable_writer.py), so the request thread never waits on the disk. A PATCH
+claims a lease on the row (one writer at a time) and renews it while streaming; anything a
+crashed request wrote after its last checkpoint is truncated away when the next request
+resumes.
 
 SHA-256 of the original bytes cannot be serialised (hashlib has no export of its state), so
 the running hash is kept in this process between PATCHes of the same upload. When the next
@@ -56,17 +58,35 @@ from app.vault.intake import (
 from app.vault.models import EvidenceItem, UploadSession
 from app.vault.refusals import IntakeRefused
 from app.vault.resumable_stream import ResumableEncryptor, verify_stored
+from app.vault.resumable_writer import BlobWriterThread
 from app.vault.rotation import rewrap_with_file_key
 from app.vault.storage import blob_store
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
 READ_SIZE = 1024 * 1024
-# A long PATCH checkpoints every so often, so a crash loses at most this much.
+# Sealed 64 KiB chunks handed to the writer thread at a time (with its queue: memory bound).
+WRITE_BATCH_CHUNKS = 4
+# A long PATCH checkpoints every CHECKPOINT_BYTES, but not more often than every
+# CHECKPOINT_SECONDS: a checkpoint costs a row commit (and an fsync, off this thread)
+# whatever its size, so on a fast link a byte interval alone would make durability cost
+# grow with bandwidth. A crash loses at most the larger of the two, plus what arrived
+# while the last checkpoint was being made durable.
 CHECKPOINT_BYTES = 32 * 1024 * 1024
-LEASE = timedelta(seconds=60)
-# Renew well before expiry: a write only ever follows a renewal younger than this.
-LEASE_RENEW_SECONDS = 20
+CHECKPOINT_SECONDS = 2.0
+
+
+def _lease() -> timedelta:
+    """How long a PATCH holds the upload: one whose process died blocks the resume this long
+    (the client's retry is answered 423 until then). Renewed at a third of it, so a write
+    only ever follows a renewal younger than that."""
+    return timedelta(seconds=int(current_app.config.get("CUSTOS_TUS_LEASE_SECONDS", 60)))
+
+
+def _lease_renew_seconds() -> float:
+    return _lease().total_seconds() / 3
+
+
 _HASH_CACHE_EXTENSION = "custos.tus_hashes"
 _HASH_CACHE_SIZE = 1024
 
@@ -221,7 +241,7 @@ def _claim(session: UploadSession, offset: int) -> str:
             UploadSession.offset == offset,
             or_(UploadSession.lease_token.is_(None), UploadSession.lease_expires_at < now),
         )
-        .values(lease_token=token, lease_expires_at=now + LEASE)
+        .values(lease_token=token, lease_expires_at=now + _lease())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -243,7 +263,7 @@ def _renew(session_id: str, token: str) -> None:
     result = db.session.execute(
         update(UploadSession)
         .where(UploadSession.id == session_id, UploadSession.lease_token == token)
-        .values(lease_expires_at=utcnow() + LEASE)
+        .values(lease_expires_at=utcnow() + _lease())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -275,8 +295,23 @@ class AppendResult:
     evidence: EvidenceItem | None = None
 
 
+@dataclass
+class _Checkpoint:
+    """What a checkpoint records once the blob is durable up to it (taken when requested)."""
+
+    offset: int
+    stream_state: dict[str, Any]
+    chunk_count: int
+    digest: Any | None
+
+
 class _Append:
-    """One PATCH: resumed stream and blob, the lease, and checkpoints."""
+    """One PATCH: resumed stream and blob, the lease, and checkpoints.
+
+    Ciphertext goes to the blob through a BlobWriterThread, which also makes checkpoints
+    durable and records them; at most one is outstanding, so an S3 checkpoint never removes
+    the tail the database still names.
+    """
 
     def __init__(self, session: UploadSession, user: Any, token: str) -> None:
         self.session = session
@@ -286,38 +321,96 @@ class _Append:
         self.state = json.loads(session.stream_state or "{}")
         self.stream = ResumableEncryptor.from_state(self.state)
         self.offset = session.offset
+        self.recorded_offset = session.offset
         self.length = session.length
         self.digest = hash_cache().take(session.id, session.offset)
         if self.digest is None and session.offset == 0:
             self.digest = hashlib.sha256()
         self.blob: ResumableBlob = blob_store().resume(session.spool_key or "", self.state["blob"])
         self.renewed_at = time.monotonic()
+        self.writer: BlobWriterThread | None = None
+        self.outstanding: _Checkpoint | None = None
+        self._batch: list[bytes] = []
+
+    def start_writing(self) -> None:
+        self.writer = BlobWriterThread(current_app._get_current_object(), self.blob, self._durable)
+
+    def stop_writing(self, raise_error: bool = True) -> None:
+        """Wait for every queued write and checkpoint; the blob is this thread's again."""
+        if self.writer is not None:
+            self.writer.stop(raise_error)
 
     def write(self, data: bytes) -> None:
-        if time.monotonic() - self.renewed_at > LEASE_RENEW_SECONDS:
+        if time.monotonic() - self.renewed_at > _lease_renew_seconds():
             _renew(self.session_id, self.token)
             db.session.commit()
             self.renewed_at = time.monotonic()
-        self.stream.write(data, self.blob.write)
+        self.stream.write(data, self._emit)
         if self.digest is not None:
             self.digest.update(data)
         self.offset += len(data)
+        self._hand_over()
 
-    def checkpoint(self) -> None:
-        blob_state = self.blob.checkpoint()
+    def _emit(self, sealed: bytes) -> None:
+        self._batch.append(sealed)
+        if len(self._batch) >= WRITE_BATCH_CHUNKS:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._batch:
+            assert self.writer is not None
+            batch, self._batch = self._batch, []
+            self.writer.write(batch)
+
+    def _mark(self) -> _Checkpoint:
+        return _Checkpoint(
+            self.offset,
+            self.stream.snapshot(),
+            self.stream.counter,
+            self.digest.copy() if self.digest is not None else None,
+        )
+
+    def request_checkpoint(self) -> None:
+        """Have the writer make everything so far durable, then record it (see _durable)."""
+        assert self.writer is not None and self.outstanding is None
+        self.outstanding = self._mark()
+        self.writer.checkpoint(self.outstanding)
+
+    def _durable(self, marker: _Checkpoint, blob_state: str) -> None:
+        """On the writer thread, with its own database session: record, then allow the next."""
+        try:
+            self._record(marker, blob_state)
+        except BaseException:
+            db.session.rollback()
+            raise
+        self.outstanding = None
+
+    def finish_partial(self) -> None:
+        """End of a PATCH short of the length: everything received becomes durable, recorded."""
+        self.stop_writing()
+        if self.offset != self.recorded_offset:
+            self._record(self._mark(), self.blob.checkpoint())
+        elif self.digest is not None:
+            hash_cache().put(self.session_id, self.offset, self.digest)
+
+    def _record(self, marker: _Checkpoint, blob_state: str) -> None:
+        """One row update: the offset never runs ahead of the blob's durable bytes."""
         _renew(self.session_id, self.token)
         now = utcnow()
-        session = db.session.get(UploadSession, self.session_id)
+        # populate_existing: the other thread may have recorded a checkpoint since this
+        # session loaded the row.
+        session = db.session.get(UploadSession, self.session_id, populate_existing=True)
         assert session is not None
-        session.offset = self.offset
-        session.stream_state = json.dumps(self.stream.state(blob_state))
-        session.chunk_count = self.stream.counter
+        session.offset = marker.offset
+        session.stream_state = json.dumps({**marker.stream_state, "blob": blob_state})
+        session.chunk_count = marker.chunk_count
         session.updated_at = now
         session.expires_at = now + upload_ttl()
         db.session.commit()
         self.renewed_at = time.monotonic()
-        if self.digest is not None:
-            hash_cache().put(self.session_id, self.offset, self.digest.copy())
+        self.recorded_offset = marker.offset
+        if marker.digest is not None:
+            hash_cache().put(self.session_id, marker.offset, marker.digest)
 
     def complete(self) -> EvidenceItem:
         session = db.session.get(UploadSession, self.session_id)
@@ -399,23 +492,24 @@ def append_to_upload(
             410, "expired", "The partial upload is gone (expired or collected); start again."
         ) from None
     try:
-        since_checkpoint = _stream_body(append, read, content_length)
+        append.start_writing()
+        _stream_body(append, read, content_length)
         if append.offset == append.length:
+            append.stop_writing()
             item = append.complete()
         else:
-            if since_checkpoint:
-                append.checkpoint()
-            elif append.digest is not None:
-                hash_cache().put(session_id, append.offset, append.digest)
+            append.finish_partial()
             append.blob.close()
             _release(session_id, token)
             fresh = db.session.get(UploadSession, session_id)
             return AppendResult(fresh.offset, fresh.length, fresh.expires_at)
     except IntakeRefused:
+        append.stop_writing(raise_error=False)
         append.blob.abort()
         discard_session(session_id)
         raise
     except BaseException:
+        append.stop_writing(raise_error=False)
         append.blob.close()
         _release(session_id, token)
         raise
@@ -423,10 +517,11 @@ def append_to_upload(
     return AppendResult(item.size, item.size, utcnow(), item)
 
 
-def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: int | None) -> int:
-    """Feed the request body in; returns the bytes written since the last checkpoint."""
+def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: int | None) -> None:
+    """Feed the request body in, asking for checkpoints (see CHECKPOINT_BYTES)."""
     remaining = content_length
     since_checkpoint = 0
+    checkpointed_at = time.monotonic()
     while remaining is None or remaining > 0:
         want = READ_SIZE if remaining is None else min(READ_SIZE, remaining)
         try:
@@ -443,10 +538,15 @@ def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: 
         since_checkpoint += len(data)
         if remaining is not None:
             remaining -= len(data)
-        if since_checkpoint >= CHECKPOINT_BYTES and append.offset < append.length:
-            append.checkpoint()
+        if (
+            since_checkpoint >= CHECKPOINT_BYTES
+            and append.outstanding is None
+            and append.offset < append.length
+            and time.monotonic() - checkpointed_at >= CHECKPOINT_SECONDS
+        ):
+            append.request_checkpoint()
             since_checkpoint = 0
-    return since_checkpoint
+            checkpointed_at = time.monotonic()
 
 
 def upload_status(session: UploadSession) -> AppendResult:

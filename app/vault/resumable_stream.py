@@ -79,6 +79,10 @@ class ResumableEncryptor:
         )
 
     def state(self, blob_state: str) -> dict[str, Any]:
+        return {**self.snapshot(), "blob": blob_state}
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state as of now, for a checkpoint whose blob state is not known yet."""
         return {
             "v": _STATE_VERSION,
             "file_key": _b64(self.file_key),
@@ -87,7 +91,6 @@ class ResumableEncryptor:
             "counter": self.counter,
             "tail": _b64(bytes(self.tail)),
             "detected": [self.detected.media_type, self.detected.kind] if self.detected else None,
-            "blob": blob_state,
         }
 
     def write(self, data: bytes | memoryview, emit: Callable[[bytes], None]) -> None:

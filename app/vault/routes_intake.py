@@ -64,7 +64,9 @@ def upload_evidence(reference: str):
         )
     except MissingCsrfToken:
         return error_response(400, CSRF_MESSAGE)
-    except MalformedUpload:
+    except MalformedUpload as broken:
+        if broken.outcomes:  # say which files were stored before it broke off
+            return _render_page(investigation, broken.outcomes, status=400)
         return error_response(400, "The upload was not a well-formed form submission.")
     if not outcomes:
         return error_response(400, "Choose at least one file to upload.")

@@ -85,7 +85,8 @@ def _version_problem():
 
 def _non_negative_header(name: str) -> int | None:
     raw = request.headers.get(name)
-    if raw is None or not raw.isdigit():
+    # isascii: str.isdigit() also accepts "²" and other digits that int() refuses.
+    if raw is None or not (raw.isascii() and raw.isdigit()):
         return None
     return int(raw)
 

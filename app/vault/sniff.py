@@ -51,6 +51,29 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     "text/csv": ("text/plain", DOCUMENT),
 }
 
+# The file-name extensions that agree with each stored media type; the first is the one a
+# download name gets when the original name's extension disagrees with the bytes.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/jpeg": ("jpg", "jpeg", "jpe", "jfif"),
+    "image/png": ("png",),
+    "image/heic": ("heic", "heif"),
+    "image/heif": ("heif", "heic"),
+    "image/webp": ("webp",),
+    "video/mp4": ("mp4", "m4v"),
+    "video/quicktime": ("mov", "qt"),
+    "video/webm": ("webm",),
+    "video/x-matroska": ("mkv",),
+    "video/ogg": ("ogv", "ogg"),
+    "audio/mpeg": ("mp3",),
+    "audio/mp4": ("m4a", "mp4", "aac"),
+    "audio/ogg": ("ogg", "oga", "opus"),
+    "audio/wav": ("wav",),
+    "audio/amr": ("amr",),
+    "application/pdf": ("pdf",),
+    # Not .csv: a spreadsheet opening "text" evaluates =formulas in it (CSV injection).
+    "text/plain": ("txt", "text", "log"),
+}
+
 ACCEPTED_SUMMARY = (
     "Custos accepts photos (JPEG, PNG, HEIC, WebP), videos (MP4, MOV, WebM, MKV), "
     "audio (MP3, M4A, OGG, WAV, AMR), PDF documents and plain text."

@@ -123,11 +123,14 @@
     list.appendChild(item);
     return {
       progress: function (sent) {
+        item.setAttribute("data-state", "uploading");
         bar.value = sent;
         var percent = file.size ? Math.floor((100 * sent) / file.size) : 100;
         status.textContent = "Uploading… " + percent + "%";
       },
-      say: function (text, isError) {
+      // state ("stored", "retrying", "failed") is for styling and tests, whatever the language.
+      say: function (text, isError, state) {
+        item.setAttribute("data-state", state);
         status.textContent = text;
         status.className = isError ? "error" : "hint";
       },
@@ -168,7 +171,7 @@
       function next() {
         if (offset >= file.size) {
           ui.progress(file.size);
-          ui.say("Stored and encrypted.");
+          ui.say("Stored and encrypted.", false, "stored");
           return true;
         }
         var end = Math.min(offset + CHUNK_SIZE, file.size);
@@ -205,7 +208,7 @@
         if (attempts > MAX_ATTEMPTS) {
           throw new Error("The connection kept failing; try again when the network is better.");
         }
-        ui.say("Connection lost — retrying (attempt " + attempts + ")…");
+        ui.say("Connection lost — retrying (attempt " + attempts + ")…", false, "retrying");
         return backoff(attempts - 1)
           .then(function () {
             return currentOffset(url);
@@ -244,7 +247,7 @@
       chain = chain.then(function () {
         return uploadFile(file, ui).catch(function (error) {
           failures += 1;
-          ui.say(error.message === "network" ? "The connection failed." : error.message, true);
+          ui.say(error.message === "network" ? "The connection failed." : error.message, true, "failed");
         });
       });
     });

@@ -15,6 +15,9 @@ from werkzeug.test import EnvironBuilder
 from app.extensions import db
 from app.security import org_keys
 from app.timeutil import utcnow
+from app.vault import resumable
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.blobstore.local import LocalPendingBlob
 from app.vault.models import EvidenceItem, UploadSession
 from app.vault.resumable import hash_cache
 from app.vault.storage import blob_store
@@ -320,6 +323,77 @@ def test_tus_writes_need_the_csrf_token(tus):
 def test_get_describes_the_upload_as_json(tus):
     url = tus.create(100).headers["Location"]
     assert tus.client.get(url).get_json() == {"offset": 0, "length": 100, "complete": False}
+
+
+# --- Checkpoints inside one PATCH (made durable by the writer thread) ---------------------------
+
+
+@pytest.fixture
+def frequent_checkpoints(monkeypatch):
+    """Checkpoint every 256 KiB inside a PATCH; count the checkpoints recorded."""
+    monkeypatch.setattr(resumable, "READ_SIZE", 64 * 1024)
+    monkeypatch.setattr(resumable, "CHECKPOINT_BYTES", 256 * 1024)
+    monkeypatch.setattr(resumable, "CHECKPOINT_SECONDS", 0)
+    recorded: list[int] = []
+    record = resumable._Append._record
+
+    def counting(self, marker, blob_state):
+        record(self, marker, blob_state)
+        recorded.append(marker.offset)
+
+    monkeypatch.setattr(resumable._Append, "_record", counting)
+    return recorded
+
+
+def test_a_cut_mid_patch_between_checkpoints_resumes_at_exactly_what_arrived(
+    tus, tmp_path, vault, frequent_checkpoints
+):
+    data = text_bytes(3 * 1024 * 1024 + 12_345)
+    url = tus.create(len(data)).headers["Location"]
+    cut = 1_234_567  # not a multiple of the checkpoint interval nor of an age chunk
+    tus.patch_then_drop(url, 0, data[:cut], declared=len(data))
+    assert len(frequent_checkpoints) >= 3  # checkpoints were made while the body streamed
+    assert all(offset < cut for offset in frequent_checkpoints[:-1])
+    assert tus.head(url).headers["Upload-Offset"] == str(cut)
+
+    hash_cache().clear()  # the resume may land on another worker
+    assert tus.patch(url, cut, data[cut:]).status_code == 204
+    (item,) = items()
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
+    plaintext = decrypt_with_age_cli(raw_blob(item.blob_key), org_keys.org_identities(), tmp_path)
+    assert plaintext == data
+    assert [p for p in stored_files(vault) if p.relative_to(vault).parts[0] == "tmp"] == []
+
+
+def test_a_store_failure_mid_patch_keeps_only_the_durable_offset(
+    tus, tmp_path, vault, frequent_checkpoints, monkeypatch
+):
+    data = text_bytes(3 * 1024 * 1024)
+    url = tus.create(len(data)).headers["Location"]
+    write = LocalPendingBlob.write
+
+    def fails_past_one_mib(self, piece):
+        if self.size > 1024 * 1024:
+            raise BlobStoreError("writing to the blob store failed: No space left on device", 28)
+        write(self, piece)
+
+    monkeypatch.setattr(LocalPendingBlob, "write", fails_past_one_mib)
+    failed = tus.patch(url, 0, data)
+    assert failed.status_code == 507
+    assert items() == []
+
+    # The offset is the last checkpoint recorded before the failure: behind what arrived,
+    # never ahead of what the store holds durably.
+    offset = int(tus.head(url).headers["Upload-Offset"])
+    assert frequent_checkpoints and offset == frequent_checkpoints[-1]
+    assert 0 < offset <= 1024 * 1024
+
+    monkeypatch.setattr(LocalPendingBlob, "write", write)  # space is freed
+    assert tus.patch(url, offset, data[offset:]).status_code == 204
+    (item,) = items()
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
+    plaintext = decrypt_with_age_cli(raw_blob(item.blob_key), org_keys.org_identities(), tmp_path)
+    assert plaintext == data
 
 
 # --- S3: the same flow with parts, tails and a break --------------------------------------------

@@ -23,7 +23,8 @@ from app.api.pagination import page_request, paginated, window
 from app.api.resources.responses import created, ok
 from app.api.schemas.evidence import evidence_json
 from app.extensions import db
-from app.investigations.access import investigation_by_reference_or_404, visible
+from app.intake.visibility import intake_viewer, visible_evidence
+from app.investigations.access import investigation_by_reference_or_404
 from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
 from app.vault.reading import LIST_PAGE_SIZE, evidence_in, evidence_page, require_reads
@@ -39,11 +40,9 @@ def evidence_list(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     wanted = page_request()
     require_reads()
-    total = db.session.scalar(
-        visible(select(func.count(EvidenceItem.id)), EvidenceItem, current_user).where(
-            EvidenceItem.investigation_id == investigation.id
-        )
-    )
+    # The field-staff rule too: a count of others' submissions is not theirs to learn.
+    viewer = intake_viewer(investigation, current_user)
+    total = db.session.scalar(visible_evidence(select(func.count(EvidenceItem.id)), viewer))
 
     def fetch(number: int):
         return evidence_page(investigation, current_user, number), int(total or 0)

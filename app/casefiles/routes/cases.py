@@ -87,7 +87,7 @@ def show(reference: str, case_ref: str):
 
 
 def _overview(investigation, casefile, add_form=None, transition_form=None, status=200):
-    items = list(casefile.items)
+    items = service.items_with_links(casefile)
     summaries = summaries_for(investigation, current_user, items)
     in_case = {(item.item_type, item.item_id) for item in items}
     add_form = add_form or AddItemForm()

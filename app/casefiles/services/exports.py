@@ -8,6 +8,7 @@ exporter's rights when it runs: a membership revoked in between stops the export
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from app.investigations.access import may_see_identities, membership_for
 from app.investigations.models import Investigation
 from app.jobs.models import Job, JobState
 from app.jobs.runner import JobFailed, JobHandle, enqueue, handler
+from app.jobs.stale import reap_stale_jobs
 from app.timeutil import utcnow
 from app.vault.age import AgeReader, FileSource, Recipient
 
@@ -79,6 +81,8 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
     export = db.session.get(CaseExport, payload["export_id"])
     if export is None:
         raise JobFailed("The export was removed before it could run.")
+    if export.finished_at is not None and export.output_path:
+        return export.output_path  # delivered by a run that died before saying so: not twice
     casefile = db.session.get(CaseFile, export.casefile_id)
     investigation = db.session.get(Investigation, export.investigation_id)
     user = db.session.get(User, export.requested_by_id)
@@ -102,6 +106,7 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
 
         recipients = org_recipients()
     out = export_dir() / f"{export.id}.tar.age"
+    _remove_unfinished_output(out)
     try:
         result = export_casefile(casefile, exporter, request, out, recipients, job.progress)
     except CaseFileError as exc:
@@ -115,6 +120,13 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
     export.finished_at = utcnow()
     db.session.commit()
     return str(out)
+
+
+def _remove_unfinished_output(out: Path) -> None:
+    """A retry after a killed run: drop what that run left (never offered: no finished_at)."""
+    for leftover in (out, out.with_name(out.name + ".tmp")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(out.parent / f".{out.name}.partial", ignore_errors=True)
 
 
 def exports_of(casefile: CaseFile) -> list[CaseExport]:
@@ -142,6 +154,8 @@ def job_progress(export: CaseExport) -> dict:
             "message": "No job.",
             "finished": True,
         }
+    if job.state == JobState.RUNNING.value:
+        reap_stale_jobs(job.id)  # a runner that died: the row then says so, with the reason
     db.session.refresh(job)
     return job.as_progress()
 

@@ -76,6 +76,9 @@ def parse_document(raw: bytes | str) -> FrameworkSpec:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise FrameworkDocumentError(f"The file is not valid YAML or JSON{where}.") from None
+    except (ValueError, OverflowError):
+        # A scalar YAML reads as a date or number it cannot hold (0000-00-00, 9999-99-99).
+        raise FrameworkDocumentError("The file holds a date or number out of range.") from None
     return validate_document(data)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
@@ -154,8 +154,9 @@ def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Selec
         start = datetime.combine(filters.date_from, time(0, 0))
         stmt = stmt.where(func.coalesce(Incident.occurred_to, Incident.occurred_from) >= start)
     if filters.date_to:
-        end = datetime.combine(filters.date_to + timedelta(days=1), time(0, 0))
-        stmt = stmt.where(Incident.occurred_from < end)
+        # The last instant of that day (the next midnight does not exist after 9999-12-31).
+        end = datetime.combine(filters.date_to, time.max)
+        stmt = stmt.where(Incident.occurred_from <= end)
     if filters.area:
         stmt = stmt.where(func.lower(Incident.admin_area) == filters.area.lower())
     if filters.weapon:

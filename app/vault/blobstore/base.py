@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno as _errno
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +13,22 @@ from app.vault.age import RandomAccessSource
 
 
 class BlobStoreError(RuntimeError):
-    """The store could not do what was asked (full, read-only, unreachable); told to users."""
+    """The store could not do what was asked (full, read-only, unreachable); told to users.
+
+    `errno` is the operating system's error number when there is one (ENOSPC, EDQUOT,
+    EROFS, ...): app/errors.py answers 507 for a full store and 503 otherwise.
+    """
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        super().__init__(message)
+        self.errno = errno
+
+    @property
+    def full(self) -> bool:
+        return self.errno in _FULL_ERRNOS
+
+
+_FULL_ERRNOS = frozenset({_errno.ENOSPC, _errno.EDQUOT, _errno.EFBIG})
 
 
 class BlobNotFound(BlobStoreError):

@@ -68,7 +68,9 @@ class LocalBlobStore:
         try:
             self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
-            raise BlobStoreError(f"cannot create the blob folder: {exc.strerror}") from None
+            raise BlobStoreError(
+                f"cannot create the blob folder: {exc.strerror}", exc.errno
+            ) from None
 
     def path_for(self, key: str) -> Path:
         _check_key(key)
@@ -81,7 +83,12 @@ class LocalBlobStore:
 
     def begin(self) -> LocalPendingBlob:
         self._ensure_dirs()
-        return LocalPendingBlob(self, new_blob_key())
+        try:
+            return LocalPendingBlob(self, new_blob_key())
+        except OSError as exc:  # a read-only or full filesystem refuses the temp file
+            raise BlobStoreError(
+                f"cannot start a blob in the store: {exc.strerror}", exc.errno
+            ) from None
 
     def begin_resumable(self) -> LocalPendingBlob:
         return self.begin()
@@ -187,7 +194,9 @@ class LocalBlobStore:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise BlobStoreError(f"the blob folder is not writable: {exc.strerror}") from None
+            raise BlobStoreError(
+                f"the blob folder is not writable: {exc.strerror}", exc.errno
+            ) from None
 
 
 class LocalPendingBlob:
@@ -216,7 +225,9 @@ class LocalPendingBlob:
         try:
             self._file.write(data)
         except OSError as exc:
-            raise BlobStoreError(f"writing to the blob store failed: {exc.strerror}") from None
+            raise BlobStoreError(
+                f"writing to the blob store failed: {exc.strerror}", exc.errno
+            ) from None
         self.size += memoryview(data).nbytes
 
     def _sync(self) -> None:
@@ -225,7 +236,9 @@ class LocalPendingBlob:
             self._file.flush()
             os.fsync(self._file.fileno())
         except OSError as exc:
-            raise BlobStoreError(f"writing to the blob store failed: {exc.strerror}") from None
+            raise BlobStoreError(
+                f"writing to the blob store failed: {exc.strerror}", exc.errno
+            ) from None
 
     def checkpoint(self) -> str:
         self._sync()
@@ -239,13 +252,17 @@ class LocalPendingBlob:
         try:
             self._store.publish(self._path, self.key)
         except OSError as exc:
-            raise BlobStoreError(f"storing the blob failed: {exc.strerror}") from None
+            raise BlobStoreError(f"storing the blob failed: {exc.strerror}", exc.errno) from None
         self._done = True
 
     def abort(self) -> None:
         self._close_file()
         self._done = True
-        self._store.delete_incomplete(self.key)
+        try:
+            self._store.delete_incomplete(self.key)
+        except OSError:
+            # Abandoning a write must not hide why it failed; `blobs gc` removes the rest.
+            return
 
     def close(self) -> None:
         self._close_file()

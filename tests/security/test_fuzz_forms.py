@@ -1,0 +1,366 @@
+"""Hostile input in every field of every form the web app renders: a clear 4xx, nothing stored.
+
+The forms are found as a browser finds them: every page of the URL map is fetched, as each
+kind of person (the field worker who owns the records, a lawyer, an administrator, and
+someone not signed in), and every <form> on it is read (its action, method and field names).
+Every POST route must have such a form or be listed below as taking no input; every WTForms
+form class of the app must be rendered somewhere. Then each form is sent, with a valid CSRF
+token, first with every field set to each of a few classic hostile values, then with
+hypothesis' choice of fields and values (NUL bytes, invalid UTF-8, overlong text, numbers and
+dates out of any range, repeated values). No answer may be a 5xx or show a stack trace; a
+refusal (4xx) must say why on the page and leave every table as it was.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
+
+import pytest
+from flask_wtf import FlaskForm
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+import app as app_package
+from app.auth.gate import PUBLIC_ENDPOINTS
+from tests.helpers.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory
+from tests.helpers.web import csrf_token, page_messages, post_form, sign_in
+from tests.security.row_counts import row_counts
+from tests.test_route_matrix import URL_RULES, World
+
+EXAMPLES = 10
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+# Sent in every field at once, before hypothesis picks its own.
+CLASSIC = ["\x00", "\ud800", "9" * 400, "9999-12-31", "0000-00-00", "x" * 5000]
+HOSTILE = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "a\x00b",
+            "\r\n\x0b\x1b",
+            "\u202e\ufeff\u200b",
+            "\U0001f4a9" * 30,
+            "\udfff",
+            "99999-01-01",
+            "2016-02-30",
+            "25:61",
+            "NaN",
+            "-0",
+            "2" * 30,
+            "../../etc/passwd",
+            "%00",
+            "x" * 70_000,
+            "-1e309",
+            "<script>alert(1)</script>' OR '1'='1",
+        ]
+    ),
+    st.sampled_from(CLASSIC),
+    st.text(max_size=30),
+)
+VALUES = st.one_of(HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))
+
+# POST routes whose forms carry nothing but the CSRF token (a confirming button): there is no
+# field to fuzz; tests/test_csrf.py covers their token and tests/test_route_matrix.py their
+# access. tus_create takes the tus protocol's headers, not a form (tests/vault).
+NO_FIELDS = frozenset(
+    {
+        "admin.deactivate",
+        "admin.reactivate",
+        "admin.reinvite",
+        "admin.reset_2fa",
+        "admin.unlock",
+        "admin.revoke_member",
+        "auth.logout",
+        "auth.recovery_codes",
+        "casefiles.remove_item",
+        "casefiles.unlink_element",
+        "admin.framework_detail",
+        "admin.sign_out_everywhere",
+        "vault.tus_create",
+    }
+)
+# Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
+# travels in the pager's links; witnesses to name appear only once one consented to it.
+NOT_SHOWN_HERE = {"GET custody.ledger": {"page"}, "POST casefiles.export": {"named_witnesses"}}
+# Routes fuzzed as someone not signed in (they are the way in).
+ANONYMOUS = frozenset({"auth.login", "auth.set_password"})
+
+
+class FormReader(HTMLParser):
+    """Every <form> of a page: (method, action, field names)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, str | None, set[str]]] = []
+        self._current: tuple[str, str | None, set[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._current = ((attrs.get("method") or "get").upper(), attrs.get("action"), set())
+            self.forms.append(self._current)
+        elif tag in ("input", "select", "textarea", "button") and self._current:
+            if attrs.get("name"):  # named submit buttons are sent too
+                self._current[2].add(attrs["name"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+@dataclass
+class FoundForm:
+    persona: str
+    url: str
+    method: str
+    fields: set[str] = field(default_factory=set)
+
+
+class Site:
+    """A World, a person of each kind in it, and every form their pages show."""
+
+    def __init__(self, app):
+        self.app = app
+        self.world = World()
+        self.users = {"owner": self.world.subject}
+        for kind, role in (("lawyer", "lawyer"), ("admin", "admin")):
+            user = UserFactory(role=role)
+            MembershipFactory(
+                user=user, investigation=self.world.investigation, may_see_identities=True
+            )
+            self.users[kind] = user
+        self._add_records_that_bring_more_forms()
+        self.clients = {"anonymous": app.test_client()}
+        for kind, user in self.users.items():
+            self.clients[kind] = app.test_client()
+            sign_in(self.clients[kind], user)
+        # Half-way through signing in (password given), for the second-factor form.
+        self.clients["pending"] = app.test_client()
+        halfway = post_form(
+            self.clients["pending"],
+            "/auth/login",
+            {"email": UserFactory(role="lawyer").email, "password": DEFAULT_PASSWORD},
+        )
+        assert halfway.headers["Location"].startswith("/auth/2fa")
+        self.adapter = app.url_map.bind("localhost")
+        self.forms: dict[str, FoundForm] = {}
+        self.tokens: dict[str, str] = {}
+        self._crawl()
+
+    def _add_records_that_bring_more_forms(self) -> None:
+        """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke)
+        and a second browser signed in (ending other sessions)."""
+        from app.extensions import db
+        from app.intake.services.interviews import link_evidence
+        from app.intake.services.sealing import seal_testimony
+        from tests.api.helpers import issue_token
+        from tests.intake.builders import evidence_row, make_interview
+
+        world, owner = self.world, self.world.subject
+        link_evidence(world.interview, owner, world.evidence.id, "attachment")
+        evidence_row(world.investigation, owner)  # one left to link
+        sealed = make_interview(world.investigation, owner, world.witness)
+        seal_testimony(sealed, owner)
+        db.session.commit()
+        self.extra_pages = [
+            f"/investigations/{world.investigation.reference}/interviews/{sealed.id}"
+        ]
+        issue_token(owner)
+        sign_in(self.app.test_client(), owner)
+
+    def endpoint_of(self, path: str, method: str) -> str | None:
+        try:
+            return self.adapter.match(path, method=method)[0]
+        except (NotFound, MethodNotAllowed):
+            return None
+
+    def _crawl(self) -> None:
+        pages = []
+        for endpoint, rule, methods in URL_RULES:
+            if "GET" not in methods or rule.startswith("/api/") or "download" in endpoint:
+                continue
+            if endpoint in ("vault.evidence_stream", "vault.evidence_derivative"):
+                continue  # media, not pages
+            pages.append(self.world.fill(rule))
+        for page in pages + self.extra_pages:
+            for persona in self.clients:
+                response = self.clients[persona].get(page)
+                if response.status_code != 200 or response.mimetype != "text/html":
+                    continue
+                reader = FormReader()
+                reader.feed(response.get_data(as_text=True))
+                for method, action, names in reader.forms:
+                    url = urlsplit(action).path if action else page
+                    found = self.endpoint_of(url, method)
+                    if found is None or preferred_persona(found) != persona:
+                        continue
+                    key = f"{method} {found}"
+                    form = self.forms.setdefault(key, FoundForm(persona, url, method))
+                    form.fields |= names - {"csrf_token"}
+        for key, names in NOT_SHOWN_HERE.items():
+            self.forms[key].fields |= names
+
+    def client_for(self, endpoint: str):
+        return self.clients[preferred_persona(endpoint)]
+
+    def token_for(self, endpoint: str) -> str:
+        """The CSRF token of that person's session, read once from a page as a browser would."""
+        persona = preferred_persona(endpoint)
+        if persona not in self.tokens:
+            page = "/auth/2fa" if persona == "pending" else "/auth/login"
+            self.tokens[persona] = csrf_token(self.clients[persona], page)
+        return self.tokens[persona]
+
+
+def preferred_persona(endpoint: str) -> str:
+    if endpoint == "auth.second_factor":
+        return "pending"
+    if endpoint in ANONYMOUS:
+        return "anonymous"
+    if endpoint.startswith("admin."):
+        return "admin"
+    if endpoint.startswith("casefiles."):
+        return "lawyer"
+    return "owner"
+
+
+def form_body(values: dict) -> bytes:
+    """application/x-www-form-urlencoded as a browser sends it; lone surrogates become invalid
+    UTF-8 bytes on the wire, lists repeat the name."""
+    parts = []
+    for name, value in values.items():
+        for one in value if isinstance(value, list) else [value]:
+            parts.append(f"{quote(name)}={quote(one, safe='', errors='surrogatepass')}")
+    return "&".join(parts).encode()
+
+
+def app_form_classes() -> list[type]:
+    for module in pkgutil.walk_packages(app_package.__path__, "app."):
+        importlib.import_module(module.name)
+    found, todo = [], list(FlaskForm.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("app."):
+            found.append(cls)
+    return sorted(found, key=lambda c: f"{c.__module__}.{c.__qualname__}")
+
+
+def field_names(app, cls: type) -> set[str]:
+    with app.test_request_context(method="POST"):
+        form = cls(meta={"csrf": False})
+        names = set()
+        for f in form:
+            names |= {sub.name for sub in f} if hasattr(f, "_fields") else {f.name}
+        return names
+
+
+WEB_POST_ENDPOINTS = sorted(
+    {e for e, rule, methods in URL_RULES if "POST" in methods and not rule.startswith("/api/")}
+)
+ERROR_PAGE = re.compile(r"<h1>\d{3}</h1>\s*<p>([^<]+)</p>")
+LEAKS = ("Traceback", 'File "/', "sqlalchemy.", "psycopg", "werkzeug.")
+
+
+def check_answer(response, before: dict[str, int], endpoint: str) -> None:
+    text = response.get_data(as_text=True)
+    assert response.status_code < 500, (endpoint, response.status_code)
+    assert not any(leak in text for leak in LEAKS), (endpoint, text[:500])
+    if response.status_code >= 400:
+        said = page_messages(response) or ERROR_PAGE.findall(text)
+        assert said, (endpoint, response.status_code, "no message on the page")
+        after = row_counts()
+        changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+        # Refused credentials are audited (app/auth/login_service.py): that row is the point.
+        if endpoint.startswith("auth."):
+            changed.pop("audit_events", None)
+        assert changed == {}, (endpoint, "half-stored", changed)
+
+
+@pytest.fixture
+def site(app, app_ctx):
+    return Site(app)
+
+
+def test_every_post_route_and_every_form_class_is_reached(app, site):
+    """One crawl: every POST route shows a form with fields (or takes none), every WTForms
+    class of the app is rendered somewhere, and the way in is crawled as a stranger."""
+    with_fields = {key.split(" ", 1)[1] for key, form in site.forms.items() if form.fields}
+    missing = set(WEB_POST_ENDPOINTS) - with_fields - NO_FIELDS
+    assert missing == set(), "no form with fields found for these POST routes"
+    assert len(with_fields) >= 25
+
+    rendered = [form.fields for form in site.forms.values()]
+    unseen = {}
+    for cls in app_form_classes():
+        names = field_names(app, cls) - {"csrf_token"}
+        if names and not any(names <= fields for fields in rendered):
+            unseen[cls.__qualname__] = sorted(names - set().union(*rendered))
+    assert unseen == {}, "form classes whose fields no page shows"
+
+    assert site.forms["POST auth.login"].persona == "anonymous"
+    assert {"email", "password"} <= site.forms["POST auth.login"].fields
+    assert PUBLIC_ENDPOINTS >= ANONYMOUS
+
+
+@pytest.fixture
+def no_lockout(app):
+    """Hostile codes would lock the half-signed-in account (tests/auth covers lockout)."""
+    saved = app.config["LOCKOUT_THRESHOLD"]
+    app.config["LOCKOUT_THRESHOLD"] = 1_000_000
+    yield
+    app.config["LOCKOUT_THRESHOLD"] = saved
+
+
+def test_hostile_values_in_every_field_of_every_form(app, site, no_lockout):
+    failures = []
+    for key, form in sorted(site.forms.items()):
+        method, endpoint = key.split(" ", 1)
+        if not form.fields or endpoint in NO_FIELDS:
+            continue
+        try:
+            fuzz_form(site, endpoint, form)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 (reported below)
+            failures.append(f"{key} {form.url}: {str(exc)[:1500]}")
+    assert not failures, "\n\n".join(failures)
+
+
+def fuzz_form(site: Site, endpoint: str, form: FoundForm) -> None:
+    names = sorted(form.fields)
+
+    def send(values: dict):
+        client = site.client_for(endpoint)
+        before = row_counts()
+        if form.method == "GET":
+            query = form_body(values).decode()
+            response = client.get(f"{form.url}?{query}")
+        else:
+            token = site.token_for(endpoint)
+            body = form_body({**values, "csrf_token": token})
+            response = client.post(
+                form.url, data=body, content_type="application/x-www-form-urlencoded"
+            )
+        check_answer(response, before, endpoint)
+
+    for value in CLASSIC:
+        send(dict.fromkeys(names, value))
+
+    @given(values=st.dictionaries(st.sampled_from(names), VALUES, min_size=1))
+    @FUZZ
+    def hostile(values):
+        send(values)
+
+    hostile()

@@ -1,0 +1,269 @@
+"""Every endpoint that checks a credential is rate-limited per client address, with a clear 429.
+
+Credentials: the password (sign-in, changing it, ending other sessions), the TOTP code and a
+recovery code (second factor), the enrollment code, a set-password code, and an API token
+(on the API and on the resumable-upload endpoints that take one). Every POST endpoint of
+app/auth is listed below as checking a credential or not, so a new one must be classified.
+Once the limit is reached the right credential is refused too: the limit comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from app.extensions import db, limiter
+from tests.api.helpers import ApiClient, error_of, issue_token
+from tests.helpers.factories import DEFAULT_PASSWORD, InvestigationFactory, MembershipFactory
+from tests.helpers.web import csrf_token, next_totp_code, post_form, sign_in
+from tests.test_route_matrix import URL_RULES
+
+LIMIT = 3
+WEB_MESSAGE = "Too many attempts. Wait a minute and try again."
+WRONG_PASSWORD = "not the password at all"
+
+
+@dataclass
+class Target:
+    """A browser ready to try credentials at one endpoint, and what a try looks like."""
+
+    attempt: Callable[[str], object]  # attempt(secret) -> response
+    wrong: str
+    right: Callable[[], str]
+
+
+def login_target(app, make_user) -> Target:
+    user = make_user(role="field")
+    client = app.test_client()
+
+    def attempt(password):
+        return post_form(client, "/auth/login", {"email": user.email, "password": password})
+
+    return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
+
+
+def pending_second_factor(app, make_user):
+    user = make_user(role="lawyer")
+    client = app.test_client()
+    response = post_form(client, "/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert response.headers["Location"].startswith("/auth/2fa")
+    token = csrf_token(client, "/auth/2fa")
+
+    def attempt(code):
+        return client.post("/auth/2fa", data={"code": code, "csrf_token": token})
+
+    return user, attempt
+
+
+def totp_target(app, make_user) -> Target:
+    user, attempt = pending_second_factor(app, make_user)
+
+    def right():
+        db.session.refresh(user)
+        return next_totp_code(user)
+
+    return Target(attempt, "000000", right)
+
+
+def recovery_code_target(app, make_user) -> Target:
+    from app.auth.login_service import replace_recovery_codes
+
+    user, attempt = pending_second_factor(app, make_user)
+    codes = replace_recovery_codes(user)
+    db.session.commit()
+    return Target(attempt, "aaaaa-bbbbb", lambda: codes[0])
+
+
+def enrollment_target(app, make_user) -> Target:
+    import pyotp
+
+    from app.auth.models import User
+
+    user = make_user(role="lawyer", with_2fa=False)
+    client = app.test_client()
+    sign_in(client, user)
+    token = csrf_token(client, "/auth/2fa/enroll")
+
+    def attempt(code):
+        return client.post("/auth/2fa/enroll", data={"code": code, "csrf_token": token})
+
+    def right():
+        secret = db.session.get(User, user.id).totp_pending_secret
+        db.session.expire_all()
+        return pyotp.TOTP(db.session.get(User, user.id).totp_pending_secret or secret).now()
+
+    return Target(attempt, "000000", right)
+
+
+def set_password_target(app, make_user) -> Target:
+    from app.auth.accounts import issue_set_password_token
+
+    user = make_user(role="field")
+    link_code = issue_set_password_token(user)
+    db.session.commit()
+    client = app.test_client()
+    token = csrf_token(client, "/auth/set-password")
+    new = "a brand new passphrase here"
+
+    def attempt(code):
+        data = {"token": code, "password": new, "confirm": new, "csrf_token": token}
+        return client.post("/auth/set-password", data=data)
+
+    return Target(attempt, "not-a-set-password-code", lambda: link_code)
+
+
+def change_password_target(app, make_user) -> Target:
+    user = make_user(role="field")
+    client = app.test_client()
+    sign_in(client, user)
+    token = csrf_token(client, "/auth/settings")
+    new = "a brand new passphrase here"
+
+    def attempt(current):
+        data = {"current": current, "password": new, "confirm": new, "csrf_token": token}
+        return client.post("/auth/settings/password", data=data)
+
+    return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
+
+
+def end_sessions_target(app, make_user) -> Target:
+    user = make_user(role="field")
+    client = app.test_client()
+    sign_in(client, user)
+    token = csrf_token(client, "/auth/settings")
+
+    def attempt(current):
+        data = {"current": current, "session": "others", "csrf_token": token}
+        return client.post("/auth/settings/sessions/end", data=data)
+
+    return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
+
+
+CREDENTIAL_ENDPOINTS = {
+    "auth.login": login_target,
+    "auth.second_factor": totp_target,
+    "auth.enroll_2fa": enrollment_target,
+    "auth.set_password": set_password_target,
+    "auth.change_password": change_password_target,
+    "auth.end_sessions": end_sessions_target,
+}
+# The recovery code is typed into the second-factor form, so it is limited with it.
+EXTRA_TARGETS = {"auth.second_factor (recovery code)": recovery_code_target}
+# POST endpoints of app/auth that check no credential (they act for a signed-in person).
+NOT_CREDENTIAL_ENDPOINTS = {
+    "auth.logout",
+    "auth.change_language",
+    "auth.recovery_codes",  # new codes for the signed-in person; shows them, checks none
+    "auth.new_api_token",
+    "auth.revoke_api_token",
+}
+AUTH_POST_ENDPOINTS = {
+    endpoint
+    for endpoint, rule, methods in URL_RULES
+    if endpoint.startswith("auth.") and "POST" in methods
+}
+WEB_TARGETS = {
+    name: build
+    for name, build in {**CREDENTIAL_ENDPOINTS, **EXTRA_TARGETS}.items()
+    if name.split(" ")[0] in AUTH_POST_ENDPOINTS
+}
+
+
+@pytest.fixture
+def tight_limits(app):
+    limiter.reset()
+    saved = app.config["LOGIN_RATE_LIMIT"], app.config["CUSTOS_API_AUTH_FAILURE_LIMIT"]
+    app.config["LOGIN_RATE_LIMIT"] = f"{LIMIT} per minute"
+    app.config["CUSTOS_API_AUTH_FAILURE_LIMIT"] = f"{LIMIT} per minute"
+    yield
+    app.config["LOGIN_RATE_LIMIT"], app.config["CUSTOS_API_AUTH_FAILURE_LIMIT"] = saved
+    limiter.reset()
+
+
+def test_every_post_endpoint_of_auth_is_classified():
+    known = set(CREDENTIAL_ENDPOINTS) | NOT_CREDENTIAL_ENDPOINTS
+    assert AUTH_POST_ENDPOINTS - known == set(), "classify the new endpoint in this file"
+    assert {"auth.login", "auth.second_factor", "auth.set_password"} <= AUTH_POST_ENDPOINTS
+
+
+@pytest.mark.parametrize("name", sorted(WEB_TARGETS))
+def test_credential_endpoint_is_rate_limited(app, make_user, tight_limits, name):
+    target = WEB_TARGETS[name](app, make_user)
+    codes = [target.attempt(target.wrong).status_code for _ in range(LIMIT)]
+    assert 429 not in codes and all(code < 500 for code in codes), codes
+    refused = target.attempt(target.right())
+    assert refused.status_code == 429, refused.status_code
+    assert WEB_MESSAGE in refused.get_data(as_text=True)
+    assert "Traceback" not in refused.get_data(as_text=True)
+
+
+def test_the_limit_counts_per_address_and_ends(app, make_user, tight_limits):
+    """Another address is not affected, and after a reset the right password works again."""
+    target = login_target(app, make_user)
+    for _ in range(LIMIT):
+        target.attempt(target.wrong)
+    assert target.attempt(target.right()).status_code == 429
+    other = app.test_client()
+    user = make_user(role="field")
+    token = csrf_token(other, "/auth/login")
+    response = other.post(
+        "/auth/login",
+        data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "203.0.113.9"},
+    )
+    assert response.status_code == 302
+    limiter.reset()
+    assert target.attempt(target.right()).status_code == 302
+
+
+def api_token_targets(app):
+    investigation = InvestigationFactory()
+    from tests.helpers.factories import UserFactory
+
+    user = UserFactory(role="field")
+    MembershipFactory(user=user, investigation=investigation)
+    return user, {
+        "GET /api/v1/me": ("GET", "/api/v1/me", {}),
+        "POST /api/v1/.../incidents": (
+            "POST",
+            f"/api/v1/investigations/{investigation.reference}/incidents",
+            {"json": {}},
+        ),
+        "POST tus create": (
+            "POST",
+            f"/investigations/{investigation.reference}/uploads",
+            {"headers": {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "which", ["GET /api/v1/me", "POST /api/v1/.../incidents", "POST tus create"]
+)
+def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
+    app, app_ctx, tight_limits, which
+):
+    user, targets = api_token_targets(app)
+    method, url, kw = targets[which]
+    headers = dict(kw.pop("headers", {}))
+
+    def attempt(secret):
+        client = app.test_client()
+        return client.open(
+            url, method=method, headers={**headers, "Authorization": f"Bearer {secret}"}, **kw
+        )
+
+    codes = [attempt("custos_" + "x" * 43).status_code for _ in range(LIMIT)]
+    assert codes == [401] * LIMIT
+    refused = attempt(issue_token(user))
+    assert refused.status_code == 429
+    error = error_of(refused)
+    assert error["code"] == "rate_limited"
+    assert "Too many requests with a wrong token" in error["message"]
+    assert refused.headers["Retry-After"]
+    # Right tokens are never counted: a token holder is not locked out by their own use.
+    limiter.reset()
+    good = ApiClient(app.test_client(), issue_token(user))
+    assert [good.get("/me").status_code for _ in range(LIMIT + 2)] == [200] * (LIMIT + 2)
