@@ -15,7 +15,6 @@ from app.security.org_keys import ReadsDisabled
 from app.vault import bp
 from app.vault.intake import format_size, max_upload_bytes
 from app.vault.multipart_intake import MalformedUpload, MissingCsrfToken, receive_multipart
-from app.vault.sniff import ACCEPTED_SUMMARY
 
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
 
@@ -34,7 +33,6 @@ def _render_page(investigation, outcomes=None, status=200):
             investigation=investigation,
             outcomes=outcomes or [],
             max_size=format_size(max_upload_bytes()),
-            accepted=ACCEPTED_SUMMARY,
         ),
         status,
     )

@@ -8,12 +8,15 @@
   var message = document.getElementById("job-message");
   var download = document.getElementById("job-download");
   var link = document.getElementById("job-download-link");
+  var retry = document.getElementById("job-retry");
+  var lost = panel.getAttribute("data-lost-message");
   var delay = 1000;
 
   function show(data) {
     bar.value = data.progress;
     bar.textContent = data.progress + "%";
     message.textContent = data.message || data.state;
+    if (retry) { retry.hidden = data.state !== "failed"; }
     if (data.download_url) {
       link.href = data.download_url;
       download.hidden = false;
@@ -31,7 +34,7 @@
         if (!data.finished) { window.setTimeout(poll, delay); }
       })
       .catch(function () {
-        message.textContent = "Lost contact with the server; retrying.";
+        message.textContent = lost;
         delay = Math.min(delay * 2, 15000);
         window.setTimeout(poll, delay);
       });

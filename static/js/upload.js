@@ -18,6 +18,16 @@
   var progressSection = document.getElementById("upload-progress");
   var list = document.getElementById("upload-list");
 
+  // Messages in the page's language: templates/vault/upload.html puts them, translated, in
+  // data-msg-* attributes of the progress section; {name} marks a value filled in here.
+  function msg(name, values) {
+    var text = progressSection.getAttribute("data-msg-" + name) || name;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(String(values[key]));
+    });
+    return text;
+  }
+
   var TUS_VERSION = "1.0.0";
   var CHUNK_SIZE = 8 * 1024 * 1024;
   var STALL_MS = 30000;
@@ -87,7 +97,7 @@
     try {
       return JSON.parse(xhr.responseText).error.message;
     } catch (e) {
-      return "The server refused the upload (HTTP " + xhr.status + ").";
+      return msg("refused", { status: xhr.status });
     }
   }
 
@@ -116,7 +126,7 @@
     bar.setAttribute("aria-label", file.name);
     var status = document.createElement("p");
     status.className = "hint";
-    status.textContent = "Waiting…";
+    status.textContent = msg("waiting");
     item.appendChild(label);
     item.appendChild(bar);
     item.appendChild(status);
@@ -126,7 +136,7 @@
         item.setAttribute("data-state", "uploading");
         bar.value = sent;
         var percent = file.size ? Math.floor((100 * sent) / file.size) : 100;
-        status.textContent = "Uploading… " + percent + "%";
+        status.textContent = msg("uploading", { percent: percent });
       },
       // state ("stored", "retrying", "failed") is for styling and tests, whatever the language.
       say: function (text, isError, state) {
@@ -155,7 +165,7 @@
   function currentOffset(url) {
     return send("HEAD", url, {}).then(function (xhr) {
       if (xhr.status === 404 || xhr.status === 410) {
-        throw new Error("The server no longer has this upload (it expired); upload the file again.");
+        throw new Error(msg("expired"));
       }
       if (xhr.status !== 200 && xhr.status !== 204) {
         throw new Error("retry");
@@ -171,7 +181,7 @@
       function next() {
         if (offset >= file.size) {
           ui.progress(file.size);
-          ui.say("Stored and encrypted.", false, "stored");
+          ui.say(msg("stored"), false, "stored");
           return true;
         }
         var end = Math.min(offset + CHUNK_SIZE, file.size);
@@ -206,9 +216,9 @@
       function recover() {
         attempts += 1;
         if (attempts > MAX_ATTEMPTS) {
-          throw new Error("The connection kept failing; try again when the network is better.");
+          throw new Error(msg("failing"));
         }
-        ui.say("Connection lost — retrying (attempt " + attempts + ")…", false, "retrying");
+        ui.say(msg("retrying", { attempt: attempts }), false, "retrying");
         return backoff(attempts - 1)
           .then(function () {
             return currentOffset(url);
@@ -247,7 +257,7 @@
       chain = chain.then(function () {
         return uploadFile(file, ui).catch(function (error) {
           failures += 1;
-          ui.say(error.message === "network" ? "The connection failed." : error.message, true, "failed");
+          ui.say(error.message === "network" ? msg("failed") : error.message, true, "failed");
         });
       });
     });

@@ -87,6 +87,7 @@ NO_FIELDS = frozenset(
         "auth.recovery_codes",
         "casefiles.remove_item",
         "casefiles.unlink_element",
+        "casefiles.export_retry",
         "admin.framework_detail",
         "admin.sign_out_everywhere",
         "vault.tus_create",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import undefer_group
 
+from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.casefiles import bp
 from app.casefiles.forms import ExportForm
@@ -88,6 +90,24 @@ def export_status(reference: str, case_ref: str, export_id: str):
         export=found,
         progress=service.job_progress(found),
         ready=service.download_ready(found),
+        retry_form=ConfirmForm(),
+    )
+
+
+@bp.route("/<case_ref>/exports/<export_id>/retry", methods=["POST"])
+@role_required("lawyer")
+def export_retry(reference: str, case_ref: str, export_id: str):
+    """ "Try again" on a failed export: the same request, run once more."""
+    _, casefile = load_case(reference, case_ref)
+    found = _export_or_404(casefile, export_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if service.retry_export(found):
+        flash(gettext("The export is starting again."), "success")
+    else:
+        flash(gettext("Only a failed export can be tried again."), "info")
+    return redirect(
+        url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
     )
 
 

@@ -27,6 +27,7 @@ from app.investigations.access import may_see_identities, membership_for
 from app.investigations.models import Investigation
 from app.jobs.models import Job, JobState
 from app.jobs.runner import JobFailed, JobHandle, enqueue, handler
+from app.jobs.runners import retry_job
 from app.jobs.stale import reap_stale_jobs
 from app.timeutil import utcnow
 from app.vault.age import AgeReader, FileSource, Recipient
@@ -158,6 +159,17 @@ def job_progress(export: CaseExport) -> dict:
         reap_stale_jobs(job.id)  # a runner that died: the row then says so, with the reason
     db.session.refresh(job)
     return job.as_progress()
+
+
+def retry_export(export: CaseExport) -> bool:
+    """Start a failed export's job again (its dead run's files are removed by the job itself).
+
+    False when there is nothing to retry: the job is not failed (running, queued, done) or
+    has gone. The caller has scoped the export through the case file (access.py).
+    """
+    if not export.job_id:
+        return False
+    return retry_job(export.job_id)
 
 
 def download_ready(export: CaseExport) -> bool:
