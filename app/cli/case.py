@@ -12,7 +12,7 @@ from app.auth.accounts import user_by_email
 from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile
-from app.casefiles.services.exports import exporter_for
+from app.casefiles.services.exports import exporter_for, remove_abandoned_outputs
 from app.casefiles.services.frameworks import load_shipped_frameworks
 from app.casefiles.services.redaction import Exporter
 from app.extensions import db
@@ -89,6 +89,13 @@ def export(
         click.echo(f"sha256 of {result.path.name}: {result.output_sha256}")
     for excluded in result.excluded:
         click.echo(f"left out {excluded.label}: {excluded.reason}")
+
+
+@case_cli.command("prune-exports")
+def prune_exports() -> None:
+    """Delete what failed exports left behind (half-built bags, partial files)."""
+    cleaned = remove_abandoned_outputs()
+    click.echo(f"removed the leftovers of {cleaned} failed export(s)")
 
 
 def _throttled(report):

@@ -93,6 +93,10 @@ class _AppContextWorker:
         with self.app.app_context():
             try:
                 reap_stale_jobs()
+                # Failed exports' half-built bags hold decrypted evidence: never leave them.
+                from app.casefiles.services.exports import remove_abandoned_outputs
+
+                remove_abandoned_outputs()
             finally:
                 db.session.remove()
 

@@ -44,3 +44,33 @@ def test_a_running_or_finished_export_shows_no_retry_button(
     page = author.get(status_url).get_data(as_text=True)
     form_tag = page.split('<form id="job-retry"')[1].split(">")[0]
     assert "hidden" in form_tag
+
+
+def test_a_failed_exports_half_built_bag_is_removed(
+    app, built_case, signed_in, tmp_path, export_dir
+):
+    """A killed run leaves decrypted copies in its bag folder; they must not stay on disk."""
+    from app.casefiles.models import CaseExport
+    from app.extensions import db
+
+    author = signed_in(built_case.author)
+    export_dir.parent.mkdir(parents=True, exist_ok=True)
+    export_dir.write_bytes(b"not a folder")
+    response, _ = _web_export(author, built_case, {"files": "originals", "for_whom": "OTP"})
+    status_url = response.headers["Location"]
+    assert wait_for_job(author, status_url + "/progress")["state"] == "failed"
+    export_dir.unlink()
+    export_dir.mkdir()
+    (export,) = db.session.query(CaseExport).all()
+    partial = export_dir / f".{export.id}.tar.age.partial"
+    (partial / "data").mkdir(parents=True)
+    (partial / "data" / "photo.jpg").write_bytes(b"decrypted evidence")
+    (export_dir / f"{export.id}.tar.age.tmp").write_bytes(b"half a tar")
+
+    result = app.test_cli_runner().invoke(args=["case", "prune-exports"])
+    assert result.exit_code == 0 and "leftovers of 1 failed export" in result.output
+    assert list(export_dir.iterdir()) == []
+
+    (partial / "data").mkdir(parents=True)  # the progress page cleans up as well
+    wait_for_job(author, status_url + "/progress")
+    assert list(export_dir.iterdir()) == []

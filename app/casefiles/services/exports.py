@@ -106,7 +106,7 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
         from app.security.org_keys import org_recipients
 
         recipients = org_recipients()
-    out = export_dir() / f"{export.id}.tar.age"
+    out = _output_path(export)
     _remove_unfinished_output(out)
     try:
         result = export_casefile(casefile, exporter, request, out, recipients, job.progress)
@@ -158,7 +158,40 @@ def job_progress(export: CaseExport) -> dict:
     if job.state == JobState.RUNNING.value:
         reap_stale_jobs(job.id)  # a runner that died: the row then says so, with the reason
     db.session.refresh(job)
+    folder = Path(current_app.config["CUSTOS_EXPORT_DIR"])
+    if job.state == JobState.FAILED.value and export.finished_at is None and folder.is_dir():
+        _remove_unfinished_output(folder / f"{export.id}.tar.age")
     return job.as_progress()
+
+
+def _output_path(export: CaseExport) -> Path:
+    return export_dir() / f"{export.id}.tar.age"
+
+
+def remove_abandoned_outputs() -> int:
+    """Delete what failed exports left in the export folder; how many exports were cleaned.
+
+    A run killed mid-way leaves its bag folder (`.ID.tar.age.partial`, which holds decrypted
+    copies of the evidence while the bag is built) and a half-written `.tmp`. Nothing offers
+    them for download, but they must not stay on disk: the worker's maintenance round, the
+    export's progress page and `flask case prune-exports` call this.
+    """
+    folder = Path(current_app.config["CUSTOS_EXPORT_DIR"])
+    if not folder.is_dir():
+        return 0
+    cleaned = 0
+    failed = db.session.scalars(
+        select(CaseExport)
+        .join(Job, Job.id == CaseExport.job_id)
+        .where(CaseExport.finished_at.is_(None), Job.state == JobState.FAILED.value)
+    )
+    for export in failed:
+        out = folder / f"{export.id}.tar.age"
+        leftovers = [out, out.with_name(out.name + ".tmp"), folder / f".{out.name}.partial"]
+        if any(p.exists() for p in leftovers):
+            _remove_unfinished_output(out)
+            cleaned += 1
+    return cleaned
 
 
 def retry_export(export: CaseExport) -> bool:
