@@ -20,6 +20,7 @@ from app.casefiles.services.witnesses import may_be_named
 from app.extensions import db
 from app.intake.models import Witness
 from app.investigations.access import may_see_identities
+from app.security.rate_limits import export_limit
 
 
 def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
@@ -39,6 +40,7 @@ def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
 
 @bp.route("/<case_ref>/export", methods=["GET", "POST"])
 @role_required("lawyer")
+@export_limit
 def export(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = ExportForm()
@@ -96,6 +98,7 @@ def export_status(reference: str, case_ref: str, export_id: str):
 
 @bp.route("/<case_ref>/exports/<export_id>/retry", methods=["POST"])
 @role_required("lawyer")
+@export_limit
 def export_retry(reference: str, case_ref: str, export_id: str):
     """ "Try again" on a failed export: the same request, run once more."""
     _, casefile = load_case(reference, case_ref)

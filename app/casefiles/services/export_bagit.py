@@ -26,62 +26,30 @@ make_bag changes the working directory, which would break every other thread of 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import shutil
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from app.casefiles.models import CaseFile, FileChoice, ItemType
-from app.casefiles.services import assessments as assessment_service
+from app.casefiles.models import CaseFile, FileChoice
+from app.casefiles.services.bag_files import tree_size
 from app.casefiles.services.bag_packaging import (
-    make_bag,
     pack_encrypted,
-    sign_tagmanifest,
 )
-from app.casefiles.services.casefiles import elements_of
+from app.casefiles.services.bag_writer import BagWriter, Progress
 from app.casefiles.services.errors import CaseFileError, ExportError
-from app.casefiles.services.items import summarize
-from app.casefiles.services.matrix import build_matrix
 from app.casefiles.services.redaction import (
     Exclusion,
     Exporter,
     ExportPlan,
-    PlannedItem,
     plan_export,
-    redacted_copies,
 )
-from app.casefiles.services.report import (
-    ReportData,
-    ReportItem,
-    grade_dict,
-    incident_facts,
-    item_heading,
-    render_report_html,
-    render_transcript_html,
-    status_label,
-    transcript_text,
-    write_pdf,
-)
-from app.casefiles.services.workflow import history
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.models import Investigation
 from app.vault.age import Recipient
 from app.vault.age.errors import KeyFormatError
 
-ROOT = Path(__file__).resolve().parents[3]
-VERIFIER = ROOT / "tools" / "verify_custody.py"
 FOR_WHOM_MAX = 300
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
-_COPY_BLOCK = 1024 * 1024
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -161,7 +129,7 @@ def export_casefile(
         shutil.rmtree(work)
     work.mkdir(mode=0o700)
     try:
-        writer = _BagWriter(work, investigation, casefile, exporter, request, plan, report)
+        writer = BagWriter(work, investigation, casefile, exporter, request, plan, report)
         tagmanifest_sha256 = writer.write()
         result = ExportResult(out_path, bag_name, tagmanifest_sha256, None, 0, plan.excluded)
         if pack_for is not None:
@@ -171,7 +139,7 @@ def export_casefile(
             )
             shutil.rmtree(work)
         else:
-            result.output_size = _tree_size(work)
+            result.output_size = tree_size(work)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         if pack_for is not None and out_path.exists():
@@ -212,418 +180,3 @@ def _record_export(
 
 
 # --- Writing the bag ----------------------------------------------------------------------------
-
-
-class _BagWriter:
-    def __init__(
-        self,
-        work: Path,
-        investigation: Investigation,
-        casefile: CaseFile,
-        exporter: Exporter,
-        request: ExportRequest,
-        plan: ExportPlan,
-        report: Progress,
-    ) -> None:
-        self.work = work
-        self.investigation = investigation
-        self.casefile = casefile
-        self.exporter = exporter
-        self.request = request
-        self.plan = plan
-        self.report = report
-        self.scrub = plan.scrubber
-        self.copied = 0
-        self.total_bytes = max(1, self._bytes_to_copy())
-        self.moment = datetime.now(UTC)
-
-    def write(self) -> str:
-        (self.work / "README.txt").write_text(_readme(self.casefile.reference), encoding="utf-8")
-        folders = {
-            planned.case_item.id: f"items/{number:03d}-{planned.case_item.item_type}-"
-            f"{planned.case_item.item_id[:8]}"
-            for number, planned in enumerate(self.plan.included, start=1)
-        }
-        report_items = []
-        for number, planned in enumerate(self.plan.included, start=1):
-            folder = self.work / folders[planned.case_item.id]
-            folder.mkdir(parents=True)
-            report_items.append(self._write_item(number, folders[planned.case_item.id], planned))
-        self.report(70, "Exporting the custody ledger.")
-        custody = self._write_custody()
-        counts = custody.pop("per_object")
-        for item, planned in zip(report_items, self.plan.included, strict=True):
-            item.custody_entries = counts.get(planned.case_item.item_id, 0)
-        _write_json(self.work / "exclusions.json", [e.as_dict() for e in self.plan.excluded])
-        tools = self.work / "tools"
-        tools.mkdir()
-        shutil.copyfile(VERIFIER, tools / "verify_custody.py")
-        self.report(74, "Writing the case-file report (HTML and PDF).")
-        self._write_report(report_items, custody)
-        self.report(80, "Computing checksums and writing the bag (bagit).")
-        make_bag(self.work, self._bag_info())
-        self.report(90, "Signing the tag manifest.")
-        return sign_tagmanifest(self.work, self.casefile.reference)
-
-    # -- items --
-
-    def _write_item(self, number: int, folder_name: str, planned: PlannedItem) -> ReportItem:
-        folder = self.work / folder_name
-        item_type = planned.case_item.item_type
-        summary = planned.summary
-        item = ReportItem(
-            number=number,
-            folder=folder_name,
-            item_type=item_type,
-            label=item_heading(planned, self.plan),
-            detail=self.scrub.text(summary.detail),
-            hearsay=summary.hearsay,
-        )
-        if item_type == ItemType.EVIDENCE.value:
-            metadata = self._write_evidence(folder, planned.obj, item)
-        elif item_type == ItemType.INTERVIEW.value:
-            metadata = self._write_interview(folder, planned, item)
-        else:
-            metadata = incident_facts(planned.obj, self.scrub)
-            metadata = {"item_type": "incident", **metadata}
-        _write_json(folder / "metadata.json", self.scrub.data(metadata))
-        legal = self._legal_record(planned)
-        item.links = legal["element_links"]
-        item.assessments = legal["assessments"]
-        item.annotations = legal["annotations"]
-        item.corroborations = legal["corroboration_lines"]
-        _write_json(
-            folder / "assessments.json",
-            {k: v for k, v in legal.items() if k != "corroboration_lines"},
-        )
-        return item
-
-    def _write_evidence(self, folder: Path, evidence: Any, item: ReportItem) -> dict:
-        files = self.request.files
-        item.hashes.append(("SHA-256 of the original", evidence.sha256))
-        original_name = _safe_name(self.scrub.text(evidence.original_filename), "original")
-        written = []
-        if files in (FileChoice.ORIGINALS.value, FileChoice.BOTH.value):
-            (folder / "original").mkdir()
-            self._copy_blob(evidence.blob_key, evidence.sha256, folder / "original" / original_name)
-            written.append(f"original/{original_name}")
-        derivatives = []
-        if files in (FileChoice.REDACTED.value, FileChoice.BOTH.value):
-            copies = redacted_copies(evidence)
-            if copies:
-                (folder / "redacted").mkdir()
-            for index, copy in enumerate(copies, start=1):
-                extension = ".png" if copy.media_type == "image/png" else ".jpg"
-                name = f"redacted-{index}{extension}"
-                self._copy_blob(copy.blob_key, copy.sha256, folder / "redacted" / name)
-                written.append(f"redacted/{name}")
-                item.hashes.append((f"SHA-256 of redacted copy {index}", copy.sha256))
-                derivatives.append(
-                    {
-                        "id": copy.id,
-                        "kind": copy.kind,
-                        "file": f"redacted/{name}",
-                        "media_type": copy.media_type,
-                        "size": copy.size,
-                        "sha256": copy.sha256,
-                        "parent_sha256": evidence.sha256,
-                        "created_at": _iso(copy.created_at),
-                    }
-                )
-        if not written:
-            item.facts.append(("File", "withheld: no redacted copy, and originals not requested"))
-        else:
-            item.facts.append(("Files", ", ".join(written)))
-        return {
-            "item_type": "evidence",
-            "id": evidence.id,
-            "kind": evidence.kind,
-            "media_type": evidence.media_type,
-            "size": evidence.size,
-            "sha256": evidence.sha256,
-            "original_filename": original_name,
-            "received_at": _iso(evidence.received_at),
-            "uploaded_by": evidence.uploaded_by.email if evidence.uploaded_by else None,
-            "client_facts": _json_or_none(evidence.client_facts),
-            "extracted_metadata": _json_or_none(evidence.extracted_metadata),
-            "files": written,
-            "redacted_copies": derivatives,
-        }
-
-    def _write_interview(self, folder: Path, planned: PlannedItem, item: ReportItem) -> dict:
-        interview = planned.obj
-        addenda = list(interview.addenda)
-        text = transcript_text(planned, self.plan, addenda)
-        (folder / "transcript.txt").write_text(text, encoding="utf-8")
-        title = f"Testimony of {self.plan.witness_label(interview.witness)}"
-        write_pdf(render_transcript_html(title, text), folder / "transcript.pdf")
-        item.hashes.append(("Sealed content hash", interview.content_hash or ""))
-        item.facts.append(("Files", "transcript.txt, transcript.pdf"))
-        return {
-            "item_type": "interview",
-            "id": interview.id,
-            "witness": self.plan.witness_label(interview.witness),
-            "conducted_on": interview.conducted_on.isoformat(),
-            "language": interview.language,
-            "mode": interview.mode,
-            "first_hand": interview.first_hand,
-            "sealed_at": _iso(interview.sealed_at),
-            "content_hash": interview.content_hash,
-            "incidents": [incident.id for incident in interview.incidents],
-            "evidence": [link.evidence_id for link in interview.evidence_links],
-            "addenda": [
-                {"seq": a.seq, "created_at": _iso(a.created_at), "content_hash": a.content_hash}
-                for a in addenda
-            ],
-        }
-
-    def _copy_blob(self, blob_key: str, expected_sha256: str, dest: Path) -> None:
-        """Decrypt a blob chunk by chunk into `dest`, checking it against its recorded hash."""
-        from app.vault.storage import open_plaintext
-
-        reader = open_plaintext(blob_key)
-        digest = hashlib.sha256()
-        try:
-            with open(dest, "xb") as out:
-                for chunk in reader.iter_all():
-                    digest.update(chunk)
-                    out.write(chunk)
-                    self.copied += len(chunk)
-                    self.report(5 + 65 * self.copied / self.total_bytes, "Copying evidence files.")
-        finally:
-            close = getattr(reader.source, "close", None)
-            if close is not None:
-                close()
-        if digest.hexdigest() != expected_sha256:
-            # Fixity failure: the bag must never carry bytes that differ from what was received.
-            raise ExportError(
-                "An evidence file does not match the hash recorded when it was received; the "
-                "export was stopped. Run `flask fixity check` and report it."
-            )
-
-    def _bytes_to_copy(self) -> int:
-        total = 0
-        for planned in self.plan.included:
-            if planned.case_item.item_type != ItemType.EVIDENCE.value:
-                continue
-            if self.request.files in (FileChoice.ORIGINALS.value, FileChoice.BOTH.value):
-                total += planned.obj.size
-            if self.request.files in (FileChoice.REDACTED.value, FileChoice.BOTH.value):
-                total += sum(copy.size for copy in redacted_copies(planned.obj))
-        return total
-
-    # -- legal work on the item --
-
-    def _legal_record(self, planned: PlannedItem) -> dict:
-        case_item = planned.case_item
-        scrub = self.scrub
-        labels = {p.case_item.id: item_heading(p, self.plan) for p in self.plan.included}
-        links = [
-            {
-                "crime": link.element.crime.code,
-                "element": link.element.code,
-                "stance": link.stance,
-                "note": scrub.text(link.note),
-            }
-            for link in case_item.links
-        ]
-        grades = [grade_dict(a, scrub) for a in assessment_service.assessments_of(case_item)]
-        notes = [
-            {
-                "author": note.author.email if note.author else "",
-                "at": note.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-                "body": scrub.text(note.body),
-            }
-            for note in assessment_service.annotations_of(case_item)
-        ]
-        corroborations = []
-        lines = []
-        for link in assessment_service.corroborations_of(case_item):
-            outgoing = link.from_item_id == case_item.id
-            other = link.to_item_id if outgoing else link.from_item_id
-            other_label = labels.get(other, "an item left out of this export")
-            corroborations.append(
-                {
-                    "direction": "corroborates" if outgoing else "corroborated_by",
-                    "other_case_item": other if other in labels else None,
-                    "other": other_label,
-                    "note": scrub.text(link.note),
-                }
-            )
-            verb = "Corroborates" if outgoing else "Corroborated by"
-            lines.append(f"{verb}: {other_label}. {scrub.text(link.note)}".strip())
-        return {
-            "element_links": links,
-            "assessments": grades,
-            "annotations": notes,
-            "corroborations": corroborations,
-            "corroboration_lines": lines,
-        }
-
-    # -- custody --
-
-    def _write_custody(self) -> dict:
-        from app.custody.export import LedgerExportError, export_ledger
-
-        folder = self.work / "custody"
-        folder.mkdir()
-        object_ids = [*self.plan.object_ids, self.casefile.id]
-        try:
-            export_ledger(self.investigation, object_ids, folder)
-        except LedgerExportError as exc:
-            raise ExportError(f"The custody ledger cannot be exported: {exc}") from None
-        # export_ledger may have signed a checkpoint: a signed fact that stands on its own.
-        # Commit it now, so the long work that follows holds no database write lock (on
-        # SQLite a held lock would block the job's progress updates, and every other writer).
-        db.session.commit()
-        entries = redacted = 0
-        per_object: Counter[str] = Counter()
-        with open(folder / "custody-ledger.jsonl", encoding="utf-8") as ledger:
-            for line in ledger:
-                entries += 1
-                entry = json.loads(line)
-                if entry["body"] is None:
-                    redacted += 1
-                    continue
-                per_object[json.loads(entry["body"])["object"]["id"]] += 1
-        statement = json.loads((folder / "checkpoint.json").read_bytes())
-        from app.security.org_keys import signing_key
-
-        return {
-            "entries": entries,
-            "redacted": redacted,
-            "seq": statement.get("seq"),
-            "head": statement.get("head"),
-            "key_id": signing_key().key_id_hex(),
-            "per_object": per_object,
-        }
-
-    # -- report and bag-info --
-
-    def _write_report(self, report_items: list[ReportItem], custody: dict) -> None:
-        casefile = self.casefile
-        summaries = {
-            p.case_item.id: summarize(p.case_item.item_type, p.obj) for p in self.plan.included
-        }
-        matrix = build_matrix(casefile, summaries)
-        elements_of(casefile)  # loads the characterizations' elements for the template
-        incidents = [
-            incident_facts(p.obj, self.scrub)
-            for p in self.plan.included
-            if p.case_item.item_type == ItemType.INCIDENT.value
-        ]
-        transitions = [
-            {
-                "at": t.at.strftime("%Y-%m-%d %H:%M UTC"),
-                "actor": t.actor.email,
-                "change": f"{status_label(t.from_status)} → {status_label(t.to_status)}",
-                "comment": self.scrub.text(t.comment),
-            }
-            for t in history(casefile)
-        ]
-        data = ReportData(
-            casefile=casefile,
-            investigation=self.investigation,
-            status_label=status_label(casefile.status),
-            legal_question=self.scrub.text(casefile.legal_question),
-            characterizations=list(casefile.characterizations),
-            items=report_items,
-            incidents=incidents,
-            matrix=matrix,
-            excluded=self.plan.excluded,
-            transitions=transitions,
-            exporter=self.exporter.label,
-            for_whom=self.scrub.text(self.request.for_whom),
-            generated_at=self.moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            files={
-                "originals": "originals",
-                "redacted": "redacted copies",
-                "both": "originals and redacted copies",
-            }[self.request.files],
-            naming=self._naming_text(),
-            custody=custody,
-        )
-        html = self.scrub.text(render_report_html(data))
-        folder = self.work / "report"
-        folder.mkdir()
-        (folder / "casefile-report.html").write_text(html, encoding="utf-8")
-        write_pdf(html, folder / "casefile-report.pdf")
-
-    def _naming_text(self) -> str:
-        if not self.plan.named:
-            return "referred to by pseudonym only"
-        return (
-            "by pseudonym; named with their consent and at the exporter's explicit request: "
-            + str(len(self.plan.named))
-        )
-
-    def _bag_info(self) -> dict[str, str]:
-        from app.security.org_keys import minisign_public_key
-
-        info = {
-            "Source-Organization": "Custos",
-            "External-Identifier": self.casefile.reference,
-            "External-Description": self.scrub.text(self.casefile.title),
-            "Bag-Group-Identifier": self.investigation.reference,
-            "Contact-Name": self.exporter.label,
-            "Exported-By": self.exporter.label,
-            "Exported-At": self.moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Exported-For": self.scrub.text(self.request.for_whom),
-            "Case-File-Status": status_label(self.casefile.status),
-            "Witness-Naming": self._naming_text(),
-            "Files": self.request.files,
-            "Excluded-Items": str(len(self.plan.excluded)),
-            "Signing-Public-Key": minisign_public_key(),
-            "Bag-Software-Agent": "Custos (bagit.py)",
-        }
-        if getattr(self.exporter.user, "email", None):
-            info["Contact-Email"] = self.exporter.user.email
-        if self.request.export_id:
-            info["Internal-Sender-Identifier"] = self.request.export_id
-        # bag-info values are single lines (RFC 8493 s2.2.2 folds long ones; we never need to).
-        return {key: " ".join(str(value).split()) for key, value in info.items()}
-
-
-# --- small helpers ------------------------------------------------------------------------------
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
-    )
-
-
-def _json_or_none(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def _safe_name(name: str | None, fallback: str) -> str:
-    name = _UNSAFE_NAME.sub("_", (name or "").strip()).strip(". ")
-    return name[:200] or fallback
-
-
-def _tree_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _readme(reference: str) -> str:
-    return f"""Case file {reference}: a BagIt bag exported from Custos.
-
-Verify it with standard tools (the commands are in the report, section 5):
-  1. bagit.py --validate <bag>           every file against manifest-sha256.txt
-  2. minisign -Vm tagmanifest-sha256.txt -P <organisation public key>
-  3. python3 data/tools/verify_custody.py data/custody/custody-ledger.jsonl \\
-       --checkpoint data/custody/checkpoint.json \\
-       --signature data/custody/checkpoint.json.minisig --public-key <same key>
-Take the public key from the organisation's published channel, not from this bag.
-Witnesses are referred to by pseudonym (W-0001) unless bag-info.txt says otherwise.
-"""
