@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
-from tests.conftest import IsolatedClient, backend, make_config, postgres_url, require_postgres
+from tests.conftest import backend, postgres_url, require_postgres
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.instance import migrated_app, private_schema
 from tests.helpers.media import jpeg_with_exif
 
 WITNESS_NAME = "Hala Backup-Witness"
@@ -76,9 +76,6 @@ def _pdf() -> bytes:
 def fresh_install(source: Flask, tmp_path: Path, target: str) -> Iterator[Flask]:
     """A second install with its own, migrated, empty database and blob folder, and a copy
     of the source's keys and master key (restored by the operator, apart from the backup)."""
-    from flask_migrate import upgrade
-
-    from app import create_app
     from app.security.org_keys import keys_dir
 
     instance = tmp_path / f"restored-{uuid.uuid4().hex[:8]}"
@@ -86,17 +83,8 @@ def fresh_install(source: Flask, tmp_path: Path, target: str) -> Iterator[Flask]
     with source.app_context():
         shutil.copytree(keys_dir(), instance / "keys")
     shutil.copy(source.config["CUSTOS_MASTER_KEY_FILE"], instance / "master.key")
-    with _database(target, tmp_path) as url:
-        restored = create_app(make_config(url, instance))
-        restored.test_client_class = IsolatedClient
-        with restored.app_context():
-            upgrade()
-        try:
-            yield restored
-        finally:
-            with restored.app_context():
-                db.session.remove()
-                db.engine.dispose()
+    with _database(target, tmp_path) as url, migrated_app(url, instance) as restored:
+        yield restored
 
 
 @contextmanager
@@ -110,17 +98,8 @@ def _database(target: str, tmp_path: Path) -> Iterator[str]:
         url = postgres_url()
     else:
         pytest.skip("restoring into PostgreSQL runs in the PostgreSQL pass (TEST_DATABASE_URL)")
-    schema = f"custos_restore_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_schema(url, "custos_restore") as restore_url:
+        yield restore_url
 
 
 def run_cli(application: Flask, *args: str):

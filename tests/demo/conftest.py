@@ -8,17 +8,15 @@ instead of once per test.
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pyotp
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import IsolatedClient, backend, make_config, require_postgres
+from tests.helpers.instance import fresh_database, migrated_app
 from tests.helpers.media import require_tool
 from tests.helpers.web import page_messages, post_form
 
@@ -65,41 +63,21 @@ def sign_in_printed(client: FlaskClient, account: PrintedAccount):
 
 @pytest.fixture(scope="module")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if backend() != "postgresql":
-        yield f"sqlite:///{tmp_path_factory.mktemp('demo-db') / 'demo.db'}"
-        return
-    url = require_postgres()
-    schema = f"custos_demo_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_database(tmp_path_factory.mktemp("demo-db") / "demo.db", "custos_demo") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def demo_app(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on the module's database, migrated and with keys, like a fresh `make run`."""
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.extensions import db
     from app.security.master_key import generate_master_key_file
     from app.security.org_keys import init_keys
 
     instance = tmp_path_factory.mktemp("demo-instance")
     generate_master_key_file(instance / "master.key")
-    application = create_app(make_config(demo_database, instance))
-    application.test_client_class = IsolatedClient
-    with application.app_context():
-        upgrade()
-    init_keys(instance / "keys", application.extensions["custos.master_key"])
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with migrated_app(demo_database, instance) as application:
+        init_keys(instance / "keys", application.extensions["custos.master_key"])
+        yield application
 
 
 @pytest.fixture(scope="module")

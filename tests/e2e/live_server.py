@@ -16,21 +16,17 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
-from tests.conftest import ROOT, backend, require_postgres
+from tests.conftest import ROOT
+from tests.helpers.instance import fresh_database as instance_database
+from tests.helpers.live_gunicorn import Gunicorn
 
 PORTS = range(5200, 5220)
 VENV_BIN = Path(sys.executable).parent
@@ -55,8 +51,7 @@ class LiveServer:
     accounts: list[Account]
     instance: Path
     env: dict[str, str]
-    process: subprocess.Popen
-    log_path: Path
+    gunicorn: Gunicorn
     extra: dict = field(default_factory=dict)
 
     def account(self, role: str, index: int = 0) -> Account:
@@ -66,40 +61,21 @@ class LiveServer:
         return matching[index]
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return self.gunicorn.log_path.read_text(errors="replace")
 
     def flask(self, *args: str) -> str:
         """Run `flask --app wsgi ARGS` against this server's database and instance; stdout."""
         return _flask(self.env, *args)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        self.gunicorn.stop(timeout=15)
 
 
 @contextlib.contextmanager
 def fresh_database(tmp_dir: Path) -> Iterator[str]:
     """A database URL for a brand-new database of the session's backend."""
-    if backend() != "postgresql":
-        yield f"sqlite:///{tmp_dir / 'custos-e2e.db'}"
-        return
-    url = require_postgres()
-    schema = f"custos_e2e_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with instance_database(tmp_dir / "custos-e2e.db", "custos_e2e") as url:
+        yield url
 
 
 def _flask_process(env: dict[str, str], *args: str) -> subprocess.Popen:
@@ -127,17 +103,6 @@ def _finish(process: subprocess.Popen, what: str) -> str:
 
 def _flask(env: dict[str, str], *args: str) -> str:
     return _finish(_flask_process(env, *args), " ".join(args))
-
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1} for the e2e server")
 
 
 def parse_accounts(output: str) -> list[Account]:
@@ -182,42 +147,18 @@ def start_live_server(database_url: str, instance: Path) -> LiveServer:
     _flask(env, "db", "upgrade")
     _finish(keys, "keys init")
     demo = _flask_process(env, "demo", "load")
-    port = _free_port()
-    log_path = instance / "gunicorn.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-        [
-            str(VENV_BIN / "gunicorn"),
-            "--workers=1",
-            "--threads=8",
-            "--worker-class=gthread",
-            f"--bind=127.0.0.1:{port}",
-            "--timeout=120",
-            "--graceful-timeout=5",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    gunicorn = Gunicorn(
+        env,
+        instance / "gunicorn.log",
+        PORTS,
+        ["--workers=1", "--threads=8", "--worker-class=gthread"]
+        + ["--timeout=120", "--graceful-timeout=5"],
+        wait=False,
     )
     try:
         accounts = parse_accounts(_finish(demo, "demo load"))
     except BaseException:
-        process.terminate()
-        process.wait(timeout=15)
+        gunicorn.stop(timeout=15)
         raise
-    server = LiveServer(f"http://127.0.0.1:{port}", accounts, instance, env, process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited ({process.returncode}):\n{server.log()}")
-        try:
-            with urllib.request.urlopen(f"{server.url}/healthz", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return server
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    server.stop()
-    pytest.fail(f"gunicorn did not answer /healthz within 60 s:\n{server.log()}")
+    gunicorn.wait_ready(60)
+    return LiveServer(gunicorn.base, accounts, instance, env, gunicorn)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.helpers.live_gunicorn import free_port
 
 PG_BIN = Path(os.environ.get("CUSTOS_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PORTS = range(5730, 5740)
@@ -34,24 +35,13 @@ def _require_binaries() -> None:
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS.start}-{PORTS.stop - 1} for a private PostgreSQL")
-
-
 class PrivateCluster:
     def __init__(self) -> None:
         _require_binaries()
         self.root = Path(tempfile.mkdtemp(prefix="custos-faults-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port(PORTS, "a private PostgreSQL")
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
             account = pwd.getpwnam("postgres")

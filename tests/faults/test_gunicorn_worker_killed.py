@@ -1,7 +1,7 @@
 """kill -9 of a gunicorn worker in the middle of an upload (multipart and tus PATCH).
 
-tests/vault/test_server_process.py kills a whole `flask run` process mid-upload and checks
-that gc removes the partial write. Here the server is gunicorn, as in production: its
+tests/vault/test_server_process.py kills a whole gunicorn (master and worker) mid-upload and
+checks that gc removes the partial write. Here only the worker dies, as in production: its
 master respawns the worker, and the checks go on to what follows the crash: the ledger
 still verifies, the next request is served, and a tus upload resumes from the offset the
 server made durable before it died.

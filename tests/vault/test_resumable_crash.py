@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import signal
 import socket
 import time
 
@@ -20,13 +21,14 @@ from sqlalchemy import select
 from app.extensions import db
 from app.security import org_keys
 from app.vault.models import EvidenceItem
-from tests.faults.conftest import Gunicorn, server_env, wait_until
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.live_gunicorn import Gunicorn, shared_env, wait_until
 from tests.vault.vault_support import decrypt_with_age_cli, isolated_vault, raw_blob, text_bytes
 
 pytestmark = pytest.mark.faults
 
 MiB = 1024 * 1024
+PORTS = range(5700, 5720)  # the fault suite's range, whose marker this test carries
 
 
 @pytest.fixture
@@ -45,7 +47,16 @@ def world(app_ctx, vault):
 
 @pytest.fixture
 def server(app, database_url, vault, world, tmp_path):
-    running = Gunicorn(server_env(app, database_url), tmp_path / "gunicorn.log")
+    env = shared_env(
+        app, database_url, "resumable-crash-secret-key-0123456789", CUSTOS_TUS_LEASE_SECONDS="2"
+    )
+    running = Gunicorn(
+        env,
+        tmp_path / "gunicorn.log",
+        PORTS,
+        ["--workers", "1", "--threads", "4", "--timeout", "120", "--graceful-timeout", "2"],
+        stop_signal=signal.SIGQUIT,
+    )
     yield running
     running.stop()
 

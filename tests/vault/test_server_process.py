@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.vault.models import EvidenceItem
-from tests.helpers.factories import (
-    DEFAULT_PASSWORD,
-    InvestigationFactory,
-    MembershipFactory,
-    UserFactory,
-)
-from tests.helpers.web import CSRF_RE
+from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.live_gunicorn import Gunicorn, shared_env
 from tests.vault.vault_support import isolated_vault, stored_files, text_bytes
 
-ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024
 
 
@@ -35,76 +24,11 @@ def vault(app, tmp_path, monkeypatch):
         yield keys
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """`flask run` on 127.0.0.1 sharing the test's database, master key, keys and blobs."""
-
-    def __init__(self, app, database_url: str, keys: Path, log: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "CUSTOS_ENV": "testing",
-            "SECRET_KEY": "server-process-test-secret-key-0123456789",
-            "DATABASE_URL": database_url,
-            "CUSTOS_INSTANCE_PATH": app.instance_path,
-            "CUSTOS_MASTER_KEY_FILE": str(Path(app.instance_path) / "master.key"),
-            "CUSTOS_KEYS_DIR": str(keys),
-            "CUSTOS_BLOB_DIR": str(app.config["BLOB_DIR"]),
-            "CUSTOS_LOGIN_RATE_LIMIT": "1000 per minute",
-        }
-        env.pop("CUSTOS_MASTER_KEY", None)
-        self.log = open(log, "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--no-reload"]
-            + ["--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"the server did not start: {log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
-        self.log.close()
-
-    def peak_rss_kib(self) -> int:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
-        return int(line.split()[1])
-
-    def session(self, user) -> requests.Session:
-        http = requests.Session()
-        page = http.get(f"{self.base}/auth/login", timeout=10).text
-        token = next(g for g in CSRF_RE.search(page).groups() if g)
-        response = http.post(
-            f"{self.base}/auth/login",
-            data={"csrf_token": token, "email": user.email, "password": DEFAULT_PASSWORD},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert response.status_code == 302, response.text[-500:]
-        return http
-
-    def csrf(self, http: requests.Session, url: str) -> str:
-        page = http.get(f"{self.base}{url}", timeout=10).text
-        return next(g for g in CSRF_RE.search(page).groups() if g)
+def peak_rss_kib(server: Gunicorn) -> int:
+    """The high-water mark of the resident memory of the server's worker."""
+    status = Path(f"/proc/{server.worker_pid()}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1])
 
 
 @pytest.fixture
@@ -117,7 +41,8 @@ def world(app_ctx, vault):
 
 @pytest.fixture
 def server(app, database_url, vault, world, tmp_path):
-    running = Server(app, database_url, vault, tmp_path / "server.log")
+    env = shared_env(app, database_url, "server-process-test-secret-key-0123456789")
+    running = Gunicorn(env, tmp_path / "server.log", None, ["--workers", "1", "--timeout", "120"])
     yield running
     running.stop()
 
@@ -143,7 +68,7 @@ def test_killing_the_server_mid_upload_leaves_no_row_and_gc_leaves_no_blob(app, 
     boundary = "----custos-kill-test"
     head = multipart_head(token, boundary, "long-interview.txt")
     declared = len(head) + 64 * MiB + len(f"\r\n--{boundary}--\r\n")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    cookie = server.cookie_header(http)
     blob_dir = Path(app.config["BLOB_DIR"])
 
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
@@ -160,8 +85,7 @@ def test_killing_the_server_mid_upload_leaves_no_row_and_gc_leaves_no_blob(app, 
         while time.monotonic() < deadline and not list(blob_dir.glob("tmp/*.partial")):
             time.sleep(0.05)
         assert list(blob_dir.glob("tmp/*.partial")), "the upload never reached the store"
-        server.process.send_signal(signal.SIGKILL)
-        server.process.wait(timeout=10)
+        server.kill()
 
     assert evidence_rows() == 0
     assert stored_files(blob_dir), "the killed upload left its partial write (gc's job)"
@@ -198,9 +122,9 @@ def test_peak_memory_does_not_grow_with_the_size_of_the_upload(server, world, tm
         return response.status_code
 
     assert post(2 * MiB, "warm-up.txt") == 303  # every code path loaded once
-    before = server.peak_rss_kib()
+    before = peak_rss_kib(server)
     assert post(64 * MiB, "large.txt") == 303
-    growth_mib = (server.peak_rss_kib() - before) / 1024
+    growth_mib = (peak_rss_kib(server) - before) / 1024
     print(f"peak RSS grew by {growth_mib:.1f} MiB for a 64 MiB upload")
     assert growth_mib < 16, f"peak RSS grew by {growth_mib:.1f} MiB for a 64 MiB upload"
     assert evidence_rows() == 2
