@@ -26,6 +26,18 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _env_rate_limit(name: str, default: str) -> str:
+    """A Flask-Limiter limit such as "600 per minute" (or several, joined by ";")."""
+    from limits import parse_many
+
+    raw = (os.environ.get(name) or "").strip() or default
+    try:
+        parse_many(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must look like '600 per minute', got {raw!r}") from exc
+    return raw
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -207,6 +219,36 @@ class Config:
             os.environ.get("CUSTOS_API_AUTH_FAILURE_LIMIT") or "10 per minute"
         )
         self.CUSTOS_API_MAX_JSON_BYTES = _env_int("CUSTOS_API_MAX_JSON_BYTES", 8 * 1024 * 1024)
+
+        # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
+        # person (the signed-in user or the API token's user, else the address), refused
+        # with 429 and Retry-After beyond these. Sized so real field work never meets them.
+        # tus PATCHes: static/js/upload.js sends 8 MiB each, so 600 a minute is 80 MiB/s
+        # (640 Mbit/s) sustained, with room for every retry of a flaky link: a 4 GiB file is
+        # 512 PATCHes. Each PATCH, however small, costs three commits and an fsync, so this
+        # bounds what 7-byte PATCHes can cost. No minimum PATCH size: tus 1.0 lets a client
+        # cut a file into any pieces, and a conforming client must not be refused for that.
+        self.CUSTOS_TUS_PATCH_RATE_LIMIT = _env_rate_limit(
+            "CUSTOS_TUS_PATCH_RATE_LIMIT", "600 per minute"
+        )
+        # tus uploads created (each a row and a partial file until finished or expired): 240
+        # a minute is four files a second, beyond what a phone sends over a poor connection.
+        self.CUSTOS_TUS_CREATE_RATE_LIMIT = _env_rate_limit(
+            "CUSTOS_TUS_CREATE_RATE_LIMIT", "240 per minute"
+        )
+        # Whole-file uploads (the web form fallback and POST /api/v1/.../evidence), one budget:
+        # each request stores one file (a form several), so as many as tus creations.
+        self.CUSTOS_UPLOAD_RATE_LIMIT = _env_rate_limit(
+            "CUSTOS_UPLOAD_RATE_LIMIT", "240 per minute"
+        )
+        # Case-file exports started (or failed ones tried again): each packs, hashes and
+        # encrypts the whole case file in a background job; a lawyer makes a few a day.
+        self.CUSTOS_EXPORT_RATE_LIMIT = _env_rate_limit("CUSTOS_EXPORT_RATE_LIMIT", "10 per hour")
+        # Every API write (POST/PUT/PATCH/DELETE under /api/) per token user: a field client
+        # syncing a day's backlog sends a few records a second at most.
+        self.CUSTOS_API_WRITE_RATE_LIMIT = _env_rate_limit(
+            "CUSTOS_API_WRITE_RATE_LIMIT", "300 per minute"
+        )
 
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db, login_manager
+from app.security.rate_limits import refusal_message, retry_after_seconds
 from app.vault.blobstore.base import BlobNotFound, BlobStoreError
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,13 @@ def install_error_handlers(app: Flask) -> None:
         for name, value in exc.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded):
+        # The limit's own words (app/security/rate_limits.py) and when to come back.
+        response = make_response(error_response(429, refusal_message(exc)))
+        response.headers["Retry-After"] = str(retry_after_seconds())
         return response
 
     @app.errorhandler(DataError)

@@ -11,9 +11,11 @@ only because app/api/auth.py refuses the cookie for these paths: the two go toge
 from flask import Blueprint
 
 from app.extensions import csrf
+from app.security.rate_limits import limit_api_writes
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.before_request(limit_api_writes)  # after the app's hooks: the token's user is known
 
 from app.api import resources, routes_tokens  # noqa: E402,F401
 from app.api.errors import install_api_error_handlers  # noqa: E402

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from flask import current_app
-from zxcvbn import zxcvbn
 
 # The documented list of context-specific words (docs/security.md, "Passwords").
 CONTEXT_WORDS = (
@@ -54,6 +53,10 @@ def context_words() -> list[str]:
 
 def estimated_guesses_log10(password: str, user_inputs: list[str] | None = None) -> float:
     """log10 of the guesses zxcvbn estimates an attacker needs for this password."""
+    # Imported here: its ranked word lists take about 15 MB, which a web worker should spend
+    # only when someone sets a password, not on every upload it serves.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(
         password, user_inputs=[*context_words(), *(user_inputs or [])], max_length=len(password)
     )

@@ -9,8 +9,9 @@ Between requests an upload lives in two places (docs/vault.md, "Resumable upload
   the plaintext tail not yet sealed into a 64 KiB chunk, and the blob's checkpoint.
 
 A checkpoint makes the blob durable first and then commits offset + state in one row update,
-so the recorded offset never runs ahead of the bytes. Both happen on a writer thread
-(app/vault/resumable_writer.py), so the request thread never waits on the disk. A PATCH
+so the recorded offset never runs ahead of the bytes. Both happen off the request thread
+(app/vault/resumable_writer.py: the fsync and the row update on a sync thread while the
+writer thread goes on writing), so the request thread never waits on the disk. A PATCH
 claims a lease on the row (one writer at a time) and renews it while streaming; anything a
 crashed request wrote after its last checkpoint is truncated away when the next request
 resumes.
@@ -309,8 +310,8 @@ class _Append:
     """One PATCH: resumed stream and blob, the lease, and checkpoints.
 
     Ciphertext goes to the blob through a BlobWriterThread, which also makes checkpoints
-    durable and records them; at most one is outstanding, so an S3 checkpoint never removes
-    the tail the database still names.
+    durable and records them (overlapping further writes); at most one is outstanding, so
+    an S3 checkpoint never removes the tail the database still names.
     """
 
     def __init__(self, session: UploadSession, user: Any, token: str) -> None:
@@ -377,7 +378,8 @@ class _Append:
         self.writer.checkpoint(self.outstanding)
 
     def _durable(self, marker: _Checkpoint, blob_state: str) -> None:
-        """On the writer thread, with its own database session: record, then allow the next."""
+        """Once durable, off the request thread, with its own database session: record it,
+        then allow the next."""
         try:
             self._record(marker, blob_state)
         except BaseException:

@@ -1,12 +1,17 @@
-"""A resumable upload's blob writes and checkpoints, on a thread of their own.
+"""A resumable upload's blob writes and checkpoints, on threads of their own.
 
-The request thread receives, hashes and encrypts; this thread writes the ciphertext, makes
-it durable (ResumableBlob.checkpoint: fsync, or an S3 part and tail) and then records the
-checkpoint (on_durable, in an app context of its own, so with a database session of its
-own), so the request neither waits on the disk nor delays a checkpoint until its next read
-returns. Work is done in the order it was queued, so a checkpoint covers exactly the
-ciphertext queued before it, and it is recorded only once durable: the recorded offset never
-runs ahead of the bytes.
+The request thread receives, hashes and encrypts; the writer thread writes the ciphertext
+and takes each checkpoint; a sync thread makes it durable and then records it (on_durable,
+in an app context of its own, so with a database session of its own). The request never
+waits on the disk, and writes go on while a checkpoint's fsync runs.
+
+Work is done in the order it was queued, so a checkpoint covers exactly the ciphertext
+queued before it. A blob that can split a checkpoint (capture(): "state as of now", then
+"make it durable", as the local store's) is synced on the sync thread while the writer
+thread keeps writing; any other blob (S3) checkpoints on the writer thread. Either way a
+checkpoint is recorded only once the bytes it covers are durable, at most one is being
+made durable at a time, and they are recorded in order: the recorded offset never runs
+ahead of the bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from app.vault.blobstore.base import ResumableBlob
 # Ciphertext batches (a few 64 KiB chunks each) allowed to wait for the disk: bounds memory.
 MAX_QUEUED_BATCHES = 4
 
+# A checkpoint split in two (LocalPendingBlob.capture): this returns the durable step.
+Capture = Callable[[], Callable[[], str]]
+
 _WRITE = "write"
 _CHECKPOINT = "checkpoint"
 _STOP = "stop"
@@ -31,9 +39,10 @@ _STOP = "stop"
 class BlobWriterThread:
     """Owns `blob` from construction until stop() returns; nobody else may touch it meanwhile.
 
-    on_durable(marker, blob_state) runs on this thread, in an app context, after each
-    checkpoint. The first error (store or database) stops all further work and is raised
-    in the request thread by its next call.
+    on_durable(marker, blob_state) runs in an app context once a checkpoint is durable (on
+    the sync thread, or on the writer thread for a blob without capture()). The first
+    error (store or database) stops all further work and is raised in the request thread
+    by its next call.
     """
 
     def __init__(
@@ -45,6 +54,8 @@ class BlobWriterThread:
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=MAX_QUEUED_BATCHES)
         self._error: BaseException | None = None
         self._stopped = False
+        self._capture: Capture | None = getattr(blob, "capture", None)
+        self._syncing: threading.Thread | None = None
         self._thread = threading.Thread(target=self._run, name="custos-tus-writer", daemon=True)
         self._thread.start()
 
@@ -74,17 +85,48 @@ class BlobWriterThread:
 
     def _run(self) -> None:
         with self._app.app_context():
-            while True:
-                kind, payload = self._queue.get()
-                if kind == _STOP:
-                    return
-                if self._error is not None:
-                    continue  # keep draining so the request thread never blocks on a full queue
-                try:
-                    if kind == _WRITE:
-                        for piece in payload:
-                            self._blob.write(piece)
-                    else:
-                        self._on_durable(payload, self._blob.checkpoint())
-                except BaseException as exc:  # noqa: BLE001 (handed to the request thread)
-                    self._error = exc
+            try:
+                while True:
+                    kind, payload = self._queue.get()
+                    if kind == _STOP:
+                        return
+                    if self._error is not None:
+                        continue  # keep draining: the request thread never blocks on the queue
+                    try:
+                        if kind == _WRITE:
+                            for piece in payload:
+                                self._blob.write(piece)
+                        else:
+                            self._checkpoint(payload)
+                    except BaseException as exc:  # noqa: BLE001 (handed to the request thread)
+                        self._error = exc
+            finally:
+                # The blob goes back to the caller (who may close it) only once no fsync runs.
+                self._wait_for_sync()
+
+    def _checkpoint(self, marker: Any) -> None:
+        if self._capture is None:
+            self._on_durable(marker, self._blob.checkpoint())
+            return
+        # One checkpoint made durable at a time, recorded in the order they were taken.
+        self._wait_for_sync()
+        if self._error is not None:
+            return
+        make_durable = self._capture()
+        self._syncing = threading.Thread(
+            target=self._sync, args=(marker, make_durable), name="custos-tus-sync", daemon=True
+        )
+        self._syncing.start()
+
+    def _sync(self, marker: Any, make_durable: Callable[[], str]) -> None:
+        try:
+            with self._app.app_context():
+                self._on_durable(marker, make_durable())
+        except BaseException as exc:  # noqa: BLE001 (handed to the request thread)
+            if self._error is None:
+                self._error = exc
+
+    def _wait_for_sync(self) -> None:
+        if self._syncing is not None:
+            self._syncing.join()
+            self._syncing = None

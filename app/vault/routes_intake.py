@@ -12,6 +12,7 @@ from app.errors import error_response
 from app.extensions import csrf
 from app.investigations.access import investigation_by_reference_or_404
 from app.security.org_keys import ReadsDisabled
+from app.security.rate_limits import upload_limit
 from app.vault import bp
 from app.vault.intake import format_size, max_upload_bytes
 from app.vault.multipart_intake import MalformedUpload, MissingCsrfToken, receive_multipart
@@ -40,6 +41,7 @@ def _render_page(investigation, outcomes=None, status=200):
 
 @bp.route("/investigations/<reference>/evidence/upload", methods=["GET", "POST"])
 @csrf.exempt  # checked in the body stream, before any file byte is stored (multipart_intake)
+@upload_limit
 def upload_evidence(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     if request.method == "GET":

@@ -24,6 +24,7 @@ from flask_login import current_user
 from werkzeug.http import http_date
 
 from app.investigations.access import get_or_404, investigation_by_reference_or_404
+from app.security.rate_limits import tus_create_limit, tus_patch_limit
 from app.vault import bp
 from app.vault.intake import max_upload_bytes
 from app.vault.models import UploadSession
@@ -117,6 +118,7 @@ def _progress_headers(result: AppendResult) -> dict:
 
 
 @bp.route("/investigations/<reference>/uploads", methods=["POST", "OPTIONS"])
+@tus_create_limit
 def tus_create(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     if request.method == "OPTIONS":
@@ -144,6 +146,7 @@ def tus_create(reference: str):
 
 
 @bp.route("/uploads/<upload_id>", methods=["GET", "HEAD", "PATCH", "DELETE", "OPTIONS"])
+@tus_patch_limit
 def tus_upload(upload_id: str):
     session = get_or_404(UploadSession, upload_id, current_user)
     if session.user_id != current_user.id:

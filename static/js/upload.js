@@ -1,9 +1,10 @@
 // Resumable evidence uploads: a small tus 1.0 client (core + creation) for the upload page.
 //
 // Each file gets a tus upload (POST), then is sent in 8 MiB PATCHes. When the network drops,
-// a PATCH stalls for 30 s (tus core recommends that timeout) or the server answers 5xx/409/423,
-// the client waits with randomised exponential backoff, asks the server what arrived (HEAD,
-// Upload-Offset) and continues from there. Without JavaScript the same form posts multipart.
+// a PATCH stalls for 30 s (tus core recommends that timeout) or the server answers 5xx, 409,
+// 423 or 429, the client waits with randomised exponential backoff, asks the server what
+// arrived (HEAD, Upload-Offset) and continues from there. Without JavaScript the same form
+// posts multipart.
 (function () {
   "use strict";
 
@@ -205,7 +206,9 @@
               offset = parseInt(xhr.getResponseHeader("Upload-Offset"), 10);
               return next();
             }
-            if (xhr.status >= 500 || xhr.status === 409 || xhr.status === 423) {
+            // 429: the per-person PATCH limit (app/security/rate_limits.py); what arrived is kept.
+            var status = xhr.status;
+            if (status >= 500 || status === 409 || status === 423 || status === 429) {
               return recover();
             }
             throw new Error(errorMessage(xhr));

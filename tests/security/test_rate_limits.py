@@ -267,3 +267,228 @@ def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
     limiter.reset()
     good = ApiClient(app.test_client(), issue_token(user))
     assert [good.get("/me").status_code for _ in range(LIMIT + 2)] == [200] * (LIMIT + 2)
+
+
+# --- Costly requests: limited per person (ASVS V2.4.1, app/security/rate_limits.py) ----------
+
+COSTLY = 2
+TUS = {"Tus-Resumable": "1.0.0"}
+OFFSET_TYPE = "application/offset+octet-stream"
+
+
+@pytest.fixture
+def tight_costly_limits(app, tmp_path, monkeypatch):
+    """COSTLY requests per person for every costly kind; blobs and exports under tmp_path."""
+    from tests.vault.vault_support import isolated_vault
+
+    limiter.reset()
+    for setting in (
+        "CUSTOS_TUS_CREATE_RATE_LIMIT",
+        "CUSTOS_TUS_PATCH_RATE_LIMIT",
+        "CUSTOS_UPLOAD_RATE_LIMIT",
+        "CUSTOS_API_WRITE_RATE_LIMIT",
+    ):
+        monkeypatch.setitem(app.config, setting, f"{COSTLY} per minute")
+    monkeypatch.setitem(app.config, "CUSTOS_EXPORT_RATE_LIMIT", f"{COSTLY} per hour")
+    monkeypatch.setitem(app.config, "CUSTOS_EXPORT_DIR", tmp_path / "exports")
+    with isolated_vault(app, tmp_path, monkeypatch):
+        yield
+    limiter.reset()
+
+
+def tus_creation(length: int) -> dict:
+    return {"Upload-Length": str(length), "Upload-Metadata": "filename bm90ZS50eHQ="}  # note.txt
+
+
+class Person:
+    """A field member signed in on the web, with an API token as well."""
+
+    def __init__(self, app, investigation):
+        from tests.helpers.factories import UserFactory
+
+        self.user = UserFactory(role="field")
+        MembershipFactory(user=self.user, investigation=investigation)
+        self.reference = investigation.reference
+        self.web = app.test_client()
+        sign_in(self.web, self.user)
+        self.upload_page = f"/investigations/{self.reference}/evidence/upload"
+        self.token = csrf_token(self.web, self.upload_page)
+        self.api = ApiClient(app.test_client(), issue_token(self.user))
+
+    def tus_create(self, length=10):
+        headers = {**TUS, **tus_creation(length), "X-CSRFToken": self.token}
+        return self.web.post(f"/investigations/{self.reference}/uploads", headers=headers)
+
+    def tus_patch(self, url, offset, body):
+        headers = {
+            **TUS,
+            "X-CSRFToken": self.token,
+            "Upload-Offset": str(offset),
+            "Content-Type": OFFSET_TYPE,
+        }
+        return self.web.patch(url, data=body, headers=headers)
+
+    def web_upload(self, number):
+        import io
+
+        data = {
+            "csrf_token": self.token,
+            "files": [(io.BytesIO(b"Statement %d, line by line.\n" % number), f"s{number}.txt")],
+        }
+        return self.web.post(self.upload_page, data=data, content_type="multipart/form-data")
+
+    def api_upload(self, number):
+        body = b"Statement %d, line by line.\n" % number
+        return self.api.upload(f"/investigations/{self.reference}/evidence", body, f"a{number}.txt")
+
+
+def _count(model) -> int:
+    from sqlalchemy import func, select
+
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _assert_refused_as_json(response, words):
+    assert response.status_code == 429, response.get_data(as_text=True)
+    error = error_of(response)
+    assert error["code"] == "rate_limited"
+    assert words in error["message"]
+    assert 0 < int(response.headers["Retry-After"]) <= 61  # the minute's end, rounded up
+
+
+def _assert_refused_as_page(response, words):
+    assert response.status_code == 429, response.status_code
+    page = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and words in page
+    assert "Traceback" not in page
+    assert 0 < int(response.headers["Retry-After"])
+
+
+@pytest.fixture
+def two_people(app, app_ctx, tight_costly_limits):
+    investigation = InvestigationFactory()
+    return Person(app, investigation), Person(app, investigation)
+
+
+def test_creating_tus_uploads_is_limited_per_person(two_people):
+    from app.vault.models import UploadSession
+
+    one, other = two_people
+    assert [one.tus_create().status_code for _ in range(COSTLY)] == [201] * COSTLY
+    _assert_refused_as_json(one.tus_create(), "Too many uploads were started")
+    assert _count(UploadSession) == COSTLY  # the refused one left nothing behind
+    assert other.tus_create().status_code == 201
+
+
+def test_tus_patches_are_limited_per_person_and_what_arrived_is_kept(two_people):
+    one, other = two_people
+    url = one.tus_create(length=10).headers["Location"]
+    codes = [one.tus_patch(url, offset, b"x").status_code for offset in range(COSTLY)]
+    assert codes == [204] * COSTLY
+    refused = one.tus_patch(url, COSTLY, b"y")
+    _assert_refused_as_json(refused, "Everything received so far is kept")
+    # HEAD is not a PATCH: the client can still ask where to resume, and nothing was appended.
+    head = one.web.head(url, headers=TUS)
+    assert head.status_code == 200 and head.headers["Upload-Offset"] == str(COSTLY)
+    other_url = other.tus_create(length=10).headers["Location"]
+    assert other.tus_patch(other_url, 0, b"z").status_code == 204
+    limiter.reset()  # the next minute
+    assert one.tus_patch(url, COSTLY, b"y").status_code == 204
+
+
+def test_tus_limits_count_the_token_user_as_well(two_people):
+    one, other = two_people
+    url = f"/investigations/{one.reference}/uploads"
+
+    def create_with_token(person):
+        headers = person.api.headers({**TUS, **tus_creation(10)})
+        return person.api.client.post(url, headers=headers)
+
+    assert [create_with_token(one).status_code for _ in range(COSTLY)] == [201] * COSTLY
+    # The same person signed in on the web shares the budget: it is theirs, not the token's.
+    _assert_refused_as_json(one.tus_create(), "Too many uploads were started")
+    _assert_refused_as_json(create_with_token(one), "Too many uploads were started")
+    assert create_with_token(other).status_code == 201
+
+
+def test_whole_file_uploads_share_one_budget_on_the_web_and_the_api(two_people):
+    from app.vault.models import EvidenceItem
+
+    one, other = two_people
+    assert one.web_upload(1).status_code == 303
+    assert one.api_upload(2).status_code == 201
+    _assert_refused_as_page(one.web_upload(3), "nothing of this one was stored")
+    _assert_refused_as_json(one.api_upload(4), "nothing of this one was stored")
+    assert _count(EvidenceItem) == COSTLY
+    assert other.web_upload(5).status_code == 303
+    assert other.api_upload(6).status_code == 201
+    assert _count(EvidenceItem) == COSTLY + 2
+
+
+def test_api_writes_are_limited_per_token_user_and_reads_are_not(two_people):
+    one, other = two_people
+    path = f"/investigations/{one.reference}/incidents"
+    codes = [one.api.post(path, json={}).status_code for _ in range(COSTLY)]
+    assert 429 not in codes and all(code < 500 for code in codes), codes
+    _assert_refused_as_json(one.api.post(path, json={}), "this request changed nothing")
+    assert one.api.get("/me").status_code == 200
+    assert other.api.post(path, json={}).status_code == codes[0]
+
+
+def export_case(app, lawyers):
+    """A case file in a new investigation that each of `lawyers` (users) may export."""
+    from app.casefiles.services import casefiles
+    from app.casefiles.services.frameworks import load_shipped_frameworks
+    from tests.casefiles.conftest import crime
+
+    load_shipped_frameworks()
+    investigation = InvestigationFactory()
+    for lawyer in lawyers:
+        MembershipFactory(user=lawyer, investigation=investigation)
+    casefile = casefiles.create_casefile(
+        investigation,
+        lawyers[0],
+        "Strike on the market",
+        "Was it an attack?",
+        [crime("8(2)(e)(iv)").id],
+    )
+    db.session.commit()
+    return f"/investigations/{investigation.reference}/cases/{casefile.reference}/export"
+
+
+def test_export_starts_are_limited_per_person_and_only_starts_count(
+    app, app_ctx, tight_costly_limits
+):
+    from app.casefiles.models import CaseExport
+    from tests.casefiles.conftest import wait_for_job
+    from tests.helpers.factories import UserFactory
+
+    lawyer, colleague = UserFactory(role="lawyer"), UserFactory(role="lawyer")
+    page = export_case(app, [lawyer, colleague])
+    client = app.test_client()
+    sign_in(client, lawyer)
+    assert post_form(client, page, {"for_whom": ""}, page=page).status_code == 400  # not a start
+    for _ in range(COSTLY):
+        started = post_form(client, page, {"for_whom": "OTP"}, page=page)
+        assert started.status_code == 302, started.status_code
+        assert wait_for_job(client, started.headers["Location"] + "/progress")["finished"]
+    _assert_refused_as_page(
+        post_form(client, page, {"for_whom": "OTP"}, page=page), "Too many exports were started"
+    )
+    assert _count(CaseExport) == COSTLY
+    other = app.test_client()
+    sign_in(other, colleague)
+    started = post_form(other, page, {"for_whom": "OTP"}, page=page)
+    assert started.status_code == 302
+    assert wait_for_job(other, started.headers["Location"] + "/progress")["finished"]
+
+
+def test_a_malformed_limit_setting_stops_the_app_at_start(monkeypatch):
+    from config import ConfigurationError, TestingConfig
+
+    monkeypatch.setenv("CUSTOS_TUS_PATCH_RATE_LIMIT", "as many as you like")
+    with pytest.raises(ConfigurationError, match="CUSTOS_TUS_PATCH_RATE_LIMIT"):
+        TestingConfig()
+    monkeypatch.setenv("CUSTOS_TUS_PATCH_RATE_LIMIT", "30 per second; 900 per minute")
+    assert TestingConfig().CUSTOS_TUS_PATCH_RATE_LIMIT == "30 per second; 900 per minute"

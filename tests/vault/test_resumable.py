@@ -352,7 +352,9 @@ def test_a_cut_mid_patch_between_checkpoints_resumes_at_exactly_what_arrived(
     url = tus.create(len(data)).headers["Location"]
     cut = 1_234_567  # not a multiple of the checkpoint interval nor of an age chunk
     tus.patch_then_drop(url, 0, data[:cut], declared=len(data))
-    assert len(frequent_checkpoints) >= 3  # checkpoints were made while the body streamed
+    # At least one checkpoint was recorded while the body streamed (how many depends on how
+    # fast the fsyncs are: writes go on meanwhile), then one at exactly the bytes received.
+    assert len(frequent_checkpoints) >= 2
     assert all(offset < cut for offset in frequent_checkpoints[:-1])
     assert tus.head(url).headers["Upload-Offset"] == str(cut)
 

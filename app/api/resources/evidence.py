@@ -25,6 +25,7 @@ from app.api.schemas.evidence import evidence_json
 from app.extensions import db
 from app.intake.visibility import intake_viewer, visible_evidence
 from app.investigations.access import investigation_by_reference_or_404
+from app.security.rate_limits import upload_limit
 from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
 from app.vault.reading import LIST_PAGE_SIZE, evidence_in, evidence_page, require_reads
@@ -81,6 +82,7 @@ def _capture_facts() -> dict | None:
 
 
 @bp.post("/investigations/<reference>/evidence")
+@upload_limit
 def upload_evidence(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     if not request.mimetype or request.mimetype in FORM_TYPES:

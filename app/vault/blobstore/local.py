@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -243,6 +243,36 @@ class LocalPendingBlob:
     def checkpoint(self) -> str:
         self._sync()
         return json.dumps({"size": self.size})
+
+    def capture(self) -> Callable[[], str]:
+        """A checkpoint in two steps, so writes need not wait for the disk.
+
+        This call hands every byte written so far to the kernel and takes the state as of
+        now; the returned function makes those bytes durable (fsync) and returns that
+        state. It may run on another thread while writes to this blob go on: fsync covers
+        every byte written to the file before it was called (and maybe more, which resume()
+        truncates away). The blob must stay open until it returns.
+        """
+        assert self._file is not None
+        try:
+            self._file.flush()
+        except OSError as exc:
+            raise BlobStoreError(
+                f"writing to the blob store failed: {exc.strerror}", exc.errno
+            ) from None
+        fd = self._file.fileno()
+        state = json.dumps({"size": self.size})
+
+        def make_durable() -> str:
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                raise BlobStoreError(
+                    f"writing to the blob store failed: {exc.strerror}", exc.errno
+                ) from None
+            return state
+
+        return make_durable
 
     def commit(self) -> None:
         if self._done:
