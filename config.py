@@ -260,6 +260,9 @@ class Config:
         # How many reverse proxies (nginx, a load balancer) stand in front of Custos and set
         # X-Forwarded-For/-Proto/-Host; 0 (the default) ignores those headers entirely.
         self.TRUSTED_PROXIES = _env_int("CUSTOS_TRUSTED_PROXIES", 0)
+        # Set by gunicorn.conf.py in web workers: they serve requests and never migrate, so
+        # they skip loading Alembic (app/extensions.py, init_migrations).
+        self.WEB_WORKER = _env_bool("CUSTOS_WEB_WORKER", False)
         self.CUSTOS_JOB_QUEUE = os.environ.get("CUSTOS_JOB_QUEUE") or "custos"
         self.CUSTOS_JOB_TIMEOUT_SECONDS = _env_int("CUSTOS_JOB_TIMEOUT_SECONDS", 6 * 3600)
         self.CUSTOS_JOB_RETRIES = _env_int("CUSTOS_JOB_RETRIES", 2)

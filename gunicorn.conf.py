@@ -3,6 +3,11 @@
 Command-line options (workers, bind, timeout; docs/operations.md) still apply on top.
 """
 
+import os
+
+# Web workers serve requests and never run migrations: Custos then skips loading Alembic.
+os.environ.setdefault("CUSTOS_WEB_WORKER", "1")
+
 
 def post_worker_init(worker):
     """Compile templates and load locale data now, not on the first visitor's request."""

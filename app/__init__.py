@@ -60,13 +60,14 @@ def register_template_context(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, csrf, db, init_migrations, limiter, login_manager
     from app.i18n import select_locale
     from app.jobs.runners import init_job_runner
     from app.security.field_setup import init_field_encryption_from_config
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if not app.config["WEB_WORKER"]:
+        init_migrations(app, str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -4,7 +4,6 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -32,8 +31,25 @@ def render_migration_type(type_: str, obj: object, autogen_context: object) -> s
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_type)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
+
+
+def init_migrations(app, directory: str) -> None:
+    """Alembic through Flask-Migrate, for `flask db`, the CLI and the tests.
+
+    Imported here, not at the top: Alembic brings Mako and Pygments (about 10 MB per process),
+    and a gunicorn web worker never migrates (gunicorn.conf.py sets CUSTOS_WEB_WORKER=1).
+    """
+    from flask_migrate import Migrate
+
+    Migrate(
+        app,
+        db,
+        directory=directory,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_type,
+    )

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Table, delete
 
 from app.backup.archive import MANIFEST, ArchiveError, open_reader, open_writer, read_all
@@ -89,7 +88,7 @@ def _dump_database(writer, summary: BackupSummary, say: Report) -> dict:
             if conn.dialect.name == "sqlite":
                 # pysqlite opens transactions only before writes; this one must be a snapshot.
                 conn.exec_driver_sql("BEGIN")
-            summary.revision = MigrationContext.configure(conn).get_current_revision()
+            summary.revision = _current_revision(conn)
             if summary.revision is None:
                 raise BackupError("the database has no Alembic revision: run `flask db upgrade`")
             tables = []
@@ -186,7 +185,7 @@ def _check_target(manifest: dict) -> dict[str, Table]:
     """The app's tables by name, once the target is known to be migrated alike and empty."""
     tables = {t.name: t for t in app_tables()}
     with db.engine.connect() as conn:
-        revision = MigrationContext.configure(conn).get_current_revision()
+        revision = _current_revision(conn)
         if revision is None:
             raise BackupError(
                 "the database has no schema: run `flask db upgrade` first, then restore"
@@ -307,3 +306,10 @@ def _lines(chunks):
         yield from (line for line in lines if line)
     if pending:
         yield pending
+
+
+def _current_revision(conn) -> str | None:
+    """The database's Alembic revision (Alembic imported only when a backup runs)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
