@@ -1,4 +1,4 @@
-"""IntakeRefused: why a file was not accepted, as a stable code and a message for people."""
+"""Why an upload was not accepted: IntakeRefused (a file) and UploadProblem (a tus request)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ class IntakeRefused(Exception):
     @property
     def status(self) -> int:
         return STATUS_BY_CODE[self.code]
+
+
+class UploadProblem(Exception):
+    """A tus request that cannot be applied; status and message go back to the client."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message

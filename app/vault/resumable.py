@@ -16,30 +16,24 @@ claims a lease on the row (one writer at a time) and renews it while streaming; 
 crashed request wrote after its last checkpoint is truncated away when the next request
 resumes.
 
-SHA-256 of the original bytes cannot be serialised (hashlib has no export of its state), so
-the running hash is kept in this process between PATCHes of the same upload. When the next
-PATCH lands on another worker (or after a restart), the hash is instead computed at completion
-by one verification pass that decrypts the finished blob with the upload's own file key. The
-trade-off: that pass costs one extra read of the file, and the digest then attests the bytes
-as stored rather than as they streamed in (the AEAD tags bind the two, so they are the same
-bytes unless the store itself was tampered with before the row existed).
+SHA-256 of the original bytes cannot be serialised, so the running hash stays in this process
+between PATCHes (resumable_hashes.py); a PATCH on another worker, or after a restart, makes the
+completion decrypt the finished blob once with the upload's own file key and hash that (the
+AEAD tags bind it to the bytes as they streamed in). Leases: resumable_lease.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 
 from app.extensions import db
@@ -57,7 +51,9 @@ from app.vault.intake import (
     run_post_intake,
 )
 from app.vault.models import EvidenceItem, UploadSession
-from app.vault.refusals import IntakeRefused
+from app.vault.refusals import IntakeRefused, UploadProblem
+from app.vault.resumable_hashes import hash_cache
+from app.vault.resumable_lease import claim, lease_renew_seconds, release, renew
 from app.vault.resumable_stream import ResumableEncryptor, verify_stored
 from app.vault.resumable_writer import BlobWriterThread
 from app.vault.rotation import rewrap_with_file_key
@@ -77,66 +73,8 @@ CHECKPOINT_BYTES = 32 * 1024 * 1024
 CHECKPOINT_SECONDS = 2.0
 
 
-def _lease() -> timedelta:
-    """How long a PATCH holds the upload: one whose process died blocks the resume this long
-    (the client's retry is answered 423 until then). Renewed at a third of it, so a write
-    only ever follows a renewal younger than that."""
-    return timedelta(seconds=int(current_app.config.get("CUSTOS_TUS_LEASE_SECONDS", 60)))
-
-
-def _lease_renew_seconds() -> float:
-    return _lease().total_seconds() / 3
-
-
-_HASH_CACHE_EXTENSION = "custos.tus_hashes"
-_HASH_CACHE_SIZE = 1024
-
-
-class UploadProblem(Exception):
-    """A tus request that cannot be applied; status and message go back to the client."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
 def upload_ttl() -> timedelta:
     return timedelta(hours=int(current_app.config["CUSTOS_UPLOAD_TTL_HOURS"]))
-
-
-# --- Running hashes kept between PATCHes in this process ----------------------------------
-
-
-class _HashCache:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
-
-    def take(self, upload_id: str, offset: int) -> Any | None:
-        with self._lock:
-            entry = self._entries.pop(upload_id, None)
-        if entry is None or entry[0] != offset:
-            return None
-        return entry[1]
-
-    def put(self, upload_id: str, offset: int, digest: Any) -> None:
-        with self._lock:
-            self._entries[upload_id] = (offset, digest)
-            while len(self._entries) > _HASH_CACHE_SIZE:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-def hash_cache() -> _HashCache:
-    cache = current_app.extensions.get(_HASH_CACHE_EXTENSION)
-    if cache is None:
-        cache = current_app.extensions.setdefault(_HASH_CACHE_EXTENSION, _HashCache())
-    return cache
 
 
 # --- Creating, inspecting and deleting sessions --------------------------------------------
@@ -207,7 +145,7 @@ def delete_upload(session: UploadSession, user: Any) -> None:
         raise UploadProblem(
             409, "complete", "This upload is complete and is now evidence; it cannot be deleted."
         )
-    _claim(session, session.offset)  # refuses while another request is writing
+    claim(session, session.offset)  # refuses while another request is writing
     spool_key = session.spool_key
     db.session.delete(session)
     db.session.commit()
@@ -226,63 +164,6 @@ def discard_session(session_id: str) -> None:
     db.session.commit()
     if spool_key:
         blob_store().delete_incomplete(spool_key)
-
-
-# --- Leases --------------------------------------------------------------------------------
-
-
-def _claim(session: UploadSession, offset: int) -> str:
-    """Take the session's lease if its offset is still `offset` and nobody holds it."""
-    token = secrets.token_hex(16)
-    now = utcnow()
-    result = db.session.execute(
-        update(UploadSession)
-        .where(
-            UploadSession.id == session.id,
-            UploadSession.offset == offset,
-            or_(UploadSession.lease_token.is_(None), UploadSession.lease_expires_at < now),
-        )
-        .values(lease_token=token, lease_expires_at=now + _lease())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount == 1:
-        db.session.refresh(session)
-        return token
-    db.session.refresh(session)
-    if session.offset != offset:
-        raise UploadProblem(
-            409, "offset_mismatch", "Upload-Offset does not match the upload's current offset."
-        )
-    raise UploadProblem(
-        423, "busy", "Another request is still writing to this upload; retry in a minute."
-    )
-
-
-def _renew(session_id: str, token: str) -> None:
-    """Extend our lease, inside the current transaction; fails if another request took it."""
-    result = db.session.execute(
-        update(UploadSession)
-        .where(UploadSession.id == session_id, UploadSession.lease_token == token)
-        .values(lease_expires_at=utcnow() + _lease())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.rollback()
-        raise UploadProblem(
-            409, "lease_lost", "This request took too long and another one took over the upload."
-        )
-
-
-def _release(session_id: str, token: str) -> None:
-    db.session.rollback()
-    db.session.execute(
-        update(UploadSession)
-        .where(UploadSession.id == session_id, UploadSession.lease_token == token)
-        .values(lease_token=None, lease_expires_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
 
 
 # --- Appending (PATCH) -----------------------------------------------------------------------
@@ -342,8 +223,8 @@ class _Append:
             self.writer.stop(raise_error)
 
     def write(self, data: bytes) -> None:
-        if time.monotonic() - self.renewed_at > _lease_renew_seconds():
-            _renew(self.session_id, self.token)
+        if time.monotonic() - self.renewed_at > lease_renew_seconds():
+            renew(self.session_id, self.token)
             db.session.commit()
             self.renewed_at = time.monotonic()
         self.stream.write(data, self._emit)
@@ -397,7 +278,7 @@ class _Append:
 
     def _record(self, marker: _Checkpoint, blob_state: str) -> None:
         """One row update: the offset never runs ahead of the blob's durable bytes."""
-        _renew(self.session_id, self.token)
+        renew(self.session_id, self.token)
         now = utcnow()
         # populate_existing: the other thread may have recorded a checkpoint since this
         # session loaded the row.
@@ -484,12 +365,12 @@ def append_to_upload(
         raise UploadProblem(
             400, "exceeds_length", "This request would go past the upload's declared length."
         )
-    token = _claim(session, offset)
+    token = claim(session, offset)
     session_id = session.id
     try:
         append = _Append(session, user, token)
     except BlobNotFound:
-        _release(session_id, token)
+        release(session_id, token)
         raise UploadProblem(
             410, "expired", "The partial upload is gone (expired or collected); start again."
         ) from None
@@ -502,7 +383,7 @@ def append_to_upload(
         else:
             append.finish_partial()
             append.blob.close()
-            _release(session_id, token)
+            release(session_id, token)
             fresh = db.session.get(UploadSession, session_id)
             return AppendResult(fresh.offset, fresh.length, fresh.expires_at)
     except IntakeRefused:
@@ -513,7 +394,7 @@ def append_to_upload(
     except BaseException:
         append.stop_writing(raise_error=False)
         append.blob.close()
-        _release(session_id, token)
+        release(session_id, token)
         raise
     run_post_intake(item.id)
     return AppendResult(item.size, item.size, utcnow(), item)
