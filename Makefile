@@ -4,15 +4,17 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
-# Debian packages the app and its tests use: age/minisign (interop and verification with the
-# reference tools), ffmpeg (media metadata and demo media), libmagic1 (type detection), and
-# pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs), and
-# Chromium for the end-to-end tests (Playwright drives /usr/bin/chromium; it never downloads one).
-SYSTEM_PACKAGES := age minisign ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
-  chromium
+# Debian packages, split by who needs them so that `make run` installs only what running needs.
+# Running: ffmpeg (media metadata, derivatives and the demo's media), libmagic1 (type detection),
+# and pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs).
+RUN_PACKAGES := ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
+# Testing: age and minisign (interop with the reference tools), Chromium for the end-to-end tests
+# (Playwright drives /usr/bin/chromium; it never downloads one), and redis-server, which the suite
+# starts privately on a free port (tests/helpers/redis_server.py) so nothing need listen on 6379.
+TEST_PACKAGES := age minisign chromium redis-server
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-dev system-deps lint pytest-sqlite pytest-postgres bench clean \
+.PHONY: run test install install-dev system-deps test-system-deps lint pytest-sqlite pytest-postgres bench clean \
   translations load
 
 # On an empty database `make run` loads the demo investigation (fictional content; its accounts
@@ -27,10 +29,11 @@ run: system-deps install
 	@$(FLASK) users first-run
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: system-deps install-dev lint pytest-sqlite pytest-postgres
+test: system-deps test-system-deps install-dev lint pytest-sqlite pytest-postgres
 
-system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+# Installs whichever of the packages it is given are missing, with apt (through sudo when not root).
+define apt_install_missing
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -39,6 +42,13 @@ system-deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing \
 	    || { echo "Could not install:$$missing. Install them with your package manager and retry."; exit 1; }; \
 	fi
+endef
+
+system-deps:
+	$(call apt_install_missing,$(RUN_PACKAGES))
+
+test-system-deps:
+	$(call apt_install_missing,$(TEST_PACKAGES))
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -93,7 +103,7 @@ bench: install-dev
 # minutes, against gunicorn, its own PostgreSQL database, S3 (moto) and Redis with RQ workers,
 # then every upload and the ledger are verified (benchmarks/load/, docs/performance.md).
 # Needs PostgreSQL and Redis on 127.0.0.1; CUSTOS_LOAD_PG_URL / CUSTOS_LOAD_REDIS_URL override.
-load: system-deps install-dev
+load: system-deps test-system-deps install-dev
 	$(BIN)/python -m benchmarks.load
 
 clean:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
@@ -40,20 +39,14 @@ from tests.faults.conftest import (
 
 pytestmark = pytest.mark.faults
 
-REDIS_URL = os.environ.get("CUSTOS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
 
 @pytest.fixture
-def rq_queue(app, monkeypatch):
-    """This test's app queues jobs on a queue of its own in the real Redis."""
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        redis.ping()
-    except RedisError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({type(exc).__name__})")
+def rq_queue(app, monkeypatch, redis_url):
+    """This test's app queues jobs on a queue of its own in the test session's Redis."""
+    redis = Redis.from_url(redis_url)
     name = f"custos-faults-{uuid.uuid4().hex[:12]}"
     monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "rq")
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "CUSTOS_JOB_QUEUE", name)
     app.extensions.pop("custos.redis", None)
     yield Queue(name, connection=redis)
@@ -88,7 +81,7 @@ def test_an_export_whose_worker_dies_is_reported_retried_and_recorded_once(
         app,
         database_url,
         CUSTOS_JOB_BACKEND="rq",
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=app.config["REDIS_URL"],
         CUSTOS_JOB_QUEUE=rq_queue.name,
     )
     export_dir = Path(app.config["CUSTOS_EXPORT_DIR"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers.redis_server import RedisUnavailable, private_redis
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.web import sign_in
 
@@ -43,3 +44,13 @@ def member(app_ctx):
         return MembershipFactory(user=user, investigation=investigation, **kw)
 
     return _member
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The URL of a Redis of this test session's own (see tests/helpers/redis_server.py)."""
+    try:
+        with private_redis() as url:
+            yield url
+    except RedisUnavailable as exc:
+        pytest.fail(f"Redis for the tests: {exc}")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
-from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import select
 
@@ -28,7 +27,6 @@ from app.jobs.worker import make_worker
 from app.vault.models import EvidenceItem
 from app.vault.storage import write_encrypted
 
-REDIS_URL = os.environ.get("CUSTOS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PAYLOAD = "PAYLOAD-MUST-NOT-REACH-REDIS"
 
@@ -51,24 +49,16 @@ def _dies_once(job, payload):
 
 
 @pytest.fixture
-def redis_server() -> Redis:
-    connection = Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        pytest.fail(
-            f"Redis is not reachable at {REDIS_URL} ({type(exc).__name__}): start it with "
-            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''`"
-        )
-    return connection
+def redis_server(redis_url) -> Redis:
+    return Redis.from_url(redis_url)
 
 
 @pytest.fixture
-def rq_backend(app, monkeypatch, redis_server):
+def rq_backend(app, monkeypatch, redis_server, redis_url):
     """This test's app queues jobs on a queue of its own in the real Redis."""
     queue = f"custos-test-{uuid.uuid4().hex[:12]}"
     monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "rq")
-    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
     monkeypatch.setitem(app.config, "CUSTOS_JOB_QUEUE", queue)
     app.extensions.pop("custos.redis", None)
     yield queue
@@ -211,7 +201,7 @@ def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, inves
         CUSTOS_BLOB_DIR=str(app.config["BLOB_DIR"]),
         CUSTOS_MASTER_KEY_FILE=str(app.config["CUSTOS_MASTER_KEY_FILE"]),
         CUSTOS_JOB_BACKEND="rq",
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=app.config["REDIS_URL"],
         CUSTOS_JOB_QUEUE=rq_backend,
     )
     env.pop("CUSTOS_MASTER_KEY", None)

@@ -21,7 +21,6 @@ import pytest
 from benchmarks.load.runner import LoadSettings, run, table
 from benchmarks.load.stack import (
     DEFAULT_PG_ADMIN_URL,
-    DEFAULT_REDIS_URL,
     StackSettings,
     StackUnavailable,
     check_services,
@@ -30,7 +29,7 @@ from benchmarks.load.stack import (
 pytestmark = [pytest.mark.load, pytest.mark.nodb]
 
 
-def _settings() -> LoadSettings:
+def _settings(redis_url: str) -> LoadSettings:
     stack = StackSettings(
         web_port=int(os.environ.get("CUSTOS_LOAD_TEST_PORT", "5810")),
         s3_port=int(os.environ.get("CUSTOS_LOAD_TEST_S3_PORT", "5811")),
@@ -39,7 +38,7 @@ def _settings() -> LoadSettings:
         pg_admin_url=os.environ.get("CUSTOS_LOAD_PG_URL")
         or os.environ.get("TEST_DATABASE_URL")
         or DEFAULT_PG_ADMIN_URL,
-        redis_url=os.environ.get("CUSTOS_LOAD_REDIS_URL", DEFAULT_REDIS_URL),
+        redis_url=os.environ.get("CUSTOS_LOAD_REDIS_URL", redis_url),
     )
     return LoadSettings(
         field_users=10,
@@ -56,8 +55,8 @@ def _settings() -> LoadSettings:
     )
 
 
-def test_short_load_run_fails_nothing_and_loses_nothing():
-    settings = _settings()
+def test_short_load_run_fails_nothing_and_loses_nothing(redis_url):
+    settings = _settings(redis_url)
     try:
         check_services(settings.stack)
     except StackUnavailable as exc:
