@@ -11,7 +11,6 @@ nothing twice: one `exported` entry per item, and the ledger verifies.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.redis_server import RedisUnavailable, private_redis
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.redis_server import RedisUnavailable, private_redis
 from tests.helpers.web import sign_in
 
 
