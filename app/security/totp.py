@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import secrets
 import time
 
@@ -25,7 +26,11 @@ def provisioning_uri(secret: str, account_name: str) -> str:
 def qr_svg(uri: str) -> bytes:
     """The provisioning URI as an SVG QR code, served from our own origin (no CDN, no data: URL)."""
     qr = segno.make(uri, error="m")
-    return qr.svg_inline(scale=5, dark="#1b2733", light="#ffffff").encode()
+    # A standalone SVG document: served as an <img>, an SVG without the xmlns declaration (what
+    # segno's svg_inline makes for embedding in HTML) renders as an empty image.
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", xmldecl=False, scale=5, dark="#1b2733", light="#ffffff")
+    return buffer.getvalue()
 
 
 def matching_time_step(secret: str, code: str, last_used_step: int | None) -> int | None:

@@ -34,6 +34,18 @@ def test_lawyer_without_2fa_reaches_nothing_but_enrollment(make_user, client):
     assert client.get("/auth/2fa/qr.svg").mimetype == "image/svg+xml"
 
 
+def test_the_enrollment_qr_code_is_a_standalone_svg_with_its_size(make_user, client):
+    """Served as an <img>, an SVG without the SVG namespace renders as nothing at all."""
+    from xml.etree import ElementTree
+
+    lawyer = make_user(role="lawyer", with_2fa=False)
+    sign_in(client, lawyer)
+    client.get("/auth/2fa/enroll")
+    root = ElementTree.fromstring(client.get("/auth/2fa/qr.svg").get_data())  # noqa: S314 (ours)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert int(root.get("width")) >= 100 and int(root.get("height")) >= 100
+
+
 def test_enrollment_unlocks_the_app_and_shows_ten_recovery_codes(make_user, client):
     admin = make_user(role="admin", with_2fa=False)
     sign_in(client, admin)
