@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_jobs(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -62,7 +63,6 @@ def register_template_context(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, init_migrations, limiter, login_manager
     from app.i18n import select_locale
-    from app.jobs.runners import init_job_runner
     from app.security.field_setup import init_field_encryption_from_config
 
     db.init_app(app)
@@ -73,7 +73,6 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     init_field_encryption_from_config(app)
-    init_job_runner(app)
 
     import app.models  # noqa: F401  (every model registered on the metadata)
 
@@ -100,6 +99,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vault_bp)
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")
     app.register_blueprint(api_bp)
+
+
+def register_jobs(app: Flask) -> None:
+    """Each package registers the background work it owns; app/jobs only runs it.
+
+    Web servers and `flask worker` both come through here, so a job queued by one is known
+    to the other by the same kind.
+    """
+    from app.casefiles.jobs import register_casefile_jobs
+    from app.custody.jobs import register_custody_jobs
+    from app.vault.jobs import register_vault_jobs
+
+    register_vault_jobs(app)
+    register_custody_jobs(app)
+    register_casefile_jobs(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -5,4 +5,3 @@ from flask import Blueprint
 bp = Blueprint("casefiles", __name__)
 
 from app.casefiles.routes import cases, exports, items, matrix  # noqa: E402,F401
-from app.casefiles.services import exports as _export_jobs  # noqa: E402,F401  (job handler)

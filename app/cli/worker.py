@@ -84,7 +84,7 @@ def _wait_if_threaded(job_id: str) -> None:
 @click.argument("job_id")
 def retry(job_id: str) -> None:
     """Put a failed job back in the queue."""
-    from app.jobs.runners import retry_job
+    from app.jobs.queue import retry_job
 
     if db.session.get(Job, job_id) is None:
         click.echo(f"error: no job {job_id}", err=True)
@@ -101,7 +101,7 @@ def retry(job_id: str) -> None:
 @click.option("--sample", type=click.IntRange(min=1), help="Check N objects picked at random.")
 def queue_fixity(reference: str | None, sample: int | None) -> None:
     """Queue a fixity sweep as a background job (for cron on a web node; a worker runs it)."""
-    from app.jobs.runners_kinds import queue_fixity_sweep
+    from app.custody.jobs import queue_fixity_sweep
 
     job = queue_fixity_sweep(reference.strip().upper() if reference else None, sample)
     click.echo(f"queued fixity sweep: job {job.id}")

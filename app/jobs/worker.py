@@ -10,7 +10,9 @@ times; the retry finds its row still `running`, reopens it, and runs the handler
 is why handlers must be idempotent (media processing and fixity are). When no retry is left,
 the row is marked failed with a reason the user can act on. A worker lost with its horse
 (the machine went down) leaves a row whose heartbeat stops: the next worker's maintenance
-round, or the job's progress page, marks it failed (app/jobs/stale.py).
+round, or the job's progress page, marks it failed (app/jobs/stale.py). Each maintenance round
+also calls the hooks packages registered for it (app/jobs/registry.py): case files remove what
+failed exports left on disk.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ from rq.job import Job as RQJob
 from sqlalchemy import update
 
 from app.extensions import db
+from app.jobs.backends import redis_connection
 from app.jobs.models import Job, JobState
-from app.jobs.runner import run_job, runner_name
-from app.jobs.runners import mark_failed, redis_connection
+from app.jobs.registry import maintenance_hooks
+from app.jobs.run import run_job, runner_name
 from app.jobs.stale import reap_stale_jobs
+from app.jobs.state import mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -88,17 +92,20 @@ class _AppContextWorker:
                 db.session.remove()
 
     def clean_registries(self) -> None:
-        """RQ's maintenance round (at start, then every few minutes), and stale jobs' rows."""
+        """RQ's maintenance round (at start, then every few minutes), then ours."""
         super().clean_registries()  # type: ignore[misc]
-        with self.app.app_context():
-            try:
-                reap_stale_jobs()
-                # Failed exports' half-built bags hold decrypted evidence: never leave them.
-                from app.casefiles.services.exports import remove_abandoned_outputs
+        run_maintenance(self.app)
 
-                remove_abandoned_outputs()
-            finally:
-                db.session.remove()
+
+def run_maintenance(app: Flask) -> None:
+    """Fail the running jobs whose heartbeat stopped, then call each registered hook."""
+    with app.app_context():
+        try:
+            reap_stale_jobs()
+            for hook in maintenance_hooks(app):
+                hook()
+        finally:
+            db.session.remove()
 
 
 class CustosWorker(_AppContextWorker, Worker):

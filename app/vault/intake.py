@@ -17,8 +17,6 @@ a crash anywhere leaves at most an unreferenced blob or temp file that `blobs gc
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import json
 import logging
 import re
@@ -37,7 +35,9 @@ from app.investigations.models import Investigation
 from app.security.org_keys import org_recipients
 from app.vault.age import AgeWriter
 from app.vault.blobstore.base import BlobStoreError, PendingBlob
+from app.vault.jobs import queue_evidence_processing
 from app.vault.models import EvidenceItem
+from app.vault.processing import process_new_evidence
 from app.vault.refusals import IntakeRefused
 from app.vault.sniff import SNIFF_BYTES, DetectedType, detect_type
 from app.vault.storage import blob_store
@@ -417,20 +417,15 @@ def _delete_unrecorded_blob(blob_key: str) -> None:
 
 
 def run_post_intake(evidence_id: str) -> None:
-    """Hand the committed item to media processing (app.vault.processing), if installed.
+    """Hand the committed item to media processing (app.vault.processing).
 
     The evidence is already stored and recorded: a processing failure is logged and can be
     retried, it does not undo the intake.
     """
-    if importlib.util.find_spec("app.vault.processing") is None:
-        return
-    from app.jobs.runners_kinds import queue_evidence_processing
-
     if queue_evidence_processing(evidence_id):
         return  # CUSTOS_JOB_BACKEND=rq: a `flask worker` does it, off the upload's request
-    processing = importlib.import_module("app.vault.processing")
     try:
-        processing.process_new_evidence(evidence_id)
+        process_new_evidence(evidence_id)
     except Exception as exc:  # noqa: BLE001 (the evidence is safe; processing is retryable)
         db.session.rollback()
         # The type and the item only: a message could quote metadata read from the file.

@@ -52,6 +52,7 @@ def test_a_failed_exports_half_built_bag_is_removed(
     """A killed run leaves decrypted copies in its bag folder; they must not stay on disk."""
     from app.casefiles.models import CaseExport
     from app.extensions import db
+    from app.jobs.worker import run_maintenance
 
     author = signed_in(built_case.author)
     export_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -73,4 +74,8 @@ def test_a_failed_exports_half_built_bag_is_removed(
 
     (partial / "data").mkdir(parents=True)  # the progress page cleans up as well
     wait_for_job(author, status_url + "/progress")
+    assert list(export_dir.iterdir()) == []
+
+    (partial / "data").mkdir(parents=True)  # and so does each worker maintenance round
+    run_maintenance(app)
     assert list(export_dir.iterdir()) == []

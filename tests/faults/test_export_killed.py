@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.casefiles.models import CaseExport
 from app.custody.models import LedgerEntry
 from app.extensions import db
-from app.jobs.runners import retry_job
+from app.jobs.queue import retry_job
 from app.jobs.stale import WORKER_STOPPED
 from tests.faults.conftest import (
     Gunicorn,
@@ -80,7 +80,7 @@ def test_an_export_killed_with_its_worker_fails_visibly_and_its_retry_delivers_o
         assert ledger_actions("exported") == 0
         custody_verifies(app)
 
-        # "Try again" (app.jobs.runners.retry_job; `flask jobs retry`), run here to the end.
+        # "Try again" (app.jobs.queue.retry_job; `flask jobs retry`), run here to the end.
         monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "inline")
         job_id = db.session.get(CaseExport, export_id).job_id
         assert retry_job(job_id) is True

@@ -26,7 +26,7 @@ from app.casefiles.services.exports import download_ready, job_progress, start_e
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.runners import retry_job
+from app.jobs.queue import retry_job
 from app.jobs.stale import WORKER_STOPPED
 from tests.faults.conftest import (
     RqWorker,

@@ -10,8 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.runner import enqueue, handler, run_job
-from app.jobs.runners import retry_job
+from app.jobs.queue import enqueue, retry_job
+from app.jobs.registry import register_job_kind
+from app.jobs.run import run_job
 from app.jobs.stale import WORKER_STOPPED, reap_stale_jobs
 from app.timeutil import utcnow
 
@@ -20,20 +21,17 @@ RELEASE = threading.Event()
 STARTED = threading.Event()
 
 
-@handler("test_stale_counted")
 def _counted(job, payload):
     CALLS.append(job.job_id)
     return f"/results/{payload['n']}"
 
 
-@handler("test_stale_half_second")
 def _half_second(job, payload):
     time.sleep(0.5)  # long enough that a command not waiting for it returns before it ends
     CALLS.append(job.job_id)
     return None
 
 
-@handler("test_stale_slow")
 def _slow(job, payload):
     STARTED.set()
     RELEASE.wait(20)
@@ -45,6 +43,9 @@ def quick_beats(app, monkeypatch):
     monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "inline")
     monkeypatch.setitem(app.config, "CUSTOS_JOB_HEARTBEAT_SECONDS", 0.2)
     monkeypatch.setitem(app.config, "CUSTOS_JOB_STALE_SECONDS", 1)
+    register_job_kind(app, "test_stale_counted", _counted)
+    register_job_kind(app, "test_stale_half_second", _half_second)
+    register_job_kind(app, "test_stale_slow", _slow)
     CALLS.clear()
     RELEASE.clear()
     STARTED.clear()

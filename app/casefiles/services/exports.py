@@ -25,9 +25,9 @@ from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.access import may_see_identities, membership_for
 from app.investigations.models import Investigation
+from app.jobs.handle import JobFailed, JobHandle
 from app.jobs.models import Job, JobState
-from app.jobs.runner import JobFailed, JobHandle, enqueue, handler
-from app.jobs.runners import retry_job
+from app.jobs.queue import enqueue, retry_job
 from app.jobs.stale import reap_stale_jobs
 from app.timeutil import utcnow
 from app.vault.age import AgeReader, FileSource, Recipient
@@ -77,7 +77,6 @@ def start_export(
     return export
 
 
-@handler(JOB_KIND)
 def run_export_job(job: JobHandle, payload: dict) -> str:
     export = db.session.get(CaseExport, payload["export_id"])
     if export is None:

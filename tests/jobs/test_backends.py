@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
+from app.jobs.handle import JobFailed
 from app.jobs.models import Job
-from app.jobs.runner import JobFailed, enqueue, handler
-from app.jobs.runners import retry_job
+from app.jobs.queue import enqueue, retry_job
+from app.jobs.registry import register_job_kind
 from config import ConfigurationError, ProductionConfig, TestingConfig
 
 ATTEMPTS: dict[str, int] = {}
 
 
-@handler("test_runners_flaky")
 def _flaky(job, payload):
     """Fails its first attempt with a reason, succeeds on the next (a retried job)."""
     ATTEMPTS[payload["tag"]] = ATTEMPTS.get(payload["tag"], 0) + 1
@@ -25,6 +25,7 @@ def _flaky(job, payload):
 
 @pytest.fixture
 def inline(app, monkeypatch):
+    register_job_kind(app, "test_runners_flaky", _flaky)
     monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "inline")
 
 

@@ -1,32 +1,41 @@
-"""The job runner: starts on commit only, records progress, done and failure with a reason."""
+"""Running a job: it starts on commit only, records progress, done, and failure with a reason."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import pytest
+
 from app.extensions import db
+from app.jobs.handle import JobFailed
 from app.jobs.models import Job
-from app.jobs.runner import JobFailed, enqueue, handler
+from app.jobs.queue import enqueue
+from app.jobs.registry import register_job_kind
 
 RELEASE = threading.Event()
 
 
-@handler("test_sleepy")
 def _sleepy(job, payload):
     job.progress(40, "Halfway.", force=True)
     RELEASE.wait(10)
     return "/tmp/result"
 
 
-@handler("test_failing")
 def _failing(job, payload):
     raise JobFailed(f"nothing to do for {payload['what']}")
 
 
-@handler("test_crashing")
 def _crashing(job, payload):
     raise KeyError("secret witness name")
+
+
+@pytest.fixture(autouse=True)
+def _kinds(app):
+    """This module's job kinds, registered on the app under test as create_app registers ours."""
+    register_job_kind(app, "test_sleepy", _sleepy)
+    register_job_kind(app, "test_failing", _failing)
+    register_job_kind(app, "test_crashing", _crashing)
 
 
 def wait_state(job_id: str, states: set[str], timeout: float = 10) -> Job:

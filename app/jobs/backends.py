@@ -3,41 +3,34 @@
 `CUSTOS_JOB_BACKEND` picks one per deployment (config.py):
 
 - ``thread`` (the embedded default): a daemon thread of the web process; needs no Redis. A job
-  running when the process dies is lost with it (its row stays ``running``; retry it).
+  running when the process dies is lost with it (its row stops beating and is failed as stale;
+  retry it).
 - ``inline``: in the committing thread, right after the commit (CLI runs and tests).
 - ``rq``: pushed to the Redis queue ``CUSTOS_JOB_QUEUE`` and run by `flask worker`
   (app/jobs/worker.py), on this machine or another. Redis holds only the job id: the kind,
   payload, state and progress stay in the ``jobs`` table, so nothing about a witness or an
   item is ever written to Redis.
 
-The jobs table is the single source of what a user sees (progress, failure with its reason);
-`retry_job` puts a failed job back on the same backend.
+The jobs table is the single source of what a user sees (progress, failure with its reason).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
-from flask import Flask, current_app
-from sqlalchemy import update
+from flask import Flask
 
 from app.extensions import db
-from app.jobs.models import Job, JobState
-from app.jobs.runner import run_job, start_thread
-from app.timeutil import utcnow
+from app.jobs.run import run_job
+from app.jobs.state import mark_failed
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("inline", "thread", "rq")
 _REDIS_EXTENSION = "custos.redis"
 # What RQ calls on the worker side, by import path (the worker imports it, not pickles it).
 RQ_ENTRY_POINT = "app.jobs.worker.perform"
 QUEUE_UNAVAILABLE = "The job queue could not be reached, so the job did not start. Try again."
-
-
-def init_job_runner(app: Flask) -> None:
-    """Register the job kinds Custos queues itself (the handlers must exist before enqueue)."""
-    from app.jobs import runners_kinds  # noqa: F401
 
 
 def dispatch(app: Flask, job_id: str) -> None:
@@ -46,35 +39,27 @@ def dispatch(app: Flask, job_id: str) -> None:
     if backend == "rq":
         _push_to_queue(app, job_id)
     elif backend == "inline":
-        _run_inline(app, job_id)
+        _run_in_context(app, job_id)
     else:
-        start_thread(app, job_id)
+        _start_thread(app, job_id)
 
 
-def retry_job(job_id: str) -> bool:
-    """Put a failed job back in the queue with its progress reset; False if it is not failed.
+def _start_thread(app: Flask, job_id: str) -> threading.Thread:
+    thread = threading.Thread(
+        target=_run_in_context, args=(app, job_id), name=f"job-{job_id}", daemon=True
+    )
+    thread.start()
+    return thread
 
-    The caller has already decided the user may see the job (through the object it belongs
-    to, via app.investigations.access). The compare-and-swap on the state means two clicks
-    on "Try again" start it once.
-    """
-    with db.engine.begin() as conn:
-        changed = conn.execute(
-            update(Job.__table__)
-            .where(Job.__table__.c.id == job_id, Job.__table__.c.state == JobState.FAILED.value)
-            .values(
-                state=JobState.QUEUED.value,
-                progress=0,
-                message="Waiting to start again.",
-                started_at=None,
-                finished_at=None,
-                result_path=None,
-            )
-        ).rowcount
-    if not changed:
-        return False
-    dispatch(current_app._get_current_object(), job_id)
-    return True
+
+def _run_in_context(app: Flask, job_id: str) -> None:
+    # A context of its own, hence a session of its own: inline, the committing session is
+    # mid-event; in a thread, there is no context at all.
+    with app.app_context():
+        try:
+            run_job(job_id)
+        finally:
+            db.session.remove()
 
 
 def redis_connection(app: Flask):
@@ -117,25 +102,3 @@ def _push_to_queue(app: Flask, job_id: str) -> None:
         log.warning("job %s not queued: Redis unreachable (%s)", job_id, type(exc).__name__)
         with app.app_context():
             mark_failed(job_id, QUEUE_UNAVAILABLE)
-
-
-def _run_inline(app: Flask, job_id: str) -> None:
-    # A context of its own, hence a session of its own: the committing session is mid-event.
-    with app.app_context():
-        try:
-            run_job(job_id)
-        finally:
-            db.session.remove()
-
-
-def mark_failed(job_id: str, message: str) -> None:
-    """Record that a queued or running job will not finish, with the reason shown to users."""
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(Job.__table__)
-            .where(
-                Job.__table__.c.id == job_id,
-                Job.__table__.c.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]),
-            )
-            .values(state=JobState.FAILED.value, message=message, finished_at=utcnow())
-        )

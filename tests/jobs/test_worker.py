@@ -17,12 +17,14 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import select
 
+from app.custody.jobs import queue_fixity_sweep
 from app.custody.models import LedgerEntry
 from app.extensions import db
+from app.jobs.backends import QUEUE_UNAVAILABLE, job_queue
+from app.jobs.handle import JobFailed
 from app.jobs.models import Job
-from app.jobs.runner import JobFailed, enqueue, handler
-from app.jobs.runners import QUEUE_UNAVAILABLE, job_queue, retry_job
-from app.jobs.runners_kinds import queue_fixity_sweep
+from app.jobs.queue import enqueue, retry_job
+from app.jobs.registry import JobRegistry, job_registry, register_job_kind, register_maintenance
 from app.jobs.worker import make_worker
 from app.vault.models import EvidenceItem
 from app.vault.storage import write_encrypted
@@ -31,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_PAYLOAD = "PAYLOAD-MUST-NOT-REACH-REDIS"
 
 
-@handler("test_rq_steps")
 def _steps(job, payload):
     job.progress(30, "A third done.", force=True)
     if payload.get("fail"):
@@ -39,7 +40,6 @@ def _steps(job, payload):
     return f"/results/{payload['n']}"
 
 
-@handler("test_rq_dies_once")
 def _dies_once(job, payload):
     marker = Path(payload["marker"])
     if not marker.exists():
@@ -56,6 +56,8 @@ def redis_server(redis_url) -> Redis:
 @pytest.fixture
 def rq_backend(app, monkeypatch, redis_server, redis_url):
     """This test's app queues jobs on a queue of its own in the real Redis."""
+    register_job_kind(app, "test_rq_steps", _steps)
+    register_job_kind(app, "test_rq_dies_once", _dies_once)
     queue = f"custos-test-{uuid.uuid4().hex[:12]}"
     monkeypatch.setitem(app.config, "CUSTOS_JOB_BACKEND", "rq")
     monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
@@ -155,6 +157,17 @@ def test_a_job_whose_horse_dies_with_no_retry_left_is_marked_failed(
     make_worker(app).work(burst=True)
     failed = fresh(job.id)
     assert failed.state == "failed" and "worker running this job stopped" in failed.message
+
+
+def test_a_worker_calls_the_registered_maintenance_hooks_when_it_starts(
+    app, app_ctx, rq_backend, monkeypatch
+):
+    calls: list[str] = []
+    registry = JobRegistry(handlers=dict(job_registry(app).handlers))
+    monkeypatch.setitem(app.extensions, "custos.jobs", registry)
+    register_maintenance(app, lambda: calls.append("cleaned"))
+    drain(app)
+    assert calls == ["cleaned"]
 
 
 def test_uploaded_media_is_processed_by_the_worker_not_the_request(app, app_ctx, rq_backend):
