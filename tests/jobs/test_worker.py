@@ -27,7 +27,7 @@ from app.jobs.queue import enqueue, retry_job
 from app.jobs.registry import JobRegistry, job_registry, register_job_kind, register_maintenance
 from app.jobs.worker import make_worker
 from app.vault.models import EvidenceItem
-from app.vault.storage import write_encrypted
+from tests.custody.test_fixity import store_item
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_PAYLOAD = "PAYLOAD-MUST-NOT-REACH-REDIS"
@@ -192,18 +192,7 @@ def test_uploaded_media_is_processed_by_the_worker_not_the_request(app, app_ctx,
 
 def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, investigation):
     """`flask jobs fixity` on a web node, `flask --app wsgi worker --burst` in another process."""
-    blob = write_encrypted([b"photo bytes " * 5000])
-    item = EvidenceItem(
-        investigation_id=investigation.id,
-        kind="photo",
-        media_type="image/jpeg",
-        size=blob.size,
-        sha256=blob.sha256,
-        blob_key=blob.key,
-        original_filename="x.jpg",
-    )
-    db.session.add(item)
-    db.session.commit()
+    item = store_item(investigation, b"photo bytes " * 5000)
     job = queue_fixity_sweep()
     env = dict(
         os.environ,
