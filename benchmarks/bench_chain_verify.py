@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.custody.canonical import canonical_json  # noqa: E402
+from app.crypto.canonical import canonical_json  # noqa: E402
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, verify_chain  # noqa: E402
 
 ENTRIES = 200_000

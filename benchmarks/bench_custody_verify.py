@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.custody.canonical import canonical_json, utc_timestamp  # noqa: E402
+from app.crypto.canonical import canonical_json, utc_timestamp  # noqa: E402
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, head_statement  # noqa: E402
 
 BUDGET_ENTRIES_PER_SECOND = 300_000

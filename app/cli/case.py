@@ -15,9 +15,9 @@ from app.casefiles.services.export_bagit import ExportRequest, export_casefile
 from app.casefiles.services.exports import exporter_for, remove_abandoned_outputs
 from app.casefiles.services.frameworks import load_shipped_frameworks
 from app.casefiles.services.redaction import Exporter
+from app.crypto.age import Recipient
 from app.extensions import db
 from app.investigations.models import Investigation
-from app.vault.age import Recipient
 
 case_cli = AppGroup("case", help="Case files: list them, export one as a signed BagIt bag.")
 

@@ -1,1 +1,1 @@
-"""Chain of custody: ledger, canonical JSON, checkpoints (minisign), verification, fixity."""
+"""Chain of custody: ledger, checkpoints, verification, fixity."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.custody.canonical import canonical_json, utc_timestamp
+from app.crypto.canonical import canonical_json, utc_timestamp
 
 # docs/custody-format.md is the specification of everything below; change both together.
 GENESIS_HASH = "0" * 64

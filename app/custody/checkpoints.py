@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.custody.canonical import utc_timestamp
+from app.crypto.canonical import utc_timestamp
+from app.crypto.minisign import SigningKey
 from app.custody.chain import head_statement
-from app.custody.minisign import SigningKey
 from app.custody.models import Checkpoint, LedgerHead
 from app.investigations.models import Investigation
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from app.crypto.age.errors import AgeError
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.custody.models import FixitySweep
 from app.extensions import db
 from app.investigations.models import Investigation
 from app.timeutil import utcnow
-from app.vault.age.errors import AgeError
 from app.vault.blobstore.base import BlobNotFound, BlobStoreError
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import open_plaintext

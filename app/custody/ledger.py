@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.custody.canonical import canonical_json, utc_timestamp
+from app.crypto.canonical import canonical_json, utc_timestamp
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash
 from app.custody.checkpoints import mark_touched
 from app.custody.models import LedgerEntry, LedgerHead

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from app.crypto.minisign import SignatureError, key_id_hex, parse_public_key, verify
 from app.custody.chain import CHECKPOINT_TYPE, verify_chain
-from app.custody.minisign import SignatureError, key_id_hex, parse_public_key, verify
 from app.extensions import db
 
 _ENTRIES_SQL = (

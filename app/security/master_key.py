@@ -14,6 +14,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from app.crypto.fsync import fsync_directory
+
 log = logging.getLogger(__name__)
 
 MASTER_KEY_BYTES = 32
@@ -127,7 +129,7 @@ def generate_master_key_file(path: Path) -> Path:
     finally:
         os.close(fd)
         temporary.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return path
 
 
@@ -157,11 +159,3 @@ def _warn_if_exposed(key_file: Path) -> None:
             key_file,
             stat.S_IMODE(mode),
         )
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

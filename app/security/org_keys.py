@@ -26,10 +26,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
-from app.custody.minisign import SigningKey, parse_public_key
+from app.crypto.age import Identity, Recipient, parse_identity_file
+from app.crypto.fsync import fsync_directory
+from app.crypto.minisign import SigningKey, parse_public_key
 from app.security.master_key import derive_key, load_previous_master_keys
 from app.timeutil import utcnow
-from app.vault.age import Identity, Recipient, parse_identity_file
 
 IDENTITIES_FILE = "age-identities.enc"
 SIGNING_KEY_FILE = "minisign-key.enc"
@@ -222,7 +223,7 @@ def write_rotation_marker(keys_dir: Path, target: Recipient) -> None:
 
 def clear_rotation_marker(keys_dir: Path) -> None:
     (Path(keys_dir) / ROTATION_FILE).unlink(missing_ok=True)
-    _fsync_directory(Path(keys_dir))
+    fsync_directory(Path(keys_dir))
 
 
 # --- Sealing and files -----------------------------------------------------------------------
@@ -325,7 +326,7 @@ def _create_file(path: Path, data: bytes, mode: int) -> None:
         raise KeyStoreError(f"refusing to overwrite the existing key file {path}") from None
     finally:
         temporary.unlink(missing_ok=True)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def _replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
@@ -333,7 +334,7 @@ def _replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
     temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     _write_synced(temporary, data, mode)
     os.replace(temporary, path)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
 
 
 def _write_synced(path: Path, data: bytes, mode: int) -> None:
@@ -343,14 +344,6 @@ def _write_synced(path: Path, data: bytes, mode: int) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
         os.fsync(fd)
     finally:
         os.close(fd)

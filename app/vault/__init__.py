@@ -1,7 +1,7 @@
-"""Evidence vault: age format, blob stores, streaming intake, media metadata and derivatives."""
+"""Evidence vault: blob stores, streaming intake, media metadata and derivatives."""
 
 from flask import Blueprint
 
 # The route modules are imported by app/vault/web.py when the app registers the blueprint, not
-# here: importing app.vault.age (keys, custody, tools) must not pull in the whole web layer.
+# here: importing the vault's storage (keys, custody, tools) must not pull in the whole web layer.
 bp = Blueprint("vault", __name__)

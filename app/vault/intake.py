@@ -27,13 +27,13 @@ from typing import Any
 
 from flask import current_app
 
-from app.custody.canonical import canonical_json
+from app.crypto.age import AgeWriter
+from app.crypto.canonical import canonical_json
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.access import membership_for
 from app.investigations.models import Investigation
 from app.security.org_keys import org_recipients
-from app.vault.age import AgeWriter
 from app.vault.blobstore.base import BlobStoreError, PendingBlob
 from app.vault.jobs import queue_evidence_processing
 from app.vault.models import EvidenceItem

@@ -15,10 +15,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from app.crypto.age import AgeReader
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.security.org_keys import ReadsDisabled
-from app.vault.age import AgeReader
 from app.vault.derivatives import (
     DerivativeError,
     photo_thumbnail,

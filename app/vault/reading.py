@@ -30,6 +30,7 @@ from flask import abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.crypto.age import AgeError, AgeReader
 from app.custody.ledger import append_custody_event
 from app.custody.models import LedgerEntry
 from app.extensions import db
@@ -38,7 +39,6 @@ from app.investigations.access import get_or_404
 from app.investigations.models import Investigation
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
-from app.vault.age import AgeError, AgeReader
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.http_framing import ByteRange, content_disposition, download_name, parse_range
 from app.vault.item_view import ItemView

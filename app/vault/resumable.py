@@ -36,12 +36,12 @@ from flask import current_app
 from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 
+from app.crypto.age import Recipient
 from app.extensions import db
 from app.investigations.access import membership_for
 from app.investigations.models import Investigation
 from app.security.org_keys import org_recipients
 from app.timeutil import utcnow
-from app.vault.age import Recipient
 from app.vault.blobstore.base import BlobNotFound, ResumableBlob
 from app.vault.intake import (
     check_declared_size,

@@ -13,9 +13,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from app.vault.age import CHUNK_SIZE, AgeReader, Recipient
-from app.vault.age.header import FILE_KEY_SIZE, Stanza, new_file_key, seal_header
-from app.vault.age.stream import NONCE_SIZE, PayloadCipher, payload_key
+from app.crypto.age import CHUNK_SIZE, AgeReader, Recipient
+from app.crypto.age.header import FILE_KEY_SIZE, Stanza, new_file_key, seal_header
+from app.crypto.age.stream import NONCE_SIZE, PayloadCipher, payload_key
 from app.vault.sniff import SNIFF_BYTES, DetectedType, detect_type
 from app.vault.storage import blob_store
 

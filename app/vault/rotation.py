@@ -24,6 +24,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from app.crypto.age import (
+    AgeError,
+    Identity,
+    RandomAccessSource,
+    Recipient,
+    rewrap_header,
+    unwrap_file_key,
+)
+from app.crypto.age.header import read_source_header, seal_header
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.security.org_keys import (
@@ -38,15 +47,6 @@ from app.security.org_keys import (
     read_rotation_marker,
     write_rotation_marker,
 )
-from app.vault.age import (
-    AgeError,
-    Identity,
-    RandomAccessSource,
-    Recipient,
-    rewrap_header,
-    unwrap_file_key,
-)
-from app.vault.age.header import read_source_header, seal_header
 from app.vault.blobstore.base import BlobStore
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import blob_store

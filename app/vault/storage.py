@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.crypto.age import AgeReader, AgeWriter
 from app.security.org_keys import org_identities, org_recipients
-from app.vault.age import AgeReader, AgeWriter
 from app.vault.blobstore.base import BlobStore
 from app.vault.blobstore.local import LocalBlobStore
 

@@ -108,7 +108,7 @@ def test_changing_any_byte_of_any_file_in_the_bag_is_caught(app, built_case, tmp
 def test_encrypted_export_decrypts_with_the_age_binary_to_a_valid_bag(
     app, built_case, tmp_path, public_key
 ):
-    from app.vault.age import Identity
+    from app.crypto.age import Identity
 
     identity = Identity.generate()
     key_file = tmp_path / "prosecutor.key"

@@ -8,8 +8,8 @@ import tracemalloc
 from app.casefiles.services import casefiles
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile
 from app.casefiles.services.redaction import Exporter
+from app.crypto.age import Identity
 from app.extensions import db
-from app.vault.age import Identity
 from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
 from tests.casefiles.conftest import crime

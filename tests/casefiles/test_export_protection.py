@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from app.crypto.age import AgeReader, FileSource, Identity
 from app.extensions import db
-from app.vault.age import AgeReader, FileSource, Identity
 from tests.casefiles.conftest import (
     HIDDEN_CONTACT,
     HIDDEN_LOCATION,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.custody.canonical import canonical_json, utc_timestamp
+from app.crypto.canonical import canonical_json
 from app.custody.chain import (
     GENESIS_HASH,
     body_digest,
@@ -67,20 +67,6 @@ def rechain(bodies: list[bytes]) -> list[tuple[int, str, str, str, bytes]]:
 
 def ledger(count: int = 30) -> list[tuple[int, str, str, str, bytes]]:
     return rechain([make_body(seq) for seq in range(1, count + 1)])
-
-
-def test_canonical_json_sorts_keys_and_keeps_utf8() -> None:
-    assert canonical_json({"b": 1, "a": ["é", 2.0]}) == '{"a":["é",2],"b":1}'.encode()
-
-
-def test_utc_timestamp_converts_to_utc_with_microseconds() -> None:
-    moment = datetime(2024, 5, 1, 12, 0, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert utc_timestamp(moment) == "2024-05-01T10:00:00.000000Z"
-
-
-def test_utc_timestamp_refuses_naive_datetime() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
-        utc_timestamp(datetime(2024, 5, 1, 10, 0, 0))
 
 
 def test_worked_example_matches_the_format_document() -> None:

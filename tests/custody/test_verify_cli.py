@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from app.custody.canonical import canonical_json
+from app.crypto.canonical import canonical_json
+from app.crypto.minisign import SigningKey
 from app.custody.chain import body_digest, entry_hash
-from app.custody.minisign import SigningKey
 from app.custody.models import Checkpoint, LedgerEntry
 from app.extensions import db
 from tests.conftest import backend

@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.custody.canonical import canonical_json
+from app.crypto.canonical import canonical_json
+from app.crypto.minisign import SigningKey
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, head_statement, verify_chain
-from app.custody.minisign import SigningKey
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_custody.py"
 REF = "INV-2024-0007"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image, TiffImagePlugin
 
-from app.vault.age import AgeReader, BytesSource, Identity, encrypt_bytes
+from app.crypto.age import AgeReader, BytesSource, Identity, encrypt_bytes
 
 IDENTITY = Identity.generate()
 

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from app.custody import minisign
+from app.crypto import minisign
+from app.crypto.age import Recipient, decrypt_bytes, encrypt_bytes
 from app.security import org_keys
-from app.vault.age import Recipient, decrypt_bytes, encrypt_bytes
 from tests.helpers.media import require_tool
 from tests.vault.vault_support import copy_public_keys, isolated_vault
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.crypto.age import CHUNK_SIZE, AgeError
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
-from app.vault.age import CHUNK_SIZE, AgeError
 from app.vault.http_framing import ByteRange, RangeNotSatisfiable, content_disposition, parse_range
 from app.vault.intake import begin_intake
 from app.vault.models import Derivative, EvidenceItem

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.crypto.age import decrypt_bytes
+from app.crypto.age.header import read_source_header
+from app.crypto.age.source import BytesSource
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
-from app.vault.age import decrypt_bytes
-from app.vault.age.header import read_source_header
-from app.vault.age.source import BytesSource
 from app.vault.intake import begin_intake
 from app.vault.rotation import rotate_keys
 from app.vault.storage import blob_store, write_encrypted

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from app.casefiles.services.errors import ExportError
-from app.vault.age import AgeWriter, Recipient
+from app.crypto.age import AgeWriter, Recipient
 
 SIGNATURE_NAME = "tagmanifest-sha256.txt.minisig"
 

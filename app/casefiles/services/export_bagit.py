@@ -43,11 +43,11 @@ from app.casefiles.services.redaction import (
     ExportPlan,
     plan_export,
 )
+from app.crypto.age import Recipient
+from app.crypto.age.errors import KeyFormatError
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.models import Investigation
-from app.vault.age import Recipient
-from app.vault.age.errors import KeyFormatError
 
 FOR_WHOM_MAX = 300
 

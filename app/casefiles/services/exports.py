@@ -21,6 +21,7 @@ from app.casefiles.models import CaseExport, CaseFile
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile, validate_request
 from app.casefiles.services.redaction import Exporter, plan_export
+from app.crypto.age import AgeReader, FileSource, Recipient
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.access import may_see_identities, membership_for
@@ -30,7 +31,6 @@ from app.jobs.models import Job, JobState
 from app.jobs.queue import enqueue, retry_job
 from app.jobs.stale import reap_stale_jobs
 from app.timeutil import utcnow
-from app.vault.age import AgeReader, FileSource, Recipient
 
 JOB_KIND = "casefile_export"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.custody.canonical import canonical_json, utc_timestamp
+from app.crypto.canonical import canonical_json, utc_timestamp
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.errors import (

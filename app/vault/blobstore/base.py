@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from app.vault.age import RandomAccessSource
+from app.crypto.age import RandomAccessSource
 
 
 class BlobStoreError(RuntimeError):

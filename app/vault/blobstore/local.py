@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from app.vault.age import FileSource
+from app.crypto.age import FileSource
+from app.crypto.fsync import fsync_directory
 from app.vault.blobstore.base import (
     BlobInfo,
     BlobNotFound,
@@ -37,14 +38,6 @@ _REPLACE_SUFFIX = ".replace"
 
 def _mtime(stat: os.stat_result) -> datetime:
     return datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _private(path: str, flags: int) -> int:
@@ -110,10 +103,10 @@ class LocalBlobStore:
         final = self.path_for(key)
         if not final.parent.is_dir():
             final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _fsync_directory(final.parent.parent)
-            _fsync_directory(self.root)
+            fsync_directory(final.parent.parent)
+            fsync_directory(self.root)
         os.replace(temporary, final)
-        _fsync_directory(final.parent)
+        fsync_directory(final.parent)
 
     def replace(self, key: str, chunks: Iterator[bytes]) -> None:
         final = self.path_for(key)
@@ -131,7 +124,7 @@ class LocalBlobStore:
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        _fsync_directory(final.parent)
+        fsync_directory(final.parent)
 
     # --- reading ---
 
@@ -152,7 +145,7 @@ class LocalBlobStore:
             path.unlink()
         except FileNotFoundError:
             return
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
 
     def list(self) -> Iterator[BlobInfo]:
         if not self.root.is_dir():

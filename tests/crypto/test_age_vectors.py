@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.vault.age import (
+from app.crypto.age import (
     AgeError,
     AgeReader,
     ArmorError,
@@ -24,7 +24,7 @@ from app.vault.age import (
     decrypt_stream,
     unwrap_file_key,
 )
-from app.vault.age.stream import NONCE_SIZE, StreamSealer, payload_key
+from app.crypto.age.stream import NONCE_SIZE, StreamSealer, payload_key
 
 VECTOR_DIR = Path(__file__).parent / "vectors" / "age-cctv"
 NOT_VECTORS = {"LICENSE", "README.md", "SOURCE_COMMIT"}

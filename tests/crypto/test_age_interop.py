@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.vault.age import (
+from app.crypto.age import (
     CHUNK_SIZE,
     AgeReader,
     AgeWriter,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.custody.minisign import SignatureError, SigningKey, key_id_hex, verify
+from app.crypto.minisign import SignatureError, SigningKey, key_id_hex, verify
 
 MESSAGE = b'{"head":"' + b"e" * 64 + b'","investigation":"INV-2024-0007","seq":2}'
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.vault.age import (
+from app.crypto.age import (
     CHUNK_SIZE,
     AgeError,
     AgeReader,
@@ -28,8 +28,8 @@ from app.vault.age import (
     rewrap_header,
     unwrap_file_key,
 )
-from app.vault.age.header import b64decode_raw, b64encode_raw
-from app.vault.age.stream import (
+from app.crypto.age.header import b64decode_raw, b64encode_raw
+from app.crypto.age.stream import (
     ENCRYPTED_CHUNK_SIZE,
     NONCE_SIZE,
     TAG_SIZE,
