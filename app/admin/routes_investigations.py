@@ -13,21 +13,8 @@ from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.extensions import db
 from app.investigations import services
+from app.investigations.access import managed_investigation_or_404, managed_membership_or_404
 from app.investigations.models import Investigation, Membership
-
-
-def investigation_or_404(reference: str) -> Investigation:
-    investigation = services.investigation_by_reference(reference)
-    if investigation is None:
-        abort(404)
-    return investigation
-
-
-def membership_or_404(investigation: Investigation, membership_id: str) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.investigation_id != investigation.id:
-        abort(404)
-    return membership
 
 
 @bp.route("/investigations", methods=["GET", "POST"])
@@ -54,7 +41,7 @@ def investigations():
 @bp.route("/investigations/<reference>/members", methods=["GET", "POST"])
 @role_required("admin")
 def members(reference: str):
-    investigation = investigation_or_404(reference)
+    investigation = managed_investigation_or_404(reference)
     form = AddMemberForm()
     if form.validate_on_submit():
         user = user_by_email(form.email.data)
@@ -94,8 +81,8 @@ def members(reference: str):
 @bp.route("/investigations/<reference>/members/<membership_id>", methods=["POST"])
 @role_required("admin")
 def change_member(reference: str, membership_id: str):
-    investigation = investigation_or_404(reference)
-    membership = membership_or_404(investigation, membership_id)
+    investigation = managed_investigation_or_404(reference)
+    membership = managed_membership_or_404(investigation, membership_id)
     form = ChangeMemberForm()
     if not form.validate_on_submit():
         abort(400)
@@ -110,8 +97,8 @@ def change_member(reference: str, membership_id: str):
 @bp.route("/investigations/<reference>/members/<membership_id>/revoke", methods=["POST"])
 @role_required("admin")
 def revoke_member(reference: str, membership_id: str):
-    investigation = investigation_or_404(reference)
-    membership = membership_or_404(investigation, membership_id)
+    investigation = managed_investigation_or_404(reference)
+    membership = managed_membership_or_404(investigation, membership_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.revoke_membership(membership, current_user)

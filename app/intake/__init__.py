@@ -1,7 +1,8 @@
 """Intake blueprint: incidents, witnesses with consent, interviews and testimony, map, timeline.
 
 Mounted under /investigations/<reference>/ (app/__init__.py); every view receives the
-investigation reference and goes through app.intake.visibility for what the user may see.
+investigation reference, starts from app.investigations.viewer.viewer_for, and goes through
+app.intake.visibility for which records the viewer may see.
 """
 
 from flask import Blueprint

@@ -2,13 +2,16 @@
 
 Every query for investigation content goes through `visible()` or one of the getters here.
 A request for an object outside the user's investigations answers 404, never 403, so the
-existence of another investigation's objects is not revealed.
+existence of another investigation's objects is not revealed. The per-investigation viewer
+built on this scope is `viewer.py`. Admins manage investigations and memberships without
+being members: their lookups (`managed_*`) return those records only, never content.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from flask import abort
 from sqlalchemy import Select, select
 
 from app.extensions import db
@@ -67,3 +70,20 @@ def my_investigations(user: Any) -> list[Investigation]:
 def may_see_identities(investigation: Investigation, user: Any) -> bool:
     membership = membership_for(investigation, user)
     return bool(membership and membership.may_see_identities)
+
+
+def managed_investigation_or_404(reference: str) -> Investigation:
+    """The investigation record for the admin who manages its memberships (not its content)."""
+    investigation = db.session.scalar(
+        select(Investigation).where(Investigation.reference == reference)
+    )
+    if investigation is None:
+        abort(404)
+    return investigation
+
+
+def managed_membership_or_404(investigation: Investigation, membership_id: str) -> Membership:
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.investigation_id != investigation.id:
+        abort(404)
+    return membership

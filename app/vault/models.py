@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
 from app.security.encrypted_type import ClientIdMixin, EncryptedText
 from app.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from app.investigations.viewer import InvestigationViewer
 
 
 class EvidenceKind(enum.StrEnum):
@@ -58,6 +62,11 @@ class EvidenceItem(ClientIdMixin, db.Model):
     derivatives: Mapped[list[Derivative]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="Derivative.created_at"
     )
+
+
+def visible_evidence(stmt: Select, viewer: InvestigationViewer) -> Select:
+    """Evidence items are submissions too: field staff see only what they uploaded."""
+    return viewer.scope(stmt, EvidenceItem, submitted_by=EvidenceItem.uploaded_by_id)
 
 
 class Derivative(ClientIdMixin, db.Model):

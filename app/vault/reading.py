@@ -1,8 +1,8 @@
 """Reading evidence back: the list, the item page, streaming with HTTP Range, downloads and
 derivatives, each read recorded in the custody ledger with who did it.
 
-Services take plain arguments and the current user; membership is decided only by
-app/investigations/access.py (a non-member gets 404 for every object, never 403).
+Services take the investigation viewer (app/investigations/viewer.py: a non-member gets 404
+for every object, never 403) and see only what `visible_evidence` grants it.
 
 Custody records, one rule per kind of read (also in README.md, "Reading evidence"):
 - the item page and every derivative fetch (thumbnail, stripped copy) append one `viewed`
@@ -34,15 +34,14 @@ from app.crypto.age import AgeError, AgeReader
 from app.custody.ledger import append_custody_event
 from app.custody.models import LedgerEntry
 from app.extensions import db
-from app.intake.visibility import intake_viewer, visible_evidence
 from app.investigations.access import get_or_404
-from app.investigations.models import Investigation
+from app.investigations.viewer import InvestigationViewer
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.http_framing import ByteRange, content_disposition, download_name, parse_range
 from app.vault.item_view import ItemView
-from app.vault.models import Derivative, EvidenceItem
+from app.vault.models import Derivative, EvidenceItem, visible_evidence
 from app.vault.storage import open_plaintext
 
 LIST_PAGE_SIZE = 50
@@ -56,10 +55,9 @@ def require_reads() -> None:
         raise ReadsDisabled()
 
 
-def evidence_page(investigation: Investigation, user: Any, page: int = 1) -> list[EvidenceItem]:
-    """One page of an investigation's evidence, newest first, with thumbnails loaded."""
+def evidence_page(viewer: InvestigationViewer, page: int = 1) -> list[EvidenceItem]:
+    """One page of the evidence the viewer may see, newest first, with thumbnails loaded."""
     require_reads()
-    viewer = intake_viewer(investigation, user)
     stmt = (
         visible_evidence(select(EvidenceItem), viewer)
         .options(selectinload(EvidenceItem.derivatives), selectinload(EvidenceItem.uploaded_by))
@@ -70,9 +68,8 @@ def evidence_page(investigation: Investigation, user: Any, page: int = 1) -> lis
     return list(db.session.scalars(stmt))
 
 
-def evidence_in(investigation: Investigation, evidence_id: str, user: Any) -> EvidenceItem:
-    """An item of this investigation that the user may see (404 otherwise)."""
-    viewer = intake_viewer(investigation, user)
+def evidence_in(viewer: InvestigationViewer, evidence_id: str) -> EvidenceItem:
+    """An item of the viewer's investigation that they may see (404 otherwise)."""
     item = db.session.scalar(
         visible_evidence(select(EvidenceItem), viewer).where(EvidenceItem.id == evidence_id)
     )
@@ -91,10 +88,10 @@ def _json_or_none(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else {"value": value}
 
 
-def view_item(investigation: Investigation, evidence_id: str, user: Any) -> ItemView:
+def view_item(viewer: InvestigationViewer, evidence_id: str) -> ItemView:
     """The item page; records one `viewed` entry."""
     require_reads()
-    item = evidence_in(investigation, evidence_id, user)
+    item = evidence_in(viewer, evidence_id)
     view = ItemView(
         item=item,
         filename=item.original_filename,
@@ -102,7 +99,7 @@ def view_item(investigation: Investigation, evidence_id: str, user: Any) -> Item
         extracted=_json_or_none(item.extracted_metadata),
         derivatives=list(item.derivatives),
     )
-    _record(item, user, "viewed", {"via": "item_page", "sha256": item.sha256})
+    _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
     db.session.commit()
     return view
 
@@ -190,9 +187,8 @@ def _open_item(item: EvidenceItem) -> AgeReader:
 
 
 def stream_item(
-    investigation: Investigation,
+    viewer: InvestigationViewer,
     evidence_id: str,
-    user: Any,
     range_header: str | None,
     if_range: str | None = None,
     send_body: bool = True,
@@ -203,12 +199,12 @@ def stream_item(
     RFC 9110 §13.1.5 then requires ignoring the Range and sending everything (200).
     """
     require_reads()
-    item = evidence_in(investigation, evidence_id, user)
+    item = evidence_in(viewer, evidence_id)
     byte_range = None if if_range else parse_range(range_header, item.size)
     disposition = content_disposition("inline", _download_name(item), _default_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
-        _record_stream(item, user, byte_range)
+        _record_stream(item, viewer.user, byte_range)
         db.session.commit()
     return ContentRead(
         206 if byte_range else 200, item.size, item.media_type, byte_range, reader, disposition
@@ -216,30 +212,29 @@ def stream_item(
 
 
 def download_item(
-    investigation: Investigation, evidence_id: str, user: Any, send_body: bool = True
+    viewer: InvestigationViewer, evidence_id: str, send_body: bool = True
 ) -> ContentRead:
     """The original bytes under the original filename; one `downloaded` entry per request."""
     require_reads()
-    item = evidence_in(investigation, evidence_id, user)
+    item = evidence_in(viewer, evidence_id)
     disposition = content_disposition("attachment", _download_name(item), _default_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
-        _record(item, user, "downloaded", {"sha256": item.sha256, "size": item.size})
+        _record(item, viewer.user, "downloaded", {"sha256": item.sha256, "size": item.size})
         db.session.commit()
     return ContentRead(200, item.size, item.media_type, None, reader, disposition)
 
 
 def read_derivative(
-    investigation: Investigation,
+    viewer: InvestigationViewer,
     evidence_id: str,
     derivative_id: str,
-    user: Any,
     send_body: bool = True,
 ) -> ContentRead:
     """A thumbnail or stripped copy, inline under a neutral name; one `viewed` entry."""
     require_reads()
-    item = evidence_in(investigation, evidence_id, user)
-    derivative = get_or_404(Derivative, derivative_id, user)
+    item = evidence_in(viewer, evidence_id)
+    derivative = get_or_404(Derivative, derivative_id, viewer.user)
     if derivative.evidence_id != item.id:
         abort(404)
     reader = None
@@ -251,7 +246,7 @@ def read_derivative(
             "kind": derivative.kind,
             "sha256": derivative.sha256,
         }
-        _record(item, user, "viewed", details)
+        _record(item, viewer.user, "viewed", details)
         db.session.commit()
     # The original filename may name a person or place; a shared copy must not carry it.
     extension = "png" if derivative.media_type == "image/png" else "jpg"

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.custody.timeline import timeline_for
 from app.errors import error_response
-from app.investigations.access import investigation_by_reference_or_404
+from app.investigations.viewer import viewer_for
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp
 from app.vault.http_framing import RangeNotSatisfiable
@@ -47,12 +47,12 @@ def evidence_unreadable(exc: EvidenceUnreadable):
 
 @bp.route(EVIDENCE)
 def evidence_list(reference: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     page = request.args.get("page", 1, type=int) or 1
-    items = evidence_page(investigation, current_user, page)
+    items = evidence_page(viewer, page)
     return render_template(
         "vault/list.html",
-        investigation=investigation,
+        investigation=viewer.investigation,
         items=items[:LIST_PAGE_SIZE],
         page=page,
         has_next=len(items) > LIST_PAGE_SIZE,
@@ -61,11 +61,11 @@ def evidence_list(reference: str):
 
 @bp.route(f"{EVIDENCE}/<evidence_id>")
 def evidence_item(reference: str, evidence_id: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
-    view = view_item(investigation, evidence_id, current_user)
+    viewer = viewer_for(reference)
+    view = view_item(viewer, evidence_id)
     return render_template(
         "vault/item.html",
-        investigation=investigation,
+        investigation=viewer.investigation,
         view=view,
         custody_timeline=timeline_for("evidence", view.item.id, current_user),
     )
@@ -73,12 +73,11 @@ def evidence_item(reference: str, evidence_id: str):
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/stream")
 def evidence_stream(reference: str, evidence_id: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     try:
         read = stream_item(
-            investigation,
+            viewer,
             evidence_id,
-            current_user,
             request.headers.get("Range"),
             request.headers.get("If-Range"),
             send_body=request.method != "HEAD",
@@ -93,10 +92,8 @@ def evidence_stream(reference: str, evidence_id: str):
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/download")
 def evidence_download(reference: str, evidence_id: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
-    read = download_item(
-        investigation, evidence_id, current_user, send_body=request.method != "HEAD"
-    )
+    viewer = viewer_for(reference)
+    read = download_item(viewer, evidence_id, send_body=request.method != "HEAD")
     response = _send(read)
     response.headers["Accept-Ranges"] = "none"  # resumable reads go through /stream
     return response
@@ -104,12 +101,11 @@ def evidence_download(reference: str, evidence_id: str):
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/derivatives/<derivative_id>")
 def evidence_derivative(reference: str, evidence_id: str, derivative_id: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     read = read_derivative(
-        investigation,
+        viewer,
         evidence_id,
         derivative_id,
-        current_user,
         send_body=request.method != "HEAD",
     )
     response = _send(read)

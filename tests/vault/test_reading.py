@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.crypto.age import CHUNK_SIZE, AgeError
 from app.custody.models import LedgerEntry
 from app.extensions import db
+from app.investigations.viewer import viewer_of
 from app.security import org_keys
 from app.vault.http_framing import ByteRange, RangeNotSatisfiable, content_disposition, parse_range
 from app.vault.intake import begin_intake
@@ -276,7 +277,8 @@ def test_far_range_of_a_large_item_decrypts_only_the_covering_chunks(world, app_
     data = text_bytes(size, seed=11)  # random bytes are not an allowed type; text is
     item = add_evidence(world.investigation, world.member, data, "long-notes.txt")
     start, end = size - 3 * CHUNK_SIZE - 17, size - CHUNK_SIZE + 5
-    read = stream_item(world.investigation, item.id, world.member, f"bytes={start}-{end - 1}")
+    viewer = viewer_of(world.investigation, world.member)
+    read = stream_item(viewer, item.id, f"bytes={start}-{end - 1}")
     reads: list[tuple[int, int]] = []
     real_source = read.reader.source
 
@@ -493,7 +495,7 @@ def test_blob_damaged_at_its_end_is_refused_before_any_byte(world, member_client
 def test_blob_damaged_mid_file_stops_the_stream_at_the_damaged_chunk(world, text_item):
     item, data = text_item
     flip_byte(item, 2 * (CHUNK_SIZE + 16))  # inside chunk 1 of 4
-    read = stream_item(world.investigation, item.id, world.member, None)
+    read = stream_item(viewer_of(world.investigation, world.member), item.id, None)
     released = bytearray()
     with pytest.raises(AgeError):
         for block in read.body():

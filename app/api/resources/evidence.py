@@ -23,11 +23,11 @@ from app.api.pagination import page_request, paginated, window
 from app.api.resources.responses import created, ok
 from app.api.schemas.evidence import evidence_json
 from app.extensions import db
-from app.intake.visibility import intake_viewer, visible_evidence
 from app.investigations.access import investigation_by_reference_or_404
+from app.investigations.viewer import viewer_for
 from app.security.rate_limits import upload_limit
 from app.vault.intake import begin_intake
-from app.vault.models import EvidenceItem
+from app.vault.models import EvidenceItem, visible_evidence
 from app.vault.reading import LIST_PAGE_SIZE, evidence_in, evidence_page, require_reads
 from app.vault.refusals import IntakeRefused
 
@@ -38,15 +38,14 @@ API_CHANNEL = "api"
 
 @bp.get("/investigations/<reference>/evidence")
 def evidence_list(reference: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     wanted = page_request()
     require_reads()
     # The field-staff rule too: a count of others' submissions is not theirs to learn.
-    viewer = intake_viewer(investigation, current_user)
     total = db.session.scalar(visible_evidence(select(func.count(EvidenceItem.id)), viewer))
 
     def fetch(number: int):
-        return evidence_page(investigation, current_user, number), int(total or 0)
+        return evidence_page(viewer, number), int(total or 0)
 
     items, total = window(fetch, LIST_PAGE_SIZE, wanted)
     return ok(paginated([evidence_json(item) for item in items], total, wanted))
@@ -54,9 +53,9 @@ def evidence_list(reference: str):
 
 @bp.get("/investigations/<reference>/evidence/<evidence_id>")
 def evidence_item(reference: str, evidence_id: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     require_reads()
-    return ok(evidence_json(evidence_in(investigation, evidence_id, current_user)))
+    return ok(evidence_json(evidence_in(viewer, evidence_id)))
 
 
 def _percent_decoded_header(name: str) -> str | None:

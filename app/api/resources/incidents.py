@@ -10,7 +10,6 @@ from flask_login import current_user
 from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated
-from app.api.resources.context import viewer_for
 from app.api.resources.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.incidents import incident_input, incident_json
@@ -18,6 +17,7 @@ from app.extensions import db
 from app.intake.services import search
 from app.intake.services.incidents import create_incident
 from app.intake.visibility import incident_or_404
+from app.investigations.viewer import viewer_for
 
 BOOLEAN_VALUES = {"true": True, "false": False}
 

@@ -14,7 +14,6 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
-from app.api.resources.context import viewer_for
 from app.api.resources.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.interviews import addendum_text, interview_input, link_input
@@ -31,17 +30,13 @@ from app.intake.services.interviews import (
 )
 from app.intake.services.sealing import add_addendum, seal_testimony
 from app.intake.views import interview_view
-from app.intake.visibility import (
-    IntakeViewer,
-    interview_or_404,
-    may_add_addendum,
-    may_edit_interview,
-)
+from app.intake.visibility import interview_or_404, may_add_addendum, may_edit_interview
+from app.investigations.viewer import InvestigationViewer, viewer_for
 
 STATUSES = tuple(status.value for status in InterviewStatus)
 
 
-def load_interview(viewer: IntakeViewer, interview_id: str) -> Interview:
+def load_interview(viewer: InvestigationViewer, interview_id: str) -> Interview:
     return interview_or_404(
         viewer,
         interview_id,
@@ -53,7 +48,7 @@ def load_interview(viewer: IntakeViewer, interview_id: str) -> Interview:
     )
 
 
-def editable(viewer: IntakeViewer, interview_id: str) -> Interview:
+def editable(viewer: InvestigationViewer, interview_id: str) -> Interview:
     """The interview, if the viewer may change it now: refusals come before reading a body,
     as on the website (403 for a reviewer, 409 once sealed, then the body's own problems)."""
     record = load_interview(viewer, interview_id)
@@ -64,7 +59,7 @@ def editable(viewer: IntakeViewer, interview_id: str) -> Interview:
     return record
 
 
-def testimony(viewer: IntakeViewer, interview_id: str) -> dict:
+def testimony(viewer: InvestigationViewer, interview_id: str) -> dict:
     """The interview as stored now (re-read after a change, so the answer shows the result)."""
     db.session.expire_all()
     return interview_view(load_interview(viewer, interview_id))

@@ -9,7 +9,6 @@ from sqlalchemy.orm import undefer_group
 
 from app.api import bp
 from app.api.pagination import page_request, paginated, window
-from app.api.resources.context import viewer_for
 from app.api.resources.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.witnesses import api_field_name, withdrawal_input, witness_input
@@ -21,10 +20,11 @@ from app.intake.services import search
 from app.intake.services.consent import withdraw_consent
 from app.intake.services.witnesses import register_witness
 from app.intake.views import witness_view
-from app.intake.visibility import IntakeViewer, may_record_consent, witness_or_404
+from app.intake.visibility import may_record_consent, witness_or_404
+from app.investigations.viewer import InvestigationViewer, viewer_for
 
 
-def load_witness(viewer: IntakeViewer, witness_id: str) -> Witness:
+def load_witness(viewer: InvestigationViewer, witness_id: str) -> Witness:
     # Identity columns are decrypted only for a viewer who may see them.
     options = [undefer_group(IDENTITY_GROUP)] if viewer.may_see_identities else []
     return witness_or_404(viewer, witness_id, *options)

@@ -18,14 +18,11 @@ from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
 from app.casefiles.services.items import candidates, summaries_for
 from app.extensions import db
-from app.investigations.access import investigation_by_reference_or_404, membership_for
+from app.investigations.viewer import viewer_for
 
 
 def _member_investigation(reference: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
-    if membership_for(investigation, current_user) is None:
-        abort(404)
-    return investigation
+    return viewer_for(reference).investigation
 
 
 def _crime_form(form: CaseFileForm) -> CaseFileForm:

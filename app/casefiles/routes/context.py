@@ -9,14 +9,12 @@ from flask_wtf import FlaskForm
 from app.casefiles.models import CaseFile
 from app.casefiles.services.casefiles import case_item_for, casefile_for
 from app.casefiles.services.errors import CaseFileError
-from app.investigations.access import investigation_by_reference_or_404, membership_for
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_for
 
 
 def load_case(reference: str, case_ref: str) -> tuple[Investigation, CaseFile]:
-    investigation = investigation_by_reference_or_404(reference, current_user)
-    if membership_for(investigation, current_user) is None:
-        abort(404)
+    investigation = viewer_for(reference).investigation
     casefile = casefile_for(investigation, case_ref, current_user)
     if casefile is None:
         abort(404)

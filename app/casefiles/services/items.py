@@ -1,8 +1,9 @@
 """The items a case file gathers (incidents, testimony, evidence), looked up through the scope.
 
 Case files name items generically as (item_type, item_id). Every lookup here goes through
-`app.investigations.access.visible` and, for testimony, the intake visibility rules, so a case
-file can only ever hold (and show, and export) what its user may see in that investigation.
+`app.investigations.access.visible` and, for incidents and testimony, the investigation viewer
+with the intake visibility rules, so a case file can only ever hold (and show, and export) what
+its user may see in that investigation.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from app.casefiles.models import CaseItem, ItemType
 from app.casefiles.services.errors import CaseFileError
 from app.extensions import db
 from app.intake.models import Incident, Interview
-from app.intake.visibility import intake_viewer, visible_incidents, visible_interviews
+from app.intake.visibility import visible_incidents, visible_interviews
 from app.investigations.access import visible
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_of
 from app.vault.models import EvidenceItem
 
 MODELS: dict[str, type] = {
@@ -57,9 +59,9 @@ def scoped_select(investigation: Investigation, user: Any, item_type: str):
     if user is None:
         return stmt
     if item_type == ItemType.INCIDENT.value:
-        return visible_incidents(stmt, intake_viewer(investigation, user))
+        return visible_incidents(stmt, viewer_of(investigation, user))
     if item_type == ItemType.INTERVIEW.value:
-        return visible_interviews(stmt, intake_viewer(investigation, user))
+        return visible_interviews(stmt, viewer_of(investigation, user))
     return visible(stmt, model, user)
 
 

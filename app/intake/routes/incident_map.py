@@ -6,8 +6,9 @@ from flask import current_app, jsonify, render_template, url_for
 
 from app.intake import bp
 from app.intake.routes.incidents import filter_form
-from app.intake.routes.page_context import query_of, viewer_for
+from app.intake.routes.page_context import query_of
 from app.intake.services import search
+from app.investigations.viewer import viewer_for
 
 
 @bp.route("/incidents/map")

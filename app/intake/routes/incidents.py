@@ -13,21 +13,22 @@ from app.intake import bp
 from app.intake.errors import IntakePermissionError, IntakeValidationError
 from app.intake.forms import show_service_errors
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm
-from app.intake.routes.page_context import page_number, query_of, viewer_for
+from app.intake.routes.page_context import page_number, query_of
 from app.intake.services import search
 from app.intake.services.incidents import create_incident, update_incident
 from app.intake.services.taxonomy import active_targets, active_weapons
-from app.intake.visibility import IntakeViewer, incident_or_404, may_edit_incident
+from app.intake.visibility import incident_or_404, may_edit_incident
+from app.investigations.viewer import InvestigationViewer, viewer_for
 
 
-def filter_form(viewer: IntakeViewer) -> IncidentFilterForm:
+def filter_form(viewer: InvestigationViewer) -> IncidentFilterForm:
     form = IncidentFilterForm(request.args)
     form.set_choices(active_weapons(), active_targets())
     form.validate()
     return form
 
 
-def form_page(viewer: IntakeViewer, form: IncidentForm, incident=None):
+def form_page(viewer: InvestigationViewer, form: IncidentForm, incident=None):
     return render_template(
         "intake/incidents/form.html",
         investigation=viewer.investigation,

@@ -31,7 +31,6 @@ from app.intake.routes.page_context import (
     page_number,
     sealed_response,
     vault_links,
-    viewer_for,
 )
 from app.intake.routes.witnesses import member_choices
 from app.intake.services import search
@@ -45,16 +44,16 @@ from app.intake.services.interviews import (
 from app.intake.services.sealing import add_addendum, seal_problems, seal_testimony
 from app.intake.views import interview_view
 from app.intake.visibility import (
-    IntakeViewer,
     interview_or_404,
     may_add_addendum,
     may_edit_interview,
     visible_incidents,
     visible_witnesses,
 )
+from app.investigations.viewer import InvestigationViewer, viewer_for
 
 
-def load_interview(viewer: IntakeViewer, interview_id: str) -> Interview:
+def load_interview(viewer: InvestigationViewer, interview_id: str) -> Interview:
     return interview_or_404(
         viewer,
         interview_id,
@@ -66,7 +65,7 @@ def load_interview(viewer: IntakeViewer, interview_id: str) -> Interview:
     )
 
 
-def editable_or_refuse(viewer: IntakeViewer, interview: Interview):
+def editable_or_refuse(viewer: InvestigationViewer, interview: Interview):
     """None when the viewer may change this draft now; otherwise the response to send."""
     if not may_edit_interview(viewer, interview):
         abort(403)
@@ -75,7 +74,7 @@ def editable_or_refuse(viewer: IntakeViewer, interview: Interview):
     return None
 
 
-def set_interview_choices(form: InterviewForm, viewer: IntakeViewer) -> None:
+def set_interview_choices(form: InterviewForm, viewer: InvestigationViewer) -> None:
     witnesses = db.session.execute(
         visible_witnesses(select(Witness.id, Witness.code), viewer).order_by(Witness.number.desc())
     )
@@ -94,7 +93,7 @@ def set_interview_choices(form: InterviewForm, viewer: IntakeViewer) -> None:
     ]
 
 
-def form_page(viewer: IntakeViewer, form: InterviewForm, interview: Interview | None = None):
+def form_page(viewer: InvestigationViewer, form: InterviewForm, interview: Interview | None = None):
     return render_template(
         "intake/interviews/form.html",
         investigation=viewer.investigation,
@@ -157,7 +156,9 @@ def interview(reference: str, interview_id: str):
     return detail_page(viewer, load_interview(viewer, interview_id), AddendumForm())
 
 
-def detail_page(viewer: IntakeViewer, record: Interview, addendum_form: AddendumForm, status=200):
+def detail_page(
+    viewer: InvestigationViewer, record: Interview, addendum_form: AddendumForm, status=200
+):
     may_edit = may_edit_interview(viewer, record) and not record.is_sealed
     link_form = None
     if may_edit:

@@ -1,22 +1,17 @@
-"""What every intake view starts from: the investigation (404 for non-members) and the viewer."""
+"""What intake pages share: query-string links, page numbers, the sealed refusal, vault links.
+
+Every intake view starts from `app.investigations.viewer.viewer_for(reference)`.
+"""
 
 from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.errors import error_response
-from app.intake.visibility import IntakeViewer, intake_viewer
-from app.investigations.access import investigation_by_reference_or_404
 
 COMMON_LANGUAGES = ("Arabic", "English", "Kurdish", "French", "Russian", "Turkish", "Farsi")
-
-
-def viewer_for(reference: str) -> IntakeViewer:
-    investigation = investigation_by_reference_or_404(reference, current_user)
-    return intake_viewer(investigation, current_user)
 
 
 def query_of(form: FlaskForm) -> dict[str, str]:

@@ -21,7 +21,7 @@ from app.intake.errors import IntakePermissionError, IntakeValidationError
 from app.intake.forms import show_service_errors
 from app.intake.forms.witnesses import ConsentForm, WitnessEditForm, WitnessForm
 from app.intake.models.witnesses import IDENTITY_GROUP
-from app.intake.routes.page_context import COMMON_LANGUAGES, page_number, viewer_for
+from app.intake.routes.page_context import COMMON_LANGUAGES, page_number
 from app.intake.services import search
 from app.intake.services.consent import record_consent, withdraw_consent
 from app.intake.services.witnesses import (
@@ -30,22 +30,18 @@ from app.intake.services.witnesses import (
     update_witness,
 )
 from app.intake.views import witness_view
-from app.intake.visibility import (
-    IntakeViewer,
-    may_edit_witness,
-    may_record_consent,
-    witness_or_404,
-)
+from app.intake.visibility import may_edit_witness, may_record_consent, witness_or_404
 from app.investigations.models import Membership
+from app.investigations.viewer import InvestigationViewer, viewer_for
 
 
-def load_witness(viewer: IntakeViewer, witness_id: str):
+def load_witness(viewer: InvestigationViewer, witness_id: str):
     # Identity columns are decrypted only for a viewer who may see them.
     options = [undefer_group(IDENTITY_GROUP)] if viewer.may_see_identities else []
     return witness_or_404(viewer, witness_id, *options)
 
 
-def member_choices(viewer: IntakeViewer) -> list[tuple[str, str]]:
+def member_choices(viewer: InvestigationViewer) -> list[tuple[str, str]]:
     members = db.session.execute(
         select(User.id, User.name, User.email)
         .join(Membership, Membership.user_id == User.id)

@@ -18,8 +18,9 @@ from app.intake.errors import FieldError, IntakePermissionError, IntakeValidatio
 from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
 from app.intake.numbering import insert_with_next_number
 from app.intake.textinput import check_length, check_required, clean_line, looks_like_row_id
-from app.intake.visibility import IntakeViewer, intake_viewer, may_record_consent
+from app.intake.visibility import may_record_consent
 from app.investigations.models import Investigation, Membership
+from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.timeutil import utcnow
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
@@ -61,7 +62,7 @@ def consent_allows(witness: Witness, purpose: str) -> bool:
     return record is not None and record.allows(purpose)
 
 
-def validate_consent(data: ConsentInput, viewer: IntakeViewer) -> tuple[str, str]:
+def validate_consent(data: ConsentInput, viewer: InvestigationViewer) -> tuple[str, str]:
     """(language, obtained_by_id) cleaned; raises with every problem named."""
     errors: list[FieldError] = []
     language = clean_line(data.language)
@@ -92,7 +93,9 @@ def _kind(previous: ConsentRecord | None, data: ConsentInput) -> str:
     return ConsentKind.CHANGED.value
 
 
-def add_consent_record(witness: Witness, viewer: IntakeViewer, data: ConsentInput) -> ConsentRecord:
+def add_consent_record(
+    witness: Witness, viewer: InvestigationViewer, data: ConsentInput
+) -> ConsentRecord:
     """Append a record after validation (the caller checked the viewer may record consent)."""
     language, obtained_by_id = validate_consent(data, viewer)
 
@@ -121,7 +124,7 @@ def add_consent_record(witness: Witness, viewer: IntakeViewer, data: ConsentInpu
 def record_consent(witness: Witness, user: Any, data: ConsentInput) -> ConsentRecord:
     """Record a new consent state for a witness (a grant, a change or a withdrawal)."""
     investigation = db.session.get(Investigation, witness.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_record_consent(viewer, witness):
         raise IntakePermissionError("you may not record consent for this witness")
     return add_consent_record(witness, viewer, data)

@@ -21,8 +21,9 @@ from app.intake.textinput import (
     looks_like_term_code,
     normalise_client_id,
 )
-from app.intake.visibility import intake_viewer, may_edit_incident
+from app.intake.visibility import may_edit_incident
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_of
 from app.timeutil import utcnow
 
 # Times are local to the place. The furthest-ahead time zone is UTC+14, so nothing that
@@ -254,7 +255,7 @@ def create_incident(
     investigation: Investigation, user: Any, data: IncidentInput, *, client_id: str | None = None
 ) -> Incident:
     """Record a new incident in an investigation the user is a member of (any member may)."""
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     existing = replayed(Incident, client_id, investigation.id, user)
     if existing is not None:
         return existing
@@ -273,7 +274,7 @@ def create_incident(
 def update_incident(incident: Incident, user: Any, data: IncidentInput) -> Incident:
     """Correct an incident: its author, or a reviewer (lawyer/lead) of the investigation."""
     investigation = db.session.get(Investigation, incident.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_edit_incident(viewer, incident):
         raise IntakePermissionError("only the incident's author or a reviewer may change it")
     retired_ok = (

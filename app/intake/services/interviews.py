@@ -34,14 +34,9 @@ from app.intake.textinput import (
     looks_like_row_id,
     normalise_client_id,
 )
-from app.intake.visibility import (
-    IntakeViewer,
-    intake_viewer,
-    may_edit_interview,
-    visible_incidents,
-    visible_witnesses,
-)
+from app.intake.visibility import may_edit_interview, visible_incidents, visible_witnesses
 from app.investigations.models import Investigation, Membership
+from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem, EvidenceKind
 
@@ -82,7 +77,7 @@ class _CleanInterview:
     notes: str | None
 
 
-def validate_interview(data: InterviewInput, viewer: IntakeViewer) -> _CleanInterview:
+def validate_interview(data: InterviewInput, viewer: InvestigationViewer) -> _CleanInterview:
     errors: list[FieldError] = []
     witness_id = None
     if check_required(errors, "witness_id", data.witness_id):
@@ -132,7 +127,7 @@ def validate_interview(data: InterviewInput, viewer: IntakeViewer) -> _CleanInte
     )
 
 
-def _is_member(viewer: IntakeViewer, user_id: str) -> bool:
+def _is_member(viewer: InvestigationViewer, user_id: str) -> bool:
     if not looks_like_row_id(user_id):
         return False
     return (
@@ -146,7 +141,9 @@ def _is_member(viewer: IntakeViewer, user_id: str) -> bool:
     )
 
 
-def _incidents(ids: list[str], viewer: IntakeViewer, errors: list[FieldError]) -> list[Incident]:
+def _incidents(
+    ids: list[str], viewer: InvestigationViewer, errors: list[FieldError]
+) -> list[Incident]:
     wanted = list(dict.fromkeys(i for i in ids or [] if i))
     if not wanted:
         return []
@@ -186,7 +183,7 @@ def create_interview(
     client_id: str | None = None,
 ) -> Interview:
     """A draft interview of one of the user's visible witnesses; sealed later, by its author."""
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     existing = replayed(Interview, client_id, investigation.id, user)
     if existing is not None:
         return existing
@@ -204,10 +201,10 @@ def create_interview(
     return interview
 
 
-def _editable(interview: Interview, user: Any) -> IntakeViewer:
+def _editable(interview: Interview, user: Any) -> InvestigationViewer:
     """The viewer, if they may change this interview now; raises otherwise."""
     investigation = db.session.get(Investigation, interview.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_edit_interview(viewer, interview):
         raise IntakePermissionError("only the author of a testimony may change it")
     if interview.is_sealed:

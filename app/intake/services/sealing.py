@@ -36,8 +36,9 @@ from app.intake.models import (
 from app.intake.numbering import insert_with_next_number
 from app.intake.services.consent import consent_allows
 from app.intake.textinput import clean_text
-from app.intake.visibility import intake_viewer, may_add_addendum, may_edit_interview
+from app.intake.visibility import may_add_addendum, may_edit_interview
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_of
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
@@ -126,7 +127,7 @@ def seal_testimony(interview: Interview, user: Any) -> str:
     to be interviewed, or without a transcript and its language.
     """
     investigation = db.session.get(Investigation, interview.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_edit_interview(viewer, interview):
         raise IntakePermissionError("only the author of a testimony may seal it")
     if interview.is_sealed:
@@ -187,7 +188,7 @@ def add_addendum(interview: Interview, user: Any, text: str) -> Addendum:
     The original testimony is not touched. Its author or a reviewer may add one.
     """
     investigation = db.session.get(Investigation, interview.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_add_addendum(viewer, interview):
         raise IntakePermissionError("you may not add to this testimony")
     if not interview.is_sealed:

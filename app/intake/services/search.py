@@ -34,12 +34,12 @@ from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
 from app.intake.visibility import (
-    IntakeViewer,
     visible_incidents,
     visible_interview_ids,
     visible_interviews,
     visible_witnesses,
 )
+from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem, EvidenceKind
 
 T = TypeVar("T")
@@ -102,7 +102,7 @@ def _page_number(page: int) -> int:
     return max(1, min(int(page or 1), 100_000))
 
 
-def _testimony_count(viewer: IntakeViewer) -> Any:
+def _testimony_count(viewer: InvestigationViewer) -> Any:
     return (
         select(func.count())
         .select_from(interview_incidents)
@@ -115,7 +115,7 @@ def _testimony_count(viewer: IntakeViewer) -> Any:
     )
 
 
-def _has_video(viewer: IntakeViewer) -> Any:
+def _has_video(viewer: InvestigationViewer) -> Any:
     # A video among the files of a testimony about the incident.
     return exists(
         select(1)
@@ -133,7 +133,7 @@ def _has_video(viewer: IntakeViewer) -> Any:
     ).correlate(Incident)
 
 
-def _filtered_incidents(viewer: IntakeViewer, filters: IncidentFilters) -> Select:
+def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -> Select:
     filters = _cleaned(filters)
     testimony_count = _testimony_count(viewer)
     has_video = _has_video(viewer)
@@ -221,7 +221,7 @@ def _rows(stmt: Select) -> list[IncidentRow]:
 
 
 def search_incidents(
-    viewer: IntakeViewer, filters: IncidentFilters, page: int = 1, per_page: int = PER_PAGE
+    viewer: InvestigationViewer, filters: IncidentFilters, page: int = 1, per_page: int = PER_PAGE
 ) -> Page[IncidentRow]:
     """One page of the incidents matching the filters, newest first."""
     page = _page_number(page)
@@ -235,7 +235,7 @@ def search_incidents(
     return Page(items=_rows(stmt), total=int(total or 0), page=page, per_page=per_page)
 
 
-def incident_markers(viewer: IntakeViewer, filters: IncidentFilters) -> list[dict[str, Any]]:
+def incident_markers(viewer: InvestigationViewer, filters: IncidentFilters) -> list[dict[str, Any]]:
     """Map markers: plain JSON values of the matching incidents that have coordinates."""
     stmt = (
         _filtered_incidents(viewer, filters)
@@ -267,7 +267,7 @@ def incident_markers(viewer: IntakeViewer, filters: IncidentFilters) -> list[dic
 
 
 def incident_timeline(
-    viewer: IntakeViewer, filters: IncidentFilters
+    viewer: InvestigationViewer, filters: IncidentFilters
 ) -> tuple[list[TimelineMonth], bool]:
     """Matching incidents in date order, grouped by month; and whether the list was cut."""
     stmt = (
@@ -284,7 +284,7 @@ def incident_timeline(
     return list(months.values()), truncated
 
 
-def known_areas(viewer: IntakeViewer) -> list[str]:
+def known_areas(viewer: InvestigationViewer) -> list[str]:
     """Administrative areas already used in the investigation (suggestions for forms)."""
     stmt = visible_incidents(select(Incident.admin_area).distinct(), viewer).where(
         Incident.admin_area != ""
@@ -292,7 +292,7 @@ def known_areas(viewer: IntakeViewer) -> list[str]:
     return sorted(db.session.scalars(stmt), key=str.casefold)
 
 
-def known_perpetrators(viewer: IntakeViewer) -> list[str]:
+def known_perpetrators(viewer: InvestigationViewer) -> list[str]:
     stmt = (
         select(IncidentPerpetrator.name)
         .distinct()
@@ -305,7 +305,7 @@ def known_perpetrators(viewer: IntakeViewer) -> list[str]:
 
 
 def list_witnesses(
-    viewer: IntakeViewer, q: str = "", risk_level: str = "", page: int = 1
+    viewer: InvestigationViewer, q: str = "", risk_level: str = "", page: int = 1
 ) -> Page[dict[str, Any]]:
     """The witnesses the viewer may see, as views fit for them, newest code first."""
     page = _page_number(page)
@@ -346,7 +346,7 @@ def list_witnesses(
 
 
 def list_interviews(
-    viewer: IntakeViewer,
+    viewer: InvestigationViewer,
     status: str = "",
     witness_id: str = "",
     incident_id: str = "",

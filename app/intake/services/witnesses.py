@@ -18,8 +18,9 @@ from app.intake.numbering import insert_with_next_number, witness_code
 from app.intake.services.consent import ConsentInput, add_consent_record, validate_consent
 from app.intake.services.replay import replayed
 from app.intake.textinput import check_length, clean_line, normalise_client_id
-from app.intake.visibility import intake_viewer, may_edit_witness
+from app.intake.visibility import may_edit_witness
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_of
 from app.timeutil import utcnow
 
 RISK_LEVELS = tuple(level.value for level in RiskLevel)
@@ -84,7 +85,7 @@ def register_witness(
     registered. Identity and consent are validated together, so nothing is stored unless
     everything is valid.
     """
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     existing = replayed(Witness, client_id, investigation.id, user)
     if existing is not None:
         return existing
@@ -135,7 +136,7 @@ def update_witness(
     this user pass only the fields the user typed something into (write, never read back).
     """
     investigation = db.session.get(Investigation, witness.investigation_id)
-    viewer = intake_viewer(investigation, user)
+    viewer = viewer_of(investigation, user)
     if not may_edit_witness(viewer, witness):
         raise IntakePermissionError("you may not change this witness")
     errors: list[FieldError] = []

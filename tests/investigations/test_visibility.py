@@ -1,5 +1,6 @@
-"""Who sees what: field staff see their own witnesses and testimony only (404 for the rest,
-whatever id they guess); lawyers who are members see all; every member sees every incident."""
+"""Who sees what, through the intake pages: field staff see their own witnesses and testimony
+only (404 for the rest, whatever id they guess); lawyers who are members see all; every member
+sees every incident; non-members get 404 for everything."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from app.extensions import db
 from app.intake.models import Interview, InterviewEvidence
 from app.intake.services import search
 from app.intake.services.sealing import seal_testimony
-from app.intake.visibility import intake_viewer
+from app.investigations.viewer import viewer_of
 from tests.helpers.web import post_form
 from tests.intake.builders import evidence_row, make_incident, make_interview, make_witness
 from tests.intake.helpers import interview_form, shows_error
@@ -127,7 +128,7 @@ def test_testimony_counts_on_incidents_only_count_what_the_viewer_may_see(world,
     make_interview(world.investigation, world.field_a, mine, incidents=[records["incident"]])
     counts = {}
     for user in (world.field_a, world.field_b, world.lawyer):
-        viewer = intake_viewer(world.investigation, user)
+        viewer = viewer_of(world.investigation, user)
         (row,) = search.search_incidents(viewer, search.IncidentFilters()).items
         counts[user.name] = row.testimony_count
     assert counts == {"Field Worker A": 1, "Field Worker B": 2, "Lawyer Plain": 3}
