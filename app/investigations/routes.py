@@ -6,11 +6,8 @@ from flask import render_template
 from flask_login import current_user
 
 from app.investigations import bp
-from app.investigations.access import (
-    investigation_by_reference_or_404,
-    membership_for,
-    my_investigations,
-)
+from app.investigations.access import my_investigations
+from app.investigations.viewer import viewer_for
 
 
 @bp.route("/")
@@ -22,9 +19,9 @@ def index():
 
 @bp.route("/<reference>")
 def overview(reference: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
     return render_template(
         "investigations/overview.html",
-        investigation=investigation,
-        membership=membership_for(investigation, current_user),
+        investigation=viewer.investigation,
+        membership=viewer.membership,
     )

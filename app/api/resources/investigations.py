@@ -10,11 +10,8 @@ from app.api.pagination import page_request, paginated
 from app.api.resources.responses import ok
 from app.api.schemas.investigations import investigation_json, taxonomy_json
 from app.intake.services.taxonomy import active_targets, active_weapons
-from app.investigations.access import (
-    investigation_by_reference_or_404,
-    membership_for,
-    my_investigations,
-)
+from app.investigations.access import membership_for, my_investigations
+from app.investigations.viewer import viewer_for
 
 
 @bp.get("/me")
@@ -48,8 +45,8 @@ def investigations():
 
 @bp.get("/investigations/<reference>")
 def investigation(reference: str):
-    record = investigation_by_reference_or_404(reference, current_user)
-    return ok(investigation_json(record, membership_for(record, current_user)))
+    viewer = viewer_for(reference)
+    return ok(investigation_json(viewer.investigation, viewer.membership))
 
 
 @bp.get("/taxonomies")
