@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Iterable
 from typing import Any
 
+from app.vault.extraction import FAILED, OK, Extraction, as_float, as_int
 from app.vault.media_tools import (
     ISO_BMFF_TYPES,
     MediaToolError,
@@ -16,7 +17,6 @@ from app.vault.media_tools import (
     run_on_stream,
     tool_path,
 )
-from app.vault.metadata import FAILED, OK, Extraction, _float, _int
 from app.vault.mp4_layout import MissingIndex, Ranges, index_first
 
 # ffprobe gets this long per pass; a file that needs longer is reported as not extracted.
@@ -111,7 +111,7 @@ def _duration_from_packets(source: Ranges, media_type: str) -> float | None:
     end = None
     for line in run.stdout.decode("ascii", "replace").splitlines():
         pts, _, duration = line.partition(",")
-        start, length = _float(pts), _float(duration)
+        start, length = as_float(pts), as_float(duration)
         if start is not None:
             candidate = start + (length or 0.0)
             end = candidate if end is None else max(end, candidate)
@@ -131,13 +131,13 @@ def av_fields(probe: dict[str, Any]) -> dict[str, Any]:
     tags = _lower_keys(fmt.get("tags") or {})
     streams = probe.get("streams") or []
     out: dict[str, Any] = {"container": fmt.get("format_name")}
-    duration = _float(fmt.get("duration"))
+    duration = as_float(fmt.get("duration"))
     if duration is None:
-        durations = [_float(s.get("duration")) for s in streams]
+        durations = [as_float(s.get("duration")) for s in streams]
         duration = max((d for d in durations if d is not None), default=None)
     if duration is not None:
         out["duration_seconds"] = round(duration, 3)
-    bit_rate = _float(fmt.get("bit_rate"))
+    bit_rate = as_float(fmt.get("bit_rate"))
     if bit_rate is not None:
         out["bit_rate"] = int(bit_rate)
     out["created_at"] = _first_tag(tags, _CREATED_TAGS, streams)
@@ -194,7 +194,7 @@ def _audio_stream(stream: dict[str, Any]) -> dict[str, Any]:
         "sample_rate": int(rate)
         if (rate := str(stream.get("sample_rate", ""))).isdigit()
         else None,
-        "channels": _int(stream.get("channels")),
+        "channels": as_int(stream.get("channels")),
     }
     return {k: v for k, v in out.items() if v is not None}
 
@@ -213,7 +213,7 @@ def _rate(value: Any) -> float | None:
 def _rotation(stream: dict[str, Any]) -> int | None:
     for side in stream.get("side_data_list") or []:
         if "rotation" in side:
-            return _int(side["rotation"]) if isinstance(side["rotation"], int) else None
+            return as_int(side["rotation"]) if isinstance(side["rotation"], int) else None
     rotate = (stream.get("tags") or {}).get("rotate")
     return int(rotate) if isinstance(rotate, str) and rotate.lstrip("-").isdigit() else None
 

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import functools
 import io
-import json
-import math
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
 import PIL
 from PIL import ExifTags, Image, UnidentifiedImageError
+
+from app.vault.av_metadata import extract_av
+from app.vault.extraction import (
+    FAILED,
+    OK,
+    REFUSED,
+    UNSUPPORTED,
+    Extraction,
+    MediaRefused,
+    as_float,
+    as_int,
+)
 
 # Decompression-bomb guard. A photo larger than this many pixels is refused, not decoded: a
 # few hundred bytes of PNG can declare 50,000 x 50,000 pixels, which would take 7.5 GB to
@@ -25,37 +34,6 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 # image is 300 MB decoded); Pillow itself raises DecompressionBombError above twice this.
 MAX_IMAGE_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-
-
-OK = "ok"
-REFUSED = "refused"  # the file was not processed, for a stated reason (e.g. a bomb)
-FAILED = "failed"  # the tool could not read it (corrupt, truncated, unsupported codec)
-UNSUPPORTED = "unsupported"  # no extractor for this type (documents, HEIC without a decoder)
-
-
-class MediaRefused(ValueError):
-    """The file must not be processed (decompression bomb); the message says why."""
-
-
-@dataclass
-class Extraction:
-    """What one extractor found. `fields` holds only values read from the file."""
-
-    status: str
-    extractor: str
-    fields: dict[str, Any] = field(default_factory=dict)
-    reason: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status, "extractor": self.extractor}
-        if self.reason:
-            out["reason"] = self.reason
-        out["fields"] = self.fields
-        return out
-
-    def to_json(self) -> str:
-        # allow_nan=False: a NaN from a broken rational must never reach storage as JSON.
-        return json.dumps(self.as_dict(), sort_keys=True, allow_nan=False, ensure_ascii=False)
 
 
 PILLOW_EXTRACTOR = f"Pillow {PIL.__version__}"
@@ -145,7 +123,7 @@ def exif_fields(exif: Image.Exif) -> dict[str, Any]:
         "make": _text(exif.get(base.Make)),
         "model": _text(exif.get(base.Model)),
         "software": _text(exif.get(base.Software)),
-        "orientation": _int(exif.get(base.Orientation)),
+        "orientation": as_int(exif.get(base.Orientation)),
         # EXIF 2.32 §4.6.5: DateTimeOriginal is the camera's local time, without a zone;
         # OffsetTimeOriginal (when present) gives the zone. Kept apart, never guessed.
         "captured_at": _exif_datetime(sub.get(base.DateTimeOriginal)),
@@ -168,14 +146,14 @@ def gps_fields(gps: dict[int, Any]) -> dict[str, Any] | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     out: dict[str, Any] = {"latitude": round(latitude, 7), "longitude": round(longitude, 7)}
-    altitude = _float(gps.get(tags.GPSAltitude))
+    altitude = as_float(gps.get(tags.GPSAltitude))
     if altitude is not None:
         below_sea = gps.get(tags.GPSAltitudeRef) in (1, b"\x01")
         out["altitude_m"] = round(-altitude if below_sea else altitude, 2)
     date = _text(gps.get(tags.GPSDateStamp))
     time = gps.get(tags.GPSTimeStamp)
     if date and isinstance(time, tuple) and len(time) == 3:
-        parts = [_float(v) for v in time]
+        parts = [as_float(v) for v in time]
         if all(p is not None for p in parts):
             h, m, s = parts
             out["gps_time_utc"] = f"{date.replace(':', '-')}T{int(h):02d}:{int(m):02d}:{s:06.3f}Z"
@@ -185,24 +163,12 @@ def gps_fields(gps: dict[int, Any]) -> dict[str, Any] | None:
 def _dms_to_degrees(value: Any, ref: Any, negative_ref: str) -> float | None:
     if not isinstance(value, tuple) or len(value) != 3:
         return None
-    parts = [_float(v) for v in value]
+    parts = [as_float(v) for v in value]
     if any(p is None for p in parts):
         return None
     degrees = parts[0] + parts[1] / 60 + parts[2] / 3600
     ref_text = _text(ref) or ""
     return -degrees if ref_text.upper().startswith(negative_ref) else degrees
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str | None:
@@ -234,7 +200,5 @@ def extract_metadata(kind: str, media_type: str, reader: Any) -> Extraction:
         with io.BufferedReader(reader.as_file(), buffer_size=65536) as file:
             return extract_photo(file)
     if kind in ("video", "audio"):
-        from app.vault.av_metadata import extract_av  # imports this module's shared types
-
         return extract_av(reader, media_type)
     return Extraction(UNSUPPORTED, "none", reason=f"no metadata extractor for {kind} files")

@@ -26,7 +26,8 @@ from app.vault.derivatives import (
     stripped_photo,
     video_poster,
 )
-from app.vault.metadata import OK, REFUSED, Extraction, extract_metadata
+from app.vault.extraction import OK, REFUSED, Extraction
+from app.vault.metadata import extract_metadata
 from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
 from app.vault.reading import close_reader, open_verified
 

@@ -9,15 +9,9 @@ import subprocess
 import pytest
 
 from app.vault.av_metadata import parse_iso6709
+from app.vault.extraction import OK, REFUSED, UNSUPPORTED
 from app.vault.media_tools import TOOL_ADDRESS_SPACE_BYTES, MediaToolError, run_on_stream
-from app.vault.metadata import (
-    MAX_IMAGE_PIXELS,
-    OK,
-    REFUSED,
-    UNSUPPORTED,
-    extract_metadata,
-    extract_photo,
-)
+from app.vault.metadata import MAX_IMAGE_PIXELS, extract_metadata, extract_photo
 from app.vault.mp4_layout import index_first, top_level_boxes
 from tests.helpers.media import (
     age_reader,
