@@ -138,6 +138,8 @@ class Config:
         self.CUSTOS_TUS_LEASE_SECONDS = _env_int("CUSTOS_TUS_LEASE_SECONDS", 60)
         # Reading evidence (app/vault/reading.py): one `streamed` custody entry per user and
         # item per this many seconds, however many Range requests a player makes.
+        # Days a ledger entry's keyed client-address digest is kept (0: never recorded).
+        self.CUSTOS_CUSTODY_ORIGIN_DAYS = _env_int("CUSTOS_CUSTODY_ORIGIN_DAYS", 30)
         self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
             "CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS", 600
         )
@@ -192,6 +194,12 @@ class Config:
         self.SERVER_TIMING = _env_bool("CUSTOS_SERVER_TIMING", False)
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
+        # The name the organisation signs custody checkpoints as (C2SP signed note key name,
+        # and the first part of each ledger's log origin "<name>/custody/<reference>").
+        # Keep it stable: it is inside every signed checkpoint. Default: the base URL's host.
+        self.CUSTOS_CUSTODY_LOG_NAME = (
+            os.environ.get("CUSTOS_CUSTODY_LOG_NAME") or urlsplit(self.CUSTOS_BASE_URL).netloc
+        )
 
         # Intake (issue 5). The incident map's tile URL template, e.g.
         # https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; empty (the default) means no tiles:
@@ -289,6 +297,12 @@ class Config:
             raise ConfigurationError("CUSTOS_MAX_UPLOAD_BYTES must be a positive number of bytes.")
         if self.CUSTOS_UPLOAD_TTL_HOURS < 1:
             raise ConfigurationError("CUSTOS_UPLOAD_TTL_HOURS must be at least 1.")
+        if not self.CUSTOS_CUSTODY_LOG_NAME or any(
+            c.isspace() or c == "+" for c in self.CUSTOS_CUSTODY_LOG_NAME
+        ):
+            raise ConfigurationError("CUSTOS_CUSTODY_LOG_NAME is one word without '+'.")
+        if self.CUSTOS_CUSTODY_ORIGIN_DAYS < 0:
+            raise ConfigurationError("CUSTOS_CUSTODY_ORIGIN_DAYS must not be negative.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 

@@ -49,11 +49,13 @@ def trust_reverse_proxies(app: Flask) -> None:
 def register_template_context(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from app.custody.alarms import custody_alarm_context
     from app.demo.banner import demo_banner_context
     from app.i18n import RTL_LANGUAGES, register_locale_filters
 
     register_locale_filters(app)
     app.context_processor(demo_banner_context)  # the demo-content banner (templates/base.html)
+    app.context_processor(custody_alarm_context)  # the broken-ledger banner (same place)
 
     @app.context_processor
     def layout_context() -> dict:

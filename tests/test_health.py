@@ -17,7 +17,7 @@ def test_healthz_answers_without_signing_in(client):
 def test_readyz_checks_the_database_and_the_blob_store(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "blob_store": "ok"}
+    assert response.get_json()["checks"] == {"database": "ok", "blob_store": "ok", "custody": "ok"}
 
 
 @pytest.fixture

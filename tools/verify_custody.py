@@ -22,8 +22,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_TYPE = "custos-checkpoint-v1"
+CHECKPOINT_TYPE_V2 = "custos-checkpoint-v2"
 ENTRY_FIELDS = frozenset({"seq", "prev", "body_sha256", "hash", "body"})
-STATEMENT_FIELDS = frozenset({"type", "investigation", "seq", "head", "time"})
+STATEMENT_FIELDS = {
+    CHECKPOINT_TYPE: frozenset({"type", "investigation", "seq", "head", "time"}),
+    CHECKPOINT_TYPE_V2: frozenset({"type", "investigation", "seq", "head", "root", "time"}),
+}
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -231,25 +235,169 @@ def read_statement(data: bytes) -> dict:
         raise VerificationError("checkpoint is not a JSON object") from None
     if (
         not isinstance(statement, dict)
-        or set(statement) != STATEMENT_FIELDS
-        or statement["type"] != CHECKPOINT_TYPE
+        or set(statement) != STATEMENT_FIELDS.get(statement.get("type"))
         or not isinstance(statement["investigation"], str)
         or type(statement["seq"]) is not int
         or not _is_hex64(statement["head"])
+        or not _is_hex64(statement.get("root", "0" * 64))
         or not isinstance(statement["time"], str)
     ):
-        raise VerificationError(f"checkpoint is not a {CHECKPOINT_TYPE} statement")
+        raise VerificationError("checkpoint is not a custos-checkpoint-v1 or -v2 statement")
     return statement
 
 
-def verify_export(ledger: bytes, statement_bytes: bytes, signature: bytes, public_key: str) -> str:
-    """Verify everything; return the one-line summary or raise VerificationError."""
+def expected_comment(statement: dict) -> str:
+    """The trusted comment the statement must carry: what `minisign -V` shows a person."""
+    words = (
+        f"{statement['type']} {statement['investigation']} entries 1..{statement['seq']}"
+        f" head {statement['head']}"
+    )
+    if "root" in statement:
+        words += f" root {statement['root']}"
+    return f"{words} at {statement['time']}"
+
+
+# -- RFC 9162 section 2.1: the Merkle tree the v2 checkpoints sign ---------------------------
+
+
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def check_inclusion(leaf: bytes, index: int, size: int, proof: list[bytes], root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2."""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def check_consistency(old: int, new: int, old_root: bytes, new_root: bytes, proof: list) -> bool:
+    """RFC 9162 section 2.1.4.2."""
+    if not 0 < old <= new:
+        return False
+    if old == new:
+        return not proof and old_root == new_root
+    if not proof:
+        return False
+    if old & (old - 1) == 0:
+        proof = [old_root, *proof]
+    fn, sn = old - 1, new - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            while not fn & 1 and fn:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+def _hashes(value: object, what: str) -> list[bytes]:
+    if not isinstance(value, list) or not all(_is_hex64(item) for item in value):
+        raise VerificationError(f"{what} must be a list of 64-hex hashes")
+    return [bytes.fromhex(item) for item in value]
+
+
+def verify_proofs(entries: list[dict], statement: dict, proofs: dict) -> int:
+    """Check each disclosed body's inclusion proof against the signed root; return how many."""
+    if "root" not in statement:
+        raise VerificationError("inclusion proofs need a v2 checkpoint (it signs the tree root)")
+    size, root = statement["seq"], bytes.fromhex(statement["root"])
+    if not isinstance(proofs, dict) or set(proofs) != {"tree_size", "root", "inclusion"}:
+        raise VerificationError("proofs file must hold tree_size, root and inclusion")
+    if (proofs["tree_size"], proofs["root"]) != (size, statement["root"]):
+        raise VerificationError("proofs are for another tree than the signed checkpoint")
+    inclusion = proofs["inclusion"]
+    if not isinstance(inclusion, dict):
+        raise VerificationError("inclusion must map entry numbers to proofs")
+    disclosed = {entry["seq"]: entry for entry in entries if entry["body"] is not None}
+    if set(inclusion) != {str(seq) for seq in disclosed}:
+        raise VerificationError("there must be one inclusion proof per disclosed entry")
+    for seq, entry in disclosed.items():
+        proof = _hashes(inclusion[str(seq)], f"the inclusion proof of entry {seq}")
+        if not check_inclusion(leaf_hash(entry["body"].encode()), seq - 1, size, proof, root):
+            raise VerificationError(
+                f"entry {seq}: its body is not in the signed Merkle tree (rewritten)"
+            )
+    return len(disclosed)
+
+
+def verify_consistency_file(statement: dict, older: dict, proof_data: object) -> str:
+    """Check that this checkpoint's tree extends an older checkpoint's (not rolled back)."""
+    if "root" not in statement or "root" not in older:
+        raise VerificationError("consistency needs two v2 checkpoints (they sign tree roots)")
+    if older["investigation"] != statement["investigation"]:
+        raise VerificationError("the older checkpoint is about another investigation")
+    old, new = older["seq"], statement["seq"]
+    if new < old:
+        raise VerificationError(
+            f"this checkpoint covers entries 1..{new}, fewer than the older one's 1..{old}"
+            " (rolled back or truncated)"
+        )
+    if not isinstance(proof_data, dict) or (
+        proof_data.get("old_size"),
+        proof_data.get("new_size"),
+    ) != (old, new):
+        raise VerificationError("the consistency proof is not between these two checkpoints")
+    proof = _hashes(proof_data.get("proof"), "the consistency proof")
+    if not check_consistency(
+        old, new, bytes.fromhex(older["root"]), bytes.fromhex(statement["root"]), proof
+    ):
+        raise VerificationError(
+            f"entries 1..{old} are not the same as when the older checkpoint signed them"
+            " (rewritten, deleted, inserted or reordered)"
+        )
+    return f"extends the checkpoint of entries 1..{old}"
+
+
+def verify_signed_statement(
+    statement_bytes: bytes, signature: bytes, public_key: str
+) -> tuple[dict, str]:
+    """Check the signature and that the trusted comment says what the statement says."""
     try:
         signature_text = signature.decode("utf-8")
     except UnicodeDecodeError:
         raise VerificationError("signature file is not in the minisign format") from None
-    _comment, key_id = verify_minisign(statement_bytes, signature_text, public_key)
+    comment, key_id = verify_minisign(statement_bytes, signature_text, public_key)
     statement = read_statement(statement_bytes)
+    if comment != expected_comment(statement):
+        raise VerificationError(
+            f"the signature's trusted comment ({comment!r}) does not say what the signed"
+            f" checkpoint says ({expected_comment(statement)!r})"
+        )
+    return statement, key_id
+
+
+def verify_export(
+    ledger: bytes,
+    statement_bytes: bytes,
+    signature: bytes,
+    public_key: str,
+    proofs: dict | None = None,
+) -> str:
+    """Verify everything; return the one-line summary or raise VerificationError."""
+    statement, key_id = verify_signed_statement(statement_bytes, signature, public_key)
     ref, signed_seq, signed_head = statement["investigation"], statement["seq"], statement["head"]
     entries = read_ledger(ledger)
     if not entries:
@@ -270,7 +418,16 @@ def verify_export(ledger: bytes, statement_bytes: bytes, signature: bytes, publi
             f"entry {last_seq}: hash differs from the signed checkpoint head"
             " (ledger rewritten after signing)"
         )
-    return f"OK: {ref} entries 1..{last_seq}, head {head}, checkpoint signed by key {key_id}"
+    summary = f"OK: {ref} entries 1..{last_seq}, head {head}, checkpoint signed by key {key_id}"
+    if "root" in statement and proofs is None:
+        raise VerificationError(
+            "a v2 checkpoint comes with the inclusion proofs of the disclosed entries"
+            " (custody-proofs.json): they are missing"
+        )
+    if proofs is not None:
+        proved = verify_proofs(entries, statement, proofs)
+        summary += f", {proved} inclusion proofs verified"
+    return summary
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -298,6 +455,26 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="its minisign signature (default: CHECKPOINT.minisig)",
     )
+    parser.add_argument(
+        "--proofs",
+        type=Path,
+        metavar="PATH",
+        help="inclusion proofs of the disclosed entries (default: custody-proofs.json beside"
+        " the ledger, checked when present; required with a v2 checkpoint)",
+    )
+    parser.add_argument(
+        "--since",
+        type=Path,
+        metavar="OLDER.json",
+        help="an older signed checkpoint (with OLDER.json.minisig): check that this one extends"
+        " it, so the ledger was not rolled back or rewritten since",
+    )
+    parser.add_argument(
+        "--consistency",
+        type=Path,
+        metavar="PATH",
+        help="the consistency proof from --since to this checkpoint (`flask custody consistency`)",
+    )
     key = parser.add_mutually_exclusive_group(required=True)
     key.add_argument("--public-key", metavar="RW...", help="the organisation's minisign key")
     key.add_argument(
@@ -306,20 +483,42 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _read_json(path: Path) -> object:
+    try:
+        return _load_json(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise VerificationError(f"{path.name} is not JSON") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     checkpoint = args.checkpoint or args.ledger.parent / "checkpoint.json"
     signature = args.signature or checkpoint.with_name(checkpoint.name + ".minisig")
+    proofs_path = args.proofs or args.ledger.parent / "custody-proofs.json"
+    if (args.since is None) != (args.consistency is None):
+        print("error: --since and --consistency go together", file=sys.stderr)
+        return EXIT_USAGE
     try:
         ledger_bytes = args.ledger.read_bytes()
         statement_bytes = checkpoint.read_bytes()
         signature_bytes = signature.read_bytes()
         public_key = args.public_key or args.public_key_file.read_text(encoding="utf-8")
+        have_proofs = args.proofs is not None or proofs_path.exists()
+        if args.since is not None:
+            older_bytes = args.since.read_bytes()
+            older_signature = args.since.with_name(args.since.name + ".minisig").read_bytes()
     except (OSError, UnicodeDecodeError) as exc:
         print(f"error: cannot read input: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        summary = verify_export(ledger_bytes, statement_bytes, signature_bytes, public_key)
+        proofs = _read_json(proofs_path) if have_proofs else None
+        summary = verify_export(ledger_bytes, statement_bytes, signature_bytes, public_key, proofs)
+        if args.since is not None:
+            statement = read_statement(statement_bytes)
+            older, _key = verify_signed_statement(older_bytes, older_signature, public_key)
+            summary += ", " + verify_consistency_file(
+                statement, older, _read_json(args.consistency)
+            )
     except VerificationError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return EXIT_FAILED

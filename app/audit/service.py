@@ -39,6 +39,8 @@ EVENTS = (
     "investigation.created",
     "api_token.created",
     "api_token.revoked",
+    "custody.ledger_broken",
+    "custody.alarm_acknowledged",
 )
 
 

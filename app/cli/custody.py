@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from app.crypto.merkle import ProofError
+from app.custody.alarms import raise_alarm
 from app.custody.checkpoints import SigningUnavailable, current_signing_key, sign_checkpoint
 from app.custody.fixity import FixityOutcome, run_sweep
+from app.custody.origins import purge_origins
+from app.custody.presign import LedgerBroken
+from app.custody.proofs import consistency_proof
 from app.custody.verify import verify_ledgers
 from app.extensions import db
 from app.investigations.models import Investigation
@@ -25,18 +31,18 @@ EXIT_USAGE = 2
 @custody_cli.command("verify")
 @click.argument("reference", required=False)
 @click.option(
-    "--all-signatures",
+    "--fast",
     is_flag=True,
-    help="Check every checkpoint's signature, not only the newest (slow: ~5,000/s).",
+    help="Check only the newest checkpoint's signature, not every one (the slow part).",
 )
-def verify(reference: str | None, all_signatures: bool) -> None:
+def verify(reference: str | None, fast: bool) -> None:
     """Recompute every hash and check the links and signed checkpoints.
 
     One line per investigation on stdout when intact; the first bad entry and what is
     wrong with it on stderr, and exit status 1, otherwise.
     """
     try:
-        verdicts = verify_ledgers(_reference(reference), all_signatures=all_signatures)
+        verdicts = verify_ledgers(_reference(reference), fast=fast)
     except LookupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
@@ -69,16 +75,26 @@ def checkpoint(reference: str | None) -> None:
     failed = False
     ids = _investigation_ids()
     for verdict in verdicts:
+        investigation_id = ids[verdict.reference]
         if not verdict.ok:
             click.echo(f"{verdict.line()} (not signed)", err=True)
+            raise_alarm(db.session, investigation_id, verdict.bad_seq, verdict.problem)
+            db.session.commit()
             failed = True
             continue
         if verdict.entries == 0:
             click.echo(f"{verdict.reference}: no entries, nothing to sign")
             continue
-        signed = sign_checkpoint(
-            db.session, ids[verdict.reference], verdict.entries, verdict.head, key
-        )
+        try:
+            signed = sign_checkpoint(
+                db.session, investigation_id, verdict.entries, verdict.head, key
+            )
+        except LedgerBroken as exc:
+            click.echo(f"FAILED {verdict.reference}: {exc.problem} (not signed)", err=True)
+            raise_alarm(db.session, investigation_id, exc.bad_seq, exc.problem)
+            db.session.commit()
+            failed = True
+            continue
         db.session.commit()
         click.echo(
             f"{verdict.reference}: signed entries 1..{signed.seq}, head {signed.head}, "
@@ -86,6 +102,32 @@ def checkpoint(reference: str | None) -> None:
         )
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+@custody_cli.command("consistency")
+@click.argument("reference")
+@click.argument("old_size", type=click.IntRange(min=1))
+@click.argument("new_size", type=click.IntRange(min=1), required=False)
+def consistency(reference: str, old_size: int, new_size: int | None) -> None:
+    """Print the RFC 9162 consistency proof between two signed tree sizes, as JSON.
+
+    NEW_SIZE defaults to the newest signed checkpoint. Give it with the older checkpoint
+    to `verify_custody.py --since OLD.json --consistency PROOF.json`.
+    """
+    try:
+        proof = consistency_proof(_reference(reference), old_size, new_size)
+    except (LookupError, ProofError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(json.dumps(proof, sort_keys=True))
+
+
+@custody_cli.command("purge-origins")
+def purge_origins_command() -> None:
+    """Delete client-address digests older than CUSTOS_CUSTODY_ORIGIN_DAYS (run it daily)."""
+    removed = purge_origins(db.session)
+    db.session.commit()
+    click.echo(f"removed {removed} client-address digest(s)")
 
 
 def _reference(reference: str | None) -> str | None:

@@ -90,6 +90,10 @@ class SigningKey:
         _check_comment(comment, _UNTRUSTED_MAX, "untrusted comment")
         return f"{_UNTRUSTED_PREFIX}{comment}\n{self.public_key_string()}\n"
 
+    def sign_raw(self, message: bytes) -> bytes:
+        """A plain Ed25519 signature of ``message`` (for the checkpoint's signed note)."""
+        return self._private_key.sign(message)
+
     def sign(
         self,
         message: bytes,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -12,7 +13,12 @@ from app.crypto.canonical import canonical_json, utc_timestamp
 
 # docs/custody-format.md is the specification of everything below; change both together.
 GENESIS_HASH = "0" * 64
-CHECKPOINT_TYPE = "custos-checkpoint-v1"
+CHECKPOINT_TYPE = "custos-checkpoint-v1"  # entries 1..seq end in head
+CHECKPOINT_TYPE_V2 = "custos-checkpoint-v2"  # ...and the Merkle tree of 1..seq has root
+STATEMENT_FIELDS = {
+    CHECKPOINT_TYPE: frozenset({"type", "investigation", "seq", "head", "time"}),
+    CHECKPOINT_TYPE_V2: frozenset({"type", "investigation", "seq", "head", "root", "time"}),
+}
 
 # The "custos-ledger-v1" line separates entry hashes from every other SHA-256 the
 # application computes, and names the format version (custody-format.md, "Entry hash").
@@ -76,6 +82,33 @@ def head_statement(ref: str, seq: int, head: str, time: datetime | str) -> bytes
     return canonical_json(
         {"type": CHECKPOINT_TYPE, "investigation": ref, "seq": seq, "head": head, "time": time}
     )
+
+
+def tree_statement(ref: str, seq: int, head: str, root: str, time: datetime | str) -> bytes:
+    """Canonical bytes of a v2 checkpoint statement: the v1 fields and the tree root (hex)."""
+    v1 = json.loads(head_statement(ref, seq, head, time))
+    if not isinstance(root, str) or not _HEX64.fullmatch(root):
+        raise ValueError("root must be a tree hash (64 lowercase hex characters)")
+    return canonical_json({**v1, "type": CHECKPOINT_TYPE_V2, "root": root})
+
+
+def read_statement(statement: bytes) -> dict:
+    """A signed statement's fields, checked for shape; ValueError naming what is wrong."""
+    try:
+        signed = json.loads(statement)
+    except ValueError:
+        raise ValueError("the signed statement is not JSON") from None
+    if not isinstance(signed, dict) or set(signed) != STATEMENT_FIELDS.get(signed.get("type")):
+        raise ValueError(f"the signed statement is not a {CHECKPOINT_TYPE}(-v2) statement")
+    if (
+        type(signed["seq"]) is not int
+        or not isinstance(signed["head"], str)
+        or not isinstance(signed["investigation"], str)
+        or not isinstance(signed["time"], str)
+        or not isinstance(signed.get("root", ""), str)
+    ):
+        raise ValueError("the signed statement's fields have the wrong types")
+    return signed
 
 
 def verify_chain(

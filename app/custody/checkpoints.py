@@ -12,13 +12,17 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.crypto.canonical import utc_timestamp
 from app.crypto.minisign import SigningKey
-from app.custody.chain import head_statement
+from app.crypto.note import checkpoint_body, sign_note
+from app.custody.alarms import raise_alarm
+from app.custody.chain import tree_statement
 from app.custody.models import Checkpoint, LedgerHead
+from app.custody.presign import LedgerBroken, check_before_signing, remember_signed
 from app.investigations.models import Investigation
 
 log = logging.getLogger(__name__)
@@ -46,9 +50,16 @@ def mark_touched(session: Session, investigation_id: str) -> None:
     session.info.setdefault(TOUCHED_KEY, set()).add(investigation_id)
 
 
-def trusted_comment(reference: str, seq: int, head: str, timestamp: str) -> str:
-    # minisign -V prints the trusted comment; make it say what was signed in words.
-    return f"custos-checkpoint-v1 {reference} entries 1..{seq} head {head} at {timestamp}"
+def trusted_comment(
+    reference: str, seq: int, head: str, timestamp: str, root: bytes | None = None
+) -> str:
+    """What minisign -V prints: the statement's content in words (the verifier compares them)."""
+    if root is None:
+        return f"custos-checkpoint-v1 {reference} entries 1..{seq} head {head} at {timestamp}"
+    return (
+        f"custos-checkpoint-v2 {reference} entries 1..{seq} head {head} root {root.hex()}"
+        f" at {timestamp}"
+    )
 
 
 def sign_head(
@@ -72,24 +83,34 @@ def sign_head(
 def sign_checkpoint(
     session: Session, investigation_id: str, seq: int, head: str, key: SigningKey | None = None
 ) -> Checkpoint:
-    """Add a checkpoint stating that the investigation's entries 1..seq end in ``head``."""
+    """Add a checkpoint stating that the investigation's entries 1..seq end in ``head``.
+
+    Raises LedgerBroken, and signs nothing, unless entries 1..seq extend the last signed
+    checkpoint (app/custody/presign.py); the caller raises the alarm.
+    """
     reference = session.execute(
         select(Investigation.reference).where(Investigation.id == investigation_id)
     ).scalar_one()
     key = key or current_signing_key()
+    root = check_before_signing(session, investigation_id, reference, seq, head)
     moment = datetime.now(UTC)
     timestamp = utc_timestamp(moment)
-    statement = head_statement(reference, seq, head, timestamp)
+    statement = tree_statement(reference, seq, head, root.hex(), timestamp)
+    name = current_app.config["CUSTOS_CUSTODY_LOG_NAME"]
+    body = checkpoint_body(f"{name}/custody/{reference}", seq, root, head, timestamp)
     checkpoint = Checkpoint(
         investigation_id=investigation_id,
         seq=seq,
         head=head,
         time=moment.replace(tzinfo=None),
         statement=statement,
-        minisig=key.sign(statement, trusted_comment(reference, seq, head, timestamp)),
+        minisig=key.sign(statement, trusted_comment(reference, seq, head, timestamp, root)),
         key_id=key.key_id_hex(),
+        root=root.hex(),
+        note=sign_note(body, name, key.public_key_bytes(), key.sign_raw),
     )
     session.add(checkpoint)
+    remember_signed(investigation_id, statement, checkpoint.minisig, checkpoint.note)
     return checkpoint
 
 
@@ -115,7 +136,11 @@ def _sign_touched_heads(session: Session) -> None:
         log.warning("custody: %d ledger head(s) left unsigned: %s", len(touched), exc)
         return
     for investigation_id in sorted(touched):
-        sign_head(session, investigation_id, key)
+        try:
+            sign_head(session, investigation_id, key)
+        except LedgerBroken as exc:
+            # Never re-sign: the entries commit unsigned beside an alarm an admin must see.
+            raise_alarm(session, investigation_id, exc.bad_seq, exc.problem)
 
 
 @event.listens_for(Session, "after_rollback")

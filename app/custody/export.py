@@ -1,7 +1,8 @@
 """Exporting a ledger for outsiders: JSON Lines plus the signed checkpoint (custody-format.md s.6).
 
 The export carries every entry of the investigation, so nothing can be left out unnoticed;
-entries about objects outside the export are redacted (body null, digest kept, section 4).
+entries about objects outside the export are redacted (body null, digest kept, section 4),
+and so are the bodies of entries written before client addresses left the bodies.
 What goes out is verified first: an export must never hand a court a broken chain, and
 tools/verify_custody.py must accept everything this writes.
 """
@@ -14,15 +15,20 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from app.custody.alarms import open_alarm, raise_alarm
 from app.custody.chain import verify_chain
 from app.custody.checkpoints import sign_checkpoint
 from app.custody.models import Checkpoint, LedgerEntry
+from app.custody.presign import LedgerBroken
+from app.custody.tree import NodeReader
 from app.extensions import db
 from app.investigations.models import Investigation
 
 LEDGER_FILE = "custody-ledger.jsonl"
 CHECKPOINT_FILE = "checkpoint.json"
 SIGNATURE_FILE = "checkpoint.json.minisig"
+NOTE_FILE = "checkpoint.note"  # the same checkpoint as a C2SP signed note
+PROOFS_FILE = "custody-proofs.json"  # an inclusion proof per disclosed entry
 
 
 class LedgerExportError(RuntimeError):
@@ -32,7 +38,7 @@ class LedgerExportError(RuntimeError):
 def export_ledger(
     investigation: Investigation, object_ids: Collection[str] | None, out_dir: Path
 ) -> None:
-    """Write custody-ledger.jsonl, checkpoint.json and checkpoint.json.minisig into out_dir.
+    """Write the ledger, its signed checkpoint (statement, minisig, note) and proofs to out_dir.
 
     ``object_ids``: the objects the export is about (evidence, derivative, ... ids); entries
     about anything else keep only their hashes. None exports every body. Which object an
@@ -40,6 +46,12 @@ def export_ledger(
     over the last entry is reused if one was signed, else signed now (added to the session;
     the caller commits it with the rest of its export record).
     """
+    alarm = open_alarm(db.session, investigation.id)
+    if alarm is not None:
+        raise LedgerExportError(
+            f"{investigation.reference}: the ledger was found broken ({alarm.problem}); "
+            "exports stay blocked until an admin acknowledges it on the ledger page"
+        )
     rows = db.session.execute(
         select(
             LedgerEntry.seq,
@@ -64,9 +76,15 @@ def export_ledger(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    disclosed: list[int] = []
     with open(out_dir / LEDGER_FILE, "w", encoding="utf-8", newline="\n") as ledger:
         for seq, prev, body_sha256, this_hash, body in rows:
-            shown = wanted is None or _object_id(body) in wanted
+            object_id, names_address = _about(body)
+            # Entries written before issue 15 carry the client address in their body: it
+            # must not reach a court, so such a body stays home (its digest still chains).
+            shown = (wanted is None or object_id in wanted) and not names_address
+            if shown:
+                disclosed.append(seq)
             line = {
                 "seq": seq,
                 "prev": prev,
@@ -77,6 +95,19 @@ def export_ledger(
             ledger.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
     (out_dir / CHECKPOINT_FILE).write_bytes(bytes(checkpoint.statement))
     (out_dir / SIGNATURE_FILE).write_text(checkpoint.minisig, encoding="utf-8")
+    (out_dir / NOTE_FILE).write_bytes(bytes(checkpoint.note))
+    nodes = NodeReader(db.session, investigation.id)
+    proofs = {
+        "tree_size": checkpoint.seq,
+        "root": checkpoint.root,
+        "inclusion": {
+            str(seq): [node.hex() for node in nodes.inclusion(seq - 1, checkpoint.seq)]
+            for seq in disclosed
+        },
+    }
+    (out_dir / PROOFS_FILE).write_text(
+        json.dumps(proofs, separators=(",", ":"), sort_keys=True), encoding="utf-8"
+    )
 
 
 def _checkpoint_at(investigation: Investigation, seq: int, head: str) -> Checkpoint:
@@ -86,17 +117,32 @@ def _checkpoint_at(investigation: Investigation, seq: int, head: str) -> Checkpo
             Checkpoint.investigation_id == investigation.id,
             Checkpoint.seq == seq,
             Checkpoint.head == head,
+            Checkpoint.root.is_not(None),  # a v1 checkpoint signs no tree: sign anew
         )
         .order_by(Checkpoint.id.desc())
         .limit(1)
     )
-    return existing or sign_checkpoint(db.session, investigation.id, seq, head)
+    if existing is not None:
+        return existing
+    try:
+        return sign_checkpoint(db.session, investigation.id, seq, head)
+    except LedgerBroken as exc:
+        raise_alarm(db.session, investigation.id, exc.bad_seq, exc.problem)
+        db.session.commit()  # the alarm stands whatever the caller does with this export
+        raise LedgerExportError(
+            f"{investigation.reference}: the ledger does not extend its last signed checkpoint "
+            f"({exc.problem}); nothing was signed"
+        ) from None
 
 
-def _object_id(body: bytes) -> str | None:
+def _about(body: bytes) -> tuple[str | None, bool]:
+    """(the object id an entry is about, whether its body names a client address)."""
     try:
         parsed = json.loads(body)
     except ValueError:
-        return None
-    obj = parsed.get("object") if isinstance(parsed, dict) else None
-    return obj.get("id") if isinstance(obj, dict) else None
+        return None, False
+    if not isinstance(parsed, dict):
+        return None, False
+    obj, actor = parsed.get("object"), parsed.get("actor")
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    return object_id, isinstance(actor, dict) and "ip" in actor

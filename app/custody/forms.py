@@ -1,11 +1,18 @@
-"""The ledger page's filter form (GET: it changes nothing, so no CSRF token)."""
+"""The ledger page's forms: the filter (GET, no CSRF token) and acknowledging an alarm."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Length, NumberRange, Optional, Regexp, StopValidation
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+)
 
 from app.custody.ledger import CustodyAction
 
@@ -43,3 +50,12 @@ class LedgerFilterForm(FlaskForm):
 
     def set_object_types(self, object_types: list[str]) -> None:
         self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]
+
+
+class AcknowledgeAlarmForm(FlaskForm):
+    """An admin's note that they have looked at a broken ledger (POST, CSRF-protected)."""
+
+    note = StringField(
+        _l("What you found or did"),
+        validators=[DataRequired(), Length(max=500)],
+    )

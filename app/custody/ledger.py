@@ -13,15 +13,16 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.crypto.canonical import canonical_json, utc_timestamp
+from app.custody import tree
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash
 from app.custody.checkpoints import mark_touched
 from app.custody.models import LedgerEntry, LedgerHead
+from app.custody.origins import record_origin
 from app.extensions import db
 from app.investigations.models import Investigation
 
@@ -87,7 +88,7 @@ def append_custody_event(
 ) -> LedgerEntry:
     """Append one entry to the investigation's ledger, inside the caller's transaction.
 
-    ``actor`` is a User (recorded as id, email, role and, in a request, the client IP), a
+    ``actor`` is a User (recorded as id, email and role; never the client address), a
     system actor name such as ``"system:fixity"``, or None for an unnamed system actor.
     Raises ValueError for an unknown action or details that are not plain, small JSON
     free of identities and secrets.
@@ -120,7 +121,8 @@ def append_custody_event(
         }
     )
 
-    seq, prev_hash = _lock_head(session, investigation_id)
+    seq, prev_hash, frontier = _lock_head(session, investigation_id)
+    frontier = tree.extend(session, investigation_id, seq, frontier, body)
     seq += 1
     body_sha256 = body_digest(body)
     this_hash = entry_hash(seq, prev_hash, body_sha256)
@@ -140,18 +142,19 @@ def append_custody_event(
     session.execute(
         update(LedgerHead)
         .where(LedgerHead.investigation_id == investigation_id)
-        .values(seq=seq, head_hash=this_hash, updated_at=entry.time)
+        .values(seq=seq, head_hash=this_hash, updated_at=entry.time, frontier=frontier)
     )
     session.add(entry)
     # Flush now: a concurrent writer that slipped past the lock hits the unique constraint
     # here, in the caller's try block, rather than at some later commit.
     session.flush()
+    record_origin(session, entry)
     mark_touched(session, investigation_id)
     return entry
 
 
-def _lock_head(session: Session, investigation_id: str) -> tuple[int, str]:
-    """Lock the investigation's head row (creating it if need be); return (seq, head hash)."""
+def _lock_head(session: Session, investigation_id: str) -> tuple[int, str, bytes]:
+    """Lock the investigation's head row (creating it if need be): (seq, head hash, frontier)."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         # pysqlite opens the transaction lazily at the first write: make this write first, so
@@ -164,18 +167,18 @@ def _lock_head(session: Session, investigation_id: str) -> tuple[int, str]:
             .values(seq=LedgerHead.seq)
         )
     row = session.execute(
-        select(LedgerHead.seq, LedgerHead.head_hash)
+        select(LedgerHead.seq, LedgerHead.head_hash, LedgerHead.frontier)
         .where(LedgerHead.investigation_id == investigation_id)
         .with_for_update()
     ).first()
     if row is None:
         _ensure_head(session, investigation_id, dialect)
         row = session.execute(
-            select(LedgerHead.seq, LedgerHead.head_hash)
+            select(LedgerHead.seq, LedgerHead.head_hash, LedgerHead.frontier)
             .where(LedgerHead.investigation_id == investigation_id)
             .with_for_update()
         ).one()
-    return row.seq, row.head_hash
+    return row.seq, row.head_hash, row.frontier
 
 
 def _ensure_head(session: Session, investigation_id: str, dialect: str) -> None:
@@ -184,13 +187,13 @@ def _ensure_head(session: Session, investigation_id: str, dialect: str) -> None:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
         insert(LedgerHead)
-        .values(investigation_id=investigation_id, seq=0, head_hash=GENESIS_HASH)
+        .values(investigation_id=investigation_id, seq=0, head_hash=GENESIS_HASH, frontier=b"")
         .on_conflict_do_nothing(index_elements=["investigation_id"])
     )
 
 
 def _actor_record(actor: Any) -> dict[str, str]:
-    """Who acted and from where, as it goes into the entry body."""
+    """Who acted, as it goes into the entry body (where from is kept apart: origins.py)."""
     if actor is None:
         record = {"type": "system", "id": "system"}
     elif isinstance(actor, str):
@@ -202,8 +205,6 @@ def _actor_record(actor: Any) -> dict[str, str]:
             if not isinstance(getattr(actor, attribute, None), str):
                 raise ValueError(f"actor has no {attribute}; pass a User, 'system:...' or None")
         record = {"type": "user", "id": actor.id, "email": actor.email, "role": actor.role}
-    if has_request_context() and request.remote_addr:
-        record["ip"] = request.remote_addr
     return record
 
 

@@ -71,6 +71,24 @@ class LedgerHead(db.Model):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The Merkle tree's frontier after entry `seq` (32-byte subtree roots, largest first):
+    # what the next append extends, so no append rebuilds the tree (app/custody/tree.py).
+    frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+
+
+class TreeNode(db.Model):
+    """A complete subtree of an investigation's Merkle tree: what inclusion and consistency
+    proofs are made of. Level 0 holds the leaf hashes; (level, index) covers entries
+    index * 2**level + 1 .. (index + 1) * 2**level. Derived data, never evidence: verification
+    recomputes every hash from the bodies, and a wrong node only yields proofs that fail.
+    """
+
+    __tablename__ = "custody_tree_nodes"
+
+    investigation_id: Mapped[str] = mapped_column(ForeignKey("investigations.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column("idx", BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Checkpoint(db.Model):
@@ -87,6 +105,11 @@ class Checkpoint(db.Model):
     statement: Mapped[bytes] = mapped_column(LargeBinary)  # exactly the bytes that were signed
     minisig: Mapped[str] = mapped_column(Text)  # the .minisig file text
     key_id: Mapped[str] = mapped_column(String(16))  # as minisign prints it, to pick the key
+    # Checkpoints signed since the Merkle log (format v2): the tree's root hash at `seq`
+    # leaves (hex), and the C2SP signed note (statement + blank line + signature line).
+    # NULL for the JSON statements of v1, which stay verifiable as they were.
+    root: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class FixitySweep(db.Model):
@@ -150,3 +173,42 @@ for _model in APPEND_ONLY_MODELS:
     @event.listens_for(_model, "before_delete")
     def _refuse_delete(_mapper: object, _conn: object, target: object) -> None:
         raise AppendOnlyError(f"{type(target).__name__} rows are append-only: refusing DELETE")
+
+
+class LedgerAlarm(db.Model):
+    """A ledger found broken before signing: what was wrong, and who has looked since.
+
+    While an alarm is unacknowledged the investigation's exports are refused, /readyz says
+    "degraded" and its admins and lawyers see a banner. An ordinary table: the evidence of
+    the break is the ledger itself, this row is the operator's to-do.
+    """
+
+    __tablename__ = "custody_alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investigation_id: Mapped[str] = mapped_column(ForeignKey("investigations.id"), index=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    bad_seq: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    acknowledged_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class EntryOrigin(db.Model):
+    """Where a ledger entry's request came from, as a keyed digest, kept for a limited time.
+
+    Never in the hashed body (it could never be removed, and it would travel to courts in
+    exports); never exported; deleted after CUSTOS_CUSTODY_ORIGIN_DAYS by `custody
+    purge-origins` (docs/custody.md, "From where").
+    """
+
+    __tablename__ = "custody_entry_origins"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("custody_entries.id"), primary_key=True)
+    # HMAC-SHA256 of the client address under a key derived from the master key: the same
+    # address gives the same digest (to tell "same place" apart), nobody can read it back.
+    digest: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, index=True)

@@ -1,11 +1,14 @@
-"""Custody pages for members: an investigation's ledger, filtered and paginated."""
+"""Custody pages for members: an investigation's ledger, filtered and paginated; alarms."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.custody.forms import LedgerFilterForm
+from app.auth.roles import role_required
+from app.custody.alarms import acknowledge, open_alarm
+from app.custody.forms import AcknowledgeAlarmForm, LedgerFilterForm
 from app.custody.timeline import (
     LedgerFilter,
     actor_filter_value,
@@ -15,6 +18,7 @@ from app.custody.timeline import (
     to_timeline_entry,
 )
 from app.extensions import db
+from app.investigations import services
 from app.investigations.access import investigation_by_reference_or_404
 
 bp = Blueprint("custody", __name__)
@@ -53,4 +57,26 @@ def ledger(reference: str):
         form=form,
         page=page,
         entries=entries,
+        alarm=open_alarm(db.session, investigation.id),
+        acknowledge_form=AcknowledgeAlarmForm(),
     ), status
+
+
+@bp.post("/<reference>/custody/acknowledge")
+@role_required("admin")
+def acknowledge_alarm(reference: str):
+    """An admin records that they have looked at the broken ledger.
+
+    Any admin, as on the admin pages: acknowledging shows no content, and an organisation
+    must be able to act on an alarm in an investigation none of its admins belongs to.
+    """
+    investigation = services.investigation_by_reference(reference)
+    if investigation is None:
+        abort(404)
+    form = AcknowledgeAlarmForm()
+    if not form.validate_on_submit():
+        flash(_("Say what you found or did (at most 500 characters)."), "error")
+    elif acknowledge(db.session, investigation, current_user, form.note.data):
+        db.session.commit()
+        flash(_("Alarm acknowledged. The ledger still does not verify."), "success")
+    return redirect(url_for("custody.ledger", reference=investigation.reference))

@@ -29,7 +29,7 @@ TIMELINE_LIMIT = 500
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One ledger entry as the pages show it: who, what, when, from where, and its hashes."""
+    """One ledger entry as the pages show it: who, what, when, and its hashes (never from where)."""
 
     seq: int
     investigation: str  # the reference the entry was written under
@@ -37,7 +37,6 @@ class TimelineEntry:
     action: str
     actor: str  # an email, or a system actor such as "system:fixity"
     actor_role: str | None
-    ip: str | None
     object_type: str
     object_id: str
     details: dict[str, Any] = field(default_factory=dict)
@@ -67,7 +66,6 @@ def to_timeline_entry(entry: LedgerEntry) -> TimelineEntry:
         action=str(body.get("action", "")),
         actor=str(actor.get("email") or actor.get("id") or "?"),
         actor_role=actor.get("role"),
-        ip=actor.get("ip"),
         object_type=str(obj.get("type", "")),
         object_id=str(obj.get("id", "")),
         details=body.get("details") if isinstance(body.get("details"), dict) else {},

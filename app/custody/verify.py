@@ -8,30 +8,34 @@ The hot loop is chain.verify_chain over raw DBAPI tuples (no ORM objects, no SQL
 rows): `flask custody verify` must reach 300,000 entries/s on SQLite (issue 4, item 4;
 benchmarks/bench_custody_verify.py).
 
-Signatures cost about 180 microseconds each to check, and there is a checkpoint per
-appending commit, so checking every one would cap verification near 5,000 entries/s. The
-default therefore checks the signature of the newest checkpoint, which vouches for every
-entry before it through the hash chain; `all_signatures=True` also checks every older
-checkpoint (signature, and head against the chain), for audits that want it
-(docs/custody.md, "What verify proves").
+Every checkpoint's signature and head is checked by default: a forged history that
+someone signed with the key later (or whose older checkpoints contradict it) shows. The
+filter columns are compared with the signed bodies (app/custody/columns.py). `fast=True`
+checks only the newest signature, which vouches for every entry before it through the
+hash chain (docs/custody.md, "What verify proves").
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine
 
+from app.crypto.merkle import frontier_root
 from app.crypto.minisign import SignatureError, key_id_hex, parse_public_key, verify
-from app.custody.chain import CHECKPOINT_TYPE, verify_chain
+from app.crypto.note import NoteError, parse_checkpoint_body, verify_note
+from app.custody.chain import CHECKPOINT_TYPE, read_statement, verify_chain
+from app.custody.columns import ColumnCheck
 from app.extensions import db
 
 _ENTRIES_SQL = (
-    "SELECT seq, prev_hash, body_sha256, entry_hash, body FROM custody_entries"
+    "SELECT seq, prev_hash, body_sha256, entry_hash, body,"
+    " action, object_type, object_id, actor_id, time FROM custody_entries"
     " WHERE investigation_id = ? ORDER BY seq"
 )
 # Checkpoints whose head is not the (verified) entry hash at their seq, or that point past it.
@@ -48,15 +52,21 @@ _LAST_GOOD_CHECKPOINT_SQL = (
     " WHERE c.investigation_id = ? AND c.seq < ? AND e.entry_hash = c.head"
 )
 _CHECKPOINTS_SQL = (
-    "SELECT seq, head, statement, minisig FROM custody_checkpoints"
+    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
     " WHERE investigation_id = ? ORDER BY seq, id"
 )
 _NEWEST_CHECKPOINT_SQL = (
-    "SELECT seq, head, statement, minisig FROM custody_checkpoints"
+    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
     " WHERE investigation_id = ? ORDER BY seq DESC, id DESC LIMIT 1"
 )
+_ROOTED_SIZES_SQL = (
+    "SELECT DISTINCT seq FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
+)
+_NEWEST_ROOTED_SIZE_SQL = (
+    "SELECT seq FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
+    " ORDER BY seq DESC, id DESC LIMIT 1"
+)
 _ENTRY_HASH_SQL = "SELECT entry_hash FROM custody_entries WHERE investigation_id = ? AND seq = ?"
-_STATEMENT_FIELDS = frozenset({"type", "investigation", "seq", "head", "time"})
 
 
 @dataclass(frozen=True)
@@ -115,11 +125,13 @@ def public_keys() -> dict[str, str]:
 def verify_ledgers(
     reference: str | None = None,
     *,
-    all_signatures: bool = False,
+    fast: bool = False,
     allow_unsigned_tail: bool = False,
 ) -> list[LedgerVerdict]:
     """Verify every investigation's ledger (or one), each in a consistent snapshot.
 
+    Every checkpoint's signature and head is checked unless ``fast`` (then only the
+    newest, which vouches for the entries before it through the chain).
     Raises LookupError for an unknown reference.
     """
     keys = public_keys()
@@ -140,7 +152,7 @@ def verify_ledgers(
                 investigation_id,
                 ref,
                 keys,
-                all_signatures=all_signatures,
+                all_signatures=not fast,
                 allow_unsigned_tail=allow_unsigned_tail,
             )
             for investigation_id, ref in investigations
@@ -181,7 +193,14 @@ def _verify_in_snapshot(
     allow_unsigned_tail: bool,
 ) -> LedgerVerdict:
     problems = _Problems()
-    report = verify_chain(reader.stream(_ENTRIES_SQL, (investigation_id,)))
+    columns = ColumnCheck()
+    # The Merkle root is recomputed from the bodies at the size of every checkpoint that
+    # signs one (only the newest with fast): sizes first, then one pass over the entries.
+    sizes_sql = _ROOTED_SIZES_SQL if all_signatures else _NEWEST_ROOTED_SIZE_SQL
+    roots = TreeRoots({size for (size,) in reader.rows(sizes_sql, (investigation_id,))})
+    report = verify_chain(
+        roots.rows(columns.rows(reader.stream(_ENTRIES_SQL, (investigation_id,))))
+    )
     if not report.ok:
         problems.add(report.bad_seq, report.reason)
     last = report.last_seq  # entries 1..last verified; their stored entry_hash is now trusted
@@ -189,6 +208,8 @@ def _verify_in_snapshot(
         "SELECT COUNT(*) FROM custody_checkpoints WHERE investigation_id = ?", investigation_id
     )
 
+    if all_signatures:  # first: it names the span rewritten, the signature loop only an entry
+        _find_rewritten_span(reader, investigation_id, last, problems)
     signed = None
     signatures_checked = 0
     to_check = (
@@ -196,9 +217,11 @@ def _verify_in_snapshot(
         if all_signatures
         else [row for row in [reader.first(_NEWEST_CHECKPOINT_SQL, (investigation_id,))] if row]
     )
-    for seq, head, statement, minisig in to_check:
+    for seq, head, statement, minisig, note in to_check:
         signatures_checked += 1
-        checked = _check_checkpoint(reader, investigation_id, reference, keys, statement, minisig)
+        checked = _check_checkpoint(
+            reader, investigation_id, reference, keys, (statement, minisig, note), roots.at
+        )
         if not isinstance(checked, str) and (checked[0], checked[3]) != (seq, head):
             checked = f"the row says entry {seq} but its signed statement says {checked[0]}"
         if isinstance(checked, str):
@@ -222,18 +245,12 @@ def _verify_in_snapshot(
     # when something already failed (to find the first entry that differs from what was
     # signed) or for a full audit; when the newest signature holds, it already vouches for
     # every entry before it, and this join would cost a quarter of the run on a large ledger.
-    if problems.found or all_signatures:
-        mismatch = reader.first(_MISMATCHED_CHECKPOINTS_SQL, (investigation_id, last))
-        if mismatch is not None:
-            _id, seq = mismatch
-            good = reader.first(_LAST_GOOD_CHECKPOINT_SQL, (investigation_id, seq))
-            since = (good[0] or 0) + 1 if good else 1
-            span = f"entry {seq}" if since == seq else f"entries {since}..{seq}"
-            problems.add(
-                since,
-                f"{span}: not what the checkpoint at entry {seq} recorded "
-                "(rewritten and rehashed after signing, or the checkpoint was forged)",
-            )
+    if problems.found and not all_signatures:
+        _find_rewritten_span(reader, investigation_id, last, problems)
+
+    # Last, so that a forged or unsigned entry at the same seq is named as such first.
+    if columns.bad_seq is not None and columns.bad_seq <= report.last_seq:
+        problems.add(columns.bad_seq, columns.reason())
 
     first = problems.first()
     if first is not None:
@@ -261,15 +278,33 @@ def _verify_in_snapshot(
     )
 
 
+def _find_rewritten_span(
+    reader: LedgerReader, investigation_id: str, last: int, problems: _Problems
+) -> None:
+    mismatch = reader.first(_MISMATCHED_CHECKPOINTS_SQL, (investigation_id, last))
+    if mismatch is None:
+        return
+    _id, seq = mismatch
+    good = reader.first(_LAST_GOOD_CHECKPOINT_SQL, (investigation_id, seq))
+    since = (good[0] or 0) + 1 if good else 1
+    span = f"entry {seq}" if since == seq else f"entries {since}..{seq}"
+    problems.add(
+        since,
+        f"{span}: not what the checkpoint at entry {seq} recorded "
+        "(rewritten and rehashed after signing, or the checkpoint was forged)",
+    )
+
+
 def _check_checkpoint(
     reader: LedgerReader,
     investigation_id: str,
     reference: str,
     keys: dict[str, str],
-    statement: bytes,
-    minisig: str,
+    row: tuple[bytes, str, bytes | None],
+    roots: dict[int, bytes],
 ) -> tuple[int, str, str, str] | str:
     """(seq, time, key id, head) of a checkpoint that verifies and matches the chain, or why not."""
+    statement, minisig, note = row
     statement = bytes(statement)
     key_id = _signature_key_id(minisig)
     if key_id is None:
@@ -281,16 +316,10 @@ def _check_checkpoint(
     except SignatureError:
         return "signature does not verify: forged or altered checkpoint"
     try:
-        signed = json.loads(statement)
-    except ValueError:
-        return "the signed statement is not JSON"
-    if (
-        not isinstance(signed, dict)
-        or set(signed) != _STATEMENT_FIELDS
-        or signed["type"] != CHECKPOINT_TYPE
-        or type(signed["seq"]) is not int
-    ):
-        return f"the signed statement is not a {CHECKPOINT_TYPE} statement"
+        signed = read_statement(statement)
+        check_note(signed, note, keys[key_id])
+    except ValueError as exc:
+        return str(exc)
     if signed["investigation"] != reference:
         return f"the signed statement is about {signed['investigation']}, not {reference}"
     actual = reader.scalar(_ENTRY_HASH_SQL, investigation_id, signed["seq"])
@@ -298,7 +327,36 @@ def _check_checkpoint(
         return f"it signs entry {signed['seq']}, which is missing (deleted)"
     if actual != signed["head"]:
         return f"entry {signed['seq']} is not the entry that was signed (rewritten after signing)"
+    if "root" in signed and roots.get(signed["seq"], b"").hex() != signed["root"]:
+        return (
+            f"the Merkle root it signs is not the root of entries 1..{signed['seq']} "
+            "(a body rewritten, inserted or reordered)"
+        )
     return signed["seq"], signed["time"], key_id, signed["head"]
+
+
+def check_note(signed: dict, note: bytes | None, public_key: str) -> None:
+    """Check a v2 statement's C2SP signed note: signed by the key, saying the same thing."""
+    if signed["type"] == CHECKPOINT_TYPE:
+        return
+    if note is None:
+        raise ValueError("its signed note (the tlog checkpoint) is missing")
+    _key_id, key = parse_public_key(public_key)
+    raw_key = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    try:
+        origin = parse_checkpoint_body(bytes(note).partition(b"\n\n")[0] + b"\n").origin
+        name, _sep, reference = origin.rpartition("/custody/")
+        body = parse_checkpoint_body(verify_note(bytes(note), name, raw_key))
+    except NoteError as exc:
+        raise ValueError(f"its signed note does not verify ({exc})") from None
+    if (reference, body.size, body.root.hex(), body.chain_head, body.time) != (
+        signed["investigation"],
+        signed["seq"],
+        signed["root"],
+        signed["head"],
+        signed["time"],
+    ):
+        raise ValueError("its signed note and its statement disagree")
 
 
 def _signature_key_id(minisig: str) -> str | None:
@@ -310,6 +368,37 @@ def _signature_key_id(minisig: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return key_id_hex(packed[2:10]) if len(packed) == 74 else None
+
+
+class TreeRoots:
+    """Recomputes the Merkle tree from the bodies as rows pass, keeping roots at chosen sizes.
+
+    Takes the rows verify_chain reads and yields them unchanged; ``at[size]`` is the root
+    of entries 1..size for every wanted size the rows reached.
+    """
+
+    def __init__(self, sizes: set[int]) -> None:
+        self.sizes = sizes
+        self.at: dict[int, bytes] = {}
+
+    def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        sha256 = hashlib.sha256
+        frontier: list[bytes] = []
+        pop, push, sizes, at = frontier.pop, frontier.append, self.sizes, self.at
+        size = 0
+        for row in rows:
+            body = row[4]
+            # A body missing here fails the chain check; what would it add to the tree?
+            node = sha256(b"\x00" + body).digest() if body is not None else b""
+            index = size
+            while index & 1:
+                node = sha256(b"\x01" + pop() + node).digest()
+                index >>= 1
+            push(node)
+            size += 1
+            if size in sizes:
+                at[size] = frontier_root(frontier)
+            yield row
 
 
 class LedgerReader:

@@ -8,6 +8,7 @@ from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.custody.alarms import any_open_alarm
 from app.extensions import csrf, db
 from app.health import bp
 from app.vault.blobstore.base import BlobStoreError
@@ -27,6 +28,8 @@ def healthz():
 def readyz():
     """200 when the database answers and the blob store takes writes; 503 naming what failed.
 
+    "degraded" (still 200) while a custody ledger has an unacknowledged alarm.
+
     The body names the dependency only: the probe is public (load balancers call it without
     signing in), so error details, hosts and paths stay in the server log.
     """
@@ -41,4 +44,10 @@ def readyz():
     except BlobStoreError as exc:
         log.warning("readiness: blob store check failed: %s", exc)
         return jsonify(status="unavailable", failed="blob_store"), 503
-    return jsonify(status="ready", checks={"database": "ok", "blob_store": "ok"})
+    checks = {"database": "ok", "blob_store": "ok", "custody": "ok"}
+    if any_open_alarm(db.session):
+        # Still serving (intake must go on), but someone has to look: which ledger is on
+        # the investigation's pages and in the audit log, not on this public probe.
+        checks["custody"] = "ledger_broken"
+        return jsonify(status="degraded", checks=checks)
+    return jsonify(status="ready", checks=checks)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.custody.ledger import append_custody_event
 from app.extensions import db
+from tests.conftest import backend
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +74,18 @@ def cli(app):
         return app.test_cli_runner().invoke(args=list(args))
 
     return _run
+
+
+APPEND_ONLY = ("custody_entries", "custody_checkpoints")
+
+
+@pytest.fixture
+def attacker(run_sql):
+    """Raw SQL with the append-only trigger out of the way (PostgreSQL), as a DB admin has."""
+    if backend() == "postgresql":
+        for table in APPEND_ONLY:
+            run_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
+    yield run_sql
+    if backend() == "postgresql":
+        for table in APPEND_ONLY:
+            run_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only")

@@ -7,7 +7,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.custody.models import LedgerEntry
+from app.custody.models import EntryOrigin, LedgerEntry
+from app.custody.origins import origin_digest
 from app.extensions import db
 from app.vault.derivatives import store_derivative
 from app.vault.intake import begin_intake
@@ -81,8 +82,11 @@ def test_each_read_path_appends_exactly_one_entry_with_the_reader(reading, path,
         "id": lawyer.id,
         "email": "reader@example.org",
         "role": "lawyer",
-        "ip": "127.0.0.1",
     }
+    # From where: a keyed digest beside the entry, never the address, never in the body.
+    origin = db.session.get(EntryOrigin, entry.id)
+    assert origin is not None and origin.digest == origin_digest("127.0.0.1")
+    assert "127.0.0.1" not in origin.digest and b"127.0.0.1" not in entry.body
     if path == "derivative":
         assert body["details"]["derivative_id"] == reading["thumbnail"].id
 

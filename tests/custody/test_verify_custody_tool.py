@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from app.crypto.canonical import canonical_json
 from app.crypto.minisign import SigningKey
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, head_statement, verify_chain
+from app.custody.checkpoints import trusted_comment
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_custody.py"
 REF = "INV-2024-0007"
@@ -92,9 +93,10 @@ class Export:
 def write_export(directory: Path, rows: list[Row], key: SigningKey | None = None) -> Export:
     export = Export(directory, key or SigningKey.generate(), rows)
     export.write_ledger(rows)
-    statement = head_statement(REF, rows[-1][0], rows[-1][3], "2024-05-01T12:00:00.000000Z")
+    seq, head, time = rows[-1][0], rows[-1][3], "2024-05-01T12:00:00.000000Z"
+    statement = head_statement(REF, seq, head, time)
     export.checkpoint.write_bytes(statement)
-    export.signature.write_text(export.key.sign(statement, f"custos checkpoint {REF}"))
+    export.signature.write_text(export.key.sign(statement, trusted_comment(REF, seq, head, time)))
     return export
 
 

@@ -1,0 +1,130 @@
+"""Each investigation's Merkle tree in the database: extended on append, read for proofs.
+
+Leaf i (0-based) is entry i + 1's canonical body, hashed as RFC 9162 section 2.1 says
+(app/custody/merkle.py). An append extends the frontier kept on the head row and stores the
+subtrees it completed in custody_tree_nodes: about two rows per entry, never a rebuild.
+Proofs read the O(log n) node hashes they need in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.crypto import merkle
+from app.custody.models import LedgerEntry, TreeNode
+
+HASH = 32
+
+
+def split_frontier(packed: bytes | None) -> list[bytes]:
+    packed = bytes(packed or b"")
+    return [packed[i : i + HASH] for i in range(0, len(packed), HASH)]
+
+
+def extend(
+    session: Session, investigation_id: str, size: int, frontier: bytes, body: bytes
+) -> bytes:
+    """Add leaf number ``size`` (0-based) for ``body``; return the new packed frontier.
+
+    The head row's frontier is a cache: one that does not fit ``size`` (the head was moved
+    behind the application's back) is rebuilt, so appending still works and the record of
+    what happened is kept; the check before signing then names the break.
+    """
+    nodes = split_frontier(frontier)
+    if len(nodes) != size.bit_count():
+        nodes = _rebuilt_frontier(session, investigation_id, size)
+    made = merkle.append_leaf(nodes, size, merkle.leaf_hash(body))
+    rows = [
+        {"investigation_id": investigation_id, "level": level, "idx": index, "hash": node}
+        for level, index, node in made
+    ]
+    # Insert, or overwrite what a rolled-back ledger left at these positions (derived data).
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        TreeNode.__table__
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["investigation_id", "level", "idx"],
+            set_={"hash": statement.excluded.hash},
+        ),
+        rows,
+    )
+    return b"".join(nodes)
+
+
+def _rebuilt_frontier(session: Session, investigation_id: str, size: int) -> list[bytes]:
+    bodies = session.execute(
+        select(LedgerEntry.body)
+        .where(LedgerEntry.investigation_id == investigation_id, LedgerEntry.seq <= size)
+        .order_by(LedgerEntry.seq)
+    ).scalars()
+    return frontier_of(bytes(body) for body in bodies)
+
+
+def frontier_of(leaves: Iterable[bytes]) -> list[bytes]:
+    """The frontier over leaf data (bodies), for building a tree in one pass."""
+    nodes: list[bytes] = []
+    for size, body in enumerate(leaves):
+        merkle.append_leaf(nodes, size, merkle.leaf_hash(body))
+    return nodes
+
+
+class NodeReader:
+    """subtree(start, end) hashes from custody_tree_nodes, fetched in as few queries as possible."""
+
+    def __init__(self, session: Session, investigation_id: str) -> None:
+        self._session = session
+        self._investigation_id = investigation_id
+        self._known: dict[tuple[int, int], bytes] = {}
+
+    def fetch(self, wanted: Iterable[tuple[int, int]]) -> None:
+        missing = sorted({key for key in wanted if key not in self._known})
+        if not missing:
+            return
+        rows = self._session.execute(
+            select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
+                TreeNode.investigation_id == self._investigation_id,
+                tuple_(TreeNode.level, TreeNode.index).in_(missing),
+            )
+        )
+        for level, index, node in rows:
+            self._known[(level, index)] = bytes(node)
+        absent = [key for key in missing if key not in self._known]
+        if absent:
+            raise merkle.ProofError(f"the tree store lacks node(s) {absent[:3]}")
+
+    def frontier(self, size: int) -> list[bytes]:
+        parts = merkle.perfect_subtrees(0, size)
+        self.fetch(parts)
+        return [self._known[part] for part in parts]
+
+    def subtree(self, start: int, end: int) -> bytes:
+        parts = merkle.perfect_subtrees(start, end)
+        self.fetch(parts)
+        return merkle.frontier_root([self._known[part] for part in parts])
+
+    def _prefetch(self, produce) -> None:
+        wanted: list[tuple[int, int]] = []
+
+        def record(start: int, end: int) -> bytes:
+            wanted.extend(merkle.perfect_subtrees(start, end))
+            return b""
+
+        produce(record)
+        self.fetch(wanted)
+
+    def inclusion(self, index: int, size: int) -> list[bytes]:
+        self._prefetch(lambda subtree: merkle.inclusion_proof(index, size, subtree))
+        return merkle.inclusion_proof(index, size, self.subtree)
+
+    def consistency(self, old: int, new: int) -> list[bytes]:
+        self._prefetch(lambda subtree: merkle.consistency_proof(old, new, subtree))
+        return merkle.consistency_proof(old, new, self.subtree)
+
+    def root(self, size: int) -> bytes:
+        return merkle.frontier_root(self.frontier(size))
