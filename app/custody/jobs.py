@@ -2,7 +2,8 @@
 
 The handler is a thin wrapper over app/custody/fixity.py, so `flask fixity`, the in-process
 runner and an RQ worker run the same code; a sweep only adds ledger entries, so a retried
-sweep is harmless. create_app registers it (`register_custody_jobs`).
+sweep is harmless. create_app registers it (`register_custody_jobs`), with the custody
+maintenance each worker round runs (expiring client-address digests).
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 from flask import Flask
 
 from app.custody.fixity import FixityOutcome, run_sweep, stored_objects
+from app.custody.origins import purge_origins
 from app.extensions import db
 from app.jobs.handle import JobFailed, JobHandle
 from app.jobs.models import Job
 from app.jobs.queue import enqueue
-from app.jobs.registry import register_job_kind
+from app.jobs.registry import register_job_kind, register_maintenance
 from app.security.org_keys import ReadsDisabled
 
 FIXITY_SWEEP = "fixity_sweep"
@@ -22,6 +24,13 @@ FIXITY_SWEEP = "fixity_sweep"
 
 def register_custody_jobs(app: Flask) -> None:
     register_job_kind(app, FIXITY_SWEEP, fixity_sweep_job)
+    register_maintenance(app, custody_maintenance)
+
+
+def custody_maintenance() -> None:
+    """Each worker maintenance round: drop client-address digests past their retention."""
+    purge_origins(db.session)
+    db.session.commit()
 
 
 def queue_fixity_sweep(reference: str | None = None, sample: int | None = None) -> Job:

@@ -3,7 +3,8 @@
 The address never enters a hashed body (issue 15): it could never be removed, and exports
 would carry it to courts and opposing counsel. What is kept is HMAC-SHA256 under a key
 derived from the master key, in custody_entry_origins, which no export reads, deleted after
-CUSTOS_CUSTODY_ORIGIN_DAYS. Equal digests tell "the same address" without naming it.
+CUSTOS_CUSTODY_ORIGIN_DAYS by each worker maintenance round (and `custody purge-origins`).
+Equal digests tell "the same address" without naming it.
 """
 
 from __future__ import annotations
