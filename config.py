@@ -140,6 +140,11 @@ class Config:
         # item per this many seconds, however many Range requests a player makes.
         # Days a ledger entry's keyed client-address digest is kept (0: never recorded).
         self.CUSTOS_CUSTODY_ORIGIN_DAYS = _env_int("CUSTOS_CUSTODY_ORIGIN_DAYS", 30)
+        # A directory the database's owner cannot rewrite (another volume or host, mounted
+        # append-only): every signed checkpoint is also written there once, and `custody
+        # verify` compares the database with it (app/custody/witness.py). Unset: no witness.
+        witness_dir = os.environ.get("CUSTOS_CUSTODY_WITNESS_DIR")
+        self.CUSTOS_CUSTODY_WITNESS_DIR = Path(witness_dir) if witness_dir else None
         self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
             "CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS", 600
         )

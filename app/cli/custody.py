@@ -17,6 +17,7 @@ from app.custody.origins import purge_origins
 from app.custody.presign import LedgerBroken
 from app.custody.proofs import consistency_proof
 from app.custody.verify import verify_ledgers
+from app.custody.witness import catch_up, witness_dir
 from app.extensions import db
 from app.investigations.models import Investigation
 from app.security.org_keys import ReadsDisabled
@@ -120,6 +121,19 @@ def consistency(reference: str, old_size: int, new_size: int | None) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(json.dumps(proof, sort_keys=True))
+
+
+@custody_cli.command("witness")
+@click.argument("reference", required=False)
+def witness_command(reference: str | None) -> None:
+    """Write the signed checkpoints the witness directory lacks (after it was unavailable)."""
+    if witness_dir() is None:
+        click.echo("error: CUSTOS_CUSTODY_WITNESS_DIR is not set", err=True)
+        sys.exit(EXIT_USAGE)
+    written, failed = catch_up(_reference(reference))
+    click.echo(f"witnessed {written} checkpoint(s), {failed} failed", err=bool(failed))
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @custody_cli.command("purge-origins")

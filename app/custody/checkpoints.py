@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.crypto.canonical import utc_timestamp
 from app.crypto.minisign import SigningKey
 from app.crypto.note import checkpoint_body, sign_note
+from app.custody import witness
 from app.custody.alarms import raise_alarm
 from app.custody.chain import tree_statement
 from app.custody.models import Checkpoint, LedgerHead
@@ -111,6 +112,7 @@ def sign_checkpoint(
     )
     session.add(checkpoint)
     remember_signed(investigation_id, statement, checkpoint.minisig, checkpoint.note)
+    witness.queue(session, reference, checkpoint)
     return checkpoint
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from app.crypto.merkle import frontier_root
 from app.crypto.minisign import SignatureError, key_id_hex, parse_public_key, verify
 from app.crypto.note import NoteError, parse_checkpoint_body, verify_note
+from app.custody import witness
 from app.custody.chain import CHECKPOINT_TYPE, read_statement, verify_chain
 from app.custody.columns import ColumnCheck
 from app.extensions import db
@@ -64,6 +65,14 @@ _ROOTED_SIZES_SQL = (
 )
 _NEWEST_ROOTED_SIZE_SQL = (
     "SELECT seq FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
+    " ORDER BY seq DESC, id DESC LIMIT 1"
+)
+_ROOTED_STATEMENTS_SQL = (
+    "SELECT seq, statement FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
+    " ORDER BY seq, id"
+)
+_NEWEST_ROOTED_STATEMENT_SQL = (
+    "SELECT seq, statement FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
     " ORDER BY seq DESC, id DESC LIMIT 1"
 )
 _ENTRY_HASH_SQL = "SELECT entry_hash FROM custody_entries WHERE investigation_id = ? AND seq = ?"
@@ -197,7 +206,10 @@ def _verify_in_snapshot(
     # The Merkle root is recomputed from the bodies at the size of every checkpoint that
     # signs one (only the newest with fast): sizes first, then one pass over the entries.
     sizes_sql = _ROOTED_SIZES_SQL if all_signatures else _NEWEST_ROOTED_SIZE_SQL
-    roots = TreeRoots({size for (size,) in reader.rows(sizes_sql, (investigation_id,))})
+    sizes = {size for (size,) in reader.rows(sizes_sql, (investigation_id,))}
+    witnessed = witness.read_records(reference)
+    witnessed_sizes = _witnessed_sizes(witnessed or [])
+    roots = TreeRoots(sizes | set(witnessed_sizes.values()))
     report = verify_chain(
         roots.rows(columns.rows(reader.stream(_ENTRIES_SQL, (investigation_id,))))
     )
@@ -248,6 +260,18 @@ def _verify_in_snapshot(
     if problems.found and not all_signatures:
         _find_rewritten_span(reader, investigation_id, last, problems)
 
+    if witnessed is not None:
+        _compare_with_witness(
+            reader,
+            investigation_id,
+            reference,
+            keys,
+            witnessed,
+            witnessed_sizes,
+            (last, roots, all_signatures),
+            problems,
+        )
+
     # Last, so that a forged or unsigned entry at the same seq is named as such first.
     if columns.bad_seq is not None and columns.bad_seq <= report.last_seq:
         problems.add(columns.bad_seq, columns.reason())
@@ -276,6 +300,95 @@ def _verify_in_snapshot(
         signed_key=signed[2] if signed else None,
         signatures_checked=signatures_checked,
     )
+
+
+def _witnessed_sizes(records: list[witness.WitnessRecord]) -> dict[str, int]:
+    """Each record's claimed size, by file name (its signature is checked later)."""
+    sizes = {}
+    for record in records:
+        try:
+            sizes[record.name] = read_statement(record.statement)["seq"]
+        except ValueError:
+            continue
+    return sizes
+
+
+def _compare_with_witness(
+    reader: LedgerReader,
+    investigation_id: str,
+    reference: str,
+    keys: dict[str, str],
+    records: list[witness.WitnessRecord],
+    sizes: dict[str, int],
+    state: tuple[int, TreeRoots, bool],
+    problems: _Problems,
+) -> None:
+    """The database against the witness: nothing witnessed is missing or different, every
+    checkpoint is witnessed, and the witnessed sizes only grow with time."""
+    last, roots, all_checkpoints = state
+    (public_key,) = keys.values()
+    timeline = []
+    matched, rewritten, beyond = [0], [], []
+    for record in records:
+        try:
+            verify(record.statement, record.minisig, public_key)
+            signed = read_statement(record.statement)
+            check_note(signed, record.note, public_key)
+        except (SignatureError, ValueError) as exc:
+            problems.add(
+                1, f"witness record {record.name}: not a checkpoint the key signed ({exc})"
+            )
+            continue
+        seq = signed["seq"]
+        timeline.append((signed["time"], seq, record.name))
+        if signed["investigation"] != reference:
+            problems.add(1, f"witness record {record.name} is about {signed['investigation']}")
+        elif seq > last:
+            beyond.append((seq, signed["time"]))
+        elif roots.heads.get(seq) != signed["head"] or (
+            "root" in signed and roots.at.get(seq, b"").hex() != signed["root"]
+        ):
+            rewritten.append((seq, signed["time"]))
+        else:
+            matched.append(seq)
+    if beyond:
+        seq, time = max(beyond)
+        problems.add(
+            last + 1,
+            f"entries {last + 1}..{seq}: witnessed at {time} but missing from the database "
+            "(deleted with their checkpoints: truncated or rolled back)",
+        )
+    if rewritten:
+        seq, time = min(rewritten)
+        since = max(size for size in matched if size < seq) + 1
+        span = f"entry {seq}" if since == seq else f"entries {since}..{seq}"
+        problems.add(
+            since,
+            f"{span}: not what the witness recorded at {time} (rewritten after witnessing)",
+        )
+    timeline.sort()
+    for (time_a, seq_a, _), (time_b, seq_b, name_b) in zip(timeline, timeline[1:], strict=False):
+        if seq_b < seq_a:
+            problems.add(
+                seq_b + 1,
+                f"witness record {name_b} ({time_b}) covers fewer entries than one from {time_a} "
+                f"({seq_b} < {seq_a}): the ledger was rolled back and re-signed",
+            )
+    witnessed = {record.digest for record in records}
+    sql = _ROOTED_STATEMENTS_SQL if all_checkpoints else _NEWEST_ROOTED_STATEMENT_SQL
+    unwitnessed = [
+        seq
+        for seq, statement in reader.rows(sql, (investigation_id,))
+        if hashlib.sha256(bytes(statement)).hexdigest() not in witnessed
+    ]
+    if unwitnessed:
+        shown = ", ".join(str(seq) for seq in unwitnessed[:10])
+        more = f" and {len(unwitnessed) - 10} more" if len(unwitnessed) > 10 else ""
+        problems.add(
+            unwitnessed[0],
+            f"checkpoint(s) at entries {shown}{more}: not witnessed (the witness directory "
+            "was unavailable; `flask custody witness` writes them)",
+        )
 
 
 def _find_rewritten_span(
@@ -380,6 +493,7 @@ class TreeRoots:
     def __init__(self, sizes: set[int]) -> None:
         self.sizes = sizes
         self.at: dict[int, bytes] = {}
+        self.heads: dict[int, str] = {}  # entry hash at each wanted size
 
     def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
         sha256 = hashlib.sha256
@@ -398,6 +512,7 @@ class TreeRoots:
             size += 1
             if size in sizes:
                 at[size] = frontier_root(frontier)
+                self.heads[size] = row[3]
             yield row
 
 

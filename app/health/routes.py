@@ -8,6 +8,7 @@ from flask import jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.custody import witness
 from app.custody.alarms import any_open_alarm
 from app.extensions import csrf, db
 from app.health import bp
@@ -28,7 +29,8 @@ def healthz():
 def readyz():
     """200 when the database answers and the blob store takes writes; 503 naming what failed.
 
-    "degraded" (still 200) while a custody ledger has an unacknowledged alarm.
+    "degraded" (still 200) while a custody ledger has an unacknowledged alarm or the custody
+    witness directory cannot take writes.
 
     The body names the dependency only: the probe is public (load balancers call it without
     signing in), so error details, hosts and paths stay in the server log.
@@ -49,5 +51,9 @@ def readyz():
         # Still serving (intake must go on), but someone has to look: which ledger is on
         # the investigation's pages and in the audit log, not on this public probe.
         checks["custody"] = "ledger_broken"
+    witness_problem = witness.readiness()
+    if witness_problem is not None:
+        checks["custody_witness"] = witness_problem
+    if checks["custody"] != "ok" or witness_problem is not None:
         return jsonify(status="degraded", checks=checks)
     return jsonify(status="ready", checks=checks)
