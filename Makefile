@@ -8,10 +8,11 @@ FLASK := $(BIN)/flask --app wsgi
 # Running: ffmpeg (media metadata, derivatives and the demo's media), libmagic1 (type detection),
 # and pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs).
 RUN_PACKAGES := ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
-# Testing: age and minisign (interop with the reference tools), Chromium for the end-to-end tests
+# Testing: age and minisign (interop with the reference tools), openssl (a local RFC 3161 TSA and
+# `openssl ts -verify`), Chromium for the end-to-end tests
 # (Playwright drives /usr/bin/chromium; it never downloads one), and redis-server, which the suite
 # starts privately on a free port (tests/helpers/redis_server.py) so nothing need listen on 6379.
-TEST_PACKAGES := age minisign chromium redis-server
+TEST_PACKAGES := age minisign openssl chromium redis-server
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-dev system-deps test-system-deps lint pytest-sqlite pytest-postgres bench clean \

@@ -144,6 +144,15 @@ class Config:
         # append-only): every signed checkpoint is also written there once, and `custody
         # verify` compares the database with it (app/custody/witness.py). Unset: no witness.
         witness_dir = os.environ.get("CUSTOS_CUSTODY_WITNESS_DIR")
+        # RFC 3161 timestamp authorities for signed checkpoints, comma-separated URLs; empty
+        # (the default) asks none. Tokens are accepted only if their chain ends in one of the
+        # PEM certificates of CUSTOS_TSA_ROOTS (app/custody/timestamps.py).
+        self.CUSTOS_TSA_URLS = [
+            url.strip() for url in os.environ.get("CUSTOS_TSA_URLS", "").split(",") if url.strip()
+        ]
+        tsa_roots = os.environ.get("CUSTOS_TSA_ROOTS")
+        self.CUSTOS_TSA_ROOTS = Path(tsa_roots) if tsa_roots else None
+        self.CUSTOS_TSA_TIMEOUT_SECONDS = _env_int("CUSTOS_TSA_TIMEOUT_SECONDS", 10)
         self.CUSTOS_CUSTODY_WITNESS_DIR = Path(witness_dir) if witness_dir else None
         self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
             "CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS", 600

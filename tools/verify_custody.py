@@ -513,6 +513,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         proofs = _read_json(proofs_path) if have_proofs else None
         summary = verify_export(ledger_bytes, statement_bytes, signature_bytes, public_key, proofs)
+        timestamped = args.ledger.parent / "timestamped" / "checkpoint.json"
+        if args.since is None and timestamped.exists():
+            # The newest checkpoint a timestamp authority stamped: this one must extend it.
+            args.since, args.consistency = timestamped, timestamped.with_name("consistency.json")
+            older_bytes = timestamped.read_bytes()
+            older_signature = timestamped.with_name("checkpoint.json.minisig").read_bytes()
         if args.since is not None:
             statement = read_statement(statement_bytes)
             older, _key = verify_signed_statement(older_bytes, older_signature, public_key)

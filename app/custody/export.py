@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.custody.alarms import open_alarm, raise_alarm
 from app.custody.chain import verify_chain
 from app.custody.checkpoints import sign_checkpoint
-from app.custody.models import Checkpoint, LedgerEntry
+from app.custody.models import Checkpoint, CheckpointTimestamp, LedgerEntry
 from app.custody.presign import LedgerBroken
 from app.custody.tree import NodeReader
 from app.extensions import db
@@ -29,6 +29,8 @@ CHECKPOINT_FILE = "checkpoint.json"
 SIGNATURE_FILE = "checkpoint.json.minisig"
 NOTE_FILE = "checkpoint.note"  # the same checkpoint as a C2SP signed note
 PROOFS_FILE = "custody-proofs.json"  # an inclusion proof per disclosed entry
+TIMESTAMPED_DIR = "timestamped"  # the newest checkpoint with RFC 3161 tokens, and proof
+CONSISTENCY_FILE = "consistency.json"
 
 
 class LedgerExportError(RuntimeError):
@@ -107,6 +109,55 @@ def export_ledger(
     }
     (out_dir / PROOFS_FILE).write_text(
         json.dumps(proofs, separators=(",", ":"), sort_keys=True), encoding="utf-8"
+    )
+    _write_timestamped(investigation, checkpoint, nodes, out_dir / TIMESTAMPED_DIR)
+
+
+def _write_timestamped(
+    investigation: Investigation, checkpoint: Checkpoint, nodes: NodeReader, folder: Path
+) -> None:
+    """The newest checkpoint a TSA stamped (at or before the exported one), its tokens, and
+    the consistency proof from it to the exported checkpoint: the time an outsider vouches
+    for, which a rollback to an older export cannot move forward."""
+    stamped = db.session.scalar(
+        select(Checkpoint)
+        .join(CheckpointTimestamp, CheckpointTimestamp.checkpoint_id == Checkpoint.id)
+        .where(
+            Checkpoint.investigation_id == investigation.id,
+            Checkpoint.seq <= checkpoint.seq,
+            Checkpoint.note.is_not(None),
+            CheckpointTimestamp.token.is_not(None),
+        )
+        .order_by(Checkpoint.seq.desc(), Checkpoint.id.desc())
+        .limit(1)
+    )
+    if stamped is None:
+        return
+    folder.mkdir()
+    (folder / CHECKPOINT_FILE).write_bytes(bytes(stamped.statement))
+    (folder / SIGNATURE_FILE).write_text(stamped.minisig, encoding="utf-8")
+    (folder / NOTE_FILE).write_bytes(bytes(stamped.note))
+    tokens = db.session.scalars(
+        select(CheckpointTimestamp)
+        .where(
+            CheckpointTimestamp.checkpoint_id == stamped.id,
+            CheckpointTimestamp.token.is_not(None),
+        )
+        .order_by(CheckpointTimestamp.id)
+    )
+    for number, token in enumerate(tokens, start=1):
+        (folder / f"{NOTE_FILE}.{number}.tsr").write_bytes(bytes(token.token))
+    proof = nodes.consistency(stamped.seq, checkpoint.seq)
+    (folder / CONSISTENCY_FILE).write_text(
+        json.dumps(
+            {
+                "old_size": stamped.seq,
+                "new_size": checkpoint.seq,
+                "proof": [node.hex() for node in proof],
+            },
+            sort_keys=True,
+        ),
+        encoding="utf-8",
     )
 
 

@@ -3,7 +3,7 @@
 The handler is a thin wrapper over app/custody/fixity.py, so `flask fixity`, the in-process
 runner and an RQ worker run the same code; a sweep only adds ledger entries, so a retried
 sweep is harmless. create_app registers it (`register_custody_jobs`), with the custody
-maintenance each worker round runs (expiring client-address digests).
+maintenance each worker round runs (expiring client-address digests, RFC 3161 timestamps).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.custody.fixity import FixityOutcome, run_sweep, stored_objects
 from app.custody.origins import purge_origins
+from app.custody.timestamps import run_round
 from app.extensions import db
 from app.jobs.handle import JobFailed, JobHandle
 from app.jobs.models import Job
@@ -28,9 +29,11 @@ def register_custody_jobs(app: Flask) -> None:
 
 
 def custody_maintenance() -> None:
-    """Each worker maintenance round: drop client-address digests past their retention."""
+    """Each worker maintenance round: drop client-address digests past their retention,
+    and ask the timestamp authorities for tokens of the newest checkpoints."""
     purge_origins(db.session)
     db.session.commit()
+    run_round(db.session)
 
 
 def queue_fixity_sweep(reference: str | None = None, sample: int | None = None) -> Job:

@@ -112,6 +112,27 @@ class Checkpoint(db.Model):
     note: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class CheckpointTimestamp(db.Model):
+    """An RFC 3161 timestamp of a checkpoint's signed note from one TSA: pending or held.
+
+    `token` is the TSA's whole response (a .tsr file, for `openssl ts -verify -in`), stored
+    only once it verified: SHA-256 imprint of the note, our nonce, a chain to a configured
+    root. Until then the row is the retry queue: attempts, the last error, the next try.
+    """
+
+    __tablename__ = "custody_timestamps"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "tsa_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("custody_checkpoints.id"), index=True)
+    tsa_url: Mapped[str] = mapped_column(String(500))
+    token: Mapped[bytes | None] = mapped_column(LargeBinary)
+    gen_time: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC, the TSA's clock
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class FixitySweep(db.Model):
     """One run of `flask fixity check`: what it covered and what failed (for the admin page).
 

@@ -17,6 +17,7 @@ from app.custody.timeline import (
     object_types_in,
     to_timeline_entry,
 )
+from app.custody.timestamps import newest_status
 from app.extensions import db
 from app.investigations import services
 from app.investigations.access import investigation_by_reference_or_404
@@ -58,6 +59,7 @@ def ledger(reference: str):
         page=page,
         entries=entries,
         alarm=open_alarm(db.session, investigation.id),
+        timestamp=newest_status(db.session, investigation.id),
         acknowledge_form=AcknowledgeAlarmForm(),
     ), status
 
