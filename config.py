@@ -315,6 +315,8 @@ class Config:
             c.isspace() or c == "+" for c in self.CUSTOS_CUSTODY_LOG_NAME
         ):
             raise ConfigurationError("CUSTOS_CUSTODY_LOG_NAME is one word without '+'.")
+        if any(urlsplit(url).scheme not in ("http", "https") for url in self.CUSTOS_TSA_URLS):
+            raise ConfigurationError("CUSTOS_TSA_URLS are http:// or https:// URLs.")
         if self.CUSTOS_CUSTODY_ORIGIN_DAYS < 0:
             raise ConfigurationError("CUSTOS_CUSTODY_ORIGIN_DAYS must not be negative.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:

@@ -18,7 +18,8 @@ from app.custody.chain import (
     verify_chain,
 )
 
-# The worked example of docs/custody-format.md, checked there with sha256sum as well.
+# Fixed vectors of the v1 chain (the worked example of custody-format.md before issue 14),
+# checked with sha256sum as well (the current example is in tests/custody/test_format_doc.py).
 VECTOR_BODY = {
     "investigation": "INV-2024-0007",
     "actor": {"type": "user", "id": "u-17", "name": "A. Analyst"},
