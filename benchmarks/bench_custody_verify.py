@@ -67,28 +67,29 @@ def fill(db_path: Path, investigation_id: str, count: int, every: int, key) -> N
     prev = GENESIS_HASH
     for seq in range(1, count + 1):
         moment = start + timedelta(seconds=seq)
+        actor_id = f"{seq % 37:08d}-0000-4000-8000-000000000000"
+        object_id = f"{seq:08d}-1111-4111-8111-111111111111"
         body = canonical_json(
             {
                 "investigation": REFERENCE,
                 "actor": {
                     "type": "user",
-                    "id": f"{seq % 37:08d}-0000-4000-8000-000000000000",
+                    "id": actor_id,
                     "email": f"analyst{seq % 37}@example.org",
                     "role": "lawyer",
-                    "ip": "10.0.0.7",
                 },
                 "action": "viewed",
-                "object": {"type": "evidence", "id": f"{seq:08d}-1111-4111-8111-111111111111"},
+                "object": {"type": "evidence", "id": object_id},
                 "time": utc_timestamp(moment),
                 "details": {"sha256": "ab" * 32, "size": 1_048_576},
             }
         )
         digest = body_digest(body)
         current = entry_hash(seq, prev, digest)
-        naive = moment.replace(tzinfo=None).isoformat(sep=" ")
+        naive = moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         entries.append(
             (investigation_id, seq, prev, body, digest, current, "viewed", "evidence")
-            + (f"ev-{seq}", "u", naive)
+            + (object_id, actor_id, naive)
         )
         if seq % every == 0 or seq == count:
             statement = head_statement(REFERENCE, seq, current, moment)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "verify_custody.py"
 
 
-def verify_tool(folder: Path, public_key: str) -> subprocess.CompletedProcess:
+def verify_tool(folder: Path, public_key: str, *extra) -> subprocess.CompletedProcess:
     """The standalone verifier, run as an outsider runs it: its own process, no app."""
     return subprocess.run(
         [
@@ -26,6 +26,7 @@ def verify_tool(folder: Path, public_key: str) -> subprocess.CompletedProcess:
             str(folder / "custody-ledger.jsonl"),
             "--public-key",
             public_key,
+            *map(str, extra),
         ],
         capture_output=True,
         text=True,

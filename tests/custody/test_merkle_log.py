@@ -13,7 +13,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,26 +29,10 @@ from app.custody.models import Checkpoint, LedgerEntry
 from app.custody.tree import NodeReader
 from app.extensions import db
 from tests.custody.tamper import failure
+from tests.custody.test_ledger_export import verify_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "verify_custody.py"
-
-
-def run_tool(folder: Path, public_key: str, *extra) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            str(TOOL),
-            str(folder / "custody-ledger.jsonl"),
-            "--public-key",
-            public_key,
-            *map(str, extra),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=folder,
-    )
 
 
 def append(investigation, count: int, start: int = 0) -> None:
@@ -152,7 +135,7 @@ def export_a(app_ctx, investigation, tmp_path):
 
 
 def test_the_tool_checks_each_disclosed_entry_against_the_signed_root(export_a, public_key):
-    result = run_tool(export_a, public_key)
+    result = verify_tool(export_a, public_key)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("3 inclusion proofs verified")
 
@@ -162,11 +145,11 @@ def test_a_wrong_inclusion_proof_or_none_at_all_is_rejected(export_a, public_key
     proofs = json.loads(proofs_file.read_text())
     proofs["inclusion"]["3"][0] = "00" * 32
     proofs_file.write_text(json.dumps(proofs))
-    result = run_tool(export_a, public_key)
+    result = verify_tool(export_a, public_key)
     assert result.returncode == 1
     assert "entry 3: its body is not in the signed Merkle tree" in result.stderr
     proofs_file.unlink()
-    result = run_tool(export_a, public_key)
+    result = verify_tool(export_a, public_key)
     assert result.returncode == 1 and "custody-proofs.json" in result.stderr
 
 
@@ -186,13 +169,13 @@ def test_a_later_export_is_proved_to_extend_an_earlier_one(
     db.session.commit()
     proof = tmp_path / "proof.json"
     proof.write_text(json.dumps(consistency(cli, investigation.reference, 6)))
-    result = run_tool(
+    result = verify_tool(
         later, public_key, "--since", export_a / "checkpoint.json", "--consistency", proof
     )
     assert result.returncode == 0, result.stderr
     assert "extends the checkpoint of entries 1..6" in result.stdout
     # The other way round: the "newer" export is the older, shorter one.
-    result = run_tool(
+    result = verify_tool(
         export_a, public_key, "--since", later / "checkpoint.json", "--consistency", proof
     )
     assert result.returncode == 1
