@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -86,10 +86,21 @@ class NodeReader:
         missing = sorted({key for key in wanted if key not in self._known})
         if not missing:
             return
+        by_level: dict[int, list[int]] = {}
+        for level, index in missing:
+            by_level.setdefault(level, []).append(index)
+        # One SELECT per level, in one UNION ALL: each is a primary-key lookup on both
+        # databases (an OR of levels, or a row-value IN, makes SQLite scan the ledger's nodes).
         rows = self._session.execute(
-            select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
-                TreeNode.investigation_id == self._investigation_id,
-                tuple_(TreeNode.level, TreeNode.index).in_(missing),
+            union_all(
+                *(
+                    select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
+                        TreeNode.investigation_id == self._investigation_id,
+                        TreeNode.level == level,
+                        TreeNode.index.in_(indexes),
+                    )
+                    for level, indexes in by_level.items()
+                )
             )
         )
         for level, index, node in rows:
