@@ -86,6 +86,26 @@ def test_exported_bag_validates_and_its_signature_and_ledger_verify(
         assert (out / "data" / name).is_file(), name
 
 
+def test_the_readme_is_a_how_to_verify_page_that_sends_readers_to_the_published_key_and_tool(
+    app, built_case, tmp_path, public_key
+):
+    import base64
+    import hashlib
+
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    readme = (out / "data" / "README.txt").read_text()
+    assert "HOW TO VERIFY THIS BAG" in readme
+    assert "published channel and NOT from this bag" in readme
+    shipped = hashlib.sha256((out / "data" / "tools" / "verify_custody.py").read_bytes())
+    assert shipped.hexdigest() in readme
+    assert hashlib.sha256((ROOT / "tools" / "verify_custody.py").read_bytes()).hexdigest() in readme
+    key_id = format(int.from_bytes(base64.b64decode(public_key)[2:10], "little"), "X")
+    assert f"key id {key_id}" in readme
+    for command in ("bagit.py --validate", "minisign -Vm", "openssl ts -verify", "age -d"):
+        assert command in readme, command
+
+
 def test_changing_any_byte_of_any_file_in_the_bag_is_caught(app, built_case, tmp_path, public_key):
     out = tmp_path / "bag"
     cli_export(app, built_case.casefile.reference, out)

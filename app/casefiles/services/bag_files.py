@@ -44,15 +44,33 @@ def tree_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def readme_text(reference: str) -> str:
+def readme_text(reference: str, verifier_sha256: str = "", key_id: str = "") -> str:
+    """README.txt: what the bag is and how to verify it with standard tools."""
     return f"""Case file {reference}: a BagIt bag exported from Custos.
 
-Verify it with standard tools (the commands are in the report, section 5):
-  1. bagit.py --validate <bag>           every file against manifest-sha256.txt
-  2. minisign -Vm tagmanifest-sha256.txt -P <organisation public key>
-  3. python3 data/tools/verify_custody.py data/custody/custody-ledger.jsonl \\
-       --checkpoint data/custody/checkpoint.json \\
-       --signature data/custody/checkpoint.json.minisig --public-key <same key>
-Take the public key from the organisation's published channel, not from this bag.
+HOW TO VERIFY THIS BAG
+
+First obtain, from the organisation's published channel and NOT from this bag, its
+minisign public key (RW..., key id {key_id or "as published"}) and its verifier
+tools/verify_custody.py, and check that the verifier's SHA-256 is the one published
+(the copy in data/tools has SHA-256 {verifier_sha256 or "(see the report)"}; a copy in the
+bag proves nothing by itself: whoever could alter the bag could alter it too).
+
+  1. bagit.py --validate <bag>
+       every file against manifest-sha256.txt
+  2. minisign -Vm tagmanifest-sha256.txt -P <public key>
+       the manifests, signed by the organisation
+  3. python3 verify_custody.py data/custody/custody-ledger.jsonl --public-key <public key>
+       the custody ledger: every hash, the signed checkpoint and what its trusted comment
+       says, the inclusion proof of each disclosed entry in the signed Merkle tree, and
+       (data/custody/timestamped/) that it extends the newest timestamped checkpoint
+  4. minisign -Vm data/custody/checkpoint.json -P <public key>
+       the checkpoint signature alone; its trusted comment says what it covers
+  5. openssl ts -verify -data data/custody/timestamped/checkpoint.note \\
+       -in data/custody/timestamped/checkpoint.note.1.tsr -CAfile <the TSA's root>
+       the time an independent timestamp authority vouches for (when present)
+  6. age -d -i <your identity> <bag>.tar.age > <bag>.tar
+       only for a bag delivered encrypted to you, before the steps above
+
 Witnesses are referred to by pseudonym (W-0001) unless bag-info.txt says otherwise.
 """

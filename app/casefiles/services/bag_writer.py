@@ -88,8 +88,15 @@ class BagWriter:
         self.moment = datetime.now(UTC)
 
     def write(self) -> str:
+        from app.security.org_keys import signing_key
+
         (self.work / "README.txt").write_text(
-            readme_text(self.casefile.reference), encoding="utf-8"
+            readme_text(
+                self.casefile.reference,
+                hashlib.sha256(VERIFIER.read_bytes()).hexdigest(),
+                signing_key().key_id_hex(),
+            ),
+            encoding="utf-8",
         )
         folders = {
             planned.case_item.id: f"items/{number:03d}-{planned.case_item.item_type}-"
