@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -13,8 +13,7 @@ from app.admin import bp
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.casefiles.services import frameworks as service
-from app.casefiles.services.errors import CaseFileError
-from app.extensions import db
+from app.form_submission import committed, saved, submit_form
 
 
 class FrameworkUploadForm(FlaskForm):
@@ -23,37 +22,38 @@ class FrameworkUploadForm(FlaskForm):
         "…or paste it here", validators=[Optional(), Length(max=service.MAX_DOCUMENT_BYTES)]
     )
 
+    def document_text(self) -> bytes | str:
+        """The uploaded file (read one byte past the limit, so too long shows), or the paste."""
+        upload = self.document.data
+        raw = upload.read(service.MAX_DOCUMENT_BYTES + 1) if upload else (self.text.data or "")
+        if not raw:
+            raise service.FrameworkDocumentError("Choose a file or paste a document.", "document")
+        return raw
+
 
 @bp.route("/frameworks", methods=["GET", "POST"])
 @role_required("admin")
 def frameworks():
     form = FrameworkUploadForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.document.data
-        raw = upload.read(service.MAX_DOCUMENT_BYTES + 1) if upload else (form.text.data or "")
-        try:
-            if not raw:
-                raise service.FrameworkDocumentError(
-                    "Choose a file or paste a document.", "document"
-                )
-            framework = service.add_uploaded_framework(raw, current_user)
-        except CaseFileError as exc:
-            db.session.rollback()
-            form.document.errors = [*form.document.errors, exc.message]
-            status = 400
-        else:
-            db.session.commit()
-            flash(f"Framework {framework.code} added.", "success")
-            return redirect(url_for("admin.framework_detail", framework_code=framework.code))
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "casefiles/admin/frameworks.html",
-        frameworks=service.all_frameworks(),
-        form=form,
-        example=service.example_document(),
-    ), status
+    return submit_form(
+        form,
+        lambda: service.add_uploaded_framework(form.document_text(), current_user),
+        done=lambda framework: saved(
+            f"Framework {framework.code} added.",
+            "admin.framework_detail",
+            framework_code=framework.code,
+        ),
+        page=lambda status: (
+            render_template(
+                "casefiles/admin/frameworks.html",
+                frameworks=service.all_frameworks(),
+                form=form,
+                example=service.example_document(),
+            ),
+            status,
+        ),
+        unnamed_to="document",
+    )
 
 
 @bp.route("/frameworks/<framework_code>", methods=["GET", "POST"])
@@ -64,10 +64,12 @@ def framework_detail(framework_code: str):
         abort(404)
     form = ConfirmForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        service.set_framework_active(framework, not framework.active)
-        db.session.commit()
-        flash(f"{framework.code} is now {'offered' if framework.active else 'retired'}.", "success")
-        return redirect(url_for("admin.framework_detail", framework_code=framework_code))
+        ConfirmForm.require()
+        committed(lambda: service.set_framework_active(framework, not framework.active))
+        state = "offered" if framework.active else "retired"
+        return saved(
+            f"{framework.code} is now {state}.",
+            "admin.framework_detail",
+            framework_code=framework_code,
+        )
     return render_template("casefiles/admin/framework.html", framework=framework, form=form)

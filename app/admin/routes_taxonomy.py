@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,10 +12,9 @@ from wtforms.validators import DataRequired, Length
 
 from app.admin import bp
 from app.auth.roles import role_required
-from app.extensions import db
-from app.intake.errors import IntakeValidationError
-from app.intake.forms import show_service_errors
+from app.form_submission import commit_or_refuse, saved, submit_form
 from app.intake.services.taxonomy import add_weapon_type, all_weapons, update_weapon_type
+from app.service_errors import ServiceError
 
 
 class AddWeaponForm(FlaskForm):
@@ -45,33 +44,26 @@ def page(add_form: AddWeaponForm, status: int = 200):
 @role_required("admin")
 def taxonomy_weapons():
     form = AddWeaponForm()
-    if form.validate_on_submit():
-        try:
-            weapon = add_weapon_type(form.code.data, form.label.data, current_user)
-        except IntakeValidationError as exc:
-            db.session.rollback()
-            show_service_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Weapon type %(code)s added.", code=weapon.code), "success")
-            return redirect(url_for("admin.taxonomy_weapons"))
-    return page(form, 400 if form.errors else 200)
+    return submit_form(
+        form,
+        lambda: add_weapon_type(form.code.data, form.label.data, current_user),
+        done=lambda weapon: saved(
+            _("Weapon type %(code)s added.", code=weapon.code), "admin.taxonomy_weapons"
+        ),
+        page=lambda status: page(form, status),
+    )
 
 
 @bp.route("/taxonomy/weapons/update", methods=["POST"])
 @role_required("admin")
 def update_taxonomy_weapon():
     form = UpdateWeaponForm()
-    if form.validate_on_submit():
-        try:
-            update_weapon_type(form.code.data, form.label.data, form.active.data, current_user)
-        except IntakeValidationError as exc:
-            db.session.rollback()
-            for error in exc.errors:
-                flash(error.message, "error")
-            return page(AddWeaponForm(formdata=None), 400)
-        db.session.commit()
-        flash(_("Weapon type %(code)s saved.", code=form.code.data), "success")
-        return redirect(url_for("admin.taxonomy_weapons"))
-    flash(_("Give the weapon type a label."), "error")
-    return page(AddWeaponForm(formdata=None), 400)
+    if not form.validate_on_submit():
+        flash(_("Give the weapon type a label."), "error")
+        return page(AddWeaponForm(formdata=None), 400)
+    outcome = commit_or_refuse(
+        lambda: update_weapon_type(form.code.data, form.label.data, form.active.data, current_user)
+    )
+    if isinstance(outcome, ServiceError):
+        return page(AddWeaponForm(formdata=None), outcome.status)
+    return saved(_("Weapon type %(code)s saved.", code=form.code.data), "admin.taxonomy_weapons")

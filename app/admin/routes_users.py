@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +14,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.models import User
 from app.auth.roles import role_required
 from app.extensions import db
+from app.form_submission import commit_or_flash, committed, submit_form, template_page
 from app.investigations.models import Membership
 
 
@@ -46,21 +47,17 @@ def users():
 @role_required("admin")
 def create_user():
     form = CreateUserForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                form.email.data, form.name.data, form.role.data, actor=current_user
-            )
-            token = accounts.issue_set_password_token(user, actor=current_user)
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            return render_template(
-                "admin/user_invited.html", user=user, link=set_password_link(token)
-            )
-    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+    return submit_form(
+        form,
+        lambda: accounts.invite_user(
+            form.email.data, form.name.data, form.role.data, actor=current_user
+        ),
+        done=lambda invited: render_template(
+            "admin/user_invited.html", user=invited[0], link=set_password_link(invited[1])
+        ),
+        page=template_page("admin/user_new.html", form=form),
+        unnamed_to="email",
+    )
 
 
 @bp.route("/users/<user_id>")
@@ -79,17 +76,8 @@ def user_detail(user_id: str):
 
 def _run_user_action(user_id: str, action, success: str):
     user = user_or_404(user_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        action(user)
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    ConfirmForm.require()
+    commit_or_flash(lambda: action(user), success)
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -100,14 +88,10 @@ def change_role(user_id: str):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        accounts.change_role(user, form.role.data, actor=current_user)
-    except accounts.AccountError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("Role changed; the user's open sessions were signed out.", "success")
+    commit_or_flash(
+        lambda: accounts.change_role(user, form.role.data, actor=current_user),
+        "Role changed; the user's open sessions were signed out.",
+    )
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -161,9 +145,6 @@ def reset_2fa(user_id: str):
 @role_required("admin")
 def reinvite(user_id: str):
     user = user_or_404(user_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    token = accounts.issue_set_password_token(user, actor=current_user)
-    db.session.commit()
+    ConfirmForm.require()
+    token = committed(lambda: accounts.issue_set_password_token(user, actor=current_user))
     return render_template("admin/user_invited.html", user=user, link=set_password_link(token))

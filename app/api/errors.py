@@ -13,15 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from app.extensions import db
-from app.intake.errors import (
-    FieldError,
-    ImmutableRecordError,
-    IntakePermissionError,
-    IntakeValidationError,
-    NumberingContention,
-    SealedTestimonyError,
-)
-from app.vault.refusals import IntakeRefused
+from app.intake.errors import FieldError, IntakeValidationError
+from app.service_errors import ServiceError
 
 
 class ApiError(Exception):
@@ -94,36 +87,8 @@ def install_api_error_handlers(bp: Blueprint) -> None:
         err = validation_failed(field_errors(exc.errors))
         return api_error_response(err.status, err.code, err.message, err.fields)
 
-    @bp.errorhandler(IntakePermissionError)
-    def intake_forbidden(exc: IntakePermissionError):
+    @bp.errorhandler(ServiceError)
+    def service_refused(exc: ServiceError):
+        # Every service family derives from ServiceError and carries its own status and code.
         db.session.rollback()
-        return api_error_response(403, "forbidden", "Your account may not change this record.")
-
-    @bp.errorhandler(SealedTestimonyError)
-    def testimony_sealed(exc: SealedTestimonyError):
-        db.session.rollback()
-        return api_error_response(
-            409,
-            "testimony_sealed",
-            "This testimony is sealed and cannot be changed. Add an addendum to correct it.",
-        )
-
-    @bp.errorhandler(ImmutableRecordError)
-    def immutable(exc: ImmutableRecordError):
-        db.session.rollback()
-        return api_error_response(409, "immutable_record", "This record is never changed.")
-
-    @bp.errorhandler(NumberingContention)
-    def contention(exc: NumberingContention):
-        db.session.rollback()
-        return api_error_response(
-            503,
-            "busy",
-            "Too many records were being added at once; send the same request again.",
-            headers={"Retry-After": "1"},
-        )
-
-    @bp.errorhandler(IntakeRefused)
-    def upload_refused(refusal: IntakeRefused):
-        db.session.rollback()
-        return api_error_response(refusal.status, refusal.code, refusal.message)
+        return api_error_response(exc.status, exc.code, exc.message, headers=exc.headers)

@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.api.tokens.forms import NewTokenForm, RevokeTokenForm
 from app.api.tokens.service import TokenError, active_tokens, create_token, revoke_token
 from app.auth import bp
-from app.extensions import db
+from app.form_submission import committed, submit_form, template_page
 
 
 @bp.app_template_global("api_token_panel")
@@ -26,24 +26,14 @@ def api_token_panel() -> dict:
 @bp.route("/settings/tokens/new", methods=["GET", "POST"])
 def new_api_token():
     form = NewTokenForm()
-    if form.validate_on_submit():
-        try:
-            issued = create_token(
-                current_user, form.name.data, form.scope.data, form.expires_on.data
-            )
-        except TokenError as exc:
-            db.session.rollback()
-            if exc.field is None:
-                flash(exc.message, "error")
-            else:
-                getattr(form, exc.field).errors.append(exc.message)
-        else:
-            db.session.commit()
-            # Shown in this response only: not flashed (the session cookie would carry it)
-            # and not stored anywhere it could be shown again.
-            return render_template("api/token_created.html", issued=issued)
-    status = 400 if form.is_submitted() else 200
-    return render_template("api/new_token.html", form=form), status
+    return submit_form(
+        form,
+        lambda: create_token(current_user, form.name.data, form.scope.data, form.expires_on.data),
+        # Shown in this response only: not flashed (the session cookie would carry it)
+        # and not stored anywhere it could be shown again.
+        done=lambda issued: render_template("api/token_created.html", issued=issued),
+        page=template_page("api/new_token.html", form=form),
+    )
 
 
 @bp.route("/settings/tokens/revoke", methods=["POST"])
@@ -52,10 +42,8 @@ def revoke_api_token():
     if not form.validate_on_submit():
         abort(400)
     try:
-        token = revoke_token(current_user, form.token_id.data)
+        token = committed(lambda: revoke_token(current_user, form.token_id.data))
     except TokenError:
-        db.session.rollback()
         abort(404)
-    db.session.commit()
     flash(_("Token “%(name)s” is revoked; it stopped working at once.", name=token.name), "success")
     return redirect(url_for("auth.settings"))

@@ -11,14 +11,16 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.audit.service import record_event
+from app.auth import session_registry
 from app.auth.models import ROLES, SetPasswordToken, User
 from app.extensions import db
 from app.security.password_strength import account_words
-from app.security.passwords import hash_password, password_problem
+from app.security.passwords import hash_password, password_problem, verify_password
+from app.service_errors import ServiceError
 from app.timeutil import utcnow
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError, ValueError):
     """A request about an account that cannot be carried out; the message is for the user."""
 
 
@@ -55,6 +57,12 @@ def create_user(
     db.session.flush()
     record_event("user.created", actor=actor, target=user, details={"role": role})
     return user
+
+
+def invite_user(email: str, name: str, role: str, actor: User) -> tuple[User, str]:
+    """A new account without a password, and the token of its set-password link."""
+    user = create_user(email, name, role, actor=actor)
+    return user, issue_set_password_token(user, actor=actor)
 
 
 def _token_digest(token: str) -> str:
@@ -115,6 +123,23 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     user.locked_until = None
     user.session_version += 1
     record_event("password.set", actor=actor, target=user)
+
+
+def change_own_password(user: User, current: str, new: str, session_token: str | None) -> None:
+    """The signed-in user's own change: the current password first; this session stays open."""
+    require_current_password(user, current)
+    set_password(user, new, actor=user)
+    session_registry.adopt_new_version(user, session_token)
+
+
+def require_current_password(user: User, current: str) -> None:
+    """Typed again before a sensitive change (ASVS V7.5.2); refused when it does not match."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("The current password is not correct.")
+
+
+def set_language(user: User, language: str) -> None:
+    user.language = language
 
 
 def change_role(user: User, role: str, actor: User) -> None:

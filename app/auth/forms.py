@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
@@ -86,3 +87,9 @@ class EndSessionsForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button whose POST carries only the CSRF token."""
+
+    @classmethod
+    def require(cls) -> None:
+        """400 unless this request is the button's valid POST."""
+        if not cls().validate_on_submit():
+            abort(400)

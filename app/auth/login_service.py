@@ -9,7 +9,8 @@ from datetime import timedelta
 from flask import current_app
 
 from app.audit.service import record_event
-from app.auth.accounts import user_by_email
+from app.auth import session_registry
+from app.auth.accounts import require_current_password, user_by_email
 from app.auth.models import RecoveryCode, User
 from app.extensions import db
 from app.security import totp
@@ -125,3 +126,20 @@ def replace_recovery_codes(user: User) -> list[str]:
     for code in codes:
         user.recovery_codes.append(RecoveryCode(digest=totp.recovery_code_digest(key, code)))
     return codes
+
+
+def record_logout(user: User, session_token: str | None) -> None:
+    """Sign-out: audited, and this cookie's session ended server-side (the caller commits)."""
+    record_event("logout", actor=user, target=user)
+    session_registry.end_current(session_token)
+
+
+def end_other_sessions(user: User, current: str, session_token: str | None, target: str) -> int:
+    """End one other session ("public id") or all others ("others"); how many ended."""
+    require_current_password(user, current)
+    if target == "others":
+        ended = session_registry.end_all_except(user, session_token)
+    else:
+        ended = int(session_registry.end_by_public_id(user, target))
+    record_event("sessions.ended", actor=user, target=user, details={"n": ended})
+    return ended

@@ -19,9 +19,8 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from app.audit.service import record_event
 from app.auth import bp, session_registry
-from app.auth.accounts import AccountError, set_password, set_password_with_token
+from app.auth.accounts import change_own_password, set_language, set_password_with_token
 from app.auth.enrollment import confirm_enrollment, pending_secret
 from app.auth.forms import (
     ChangePasswordForm,
@@ -38,14 +37,17 @@ from app.auth.login_service import (
     LoginStatus,
     check_password,
     check_second_factor,
+    end_other_sessions,
     record_login_success,
+    record_logout,
     replace_recovery_codes,
     unused_recovery_codes,
 )
 from app.auth.models import User
 from app.extensions import db, limiter
+from app.form_submission import commit_or_refuse, committed
 from app.security import totp
-from app.security.passwords import verify_password
+from app.service_errors import ServiceError
 
 PENDING_SECOND_FACTOR_SECONDS = 300
 
@@ -74,6 +76,13 @@ def finish_login(user: User, next_target: str | None):
     session.permanent = True
     record_login_success(user)
     return redirect(safe_next(next_target))
+
+
+def flash_form_errors(form) -> None:
+    """A settings form posts back to the settings page: its errors go there as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -139,12 +148,8 @@ def second_factor():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    record_event("logout", actor=current_user, target=current_user)
-    session_registry.end_current(session.get(SESSION_ID_KEY))
-    db.session.commit()
+    ConfirmForm.require()
+    committed(lambda: record_logout(current_user, session.get(SESSION_ID_KEY)))
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -156,13 +161,11 @@ def logout():
 def enroll_2fa():
     if current_user.has_2fa:
         return redirect(url_for("auth.settings"))
-    secret = pending_secret(current_user)
-    db.session.commit()
+    secret = committed(lambda: pending_secret(current_user))
     form = EnrollForm()
     if form.validate_on_submit():
-        codes = confirm_enrollment(current_user, form.code.data)
+        codes = committed(lambda: confirm_enrollment(current_user, form.code.data))
         if codes is not None:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes)
         flash("That code is not correct. Check the time on your phone and try again.", "error")
     status = 400 if request.method == "POST" else 200
@@ -186,8 +189,7 @@ def recovery_codes():
     form = ConfirmForm()
     if not form.validate_on_submit() or not current_user.has_2fa:
         abort(400)
-    codes = replace_recovery_codes(current_user)
-    db.session.commit()
+    codes = committed(lambda: replace_recovery_codes(current_user))
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
@@ -197,18 +199,16 @@ def set_password_view():
     # The token travels in the link's #fragment, which browsers never send to the server, so it
     # never appears in access logs; static/js/set_password.js copies it into the form.
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            set_password_with_token(form.token.data.strip(), form.password.data)
-        except AccountError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("auth/set_password.html", form=form), 400
-        db.session.commit()
-        flash("Your password is set. Sign in with it now.", "success")
-        return redirect(url_for("auth.login"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/set_password.html", form=form), status
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/set_password.html", form=form), status
+    outcome = commit_or_refuse(
+        lambda: set_password_with_token(form.token.data.strip(), form.password.data)
+    )
+    if isinstance(outcome, ServiceError):
+        return render_template("auth/set_password.html", form=form), outcome.status
+    flash("Your password is set. Sign in with it now.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/settings", methods=["GET"])
@@ -232,22 +232,15 @@ def end_sessions():
     """End one other session, or all others, after the password is typed again (ASVS V7.5.2)."""
     form = EndSessionsForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(error, "error")
+        flash_form_errors(form)
         return redirect(url_for("auth.settings")), 303
-    if not verify_password(current_user.password_hash, form.current.data):
-        flash("The current password is not correct.", "error")
-        return redirect(url_for("auth.settings")), 303
-    token = session.get(SESSION_ID_KEY)
-    target = form.session.data
-    if target == "others":
-        ended = session_registry.end_all_except(current_user, token)
-    else:
-        ended = int(session_registry.end_by_public_id(current_user, target))
-    record_event("sessions.ended", actor=current_user, target=current_user, details={"n": ended})
-    db.session.commit()
-    flash(f"{ended} other session(s) signed out.", "success")
+    ended = commit_or_refuse(
+        lambda: end_other_sessions(
+            current_user, form.current.data, session.get(SESSION_ID_KEY), form.session.data
+        )
+    )
+    if not isinstance(ended, ServiceError):
+        flash(f"{ended} other session(s) signed out.", "success")
     return redirect(url_for("auth.settings")), 303
 
 
@@ -255,24 +248,17 @@ def end_sessions():
 @limiter.limit(login_rate_limit)
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
-            flash("The current password is not correct.", "error")
-        else:
-            try:
-                set_password(current_user, form.password.data, actor=current_user)
-            except AccountError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                session_registry.adopt_new_version(current_user, session.get(SESSION_ID_KEY))
-                db.session.commit()
-                login_user(current_user._get_current_object())  # keep this session only
-                flash("Your password is changed. Other sessions were signed out.", "success")
-                return redirect(url_for("auth.settings"))
-    for errors in form.errors.values():
-        for error in errors:
-            flash(error, "error")
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("auth.settings"))
+    outcome = commit_or_refuse(
+        lambda: change_own_password(
+            current_user, form.current.data, form.password.data, session.get(SESSION_ID_KEY)
+        )
+    )
+    if not isinstance(outcome, ServiceError):
+        login_user(current_user._get_current_object())  # keep this session only
+        flash("Your password is changed. Other sessions were signed out.", "success")
     return redirect(url_for("auth.settings"))
 
 
@@ -281,6 +267,5 @@ def change_language():
     form = LanguageForm()
     if not form.validate_on_submit():
         abort(400)
-    current_user.language = form.language.data
-    db.session.commit()
+    committed(lambda: set_language(current_user, form.language.data))
     return redirect(url_for("auth.settings"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,6 +19,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.casefiles.models import CREDIBILITY, RELIABILITY, FileChoice, Stance
+from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.export_bagit import ExportRequest
+from app.casefiles.services.redaction import Rectangle, parse_rectangles
 from app.casefiles.services.workflow import STATUS_LABELS
 
 
@@ -31,9 +37,27 @@ class CaseFileForm(FlaskForm):
     )
     crimes = CheckboxListField(_l("Characterizations"), coerce=int, validate_choice=False)
 
+    @classmethod
+    def for_casefile(cls, casefile) -> CaseFileForm:
+        """The case file as stored, to edit; what was sent when the POST comes back refused."""
+        if request.method == "POST":
+            return cls()
+        form = cls(obj=casefile)
+        form.crimes.data = [crime.id for crime in casefile.characterizations]
+        return form
+
+    def fields(self) -> tuple[str, str, list[int]]:
+        """Title, legal question and crime ids, as create_casefile and update_casefile take them."""
+        return self.title.data, self.legal_question.data, self.crimes.data or []
+
 
 class AddItemForm(FlaskForm):
     item = SelectField(_l("Item"), validators=[DataRequired()], validate_choice=False)
+
+    def item_key(self) -> tuple[str, str]:
+        """("evidence", id) from the option's "evidence:id"."""
+        item_type, _, item_id = (self.item.data or "").partition(":")
+        return item_type, item_id
 
 
 class LinkElementForm(FlaskForm):
@@ -100,6 +124,23 @@ class ExportForm(FlaskForm):
     )
     named_witnesses = CheckboxListField(_l("Name these witnesses"), validate_choice=False)
 
+    def to_request(self) -> ExportRequest:
+        return ExportRequest(
+            files=self.files.data,
+            for_whom=self.for_whom.data,
+            recipient=self.recipient.data,
+            named_witness_ids=tuple(self.named_witnesses.data or ()),
+        )
+
 
 class RedactForm(FlaskForm):
     rectangles = HiddenField(_l("Rectangles"), validators=[DataRequired()])
+
+    def drawn(self) -> list[Rectangle]:
+        """The rectangles drawn over the photo, as the redaction service takes them."""
+        try:
+            return parse_rectangles(json.loads(self.rectangles.data))
+        except ValueError:
+            raise CaseFileError(
+                "The rectangles could not be read; draw them again.", "rectangles"
+            ) from None

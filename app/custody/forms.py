@@ -15,6 +15,7 @@ from wtforms.validators import (
 )
 
 from app.custody.ledger import CustodyAction
+from app.custody.timeline import LedgerFilter, actor_filter_value, day_range
 
 
 def _within_float(form, field) -> None:
@@ -50,6 +51,23 @@ class LedgerFilterForm(FlaskForm):
 
     def set_object_types(self, object_types: list[str]) -> None:
         self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]
+
+    def to_filter(self) -> LedgerFilter:
+        """What to show: the valid form's choices, else everything (the errors say why)."""
+        if not self.validate():
+            return LedgerFilter()
+        since, until = day_range(self.since.data, self.until.data)
+        return LedgerFilter(
+            action=self.action.data or None,
+            object_type=self.object_type.data or None,
+            object_id=self.object_id.data or None,
+            actor_id=actor_filter_value(self.actor.data) if self.actor.data else None,
+            since=since,
+            until=until,
+        )
+
+    def page_number(self) -> int:
+        return self.page.data if not self.page.errors and self.page.data else 1
 
 
 class AcknowledgeAlarmForm(FlaskForm):

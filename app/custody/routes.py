@@ -9,16 +9,10 @@ from flask_login import current_user
 from app.auth.roles import role_required
 from app.custody.alarms import acknowledge, open_alarm
 from app.custody.forms import AcknowledgeAlarmForm, LedgerFilterForm
-from app.custody.timeline import (
-    LedgerFilter,
-    actor_filter_value,
-    day_range,
-    ledger_query,
-    object_types_in,
-    to_timeline_entry,
-)
+from app.custody.timeline import ledger_query, object_types_in, to_timeline_entry
 from app.custody.timestamps import newest_status
 from app.extensions import db
+from app.form_submission import committed
 from app.investigations import services
 from app.investigations.access import investigation_by_reference_or_404
 
@@ -32,20 +26,10 @@ def ledger(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     form = LedgerFilterForm(request.args)
     form.set_object_types(object_types_in(investigation, current_user))
-    filters = LedgerFilter()
-    if form.validate():
-        since, until = day_range(form.since.data, form.until.data)
-        filters = LedgerFilter(
-            action=form.action.data or None,
-            object_type=form.object_type.data or None,
-            object_id=form.object_id.data or None,
-            actor_id=actor_filter_value(form.actor.data) if form.actor.data else None,
-            since=since,
-            until=until,
-        )
+    filters = form.to_filter()
     page = db.paginate(
         ledger_query(investigation, current_user, filters),
-        page=form.page.data if not form.page.errors and form.page.data else 1,
+        page=form.page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
         count=True,
@@ -78,7 +62,6 @@ def acknowledge_alarm(reference: str):
     form = AcknowledgeAlarmForm()
     if not form.validate_on_submit():
         flash(_("Say what you found or did (at most 500 characters)."), "error")
-    elif acknowledge(db.session, investigation, current_user, form.note.data):
-        db.session.commit()
+    elif committed(lambda: acknowledge(db.session, investigation, current_user, form.note.data)):
         flash(_("Alarm acknowledged. The ledger still does not verify."), "success")
     return redirect(url_for("custody.ledger", reference=investigation.reference))

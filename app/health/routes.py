@@ -35,18 +35,33 @@ def readyz():
     The body names the dependency only: the probe is public (load balancers call it without
     signing in), so error details, hosts and paths stay in the server log.
     """
+    failed = _unavailable_dependency()
+    if failed is not None:
+        return jsonify(status="unavailable", failed=failed), 503
+    checks = {"database": "ok", "blob_store": "ok", **_custody_checks()}
+    if checks["custody"] != "ok" or "custody_witness" in checks:
+        return jsonify(status="degraded", checks=checks)
+    return jsonify(status="ready", checks=checks)
+
+
+def _unavailable_dependency() -> str | None:
+    """ "database" or "blob_store" when that one does not answer; None when both do."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.warning("readiness: database check failed (%s)", type(exc).__name__)
-        return jsonify(status="unavailable", failed="database"), 503
+        return "database"
     try:
         blob_store().check_writable()
     except BlobStoreError as exc:
         log.warning("readiness: blob store check failed: %s", exc)
-        return jsonify(status="unavailable", failed="blob_store"), 503
-    checks = {"database": "ok", "blob_store": "ok", "custody": "ok"}
+        return "blob_store"
+    return None
+
+
+def _custody_checks() -> dict[str, str]:
+    checks = {"custody": "ok"}
     if any_open_alarm(db.session):
         # Still serving (intake must go on), but someone has to look: which ledger is on
         # the investigation's pages and in the audit log, not on this public probe.
@@ -54,6 +69,4 @@ def readyz():
     witness_problem = witness.readiness()
     if witness_problem is not None:
         checks["custody_witness"] = witness_problem
-    if checks["custody"] != "ok" or witness_problem is not None:
-        return jsonify(status="degraded", checks=checks)
-    return jsonify(status="ready", checks=checks)
+    return checks

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from flask import has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+
+from app.service_errors import ServiceError
 
 # One message per named error. The code is stable (API clients and tests match on it); the
 # message is for the person filling the form, translated when it is shown.
@@ -64,12 +67,22 @@ class FieldError:
             return str(MESSAGES[self.code])
 
 
-class IntakeError(Exception):
-    """Base of the errors below."""
+class IntakeError(ServiceError):
+    """Base of the errors below; `detail` (for logs and tests) is not shown to the person."""
+
+    public_message: ClassVar[str] = "Some fields are not valid."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(self.public_message)
+        self.detail = detail
+        self.args = (detail or self.public_message,)  # str(exc) stays the detail, as before
 
 
 class IntakeValidationError(IntakeError):
-    """Input refused before anything was stored; `errors` name each field and why."""
+    """Input refused before anything was stored; `errors` name each field and why.
+
+    A form shows it with 400; the API answers 422 with every field (app/api/errors.py).
+    """
 
     def __init__(self, errors: list[FieldError]):
         super().__init__(", ".join(f"{e.field}: {e.code}" for e in errors))
@@ -79,24 +92,50 @@ class IntakeValidationError(IntakeError):
     def codes(self) -> set[str]:
         return {e.code for e in self.errors}
 
+    def field_messages(self) -> list[tuple[str | None, str]]:
+        return [(e.field, e.message) for e in self.errors]
+
 
 class IntakePermissionError(IntakeError):
     """The user may see this record but not change it (403)."""
+
+    status = 403
+    code = "forbidden"
+    shown_on_form = False
+    public_message = "Your account may not change this record."
 
 
 class SealedTestimonyError(IntakeError):
     """Sealed testimony never changes; corrections are addenda (409)."""
 
-    def __init__(self, message: str = "sealed testimony cannot be changed; add an addendum"):
-        super().__init__(message)
+    status = 409
+    code = "testimony_sealed"
+    shown_on_form = False
+    public_message = (
+        "This testimony is sealed and cannot be changed. Add an addendum to correct it."
+    )
+
+    def __init__(self, detail: str = "sealed testimony cannot be changed; add an addendum"):
+        super().__init__(detail)
 
 
 class ImmutableRecordError(IntakeError):
     """Consent records and addenda are written once and never updated or deleted."""
 
+    status = 409
+    code = "immutable_record"
+    shown_on_form = False
+    public_message = "This record is never changed."
+
 
 class NumberingContention(IntakeError):
     """Too many concurrent writers took the next number; the caller may retry the request."""
+
+    status = 503
+    code = "busy"
+    shown_on_form = False
+    headers = {"Retry-After": "1"}
+    public_message = "Too many records were being added at once; send the same request again."
 
 
 def field_error(field: str, code: str) -> IntakeValidationError:

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.audit.service import record_event
+from app.auth.accounts import user_by_email
 from app.auth.models import User
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
@@ -17,11 +18,12 @@ from app.investigations.models import (
     MemberRole,
     Membership,
 )
+from app.service_errors import ServiceError
 
 MEMBER_ROLES = tuple(role.value for role in MemberRole)
 
 
-class InvestigationError(ValueError):
+class InvestigationError(ServiceError, ValueError):
     """A request about an investigation that cannot be carried out; the message is for the user."""
 
 
@@ -57,6 +59,20 @@ def create_investigation(
 
 def default_member_role(user: User) -> str:
     return MemberRole.LAWYER.value if user.role == "lawyer" else MemberRole.FIELD.value
+
+
+def grant_membership_by_email(
+    investigation: Investigation,
+    email: str,
+    actor: User | None,
+    role: str | None = None,
+    may_see_identities: bool = False,
+) -> Membership:
+    """grant_membership to the account with this email (the admin page's form)."""
+    user = user_by_email(email)
+    if user is None:
+        raise InvestigationError("No account has this email.", "email")
+    return grant_membership(investigation, user, actor, role, may_see_identities)
 
 
 def grant_membership(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.service_errors import ServiceError
+
 # HTTP status for each refusal: the client's request was wrong (4xx), never a server error.
 STATUS_BY_CODE = {
     "bad_filename": 400,
@@ -15,7 +17,7 @@ STATUS_BY_CODE = {
 }
 
 
-class IntakeRefused(Exception):
+class IntakeRefused(ServiceError):
     """A file refused at intake; nothing of it is stored.
 
     `code` is a stable short string for programs ("type_not_allowed", "too_large", ...);
@@ -27,11 +29,7 @@ class IntakeRefused(Exception):
             raise ValueError(f"unknown refusal code {code!r}")
         super().__init__(message)
         self.code = code
-        self.message = message
-
-    @property
-    def status(self) -> int:
-        return STATUS_BY_CODE[self.code]
+        self.status = STATUS_BY_CODE[code]
 
 
 class UploadProblem(Exception):

@@ -46,11 +46,9 @@ def upload_evidence(reference: str):
     investigation = investigation_by_reference_or_404(reference, current_user)
     if request.method == "GET":
         return _render_page(investigation)
-    mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
-    header_token = request.headers.get("X-CSRFToken")
-    if header_token:
-        _check_csrf(header_token)
-    if mimetype != "multipart/form-data" or not options.get("boundary"):
+    csrf_checked = _check_header_csrf()
+    boundary = _multipart_boundary()
+    if boundary is None:
         csrf.protect()  # not a file upload: the ordinary check applies (the body is small)
         return error_response(400, "Send the files as a multipart/form-data form upload.")
     try:
@@ -58,9 +56,9 @@ def upload_evidence(reference: str):
             investigation,
             current_user,
             request.stream.read,
-            options["boundary"].encode("latin-1"),
+            boundary,
             _check_csrf,
-            csrf_checked=bool(header_token),
+            csrf_checked=csrf_checked,
         )
     except MissingCsrfToken:
         return error_response(400, CSRF_MESSAGE)
@@ -68,13 +66,34 @@ def upload_evidence(reference: str):
         if broken.outcomes:  # say which files were stored before it broke off
             return _render_page(investigation, broken.outcomes, status=400)
         return error_response(400, "The upload was not a well-formed form submission.")
+    return _uploaded_page(investigation, reference, outcomes)
+
+
+def _check_header_csrf() -> bool:
+    """A token sent in X-CSRFToken is checked before the body is read; True when there was one."""
+    header_token = request.headers.get("X-CSRFToken")
+    if header_token:
+        _check_csrf(header_token)
+    return bool(header_token)
+
+
+def _multipart_boundary() -> bytes | None:
+    """The request's multipart boundary, or None when the body is not a multipart form."""
+    mimetype, options = parse_options_header(request.headers.get("Content-Type", ""))
+    if mimetype != "multipart/form-data" or not options.get("boundary"):
+        return None
+    return options["boundary"].encode("latin-1")
+
+
+def _uploaded_page(investigation, reference: str, outcomes):
+    """All stored: back to the page (303) saying so; else each file's outcome, refused first."""
     if not outcomes:
         return error_response(400, "Choose at least one file to upload.")
     refused = [o for o in outcomes if o.refusal is not None]
-    if not refused:
-        flash(f"Stored {len(outcomes)} file(s), encrypted, with their SHA-256 recorded.", "success")
-        return redirect(url_for("vault.upload_evidence", reference=reference), code=303)
-    return _render_page(investigation, outcomes, status=refused[0].refusal.status)
+    if refused:
+        return _render_page(investigation, outcomes, status=refused[0].refusal.status)
+    flash(f"Stored {len(outcomes)} file(s), encrypted, with their SHA-256 recorded.", "success")
+    return redirect(url_for("vault.upload_evidence", reference=investigation.reference), code=303)
 
 
 @bp.app_errorhandler(ReadsDisabled)

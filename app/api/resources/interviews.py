@@ -69,9 +69,8 @@ def interview_location(reference: str, interview_id: str) -> str:
     return url_for("api.interview", reference=reference, interview_id=interview_id)
 
 
-@bp.get("/investigations/<reference>/interviews")
-def interviews(reference: str):
-    viewer = viewer_for(reference)
+def interview_filters() -> dict[str, str]:
+    """The list's query filters; a status other than draft or sealed is refused (400)."""
     status = safe_query_text("status", 16)
     if status and status not in STATUSES:
         raise ApiError(
@@ -80,26 +79,25 @@ def interviews(reference: str):
             "Some query parameters are not valid.",
             {"status": [{"code": "invalid_choice", "message": "Use draft or sealed."}]},
         )
-    witness_id = safe_query_text("witness_id", 64)
-    incident_id = safe_query_text("incident_id", 64)
+    return {
+        "status": status,
+        "witness_id": safe_query_text("witness_id", 64),
+        "incident_id": safe_query_text("incident_id", 64),
+    }
+
+
+@bp.get("/investigations/<reference>/interviews")
+def interviews(reference: str):
+    viewer = viewer_for(reference)
+    filters = interview_filters()
     wanted = page_request()
 
     def fetch(number: int):
-        page = search.list_interviews(
-            viewer, status=status, witness_id=witness_id, incident_id=incident_id, page=number
-        )
+        page = search.list_interviews(viewer, **filters, page=number)
         return page.items, page.total
 
     items, total = window(fetch, search.PER_PAGE, wanted)
-    query = {
-        name: value
-        for name, value in (
-            ("status", status),
-            ("witness_id", witness_id),
-            ("incident_id", incident_id),
-        )
-        if value
-    }
+    query = {name: value for name, value in filters.items() if value}
     return ok(paginated(items, total, wanted, query))
 
 

@@ -23,6 +23,7 @@ from app.api.tokens.models import ApiToken
 from app.audit.service import record_event
 from app.auth.models import User
 from app.extensions import db
+from app.service_errors import ServiceError
 from app.timeutil import utcnow
 
 TOKEN_PREFIX = "custos_"  # noqa: S105 (a public marker for secret scanners, not a secret)
@@ -39,14 +40,12 @@ MAX_ACTIVE_TOKENS = 20
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-class TokenError(Exception):
+class TokenError(ServiceError):
     """A token request refused; `field` names the form field it concerns, if any."""
 
     def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, field)
         self.code = code
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

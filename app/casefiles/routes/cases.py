@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import render_template
 from flask_login import current_user
 
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.casefiles import bp
 from app.casefiles.forms import AddItemForm, CaseFileForm, TransitionForm
-from app.casefiles.routes.context import load_case, load_case_item, refuse
+from app.casefiles.routes.context import load_case, load_case_item
 from app.casefiles.services import casefiles as service
 from app.casefiles.services import workflow
 from app.casefiles.services.assessments import casefile_assessments
-from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
 from app.casefiles.services.items import candidates, summaries_for
-from app.extensions import db
+from app.form_submission import commit_or_refuse, committed, saved, submit_form
 from app.investigations.viewer import viewer_for
+from app.service_errors import ServiceError
 
 
 def _member_investigation(reference: str):
@@ -29,11 +29,14 @@ def _crime_form(form: CaseFileForm) -> CaseFileForm:
     crimes = crime_choices()
     if not crimes:
         # First use on a fresh installation: the shipped frameworks are data, loaded on demand.
-        load_shipped_frameworks()
-        db.session.commit()
+        committed(load_shipped_frameworks)
         crimes = crime_choices()
     form.crimes.choices = [(crime.id, f"{crime.code} — {crime.title}") for crime in crimes]
     return form
+
+
+def _case_saved(message: str, reference: str, case_ref: str):
+    return saved(message, ".show", reference=reference, case_ref=case_ref)
 
 
 @bp.route("/")
@@ -54,26 +57,23 @@ def index(reference: str):
 def new(reference: str):
     investigation = _member_investigation(reference)
     form = _crime_form(CaseFileForm())
-    if form.validate_on_submit():
-        try:
-            casefile = service.create_casefile(
-                investigation,
-                current_user,
-                form.title.data,
-                form.legal_question.data,
-                form.crimes.data or [],
-            )
-        except CaseFileError as exc:
-            db.session.rollback()
-            refuse(exc, form)
-        else:
-            db.session.commit()
-            flash(f"Case file {casefile.reference} created.", "success")
-            return redirect(url_for(".show", reference=reference, case_ref=casefile.reference))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "casefiles/edit.html", investigation=investigation, form=form, casefile=None
-    ), status
+    return submit_form(
+        form,
+        lambda: service.create_casefile(investigation, current_user, *form.fields()),
+        done=lambda casefile: _case_saved(
+            f"Case file {casefile.reference} created.", reference, casefile.reference
+        ),
+        page=_edit_page(investigation, form, None),
+    )
+
+
+def _edit_page(investigation, form: CaseFileForm, casefile):
+    return lambda status: (
+        render_template(
+            "casefiles/edit.html", investigation=investigation, form=form, casefile=casefile
+        ),
+        status,
+    )
 
 
 @bp.route("/<case_ref>")
@@ -117,29 +117,13 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
 @role_required("lawyer")
 def edit(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
-    form = _crime_form(CaseFileForm(obj=None if request.method == "POST" else casefile))
-    if request.method == "GET":
-        form.crimes.data = [crime.id for crime in casefile.characterizations]
-    if form.validate_on_submit():
-        try:
-            service.update_casefile(
-                casefile,
-                current_user,
-                form.title.data,
-                form.legal_question.data,
-                form.crimes.data or [],
-            )
-        except CaseFileError as exc:
-            db.session.rollback()
-            refuse(exc, form)
-        else:
-            db.session.commit()
-            flash("Case file saved.", "success")
-            return redirect(url_for(".show", reference=reference, case_ref=case_ref))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "casefiles/edit.html", investigation=investigation, form=form, casefile=casefile
-    ), status
+    form = _crime_form(CaseFileForm.for_casefile(casefile))
+    return submit_form(
+        form,
+        lambda: service.update_casefile(casefile, current_user, *form.fields()),
+        done=lambda _saved: _case_saved("Case file saved.", reference, case_ref),
+        page=_edit_page(investigation, form, casefile),
+    )
 
 
 @bp.route("/<case_ref>/items", methods=["POST"])
@@ -147,35 +131,23 @@ def edit(reference: str, case_ref: str):
 def add_item(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = AddItemForm()
-    if form.validate_on_submit():
-        item_type, _, item_id = (form.item.data or "").partition(":")
-        try:
-            service.add_item(casefile, investigation, current_user, item_type, item_id)
-        except CaseFileError as exc:
-            db.session.rollback()
-            refuse(exc, form)
-            return _overview(investigation, casefile, add_form=form, status=exc.status)
-        db.session.commit()
-        flash("Item added to the case file.", "success")
-        return redirect(url_for(".show", reference=reference, case_ref=case_ref))
-    return _overview(investigation, casefile, add_form=form, status=400)
+    return submit_form(
+        form,
+        lambda: service.add_item(casefile, investigation, current_user, *form.item_key()),
+        done=lambda _added: _case_saved("Item added to the case file.", reference, case_ref),
+        page=lambda status: _overview(investigation, casefile, add_form=form, status=status),
+    )
 
 
 @bp.route("/<case_ref>/items/<item_id>/remove", methods=["POST"])
 @role_required("lawyer")
 def remove_item(reference: str, case_ref: str, item_id: str):
     investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.remove_item(casefile, current_user, case_item)
-    except CaseFileError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _overview(investigation, casefile, status=exc.status)
-    db.session.commit()
-    flash("Item removed from the case file.", "success")
-    return redirect(url_for(".show", reference=reference, case_ref=case_ref))
+    ConfirmForm.require()
+    outcome = commit_or_refuse(lambda: service.remove_item(casefile, current_user, case_item))
+    if isinstance(outcome, ServiceError):
+        return _overview(investigation, casefile, status=outcome.status)
+    return _case_saved("Item removed from the case file.", reference, case_ref)
 
 
 @bp.route("/<case_ref>/transition", methods=["POST"])
@@ -183,16 +155,13 @@ def remove_item(reference: str, case_ref: str, item_id: str):
 def transition(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = TransitionForm()
-    if not form.validate_on_submit():
-        return _overview(investigation, casefile, transition_form=form, status=400)
-    try:
-        workflow.transition(
+    return submit_form(
+        form,
+        lambda: workflow.transition(
             investigation, casefile, current_user, form.to_status.data, form.comment.data
-        )
-    except CaseFileError as exc:
-        db.session.rollback()
-        refuse(exc, form)
-        return _overview(investigation, casefile, transition_form=form, status=exc.status)
-    db.session.commit()
-    flash(f"Status: {workflow.STATUS_LABELS[casefile.status]}.", "success")
-    return redirect(url_for(".show", reference=reference, case_ref=case_ref))
+        ),
+        done=lambda _moved: _case_saved(
+            f"Status: {workflow.STATUS_LABELS[casefile.status]}.", reference, case_ref
+        ),
+        page=lambda status: _overview(investigation, casefile, transition_form=form, status=status),
+    )

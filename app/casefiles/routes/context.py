@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, render_template
+from flask import abort
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from app.casefiles.models import CaseFile
 from app.casefiles.services.casefiles import case_item_for, casefile_for
-from app.casefiles.services.errors import CaseFileError
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_for
 
@@ -27,18 +25,3 @@ def load_case_item(reference: str, case_ref: str, item_id: str):
     if case_item is None:
         abort(404)
     return investigation, casefile, case_item
-
-
-def refuse(exc: CaseFileError, form: FlaskForm | None = None) -> None:
-    """Show a service's refusal on the form field it names, or as a message."""
-    target = getattr(form, exc.field, None) if form is not None and exc.field else None
-    if target is not None and hasattr(target, "errors"):
-        if isinstance(target.errors, tuple):
-            target.errors = list(target.errors)
-        target.errors.append(exc.message)
-    else:
-        flash(exc.message, "error")
-
-
-def error_page(exc: CaseFileError) -> tuple[str, int]:
-    return render_template("errors/error.html", code=exc.status, message=exc.message), exc.status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,12 +12,11 @@ from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.casefiles import bp
 from app.casefiles.forms import ExportForm
-from app.casefiles.routes.context import load_case, refuse
+from app.casefiles.routes.context import load_case
 from app.casefiles.services import exports as service
-from app.casefiles.services.errors import CaseFileError
-from app.casefiles.services.export_bagit import ExportRequest
 from app.casefiles.services.witnesses import may_be_named
 from app.extensions import db
+from app.form_submission import committed, submit_form
 from app.intake.models import Witness
 from app.investigations.access import may_see_identities
 from app.security.rate_limits import export_limit
@@ -45,46 +44,40 @@ def export(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = ExportForm()
     form.named_witnesses.choices = _nameable_witnesses(investigation)
-    status = 200
-    if form.validate_on_submit():
-        export_request = ExportRequest(
-            files=form.files.data,
-            for_whom=form.for_whom.data,
-            recipient=form.recipient.data,
-            named_witness_ids=tuple(form.named_witnesses.data or ()),
-        )
-        try:
-            started = service.start_export(investigation, casefile, current_user, export_request)
-        except CaseFileError as exc:
-            db.session.rollback()
-            refuse(exc, form)
-            status = exc.status
-        else:
-            db.session.commit()
-            return redirect(
-                url_for(
-                    ".export_status", reference=reference, case_ref=case_ref, export_id=started.id
-                )
-            )
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "casefiles/export.html", investigation=investigation, casefile=casefile, form=form
-    ), status
+    return submit_form(
+        form,
+        lambda: service.start_export(investigation, casefile, current_user, form.to_request()),
+        done=lambda started: redirect(
+            url_for(".export_status", reference=reference, case_ref=case_ref, export_id=started.id)
+        ),
+        page=lambda status: (
+            render_template(
+                "casefiles/export.html", investigation=investigation, casefile=casefile, form=form
+            ),
+            status,
+        ),
+    )
 
 
-def _export_or_404(casefile, export_id: str):
+def _load_export(reference: str, case_ref: str, export_id: str):
+    """The investigation, the case file and its export, scoped to the user, or 404."""
+    investigation, casefile = load_case(reference, case_ref)
     found = service.export_for(casefile, export_id)
     if found is None:
         abort(404)
-    return found
+    return investigation, casefile, found
+
+
+def _to_status(reference: str, case_ref: str, export_id: str):
+    return redirect(
+        url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
+    )
 
 
 @bp.route("/<case_ref>/exports/<export_id>")
 @role_required("lawyer")
 def export_status(reference: str, case_ref: str, export_id: str):
-    investigation, casefile = load_case(reference, case_ref)
-    found = _export_or_404(casefile, export_id)
+    investigation, casefile, found = _load_export(reference, case_ref, export_id)
     return render_template(
         "casefiles/export_status.html",
         investigation=investigation,
@@ -101,25 +94,20 @@ def export_status(reference: str, case_ref: str, export_id: str):
 @export_limit
 def export_retry(reference: str, case_ref: str, export_id: str):
     """ "Try again" on a failed export: the same request, run once more."""
-    _, casefile = load_case(reference, case_ref)
-    found = _export_or_404(casefile, export_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    _, casefile, found = _load_export(reference, case_ref, export_id)
+    ConfirmForm.require()
     if service.retry_export(found):
         flash(gettext("The export is starting again."), "success")
     else:
         flash(gettext("Only a failed export can be tried again."), "info")
-    return redirect(
-        url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
-    )
+    return _to_status(reference, case_ref, export_id)
 
 
 @bp.route("/<case_ref>/exports/<export_id>/progress")
 @role_required("lawyer")
 def export_progress(reference: str, case_ref: str, export_id: str):
     """JSON for static/js/job_progress.js: state, progress 0-100, message, and where to go."""
-    _, casefile = load_case(reference, case_ref)
-    found = _export_or_404(casefile, export_id)
+    _, casefile, found = _load_export(reference, case_ref, export_id)
     body = service.job_progress(found)
     db.session.refresh(found)
     if service.download_ready(found):
@@ -134,15 +122,11 @@ def export_progress(reference: str, case_ref: str, export_id: str):
 @bp.route("/<case_ref>/exports/<export_id>/download")
 @role_required("lawyer")
 def export_download(reference: str, case_ref: str, export_id: str):
-    _, casefile = load_case(reference, case_ref)
-    found = _export_or_404(casefile, export_id)
+    _, casefile, found = _load_export(reference, case_ref, export_id)
     if not service.download_ready(found):
         flash("This export is not ready (or it failed); see its status.", "info")
-        return redirect(
-            url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
-        )
-    chunks = service.open_download(casefile, found, current_user)
-    db.session.commit()
+        return _to_status(reference, case_ref, export_id)
+    chunks = committed(lambda: service.open_download(casefile, found, current_user))
     name = service.download_name(casefile, found)
     response = Response(chunks, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.auth.forms import ConfirmForm
@@ -18,13 +16,14 @@ from app.casefiles.forms import (
     RedactForm,
 )
 from app.casefiles.models import ItemType
-from app.casefiles.routes.context import error_page, load_case_item, refuse
+from app.casefiles.routes.context import load_case_item
 from app.casefiles.services import assessments as grading
 from app.casefiles.services import casefiles as service
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.items import fetch_item, summaries_for, summarize
-from app.casefiles.services.redaction import create_redacted_copy, parse_rectangles, redacted_copies
-from app.extensions import db
+from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
+from app.form_submission import commit_or_refuse, committed, saved, submit_form
+from app.service_errors import ServiceError
 
 FORMS = {
     "link": LinkElementForm,
@@ -75,36 +74,53 @@ def item(reference: str, case_ref: str, item_id: str):
     return _item_page(*load_case_item(reference, case_ref, item_id))
 
 
-def _post(reference: str, case_ref: str, item_id: str, name: str, action) -> object:
+# What each item form asks of the services, given the case file, the item and the valid form.
+ACTIONS = {
+    "link": lambda casefile, case_item, form: service.link_element(
+        casefile, current_user, case_item, form.element.data, form.stance.data, form.note.data
+    ),
+    "assess": lambda casefile, case_item, form: grading.assess_item(
+        casefile,
+        current_user,
+        case_item,
+        form.reliability.data,
+        form.credibility.data,
+        form.rationale.data,
+    ),
+    "annotate": lambda casefile, case_item, form: grading.annotate_item(
+        casefile, current_user, case_item, form.body.data
+    ),
+    "corroborate": lambda casefile, case_item, form: grading.corroborate(
+        casefile, current_user, case_item, form.other_item.data, form.note.data
+    ),
+}
+
+
+def _post(reference: str, case_ref: str, item_id: str, name: str) -> object:
     investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
     form = FORMS[name]()
     if name == "link":
         form.element.choices = [(e.id, "") for e in service.elements_of(casefile)]
-    if not form.validate_on_submit():
-        return _item_page(investigation, casefile, case_item, {name: form}, status=400)
-    try:
-        action(casefile, case_item, form)
-    except CaseFileError as exc:
-        db.session.rollback()
-        refuse(exc, form)
-        return _item_page(investigation, casefile, case_item, {name: form}, status=exc.status)
-    db.session.commit()
-    flash("Saved and recorded in the custody ledger.", "success")
-    return redirect(url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id))
+    return submit_form(
+        form,
+        lambda: ACTIONS[name](casefile, case_item, form),
+        done=lambda _saved: _item_saved(
+            "Saved and recorded in the custody ledger.", reference, case_ref, item_id
+        ),
+        page=lambda status: _item_page(
+            investigation, casefile, case_item, {name: form}, status=status
+        ),
+    )
+
+
+def _item_saved(message: str, reference: str, case_ref: str, item_id: str):
+    return saved(message, ".item", reference=reference, case_ref=case_ref, item_id=item_id)
 
 
 @bp.route("/<case_ref>/items/<item_id>/links", methods=["POST"])
 @role_required("lawyer")
 def link_element(reference: str, case_ref: str, item_id: str):
-    return _post(
-        reference,
-        case_ref,
-        item_id,
-        "link",
-        lambda casefile, case_item, form: service.link_element(
-            casefile, current_user, case_item, form.element.data, form.stance.data, form.note.data
-        ),
-    )
+    return _post(reference, case_ref, item_id, "link")
 
 
 @bp.route("/<case_ref>/items/<item_id>/links/<link_id>/remove", methods=["POST"])
@@ -114,64 +130,31 @@ def unlink_element(reference: str, case_ref: str, item_id: str, link_id: str):
     link = service.link_for(casefile, case_item, link_id)
     if link is None:
         abort(404)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        service.unlink_element(casefile, current_user, link)
-    except CaseFileError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _item_page(investigation, casefile, case_item, status=exc.status)
-    db.session.commit()
-    flash("Link removed and recorded in the custody ledger.", "success")
-    return redirect(url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id))
+    ConfirmForm.require()
+    outcome = commit_or_refuse(lambda: service.unlink_element(casefile, current_user, link))
+    if isinstance(outcome, ServiceError):
+        return _item_page(investigation, casefile, case_item, status=outcome.status)
+    return _item_saved(
+        "Link removed and recorded in the custody ledger.", reference, case_ref, item_id
+    )
 
 
 @bp.route("/<case_ref>/items/<item_id>/assessments", methods=["POST"])
 @role_required("lawyer")
 def assess(reference: str, case_ref: str, item_id: str):
-    return _post(
-        reference,
-        case_ref,
-        item_id,
-        "assess",
-        lambda casefile, case_item, form: grading.assess_item(
-            casefile,
-            current_user,
-            case_item,
-            form.reliability.data,
-            form.credibility.data,
-            form.rationale.data,
-        ),
-    )
+    return _post(reference, case_ref, item_id, "assess")
 
 
 @bp.route("/<case_ref>/items/<item_id>/annotations", methods=["POST"])
 @role_required("lawyer")
 def annotate(reference: str, case_ref: str, item_id: str):
-    return _post(
-        reference,
-        case_ref,
-        item_id,
-        "annotate",
-        lambda casefile, case_item, form: grading.annotate_item(
-            casefile, current_user, case_item, form.body.data
-        ),
-    )
+    return _post(reference, case_ref, item_id, "annotate")
 
 
 @bp.route("/<case_ref>/items/<item_id>/corroborations", methods=["POST"])
 @role_required("lawyer")
 def corroborate(reference: str, case_ref: str, item_id: str):
-    return _post(
-        reference,
-        case_ref,
-        item_id,
-        "corroborate",
-        lambda casefile, case_item, form: grading.corroborate(
-            casefile, current_user, case_item, form.other_item.data, form.note.data
-        ),
-    )
+    return _post(reference, case_ref, item_id, "corroborate")
 
 
 # --- Redacting a photo --------------------------------------------------------------------------
@@ -203,35 +186,24 @@ def redact(reference: str, case_ref: str, item_id: str):
     if elsewhere is not None:
         return elsewhere
     form = RedactForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rectangles = parse_rectangles(json.loads(form.rectangles.data))
-            create_redacted_copy(casefile, current_user, evidence, rectangles)
-        except ValueError:
-            db.session.rollback()
-            form.rectangles.errors = ["The rectangles could not be read; draw them again."]
-            status = 400
-        except CaseFileError as exc:
-            db.session.rollback()
-            refuse(exc, form)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash("Redacted copy saved; the original is unchanged.", "success")
-            return redirect(
-                url_for(".item", reference=reference, case_ref=case_ref, item_id=item_id)
-            )
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "casefiles/redact.html",
-        investigation=investigation,
-        casefile=casefile,
-        case_item=case_item,
-        summary=summarize("evidence", evidence),
-        form=form,
-    ), status
+    return submit_form(
+        form,
+        lambda: create_redacted_copy(casefile, current_user, evidence, form.drawn()),
+        done=lambda _copy: _item_saved(
+            "Redacted copy saved; the original is unchanged.", reference, case_ref, item_id
+        ),
+        page=lambda status: (
+            render_template(
+                "casefiles/redact.html",
+                investigation=investigation,
+                casefile=casefile,
+                case_item=case_item,
+                summary=summarize("evidence", evidence),
+                form=form,
+            ),
+            status,
+        ),
+    )
 
 
 @bp.route("/<case_ref>/items/<item_id>/preview")
@@ -244,12 +216,7 @@ def preview(reference: str, case_ref: str, item_id: str):
     evidence, elsewhere = _photo_or_redirect(investigation, casefile, case_item)
     if elsewhere is not None:
         return elsewhere
-    try:
-        data = photo_preview(evidence, current_user, casefile)
-    except CaseFileError as exc:
-        db.session.rollback()
-        return error_page(exc)
-    db.session.commit()
+    data = committed(lambda: photo_preview(evidence, current_user, casefile))
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
+from app.service_errors import ServiceError
 
-class CaseFileError(Exception):
+
+class CaseFileError(ServiceError):
     """Refused before anything was stored; `field` names the form field when there is one."""
-
-    status = 400
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class CaseFileForbidden(CaseFileError):
     """The user may see the case file but not do this to it (403)."""
 
     status = 403
+    code = "forbidden"
 
 
 class CaseFileConflict(CaseFileError):
     """Not possible in the case file's current state, e.g. editing an approved file (409)."""
 
     status = 409
+    code = "conflict"
 
 
 class ExportError(CaseFileError):
     """The export could not be completed; nothing was delivered."""
 
     status = 409
+    code = "conflict"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -58,6 +60,21 @@ class InterviewForm(FlaskForm):
     save = SubmitField(_l("Save draft"))
     save_and_seal = SubmitField(_l("Save and review for sealing"))
 
+    @classmethod
+    def with_choices(cls, choices: dict[str, list[tuple[str, str]]]) -> InterviewForm:
+        """The form with the options its select fields offer (app/intake/pages.py)."""
+        form = cls()
+        for name, options in choices.items():
+            getattr(form, name).choices = options
+        return form
+
+    def fill_new(self, witness_id: str, interviewer_id: str, incident_id: str | None) -> None:
+        """A fresh draft: its client id, and the witness or incident the link came from."""
+        self.client_id.data = str(uuid4())
+        self.witness_id.data = witness_id
+        self.interviewer_id.data = interviewer_id
+        self.incident_ids.data = [incident_id] if incident_id else []
+
     def fill_from(self, interview: Interview) -> None:
         self.witness_id.data = interview.witness_id
         self.interviewer_id.data = interview.interviewer_id
@@ -92,6 +109,14 @@ class SealForm(FlaskForm):
         _l("I have checked this testimony. I understand it cannot be changed after sealing."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
+
+    def __init__(self, *args, problems: list[str] | None = None, **kwargs) -> None:
+        """`problems`: what stops the draft from being sealed now (app/intake/services/sealing)."""
+        super().__init__(*args, **kwargs)
+        self.problems = problems or []
+
+    def validate(self, extra_validators=None) -> bool:
+        return super().validate(extra_validators) and not self.problems
 
 
 class AddendumForm(FlaskForm):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import Optional
 
 from app.intake.models import RiskLevel
-from app.intake.services.consent import ConsentInput
+from app.intake.services.consent import ConsentInput, withdrawal
 from app.intake.services.witnesses import WitnessInput
 from app.timeutil import utcnow
 
@@ -76,6 +78,22 @@ class WitnessForm(_IdentityFields, _ConsentFields, FlaskForm):
     client_id = HiddenField()
     risk_level = SelectField(_l("Protection risk"), choices=RISK_CHOICES, validate_choice=False)
 
+    @classmethod
+    def fresh(cls) -> WitnessForm:
+        """The registration form; shown for the first time, it gets its own client id."""
+        form = cls()
+        if not form.is_submitted():
+            form.client_id.data = str(uuid4())
+        return form
+
+    def registration(self) -> dict:
+        """register_witness's arguments after the investigation and the user."""
+        return {
+            "data": self.witness_input(),
+            "consent": self.consent_input(),
+            "client_id": self.client_id.data,
+        }
+
     def witness_input(self) -> WitnessInput:
         return WitnessInput(
             risk_level=self.risk_level.data or "",
@@ -88,6 +106,20 @@ class WitnessForm(_IdentityFields, _ConsentFields, FlaskForm):
 
 class WitnessEditForm(_IdentityFields, FlaskForm):
     risk_level = SelectField(_l("Protection risk"), choices=RISK_CHOICES, validate_choice=False)
+
+    @classmethod
+    def starting_from(cls, risk_level: str, identity: dict[str, str] | None) -> WitnessEditForm:
+        """Shown first: the witness as stored; identity fields only for who may see them."""
+        form = cls()
+        if not form.is_submitted():
+            form.risk_level.data = risk_level
+            for name, value in (identity or {}).items():
+                getattr(form, name).data = value
+        return form
+
+    def changes(self, may_see_identities: bool) -> tuple[str, dict[str, str]]:
+        """The risk level and the identity changes, as update_witness takes them."""
+        return self.risk_level.data or "", self.identity_changes(may_see_identities)
 
     def identity_changes(self, may_see_identities: bool) -> dict[str, str]:
         """What to change: everything for those who saw the values; else only what was typed."""
@@ -106,3 +138,24 @@ class ConsentForm(_ConsentFields, FlaskForm):
     )
     record = SubmitField(_l("Record this consent"))
     withdraw_all = SubmitField(_l("Record withdrawal of all consent"))
+
+    @classmethod
+    def starting_from(
+        cls, consent: dict | None, obtained_by_id: str, members: list[tuple[str, str]]
+    ) -> ConsentForm:
+        """Shown first: the witness's current consent, obtained by the person filling it in."""
+        form = cls()
+        form.consent_obtained_by_id.choices = members
+        if not form.is_submitted():
+            form.consent_obtained_by_id.data = obtained_by_id
+            if consent:
+                for purpose, allowed in consent["purposes"].items():
+                    getattr(form, f"consent_{purpose}").data = allowed
+                form.consent_language.data = consent["language"]
+        return form
+
+    def change_input(self) -> ConsentInput:
+        """The consent to record: all withdrawn (that button), or the purposes as ticked."""
+        if self.withdraw_all.data:
+            return withdrawal(self.consent_language.data or "", self.consent_obtained_on.data)
+        return self.consent_input(self.consent_obtained_by_id.data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, url_for
 
-from app.intake import bp
+from app.intake import bp, pages
 from app.intake.routes.incidents import filter_form
 from app.intake.routes.page_context import query_of
 from app.intake.services import search
@@ -15,16 +15,8 @@ from app.investigations.viewer import viewer_for
 def incident_map(reference: str):
     viewer = viewer_for(reference)
     form = filter_form(viewer)
-    return render_template(
-        "intake/incidents/map.html",
-        investigation=viewer.investigation,
-        filter_form=form,
-        query=query_of(form),
-        known_areas=search.known_areas(viewer),
-        known_perpetrators=search.known_perpetrators(viewer),
-        tiles_url=current_app.config["CUSTOS_MAP_TILES_URL"],
-        tiles_attribution=current_app.config["CUSTOS_MAP_TILES_ATTRIBUTION"],
-    )
+    context = pages.incident_map(viewer, form, query_of(form), current_app.config)
+    return render_template("intake/incidents/map.html", **context)
 
 
 @bp.route("/incidents/map.json")
@@ -40,15 +32,5 @@ def incident_map_data(reference: str):
 @bp.route("/incidents/timeline")
 def incident_timeline(reference: str):
     viewer = viewer_for(reference)
-    form = filter_form(viewer)
-    months, truncated = search.incident_timeline(viewer, form.to_filters())
-    return render_template(
-        "intake/incidents/timeline.html",
-        investigation=viewer.investigation,
-        filter_form=form,
-        months=months,
-        truncated=truncated,
-        limit=search.TIMELINE_LIMIT,
-        known_areas=search.known_areas(viewer),
-        known_perpetrators=search.known_perpetrators(viewer),
-    )
+    context = pages.incident_timeline(viewer, filter_form(viewer))
+    return render_template("intake/incidents/timeline.html", **context)

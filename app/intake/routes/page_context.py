@@ -1,4 +1,4 @@
-"""What intake pages share: query-string links, page numbers, the sealed refusal, vault links.
+"""What intake pages share: query-string links, page numbers, vault links.
 
 Every intake view starts from `app.investigations.viewer.viewer_for(reference)`.
 """
@@ -6,10 +6,7 @@ Every intake view starts from `app.investigations.viewer.viewer_for(reference)`.
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-
-from app.errors import error_response
 
 COMMON_LANGUAGES = ("Arabic", "English", "Kurdish", "French", "Russian", "Turkish", "Farsi")
 
@@ -30,14 +27,6 @@ def query_of(form: FlaskForm) -> dict[str, str]:
 
 def page_number() -> int:
     return request.args.get("page", 1, type=int) or 1
-
-
-def sealed_response():
-    """409: what a crafted POST against sealed testimony gets (nothing is changed)."""
-    return error_response(
-        409,
-        _("This testimony is sealed and cannot be changed. Add an addendum to correct it."),
-    )
 
 
 def vault_links(reference: str) -> dict[str, str | None]:

@@ -134,7 +134,12 @@ def withdraw_consent(
     witness: Witness, user: Any, language: str, obtained_on: date | None = None
 ) -> ConsentRecord:
     """Withdraw every consent at once (the witness said stop); a new record, nothing deleted."""
-    data = ConsentInput(
+    return record_consent(witness, user, withdrawal(language, obtained_on))
+
+
+def withdrawal(language: str, obtained_on: date | None = None) -> ConsentInput:
+    """Every consent withdrawn, as said on `obtained_on` (today when not given)."""
+    return ConsentInput(
         interview=False,
         legal_proceedings=False,
         un_sharing=False,
@@ -143,4 +148,3 @@ def withdraw_consent(
         obtained_on=obtained_on or utcnow().date(),
         language=language,
     )
-    return record_consent(witness, user, data)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.intake.errors import FieldError, IntakeValidationError, field_error
-from app.intake.models import TargetType, WeaponType
+from app.intake.models import Incident, TargetType, WeaponType
 from app.timeutil import utcnow
 
 TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
@@ -59,6 +59,18 @@ def active_targets() -> list[TargetType]:
             select(TargetType).where(TargetType.active.is_(True)).order_by(TargetType.position)
         )
     )
+
+
+def choices_for(incident: Incident | None = None) -> tuple[list[WeaponType], list[TargetType]]:
+    """Active weapons and targets; a retired one stays selectable on the incident that has it."""
+    weapons = {w.code: w for w in active_weapons()}
+    targets = {t.code: t for t in active_targets()}
+    if incident is not None:
+        if incident.weapon is not None:
+            weapons.setdefault(incident.weapon.code, incident.weapon)
+        for target in incident.targets:
+            targets.setdefault(target.code, target)
+    return list(weapons.values()), list(targets.values())
 
 
 def all_weapons() -> list[WeaponType]:

@@ -1,0 +1,152 @@
+"""What each intake page shows: its template context, built from the viewer and plain values.
+
+Routes parse the request and pick the template; these view-models decide what goes on the
+page, always through the viewer (app/intake/visibility.py), so a page shows what its viewer
+may see and nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
+from app.intake.models import Incident, Witness
+from app.intake.services import search
+from app.intake.services.witnesses import identity_recorded
+from app.intake.views import witness_view
+from app.intake.visibility import (
+    may_edit_incident,
+    may_edit_witness,
+    may_record_consent,
+    visible_incidents,
+    visible_witnesses,
+)
+from app.investigations.models import Membership
+from app.investigations.viewer import InvestigationViewer
+
+
+def _areas_and_perpetrators(viewer: InvestigationViewer) -> dict[str, Any]:
+    return {
+        "known_areas": search.known_areas(viewer),
+        "known_perpetrators": search.known_perpetrators(viewer),
+    }
+
+
+def incident_list(
+    viewer: InvestigationViewer, form, query: dict[str, str], page: int
+) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "filter_form": form,
+        "query": query,
+        "page": search.search_incidents(viewer, form.to_filters(), page),
+        **_areas_and_perpetrators(viewer),
+    }
+
+
+def incident_map(
+    viewer: InvestigationViewer, form, query: dict[str, str], config
+) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "filter_form": form,
+        "query": query,
+        "tiles_url": config["CUSTOS_MAP_TILES_URL"],
+        "tiles_attribution": config["CUSTOS_MAP_TILES_ATTRIBUTION"],
+        **_areas_and_perpetrators(viewer),
+    }
+
+
+def incident_timeline(viewer: InvestigationViewer, form) -> dict[str, Any]:
+    months, truncated = search.incident_timeline(viewer, form.to_filters())
+    return {
+        "investigation": viewer.investigation,
+        "filter_form": form,
+        "months": months,
+        "truncated": truncated,
+        "limit": search.TIMELINE_LIMIT,
+        **_areas_and_perpetrators(viewer),
+    }
+
+
+def incident_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "incident": record,
+        "interviews": search.list_interviews(viewer, incident_id=record.id),
+        "may_edit": may_edit_incident(viewer, record),
+    }
+
+
+def witness_list(viewer: InvestigationViewer, q: str, risk: str, page: int) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "page": search.list_witnesses(viewer, q=q, risk_level=risk, page=page),
+        "q": q,
+        "risk": risk,
+        "query": {name: value for name, value in (("q", q), ("risk", risk)) if value},
+        "identities_visible": viewer.may_see_identities,
+    }
+
+
+def witness_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "witness": witness_view(record, viewer.membership),
+        "interviews": search.list_interviews(viewer, witness_id=record.id),
+        "may_edit": may_edit_witness(viewer, record),
+        "may_record_consent": may_record_consent(viewer, record),
+    }
+
+
+def witness_edit(viewer: InvestigationViewer, record) -> dict[str, Any]:
+    """The edit page; identity values only for a viewer who may see identities."""
+    view = witness_view(record, viewer.membership)
+    return {
+        "investigation": viewer.investigation,
+        "witness": view,
+        "identities_visible": viewer.may_see_identities,
+        "recorded": identity_recorded(record),
+        "identity_values": view["identity"] if viewer.may_see_identities else None,
+    }
+
+
+def interview_list(viewer: InvestigationViewer, status: str, page: int) -> dict[str, Any]:
+    return {
+        "investigation": viewer.investigation,
+        "page": search.list_interviews(viewer, status=status, page=page),
+        "status": status,
+        "query": {"status": status} if status else {},
+    }
+
+
+def member_choices(viewer: InvestigationViewer) -> list[tuple[str, str]]:
+    """The investigation's members as (id, "name (email)"): who took consent or interviewed."""
+    members = db.session.execute(
+        select(User.id, User.name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.investigation_id == viewer.investigation.id)
+        .order_by(User.name)
+    )
+    return [(user_id, f"{name} ({email})") for user_id, name, email in members]
+
+
+def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[tuple[str, str]]]:
+    """What an interview form offers: visible witnesses and incidents, and who may interview."""
+    witnesses = db.session.execute(
+        visible_witnesses(select(Witness.id, Witness.code), viewer).order_by(Witness.number.desc())
+    )
+    incidents = db.session.scalars(
+        visible_incidents(select(Incident), viewer).order_by(Incident.occurred_from.desc())
+    )
+    return {
+        "witness_id": [("", _("— choose —"))] + [(i, code) for i, code in witnesses],
+        "interviewer_id": member_choices(viewer)
+        if viewer.sees_all
+        else [(user.id, f"{user.name} ({user.email})")],
+        "incident_ids": [(i.id, f"{i.occurred_from:%Y-%m-%d} — {i.place_name}") for i in incidents],
+    }

@@ -1,0 +1,29 @@
+"""Refusals about an intake page, not its input: the error page for 403 (role) and 409 (sealed).
+
+app/form_submission.py rolls back and raises these on rather than showing them on a form.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.errors import error_response
+from app.extensions import db
+from app.intake import bp
+from app.intake.errors import IntakePermissionError, SealedTestimonyError
+
+
+@bp.errorhandler(IntakePermissionError)
+def may_not_change(exc: IntakePermissionError):
+    db.session.rollback()
+    return error_response(403)
+
+
+@bp.errorhandler(SealedTestimonyError)
+def testimony_sealed(exc: SealedTestimonyError):
+    db.session.rollback()
+    # What a crafted POST against sealed testimony gets (nothing is changed).
+    return error_response(
+        409,
+        _("This testimony is sealed and cannot be changed. Add an addendum to correct it."),
+    )
