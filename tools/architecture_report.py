@@ -22,8 +22,10 @@ from pathlib import Path
 LAYERS: dict[str, int] = {
     "crypto": 0,
     "timeutil": 0,
+    "service_errors": 0,
     "extensions": 1,
-    "errors": 1,
+    "error_responses": 1,
+    "form_submission": 1,
     "i18n": 1,
     "request_logging": 1,
     "security": 2,
@@ -45,6 +47,7 @@ LAYERS: dict[str, int] = {
     "demo": 8,
     "cli": 9,
     "warmup": 9,
+    "errors": 9,
     "__init__": 10,
 }
 

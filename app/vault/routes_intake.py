@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.http import parse_options_header
 from wtforms.validators import ValidationError
 
-from app.errors import error_response
+from app.error_responses import error_response
 from app.extensions import csrf
 from app.investigations.access import investigation_by_reference_or_404
 from app.security.org_keys import ReadsDisabled

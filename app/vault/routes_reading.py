@@ -8,7 +8,7 @@ from flask import Response, make_response, render_template, request
 from flask_login import current_user
 
 from app.custody.timeline import timeline_for
-from app.errors import error_response
+from app.error_responses import error_response
 from app.investigations.viewer import viewer_for
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.custody.models import LedgerEntry
-from app.errors import STORE_FULL, STORE_UNAVAILABLE
+from app.error_responses import STORE_FULL, STORE_UNAVAILABLE
 from app.extensions import db
 from app.vault.models import UploadSession
 from tests.api.helpers import ApiClient, issue_token

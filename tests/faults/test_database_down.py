@@ -21,7 +21,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.errors import DATABASE_UNAVAILABLE
+from app.error_responses import DATABASE_UNAVAILABLE
 from app.extensions import db
 from app.vault.models import EvidenceItem
 from tests.api.helpers import issue_token

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.errors import error_response
+from app.error_responses import error_response
 from app.extensions import db
 from app.intake import bp
 from app.intake.errors import IntakePermissionError, SealedTestimonyError
