@@ -15,7 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.casefiles.models import CREDIBILITY, RELIABILITY, FileChoice, Stance
+from app.casefiles.models import CREDIBILITY, RELIABILITY, Destination, FileChoice, Stance
+from app.casefiles.services.destinations import RULES
 from app.casefiles.services.workflow import STATUS_LABELS
 
 
@@ -81,6 +82,12 @@ class TransitionForm(FlaskForm):
 
 
 class ExportForm(FlaskForm):
+    destination = RadioField(
+        _l("Where the export goes"),
+        choices=[(rule.value, rule.label) for rule in RULES.values()],
+        default=Destination.INTERNAL_REVIEW.value,
+        validate_choice=False,
+    )
     files = RadioField(
         _l("Files"),
         choices=[
@@ -97,6 +104,10 @@ class ExportForm(FlaskForm):
     recipient = StringField(
         _l("Encrypt to age public key (optional, age1...)"),
         validators=[Optional(), Length(max=120)],
+    )
+    unencrypted_reason = StringField(
+        _l("Without a key: why must the bag be delivered unencrypted?"),
+        validators=[Optional(), Length(max=300)],
     )
     named_witnesses = CheckboxListField(_l("Name these witnesses"), validate_choice=False)
 

@@ -48,6 +48,8 @@ def export(reference: str, case_ref: str):
     status = 200
     if form.validate_on_submit():
         export_request = ExportRequest(
+            destination=form.destination.data,
+            unencrypted_reason=form.unencrypted_reason.data,
             files=form.files.data,
             for_whom=form.for_whom.data,
             recipient=form.recipient.data,
@@ -68,13 +70,18 @@ def export(reference: str, case_ref: str):
             )
     elif request.method == "POST":
         status = 400
+    plans = service.export_plans(investigation, casefile, current_user)
     return render_template(
-        "casefiles/export.html", investigation=investigation, casefile=casefile, form=form
+        "casefiles/export.html",
+        investigation=investigation,
+        casefile=casefile,
+        form=form,
+        plans=plans,
     ), status
 
 
 def _export_or_404(casefile, export_id: str):
-    found = service.export_for(casefile, export_id)
+    found = service.export_for(casefile, export_id, current_user)
     if found is None:
         abort(404)
     return found
@@ -93,6 +100,7 @@ def export_status(reference: str, case_ref: str, export_id: str):
         progress=service.job_progress(found),
         ready=service.download_ready(found),
         retry_form=ConfirmForm(),
+        destination_label=service.destination_label(found),
     )
 
 
@@ -141,7 +149,11 @@ def export_download(reference: str, case_ref: str, export_id: str):
         return redirect(
             url_for(".export_status", reference=reference, case_ref=case_ref, export_id=export_id)
         )
-    chunks = service.open_download(casefile, found, current_user)
+    try:
+        chunks = service.open_download(casefile, found, current_user)
+    except CaseFileError as exc:
+        db.session.commit()  # a withdrawal found now is recorded all the same
+        return render_template("errors/error.html", code=exc.status, message=exc.message), 403
     db.session.commit()
     name = service.download_name(casefile, found)
     response = Response(chunks, mimetype="application/octet-stream")

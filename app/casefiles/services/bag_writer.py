@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.casefiles.models import CaseFile, FileChoice, ItemType
+from app.casefiles.models import CaseFile, CaseStatus, FileChoice, ItemType
 from app.casefiles.services import assessments as assessment_service
 from app.casefiles.services.bag_files import (
     iso_time,
@@ -29,6 +29,7 @@ from app.casefiles.services.bag_packaging import (
     sign_tagmanifest,
 )
 from app.casefiles.services.casefiles import elements_of
+from app.casefiles.services.destinations import DRAFT_MARK
 from app.casefiles.services.errors import ExportError
 from app.casefiles.services.items import summarize
 from app.casefiles.services.matrix import build_matrix
@@ -401,6 +402,9 @@ class BagWriter:
             }[self.request.files],
             naming=self._naming_text(),
             custody=custody,
+            destination=self.plan.rule.label,
+            draft_mark="" if casefile.status == CaseStatus.APPROVED.value else DRAFT_MARK,
+            unencrypted_reason=self.scrub.text(self.request.unencrypted_reason or ""),
         )
         html = self.scrub.text(render_report_html(data))
         folder = self.work / "report"
@@ -428,6 +432,13 @@ class BagWriter:
             "Exported-By": self.exporter.label,
             "Exported-At": self.moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Exported-For": self.scrub.text(self.request.for_whom),
+            "Destination": self.plan.rule.label,
+            "Consent-Required": self.plan.rule.purpose_text,
+            "Encryption": (
+                "age, to the recipient's key"
+                if self.request.recipient
+                else "none: " + self.scrub.text(self.request.unencrypted_reason or "")
+            ),
             "Case-File-Status": status_label(self.casefile.status),
             "Witness-Naming": self._naming_text(),
             "Files": self.request.files,

@@ -30,12 +30,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.casefiles.models import CaseFile, FileChoice
+from app.casefiles.models import CaseFile, Destination, FileChoice
 from app.casefiles.services.bag_files import tree_size
 from app.casefiles.services.bag_packaging import (
     pack_encrypted,
 )
 from app.casefiles.services.bag_writer import BagWriter, Progress
+from app.casefiles.services.destinations import check_destination, rule_for
 from app.casefiles.services.errors import CaseFileError, ExportError
 from app.casefiles.services.redaction import (
     Exclusion,
@@ -59,6 +60,9 @@ class ExportRequest:
     recipient: str | None = None  # an age public key: the result is a .tar.age for it
     named_witness_ids: tuple[str, ...] = ()
     export_id: str | None = None
+    destination: str = Destination.INTERNAL_REVIEW.value
+    # Required when no recipient key is given: the delivered bag is then plaintext.
+    unencrypted_reason: str | None = None
 
 
 @dataclass
@@ -70,6 +74,8 @@ class ExportResult:
     output_size: int
     excluded: list[Exclusion] = field(default_factory=list)
     exported_ids: list[str] = field(default_factory=list)
+    item_refs: list[list[str]] = field(default_factory=list)
+    witness_ids: list[str] = field(default_factory=list)
 
 
 def validate_request(request: ExportRequest) -> ExportRequest:
@@ -89,12 +95,24 @@ def validate_request(request: ExportRequest) -> ExportRequest:
             raise CaseFileError(
                 "This is not an age public key (it starts with age1).", "recipient"
             ) from None
+    rule_for(request.destination)
+    reason = " ".join((request.unencrypted_reason or "").split()) or None
+    if recipient is None and reason is None:
+        raise CaseFileError(
+            "Without a recipient's key the bag is delivered unencrypted: say why that is "
+            "needed, or give the recipient's age public key.",
+            "unencrypted_reason",
+        )
+    if reason and len(reason) > FOR_WHOM_MAX:
+        raise CaseFileError("This is too long.", "unencrypted_reason")
     return ExportRequest(
         files=request.files,
         for_whom=for_whom,
         recipient=recipient,
         named_witness_ids=tuple(sorted(set(request.named_witness_ids))),
         export_id=request.export_id,
+        destination=request.destination,
+        unencrypted_reason=None if recipient else reason,
     )
 
 
@@ -122,7 +140,9 @@ def export_casefile(
         raise ExportError(f"{out_path.parent} is not a directory.")
     investigation = db.session.get(Investigation, casefile.investigation_id)
     report(1, "Checking consent and witness protection rules.")
-    plan = plan_export(investigation, casefile, exporter, request.named_witness_ids)
+    rule = rule_for(request.destination)
+    check_destination(casefile, rule)
+    plan = plan_export(investigation, casefile, exporter, request.named_witness_ids, rule=rule)
     bag_name = casefile.reference
     work = out_path if pack_for is None else out_path.parent / f".{out_path.name}.partial"
     if work.exists():
@@ -146,6 +166,8 @@ def export_casefile(
             out_path.unlink()
         raise
     result.exported_ids = plan.object_ids
+    result.item_refs = plan.item_refs
+    result.witness_ids = sorted(plan.witness_ids)
     report(99, "Recording the export in the custody ledger.")
     _record_export(casefile, exporter, request, plan, result)
     return result
@@ -166,6 +188,8 @@ def _record_export(
         "output_sha256": result.output_sha256 or "",
         "recipient": request.recipient or "",
         "files": request.files,
+        "destination": request.destination,
+        "encrypted_to_recipient": bool(request.recipient),
         "named_witnesses": len(plan.named),
     }
     for planned in plan.included:

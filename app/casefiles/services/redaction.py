@@ -20,7 +20,7 @@ import io
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from PIL import Image, ImageDraw, ImageOps
@@ -28,9 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer_group
 
 from app.casefiles.models import CaseFile, CaseItem, ItemType
+from app.casefiles.services.destinations import DestinationRule
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
 from app.casefiles.services.items import ItemSummary, fetch_items, summarize
-from app.casefiles.services.witnesses import legal_use, may_be_named
+from app.casefiles.services.witnesses import may_be_named, testimony_use
 from app.extensions import db
 from app.intake.models import Interview, InterviewEvidence, Witness
 from app.investigations.models import Investigation
@@ -81,6 +82,9 @@ class ExportPlan:
     excluded: list[Exclusion]
     named: dict[str, str]  # witness id -> full name, only for witnesses the rule lets be named
     scrubber: Scrubber
+    rule: DestinationRule
+    # Witnesses whose testimony, or a recording or attachment of it, goes out.
+    witness_ids: set[str] = field(default_factory=set)
 
     def witness_label(self, witness: Witness) -> str:
         name = self.named.get(witness.id)
@@ -89,6 +93,10 @@ class ExportPlan:
     @property
     def object_ids(self) -> list[str]:
         return [planned.case_item.item_id for planned in self.included]
+
+    @property
+    def item_refs(self) -> list[list[str]]:
+        return [[p.case_item.item_type, p.case_item.item_id] for p in self.included]
 
 
 class Scrubber:
@@ -154,8 +162,14 @@ def plan_export(
     casefile: CaseFile,
     exporter: Exporter,
     named_witness_ids: Iterable[str] = (),
+    *,
+    rule: DestinationRule,
 ) -> ExportPlan:
-    """Decide what goes out and how witnesses are referred to (pure reads; nothing stored)."""
+    """Decide what goes out to `rule`'s destination and how witnesses are referred to.
+
+    Testimony goes out only where its witness's consent covers every purpose the
+    destination needs; pure reads, nothing stored.
+    """
     items = list(
         db.session.scalars(
             select(CaseItem).where(CaseItem.casefile_id == casefile.id).order_by(CaseItem.position)
@@ -172,7 +186,6 @@ def plan_export(
     named = _named_witnesses(witnesses, exporter, set(named_witness_ids))
     excluded: list[Exclusion] = []
     included: list[PlannedItem] = []
-    barred_interviews: dict[str, str] = {}
     for item in items:
         obj = objects.get((item.item_type, item.item_id))
         if obj is None:
@@ -182,17 +195,19 @@ def plan_export(
             continue
         summary = summarize(item.item_type, obj)
         if item.item_type == ItemType.INTERVIEW.value:
-            use = legal_use(obj)
+            use = testimony_use(obj, rule.purposes)
             if not use.allowed:
-                barred_interviews[obj.id] = use.reason
                 excluded.append(Exclusion(item.item_type, obj.id, summary.label, use.reason))
                 continue
         included.append(PlannedItem(item, obj, summary))
-    included = _drop_testimony_media(included, excluded, investigation)
+    included, witness_ids = _drop_testimony_media(included, excluded, rule)
+    witness_ids |= {
+        p.obj.witness_id for p in included if p.case_item.item_type == ItemType.INTERVIEW.value
+    }
     replacements = [
         pair for w in witnesses for pair in identity_replacements(w, named=w.id in named)
     ]
-    return ExportPlan(included, excluded, named, Scrubber(replacements))
+    return ExportPlan(included, excluded, named, Scrubber(replacements), rule, witness_ids)
 
 
 def _named_witnesses(
@@ -223,12 +238,15 @@ def _named_witnesses(
 
 
 def _drop_testimony_media(
-    included: list[PlannedItem], excluded: list[Exclusion], investigation: Investigation
-) -> list[PlannedItem]:
-    """Recordings and attachments of testimony that may not be used go out with it: not at all."""
+    included: list[PlannedItem], excluded: list[Exclusion], rule: DestinationRule
+) -> tuple[list[PlannedItem], set[str]]:
+    """Recordings and attachments of testimony that may not be used go out with it: not at all.
+
+    Returns the items kept and the witnesses whose testimony's media go out with them.
+    """
     evidence_ids = [p.obj.id for p in included if p.case_item.item_type == ItemType.EVIDENCE.value]
     if not evidence_ids:
-        return included
+        return included, set()
     links = db.session.execute(
         select(InterviewEvidence.evidence_id, InterviewEvidence.interview_id).where(
             InterviewEvidence.evidence_id.in_(evidence_ids)
@@ -240,21 +258,26 @@ def _drop_testimony_media(
         for i in db.session.scalars(select(Interview).where(Interview.id.in_(interview_ids)))
     }
     barred: dict[str, str] = {}
+    witnesses_of: dict[str, set[str]] = {}
     for row in links:
         interview = interviews.get(row.interview_id)
         if interview is None:
             continue
-        use = legal_use(interview)
+        witnesses_of.setdefault(row.evidence_id, set()).add(interview.witness_id)
+        use = testimony_use(interview, rule.purposes)
         if not use.allowed:
             barred[row.evidence_id] = f"Part of testimony that may not be used: {use.reason}"
     kept = []
+    witness_ids: set[str] = set()
     for planned in included:
         reason = barred.get(planned.obj.id) if planned.case_item.item_type == "evidence" else None
         if reason:
             excluded.append(Exclusion("evidence", planned.obj.id, planned.summary.label, reason))
         else:
             kept.append(planned)
-    return kept
+            if planned.case_item.item_type == "evidence":
+                witness_ids |= witnesses_of.get(planned.obj.id, set())
+    return kept, witness_ids
 
 
 # --- Photos -------------------------------------------------------------------------------------

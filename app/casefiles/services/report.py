@@ -73,6 +73,9 @@ class ReportData:
     files: str
     naming: str
     custody: dict
+    destination: str = ""
+    draft_mark: str = ""  # on every page of a report of a case file not approved
+    unencrypted_reason: str = ""
 
 
 def incident_facts(incident: Any, scrub: Scrubber) -> dict:

@@ -7,12 +7,14 @@ when they took it back, is always there to show a court.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
@@ -24,6 +26,17 @@ from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.timeutil import utcnow
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
+
+# Called after each new consent record, in its transaction: case files withdraw the finished
+# exports that a withdrawal no longer covers. Registered at import time, never changed after.
+_AFTER_CONSENT: list[Callable[[Witness, ConsentRecord, Any], None]] = []
+
+
+def after_consent_change(
+    hook: Callable[[Witness, ConsentRecord, Any], None],
+) -> Callable[[Witness, ConsentRecord, Any], None]:
+    _AFTER_CONSENT.append(hook)
+    return hook
 
 
 @dataclass
@@ -118,6 +131,23 @@ def add_consent_record(
 
     record = insert_with_next_number(ConsentRecord.seq, ConsentRecord.witness_id, witness.id, build)
     db.session.expire(witness, ["consent_records"])
+    # A custody event: what the witness agreed to at each moment decides what may leave.
+    append_custody_event(
+        witness.investigation_id,
+        viewer.user,
+        "consent_recorded",
+        "witness",
+        witness.id,
+        {
+            "witness": witness.code,
+            "seq": record.seq,
+            "kind": record.kind,
+            "allows": {purpose: record.allows(purpose) for purpose in PURPOSES},
+            "obtained_on": record.obtained_on.isoformat(),
+        },
+    )
+    for hook in _AFTER_CONSENT:
+        hook(witness, record, viewer.user)
     return record
 
 
