@@ -94,9 +94,7 @@ def test_only_the_requester_sees_downloads_or_retries_an_export(
     assert status_url.rsplit("/", 1)[-1] not in colleague.get(case_page).get_data(as_text=True)
 
 
-def test_the_identity_grant_is_checked_again_at_download(
-    app, approved_case, signed_in, export_dir
-):
+def test_the_identity_grant_is_checked_again_at_download(app, approved_case, signed_in, export_dir):
     world = approved_case
     author = signed_in(world.author)
     _, status_url = finished_export(
