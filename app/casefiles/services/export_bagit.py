@@ -18,23 +18,22 @@ The tag manifest covers bagit.txt, bag-info.txt and manifest-sha256.txt, the man
 every payload byte, and the signature covers the tag manifest: a change to any byte of the bag
 makes bag validation or the signature check fail.
 
-Memory stays constant whatever the evidence size: blobs are decrypted chunk by chunk into
-their files, hashes are computed by bagit in blocks, and the tar is streamed through the age
-writer. The bag is written by the `bagit` package in a child process, because bagit's
-make_bag changes the working directory, which would break every other thread of the server.
+Memory stays constant whatever the evidence size, and no plaintext rests on disk: blobs are
+decrypted chunk by chunk straight into the tar that feeds the age writer, their SHA-256 for
+the manifest computed on the way (bag_stream.py); the report and transcripts are rendered in
+memory. Only an unencrypted export (a folder, with a stated reason) writes plaintext, and
+that is its point.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.casefiles.models import CaseFile, Destination, FileChoice
 from app.casefiles.services.bag_files import tree_size
-from app.casefiles.services.bag_packaging import (
-    pack_encrypted,
-)
+from app.casefiles.services.bag_packaging import EncryptedTar
+from app.casefiles.services.bag_stream import BagStream, FolderTarget
 from app.casefiles.services.bag_writer import BagWriter, Progress
 from app.casefiles.services.destinations import check_destination, rule_for
 from app.casefiles.services.errors import CaseFileError, ExportError
@@ -128,8 +127,7 @@ def export_casefile(
 
     Records one `exported` custody entry per exported item (in the caller's transaction:
     commit afterwards); a checkpoint signed for the exported ledger is committed on the way.
-    Raises ExportError or CaseFileError; on failure nothing is left at
-    `out_path` and the working copy of the evidence is removed.
+    Raises ExportError or CaseFileError; on failure nothing is left at `out_path`.
     """
     request = validate_request(request)
     report = progress or (lambda percent, message: None)
@@ -144,26 +142,23 @@ def export_casefile(
     check_destination(casefile, rule)
     plan = plan_export(investigation, casefile, exporter, request.named_witness_ids, rule=rule)
     bag_name = casefile.reference
-    work = out_path if pack_for is None else out_path.parent / f".{out_path.name}.partial"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(mode=0o700)
+    target = FolderTarget(out_path) if pack_for is None else None
+    if target is not None:
+        out_path.mkdir(mode=0o700)
+    packed = EncryptedTar(out_path, pack_for, bag_name) if pack_for is not None else None
     try:
-        writer = BagWriter(work, investigation, casefile, exporter, request, plan, report)
+        writer = BagWriter(
+            BagStream(target or packed), investigation, casefile, exporter, request, plan, report
+        )
         tagmanifest_sha256 = writer.write()
         result = ExportResult(out_path, bag_name, tagmanifest_sha256, None, 0, plan.excluded)
-        if pack_for is not None:
-            report(92, "Packing and encrypting the bag.")
-            result.output_sha256, result.output_size = pack_encrypted(
-                work, bag_name, out_path, pack_for
-            )
-            shutil.rmtree(work)
+        if packed is not None:
+            report(95, "Finishing the encrypted file.")
+            result.output_sha256, result.output_size = packed.commit()
         else:
-            result.output_size = tree_size(work)
+            result.output_size = tree_size(out_path)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        if pack_for is not None and out_path.exists():
-            out_path.unlink()
+        (target or packed).discard()
         raise
     result.exported_ids = plan.object_ids
     result.item_refs = plan.item_refs

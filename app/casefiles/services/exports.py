@@ -213,10 +213,10 @@ def _output_path(export: CaseExport) -> Path:
 def remove_abandoned_outputs() -> int:
     """Delete what failed exports left in the export folder; how many exports were cleaned.
 
-    A run killed mid-way leaves its bag folder (`.ID.tar.age.partial`, which holds decrypted
-    copies of the evidence while the bag is built) and a half-written `.tmp`. Nothing offers
-    them for download, but they must not stay on disk: the worker's maintenance round, the
-    export's progress page and `flask case prune-exports` call this.
+    A run killed mid-way leaves a half-written `.tmp` (ciphertext only: the bag is streamed
+    into age), and versions before streaming left a `.ID.tar.age.partial` folder of
+    decrypted copies. Nothing offers them, but they must not stay on disk: the worker's
+    maintenance round, the export's progress page and `flask case prune-exports` call this.
     """
     folder = Path(current_app.config["CUSTOS_EXPORT_DIR"])
     if not folder.is_dir():

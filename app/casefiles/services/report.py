@@ -30,12 +30,11 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise FetchRefused("external resources are not loaded into export documents")
 
 
-def write_pdf(html: str, path: Path) -> None:
+def pdf_bytes(html: str) -> bytes:
+    """The PDF, in memory: report and transcripts are small, and must never rest on disk."""
     import weasyprint
 
-    weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf(
-        target=str(path)
-    )
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf()
 
 
 @dataclass
