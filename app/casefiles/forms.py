@@ -91,11 +91,38 @@ class ExportForm(FlaskForm):
     files = RadioField(
         _l("Files"),
         choices=[
-            (FileChoice.ORIGINALS.value, _l("Originals")),
-            (FileChoice.REDACTED.value, _l("Redacted copies")),
-            (FileChoice.BOTH.value, _l("Both")),
+            (
+                FileChoice.ORIGINALS.value,
+                _l(
+                    "Originals: each file as received, with its recorded metadata (camera, "
+                    "capture time, GPS position) and what the uploader stated about it"
+                ),
+            ),
+            (
+                FileChoice.REDACTED.value,
+                _l(
+                    "Redacted copies only: the redacted derivatives, without the original file "
+                    "name, device metadata, GPS or stated facts; an item without a redacted "
+                    "copy goes without its file, and the report lists it"
+                ),
+            ),
+            (
+                FileChoice.BOTH.value,
+                _l("Both: the originals with all their metadata, and the redacted copies"),
+            ),
         ],
         default=FileChoice.ORIGINALS.value,
+        validate_choice=False,
+    )
+    location_precision = SelectField(
+        _l("Location in a redacted export"),
+        choices=[
+            ("", _l("Leave the GPS position out")),
+            ("2", _l("Rounded to about 1 km")),
+            ("1", _l("Rounded to about 11 km")),
+            ("0", _l("Rounded to about 111 km")),
+        ],
+        default="",
         validate_choice=False,
     )
     for_whom = StringField(

@@ -53,6 +53,12 @@ def list_casefiles() -> None:
     default=None,
     help="Without --recipient the bag is written unencrypted: say why (bag-info.txt, report).",
 )
+@click.option(
+    "--location-precision",
+    type=click.IntRange(0, 2),
+    default=None,
+    help="With --files redacted: keep the GPS position rounded to this many decimals.",
+)
 @click.option("--by", "by_email", default=None, help="The lawyer exporting (default: operator).")
 def export(
     reference: str,
@@ -62,6 +68,7 @@ def export(
     for_whom: str,
     destination: str,
     unencrypted_reason: str | None,
+    location_precision: int | None,
     by_email: str | None,
 ) -> None:
     """Export case file REFERENCE as a BagIt bag at --out (a directory), or with --recipient as
@@ -88,6 +95,7 @@ def export(
         recipient=recipient,
         destination=destination,
         unencrypted_reason=unencrypted_reason,
+        location_precision=location_precision,
     )
     pack_for = [Recipient.parse(recipient)] if recipient else None
 

@@ -27,6 +27,7 @@ def upgrade():
             sa.Column("destination", sa.String(length=32), nullable=False, server_default="court")
         )
         batch_op.add_column(sa.Column("unencrypted_reason", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("location_precision", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("witness_ids", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("item_refs", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(), nullable=True))
@@ -44,6 +45,7 @@ def downgrade():
             "expires_at",
             "item_refs",
             "witness_ids",
+            "location_precision",
             "unencrypted_reason",
             "destination",
         ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -50,6 +50,9 @@ class CaseExport(ClientIdMixin, db.Model):
     # Why the delivered tar is not encrypted to a recipient's key (it is then plaintext once
     # downloaded); None when it is encrypted to the recipient.
     unencrypted_reason: Mapped[str | None] = mapped_column(EncryptedText)
+    # A redacted export may carry the photo's GPS position rounded to this many decimals
+    # (0: about 111 km, 1: about 11 km, 2: about 1 km); None leaves the position out.
+    location_precision: Mapped[int | None] = mapped_column(Integer)
     # Whom the bag is for (a prosecutor's office, a UN body): may name a person, so encrypted.
     for_whom: Mapped[str] = mapped_column(EncryptedText)
     recipient: Mapped[str | None] = mapped_column(String(120))  # an age public key (age1...)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import undefer_group
 
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
@@ -16,26 +14,8 @@ from app.casefiles.routes.context import load_case, refuse
 from app.casefiles.services import exports as service
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.export_bagit import ExportRequest
-from app.casefiles.services.witnesses import may_be_named
 from app.extensions import db
-from app.intake.models import Witness
-from app.investigations.access import may_see_identities
 from app.security.rate_limits import export_limit
-
-
-def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
-    """Witnesses the exporter could name: only offered to those who may see identities."""
-    if not may_see_identities(investigation, current_user):
-        return []
-    witnesses = db.session.scalars(
-        select(Witness)
-        .where(Witness.investigation_id == investigation.id)
-        .options(undefer_group("identity"))
-        .order_by(Witness.number)
-    )
-    return [
-        (w.id, f"{w.code} — {w.full_name}") for w in witnesses if w.full_name and may_be_named(w)
-    ]
 
 
 @bp.route("/<case_ref>/export", methods=["GET", "POST"])
@@ -44,18 +24,19 @@ def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
 def export(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = ExportForm()
-    form.named_witnesses.choices = _nameable_witnesses(investigation)
+    form.named_witnesses.choices = service.nameable_witnesses(investigation, casefile, current_user)
     status = 200
     if form.validate_on_submit():
-        export_request = ExportRequest(
-            destination=form.destination.data,
-            unencrypted_reason=form.unencrypted_reason.data,
-            files=form.files.data,
-            for_whom=form.for_whom.data,
-            recipient=form.recipient.data,
-            named_witness_ids=tuple(form.named_witnesses.data or ()),
-        )
         try:
+            export_request = ExportRequest(
+                destination=form.destination.data,
+                unencrypted_reason=form.unencrypted_reason.data,
+                location_precision=service.parse_precision(form.location_precision.data),
+                files=form.files.data,
+                for_whom=form.for_whom.data,
+                recipient=form.recipient.data,
+                named_witness_ids=tuple(form.named_witnesses.data or ()),
+            )
             started = service.start_export(investigation, casefile, current_user, export_request)
         except CaseFileError as exc:
             db.session.rollback()

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from app.casefiles.models import CaseFile, CaseStatus, FileChoice, ItemType
 from app.casefiles.services import assessments as assessment_service
 from app.casefiles.services.bag_files import (
+    REDACTED_WITHHELD,
+    coarse_location,
     iso_time,
     json_bytes,
     json_or_none,
@@ -136,7 +138,13 @@ class BagWriter:
         else:
             metadata = incident_facts(planned.obj, self.scrub)
             metadata = {"item_type": "incident", **metadata}
-        self.bag.add_bytes(f"{folder}/metadata.json", json_bytes(self.scrub.data(metadata)))
+        metadata, withheld = self.scrub.withhold(metadata)
+        if withheld:
+            metadata["withheld_fields"] = withheld
+            item.facts.append(
+                ("Withheld", "fields that would disclose a witness: " + ", ".join(withheld))
+            )
+        self.bag.add_bytes(f"{folder}/metadata.json", json_bytes(metadata))
         legal = self._legal_record(planned)
         item.links = legal["element_links"]
         item.assessments = legal["assessments"]
@@ -152,6 +160,8 @@ class BagWriter:
         files = self.request.files
         item.hashes.append(("SHA-256 of the original", evidence.sha256))
         original_name = safe_name(self.scrub.text(evidence.original_filename), "original")
+        if files == FileChoice.REDACTED.value:
+            original_name = "original"  # a camera's file name can carry the capture time
         written = []
         if files in (FileChoice.ORIGINALS.value, FileChoice.BOTH.value):
             self._copy_blob(
@@ -186,20 +196,33 @@ class BagWriter:
             item.facts.append(("File", "withheld: no redacted copy, and originals not requested"))
         else:
             item.facts.append(("Files", ", ".join(written)))
-        return {
+        record = {
             "item_type": "evidence",
             "id": evidence.id,
             "kind": evidence.kind,
             "media_type": evidence.media_type,
             "size": evidence.size,
             "sha256": evidence.sha256,
-            "original_filename": original_name,
             "received_at": iso_time(evidence.received_at),
             "uploaded_by": evidence.uploaded_by.email if evidence.uploaded_by else None,
-            "client_facts": json_or_none(evidence.client_facts),
-            "extracted_metadata": json_or_none(evidence.extracted_metadata),
             "files": written,
             "redacted_copies": derivatives,
+        }
+        if files == FileChoice.REDACTED.value:
+            # What the original carries about where, when and on what it was taken, and what
+            # the uploader said about it, stays home: withheld whole, never rewritten.
+            record["withheld"] = REDACTED_WITHHELD
+            item.facts.append(("Left out", REDACTED_WITHHELD))
+            coarse = coarse_location(evidence, self.request.location_precision)
+            if coarse:
+                record["location_coarsened"] = coarse
+                item.facts.append(("Location (coarsened)", coarse["text"]))
+            return record
+        return {
+            **record,
+            "original_filename": original_name,
+            "client_facts": json_or_none(evidence.client_facts),
+            "extracted_metadata": json_or_none(evidence.extracted_metadata),
         }
 
     def _write_interview(self, folder: str, planned: PlannedItem, item: ReportItem) -> dict:
@@ -413,8 +436,12 @@ class BagWriter:
             destination=self.plan.rule.label,
             draft_mark="" if casefile.status == CaseStatus.APPROVED.value else DRAFT_MARK,
             unencrypted_reason=self.scrub.text(self.request.unencrypted_reason or ""),
+            title=self.scrub.text(casefile.title),
+            investigation_title=self.scrub.text(self.investigation.title),
         )
-        html = self.scrub.text(render_report_html(data))
+        # Every value was scrubbed raw, before rendering; a pass over the HTML would miss
+        # escaped names (Sa&#39;id) and rewrite staff and recorded values.
+        html = render_report_html(data)
         self.bag.add_bytes("report/casefile-report.html", html.encode("utf-8"))
         self.bag.add_bytes("report/casefile-report.pdf", pdf_bytes(html))
 

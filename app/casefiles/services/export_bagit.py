@@ -50,6 +50,7 @@ from app.extensions import db
 from app.investigations.models import Investigation
 
 FOR_WHOM_MAX = 300
+LOCATION_PRECISIONS = (0, 1, 2)  # decimal places of a coarsened position (bag_files.py)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ExportRequest:
     destination: str = Destination.INTERNAL_REVIEW.value
     # Required when no recipient key is given: the delivered bag is then plaintext.
     unencrypted_reason: str | None = None
+    location_precision: int | None = None  # redacted exports: GPS rounded to n decimals
 
 
 @dataclass
@@ -95,6 +97,14 @@ def validate_request(request: ExportRequest) -> ExportRequest:
                 "This is not an age public key (it starts with age1).", "recipient"
             ) from None
     rule_for(request.destination)
+    precision = request.location_precision
+    if precision is not None and precision not in LOCATION_PRECISIONS:
+        raise CaseFileError("Choose how precise the location may be.", "location_precision")
+    if precision is not None and request.files != FileChoice.REDACTED.value:
+        raise CaseFileError(
+            "A coarse location is for redacted exports; originals carry their metadata whole.",
+            "location_precision",
+        )
     reason = " ".join((request.unencrypted_reason or "").split()) or None
     if recipient is None and reason is None:
         raise CaseFileError(
@@ -112,6 +122,7 @@ def validate_request(request: ExportRequest) -> ExportRequest:
         export_id=request.export_id,
         destination=request.destination,
         unencrypted_reason=None if recipient else reason,
+        location_precision=precision,
     )
 
 
@@ -140,7 +151,9 @@ def export_casefile(
     report(1, "Checking consent and witness protection rules.")
     rule = rule_for(request.destination)
     check_destination(casefile, rule)
-    plan = plan_export(investigation, casefile, exporter, request.named_witness_ids, rule=rule)
+    plan = plan_export(
+        investigation, casefile, exporter, request.named_witness_ids, rule=rule, files=request.files
+    )
     bag_name = casefile.reference
     target = FolderTarget(out_path) if pack_for is None else None
     if target is not None:

@@ -34,6 +34,7 @@ from app.casefiles.services.export_lifecycle import (
     record_download,
 )
 from app.casefiles.services.redaction import Exporter, plan_export
+from app.casefiles.services.witnesses import casefile_witnesses, may_be_named
 from app.crypto.age import AgeReader, FileSource, Recipient
 from app.extensions import db
 from app.investigations.access import may_see_identities, membership_for
@@ -82,6 +83,7 @@ def start_export(
         for_whom=request.for_whom,
         recipient=request.recipient,
         unencrypted_reason=request.unencrypted_reason,
+        location_precision=request.location_precision,
         named_witness_ids=list(request.named_witness_ids),
         excluded=[],
     )
@@ -116,6 +118,7 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
         export_id=export.id,
         destination=export.destination,
         unencrypted_reason=export.unencrypted_reason,
+        location_precision=export.location_precision,
     )
     if export.recipient:
         recipients = [Recipient.parse(export.recipient)]
@@ -150,6 +153,20 @@ def _remove_unfinished_output(out: Path) -> None:
     for leftover in (out, out.with_name(out.name + ".tmp")):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(out.parent / f".{out.name}.partial", ignore_errors=True)
+
+
+def nameable_witnesses(
+    investigation: Investigation, casefile: CaseFile, user: Any
+) -> list[tuple[str, str]]:
+    """The case file's witnesses who consented to being named, as (id, "code — name"): only
+    offered to a lawyer who may see identities, and never a witness outside the case file."""
+    if not may_see_identities(investigation, user):
+        return []
+    return [
+        (w.id, f"{w.code} — {w.full_name}")
+        for w in casefile_witnesses(casefile)
+        if w.full_name and may_be_named(w)
+    ]
 
 
 def export_plans(investigation: Investigation, casefile: CaseFile, user: Any) -> list[dict]:
@@ -254,6 +271,16 @@ def retry_export(export: CaseExport) -> bool:
 
 def download_ready(export: CaseExport) -> bool:
     return bool(export.output_path and is_live(export) and Path(export.output_path).is_file())
+
+
+def parse_precision(raw: str | None) -> int | None:
+    """The form's choice of location precision: None (left out) or decimal places."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw not in {"0", "1", "2"}:
+        raise CaseFileError("Choose how precise the location may be.", "location_precision")
+    return int(raw)
 
 
 def destination_label(export: CaseExport) -> str:

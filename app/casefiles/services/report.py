@@ -16,7 +16,8 @@ from typing import Any
 from flask import render_template
 
 from app.casefiles.models import CREDIBILITY, RELIABILITY, ItemType
-from app.casefiles.services.redaction import ExportPlan, PlannedItem, Scrubber
+from app.casefiles.services.redaction import ExportPlan, PlannedItem
+from app.casefiles.services.scrubber import Scrubber
 from app.casefiles.services.workflow import STATUS_LABELS
 
 TEMPLATE_DIR = "casefiles/export"
@@ -75,6 +76,8 @@ class ReportData:
     destination: str = ""
     draft_mark: str = ""  # on every page of a report of a case file not approved
     unencrypted_reason: str = ""
+    title: str = ""  # the case file's title, scrubbed
+    investigation_title: str = ""
 
 
 def incident_facts(incident: Any, scrub: Scrubber) -> dict:

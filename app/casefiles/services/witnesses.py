@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import undefer_group
 
+from app.casefiles.models import CaseItem, ItemType
 from app.extensions import db
-from app.intake.models import ConsentPurpose, ConsentRecord, Interview, Witness
+from app.intake.models import (
+    ConsentPurpose,
+    ConsentRecord,
+    Interview,
+    InterviewEvidence,
+    Witness,
+)
+from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.services.consent import consent_allows, current_consent
 
 PURPOSE_LABELS = {
@@ -69,6 +79,32 @@ def consent_refusal(witness: Witness, purpose: str) -> str | None:
             f"(record of {current.obtained_on.isoformat()})."
         )
     return f"{witness.code} has not consented to {what}."
+
+
+def casefile_witnesses(casefile: Any) -> list[Witness]:
+    """The witnesses a case file concerns, identities loaded: those whose testimony is in it,
+    or whose testimony an evidence item in it records or accompanies."""
+    items = select(CaseItem.item_id).where(CaseItem.casefile_id == casefile.id)
+    interviews = select(Interview.witness_id).where(
+        Interview.id.in_(items.where(CaseItem.item_type == ItemType.INTERVIEW.value))
+    )
+    via_evidence = (
+        select(Interview.witness_id)
+        .join(InterviewEvidence, InterviewEvidence.interview_id == Interview.id)
+        .where(
+            InterviewEvidence.evidence_id.in_(
+                items.where(CaseItem.item_type == ItemType.EVIDENCE.value)
+            )
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(Witness)
+            .where(Witness.id.in_(interviews.union(via_evidence)))
+            .options(undefer_group(IDENTITY_GROUP))
+            .order_by(Witness.number)
+        )
+    )
 
 
 def may_be_named(witness: Witness) -> bool:
