@@ -12,6 +12,7 @@ from app.vault.age import AgeReader, FileSource, Identity
 from app.casefiles.services import casefiles
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile
 from app.casefiles.services.exports import exporter_for
+from app.crypto.age import AgeReader, FileSource, Identity
 from app.extensions import db
 from app.vault.intake import begin_intake
 

@@ -22,7 +22,6 @@ from app.casefiles.services.witnesses import consent_refusal
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.models import ConsentKind, ConsentPurpose, Witness
-from app.intake.services.consent import after_consent_change
 from app.investigations.access import may_see_identities
 from app.investigations.models import Investigation
 from app.timeutil import utcnow
@@ -133,8 +132,8 @@ def expire_exports(now: datetime | None = None) -> int:
     return len(due)
 
 
-@after_consent_change
-def _withdraw_after_consent_change(witness: Witness, record: Any, actor: Any) -> None:
+def withdraw_after_consent_change(witness: Witness, record: Any, actor: Any) -> None:
+    """The consent hook case files register: a withdrawal ends the exports it no longer covers."""
     if record.kind == ConsentKind.WITHDRAWN.value:
         withdraw_exports_of_witness(witness, actor)
 

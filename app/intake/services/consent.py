@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.custody.ledger import append_custody_event
@@ -27,16 +28,16 @@ from app.timeutil import utcnow
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
 
-# Called after each new consent record, in its transaction: case files withdraw the finished
-# exports that a withdrawal no longer covers. Registered at import time, never changed after.
-_AFTER_CONSENT: list[Callable[[Witness, ConsentRecord, Any], None]] = []
+ConsentHook = Callable[[Witness, ConsentRecord, Any], None]
+_HOOKS_KEY = "custos.consent_hooks"
 
 
-def after_consent_change(
-    hook: Callable[[Witness, ConsentRecord, Any], None],
-) -> Callable[[Witness, ConsentRecord, Any], None]:
-    _AFTER_CONSENT.append(hook)
-    return hook
+def register_consent_hook(app: Flask, hook: ConsentHook) -> None:
+    """Call `hook(witness, record, actor)` after each new consent record, in its transaction
+    (create_app: case files withdraw the finished exports a withdrawal no longer covers)."""
+    hooks = app.extensions.setdefault(_HOOKS_KEY, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 @dataclass
@@ -146,7 +147,7 @@ def add_consent_record(
             "obtained_on": record.obtained_on.isoformat(),
         },
     )
-    for hook in _AFTER_CONSENT:
+    for hook in current_app.extensions.get(_HOOKS_KEY, ()):
         hook(witness, record, viewer.user)
     return record
 
