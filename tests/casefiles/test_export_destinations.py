@@ -26,6 +26,16 @@ def _refuse_un_sharing(world) -> None:
     db.session.commit()
 
 
+def export_form(client, world) -> str:
+    base = f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}"
+    return client.get(f"{base}/export").get_data(as_text=True)
+
+
+def plan_section(page: str, destination_label: str) -> str:
+    """The form's "what each destination leaves out" entry for one destination."""
+    return page.split(destination_label, 1)[1].split("<dt>", 1)[0]
+
+
 def _transcripts(bag) -> str:
     return "".join(p.read_text() for p in bag.glob("data/items/*/transcript.txt"))
 
@@ -97,14 +107,10 @@ def test_the_form_shows_what_each_destination_leaves_out_before_the_export_start
 ):
     world = approved_case
     _refuse_un_sharing(world)
-    author = signed_in(world.author)
-    page = author.get(
-        f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}/export"
-    ).get_data(as_text=True)
-    page = page.split('id="plan-heading"', 1)[1]
-    un_section = page.split("UN investigative mechanism", 1)[1].split("<dt>", 1)[0]
+    page = export_form(signed_in(world.author), world).split('id="plan-heading"', 1)[1]
+    un_section = plan_section(page, "UN investigative mechanism")
     assert UN_REFUSED in un_section
-    court_section = page.split("A court or prosecutor", 1)[1].split("<dt>", 1)[0]
+    court_section = plan_section(page, "A court or prosecutor")
     assert UN_REFUSED not in court_section
     assert world.withdrawn_witness.code in court_section  # withdrew everything
     db.session.expire_all()
@@ -113,12 +119,8 @@ def test_the_form_shows_what_each_destination_leaves_out_before_the_export_start
 
 def test_the_form_of_a_draft_says_external_destinations_need_approval(built_case, signed_in):
     world = built_case
-    author = signed_in(world.author)
-    page = author.get(
-        f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}/export"
-    ).get_data(as_text=True)
-    page = page.split('id="plan-heading"', 1)[1]
-    court_section = page.split("A court or prosecutor", 1)[1].split("<dt>", 1)[0]
+    page = export_form(signed_in(world.author), world).split('id="plan-heading"', 1)[1]
+    court_section = plan_section(page, "A court or prosecutor")
     assert "internal review only" in court_section
 
 

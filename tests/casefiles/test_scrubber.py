@@ -15,6 +15,7 @@ from app.casefiles.services import casefiles
 from app.casefiles.services.scrubber import Scrubber, identity_replacements
 from app.extensions import db
 from tests.casefiles.test_export_bag import cli_export
+from tests.casefiles.test_export_destinations import export_form
 from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.intake.builders import make_witness
 
@@ -138,10 +139,7 @@ def test_the_report_and_bag_hold_no_whole_name_and_leave_staff_and_outsiders_alo
 
 def test_the_form_offers_only_the_case_files_witnesses(tricky_case, signed_in):
     world = tricky_case
-    author = signed_in(world.author)
-    page = author.get(
-        f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}/export"
-    ).get_data(as_text=True)
+    page = export_form(signed_in(world.author), world)
     assert world.extra.outsider.id not in page and "Layla Nasser" not in page
     assert world.hearsay_witness.id in page  # in the case file, consented to being named
 
