@@ -60,7 +60,11 @@ class TarTarget:
 
     def __init__(self, sink: BinaryIO, root: str) -> None:
         self.root = root
-        self.tar = tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT)
+        # A big stream buffer: tarfile slices its buffer per record (10 KiB) by default, which
+        # copies each MiB written about a hundred times.
+        self.tar = tarfile.open(
+            fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT, bufsize=_TAR_COPY_BLOCK
+        )
         self.tar.copybufsize = _TAR_COPY_BLOCK
         self.mtime = int(time.time())
 
