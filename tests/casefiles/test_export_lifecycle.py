@@ -156,3 +156,27 @@ def test_each_download_is_recorded_against_every_item_in_the_export(
     assert recorded == expected
     assert ("interview", world.interview.id) in recorded
     assert ("interview", world.withdrawn_interview.id) not in recorded  # left out of the bag
+
+
+def test_consent_is_checked_again_at_download_even_without_the_withdrawal_hook(
+    app, approved_case, signed_in, export_dir, monkeypatch
+):
+    """A consent record that reached the database another way (a restore, a missed hook) is
+    still caught: the download asks every witness's consent in force."""
+    from app.intake.services.consent import withdraw_consent
+
+    world = approved_case
+    author = signed_in(world.author)
+    export, status_url = finished_export(author, world)
+    monkeypatch.setitem(app.extensions, "custos.consent_hooks", [])
+    withdraw_consent(world.witness, world.field, "Arabic", date(2016, 8, 1))
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(CaseExport, export.id).withdrawn_at is None  # nothing ran yet
+
+    refused = author.get(status_url + "/download")
+    assert refused.status_code == 403
+    assert "withdrew consent to use in legal proceedings" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert not Path(db.session.get(CaseExport, export.id).output_path).exists()
+    assert [e["details"]["export_id"] for e in ledger("export_withdrawn")] == [export.id]
