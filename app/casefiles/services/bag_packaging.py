@@ -77,5 +77,6 @@ class EncryptedTar:
         return self.sink.digest.hexdigest(), self.sink.size
 
     def discard(self) -> None:
+        self.tar.abandon()
         self.handle.close()
         self.partial.unlink(missing_ok=True)

@@ -83,6 +83,12 @@ class TarTarget:
     def close(self) -> None:
         self.tar.close()
 
+    def abandon(self) -> None:
+        """After a failure: drop the stream without writing its end (its sink is closed), so
+        that tarfile's finaliser does not try to flush into it later."""
+        self.tar.closed = True
+        self.tar.fileobj.closed = True
+
 
 class FolderTarget:
     """Bag files written into a new folder (the unencrypted export, for an on-site technician)."""
