@@ -180,3 +180,23 @@ def test_consent_is_checked_again_at_download_even_without_the_withdrawal_hook(
     db.session.expire_all()
     assert not Path(db.session.get(CaseExport, export.id).output_path).exists()
     assert [e["details"]["export_id"] for e in ledger("export_withdrawn")] == [export.id]
+
+
+def test_exports_finished_before_expiry_existed_end_after_the_retention_too(
+    app, approved_case, signed_in, export_dir
+):
+    from app.casefiles.services.exports import maintain_exports
+
+    world = approved_case
+    author = signed_in(world.author)
+    export, status_url = finished_export(author, world)
+    export.expires_at = None  # as the migration leaves an export made before it
+    export.finished_at -= timedelta(days=6)
+    db.session.commit()
+    assert maintain_exports() == (0, 0)
+    assert author.get(status_url + "/download").status_code == 200
+    export.finished_at -= timedelta(days=2)
+    db.session.commit()
+    assert author.get(status_url + "/download").status_code != 200
+    assert maintain_exports() == (0, 1)
+    assert [e["details"]["export_id"] for e in ledger("export_expired")] == [export.id]

@@ -10,11 +10,12 @@ is withdrawn on the spot. Ending an export deletes its file and appends a ledger
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, or_, select
 
 from app.casefiles.models import CaseExport
 from app.casefiles.services.destinations import rule_for
@@ -27,11 +28,23 @@ from app.investigations.models import Investigation
 from app.timeutil import utcnow
 
 
+def expiry_of(export: CaseExport) -> datetime | None:
+    """When a finished export ends. Exports finished before expiry existed carry none: they
+    end the retention period after they finished, like any other."""
+    if export.expires_at is not None or export.finished_at is None:
+        return export.expires_at
+    return export.finished_at + _retention()
+
+
+def _retention() -> timedelta:
+    return timedelta(days=current_app.config["CUSTOS_EXPORT_RETENTION_DAYS"])
+
+
 def is_live(export: CaseExport, now: datetime | None = None) -> bool:
     """Finished, not withdrawn, not past its expiry: the only state offered for download."""
     if export.finished_at is None or export.withdrawn_at is not None:
         return False
-    return export.expires_at is None or export.expires_at > (now or utcnow())
+    return expiry_of(export) > (now or utcnow())
 
 
 def end_export(export: CaseExport, actor: Any, action: str, reason: str) -> None:
@@ -121,8 +134,14 @@ def expire_exports(now: datetime | None = None) -> int:
         db.session.scalars(
             select(CaseExport).where(
                 CaseExport.withdrawn_at.is_(None),
-                CaseExport.expires_at.is_not(None),
-                CaseExport.expires_at <= now,
+                CaseExport.finished_at.is_not(None),
+                or_(
+                    CaseExport.expires_at <= now,
+                    and_(
+                        CaseExport.expires_at.is_(None),
+                        CaseExport.finished_at <= now - _retention(),
+                    ),
+                ),
             )
         )
     )
