@@ -4,8 +4,8 @@ An export now names its destination (court, UN mechanism, partner, publication, 
 review), which decides the consent it needs; a finished export records the witnesses and
 items it holds, so a later withdrawal of consent withdraws it, and it expires.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-05 17:00:00
 
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0009"
-down_revision = "0008"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
