@@ -233,6 +233,10 @@ class Config:
         self.CUSTOS_EXPORT_DIR = Path(
             os.environ.get("CUSTOS_EXPORT_DIR") or self.INSTANCE_PATH / "exports"
         )
+        # Finished exports are deleted this many days after they finish (issue 15, item 4).
+        self.CUSTOS_EXPORT_RETENTION_DAYS = _env_int("CUSTOS_EXPORT_RETENTION_DAYS", 7)
+        if self.CUSTOS_EXPORT_RETENTION_DAYS < 1:
+            raise ConfigurationError("CUSTOS_EXPORT_RETENTION_DAYS must be at least 1")
 
         # JSON API (issue 5, item 6). Wrong bearer tokens allowed per client address before
         # 429 (Flask-Limiter syntax; right tokens are never limited), and the largest JSON

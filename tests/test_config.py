@@ -58,3 +58,14 @@ def test_create_app_refuses_unsafe_production_config(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(ConfigurationError):
         create_app(ProductionConfig())
+
+
+def test_export_retention_is_seven_days_unless_set_and_never_below_one(monkeypatch, tmp_path):
+    monkeypatch.setenv("CUSTOS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("CUSTOS_EXPORT_RETENTION_DAYS", raising=False)
+    assert DevelopmentConfig().CUSTOS_EXPORT_RETENTION_DAYS == 7
+    monkeypatch.setenv("CUSTOS_EXPORT_RETENTION_DAYS", "30")
+    assert DevelopmentConfig().CUSTOS_EXPORT_RETENTION_DAYS == 30
+    monkeypatch.setenv("CUSTOS_EXPORT_RETENTION_DAYS", "0")
+    with pytest.raises(ConfigurationError, match="at least 1"):
+        DevelopmentConfig()

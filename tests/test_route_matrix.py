@@ -137,6 +137,10 @@ def intake_expectation(endpoint: str, rule: str, role: str) -> int | None:
 # does not exist (404), so nobody can append to, read the progress of, or cancel another's upload.
 UPLOADER_ONLY = "<upload_id>"
 
+# Case-file exports (issue 15, item 4): an export answers its requester alone (World's export
+# was asked for by the case file's author); for any other lawyer member it does not exist.
+REQUESTER_ONLY = "<export_id>"
+
 
 def takes_investigation_content(rule: str, roles: frozenset[str] | None) -> bool:
     return "<" in rule and not (roles and roles <= {"admin"})
@@ -179,6 +183,8 @@ def test_role_and_membership_decide_access(app, app_ctx, endpoint, rule, method,
     elif takes_investigation_content(rule, roles) and not is_member:
         assert response.status_code == 404
     elif is_member and UPLOADER_ONLY in rule:
+        assert response.status_code == 404, endpoint
+    elif is_member and REQUESTER_ONLY in rule:
         assert response.status_code == 404, endpoint
     elif is_member and intake_expectation(endpoint, rule, role):
         assert response.status_code == intake_expectation(endpoint, rule, role), endpoint

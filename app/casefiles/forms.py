@@ -18,7 +18,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.casefiles.models import CREDIBILITY, RELIABILITY, FileChoice, Stance
+from app.casefiles.models import CREDIBILITY, RELIABILITY, Destination, FileChoice, Stance
+from app.casefiles.services.destinations import RULES
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.export_bagit import ExportRequest
 from app.casefiles.services.redaction import Rectangle, parse_rectangles
@@ -105,14 +106,47 @@ class TransitionForm(FlaskForm):
 
 
 class ExportForm(FlaskForm):
+    destination = RadioField(
+        _l("Where the export goes"),
+        choices=[(rule.value, rule.label) for rule in RULES.values()],
+        default=Destination.INTERNAL_REVIEW.value,
+        validate_choice=False,
+    )
     files = RadioField(
         _l("Files"),
         choices=[
-            (FileChoice.ORIGINALS.value, _l("Originals")),
-            (FileChoice.REDACTED.value, _l("Redacted copies")),
-            (FileChoice.BOTH.value, _l("Both")),
+            (
+                FileChoice.ORIGINALS.value,
+                _l(
+                    "Originals: each file as received, with its recorded metadata (camera, "
+                    "capture time, GPS position) and what the uploader stated about it"
+                ),
+            ),
+            (
+                FileChoice.REDACTED.value,
+                _l(
+                    "Redacted copies only: the redacted derivatives, without the original file "
+                    "name, device metadata, GPS or stated facts; an item without a redacted "
+                    "copy goes without its file, and the report lists it"
+                ),
+            ),
+            (
+                FileChoice.BOTH.value,
+                _l("Both: the originals with all their metadata, and the redacted copies"),
+            ),
         ],
         default=FileChoice.ORIGINALS.value,
+        validate_choice=False,
+    )
+    location_precision = SelectField(
+        _l("Location in a redacted export"),
+        choices=[
+            ("", _l("Leave the GPS position out")),
+            ("2", _l("Rounded to about 1 km")),
+            ("1", _l("Rounded to about 11 km")),
+            ("0", _l("Rounded to about 111 km")),
+        ],
+        default="",
         validate_choice=False,
     )
     for_whom = StringField(
@@ -122,10 +156,20 @@ class ExportForm(FlaskForm):
         _l("Encrypt to age public key (optional, age1...)"),
         validators=[Optional(), Length(max=120)],
     )
+    unencrypted_reason = StringField(
+        _l("Without a key: why must the bag be delivered unencrypted?"),
+        validators=[Optional(), Length(max=300)],
+    )
     named_witnesses = CheckboxListField(_l("Name these witnesses"), validate_choice=False)
 
     def to_request(self) -> ExportRequest:
+        """The export asked for; a location precision that is not offered is refused here."""
+        from app.casefiles.services.exports import parse_precision
+
         return ExportRequest(
+            destination=self.destination.data,
+            unencrypted_reason=self.unencrypted_reason.data,
+            location_precision=parse_precision(self.location_precision.data),
             files=self.files.data,
             for_whom=self.for_whom.data,
             recipient=self.recipient.data,

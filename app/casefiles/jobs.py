@@ -1,18 +1,25 @@
-"""The case files' background work: the export job, and the worker's removal of its leftovers.
+"""The case files' background work: the export job, and the worker's export maintenance.
 
-create_app registers both (`register_casefile_jobs`): the export kind, run by
-`run_export_job`, and a maintenance hook, because a failed export's half-built bag holds
-decrypted evidence and must not stay on disk until someone opens the export's page.
+create_app registers them (`register_casefile_jobs`): the export kind, run by
+`run_export_job`, and two maintenance hooks: one removes what failed exports left on disk,
+the other deletes finished exports past their retention (with a ledger entry each); and the
+consent hook that withdraws finished exports when a witness withdraws consent.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
+from app.casefiles.services.export_lifecycle import expire_exports, withdraw_after_consent_change
 from app.casefiles.services.exports import JOB_KIND, remove_abandoned_outputs, run_export_job
+from app.intake.services.consent import register_consent_hook
 from app.jobs.registry import register_job_kind, register_maintenance
 
 
 def register_casefile_jobs(app: Flask) -> None:
     register_job_kind(app, JOB_KIND, run_export_job)
     register_maintenance(app, remove_abandoned_outputs)
+    register_maintenance(app, expire_exports)
+    # Not a job, but the same kind of wiring: a withdrawal of consent ends the finished
+    # exports holding that witness's testimony, in the withdrawal's own transaction.
+    register_consent_hook(app, withdraw_after_consent_change)

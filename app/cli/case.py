@@ -9,10 +9,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.auth.accounts import user_by_email
-from app.casefiles.models import CaseFile
+from app.casefiles.models import CaseFile, Destination
+from app.casefiles.services.destinations import RULES
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile
-from app.casefiles.services.exports import exporter_for, remove_abandoned_outputs
+from app.casefiles.services.exports import exporter_for, maintain_exports
 from app.casefiles.services.frameworks import load_shipped_frameworks
 from app.casefiles.services.redaction import Exporter
 from app.crypto.age import Recipient
@@ -40,6 +41,24 @@ def list_casefiles() -> None:
     show_default=True,
 )
 @click.option("--for", "for_whom", default="", help="Whom the export is for (bag-info.txt).")
+@click.option(
+    "--destination",
+    type=click.Choice(list(RULES)),
+    default=Destination.INTERNAL_REVIEW.value,
+    show_default=True,
+    help="Where it goes; decides the consent testimony needs. External needs approval.",
+)
+@click.option(
+    "--unencrypted-reason",
+    default=None,
+    help="Without --recipient the bag is written unencrypted: say why (bag-info.txt, report).",
+)
+@click.option(
+    "--location-precision",
+    type=click.IntRange(0, 2),
+    default=None,
+    help="With --files redacted: keep the GPS position rounded to this many decimals.",
+)
 @click.option("--by", "by_email", default=None, help="The lawyer exporting (default: operator).")
 def export(
     reference: str,
@@ -47,6 +66,9 @@ def export(
     recipient: str | None,
     files: str,
     for_whom: str,
+    destination: str,
+    unencrypted_reason: str | None,
+    location_precision: int | None,
     by_email: str | None,
 ) -> None:
     """Export case file REFERENCE as a BagIt bag at --out (a directory), or with --recipient as
@@ -71,6 +93,9 @@ def export(
         files=files,
         for_whom=for_whom or "not stated (command-line export)",
         recipient=recipient,
+        destination=destination,
+        unencrypted_reason=unencrypted_reason,
+        location_precision=location_precision,
     )
     pack_for = [Recipient.parse(recipient)] if recipient else None
 
@@ -93,9 +118,10 @@ def export(
 
 @case_cli.command("prune-exports")
 def prune_exports() -> None:
-    """Delete what failed exports left behind (half-built bags, partial files)."""
-    cleaned = remove_abandoned_outputs()
+    """Delete what failed exports left behind, and finished exports past their retention."""
+    cleaned, expired = maintain_exports()
     click.echo(f"removed the leftovers of {cleaned} failed export(s)")
+    click.echo(f"deleted {expired} export(s) past their retention")
 
 
 def _throttled(report):

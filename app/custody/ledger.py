@@ -49,6 +49,9 @@ class CustodyAction(enum.StrEnum):
     TESTIMONY_SEALED = "testimony_sealed"
     ADDENDUM_ADDED = "addendum_added"
     ASSESSED = "assessed"
+    EXPORT_WITHDRAWN = "export_withdrawn"  # a finished export no longer offered (consent)
+    EXPORT_EXPIRED = "export_expired"  # a finished export deleted at the end of its retention
+    CONSENT_RECORDED = "consent_recorded"  # a witness's consent given, changed or withdrawn
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

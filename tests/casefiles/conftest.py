@@ -205,6 +205,18 @@ def built_case(world):
     return world
 
 
+@pytest.fixture
+def approved_case(built_case):
+    """built_case approved for referral by the second lawyer (four eyes, as the workflow asks)."""
+    from app.casefiles.services.workflow import transition
+
+    world = built_case
+    transition(world.investigation, world.casefile, world.author, "in_review", "Ready.")
+    transition(world.investigation, world.casefile, world.reviewer, "approved", "Checked.")
+    db.session.commit()
+    return world
+
+
 def wait_for_job(client, url: str, timeout: float = 120.0) -> dict:
     """Poll the JSON progress endpoint as job_progress.js does, until the job finishes."""
     deadline = time.monotonic() + timeout

@@ -24,6 +24,10 @@ def public_key(app_ctx) -> str:
 
 
 def cli_export(app, reference: str, out: Path, *extra: str):
+    """`flask case export` for internal review unless `extra` says otherwise; unencrypted
+    (a folder) unless it names a recipient."""
+    if "--recipient" not in extra and "--unencrypted-reason" not in extra:
+        extra = (*extra, "--unencrypted-reason", "checked on site by the technician")
     result = app.test_cli_runner().invoke(
         args=["case", "export", reference, "--out", str(out), "--for", "ICC OTP", *extra]
     )

@@ -49,7 +49,7 @@ def export_peak(world, size: int, out) -> tuple[int, int]:
         result = export_casefile(
             casefile,
             Exporter(actor="system:test", label="test"),
-            ExportRequest(files="originals", for_whom="memory test"),
+            ExportRequest(files="originals", for_whom="memory test", unencrypted_reason="test"),
             out,
             pack_for=[Identity.generate().recipient],
         )

@@ -121,6 +121,7 @@ def export_and_download_the_bag(page: Page, guard: Guard, tmp_path) -> None:
     checkpoint(page, "export-form")
     page.locator("input[name=files][value=originals]").check()
     page.locator("input[name=for_whom]").fill("Prosecutor's office (e2e)")
+    page.locator("input[name=unencrypted_reason]").fill("Technician on site")
     page.locator("input[name=recipient]").fill(recipient)
     page.locator("main form button[type=submit]").click()
 

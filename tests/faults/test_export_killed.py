@@ -54,6 +54,7 @@ def test_an_export_killed_with_its_worker_fails_visibly_and_its_retry_delivers_o
                 "csrf_token": server.csrf(http, f"{base}/export"),
                 "files": "originals",
                 "for_whom": "Fault suite, chamber II",
+                "unencrypted_reason": "fault suite",
             },
             allow_redirects=False,
             timeout=30,

@@ -72,7 +72,9 @@ def test_an_export_whose_worker_dies_is_reported_retried_and_recorded_once(
         case.investigation,
         case.casefile,
         case.author,
-        ExportRequest(files="originals", for_whom="Fault suite, chamber III"),
+        ExportRequest(
+            files="originals", for_whom="Fault suite, chamber III", unencrypted_reason="faults"
+        ),
     )
     db.session.commit()  # the job is pushed to Redis
     job_id = export.job_id

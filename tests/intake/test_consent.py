@@ -135,3 +135,28 @@ def test_consent_can_be_given_again_after_a_withdrawal(world):
     assert consent_allows(witness, "legal_proceedings") and not consent_allows(
         witness, "publication"
     )
+
+
+def test_each_consent_change_is_a_custody_event_naming_the_pseudonym_only(world):
+    import json
+
+    from app.custody.models import LedgerEntry
+    from app.intake.services.consent import withdraw_consent
+
+    witness = make_witness(world.investigation, world.field_a, full_name="Huda Sarraf")
+    record_consent(witness, world.field_a, consent_input(un_sharing=False))
+    withdraw_consent(witness, world.field_a, "Arabic", date(2016, 9, 1))
+    db.session.commit()
+    entries = [
+        json.loads(row.body)
+        for row in db.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.action == "consent_recorded", LedgerEntry.object_id == witness.id)
+            .order_by(LedgerEntry.seq)
+        )
+    ]
+    assert [e["details"]["kind"] for e in entries] == ["given", "withdrawn", "withdrawn"]
+    assert [e["details"]["allows"]["un_sharing"] for e in entries] == [True, False, False]
+    assert not any(e["details"]["allows"]["legal_proceedings"] for e in entries[2:])
+    assert all(e["details"]["witness"] == witness.code for e in entries)
+    assert not any("Huda" in json.dumps(e) for e in entries)

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from app.casefiles.jobs import register_casefile_jobs
+from app.casefiles.services.export_lifecycle import expire_exports
 from app.casefiles.services.exports import remove_abandoned_outputs, run_export_job
 from app.custody.jobs import FIXITY_SWEEP, fixity_sweep_job
 from app.extensions import db
@@ -39,7 +40,7 @@ def test_importing_a_package_registers_nothing():
     register_casefile_jobs(bare)
     register_casefile_jobs(bare)  # create_app and a worker may both ask: registered once
     assert job_registry(bare).handlers == {"casefile_export": run_export_job}
-    assert job_registry(bare).maintenance == [remove_abandoned_outputs]
+    assert job_registry(bare).maintenance == [remove_abandoned_outputs, expire_exports]
 
 
 @pytest.mark.nodb

@@ -144,7 +144,7 @@ def run_representative_flow(app, case, tmp_path, photo: bytes) -> list[str]:
     started = post_form(
         lawyer,
         f"{base}/export",
-        {"files": "originals", "for_whom": "ICC Office of the Prosecutor"},
+        {"files": "originals", "for_whom": "ICC OTP", "unencrypted_reason": "on site"},
         page=f"{base}/export",
     )
     assert started.status_code == 302, started.status_code

@@ -16,7 +16,7 @@ from app.casefiles.models.casefiles import (
     Stance,
     casefile_characterizations,
 )
-from app.casefiles.models.exports import CaseExport, FileChoice
+from app.casefiles.models.exports import CaseExport, Destination, FileChoice
 from app.casefiles.models.frameworks import ElementKind, LegalCrime, LegalElement, LegalFramework
 from app.casefiles.models.workflow import Transition
 
@@ -30,6 +30,7 @@ __all__ = [
     "CaseItem",
     "CaseStatus",
     "Corroboration",
+    "Destination",
     "ElementKind",
     "ElementLink",
     "FileChoice",

@@ -108,7 +108,7 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
         choices=workflow.choices(casefile, current_user),
         history=workflow.history(casefile),
         status_labels=workflow.STATUS_LABELS,
-        exports=exports_of(casefile),
+        exports=exports_of(casefile, current_user),
         confirm=ConfirmForm(),
     ), status
 

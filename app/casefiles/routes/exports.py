@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import undefer_group
 
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
@@ -14,27 +12,10 @@ from app.casefiles import bp
 from app.casefiles.forms import ExportForm
 from app.casefiles.routes.context import load_case
 from app.casefiles.services import exports as service
-from app.casefiles.services.witnesses import may_be_named
+from app.casefiles.services.errors import CaseFileError
 from app.extensions import db
-from app.form_submission import committed, submit_form
-from app.intake.models import Witness
-from app.investigations.access import may_see_identities
+from app.form_submission import submit_form
 from app.security.rate_limits import export_limit
-
-
-def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
-    """Witnesses the exporter could name: only offered to those who may see identities."""
-    if not may_see_identities(investigation, current_user):
-        return []
-    witnesses = db.session.scalars(
-        select(Witness)
-        .where(Witness.investigation_id == investigation.id)
-        .options(undefer_group("identity"))
-        .order_by(Witness.number)
-    )
-    return [
-        (w.id, f"{w.code} — {w.full_name}") for w in witnesses if w.full_name and may_be_named(w)
-    ]
 
 
 @bp.route("/<case_ref>/export", methods=["GET", "POST"])
@@ -43,7 +24,7 @@ def _nameable_witnesses(investigation) -> list[tuple[str, str]]:
 def export(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     form = ExportForm()
-    form.named_witnesses.choices = _nameable_witnesses(investigation)
+    form.named_witnesses.choices = service.nameable_witnesses(investigation, casefile, current_user)
     return submit_form(
         form,
         lambda: service.start_export(investigation, casefile, current_user, form.to_request()),
@@ -52,7 +33,11 @@ def export(reference: str, case_ref: str):
         ),
         page=lambda status: (
             render_template(
-                "casefiles/export.html", investigation=investigation, casefile=casefile, form=form
+                "casefiles/export.html",
+                investigation=investigation,
+                casefile=casefile,
+                form=form,
+                plans=service.export_plans(investigation, casefile, current_user),
             ),
             status,
         ),
@@ -62,7 +47,7 @@ def export(reference: str, case_ref: str):
 def _load_export(reference: str, case_ref: str, export_id: str):
     """The investigation, the case file and its export, scoped to the user, or 404."""
     investigation, casefile = load_case(reference, case_ref)
-    found = service.export_for(casefile, export_id)
+    found = service.export_for(casefile, export_id, current_user)
     if found is None:
         abort(404)
     return investigation, casefile, found
@@ -86,6 +71,7 @@ def export_status(reference: str, case_ref: str, export_id: str):
         progress=service.job_progress(found),
         ready=service.download_ready(found),
         retry_form=ConfirmForm(),
+        destination_label=service.destination_label(found),
     )
 
 
@@ -126,7 +112,14 @@ def export_download(reference: str, case_ref: str, export_id: str):
     if not service.download_ready(found):
         flash("This export is not ready (or it failed); see its status.", "info")
         return _to_status(reference, case_ref, export_id)
-    chunks = committed(lambda: service.open_download(casefile, found, current_user))
+    try:
+        chunks = service.open_download(casefile, found, current_user)
+    except CaseFileError as refusal:
+        db.session.commit()  # a withdrawal found now is recorded all the same
+        return render_template(
+            "errors/error.html", code=refusal.status, message=refusal.message
+        ), 403
+    db.session.commit()
     name = service.download_name(casefile, found)
     response = Response(chunks, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

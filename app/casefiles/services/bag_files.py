@@ -12,10 +12,8 @@ from typing import Any
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
-def write_json(path: Path, data: Any) -> None:
-    path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
-    )
+def json_bytes(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def json_or_none(text: str | None) -> Any:
@@ -25,6 +23,34 @@ def json_or_none(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return text
+
+
+REDACTED_WITHHELD = (
+    "the original file name, device metadata (make, model, software, lens, capture and "
+    "modification times), the GPS position and the uploader's stated facts (place, who "
+    "captured it, when)"
+)
+_PRECISION_TEXT = {0: "about 111 km", 1: "about 11 km", 2: "about 1 km"}
+
+
+def coarse_location(evidence: Any, decimals: int | None) -> dict | None:
+    """The photo's GPS position rounded to `decimals` places, when asked for and known."""
+    if decimals is None:
+        return None
+    metadata = json_or_none(evidence.extracted_metadata)
+    fields = metadata.get("fields") if isinstance(metadata, dict) else None
+    gps = fields.get("gps") if isinstance(fields, dict) else None
+    if not isinstance(gps, dict) or gps.get("latitude") is None or gps.get("longitude") is None:
+        return None
+    latitude = round(float(gps["latitude"]), decimals)
+    longitude = round(float(gps["longitude"]), decimals)
+    precision = _PRECISION_TEXT[decimals]
+    return {
+        "latitude": latitude,
+        "longitude": longitude,
+        "precision": precision,
+        "text": f"{latitude:.{decimals}f}, {longitude:.{decimals}f} ({precision})",
+    }
 
 
 def iso_time(moment: datetime | None) -> str | None:

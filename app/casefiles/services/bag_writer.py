@@ -1,34 +1,36 @@
-"""Writes one case file's bag folder: items (originals, redactions, transcripts), custody, report.
+"""Writes one case file's bag: items (originals, redactions, transcripts), custody, report.
 
-export_bagit.py decides what goes out and seals the result (manifests, signature, age); this
-module only fills the folder, decrypting blobs chunk by chunk so memory stays constant.
+export_bagit.py decides what goes out and where the bag goes (the age writer, or a folder);
+this module streams its files into a BagStream, decrypting blobs chunk by chunk, so memory
+stays constant and no decrypted byte is written anywhere but into that stream.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.casefiles.models import CaseFile, FileChoice, ItemType
+from app.casefiles.models import CaseFile, CaseStatus, FileChoice, ItemType
 from app.casefiles.services import assessments as assessment_service
 from app.casefiles.services.bag_files import (
+    REDACTED_WITHHELD,
+    coarse_location,
     iso_time,
+    json_bytes,
     json_or_none,
     readme_text,
     safe_name,
-    write_json,
 )
-from app.casefiles.services.bag_packaging import (
-    make_bag,
-    sign_tagmanifest,
-)
+from app.casefiles.services.bag_packaging import sign_tagmanifest
+from app.casefiles.services.bag_stream import BagStream
 from app.casefiles.services.casefiles import elements_of
+from app.casefiles.services.destinations import DRAFT_MARK
 from app.casefiles.services.errors import ExportError
 from app.casefiles.services.items import summarize
 from app.casefiles.services.matrix import build_matrix
@@ -44,11 +46,11 @@ from app.casefiles.services.report import (
     grade_dict,
     incident_facts,
     item_heading,
+    pdf_bytes,
     render_report_html,
     render_transcript_html,
     status_label,
     transcript_text,
-    write_pdf,
 )
 from app.casefiles.services.workflow import history
 from app.extensions import db
@@ -67,7 +69,7 @@ Progress = Callable[[float, str], None]
 class BagWriter:
     def __init__(
         self,
-        work: Path,
+        bag: BagStream,
         investigation: Investigation,
         casefile: CaseFile,
         exporter: Exporter,
@@ -75,7 +77,7 @@ class BagWriter:
         plan: ExportPlan,
         report: Progress,
     ) -> None:
-        self.work = work
+        self.bag = bag
         self.investigation = investigation
         self.casefile = casefile
         self.exporter = exporter
@@ -88,51 +90,42 @@ class BagWriter:
         self.moment = datetime.now(UTC)
 
     def write(self) -> str:
+        """Stream every file of the bag, then its tag files; returns the tag manifest's SHA-256."""
         from app.security.org_keys import signing_key
 
-        (self.work / "README.txt").write_text(
-            readme_text(
-                self.casefile.reference,
-                hashlib.sha256(VERIFIER.read_bytes()).hexdigest(),
-                signing_key().key_id_hex(),
-            ),
-            encoding="utf-8",
+        readme = readme_text(
+            self.casefile.reference,
+            hashlib.sha256(VERIFIER.read_bytes()).hexdigest(),
+            signing_key().key_id_hex(),
         )
-        folders = {
-            planned.case_item.id: f"items/{number:03d}-{planned.case_item.item_type}-"
-            f"{planned.case_item.item_id[:8]}"
-            for number, planned in enumerate(self.plan.included, start=1)
-        }
+        self.bag.add_bytes("README.txt", readme.encode("utf-8"))
         report_items = []
         for number, planned in enumerate(self.plan.included, start=1):
-            folder = self.work / folders[planned.case_item.id]
-            folder.mkdir(parents=True)
-            report_items.append(self._write_item(number, folders[planned.case_item.id], planned))
+            folder = (
+                f"items/{number:03d}-{planned.case_item.item_type}-{planned.case_item.item_id[:8]}"
+            )
+            report_items.append(self._write_item(number, folder, planned))
         self.report(70, "Exporting the custody ledger.")
         custody = self._write_custody()
         counts = custody.pop("per_object")
         for item, planned in zip(report_items, self.plan.included, strict=True):
             item.custody_entries = counts.get(planned.case_item.item_id, 0)
-        write_json(self.work / "exclusions.json", [e.as_dict() for e in self.plan.excluded])
-        tools = self.work / "tools"
-        tools.mkdir()
-        shutil.copyfile(VERIFIER, tools / "verify_custody.py")
+        self.bag.add_bytes("exclusions.json", json_bytes([e.as_dict() for e in self.plan.excluded]))
+        self.bag.add_bytes("tools/verify_custody.py", VERIFIER.read_bytes())
         self.report(74, "Writing the case-file report (HTML and PDF).")
         self._write_report(report_items, custody)
-        self.report(80, "Computing checksums and writing the bag (bagit).")
-        make_bag(self.work, self._bag_info())
-        self.report(90, "Signing the tag manifest.")
-        return sign_tagmanifest(self.work, self.casefile.reference)
+        self.report(90, "Writing the manifests and signing the tag manifest.")
+        reference = self.casefile.reference
+        return self.bag.finish(self._bag_info(), lambda tags: sign_tagmanifest(tags, reference))
 
     # -- items --
 
-    def _write_item(self, number: int, folder_name: str, planned: PlannedItem) -> ReportItem:
-        folder = self.work / folder_name
+    def _write_item(self, number: int, folder: str, planned: PlannedItem) -> ReportItem:
         item_type = planned.case_item.item_type
         summary = planned.summary
         item = ReportItem(
             number=number,
-            folder=folder_name,
+            folder=folder,
             item_type=item_type,
             label=item_heading(planned, self.plan),
             detail=self.scrub.text(summary.detail),
@@ -145,36 +138,46 @@ class BagWriter:
         else:
             metadata = incident_facts(planned.obj, self.scrub)
             metadata = {"item_type": "incident", **metadata}
-        write_json(folder / "metadata.json", self.scrub.data(metadata))
+        metadata, withheld = self.scrub.withhold(metadata)
+        if withheld:
+            metadata["withheld_fields"] = withheld
+            item.facts.append(
+                ("Withheld", "fields that would disclose a witness: " + ", ".join(withheld))
+            )
+        self.bag.add_bytes(f"{folder}/metadata.json", json_bytes(metadata))
         legal = self._legal_record(planned)
         item.links = legal["element_links"]
         item.assessments = legal["assessments"]
         item.annotations = legal["annotations"]
         item.corroborations = legal["corroboration_lines"]
-        write_json(
-            folder / "assessments.json",
-            {k: v for k, v in legal.items() if k != "corroboration_lines"},
+        self.bag.add_bytes(
+            f"{folder}/assessments.json",
+            json_bytes({k: v for k, v in legal.items() if k != "corroboration_lines"}),
         )
         return item
 
-    def _write_evidence(self, folder: Path, evidence: Any, item: ReportItem) -> dict:
+    def _write_evidence(self, folder: str, evidence: Any, item: ReportItem) -> dict:
         files = self.request.files
         item.hashes.append(("SHA-256 of the original", evidence.sha256))
         original_name = safe_name(self.scrub.text(evidence.original_filename), "original")
+        if files == FileChoice.REDACTED.value:
+            original_name = "original"  # a camera's file name can carry the capture time
         written = []
         if files in (FileChoice.ORIGINALS.value, FileChoice.BOTH.value):
-            (folder / "original").mkdir()
-            self._copy_blob(evidence.blob_key, evidence.sha256, folder / "original" / original_name)
+            self._copy_blob(
+                evidence.blob_key,
+                evidence.sha256,
+                evidence.size,
+                f"{folder}/original/{original_name}",
+            )
             written.append(f"original/{original_name}")
         derivatives = []
         if files in (FileChoice.REDACTED.value, FileChoice.BOTH.value):
             copies = redacted_copies(evidence)
-            if copies:
-                (folder / "redacted").mkdir()
             for index, copy in enumerate(copies, start=1):
                 extension = ".png" if copy.media_type == "image/png" else ".jpg"
                 name = f"redacted-{index}{extension}"
-                self._copy_blob(copy.blob_key, copy.sha256, folder / "redacted" / name)
+                self._copy_blob(copy.blob_key, copy.sha256, copy.size, f"{folder}/redacted/{name}")
                 written.append(f"redacted/{name}")
                 item.hashes.append((f"SHA-256 of redacted copy {index}", copy.sha256))
                 derivatives.append(
@@ -193,29 +196,44 @@ class BagWriter:
             item.facts.append(("File", "withheld: no redacted copy, and originals not requested"))
         else:
             item.facts.append(("Files", ", ".join(written)))
-        return {
+        record = {
             "item_type": "evidence",
             "id": evidence.id,
             "kind": evidence.kind,
             "media_type": evidence.media_type,
             "size": evidence.size,
             "sha256": evidence.sha256,
-            "original_filename": original_name,
             "received_at": iso_time(evidence.received_at),
             "uploaded_by": evidence.uploaded_by.email if evidence.uploaded_by else None,
-            "client_facts": json_or_none(evidence.client_facts),
-            "extracted_metadata": json_or_none(evidence.extracted_metadata),
             "files": written,
             "redacted_copies": derivatives,
         }
+        if files == FileChoice.REDACTED.value:
+            # What the original carries about where, when and on what it was taken, and what
+            # the uploader said about it, stays home: withheld whole, never rewritten.
+            record["withheld"] = REDACTED_WITHHELD
+            item.facts.append(("Left out", REDACTED_WITHHELD))
+            coarse = coarse_location(evidence, self.request.location_precision)
+            if coarse:
+                record["location_coarsened"] = coarse
+                item.facts.append(("Location (coarsened)", coarse["text"]))
+            return record
+        return {
+            **record,
+            "original_filename": original_name,
+            "client_facts": json_or_none(evidence.client_facts),
+            "extracted_metadata": json_or_none(evidence.extracted_metadata),
+        }
 
-    def _write_interview(self, folder: Path, planned: PlannedItem, item: ReportItem) -> dict:
+    def _write_interview(self, folder: str, planned: PlannedItem, item: ReportItem) -> dict:
         interview = planned.obj
         addenda = list(interview.addenda)
         text = transcript_text(planned, self.plan, addenda)
-        (folder / "transcript.txt").write_text(text, encoding="utf-8")
+        self.bag.add_bytes(f"{folder}/transcript.txt", text.encode("utf-8"))
         title = f"Testimony of {self.plan.witness_label(interview.witness)}"
-        write_pdf(render_transcript_html(title, text), folder / "transcript.pdf")
+        self.bag.add_bytes(
+            f"{folder}/transcript.pdf", pdf_bytes(render_transcript_html(title, text))
+        )
         item.hashes.append(("Sealed content hash", interview.content_hash or ""))
         item.facts.append(("Files", "transcript.txt, transcript.pdf"))
         return {
@@ -236,29 +254,30 @@ class BagWriter:
             ],
         }
 
-    def _copy_blob(self, blob_key: str, expected_sha256: str, dest: Path) -> None:
-        """Decrypt a blob chunk by chunk into `dest`, checking it against its recorded hash."""
-        from app.vault.storage import open_plaintext
-
-        reader = open_plaintext(blob_key)
-        digest = hashlib.sha256()
-        try:
-            with open(dest, "xb") as out:
-                for chunk in reader.iter_all():
-                    digest.update(chunk)
-                    out.write(chunk)
-                    self.copied += len(chunk)
-                    self.report(5 + 65 * self.copied / self.total_bytes, "Copying evidence files.")
-        finally:
-            close = getattr(reader.source, "close", None)
-            if close is not None:
-                close()
-        if digest.hexdigest() != expected_sha256:
+    def _copy_blob(self, blob_key: str, expected_sha256: str, size: int, dest: str) -> None:
+        """Stream a blob, decrypted chunk by chunk, into the bag as `dest`; its hash must match
+        the one recorded when it was received."""
+        digest = self.bag.add_chunks(dest, size, self._blob_chunks(blob_key))
+        if digest != expected_sha256:
             # Fixity failure: the bag must never carry bytes that differ from what was received.
             raise ExportError(
                 "An evidence file does not match the hash recorded when it was received; the "
                 "export was stopped. Run `flask fixity check` and report it."
             )
+
+    def _blob_chunks(self, blob_key: str) -> Iterator[bytes]:
+        from app.vault.storage import open_plaintext
+
+        reader = open_plaintext(blob_key)
+        try:
+            for chunk in reader.iter_all():
+                self.copied += len(chunk)
+                self.report(5 + 65 * self.copied / self.total_bytes, "Copying evidence files.")
+                yield chunk
+        finally:
+            close = getattr(reader.source, "close", None)
+            if close is not None:
+                close()
 
     def _bytes_to_copy(self) -> int:
         total = 0
@@ -322,30 +341,43 @@ class BagWriter:
     # -- custody --
 
     def _write_custody(self) -> dict:
-        from app.custody.export import LedgerExportError, export_ledger
+        from app.custody.export import (
+            CHECKPOINT_FILE,
+            LEDGER_FILE,
+            LedgerExportError,
+            export_ledger,
+        )
 
-        folder = self.work / "custody"
-        folder.mkdir()
         object_ids = [*self.plan.object_ids, self.casefile.id]
-        try:
-            export_ledger(self.investigation, object_ids, folder)
-        except LedgerExportError as exc:
-            raise ExportError(f"The custody ledger cannot be exported: {exc}") from None
+        # The ledger export (entries, checkpoint, proofs, timestamps) is staged in a private
+        # folder outside the export directory and streamed in: it holds ids, hashes and staff
+        # roles, never evidence or testimony (the bodies that would name more stay home).
+        with tempfile.TemporaryDirectory(prefix="custos-ledger-") as staging:
+            try:
+                export_ledger(self.investigation, object_ids, Path(staging))
+            except LedgerExportError as exc:
+                raise ExportError(f"The custody ledger cannot be exported: {exc}") from None
+            files = {
+                path.relative_to(staging).as_posix(): path.read_bytes()
+                for path in sorted(Path(staging).rglob("*"))
+                if path.is_file()
+            }
+        for name, data in files.items():
+            self.bag.add_bytes(f"custody/{name}", data)
         # export_ledger may have signed a checkpoint: a signed fact that stands on its own.
         # Commit it now, so the long work that follows holds no database write lock (on
         # SQLite a held lock would block the job's progress updates, and every other writer).
         db.session.commit()
         entries = redacted = 0
         per_object: Counter[str] = Counter()
-        with open(folder / "custody-ledger.jsonl", encoding="utf-8") as ledger:
-            for line in ledger:
-                entries += 1
-                entry = json.loads(line)
-                if entry["body"] is None:
-                    redacted += 1
-                    continue
-                per_object[json.loads(entry["body"])["object"]["id"]] += 1
-        statement = json.loads((folder / "checkpoint.json").read_bytes())
+        for line in files[LEDGER_FILE].decode("utf-8").splitlines():
+            entries += 1
+            entry = json.loads(line)
+            if entry["body"] is None:
+                redacted += 1
+                continue
+            per_object[json.loads(entry["body"])["object"]["id"]] += 1
+        statement = json.loads(files[CHECKPOINT_FILE])
         from app.security.org_keys import signing_key
 
         return {
@@ -401,12 +433,17 @@ class BagWriter:
             }[self.request.files],
             naming=self._naming_text(),
             custody=custody,
+            destination=self.plan.rule.label,
+            draft_mark="" if casefile.status == CaseStatus.APPROVED.value else DRAFT_MARK,
+            unencrypted_reason=self.scrub.text(self.request.unencrypted_reason or ""),
+            title=self.scrub.text(casefile.title),
+            investigation_title=self.scrub.text(self.investigation.title),
         )
-        html = self.scrub.text(render_report_html(data))
-        folder = self.work / "report"
-        folder.mkdir()
-        (folder / "casefile-report.html").write_text(html, encoding="utf-8")
-        write_pdf(html, folder / "casefile-report.pdf")
+        # Every value was scrubbed raw, before rendering; a pass over the HTML would miss
+        # escaped names (Sa&#39;id) and rewrite staff and recorded values.
+        html = render_report_html(data)
+        self.bag.add_bytes("report/casefile-report.html", html.encode("utf-8"))
+        self.bag.add_bytes("report/casefile-report.pdf", pdf_bytes(html))
 
     def _naming_text(self) -> str:
         if not self.plan.named:
@@ -428,12 +465,19 @@ class BagWriter:
             "Exported-By": self.exporter.label,
             "Exported-At": self.moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Exported-For": self.scrub.text(self.request.for_whom),
+            "Destination": self.plan.rule.label,
+            "Consent-Required": self.plan.rule.purpose_text,
+            "Encryption": (
+                "age, to the recipient's key"
+                if self.request.recipient
+                else "none: " + self.scrub.text(self.request.unencrypted_reason or "")
+            ),
             "Case-File-Status": status_label(self.casefile.status),
             "Witness-Naming": self._naming_text(),
             "Files": self.request.files,
             "Excluded-Items": str(len(self.plan.excluded)),
             "Signing-Public-Key": minisign_public_key(),
-            "Bag-Software-Agent": "Custos (bagit.py)",
+            "Bag-Software-Agent": "Custos (streamed BagIt 1.0)",
         }
         if getattr(self.exporter.user, "email", None):
             info["Contact-Email"] = self.exporter.user.email

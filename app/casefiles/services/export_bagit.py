@@ -18,24 +18,24 @@ The tag manifest covers bagit.txt, bag-info.txt and manifest-sha256.txt, the man
 every payload byte, and the signature covers the tag manifest: a change to any byte of the bag
 makes bag validation or the signature check fail.
 
-Memory stays constant whatever the evidence size: blobs are decrypted chunk by chunk into
-their files, hashes are computed by bagit in blocks, and the tar is streamed through the age
-writer. The bag is written by the `bagit` package in a child process, because bagit's
-make_bag changes the working directory, which would break every other thread of the server.
+Memory stays constant whatever the evidence size, and no plaintext rests on disk: blobs are
+decrypted chunk by chunk straight into the tar that feeds the age writer, their SHA-256 for
+the manifest computed on the way (bag_stream.py); the report and transcripts are rendered in
+memory. Only an unencrypted export (a folder, with a stated reason) writes plaintext, and
+that is its point.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.casefiles.models import CaseFile, FileChoice
+from app.casefiles.models import CaseFile, Destination, FileChoice
 from app.casefiles.services.bag_files import tree_size
-from app.casefiles.services.bag_packaging import (
-    pack_encrypted,
-)
+from app.casefiles.services.bag_packaging import EncryptedTar
+from app.casefiles.services.bag_stream import BagStream, FolderTarget
 from app.casefiles.services.bag_writer import BagWriter, Progress
+from app.casefiles.services.destinations import check_destination, rule_for
 from app.casefiles.services.errors import CaseFileError, ExportError
 from app.casefiles.services.redaction import (
     Exclusion,
@@ -50,6 +50,7 @@ from app.extensions import db
 from app.investigations.models import Investigation
 
 FOR_WHOM_MAX = 300
+LOCATION_PRECISIONS = (0, 1, 2)  # decimal places of a coarsened position (bag_files.py)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class ExportRequest:
     recipient: str | None = None  # an age public key: the result is a .tar.age for it
     named_witness_ids: tuple[str, ...] = ()
     export_id: str | None = None
+    destination: str = Destination.INTERNAL_REVIEW.value
+    # Required when no recipient key is given: the delivered bag is then plaintext.
+    unencrypted_reason: str | None = None
+    location_precision: int | None = None  # redacted exports: GPS rounded to n decimals
 
 
 @dataclass
@@ -70,6 +75,8 @@ class ExportResult:
     output_size: int
     excluded: list[Exclusion] = field(default_factory=list)
     exported_ids: list[str] = field(default_factory=list)
+    item_refs: list[list[str]] = field(default_factory=list)
+    witness_ids: list[str] = field(default_factory=list)
 
 
 def validate_request(request: ExportRequest) -> ExportRequest:
@@ -89,12 +96,33 @@ def validate_request(request: ExportRequest) -> ExportRequest:
             raise CaseFileError(
                 "This is not an age public key (it starts with age1).", "recipient"
             ) from None
+    rule_for(request.destination)
+    precision = request.location_precision
+    if precision is not None and precision not in LOCATION_PRECISIONS:
+        raise CaseFileError("Choose how precise the location may be.", "location_precision")
+    if precision is not None and request.files != FileChoice.REDACTED.value:
+        raise CaseFileError(
+            "A coarse location is for redacted exports; originals carry their metadata whole.",
+            "location_precision",
+        )
+    reason = " ".join((request.unencrypted_reason or "").split()) or None
+    if recipient is None and reason is None:
+        raise CaseFileError(
+            "Without a recipient's key the bag is delivered unencrypted: say why that is "
+            "needed, or give the recipient's age public key.",
+            "unencrypted_reason",
+        )
+    if reason and len(reason) > FOR_WHOM_MAX:
+        raise CaseFileError("This is too long.", "unencrypted_reason")
     return ExportRequest(
         files=request.files,
         for_whom=for_whom,
         recipient=recipient,
         named_witness_ids=tuple(sorted(set(request.named_witness_ids))),
         export_id=request.export_id,
+        destination=request.destination,
+        unencrypted_reason=None if recipient else reason,
+        location_precision=precision,
     )
 
 
@@ -110,8 +138,7 @@ def export_casefile(
 
     Records one `exported` custody entry per exported item (in the caller's transaction:
     commit afterwards); a checkpoint signed for the exported ledger is committed on the way.
-    Raises ExportError or CaseFileError; on failure nothing is left at
-    `out_path` and the working copy of the evidence is removed.
+    Raises ExportError or CaseFileError; on failure nothing is left at `out_path`.
     """
     request = validate_request(request)
     report = progress or (lambda percent, message: None)
@@ -122,30 +149,33 @@ def export_casefile(
         raise ExportError(f"{out_path.parent} is not a directory.")
     investigation = db.session.get(Investigation, casefile.investigation_id)
     report(1, "Checking consent and witness protection rules.")
-    plan = plan_export(investigation, casefile, exporter, request.named_witness_ids)
+    rule = rule_for(request.destination)
+    check_destination(casefile, rule)
+    plan = plan_export(
+        investigation, casefile, exporter, request.named_witness_ids, rule=rule, files=request.files
+    )
     bag_name = casefile.reference
-    work = out_path if pack_for is None else out_path.parent / f".{out_path.name}.partial"
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(mode=0o700)
+    target = FolderTarget(out_path) if pack_for is None else None
+    if target is not None:
+        out_path.mkdir(mode=0o700)
+    packed = EncryptedTar(out_path, pack_for, bag_name) if pack_for is not None else None
     try:
-        writer = BagWriter(work, investigation, casefile, exporter, request, plan, report)
+        writer = BagWriter(
+            BagStream(target or packed), investigation, casefile, exporter, request, plan, report
+        )
         tagmanifest_sha256 = writer.write()
         result = ExportResult(out_path, bag_name, tagmanifest_sha256, None, 0, plan.excluded)
-        if pack_for is not None:
-            report(92, "Packing and encrypting the bag.")
-            result.output_sha256, result.output_size = pack_encrypted(
-                work, bag_name, out_path, pack_for
-            )
-            shutil.rmtree(work)
+        if packed is not None:
+            report(95, "Finishing the encrypted file.")
+            result.output_sha256, result.output_size = packed.commit()
         else:
-            result.output_size = tree_size(work)
+            result.output_size = tree_size(out_path)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        if pack_for is not None and out_path.exists():
-            out_path.unlink()
+        (target or packed).discard()
         raise
     result.exported_ids = plan.object_ids
+    result.item_refs = plan.item_refs
+    result.witness_ids = sorted(plan.witness_ids)
     report(99, "Recording the export in the custody ledger.")
     _record_export(casefile, exporter, request, plan, result)
     return result
@@ -166,6 +196,8 @@ def _record_export(
         "output_sha256": result.output_sha256 or "",
         "recipient": request.recipient or "",
         "files": request.files,
+        "destination": request.destination,
+        "encrypted_to_recipient": bool(request.recipient),
         "named_witnesses": len(plan.named),
     }
     for planned in plan.included:

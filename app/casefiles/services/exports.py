@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,23 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.casefiles.models import CaseExport, CaseFile
+from app.casefiles.services.destinations import (
+    RULES,
+    check_destination,
+    destination_refusal,
+    rule_for,
+)
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
 from app.casefiles.services.export_bagit import ExportRequest, export_casefile, validate_request
+from app.casefiles.services.export_lifecycle import (
+    download_refusal,
+    expire_exports,
+    is_live,
+    record_download,
+)
 from app.casefiles.services.redaction import Exporter, plan_export
+from app.casefiles.services.witnesses import casefile_witnesses, may_be_named
 from app.crypto.age import AgeReader, FileSource, Recipient
-from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.access import may_see_identities, membership_for
 from app.investigations.models import Investigation
@@ -58,14 +71,19 @@ def start_export(
     """Validate now (so the lawyer sees refusals at once), then queue the job."""
     request = validate_request(request)
     exporter = exporter_for(investigation, user)
-    plan_export(investigation, casefile, exporter, request.named_witness_ids)  # refusals only
+    rule = rule_for(request.destination)
+    check_destination(casefile, rule)
+    plan_export(investigation, casefile, exporter, request.named_witness_ids, rule=rule)
     export = CaseExport(
         casefile_id=casefile.id,
         investigation_id=investigation.id,
         requested_by_id=user.id,
         files=request.files,
+        destination=request.destination,
         for_whom=request.for_whom,
         recipient=request.recipient,
+        unencrypted_reason=request.unencrypted_reason,
+        location_precision=request.location_precision,
         named_witness_ids=list(request.named_witness_ids),
         excluded=[],
     )
@@ -98,6 +116,9 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
         recipient=export.recipient,
         named_witness_ids=tuple(export.named_witness_ids or ()),
         export_id=export.id,
+        destination=export.destination,
+        unencrypted_reason=export.unencrypted_reason,
+        location_precision=export.location_precision,
     )
     if export.recipient:
         recipients = [Recipient.parse(export.recipient)]
@@ -117,7 +138,12 @@ def run_export_job(job: JobHandle, payload: dict) -> str:
     export.output_size = result.output_size
     export.output_path = str(out)
     export.excluded = [e.as_dict() for e in result.excluded]
+    export.item_refs = result.item_refs
+    export.witness_ids = result.witness_ids
     export.finished_at = utcnow()
+    export.expires_at = export.finished_at + timedelta(
+        days=current_app.config["CUSTOS_EXPORT_RETENTION_DAYS"]
+    )
     db.session.commit()
     return str(out)
 
@@ -129,19 +155,53 @@ def _remove_unfinished_output(out: Path) -> None:
     shutil.rmtree(out.parent / f".{out.name}.partial", ignore_errors=True)
 
 
-def exports_of(casefile: CaseFile) -> list[CaseExport]:
+def nameable_witnesses(
+    investigation: Investigation, casefile: CaseFile, user: Any
+) -> list[tuple[str, str]]:
+    """The case file's witnesses who consented to being named, as (id, "code — name"): only
+    offered to a lawyer who may see identities, and never a witness outside the case file."""
+    if not may_see_identities(investigation, user):
+        return []
+    return [
+        (w.id, f"{w.code} — {w.full_name}")
+        for w in casefile_witnesses(casefile)
+        if w.full_name and may_be_named(w)
+    ]
+
+
+def export_plans(investigation: Investigation, casefile: CaseFile, user: Any) -> list[dict]:
+    """For the export form, before anything starts: per destination, what would be left out
+    and why, or why the destination is closed (a draft case file stays internal)."""
+    exporter = exporter_for(investigation, user)
+    plans = []
+    for rule in RULES.values():
+        refusal = destination_refusal(casefile, rule)
+        excluded = (
+            [] if refusal else plan_export(investigation, casefile, exporter, rule=rule).excluded
+        )
+        plans.append({"rule": rule, "refusal": refusal, "excluded": excluded})
+    return plans
+
+
+def exports_of(casefile: CaseFile, user: Any) -> list[CaseExport]:
+    """The user's own exports of this case file, newest first (an export is its requester's)."""
     return list(
         db.session.scalars(
             select(CaseExport)
-            .where(CaseExport.casefile_id == casefile.id)
+            .where(CaseExport.casefile_id == casefile.id, CaseExport.requested_by_id == user.id)
             .order_by(CaseExport.requested_at.desc())
         )
     )
 
 
-def export_for(casefile: CaseFile, export_id: str) -> CaseExport | None:
+def export_for(casefile: CaseFile, export_id: str, user: Any) -> CaseExport | None:
+    """The export, if `user` asked for it: status, download and retry are theirs alone."""
     return db.session.scalar(
-        select(CaseExport).where(CaseExport.id == export_id, CaseExport.casefile_id == casefile.id)
+        select(CaseExport).where(
+            CaseExport.id == export_id,
+            CaseExport.casefile_id == casefile.id,
+            CaseExport.requested_by_id == user.id,
+        )
     )
 
 
@@ -170,10 +230,10 @@ def _output_path(export: CaseExport) -> Path:
 def remove_abandoned_outputs() -> int:
     """Delete what failed exports left in the export folder; how many exports were cleaned.
 
-    A run killed mid-way leaves its bag folder (`.ID.tar.age.partial`, which holds decrypted
-    copies of the evidence while the bag is built) and a half-written `.tmp`. Nothing offers
-    them for download, but they must not stay on disk: the worker's maintenance round, the
-    export's progress page and `flask case prune-exports` call this.
+    A run killed mid-way leaves a half-written `.tmp` (ciphertext only: the bag is streamed
+    into age), and versions before streaming left a `.ID.tar.age.partial` folder of
+    decrypted copies. Nothing offers them, but they must not stay on disk: the worker's
+    maintenance round, the export's progress page and `flask case prune-exports` call this.
     """
     folder = Path(current_app.config["CUSTOS_EXPORT_DIR"])
     if not folder.is_dir():
@@ -193,6 +253,11 @@ def remove_abandoned_outputs() -> int:
     return cleaned
 
 
+def maintain_exports() -> tuple[int, int]:
+    """The worker's maintenance round for exports: (failed ones cleaned, finished ones expired)."""
+    return remove_abandoned_outputs(), expire_exports()
+
+
 def retry_export(export: CaseExport) -> bool:
     """Start a failed export's job again (its dead run's files are removed by the job itself).
 
@@ -205,7 +270,21 @@ def retry_export(export: CaseExport) -> bool:
 
 
 def download_ready(export: CaseExport) -> bool:
-    return bool(export.output_path and export.finished_at and Path(export.output_path).is_file())
+    return bool(export.output_path and is_live(export) and Path(export.output_path).is_file())
+
+
+def parse_precision(raw: str | None) -> int | None:
+    """The form's choice of location precision: None (left out) or decimal places."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if raw not in {"0", "1", "2"}:
+        raise CaseFileError("Choose how precise the location may be.", "location_precision")
+    return int(raw)
+
+
+def destination_label(export: CaseExport) -> str:
+    return rule_for(export.destination).label
 
 
 def download_name(casefile: CaseFile, export: CaseExport) -> str:
@@ -216,12 +295,14 @@ def download_name(casefile: CaseFile, export: CaseExport) -> str:
 def open_download(casefile: CaseFile, export: CaseExport, user: Any) -> Iterator[bytes]:
     """The export's bytes for the browser, recorded in the ledger as a download of each item.
 
-    For a recipient: the .tar.age as it is. Otherwise the tar, decrypted chunk by chunk.
+    Checked again first (identity grant, every witness's consent): CaseFileForbidden says
+    why it may not be downloaded any more. For a recipient: the .tar.age as it is.
+    Otherwise the tar, decrypted chunk by chunk.
     """
-    details = {"casefile_id": casefile.id, "export_id": export.id, "casefile": casefile.reference}
-    append_custody_event(
-        casefile.investigation_id, user, "downloaded", "casefile", casefile.id, details
-    )
+    refusal = download_refusal(export, user)
+    if refusal:
+        raise CaseFileForbidden(refusal)
+    record_download(export, user)
     path = Path(export.output_path)
     if export.recipient:
         return _file_chunks(path)

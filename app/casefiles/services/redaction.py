@@ -7,9 +7,10 @@ Export rules (issue 6, item 5):
 - testimony without current consent to legal use (missing or withdrawn), or not sealed, is
   left out, and so are the recordings and attachments of any such testimony; each exclusion
   is listed with its reason;
-- every text the export writes (report, transcripts, metadata, notes) goes through a
-  `Scrubber` that replaces the identity strings (name, date of birth, contact, location) of
-  every witness of the investigation, except the names of witnesses who may be named.
+- free text the export writes (report, transcripts, notes, titles, file names) goes through a
+  `Scrubber` (scrubber.py) that replaces the whole identity strings (name, date of birth,
+  contact, location) of the case file's witnesses, except the names of witnesses who may be
+  named; recorded values that would disclose one are withheld whole.
 Photos: rectangles drawn in the browser are blacked out on the upright image, and the copy is
 re-encoded from pixels alone (no EXIF, GPS, XMP, comments or ICC profile).
 """
@@ -18,26 +19,25 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
 from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import select
-from sqlalchemy.orm import undefer_group
 
-from app.casefiles.models import CaseFile, CaseItem, ItemType
+from app.casefiles.models import CaseFile, CaseItem, FileChoice, ItemType
+from app.casefiles.services.destinations import DestinationRule
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
 from app.casefiles.services.items import ItemSummary, fetch_items, summarize
-from app.casefiles.services.witnesses import legal_use, may_be_named
+from app.casefiles.services.scrubber import Scrubber, identity_replacements
+from app.casefiles.services.witnesses import casefile_witnesses, may_be_named, testimony_use
 from app.extensions import db
 from app.intake.models import Interview, InterviewEvidence, Witness
 from app.investigations.models import Investigation
 from app.vault.models import EvidenceItem
 
 IDENTITY_GROUP = "identity"
-MIN_TOKEN = 4  # name parts shorter than this are too common to scrub on their own
 MAX_RECTANGLES = 100
 REDACTED_JPEG_QUALITY = 92
 
@@ -81,6 +81,9 @@ class ExportPlan:
     excluded: list[Exclusion]
     named: dict[str, str]  # witness id -> full name, only for witnesses the rule lets be named
     scrubber: Scrubber
+    rule: DestinationRule
+    # Witnesses whose testimony, or a recording or attachment of it, goes out.
+    witness_ids: set[str] = field(default_factory=set)
 
     def witness_label(self, witness: Witness) -> str:
         name = self.named.get(witness.id)
@@ -90,63 +93,9 @@ class ExportPlan:
     def object_ids(self) -> list[str]:
         return [planned.case_item.item_id for planned in self.included]
 
-
-class Scrubber:
-    """Replaces identity strings in text; built once per export."""
-
-    def __init__(self, replacements: Iterable[tuple[str, str]] = ()) -> None:
-        patterns = []
-        self._labels: dict[str, str] = {}
-        for needle, label in sorted(set(replacements), key=lambda pair: -len(pair[0])):
-            pattern = _pattern_for(needle)
-            if pattern:
-                patterns.append(f"(?P<g{len(patterns)}>{pattern})")
-                self._labels[f"g{len(patterns) - 1}"] = label
-        self._regex = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
-
-    def text(self, value: str | None) -> str:
-        if not value or self._regex is None:
-            return value or ""
-        return self._regex.sub(lambda m: f"[{self._labels[m.lastgroup]} withheld]", value)
-
-    def data(self, value: Any) -> Any:
-        """Scrub every string in a JSON-like structure (keys too)."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {self.text(str(k)): self.data(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.data(v) for v in value]
-        return value
-
-
-def _pattern_for(needle: str) -> str | None:
-    needle = needle.strip()
-    if len(needle) < 2:
-        return None
-    digits = re.sub(r"\D", "", needle)
-    if len(digits) >= 6 and len(digits) >= len(needle) // 2:
-        # A phone number written with other separators: +963 944-123 456 / 963944123456.
-        return r"\+?" + r"[\s\-./()]*".join(digits)
-    words = needle.split()
-    return r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)"
-
-
-def identity_replacements(witness: Witness, named: bool) -> list[tuple[str, str]]:
-    """(string, label) pairs to scrub for one witness; a named witness keeps their name."""
-    label = f"{witness.code} identity"
-    out: list[tuple[str, str]] = []
-    if witness.full_name and not named:
-        out.append((witness.full_name, label))
-        out += [(part, label) for part in witness.full_name.split() if len(part) >= MIN_TOKEN]
-    for value in (witness.contact, witness.current_location, witness.date_of_birth):
-        if not value:
-            continue
-        out.append((value, label))
-        for part in re.split(r"[,;\n]+", value):
-            if len(part.strip()) >= 6:
-                out.append((part.strip(), label))
-    return out
+    @property
+    def item_refs(self) -> list[list[str]]:
+        return [[p.case_item.item_type, p.case_item.item_id] for p in self.included]
 
 
 def plan_export(
@@ -154,25 +103,27 @@ def plan_export(
     casefile: CaseFile,
     exporter: Exporter,
     named_witness_ids: Iterable[str] = (),
+    *,
+    rule: DestinationRule,
+    files: str = FileChoice.ORIGINALS.value,
 ) -> ExportPlan:
-    """Decide what goes out and how witnesses are referred to (pure reads; nothing stored)."""
+    """Decide what goes out to `rule`'s destination and how witnesses are referred to.
+
+    Testimony goes out only where its witness's consent covers every purpose the
+    destination needs; pure reads, nothing stored.
+    """
     items = list(
         db.session.scalars(
             select(CaseItem).where(CaseItem.casefile_id == casefile.id).order_by(CaseItem.position)
         )
     )
     objects = fetch_items(investigation, exporter.user, items)
-    witnesses = list(
-        db.session.scalars(
-            select(Witness)
-            .where(Witness.investigation_id == investigation.id)
-            .options(undefer_group(IDENTITY_GROUP))
-        )
-    )
+    # Only the case file's witnesses: a name in a note about someone else is not theirs to hide,
+    # and scrubbing every witness of the investigation rewrote staff names and camera models.
+    witnesses = casefile_witnesses(casefile)
     named = _named_witnesses(witnesses, exporter, set(named_witness_ids))
     excluded: list[Exclusion] = []
     included: list[PlannedItem] = []
-    barred_interviews: dict[str, str] = {}
     for item in items:
         obj = objects.get((item.item_type, item.item_id))
         if obj is None:
@@ -182,17 +133,33 @@ def plan_export(
             continue
         summary = summarize(item.item_type, obj)
         if item.item_type == ItemType.INTERVIEW.value:
-            use = legal_use(obj)
+            use = testimony_use(obj, rule.purposes)
             if not use.allowed:
-                barred_interviews[obj.id] = use.reason
                 excluded.append(Exclusion(item.item_type, obj.id, summary.label, use.reason))
                 continue
         included.append(PlannedItem(item, obj, summary))
-    included = _drop_testimony_media(included, excluded, investigation)
+    included, witness_ids = _drop_testimony_media(included, excluded, rule)
+    if files == FileChoice.REDACTED.value:
+        excluded += [
+            Exclusion(
+                "evidence",
+                p.obj.id,
+                p.summary.label,
+                "Its file: no redacted copy exists, and only redacted copies were asked for "
+                "(its record goes out without the file).",
+            )
+            for p in included
+            if p.case_item.item_type == ItemType.EVIDENCE.value and not redacted_copies(p.obj)
+        ]
+    witness_ids |= {
+        p.obj.witness_id for p in included if p.case_item.item_type == ItemType.INTERVIEW.value
+    }
     replacements = [
         pair for w in witnesses for pair in identity_replacements(w, named=w.id in named)
     ]
-    return ExportPlan(included, excluded, named, Scrubber(replacements))
+    scrubber = Scrubber(replacements)
+    excluded = [replace(e, label=scrubber.text(e.label)) for e in excluded]
+    return ExportPlan(included, excluded, named, scrubber, rule, witness_ids)
 
 
 def _named_witnesses(
@@ -211,7 +178,7 @@ def _named_witnesses(
     for witness_id in sorted(ticked):
         witness = by_id.get(witness_id)
         if witness is None:
-            raise CaseFileError("Choose witnesses of this investigation.", "named_witnesses")
+            raise CaseFileError("Choose witnesses of this case file.", "named_witnesses")
         if not may_be_named(witness):
             raise CaseFileForbidden(
                 f"{witness.code} has not consented to being named; they stay a pseudonym.",
@@ -223,12 +190,15 @@ def _named_witnesses(
 
 
 def _drop_testimony_media(
-    included: list[PlannedItem], excluded: list[Exclusion], investigation: Investigation
-) -> list[PlannedItem]:
-    """Recordings and attachments of testimony that may not be used go out with it: not at all."""
+    included: list[PlannedItem], excluded: list[Exclusion], rule: DestinationRule
+) -> tuple[list[PlannedItem], set[str]]:
+    """Recordings and attachments of testimony that may not be used go out with it: not at all.
+
+    Returns the items kept and the witnesses whose testimony's media go out with them.
+    """
     evidence_ids = [p.obj.id for p in included if p.case_item.item_type == ItemType.EVIDENCE.value]
     if not evidence_ids:
-        return included
+        return included, set()
     links = db.session.execute(
         select(InterviewEvidence.evidence_id, InterviewEvidence.interview_id).where(
             InterviewEvidence.evidence_id.in_(evidence_ids)
@@ -240,21 +210,26 @@ def _drop_testimony_media(
         for i in db.session.scalars(select(Interview).where(Interview.id.in_(interview_ids)))
     }
     barred: dict[str, str] = {}
+    witnesses_of: dict[str, set[str]] = {}
     for row in links:
         interview = interviews.get(row.interview_id)
         if interview is None:
             continue
-        use = legal_use(interview)
+        witnesses_of.setdefault(row.evidence_id, set()).add(interview.witness_id)
+        use = testimony_use(interview, rule.purposes)
         if not use.allowed:
             barred[row.evidence_id] = f"Part of testimony that may not be used: {use.reason}"
     kept = []
+    witness_ids: set[str] = set()
     for planned in included:
         reason = barred.get(planned.obj.id) if planned.case_item.item_type == "evidence" else None
         if reason:
             excluded.append(Exclusion("evidence", planned.obj.id, planned.summary.label, reason))
         else:
             kept.append(planned)
-    return kept
+            if planned.case_item.item_type == "evidence":
+                witness_ids |= witnesses_of.get(planned.obj.id, set())
+    return kept, witness_ids
 
 
 # --- Photos -------------------------------------------------------------------------------------

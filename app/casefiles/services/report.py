@@ -16,7 +16,8 @@ from typing import Any
 from flask import render_template
 
 from app.casefiles.models import CREDIBILITY, RELIABILITY, ItemType
-from app.casefiles.services.redaction import ExportPlan, PlannedItem, Scrubber
+from app.casefiles.services.redaction import ExportPlan, PlannedItem
+from app.casefiles.services.scrubber import Scrubber
 from app.casefiles.services.workflow import STATUS_LABELS
 
 TEMPLATE_DIR = "casefiles/export"
@@ -30,12 +31,11 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise FetchRefused("external resources are not loaded into export documents")
 
 
-def write_pdf(html: str, path: Path) -> None:
+def pdf_bytes(html: str) -> bytes:
+    """The PDF, in memory: report and transcripts are small, and must never rest on disk."""
     import weasyprint
 
-    weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf(
-        target=str(path)
-    )
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf()
 
 
 @dataclass
@@ -73,6 +73,11 @@ class ReportData:
     files: str
     naming: str
     custody: dict
+    destination: str = ""
+    draft_mark: str = ""  # on every page of a report of a case file not approved
+    unencrypted_reason: str = ""
+    title: str = ""  # the case file's title, scrubbed
+    investigation_title: str = ""
 
 
 def incident_facts(incident: Any, scrub: Scrubber) -> dict:

@@ -7,12 +7,15 @@ when they took it back, is always there to show a court.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 
+from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
@@ -24,6 +27,17 @@ from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.timeutil import utcnow
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
+
+ConsentHook = Callable[[Witness, ConsentRecord, Any], None]
+_HOOKS_KEY = "custos.consent_hooks"
+
+
+def register_consent_hook(app: Flask, hook: ConsentHook) -> None:
+    """Call `hook(witness, record, actor)` after each new consent record, in its transaction
+    (create_app: case files withdraw the finished exports a withdrawal no longer covers)."""
+    hooks = app.extensions.setdefault(_HOOKS_KEY, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 @dataclass
@@ -118,6 +132,23 @@ def add_consent_record(
 
     record = insert_with_next_number(ConsentRecord.seq, ConsentRecord.witness_id, witness.id, build)
     db.session.expire(witness, ["consent_records"])
+    # A custody event: what the witness agreed to at each moment decides what may leave.
+    append_custody_event(
+        witness.investigation_id,
+        viewer.user,
+        "consent_recorded",
+        "witness",
+        witness.id,
+        {
+            "witness": witness.code,
+            "seq": record.seq,
+            "kind": record.kind,
+            "allows": {purpose: record.allows(purpose) for purpose in PURPOSES},
+            "obtained_on": record.obtained_on.isoformat(),
+        },
+    )
+    for hook in current_app.extensions.get(_HOOKS_KEY, ()):
+        hook(witness, record, viewer.user)
     return record
 
 

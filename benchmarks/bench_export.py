@@ -1,0 +1,181 @@
+"""Encrypted case-file export against the `age` CLI encrypting the same bytes, same run.
+
+Issue 16, "Speed and memory": a case file holding one large file (SIZE, default 1024 MiB;
+random bytes behind a `%PDF-1.7` header, so no media processing) is exported the way the
+export job does it (`export_casefile` with an age recipient: the bag streamed as a tar into
+the age writer), in a child process whose peak RSS (ru_maxrss) is the figure. The baseline
+is `age -r <recipient> -o out.age <file>` over a plaintext file of the same size, timed in
+the same run. Budgets: peak RSS <= 150 MB and flat in the size; throughput >= 0.8x age's.
+
+    .venv/bin/python benchmarks/bench_export.py [--sizes 256,1024]     (MiB)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_custody_verify import build_app  # noqa: E402 - a new instance
+
+MIB = 1024 * 1024
+BUDGET_RSS_MB = 150
+BUDGET_RATIO = 0.8
+
+
+def random_pdf_chunks(size: int):
+    yield b"%PDF-1.7" + secrets.token_bytes(MIB - 8)
+    left = size - MIB
+    while left > 0:
+        block = min(MIB, left)
+        yield secrets.token_bytes(block)
+        left -= block
+
+
+def build_case(app, size: int) -> str:
+    """An investigation with a lawyer and one case file holding a SIZE evidence item."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.casefiles.models import LegalCrime
+    from app.casefiles.services import casefiles
+    from app.casefiles.services.frameworks import load_shipped_frameworks
+    from app.extensions import db
+    from app.investigations.models import Investigation, Membership
+    from app.vault.intake import begin_intake
+
+    with app.app_context():
+        load_shipped_frameworks()
+        lawyer = User(email="bench-lawyer@example.org", name="Bench Lawyer", role="lawyer")
+        investigation = Investigation(reference="INV-2024-BENCH", title="bench", description="")
+        db.session.add_all([lawyer, investigation])
+        db.session.flush()
+        db.session.add(
+            Membership(investigation_id=investigation.id, user_id=lawyer.id, role="lawyer")
+        )
+        db.session.commit()
+        writer = begin_intake(investigation, lawyer, "bench.pdf", None, size)
+        for chunk in random_pdf_chunks(size):
+            writer.write(chunk)
+        evidence = writer.finish()
+        crime = db.session.scalars(select(LegalCrime).limit(1)).one()
+        casefile = casefiles.create_casefile(investigation, lawyer, "Bench", "Bench?", [crime.id])
+        casefiles.add_item(casefile, investigation, lawyer, "evidence", evidence.id)
+        db.session.commit()
+        return casefile.reference
+
+
+def open_app(instance: Path):
+    """The instance build_app made (same database, master key and organisation keys)."""
+    from app import create_app
+    from config import TestingConfig
+
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"sqlite:///{instance / 'bench.db'}"
+    config.INSTANCE_PATH = instance
+    config.CUSTOS_MASTER_KEY_FILE = instance / "master.key"
+    config.BLOB_DIR = instance / "blobs"
+    return create_app(config)
+
+
+def child_export(instance: Path, reference: str, recipient: str, out: Path) -> None:
+    """Run in a fresh process: the export as the job does it; print seconds and peak RSS."""
+    from sqlalchemy import select
+
+    from app.casefiles.models import CaseFile
+    from app.casefiles.services.export_bagit import ExportRequest, export_casefile
+    from app.casefiles.services.redaction import Exporter
+    from app.crypto.age import Recipient
+    from app.extensions import db
+
+    app = open_app(instance)
+    with app.app_context():
+        casefile = db.session.scalar(select(CaseFile).where(CaseFile.reference == reference))
+        started = time.perf_counter()
+        export_casefile(
+            casefile,
+            Exporter(actor="system:bench", label="benchmark"),
+            ExportRequest(for_whom="bench", recipient=recipient),
+            out,
+            pack_for=[Recipient.parse(recipient)],
+        )
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    print(f"{elapsed:.3f} {peak_mb:.1f}")
+
+
+def age_baseline(size: int, recipient: str, folder: Path) -> float:
+    plain = folder / "plain.bin"
+    with open(plain, "wb") as handle:
+        for chunk in random_pdf_chunks(size):
+            handle.write(chunk)
+    started = time.perf_counter()
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [shutil.which("age") or "age", "-r", recipient, "-o", str(folder / "p.age"), str(plain)],
+        check=True,
+    )
+    elapsed = time.perf_counter() - started
+    plain.unlink()
+    (folder / "p.age").unlink()
+    return elapsed
+
+
+def measure(size_mib: int) -> tuple[float, float, float]:
+    """(export seconds, export peak RSS MB, age seconds) for one file of size_mib."""
+    from app.crypto.age import Identity
+
+    size = size_mib * MIB
+    recipient = str(Identity.generate().recipient)
+    with tempfile.TemporaryDirectory() as folder:
+        instance = Path(folder)
+        app = build_app(instance)
+        reference = build_case(app, size)
+        out = instance / "export.tar.age"
+        run = subprocess.run(  # noqa: S603 - this very script
+            [sys.executable, __file__, "--child", str(instance), reference, recipient, str(out)],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        seconds, peak = (float(v) for v in run.stdout.split()[-2:])
+        baseline = age_baseline(size, recipient, instance)
+    return seconds, peak, baseline
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_EXPORT_SIZES_MIB", "1024"))
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
+    if args.child:
+        instance, reference, recipient, out = args.child
+        child_export(Path(instance), reference, recipient, Path(out))
+        return 0
+    print(f"{'size':>8} {'export s':>9} {'age CLI s':>9} {'ratio':>6} {'peak RSS MB':>11}")
+    worst = 0
+    for size_mib in (int(s) for s in args.sizes.split(",")):
+        seconds, peak, baseline = measure(size_mib)
+        ratio = baseline / seconds
+        ok = peak <= BUDGET_RSS_MB and ratio >= BUDGET_RATIO
+        worst = max(worst, 0 if ok else 1)
+        print(
+            f"{size_mib:>5}MiB {seconds:>9.2f} {baseline:>9.2f} {ratio:>6.2f} {peak:>11.1f}"
+            f"  {'ok' if ok else 'OVER BUDGET'} (ratio >= {BUDGET_RATIO}, RSS <= {BUDGET_RSS_MB})"
+        )
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main())
