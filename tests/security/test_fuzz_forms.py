@@ -162,8 +162,9 @@ class Site:
         self._crawl()
 
     def _add_records_that_bring_more_forms(self) -> None:
-        """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke)
-        and a second browser signed in (ending other sessions)."""
+        """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke),
+        a second browser signed in (ending other sessions) and a custody alarm (acknowledge)."""
+        from app.custody.alarms import raise_alarm
         from app.extensions import db
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
@@ -175,6 +176,7 @@ class Site:
         evidence_row(world.investigation, owner)  # one left to link
         sealed = make_interview(world.investigation, owner, world.witness)
         seal_testimony(sealed, owner)
+        raise_alarm(db.session, world.investigation.id, None, "raised to show its acknowledge form")
         db.session.commit()
         self.extra_pages = [
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}"
@@ -231,7 +233,7 @@ def preferred_persona(endpoint: str) -> str:
         return "pending"
     if endpoint in ANONYMOUS:
         return "anonymous"
-    if endpoint.startswith("admin."):
+    if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
     if endpoint.startswith("casefiles."):
         return "lawyer"

@@ -13,8 +13,9 @@ from app.casefiles.forms import ExportForm
 from app.casefiles.routes.context import load_case
 from app.casefiles.services import exports as service
 from app.casefiles.services.errors import CaseFileError
+from app.error_responses import error_response
 from app.extensions import db
-from app.form_submission import submit_form
+from app.form_submission import committed, submit_form
 from app.security.rate_limits import export_limit
 
 
@@ -112,14 +113,9 @@ def export_download(reference: str, case_ref: str, export_id: str):
     if not service.download_ready(found):
         flash("This export is not ready (or it failed); see its status.", "info")
         return _to_status(reference, case_ref, export_id)
-    try:
-        chunks = service.open_download(casefile, found, current_user)
-    except CaseFileError as refusal:
-        db.session.commit()  # a withdrawal found now is recorded all the same
-        return render_template(
-            "errors/error.html", code=refusal.status, message=refusal.message
-        ), 403
-    db.session.commit()
+    chunks = committed(lambda: service.download_or_refusal(casefile, found, current_user))
+    if isinstance(chunks, CaseFileError):
+        return error_response(403, chunks.message)
     name = service.download_name(casefile, found)
     response = Response(chunks, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -287,6 +287,17 @@ def destination_label(export: CaseExport) -> str:
     return rule_for(export.destination).label
 
 
+def download_or_refusal(
+    casefile: CaseFile, export: CaseExport, user: Any
+) -> Iterator[bytes] | CaseFileError:
+    """The bag's bytes, or the refusal found at download time; a consent withdrawal found then
+    is recorded all the same, so the caller commits either way."""
+    try:
+        return open_download(casefile, export, user)
+    except CaseFileError as refusal:
+        return refusal
+
+
 def download_name(casefile: CaseFile, export: CaseExport) -> str:
     stamp = export.requested_at.strftime("%Y%m%d-%H%M")
     return f"{casefile.reference}-{stamp}.tar" + (".age" if export.recipient else "")
