@@ -149,12 +149,17 @@ class Overflow:
 
     def check(self, page: Page, who: str, name: str) -> None:
         page.wait_for_load_state("load")
+        # The screen's width, not window.innerWidth: a mobile browser widens its layout
+        # viewport (zooming out) to fit a page that is too wide.
+        view = page.viewport_size["width"]
         widths = page.evaluate(
-            "() => ({page: document.documentElement.scrollWidth, view: window.innerWidth,"
-            " wide: [...document.querySelectorAll('body *')]"
-            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
-            ".slice(0, 4).map(e => e.tagName.toLowerCase() + '.' + e.className)})"
+            "(view) => ({page: document.documentElement.scrollWidth, view: view,"
+            " wide: [...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > view + 1)"
+            ".slice(0, 4).map(e => e.tagName.toLowerCase() + '.' + e.className)})",
+            view,
         )
+        self.checked.add(name.split(":")[0])
         if widths["page"] > widths["view"]:
             self.failures.append(
                 f"{who} {name} {urlsplit(page.url).path}: {widths['page']}px wide on a"
@@ -176,3 +181,24 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, totp):
         expect(page.locator("form[action='/auth/logout']")).to_have_count(0)
     assert not overflow.failures, "pages wider than a phone:\n" + "\n".join(overflow.failures)
     assert {"custody.ledger", "vault.evidence_item"} <= overflow.checked
+
+
+def test_the_evidence_pages_custody_table_stays_inside_its_card_on_a_desktop(
+    page, live_server, totp
+):
+    """At 1280 px the custody timeline of an evidence item, entry hashes and all, fits its card."""
+    page.goto(f"{live_server.url}/auth/login")
+    sign_in(page, live_server, "lawyer", totp)
+    expect(page.locator("form[action='/auth/logout']")).to_be_visible()
+    page.goto(investigation_url(live_server, "/evidence"))
+    page.locator("main table tbody a[href*='/evidence/']").first.click()
+    timeline = page.locator("main table:has(code.hash)")
+    expect(timeline.first).to_be_visible()
+    outside = page.evaluate(
+        "() => [...document.querySelectorAll('main table')].filter(table => {"
+        " const card = table.closest('.panel') || document.querySelector('main');"
+        " return table.getBoundingClientRect().right > card.getBoundingClientRect().right + 1"
+        " || table.scrollWidth > table.clientWidth + 1; }).length"
+    )
+    assert outside == 0, f"{outside} table(s) run past their card"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
