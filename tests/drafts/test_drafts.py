@@ -165,3 +165,23 @@ def test_the_text_of_a_draft_never_reaches_the_logs(world, client_for, caplog):
     with caplog.at_level(logging.DEBUG):
         keep(client_for(world.field_a), world.url("/interviews/new"), {"transcript": TRANSCRIPT})
     assert "second strike" not in caplog.text
+
+
+def test_any_keep_deletes_expired_drafts_of_everyone(world, client_for, app):
+    keep(client_for(world.field_a), world.url("/interviews/new"), {"transcript": TRANSCRIPT})
+    hours = app.config["CUSTOS_DRAFT_RETENTION_HOURS"]
+    db.session.execute(sa.update(Draft).values(kept_at=utcnow() - timedelta(hours=hours + 1)))
+    db.session.commit()
+    keep(client_for(world.field_b), world.url("/incidents/new"), {"description": "x"})
+    owners = db.session.scalars(sa.select(Draft.user_id)).all()
+    assert owners == [world.field_b.id]
+
+
+def test_one_person_holds_a_bounded_number_of_drafts(world, client_for, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CUSTOS_MAX_DRAFTS_PER_USER", 1)
+    client = client_for(world.field_a)
+    assert keep(client, world.url("/interviews/new"), {"notes": "a"}).status_code == 200
+    refused = keep(client, world.url("/incidents/new"), {"description": "b"})
+    assert refused.status_code == 400 and refused.json["error"]["code"] == "draft_refused"
+    # The draft already held is still kept, and replaced in place.
+    assert keep(client, world.url("/interviews/new"), {"notes": "c"}).status_code == 200
