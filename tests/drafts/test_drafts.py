@@ -185,3 +185,13 @@ def test_one_person_holds_a_bounded_number_of_drafts(world, client_for, app, mon
     assert refused.status_code == 400 and refused.json["error"]["code"] == "draft_refused"
     # The draft already held is still kept, and replaced in place.
     assert keep(client, world.url("/interviews/new"), {"notes": "c"}).status_code == 200
+
+
+def test_a_draft_cannot_break_out_of_its_page(world, client_for):
+    client = client_for(world.field_a)
+    new = world.url("/interviews/new")
+    hostile = "</script><script>alert(1)</script><!--"
+    keep(client, new, {"transcript": hostile})
+    page = client.get(new).get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    assert kept_in_page(client, new) == {"transcript": hostile}
