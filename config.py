@@ -133,6 +133,11 @@ class Config:
         self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
         self.CUSTOS_MAX_UPLOAD_BYTES = _env_int("CUSTOS_MAX_UPLOAD_BYTES", 4 * 1024**3)
         self.CUSTOS_UPLOAD_TTL_HOURS = _env_int("CUSTOS_UPLOAD_TTL_HOURS", 24)
+        # Drafts of long writing (app/drafts): an unsaved draft is deleted this many hours
+        # after it was last kept (a week: an interview typed on a trip, saved on return), and
+        # one person holds at most this many at once.
+        self.CUSTOS_DRAFT_RETENTION_HOURS = _env_int("CUSTOS_DRAFT_RETENTION_HOURS", 168)
+        self.CUSTOS_MAX_DRAFTS_PER_USER = _env_int("CUSTOS_MAX_DRAFTS_PER_USER", 100)
         # How long a tus PATCH holds its upload; a PATCH whose worker died blocks the resume
         # (423, "retry") this long (app/vault/resumable.py).
         self.CUSTOS_TUS_LEASE_SECONDS = _env_int("CUSTOS_TUS_LEASE_SECONDS", 60)
@@ -323,6 +328,8 @@ class Config:
             raise ConfigurationError("CUSTOS_TSA_URLS are http:// or https:// URLs.")
         if self.CUSTOS_CUSTODY_ORIGIN_DAYS < 0:
             raise ConfigurationError("CUSTOS_CUSTODY_ORIGIN_DAYS must not be negative.")
+        if self.CUSTOS_DRAFT_RETENTION_HOURS < 1:
+            raise ConfigurationError("CUSTOS_DRAFT_RETENTION_HOURS must be at least 1.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 

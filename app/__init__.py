@@ -51,9 +51,11 @@ def register_template_context(app: Flask) -> None:
 
     from app.custody.alarms import custody_alarm_context
     from app.demo.banner import demo_banner_context
+    from app.drafts.templating import kept_draft
     from app.i18n import RTL_LANGUAGES, register_locale_filters
 
     register_locale_filters(app)
+    app.jinja_env.globals["kept_draft"] = kept_draft  # templates/drafts/_macros.html
     app.context_processor(demo_banner_context)  # the demo-content banner (templates/base.html)
     app.context_processor(custody_alarm_context)  # the broken-ledger banner (same place)
 
@@ -85,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.casefiles import bp as casefiles_bp
     from app.custody.routes import bp as custody_bp
+    from app.drafts import bp as drafts_bp
     from app.health import bp as health_bp
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
@@ -101,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(vault_bp)
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")
     app.register_blueprint(api_bp)
+    app.register_blueprint(drafts_bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -111,11 +115,13 @@ def register_jobs(app: Flask) -> None:
     """
     from app.casefiles.jobs import register_casefile_jobs
     from app.custody.jobs import register_custody_jobs
+    from app.drafts.jobs import register_draft_jobs
     from app.vault.jobs import register_vault_jobs
 
     register_vault_jobs(app)
     register_custody_jobs(app)
     register_casefile_jobs(app)
+    register_draft_jobs(app)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
+        from app.drafts.recovery import recover_refused_form
+
+        recovered = recover_refused_form()  # a form with long writing comes back with it
+        if recovered is not None:
+            return recovered
         return error_response(
             400, "The form expired or was not sent from this site. Reload the page and try again."
         )

@@ -17,6 +17,7 @@ from app.casefiles.models import (
     Transition,
 )
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
+from app.drafts.models import Draft
 from app.intake.models import (
     Addendum,
     ConsentRecord,
@@ -58,6 +59,7 @@ __all__ = [
     "AuditEvent",
     "Checkpoint",
     "Derivative",
+    "Draft",
     "EvidenceItem",
     "FixitySweep",
     "LedgerEntry",

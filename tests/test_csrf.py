@@ -33,6 +33,9 @@ def test_post_without_valid_token_is_refused(app, app_ctx, endpoint, rule, token
     if rule.startswith("/api/"):
         # Token-only: the session cookie is no credential there, so CSRF cannot apply (app/api).
         assert response.status_code == 401
+    elif rule.startswith("/drafts"):  # the drafts script's JSON endpoint (app/drafts/routes.py)
+        assert response.status_code == 400
+        assert response.json["error"]["code"] == "csrf_failed"
     else:
         assert response.status_code == 400
         assert "The form expired or was not sent from this site" in response.get_data(as_text=True)

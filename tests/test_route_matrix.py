@@ -154,7 +154,7 @@ def test_anonymous_is_sent_to_sign_in(app, app_ctx, endpoint, rule, method):
     if endpoint in PUBLIC_ENDPOINTS:
         assert response.status_code < 500
         assert "/auth/login?" not in response.headers.get("Location", "")
-    elif rule.startswith("/api/"):
+    elif rule.startswith(("/api/", "/drafts")):  # JSON callers learn it (app/auth/gate.py)
         assert response.status_code == 401
     else:
         assert response.status_code == 302, response.status_code

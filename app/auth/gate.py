@@ -47,7 +47,8 @@ def load_user(session_id: str) -> User | None:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the drafts a page's script keeps (it must learn the session ended)."""
+    return request.path.startswith(("/api/", "/drafts"))
 
 
 def install_gate(app: Flask) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
@@ -37,6 +38,11 @@ class Expected:
         )
 
 
+# The site's own files (scripts at the end of every page, the icon): leaving a page before they
+# arrived cancels them. A missing or broken one answers with a status, judged by _on_response.
+STATIC_PATH = "/static/"
+
+
 class Guard:
     def __init__(self, context: BrowserContext) -> None:
         self.problems: list[str] = []
@@ -53,14 +59,18 @@ class Guard:
     def _cancelled_by_browser(request: Request) -> bool:
         """A request the browser itself dropped, not a failure of the app.
 
-        Leaving a page cancels its pending images (lazy thumbnails), and a media element
-        cancels its running range request when it seeks; both show as net::ERR_ABORTED. A
-        failing image or stream answers with a status instead, which `_on_response` judges.
+        Leaving a page cancels its pending images (lazy thumbnails) and static files, and a
+        media element cancels its running range request when it seeks; all show as
+        net::ERR_ABORTED. A failing one answers with a status instead, which `_on_response`
+        judges.
         """
         return (
             request.failure == "net::ERR_ABORTED"
             and request.method == "GET"
-            and request.resource_type in ("image", "media")
+            and (
+                request.resource_type in ("image", "media")
+                or urlsplit(request.url).path.startswith(STATIC_PATH)
+            )
         )
 
     def expect(self, status: int, url_part: str, method: str | None = None, optional=False):

@@ -16,6 +16,7 @@ from app.casefiles.services.assessments import casefile_assessments
 from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
 from app.casefiles.services.items import candidates, summaries_for
+from app.drafts.forms import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
 from app.investigations.viewer import viewer_for
 from app.service_errors import ServiceError
@@ -53,6 +54,7 @@ def index(reference: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@keeps_drafts("title", "legal_question", "crimes")
 @role_required("lawyer")
 def new(reference: str):
     investigation = _member_investigation(reference)
@@ -114,6 +116,7 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
 
 
 @bp.route("/<case_ref>/edit", methods=["GET", "POST"])
+@keeps_drafts("title", "legal_question", "crimes")
 @role_required("lawyer")
 def edit(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
@@ -151,6 +154,7 @@ def remove_item(reference: str, case_ref: str, item_id: str):
 
 
 @bp.route("/<case_ref>/transition", methods=["POST"])
+@keeps_drafts("to_status", "comment")
 @role_required("lawyer")
 def transition(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)

@@ -22,6 +22,7 @@ from app.casefiles.services import casefiles as service
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.items import fetch_item, summaries_for, summarize
 from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
+from app.drafts.forms import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
 from app.service_errors import ServiceError
 
@@ -118,6 +119,7 @@ def _item_saved(message: str, reference: str, case_ref: str, item_id: str):
 
 
 @bp.route("/<case_ref>/items/<item_id>/links", methods=["POST"])
+@keeps_drafts("element", "stance", "note")
 @role_required("lawyer")
 def link_element(reference: str, case_ref: str, item_id: str):
     return _post(reference, case_ref, item_id, "link")
@@ -140,18 +142,21 @@ def unlink_element(reference: str, case_ref: str, item_id: str, link_id: str):
 
 
 @bp.route("/<case_ref>/items/<item_id>/assessments", methods=["POST"])
+@keeps_drafts("reliability", "credibility", "rationale")
 @role_required("lawyer")
 def assess(reference: str, case_ref: str, item_id: str):
     return _post(reference, case_ref, item_id, "assess")
 
 
 @bp.route("/<case_ref>/items/<item_id>/annotations", methods=["POST"])
+@keeps_drafts("body")
 @role_required("lawyer")
 def annotate(reference: str, case_ref: str, item_id: str):
     return _post(reference, case_ref, item_id, "annotate")
 
 
 @bp.route("/<case_ref>/items/<item_id>/corroborations", methods=["POST"])
+@keeps_drafts("other_item", "note")
 @role_required("lawyer")
 def corroborate(reference: str, case_ref: str, item_id: str):
     return _post(reference, case_ref, item_id, "corroborate")

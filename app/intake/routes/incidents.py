@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.drafts.forms import keeps_drafts
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm
@@ -17,6 +18,27 @@ from app.intake.services.incidents import create_incident, update_incident
 from app.intake.services.taxonomy import active_targets, active_weapons, choices_for
 from app.intake.visibility import incident_or_404, may_edit_incident
 from app.investigations.viewer import InvestigationViewer, viewer_for
+
+# What a draft of the incident form keeps (app/drafts): all it asks, not its idempotency key.
+INCIDENT_DRAFT_FIELDS = (
+    "time_certainty",
+    "start_date",
+    "start_time",
+    "end_date",
+    "end_time",
+    "place_name",
+    "admin_area",
+    "latitude",
+    "longitude",
+    "precision_m",
+    "perpetrators",
+    "weapon_code",
+    "target_codes",
+    "killed",
+    "injured",
+    "casualties_reported_by",
+    "description",
+)
 
 
 def filter_form(viewer: InvestigationViewer) -> IncidentFilterForm:
@@ -70,6 +92,7 @@ def incidents(reference: str):
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
+@keeps_drafts(*INCIDENT_DRAFT_FIELDS)
 def new_incident(reference: str):
     viewer = viewer_for(reference)
     form = incident_form()
@@ -91,6 +114,7 @@ def incident(reference: str, incident_id: str):
 
 
 @bp.route("/incidents/<incident_id>/edit", methods=["GET", "POST"])
+@keeps_drafts(*INCIDENT_DRAFT_FIELDS)
 def edit_incident(reference: str, incident_id: str):
     viewer = viewer_for(reference)
     record = editable_incident(viewer, incident_id)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
+from app.drafts.forms import keeps_drafts
 from app.form_submission import commit_or_flash, saved, submit_form
 from app.intake import bp, pages
 from app.intake.errors import SealedTestimonyError
@@ -39,6 +40,21 @@ from app.intake.visibility import (
     may_edit_interview,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
+
+# What a draft of the interview form keeps (app/drafts): all it asks, not its idempotency key.
+INTERVIEW_DRAFT_FIELDS = (
+    "witness_id",
+    "interviewer_id",
+    "conducted_on",
+    "place",
+    "language",
+    "interpreter",
+    "mode",
+    "incident_ids",
+    "first_hand",
+    "transcript",
+    "notes",
+)
 
 
 def load_interview(viewer: InvestigationViewer, interview_id: str) -> Interview:
@@ -118,6 +134,7 @@ def interviews(reference: str):
 
 
 @bp.route("/interviews/new", methods=["GET", "POST"])
+@keeps_drafts(*INTERVIEW_DRAFT_FIELDS)
 def new_interview(reference: str):
     viewer = viewer_for(reference)
     form = InterviewForm.with_choices(pages.interview_choices(viewer, current_user))
@@ -169,6 +186,7 @@ def evidence_choices(record: Interview) -> list[tuple[str, str]]:
 
 
 @bp.route("/interviews/<interview_id>/edit", methods=["GET", "POST"])
+@keeps_drafts(*INTERVIEW_DRAFT_FIELDS)
 def edit_interview(reference: str, interview_id: str):
     viewer = viewer_for(reference)
     record = load_interview(viewer, interview_id)
@@ -234,6 +252,7 @@ def seal_interview(reference: str, interview_id: str):
 
 
 @bp.route("/interviews/<interview_id>/addenda", methods=["POST"])
+@keeps_drafts("text")
 def add_interview_addendum(reference: str, interview_id: str):
     viewer = viewer_for(reference)
     record = load_interview(viewer, interview_id)

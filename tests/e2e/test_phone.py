@@ -1,0 +1,208 @@
+"""On a phone (390×844): typing survives an expired session, errors are announced and focused,
+and no page scrolls sideways. Issue 18, items 1, 6 and 9 (phone layouts).
+
+The session expires the way the idle limit ends it: the signed session cookie is re-signed with
+the server's key and a last activity 31 minutes ago, so the server's own idle check
+(app/auth/gate.py) signs the person out on their next request, as after a long silence.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.e2e.field_steps import investigation_url, register_witness
+from tests.e2e.guards import Guard
+from tests.e2e.live_server import LiveServer
+from tests.e2e.test_accessibility import BEHIND_ACTIONS, HTML_PAGES, STARTS, endpoint_of, walk
+from tests.e2e.test_accessibility import sign_in as sign_in_walking
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+SESSION_COOKIE = "custos_session"
+TRANSCRIPT = (
+    "We ran to the shelter under the bakery when the planes came back. "
+    "My neighbour's son was still outside. (e2e: typed before the session expired)"
+)
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page in a phone-sized browser, watched by the guard like the conftest's `page`."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(20_000)
+    guard = Guard(context)
+    try:
+        yield context, context.new_page(), guard
+        guard.check()
+    finally:
+        context.close()
+
+
+def sign_in(page: Page, server: LiveServer, role: str, totp) -> None:
+    account = server.account(role)
+    page.locator("#email").fill(account.email)
+    page.locator("#password").fill(account.password)
+    page.locator("main form button[type=submit]").click()
+    if account.totp_secret:
+        page.locator("#code").fill(totp.code(account.totp_secret))
+        page.locator("main form button[type=submit]").click()
+
+
+def idle_for(context: BrowserContext, server: LiveServer, minutes: int) -> None:
+    """Make the browser's session look `minutes` idle, signed with the server's own key."""
+    signer_app = Flask("cookie-signer")
+    signer_app.secret_key = server.env["SECRET_KEY"]
+    serializer = SecureCookieSessionInterface().get_signing_serializer(signer_app)
+    cookie = next(c for c in context.cookies() if c["name"] == SESSION_COOKIE)
+    data = serializer.loads(cookie["value"])
+    data["last_seen"] = int(time.time()) - minutes * 60
+    context.add_cookies([{**cookie, "value": serializer.dumps(data)}])
+
+
+def new_interview_form(page: Page, server: LiveServer) -> None:
+    page.goto(investigation_url(server, "/interviews/new"))
+    page.locator("select[name=witness_id]").select_option(index=1)
+    page.locator("input[name=language]").fill("Arabic")
+
+
+def test_a_transcript_typed_before_the_session_expires_is_there_after_signing_in(
+    phone, live_server, totp
+):
+    context, page, guard = phone
+    page.goto(f"{live_server.url}/auth/login")
+    sign_in(page, live_server, "field", totp)
+    new_interview_form(page, live_server)
+    witness = page.locator("select[name=witness_id]").input_value()
+    with page.expect_response(
+        lambda answer: answer.url.endswith("/drafts") and TRANSCRIPT in answer.request.post_data
+    ) as kept:
+        page.locator("textarea[name=transcript]").fill(TRANSCRIPT)  # kept within seconds
+    assert kept.value.ok
+    status = page.locator(".draft-status")
+    expect(status).to_have_text(re.compile(r"^Draft kept at \S+"))
+
+    # The page's own next keep, if it comes before the click, meets the ended session too.
+    guard.expect(401, r"/drafts$", "POST", optional=True)
+    idle_for(context, live_server, minutes=31)
+    page.locator("input[name=save]").click()
+    expect(page).to_have_url(re.compile(r"/auth/login\?next="))
+    expect(page.locator("main")).to_contain_text("signed out after 30 minutes")
+    sign_in(page, live_server, "field", totp)
+
+    expect(page).to_have_url(investigation_url(live_server, "/interviews/new"))
+    expect(page.locator("textarea[name=transcript]")).to_have_value(TRANSCRIPT)
+    expect(page.locator("select[name=witness_id]")).to_have_value(witness)
+    expect(status).to_contain_text("is back in the form")
+    page.locator("input[name=save]").click()
+    expect(page).to_have_url(re.compile(r"/interviews/[0-9a-f-]{8,}$"))
+    expect(page.locator("main")).to_contain_text(TRANSCRIPT)
+    # Saved as the record, the draft is gone: a new form starts empty.
+    page.goto(investigation_url(live_server, "/interviews/new"))
+    expect(page.locator("textarea[name=transcript]")).to_have_value("")
+
+
+def focused_alert(page: Page):
+    """The element holding focus, if it is an announced (role=alert) error summary."""
+    return page.evaluate(
+        "() => { const e = document.activeElement;"
+        " return e && e.getAttribute('role') === 'alert' ? e.innerText : null; }"
+    )
+
+
+def test_a_seal_error_is_announced_and_focused(phone, live_server, totp):
+    context, page, guard = phone
+    page.goto(f"{live_server.url}/auth/login")
+    sign_in(page, live_server, "field", totp)
+    witness_code = register_witness(page, live_server)  # with consent to be interviewed
+    new_interview_form(page, live_server)
+    page.locator("select[name=witness_id]").select_option(label=witness_code)
+    page.locator("textarea[name=transcript]").fill("Seal-error check (e2e).")
+    page.locator("input[name=save_and_seal]").click()
+    expect(page).to_have_url(re.compile(r"/seal$"))
+    guard.expect(400, r"/seal$", "POST")
+    page.locator("form[action$='/seal'] button[type=submit]").click()  # not confirmed
+    summary = page.locator(".error-summary[role=alert]")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Tick the box to confirm.")
+    assert "Nothing was saved" in (focused_alert(page) or "")
+    assert summary.bounding_box()["y"] < PHONE["height"], "the error is out of sight"
+    # …and beside its field.
+    expect(page.locator("#confirm-error")).to_be_visible()
+
+
+class Overflow:
+    """Walks like the accessibility test, checking that nothing is wider than the screen."""
+
+    def __init__(self) -> None:
+        self.checked: set[str] = set()
+        self.failures: list[str] = []
+
+    def check(self, page: Page, who: str, name: str) -> None:
+        page.wait_for_load_state("load")
+        # The screen's width, not window.innerWidth: a mobile browser widens its layout
+        # viewport (zooming out) to fit a page that is too wide.
+        view = page.viewport_size["width"]
+        widths = page.evaluate(
+            "(view) => ({page: document.documentElement.scrollWidth, view: view,"
+            " wide: [...document.querySelectorAll('main *')]"
+            ".filter(e => e.getBoundingClientRect().right > view + 1)"
+            ".slice(0, 4).map(e => e.tagName.toLowerCase() + '.' + e.className)})",
+            view,
+        )
+        endpoint = endpoint_of(urlsplit(page.url).path)
+        if endpoint:
+            self.checked.add(endpoint)
+        if widths["page"] > widths["view"]:
+            self.failures.append(
+                f"{who} {name} {urlsplit(page.url).path}: {widths['page']}px wide on a"
+                f" {widths['view']}px screen ({', '.join(widths['wide'])})"
+            )
+
+
+def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, totp):
+    context, page, guard = phone
+    guard.expect(401, r"/auth/login$", "POST", optional=True)
+    overflow = Overflow()
+    for anonymous in ("/auth/login", "/auth/set-password"):
+        page.goto(f"{live_server.url}{anonymous}")
+        overflow.check(page, "anonymous", anonymous)
+    for role in ("admin", "lawyer", "field"):
+        sign_in_walking(page, live_server, live_server.account(role), totp, overflow)
+        walk(page, live_server, role, overflow, STARTS[role])
+        page.goto(f"{live_server.url}/auth/settings")
+        page.locator("form[action='/auth/logout'] button[type=submit]").click()
+        expect(page.locator("form[action='/auth/logout']")).to_have_count(0)
+    assert not overflow.failures, "pages wider than a phone:\n" + "\n".join(overflow.failures)
+    missing = HTML_PAGES - BEHIND_ACTIONS - overflow.checked
+    assert not missing, f"no link reached these pages, so they went unchecked: {sorted(missing)}"
+
+
+def test_the_evidence_pages_custody_table_stays_inside_its_card_on_a_desktop(
+    page, live_server, totp
+):
+    """At 1280 px the custody timeline of an evidence item, entry hashes and all, fits its card."""
+    page.goto(f"{live_server.url}/auth/login")
+    sign_in(page, live_server, "lawyer", totp)
+    expect(page.locator("form[action='/auth/logout']")).to_be_visible()
+    page.goto(investigation_url(live_server, "/evidence"))
+    page.locator("main table tbody a[href*='/evidence/']").first.click()
+    timeline = page.locator("main table:has(code.hash)")
+    expect(timeline.first).to_be_visible()
+    outside = page.evaluate(
+        "() => [...document.querySelectorAll('main table')].filter(table => {"
+        " const card = table.closest('.panel') || document.querySelector('main');"
+        " return table.getBoundingClientRect().right > card.getBoundingClientRect().right + 1"
+        " || table.scrollWidth > table.clientWidth + 1; }).length"
+    )
+    assert outside == 0, f"{outside} table(s) run past their card"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
