@@ -187,6 +187,10 @@ class Config:
         self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
         self.LOCKOUT_MINUTES = _env_int("CUSTOS_LOCKOUT_MINUTES", 15)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # How many processes serve requests; gunicorn.conf.py sets it from --workers. With
+        # more than one, memory:// counts in each process apart (a limit of 10 becomes 10 per
+        # worker), so production refuses that pair (validate_rate_limit_storage).
+        self.WEB_WORKERS = _env_int("CUSTOS_WEB_WORKERS", 1)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.LOGIN_RATE_LIMIT = os.environ.get("CUSTOS_LOGIN_RATE_LIMIT") or "10 per minute"
         self.INVITE_TTL_HOURS = _env_int("CUSTOS_INVITE_TTL_HOURS", 72)
@@ -336,6 +340,23 @@ class Config:
                 "CUSTOS_JOB_TIMEOUT_SECONDS must be positive and CUSTOS_JOB_RETRIES not negative."
             )
 
+    def validate_rate_limit_storage(self) -> None:
+        problem = rate_limit_storage_problem(self.RATELIMIT_STORAGE_URI, self.WEB_WORKERS)
+        if problem:
+            raise ConfigurationError(problem)
+
+
+def rate_limit_storage_problem(storage_uri: str, workers: int) -> str | None:
+    """Why per-process rate-limit storage cannot serve this many workers, or None."""
+    if not storage_uri.startswith("memory://") or workers <= 1:
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is memory:// while {workers} workers serve requests: each "
+        "would count failed sign-ins and tokens on its own, so every limit would be "
+        f"{workers} times looser. Point it at the Redis the workers share, e.g. "
+        "RATELIMIT_STORAGE_URI=redis://:PASSWORD@127.0.0.1:6379/1, or run one worker."
+    )
+
 
 class DevelopmentConfig(Config):
     """Embedded default: SQLite and blobs under instance/, generated local secrets."""
@@ -381,6 +402,7 @@ class ProductionConfig(Config):
     def validate(self) -> None:
         self.validate_vault()
         self.validate_jobs()
+        self.validate_rate_limit_storage()
         if self.REDIS_URL and not urlsplit(self.REDIS_URL).password:
             # A Redis without a password lets anyone who reaches it queue work or read job ids
             # (SecureDrop's 2024 audit flagged exactly this).

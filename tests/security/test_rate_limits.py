@@ -257,7 +257,7 @@ def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
 
     codes = [attempt("custos_" + "x" * 43).status_code for _ in range(LIMIT)]
     assert codes == [401] * LIMIT
-    refused = attempt(issue_token(user))
+    refused = attempt("custos_" + "y" * 43)
     assert refused.status_code == 429
     error = error_of(refused)
     assert error["code"] == "rate_limited"
@@ -267,6 +267,20 @@ def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
     limiter.reset()
     good = ApiClient(app.test_client(), issue_token(user))
     assert [good.get("/me").status_code for _ in range(LIMIT + 2)] == [200] * (LIMIT + 2)
+
+
+def test_wrong_tokens_from_an_address_never_lock_out_valid_holders_there(
+    app, app_ctx, tight_limits
+):
+    """Colleagues behind one office router or mobile network share an address: a stranger (or
+    a broken script) sending wrong tokens from it must not keep them off the API."""
+    user, _ = api_token_targets(app)
+    good = ApiClient(app.test_client(), issue_token(user))
+    wrong = ApiClient(app.test_client(), "custos_" + "x" * 43)
+    codes = [wrong.get("/me").status_code for _ in range(LIMIT * 3)]
+    assert codes[:LIMIT] == [401] * LIMIT and set(codes[LIMIT:]) == {429}
+    assert good.get("/me").status_code == 200
+    assert wrong.get("/me").status_code == 429
 
 
 # --- Costly requests: limited per person (ASVS V2.4.1, app/security/rate_limits.py) ----------

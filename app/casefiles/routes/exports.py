@@ -19,6 +19,7 @@ from app.extensions import db
 from app.form_submission import committed, submit_form
 from app.intake.models import Witness
 from app.investigations.access import may_see_identities
+from app.security.headers import sandbox_evidence
 from app.security.rate_limits import export_limit
 
 
@@ -131,4 +132,4 @@ def export_download(reference: str, case_ref: str, export_id: str):
     response = Response(chunks, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return sandbox_evidence(response)
