@@ -245,6 +245,9 @@ class Config:
             os.environ.get("CUSTOS_API_AUTH_FAILURE_LIMIT") or "10 per minute"
         )
         self.CUSTOS_API_MAX_JSON_BYTES = _env_int("CUSTOS_API_MAX_JSON_BYTES", 8 * 1024 * 1024)
+        # Personal API tokens end (issue 15): one made without a date expires this many days
+        # after it is made, and none may be made to last longer.
+        self.CUSTOS_API_TOKEN_MAX_DAYS = _env_int("CUSTOS_API_TOKEN_MAX_DAYS", 90)
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused
@@ -323,6 +326,8 @@ class Config:
             raise ConfigurationError("CUSTOS_TSA_URLS are http:// or https:// URLs.")
         if self.CUSTOS_CUSTODY_ORIGIN_DAYS < 0:
             raise ConfigurationError("CUSTOS_CUSTODY_ORIGIN_DAYS must not be negative.")
+        if self.CUSTOS_API_TOKEN_MAX_DAYS < 1:
+            raise ConfigurationError("CUSTOS_API_TOKEN_MAX_DAYS must be at least 1.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 

@@ -41,6 +41,7 @@ EVENTS = (
     "api_token.revoked",
     "custody.ledger_broken",
     "custody.alarm_acknowledged",
+    "reauth.failure",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.audit.service import record_event
+from app.auth.accounts import end_api_tokens
 from app.auth.login_service import replace_recovery_codes
 from app.auth.models import User
 from app.security import totp
@@ -42,3 +43,4 @@ def reset_second_factor(user: User, actor: User) -> None:
     user.recovery_codes.clear()
     user.session_version += 1
     record_event("2fa.reset", actor=actor, target=user)
+    end_api_tokens(user, "second_factor_reset", actor)

@@ -10,7 +10,7 @@ from flask import current_app
 
 from app.audit.service import record_event
 from app.auth import session_registry
-from app.auth.accounts import require_current_password, user_by_email
+from app.auth.accounts import end_api_tokens, require_current_password, user_by_email
 from app.auth.models import RecoveryCode, User
 from app.extensions import db
 from app.security import totp
@@ -139,6 +139,8 @@ def end_other_sessions(user: User, current: str, session_token: str | None, targ
     require_current_password(user, current)
     if target == "others":
         ended = session_registry.end_all_except(user, session_token)
+        # Everywhere else means the API too: a token on a lost phone is as live as its session.
+        end_api_tokens(user, "sign_out_everywhere", user)
     else:
         ended = int(session_registry.end_by_public_id(user, target))
     record_event("sessions.ended", actor=user, target=user, details={"n": ended})

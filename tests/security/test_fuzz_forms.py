@@ -84,7 +84,6 @@ NO_FIELDS = frozenset(
         "admin.unlock",
         "admin.revoke_member",
         "auth.logout",
-        "auth.recovery_codes",
         "casefiles.remove_item",
         "casefiles.unlink_element",
         "casefiles.export_retry",

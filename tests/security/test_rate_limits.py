@@ -141,6 +141,24 @@ def end_sessions_target(app, make_user) -> Target:
     return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
 
 
+def reauth_target(url: str, page: str, extra: dict) -> Callable:
+    """Typing the password again before a lasting credential is made (an API token, new
+    recovery codes): a stolen session must not become a way to guess the password."""
+
+    def build(app, make_user) -> Target:
+        user = make_user(role="field")
+        client = app.test_client()
+        sign_in(client, user)
+        token = csrf_token(client, page)
+
+        def attempt(current):
+            return client.post(url, data={**extra, "current": current, "csrf_token": token})
+
+        return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
+
+    return build
+
+
 CREDENTIAL_ENDPOINTS = {
     "auth.login": login_target,
     "auth.second_factor": totp_target,
@@ -148,6 +166,10 @@ CREDENTIAL_ENDPOINTS = {
     "auth.set_password": set_password_target,
     "auth.change_password": change_password_target,
     "auth.end_sessions": end_sessions_target,
+    "auth.new_api_token": reauth_target(
+        "/auth/settings/tokens/new", "/auth/settings/tokens/new", {"name": "x", "scope": "read"}
+    ),
+    "auth.recovery_codes": reauth_target("/auth/2fa/recovery-codes", "/auth/settings", {}),
 }
 # The recovery code is typed into the second-factor form, so it is limited with it.
 EXTRA_TARGETS = {"auth.second_factor (recovery code)": recovery_code_target}
@@ -155,8 +177,6 @@ EXTRA_TARGETS = {"auth.second_factor (recovery code)": recovery_code_target}
 NOT_CREDENTIAL_ENDPOINTS = {
     "auth.logout",
     "auth.change_language",
-    "auth.recovery_codes",  # new codes for the signed-in person; shows them, checks none
-    "auth.new_api_token",
     "auth.revoke_api_token",
 }
 AUTH_POST_ENDPOINTS = {

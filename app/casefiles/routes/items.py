@@ -23,8 +23,8 @@ from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.items import fetch_item, summaries_for, summarize
 from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
-from app.service_errors import ServiceError
 from app.security.headers import sandbox_evidence
+from app.service_errors import ServiceError
 
 FORMS = {
     "link": LinkElementForm,
