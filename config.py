@@ -184,8 +184,12 @@ class Config:
             for w in os.environ.get("CUSTOS_PASSWORD_CONTEXT_WORDS", "").split(",")
             if w.strip()
         )
+        # Consecutive failed password or code checks before an account waits between tries;
+        # each further failure doubles the wait, from the base up to the ceiling
+        # (app/auth/login_service.py, throttle_delay). Never a lock anyone could trigger.
         self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
-        self.LOCKOUT_MINUTES = _env_int("CUSTOS_LOCKOUT_MINUTES", 15)
+        self.LOGIN_DELAY_BASE_SECONDS = _env_int("CUSTOS_LOGIN_DELAY_BASE_SECONDS", 1)
+        self.LOGIN_DELAY_MAX_MINUTES = _env_int("CUSTOS_LOGIN_DELAY_MAX_MINUTES", 15)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
         # How many processes serve requests; gunicorn.conf.py sets it from --workers. With
         # more than one, memory:// counts in each process apart (a limit of 10 becomes 10 per

@@ -75,7 +75,9 @@ def finish_login(user: User, next_target: str | None):
     session[SESSION_ID_KEY] = session_registry.start(user, request.user_agent.string)
     session["last_seen"] = int(time.time())
     session.permanent = True
-    record_login_success(user)
+    notice = record_login_success(user)
+    if notice:
+        flash(notice, "info")
     return redirect(safe_next(next_target))
 
 

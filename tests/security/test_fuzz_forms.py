@@ -232,8 +232,8 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin."):
         return "admin"
-    if endpoint.startswith("casefiles."):
-        return "lawyer"
+    if endpoint.startswith("casefiles.") or endpoint == "auth.recovery_codes":
+        return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 
 
