@@ -43,6 +43,10 @@ EVENTS = (
     "custody.ledger_broken",
     "custody.alarm_acknowledged",
     "reauth.failure",
+    "approval.requested",
+    "approval.approved",
+    "approval.refused",
+    "approval.sole_actor",
 )
 
 

@@ -34,7 +34,7 @@ def confirm_enrollment(user: User, code: str) -> list[str] | None:
     return codes
 
 
-def reset_second_factor(user: User, actor: User) -> None:
+def reset_second_factor(user: User, actor: User | None) -> None:
     """Admin reset: the user enrolls again at next sign-in; open sessions end."""
     user.totp_secret = None
     user.totp_pending_secret = None

@@ -77,6 +77,8 @@ VALUES = st.one_of(HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))
 # access. tus_create takes the tus protocol's headers, not a form (tests/vault).
 NO_FIELDS = frozenset(
     {
+        "admin.approve_request",
+        "admin.refuse_request",
         "admin.deactivate",
         "admin.reactivate",
         "admin.reinvite",
