@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.api.tokens.models import ApiToken
+from app.audit.models import AuditEvent
 from app.auth import accounts
 from app.auth.enrollment import reset_second_factor
 from app.auth.login_service import replace_recovery_codes
@@ -50,6 +51,8 @@ def test_a_token_needs_the_password_typed_again(world, signed_in):
         assert refused.status_code == 400
         assert not SECRET_RE.search(refused.get_data(as_text=True))
     assert token_count() == 0
+    wrong_tries = sa.select(sa.func.count()).where(AuditEvent.event == "reauth.failure")
+    assert db.session.scalar(wrong_tries) == 1  # the empty one never reached the check
     made = make_token(client, world.field_a)
     assert made.status_code == 200 and SECRET_RE.search(made.get_data(as_text=True))
 
@@ -198,8 +201,6 @@ def test_a_second_factor_reset_revokes_the_tokens_even_after_enrolling_again(wor
 
 @pytest.mark.parametrize("how", ["password", "deactivation"])
 def test_ending_tokens_is_audited_with_its_reason(world, how):
-    from app.audit.models import AuditEvent
-
     issue_token(world.field_a)
     admin = UserFactory(role="admin")
     if how == "password":
