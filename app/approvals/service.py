@@ -225,6 +225,8 @@ def _decidable(request_id: str, admin: User) -> ApprovalRequest:
     request = db.session.get(ApprovalRequest, request_id)
     if request is None or not request.is_pending():
         raise ApprovalError("This request is no longer waiting (decided or expired).")
+    if admin.role != Role.ADMIN.value:
+        raise ApprovalError("Only an administrator decides these requests.")
     if request.requested_by_id == admin.id:
         raise ApprovalError("You asked for this: another administrator must decide it.")
     if not request.target_user.active:
