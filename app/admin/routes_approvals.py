@@ -13,6 +13,12 @@ from app.auth.roles import role_required
 from app.extensions import db
 
 
+@bp.app_template_global("waiting_approvals")
+def waiting_approvals() -> int:
+    """How many requests wait for a decision: the admin menu shows it on every admin page."""
+    return len(approvals.pending_requests())
+
+
 @bp.route("/approvals")
 @role_required("admin")
 def approval_requests():

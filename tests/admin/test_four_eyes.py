@@ -79,6 +79,7 @@ def test_granting_oneself_identity_access_waits_for_a_second_admin(admins, inves
     (request,) = pending()
     assert request.kind == "identity_self_grant" and request.requested_by_id == first.id
     assert first.email in second_client.get("/admin/approvals").get_data(as_text=True)
+    assert "Approvals (1)" in second_client.get("/admin/users").get_data(as_text=True)
 
     assert approve(second_client, request).status_code == 302
     assert identities_of(first, investigation) is True
