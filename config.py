@@ -189,9 +189,17 @@ class Config:
             for w in os.environ.get("CUSTOS_PASSWORD_CONTEXT_WORDS", "").split(",")
             if w.strip()
         )
+        # Consecutive failed password or code checks before an account waits between tries;
+        # each further failure doubles the wait, from the base up to the ceiling
+        # (app/auth/login_service.py, throttle_delay). Never a lock anyone could trigger.
         self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
-        self.LOCKOUT_MINUTES = _env_int("CUSTOS_LOCKOUT_MINUTES", 15)
+        self.LOGIN_DELAY_BASE_SECONDS = _env_int("CUSTOS_LOGIN_DELAY_BASE_SECONDS", 1)
+        self.LOGIN_DELAY_MAX_MINUTES = _env_int("CUSTOS_LOGIN_DELAY_MAX_MINUTES", 15)
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+        # How many processes serve requests; gunicorn.conf.py sets it from --workers. With
+        # more than one, memory:// counts in each process apart (a limit of 10 becomes 10 per
+        # worker), so production refuses that pair (validate_rate_limit_storage).
+        self.WEB_WORKERS = _env_int("CUSTOS_WEB_WORKERS", 1)
         self.RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
         self.LOGIN_RATE_LIMIT = os.environ.get("CUSTOS_LOGIN_RATE_LIMIT") or "10 per minute"
         self.INVITE_TTL_HOURS = _env_int("CUSTOS_INVITE_TTL_HOURS", 72)
@@ -250,6 +258,9 @@ class Config:
             os.environ.get("CUSTOS_API_AUTH_FAILURE_LIMIT") or "10 per minute"
         )
         self.CUSTOS_API_MAX_JSON_BYTES = _env_int("CUSTOS_API_MAX_JSON_BYTES", 8 * 1024 * 1024)
+        # Personal API tokens end (issue 15): one made without a date expires this many days
+        # after it is made, and none may be made to last longer.
+        self.CUSTOS_API_TOKEN_MAX_DAYS = _env_int("CUSTOS_API_TOKEN_MAX_DAYS", 90)
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused
@@ -330,6 +341,8 @@ class Config:
             raise ConfigurationError("CUSTOS_CUSTODY_ORIGIN_DAYS must not be negative.")
         if self.CUSTOS_DRAFT_RETENTION_HOURS < 1:
             raise ConfigurationError("CUSTOS_DRAFT_RETENTION_HOURS must be at least 1.")
+        if self.CUSTOS_API_TOKEN_MAX_DAYS < 1:
+            raise ConfigurationError("CUSTOS_API_TOKEN_MAX_DAYS must be at least 1.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 
@@ -346,6 +359,23 @@ class Config:
             raise ConfigurationError(
                 "CUSTOS_JOB_TIMEOUT_SECONDS must be positive and CUSTOS_JOB_RETRIES not negative."
             )
+
+    def validate_rate_limit_storage(self) -> None:
+        problem = rate_limit_storage_problem(self.RATELIMIT_STORAGE_URI, self.WEB_WORKERS)
+        if problem:
+            raise ConfigurationError(problem)
+
+
+def rate_limit_storage_problem(storage_uri: str, workers: int) -> str | None:
+    """Why per-process rate-limit storage cannot serve this many workers, or None."""
+    if not storage_uri.startswith("memory://") or workers <= 1:
+        return None
+    return (
+        f"RATELIMIT_STORAGE_URI is memory:// while {workers} workers serve requests: each "
+        "would count failed sign-ins and tokens on its own, so every limit would be "
+        f"{workers} times looser. Point it at the Redis the workers share, e.g. "
+        "RATELIMIT_STORAGE_URI=redis://:PASSWORD@127.0.0.1:6379/1, or run one worker."
+    )
 
 
 class DevelopmentConfig(Config):
@@ -392,6 +422,7 @@ class ProductionConfig(Config):
     def validate(self) -> None:
         self.validate_vault()
         self.validate_jobs()
+        self.validate_rate_limit_storage()
         if self.REDIS_URL and not urlsplit(self.REDIS_URL).password:
             # A Redis without a password lets anyone who reaches it queue work or read job ids
             # (SecureDrop's 2024 audit flagged exactly this).

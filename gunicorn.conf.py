@@ -9,6 +9,26 @@ import os
 os.environ.setdefault("CUSTOS_WEB_WORKER", "1")
 
 
+def on_starting(server):
+    """Tell the app how many workers will run, and stop now if its settings cannot serve them.
+
+    Production refuses per-process rate-limit storage with several workers (config.py,
+    rate_limit_storage_problem); checked here once, in the master, with the message on stderr,
+    rather than as a traceback in each worker that fails to boot.
+    """
+    os.environ["CUSTOS_WEB_WORKERS"] = str(server.cfg.workers)
+    if os.environ.get("CUSTOS_ENV", "").strip().lower() != "production":
+        return
+    from config import rate_limit_storage_problem
+
+    problem = rate_limit_storage_problem(
+        os.environ.get("RATELIMIT_STORAGE_URI") or "memory://", server.cfg.workers
+    )
+    if problem:
+        server.log.error(problem)
+        raise SystemExit(1)
+
+
 def post_worker_init(worker):
     """Compile templates and load locale data now, not on the first visitor's request."""
     from app.warmup import warm_up

@@ -69,3 +69,60 @@ def test_export_retention_is_seven_days_unless_set_and_never_below_one(monkeypat
     monkeypatch.setenv("CUSTOS_EXPORT_RETENTION_DAYS", "0")
     with pytest.raises(ConfigurationError, match="at least 1"):
         DevelopmentConfig()
+
+
+def production_env(monkeypatch, workers: str | None, storage: str | None) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    for name, value in (("CUSTOS_WEB_WORKERS", workers), ("RATELIMIT_STORAGE_URI", storage)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
+def test_production_refuses_per_process_rate_limits_with_several_workers(monkeypatch):
+    # Each worker would count on its own: a limit of 10 a minute becomes 10 per worker.
+    production_env(monkeypatch, workers="4", storage=None)
+    with pytest.raises(ConfigurationError, match=r"RATELIMIT_STORAGE_URI.*memory://.*4 workers"):
+        ProductionConfig().validate()
+
+
+@pytest.mark.parametrize(
+    "workers,storage",
+    [(None, None), ("1", "memory://"), ("4", "redis://:pw@127.0.0.1:6379/1")],
+)
+def test_production_accepts_shared_storage_or_a_single_worker(monkeypatch, workers, storage):
+    production_env(monkeypatch, workers=workers, storage=storage)
+    ProductionConfig().validate()
+
+
+def test_gunicorn_with_several_workers_and_memory_storage_stops_with_a_clear_message(tmp_path):
+    """The real server: gunicorn.conf.py passes --workers on, and production will not start."""
+    import os
+    import subprocess
+    import sys
+
+    from config import BASE_DIR
+
+    env = {
+        **os.environ,
+        "CUSTOS_ENV": "production",
+        "SECRET_KEY": "k" * 48,
+        "CUSTOS_INSTANCE_PATH": str(tmp_path),
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    env.pop("CUSTOS_WEB_WORKERS", None)
+    result = subprocess.run(  # noqa: S603 (a fixed command line)
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", "127.0.0.1:0", "wsgi:app"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "RATELIMIT_STORAGE_URI is memory:// while 3 workers" in result.stderr
+    assert "Booting worker" not in result.stderr

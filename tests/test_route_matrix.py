@@ -11,6 +11,7 @@ not know how to fill, the test fails and asks for one. Expectations:
 from __future__ import annotations
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,8 @@ class World:
         self.upload = create_upload(self.investigation, self.subject, "matrix.txt", None, 100)
         # A case file holding the evidence (lawyers' pages), and the shipped legal frameworks.
         self.case = make_case_records(self.investigation, self.evidence)
+        # A four-eyes request another administrator made about the subject (admin approvals).
+        self.approval = make_approval_request(self.subject)
 
     def fill(self, rule: str) -> str:
         values = {
@@ -89,12 +92,31 @@ class World:
             "link_id": self.case.link.id,
             "export_id": self.case.export.id,
             "framework_code": self.case.framework_code,
+            "request_id": self.approval.id,
         }
         url = rule
         for name, value in values.items():
             url = url.replace(f"<{name}>", str(value))
         assert "<" not in url, f"add a value for the parameters of {rule} in World.fill"
         return url
+
+
+def make_approval_request(subject):
+    from app.approvals.models import ApprovalKind, ApprovalRequest
+    from app.extensions import db
+    from app.timeutil import utcnow
+
+    now = utcnow()
+    approval = ApprovalRequest(
+        kind=ApprovalKind.RESET_SECOND_FACTOR.value,
+        requested_by_id=UserFactory(role="admin").id,
+        target_user_id=subject.id,
+        created_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+    db.session.add(approval)
+    db.session.commit()
+    return approval
 
 
 def request(client, method: str, url: str):

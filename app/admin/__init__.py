@@ -5,6 +5,7 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__)
 
 from app.admin import (  # noqa: E402,F401
+    routes_approvals,
     routes_audit,
     routes_fixity,
     routes_frameworks,

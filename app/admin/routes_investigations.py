@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.forms import AddMemberForm, ChangeMemberForm, InvestigationForm
+from app.approvals import service as approvals
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.extensions import db
-from app.form_submission import committed, saved, submit_form, template_page
+from app.form_submission import commit_or_refuse, committed, saved, submit_form, template_page
 from app.investigations import services
 from app.investigations.access import managed_investigation_or_404, managed_membership_or_404
 from app.investigations.models import Investigation, Membership
+from app.service_errors import ServiceError
 
 
 @bp.route("/investigations", methods=["GET", "POST"])
@@ -68,7 +70,7 @@ def members(reference: str):
     form = AddMemberForm()
     return submit_form(
         form,
-        lambda: services.grant_membership_by_email(
+        lambda: approvals.grant_membership_by_email(
             investigation,
             form.email.data,
             actor=current_user,
@@ -91,11 +93,13 @@ def change_member(reference: str, membership_id: str):
     form = ChangeMemberForm()
     if not form.validate_on_submit():
         abort(400)
-    committed(
-        lambda: services.change_membership(
+    outcome = commit_or_refuse(
+        lambda: approvals.change_membership(
             membership, current_user, form.role.data, bool(form.may_see_identities.data)
         )
     )
+    if isinstance(outcome, ServiceError):  # shown as a message: a request waits, or a refusal
+        return redirect(url_for("admin.members", reference=reference))
     return saved("Membership changed.", "admin.members", reference=reference)
 
 

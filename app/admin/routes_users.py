@@ -8,14 +8,20 @@ from sqlalchemy import select
 
 from app.admin import bp
 from app.admin.forms import CreateUserForm, RoleForm
+from app.approvals import service as approvals
 from app.auth import accounts
-from app.auth.enrollment import reset_second_factor
 from app.auth.forms import ConfirmForm
 from app.auth.models import User
 from app.auth.roles import role_required
 from app.extensions import db
-from app.form_submission import commit_or_flash, committed, submit_form, template_page
+from app.form_submission import (
+    commit_or_flash,
+    commit_or_refuse,
+    submit_form,
+    template_page,
+)
 from app.investigations.models import Membership
+from app.service_errors import ServiceError
 
 
 def user_or_404(user_id: str) -> User:
@@ -136,7 +142,7 @@ def sign_out_everywhere(user_id: str):
 def reset_2fa(user_id: str):
     return _run_user_action(
         user_id,
-        lambda user: reset_second_factor(user, actor=current_user),
+        lambda user: approvals.reset_second_factor_of(user, actor=current_user),
         "Second factor reset; the user enrolls again at next sign-in.",
     )
 
@@ -146,5 +152,7 @@ def reset_2fa(user_id: str):
 def reinvite(user_id: str):
     user = user_or_404(user_id)
     ConfirmForm.require()
-    token = committed(lambda: accounts.issue_set_password_token(user, actor=current_user))
+    token = commit_or_refuse(lambda: approvals.reinvite(user, actor=current_user))
+    if isinstance(token, ServiceError):  # shown as a message: the request waits for approval
+        return redirect(url_for("admin.user_detail", user_id=user.id))
     return render_template("admin/user_invited.html", user=user, link=set_password_link(token))

@@ -15,7 +15,8 @@ Any request that carries a bearer token is token-only, wherever it goes: on a pa
 not take tokens it is simply not signed in.
 
 A token's user goes through the same gate (app/auth/gate.py) and the same membership rules
-as a signed-in person. Failed token checks are rate-limited per client address.
+as a signed-in person. Failed token checks are rate-limited per client address; a valid
+token is never refused for the failures of others at its address.
 """
 
 from __future__ import annotations
@@ -100,15 +101,18 @@ def _authenticate_with_token_only():
         return _unauthorized(
             "token_missing", "Send a personal API token: Authorization: Bearer <token>."
         )
-    if _failures_exceeded():
-        return api_error_response(
-            429,
-            "rate_limited",
-            "Too many requests with a wrong token from this address. Wait a minute.",
-            headers={"Retry-After": "60"},
-        )
+    # The token is checked first (a SHA-256 and one indexed lookup) and only failures are
+    # counted: colleagues sharing an office router or a mobile carrier's address keep working
+    # whatever wrong tokens others send from it; only the senders of wrong tokens wait.
     check = check_token(secret)
     if check.status is not TokenStatus.OK:
+        if _failures_exceeded():
+            return api_error_response(
+                429,
+                "rate_limited",
+                "Too many requests with a wrong token from this address. Wait a minute.",
+                headers={"Retry-After": "60"},
+            )
         _count_failure()
         return _refusal(check)
     if request.method not in READ_METHODS and WRITE not in check.token.scopes:

@@ -12,8 +12,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api.tokens.forms import NewTokenForm, RevokeTokenForm
-from app.api.tokens.service import TokenError, active_tokens, create_token, revoke_token
+from app.api.tokens.service import (
+    TokenError,
+    active_tokens,
+    create_token_after_reauth,
+    revoke_token,
+)
 from app.auth import bp
+from app.auth.routes import login_rate_limit
+from app.extensions import limiter
 from app.form_submission import committed, submit_form, template_page
 
 
@@ -24,11 +31,12 @@ def api_token_panel() -> dict:
 
 
 @bp.route("/settings/tokens/new", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
 def new_api_token():
     form = NewTokenForm()
     return submit_form(
         form,
-        lambda: create_token(current_user, form.name.data, form.scope.data, form.expires_on.data),
+        lambda: create_token_after_reauth(current_user, form),
         # Shown in this response only: not flashed (the session cookie would carry it)
         # and not stored anywhere it could be shown again.
         done=lambda issued: render_template("api/token_created.html", issued=issued),

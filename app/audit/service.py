@@ -16,7 +16,8 @@ from app.extensions import db
 EVENTS = (
     "login.success",
     "login.failure",
-    "login.locked",
+    "login.locked",  # before issue 15 accounts locked; kept so old rows can be filtered
+    "login.throttled",
     "logout",
     "session.idle_timeout",
     "session.expired",
@@ -41,6 +42,11 @@ EVENTS = (
     "api_token.revoked",
     "custody.ledger_broken",
     "custody.alarm_acknowledged",
+    "reauth.failure",
+    "approval.requested",
+    "approval.approved",
+    "approval.refused",
+    "approval.sole_actor",
 )
 
 

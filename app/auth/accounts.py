@@ -123,6 +123,7 @@ def set_password(user: User, password: str, actor: User | None = None) -> None:
     user.locked_until = None
     user.session_version += 1
     record_event("password.set", actor=actor, target=user)
+    end_api_tokens(user, "password", actor)
 
 
 def change_own_password(user: User, current: str, new: str, session_token: str | None) -> None:
@@ -163,6 +164,7 @@ def deactivate(user: User, actor: User) -> None:
     user.active = False
     user.session_version += 1  # every open session ends at its next request
     record_event("user.deactivated", actor=actor, target=user)
+    end_api_tokens(user, "deactivation", actor)
 
 
 def reactivate(user: User, actor: User) -> None:
@@ -179,7 +181,16 @@ def sign_out_everywhere(users: list[User], actor: User | None) -> int:
     ended = end_everywhere(users, EndReason.BY_ADMIN)
     for user in users:
         record_event("sessions.ended_by_admin", actor=actor, target=user)
+        end_api_tokens(user, "sign_out_everywhere", actor)
     return ended
+
+
+def end_api_tokens(user: User, reason: str, actor: User | None) -> int:
+    """Revoke the account's API tokens: its credentials changed, or it was closed."""
+    # Imported here: app.api's package imports the auth blueprint, which imports this module.
+    from app.api.tokens.service import revoke_all_tokens
+
+    return revoke_all_tokens(user, reason, actor)
 
 
 def unlock(user: User, actor: User) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.audit.service import record_event
+from app.auth.accounts import end_api_tokens
 from app.auth.login_service import replace_recovery_codes
 from app.auth.models import User
 from app.security import totp
@@ -33,7 +34,7 @@ def confirm_enrollment(user: User, code: str) -> list[str] | None:
     return codes
 
 
-def reset_second_factor(user: User, actor: User) -> None:
+def reset_second_factor(user: User, actor: User | None) -> None:
     """Admin reset: the user enrolls again at next sign-in; open sessions end."""
     user.totp_secret = None
     user.totp_pending_secret = None
@@ -42,3 +43,4 @@ def reset_second_factor(user: User, actor: User) -> None:
     user.recovery_codes.clear()
     user.session_version += 1
     record_event("2fa.reset", actor=actor, target=user)
+    end_api_tokens(user, "second_factor_reset", actor)

@@ -6,7 +6,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.security.passwords import MAX_PASSWORD_LENGTH
 
@@ -82,6 +82,22 @@ class EndSessionsForm(FlaskForm):
     )
     current = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class ReauthForm(FlaskForm):
+    """The password again, and a TOTP code where one is enrolled, before a lasting credential
+    (an API token, new recovery codes) is made: an unattended session is not enough."""
+
+    current = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField(
+        _l("Code from your authenticator app (if you use one)"),
+        validators=[Optional(), Length(max=8)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
 

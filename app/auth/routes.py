@@ -29,6 +29,7 @@ from app.auth.forms import (
     EnrollForm,
     LanguageForm,
     LoginForm,
+    ReauthForm,
     SecondFactorForm,
     SetPasswordForm,
 )
@@ -40,10 +41,10 @@ from app.auth.login_service import (
     end_other_sessions,
     record_login_success,
     record_logout,
-    replace_recovery_codes,
     unused_recovery_codes,
 )
 from app.auth.models import User
+from app.auth.reauth import regenerate_recovery_codes
 from app.extensions import db, limiter
 from app.form_submission import commit_or_refuse, committed
 from app.security import totp
@@ -74,7 +75,9 @@ def finish_login(user: User, next_target: str | None):
     session[SESSION_ID_KEY] = session_registry.start(user, request.user_agent.string)
     session["last_seen"] = int(time.time())
     session.permanent = True
-    record_login_success(user)
+    notice = record_login_success(user)
+    if notice:
+        flash(notice, "info")
     return redirect(safe_next(next_target))
 
 
@@ -185,11 +188,19 @@ def enroll_2fa_qr():
 
 
 @bp.route("/2fa/recovery-codes", methods=["POST"])
+@limiter.limit(login_rate_limit)
 def recovery_codes():
-    form = ConfirmForm()
-    if not form.validate_on_submit() or not current_user.has_2fa:
+    form = ReauthForm()
+    if not current_user.has_2fa:
         abort(400)
-    codes = committed(lambda: replace_recovery_codes(current_user))
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("auth.settings")), 303
+    codes = commit_or_refuse(
+        lambda: regenerate_recovery_codes(current_user, form.current.data, form.code.data)
+    )
+    if isinstance(codes, ServiceError):
+        return redirect(url_for("auth.settings")), 303
     return render_template("auth/recovery_codes.html", codes=codes)
 
 
@@ -218,6 +229,7 @@ def settings():
         password_form=ChangePasswordForm(),
         language_form=LanguageForm(language=current_user.language),
         confirm_form=ConfirmForm(),
+        reauth_form=ReauthForm(),
         unused_codes=unused_recovery_codes(current_user) if current_user.has_2fa else 0,
         sessions=session_registry.live_sessions(current_user),
         current_token=session.get(SESSION_ID_KEY),

@@ -49,6 +49,11 @@ def add_member(reference: str, email: str, role: str | None, may_see_identities:
     except services.InvestigationError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
+    if may_see_identities:
+        # On the web an admin granting this to themselves needs a second admin (four eyes).
+        from app.approvals.service import record_sole_actor
+
+        record_sole_actor("identity_grant", user, investigation)
     db.session.commit()
     click.echo(f"{user.email} is a member of {investigation.reference}")
 

@@ -65,13 +65,49 @@ def sign_out(email: str | None, everyone: bool) -> None:
     if everyone:
         users = list(db.session.scalars(select(User)))
     else:
-        user = accounts.user_by_email(email)
-        if user is None:
-            raise click.ClickException(f"No account with the email {email}.")
-        users = [user]
+        users = [_account_or_fail(email)]
     ended = accounts.sign_out_everywhere(users, actor=None)
     db.session.commit()
     click.echo(f"signed out {ended} session(s) of {len(users)} account(s)")
+
+
+def _account_or_fail(email: str) -> User:
+    user = accounts.user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    return user
+
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def reset_2fa(email: str) -> None:
+    """Reset an account's second factor (on the web, a lawyer's or admin's needs two admins)."""
+    from app.approvals.service import record_sole_actor
+    from app.auth.enrollment import reset_second_factor
+
+    user = _account_or_fail(email)
+    reset_second_factor(user, actor=None)
+    record_sole_actor("reset_second_factor", user)
+    db.session.commit()
+    click.echo(f"second factor of {user.email} reset; recorded as done by one person")
+
+
+@users_cli.command("reinvite")
+@click.argument("email")
+def reinvite(email: str) -> None:
+    """Print a new one-time set-password link (on the web, for an account in use, two admins)."""
+    from app.approvals.service import record_sole_actor
+
+    user = _account_or_fail(email)
+    if not user.active:
+        raise click.ClickException(f"{user.email} is deactivated; reactivate it first.")
+    token = accounts.issue_set_password_token(user)
+    record_sole_actor("reinvite", user)
+    db.session.commit()
+    base = current_app.config["CUSTOS_BASE_URL"].rstrip("/")
+    hours = current_app.config["INVITE_TTL_HOURS"]
+    click.echo(f"one-time set-password link (valid {hours} h): {base}/auth/set-password#{token}")
+    click.echo("recorded as done by one person")
 
 
 @users_cli.command("first-run")

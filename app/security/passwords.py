@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
@@ -28,15 +30,33 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
-    """True when the password matches; False for a mismatch or an unusable stored hash."""
+    """True when the password matches; False for a mismatch or an unusable stored hash.
+
+    Without a stored hash (an unknown address, an account whose password was never set) the
+    password is verified against a dummy hash made with the same parameters: the same work
+    as a real check, so the time taken does not tell who has an account.
+    """
     if not stored_hash:
-        # Spend the same effort as a real check so a missing account is not told apart by timing.
-        _hasher().hash(password)
+        _verify(_dummy_hash(), password)
         return False
+    return _verify(stored_hash, password)
+
+
+def _verify(stored_hash: str, password: str) -> bool:
     try:
         return _hasher().verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def _dummy_hash() -> str:
+    """A hash of a random secret nobody knows, made once per app with its parameters."""
+    cache = current_app.extensions.setdefault("custos.dummy_password_hash", {})
+    hasher = _hasher()
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in cache:
+        cache[key] = hasher.hash(secrets.token_urlsafe(16))
+    return cache[key]
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.custody.timeline import timeline_for
 from app.error_responses import error_response
 from app.investigations.viewer import viewer_for
+from app.security.headers import sandbox_evidence
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp
 from app.vault.http_framing import RangeNotSatisfiable
@@ -119,4 +120,4 @@ def _send(read: ContentRead) -> Response:
         read.body(), status=read.status, content_type=read.media_type, direct_passthrough=True
     )
     response.headers.update(read.headers())
-    return response
+    return sandbox_evidence(response)

@@ -20,17 +20,18 @@ from app.extensions import db, limiter
 from app.intake.models import Incident
 from app.timeutil import utcnow
 from tests.api.helpers import ApiClient, error_of, incident_body, issue_token
-from tests.helpers.factories import UserFactory
+from tests.helpers.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.web import page_messages, post_form
 
 SECRET_RE = re.compile(r"custos_[A-Za-z0-9_-]{43}")
 
 
 def make_token_on_settings_page(client, name="Phone of A", scope="read write", **extra):
+    """Made as a field worker (no TOTP), the password typed again as the form asks."""
     return post_form(
         client,
         "/auth/settings/tokens/new",
-        {"name": name, "scope": scope, **extra},
+        {"name": name, "scope": scope, "current": DEFAULT_PASSWORD, **extra},
         page="/auth/settings/tokens/new",
     )
 
@@ -140,10 +141,20 @@ def test_lawyer_needs_a_second_factor_for_tokens(world):
     with pytest.raises(TokenError) as refused:
         create_token(lawyer, "laptop", "read", None)
     assert refused.value.code == "2fa_required"
-    # A token made with 2FA stops working when an admin resets the second factor.
+    # A token made with 2FA is revoked when an admin resets the second factor.
     api = world.api(world.lawyer)
     assert api.get("/me").status_code == 200
     reset_second_factor(world.lawyer, actor=UserFactory(role="admin"))
+    db.session.commit()
+    response = api.get("/me")
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "invalid_token"
+
+
+def test_a_field_worker_made_lawyer_needs_a_second_factor_before_the_token_works(world):
+    api = world.api(world.field_a)
+    assert api.get("/me").status_code == 200
+    world.field_a.role = "lawyer"  # tokens stay, but a lawyer reaches nothing without 2FA
     db.session.commit()
     response = api.get("/me")
     assert response.status_code == 403

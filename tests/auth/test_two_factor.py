@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pyotp
+from sqlalchemy import select
 
+from app.approvals.models import ApprovalRequest
 from app.extensions import db
 from tests.helpers.factories import DEFAULT_PASSWORD
 from tests.helpers.web import csrf_token, next_totp_code, post_form, sign_in
@@ -115,6 +117,15 @@ def test_admin_reset_forces_re_enrollment_and_ends_sessions(app, make_user):
     sign_in(admin_client, admin)
     response = post_form(admin_client, f"/admin/users/{lawyer.id}/reset-2fa", page="/admin/users")
     assert response.status_code == 302
+    assert lawyer_client.get("/").status_code == 200  # a lawyer's reset waits for four eyes
+    second = make_user(role="admin")
+    second_client = app.test_client()
+    sign_in(second_client, second)
+    (request,) = db.session.scalars(select(ApprovalRequest))
+    approved = post_form(
+        second_client, f"/admin/approvals/{request.id}/approve", page="/admin/approvals"
+    )
+    assert approved.status_code == 302
     assert lawyer_client.get("/").status_code == 302  # signed out
     db.session.refresh(lawyer)
     assert not lawyer.has_2fa and lawyer.recovery_codes == []

@@ -27,7 +27,10 @@ def test_a_failed_export_is_tried_again_from_its_page_and_then_downloads(
     assert retried.status_code == 302
     assert "The export is starting again." in page_messages(author.get(status_url))
     done = wait_for_job(author, status_url + "/progress")
-    assert done["state"] == "done" and author.get(done["download_url"]).status_code == 200
+    assert done["state"] == "done"
+    download = author.get(done["download_url"])
+    assert download.status_code == 200
+    assert download.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
     again = post_form(author, status_url + "/retry", page=status_url)
     assert again.status_code == 302

@@ -72,6 +72,8 @@ def test_the_redaction_page_stores_a_redacted_derivative_linked_in_the_ledger(
     preview = client.get(url + "/preview")
     assert preview.status_code == 200 and preview.mimetype == "image/jpeg"
     assert b"Exif" not in preview.get_data()
+    # Bytes derived from evidence are never a page of our origin (issue 15).
+    assert preview.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
     response = post_form(
         client,
         url + "/redact",

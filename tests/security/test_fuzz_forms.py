@@ -77,6 +77,8 @@ VALUES = st.one_of(HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))
 # access. tus_create takes the tus protocol's headers, not a form (tests/vault).
 NO_FIELDS = frozenset(
     {
+        "admin.approve_request",
+        "admin.refuse_request",
         "admin.deactivate",
         "admin.reactivate",
         "admin.reinvite",
@@ -84,7 +86,6 @@ NO_FIELDS = frozenset(
         "admin.unlock",
         "admin.revoke_member",
         "auth.logout",
-        "auth.recovery_codes",
         "casefiles.remove_item",
         "casefiles.unlink_element",
         "casefiles.export_retry",
@@ -235,8 +236,8 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
-    if endpoint.startswith("casefiles."):
-        return "lawyer"
+    if endpoint.startswith("casefiles.") or endpoint == "auth.recovery_codes":
+        return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 
 

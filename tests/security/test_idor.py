@@ -40,8 +40,9 @@ OBJECT_PARAMS = frozenset(
 )
 # Parameters that are not investigation content: the investigation itself (its membership is
 # the route matrix's business), accounts (administrators act on every account) and the
-# legal frameworks, which are shared reference data.
-NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code"})
+# legal frameworks, which are shared reference data; four-eyes requests are about accounts and
+# shown to every administrator.
+NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id"})
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The API's unlink names a link (interview, evidence) in its path; an evidence id that is not
 # linked to the interview is refused as a field error, 422 unknown_evidence (documented), for

@@ -118,7 +118,7 @@ def run_representative_flow(app, case, tmp_path, photo: bytes) -> list[str]:
     made = post_form(
         field,
         "/auth/settings/tokens/new",
-        {"name": "Field phone", "scope": "read write"},
+        {"name": "Field phone", "scope": "read write", "current": DEFAULT_PASSWORD},
         page="/auth/settings/tokens/new",
     )
     token = TOKEN_RE.search(made.get_data(as_text=True)).group(0)

@@ -141,6 +141,24 @@ def end_sessions_target(app, make_user) -> Target:
     return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
 
 
+def reauth_target(url: str, page: str, extra: dict) -> Callable:
+    """Typing the password again before a lasting credential is made (an API token, new
+    recovery codes): a stolen session must not become a way to guess the password."""
+
+    def build(app, make_user) -> Target:
+        user = make_user(role="field")
+        client = app.test_client()
+        sign_in(client, user)
+        token = csrf_token(client, page)
+
+        def attempt(current):
+            return client.post(url, data={**extra, "current": current, "csrf_token": token})
+
+        return Target(attempt, WRONG_PASSWORD, lambda: DEFAULT_PASSWORD)
+
+    return build
+
+
 CREDENTIAL_ENDPOINTS = {
     "auth.login": login_target,
     "auth.second_factor": totp_target,
@@ -148,6 +166,10 @@ CREDENTIAL_ENDPOINTS = {
     "auth.set_password": set_password_target,
     "auth.change_password": change_password_target,
     "auth.end_sessions": end_sessions_target,
+    "auth.new_api_token": reauth_target(
+        "/auth/settings/tokens/new", "/auth/settings/tokens/new", {"name": "x", "scope": "read"}
+    ),
+    "auth.recovery_codes": reauth_target("/auth/2fa/recovery-codes", "/auth/settings", {}),
 }
 # The recovery code is typed into the second-factor form, so it is limited with it.
 EXTRA_TARGETS = {"auth.second_factor (recovery code)": recovery_code_target}
@@ -155,8 +177,6 @@ EXTRA_TARGETS = {"auth.second_factor (recovery code)": recovery_code_target}
 NOT_CREDENTIAL_ENDPOINTS = {
     "auth.logout",
     "auth.change_language",
-    "auth.recovery_codes",  # new codes for the signed-in person; shows them, checks none
-    "auth.new_api_token",
     "auth.revoke_api_token",
 }
 AUTH_POST_ENDPOINTS = {
@@ -257,7 +277,7 @@ def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
 
     codes = [attempt("custos_" + "x" * 43).status_code for _ in range(LIMIT)]
     assert codes == [401] * LIMIT
-    refused = attempt(issue_token(user))
+    refused = attempt("custos_" + "y" * 43)
     assert refused.status_code == 429
     error = error_of(refused)
     assert error["code"] == "rate_limited"
@@ -267,6 +287,20 @@ def test_wrong_api_tokens_are_rate_limited_everywhere_tokens_are_taken(
     limiter.reset()
     good = ApiClient(app.test_client(), issue_token(user))
     assert [good.get("/me").status_code for _ in range(LIMIT + 2)] == [200] * (LIMIT + 2)
+
+
+def test_wrong_tokens_from_an_address_never_lock_out_valid_holders_there(
+    app, app_ctx, tight_limits
+):
+    """Colleagues behind one office router or mobile network share an address: a stranger (or
+    a broken script) sending wrong tokens from it must not keep them off the API."""
+    user, _ = api_token_targets(app)
+    good = ApiClient(app.test_client(), issue_token(user))
+    wrong = ApiClient(app.test_client(), "custos_" + "x" * 43)
+    codes = [wrong.get("/me").status_code for _ in range(LIMIT * 3)]
+    assert codes[:LIMIT] == [401] * LIMIT and set(codes[LIMIT:]) == {429}
+    assert good.get("/me").status_code == 200
+    assert wrong.get("/me").status_code == 429
 
 
 # --- Costly requests: limited per person (ASVS V2.4.1, app/security/rate_limits.py) ----------

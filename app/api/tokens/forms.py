@@ -8,6 +8,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.api.tokens.service import MAX_NAME
+from app.auth.forms import ReauthForm
 
 SCOPE_CHOICES = [
     ("read", _l("Read only")),
@@ -15,7 +16,7 @@ SCOPE_CHOICES = [
 ]
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(ReauthForm):
     name = StringField(
         _l("Name (what the token is for, such as the phone it is on)"),
         validators=[DataRequired(), Length(max=MAX_NAME)],
@@ -23,7 +24,8 @@ class NewTokenForm(FlaskForm):
     )
     scope = SelectField(_l("Access"), choices=SCOPE_CHOICES, default="read")
     expires_on = DateField(
-        _l("Expires on (optional; the end of that day, UTC)"), validators=[Optional()]
+        _l("Expires on (the end of that day, UTC; without a date, the longest allowed)"),
+        validators=[Optional()],
     )
 
 

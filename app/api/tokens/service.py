@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.api.tokens.models import ApiToken
 from app.audit.service import record_event
 from app.auth.models import User
+from app.auth.reauth import confirm_identity
 from app.extensions import db
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
@@ -72,12 +74,19 @@ def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _expiry(expires_on: date | None, today: date) -> datetime | None:
-    """A token made to expire on a date works until the end of that day (UTC)."""
+def _expiry(expires_on: date | None, now: datetime, max_days: int) -> datetime:
+    """A token made to expire on a date works until the end of that day (UTC); without a date
+    it works for max_days. A credential that never ends outlives the need it was made for."""
     if expires_on is None:
-        return None
-    if expires_on < today:
+        return now + timedelta(days=max_days)
+    if expires_on < now.date():
         raise TokenError("expiry_in_past", "The expiry date must be today or later.", "expires_on")
+    if expires_on > (now + timedelta(days=max_days)).date():
+        raise TokenError(
+            "expiry_too_late",
+            f"A token lasts at most {max_days} days; choose an earlier date.",
+            "expires_on",
+        )
     return datetime.combine(expires_on, time.max)
 
 
@@ -108,7 +117,7 @@ def create_token(user: Any, name: str, scope: str, expires_on: date | None) -> I
     if scope not in SCOPES:
         raise TokenError("invalid_choice", "Choose read, or read and write.", "scope")
     now = utcnow()
-    expires_at = _expiry(expires_on, now.date())
+    expires_at = _expiry(expires_on, now, current_app.config["CUSTOS_API_TOKEN_MAX_DAYS"])
     count = db.session.scalar(
         select(func.count())
         .select_from(ApiToken)
@@ -135,6 +144,13 @@ def create_token(user: Any, name: str, scope: str, expires_on: date | None) -> I
     return IssuedToken(token=token, secret=secret)
 
 
+def create_token_after_reauth(user: Any, form: Any) -> IssuedToken:
+    """create_token from the settings form, once its owner typed their password (and a TOTP
+    code) again: a session left open must not be enough to make a lasting credential."""
+    confirm_identity(user, form.current.data, form.code.data)
+    return create_token(user, form.name.data, form.scope.data, form.expires_on.data)
+
+
 def revoke_token(user: Any, token_id: str) -> ApiToken:
     """Revoke one of the user's own tokens at once; the row stays as a record of its use."""
     token = db.session.scalar(
@@ -144,9 +160,33 @@ def revoke_token(user: Any, token_id: str) -> ApiToken:
         raise TokenError("unknown_token", "There is no such token.")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        record_event("api_token.revoked", actor=user, target=user, details={"token": token.id})
+        record_event(
+            "api_token.revoked",
+            actor=user,
+            target=user,
+            details={"token": token.id, "reason": "by_owner"},
+        )
         db.session.flush()
     return token
+
+
+def revoke_all_tokens(user: Any, reason: str, actor: Any | None) -> int:
+    """Revoke every live token of the account (its credentials changed or it was closed).
+
+    Revoked, not merely refused: a reactivated account or a second factor enrolled again
+    does not bring old tokens back to life. How many were revoked; the caller commits.
+    """
+    now = utcnow()
+    tokens = active_tokens(user)
+    for token in tokens:
+        token.revoked_at = now
+        record_event(
+            "api_token.revoked",
+            actor=actor,
+            target=user,
+            details={"token": token.id, "reason": reason},
+        )
+    return len(tokens)
 
 
 def check_token(secret: str | None, now: datetime | None = None) -> TokenCheck:

@@ -16,6 +16,7 @@ from app.casefiles.services.errors import CaseFileError
 from app.error_responses import error_response
 from app.extensions import db
 from app.form_submission import committed, submit_form
+from app.security.headers import sandbox_evidence
 from app.security.rate_limits import export_limit
 
 
@@ -120,4 +121,4 @@ def export_download(reference: str, case_ref: str, export_id: str):
     response = Response(chunks, mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return sandbox_evidence(response)

@@ -24,6 +24,7 @@ from app.casefiles.services.items import fetch_item, summaries_for, summarize
 from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
 from app.drafts.forms import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
+from app.security.headers import sandbox_evidence
 from app.service_errors import ServiceError
 
 FORMS = {
@@ -224,4 +225,4 @@ def preview(reference: str, case_ref: str, item_id: str):
     data = committed(lambda: photo_preview(evidence, current_user, casefile))
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return sandbox_evidence(response)

@@ -1,0 +1,69 @@
+"""Admin views of four-eyes requests: every administrator sees them; another one decides."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.routes_users import set_password_link
+from app.approvals import service as approvals
+from app.auth.forms import ConfirmForm
+from app.auth.roles import role_required
+from app.extensions import db
+
+
+@bp.app_template_global("waiting_approvals")
+def waiting_approvals() -> int:
+    """How many requests wait for a decision: the admin menu shows it on every admin page."""
+    return len(approvals.pending_requests())
+
+
+@bp.route("/approvals")
+@role_required("admin")
+def approval_requests():
+    return render_template(
+        "admin/approvals.html",
+        requests=approvals.pending_requests(),
+        what=approvals.WHAT,
+        cli_hint=approvals.CLI_HINT,
+        alone=approvals.other_admins(current_user) == 0,
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/approvals/<request_id>/approve", methods=["POST"])
+@role_required("admin")
+def approve_request(request_id: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        approved = approvals.approve(request_id, current_user)
+    except approvals.ApprovalError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.approval_requests"))
+    db.session.commit()
+    if approved.set_password_token is not None:
+        link = set_password_link(approved.set_password_token)
+        return render_template(
+            "admin/user_invited.html", user=approved.request.target_user, link=link
+        )
+    flash("Approved and done.", "success")
+    return redirect(url_for("admin.approval_requests"))
+
+
+@bp.route("/approvals/<request_id>/refuse", methods=["POST"])
+@role_required("admin")
+def refuse_request(request_id: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        approvals.refuse(request_id, current_user)
+    except approvals.ApprovalError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash("Refused; nothing was done.", "success")
+    return redirect(url_for("admin.approval_requests"))

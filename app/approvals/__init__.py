@@ -1,0 +1,1 @@
+"""Four eyes for power: actions one administrator may not take alone, and their approval."""
