@@ -27,6 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_jobs(app)
+    register_credential_revokers(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -122,6 +123,15 @@ def register_jobs(app: Flask) -> None:
     register_custody_jobs(app)
     register_casefile_jobs(app)
     register_draft_jobs(app)
+
+
+def register_credential_revokers(app: Flask) -> None:
+    """What ends with an account's credentials (a password change, deactivation, sign-out
+    everywhere) beyond its sessions: the API tokens."""
+    from app.api.tokens.service import revoke_all_tokens
+    from app.auth.credential_hooks import register_credential_revoker
+
+    register_credential_revoker(app, revoke_all_tokens)
 
 
 def register_request_hooks(app: Flask) -> None:

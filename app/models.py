@@ -1,7 +1,7 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
+from app.admin.approvals.models import ApprovalRequest
 from app.api.tokens.models import ApiToken
-from app.approvals.models import ApprovalRequest
 from app.audit.models import AuditEvent
 from app.auth.models import RecoveryCode, SetPasswordToken, User
 from app.casefiles.models import (

@@ -102,7 +102,7 @@ class World:
 
 
 def make_approval_request(subject):
-    from app.approvals.models import ApprovalKind, ApprovalRequest
+    from app.admin.approvals.models import ApprovalKind, ApprovalRequest
     from app.extensions import db
     from app.timeutil import utcnow
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.admin.services import InvestigationError
 from app.api.tokens.service import TokenError
 from app.auth.accounts import AccountError
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileForbidden
@@ -16,7 +17,6 @@ from app.intake.errors import (
     NumberingContention,
     SealedTestimonyError,
 )
-from app.investigations.services import InvestigationError
 from app.service_errors import ServiceError
 from app.vault.refusals import IntakeRefused
 

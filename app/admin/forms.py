@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.admin.services import MEMBER_ROLES
 from app.audit.service import EVENTS
 from app.auth.models import ROLES
-from app.investigations.services import MEMBER_ROLES
 
 ROLE_CHOICES = [(role, role) for role in ROLES]
 MEMBER_ROLE_CHOICES = [(role, role) for role in MEMBER_ROLES]

@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.admin import bp
+from app.admin.approvals import service as approvals
 from app.admin.routes_users import set_password_link
-from app.approvals import service as approvals
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.extensions import db

@@ -6,14 +6,13 @@ from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.admin import bp
+from app.admin import bp, services
+from app.admin.approvals import service as approvals
 from app.admin.forms import AddMemberForm, ChangeMemberForm, InvestigationForm
-from app.approvals import service as approvals
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.extensions import db
 from app.form_submission import commit_or_refuse, committed, saved, submit_form, template_page
-from app.investigations import services
 from app.investigations.access import managed_investigation_or_404, managed_membership_or_404
 from app.investigations.models import Investigation, Membership
 from app.service_errors import ServiceError

@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.admin import bp
+from app.admin.approvals import service as approvals
 from app.admin.forms import CreateUserForm, RoleForm
-from app.approvals import service as approvals
 from app.auth import accounts
 from app.auth.forms import ConfirmForm
 from app.auth.models import User

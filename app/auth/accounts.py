@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.audit.service import record_event
 from app.auth import session_registry
+from app.auth.credential_hooks import revoke_other_credentials
 from app.auth.models import ROLES, SetPasswordToken, User
 from app.extensions import db
 from app.security.password_strength import account_words
@@ -186,11 +187,9 @@ def sign_out_everywhere(users: list[User], actor: User | None) -> int:
 
 
 def end_api_tokens(user: User, reason: str, actor: User | None) -> int:
-    """Revoke the account's API tokens: its credentials changed, or it was closed."""
-    # Imported here: app.api's package imports the auth blueprint, which imports this module.
-    from app.api.tokens.service import revoke_all_tokens
-
-    return revoke_all_tokens(user, reason, actor)
+    """Revoke the account's API tokens (and any other registered credential): its credentials
+    changed, or it was closed."""
+    return revoke_other_credentials(user, reason, actor)
 
 
 def unlock(user: User, actor: User) -> None:

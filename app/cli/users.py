@@ -82,7 +82,7 @@ def _account_or_fail(email: str) -> User:
 @click.argument("email")
 def reset_2fa(email: str) -> None:
     """Reset an account's second factor (on the web, a lawyer's or admin's needs two admins)."""
-    from app.approvals.service import record_sole_actor
+    from app.admin.approvals.service import record_sole_actor
     from app.auth.enrollment import reset_second_factor
 
     user = _account_or_fail(email)
@@ -96,7 +96,7 @@ def reset_2fa(email: str) -> None:
 @click.argument("email")
 def reinvite(email: str) -> None:
     """Print a new one-time set-password link (on the web, for an account in use, two admins)."""
-    from app.approvals.service import record_sole_actor
+    from app.admin.approvals.service import record_sole_actor
 
     user = _account_or_fail(email)
     if not user.active:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +13,10 @@ from app.custody.timeline import ledger_query, object_types_in, to_timeline_entr
 from app.custody.timestamps import newest_status
 from app.extensions import db
 from app.form_submission import committed
-from app.investigations import services
-from app.investigations.access import investigation_by_reference_or_404
+from app.investigations.access import (
+    investigation_by_reference_or_404,
+    managed_investigation_or_404,
+)
 
 bp = Blueprint("custody", __name__)
 
@@ -56,9 +58,7 @@ def acknowledge_alarm(reference: str):
     Any admin, as on the admin pages: acknowledging shows no content, and an organisation
     must be able to act on an alarm in an investigation none of its admins belongs to.
     """
-    investigation = services.investigation_by_reference(reference)
-    if investigation is None:
-        abort(404)
+    investigation = managed_investigation_or_404(reference)
     form = AcknowledgeAlarmForm()
     if not form.validate_on_submit():
         flash(_("Say what you found or did (at most 500 characters)."), "error")

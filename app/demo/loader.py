@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from app.admin.services import create_investigation, grant_membership
 from app.casefiles.services.frameworks import load_shipped_frameworks
 from app.demo.accounts import DemoAccount, provide_accounts
 from app.demo.presence import DEMO_REFERENCE, database_contents, next_demo_reference
@@ -26,7 +27,6 @@ from app.demo.world import DemoLoadFailed, DemoWorld, loading
 from app.extensions import db
 from app.intake.models import InterviewStatus
 from app.intake.services.taxonomy import sync_taxonomies
-from app.investigations.services import create_investigation, grant_membership
 
 
 class DemoRefused(RuntimeError):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from app.admin.services import InvestigationError
 from app.auth.accounts import AccountError
 from app.auth.models import User
 from app.casefiles.models import CaseFile
@@ -17,7 +18,6 @@ from app.extensions import db
 from app.intake.errors import IntakeError
 from app.intake.models import Incident, Interview, Witness
 from app.investigations.models import Investigation
-from app.investigations.services import InvestigationError
 from app.vault.models import EvidenceItem
 from app.vault.refusals import IntakeRefused
 

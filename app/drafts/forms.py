@@ -10,13 +10,10 @@ draft of that form is discarded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, request
-from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from app.drafts.models import FORM_KEY_LENGTH
@@ -31,32 +28,6 @@ class DraftForm:
     key: str
     fields: tuple[str, ...]
     path: str
-
-
-def keeps_drafts(*fields: str) -> Callable:
-    """Declare the fields of this view's form kept as drafts; discard the draft once saved."""
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            response = view(*args, **kwargs)
-            if request.method == "POST" and _is_redirect(response):
-                from app.drafts.service import discard_draft
-
-                form = form_of_request()
-                if form is not None:
-                    discard_draft(current_user, form.key)
-            return response
-
-        setattr(wrapper, DRAFT_FIELDS_ATTRIBUTE, tuple(fields))
-        return wrapper
-
-    return decorate
-
-
-def _is_redirect(response: object) -> bool:
-    status = getattr(response, "status_code", None)
-    return status is not None and 300 <= status < 400
 
 
 def form_key(endpoint: str, arguments: dict[str, object]) -> str:

@@ -103,12 +103,7 @@ def evidence_download(reference: str, evidence_id: str):
 @bp.route(f"{EVIDENCE}/<evidence_id>/derivatives/<derivative_id>")
 def evidence_derivative(reference: str, evidence_id: str, derivative_id: str):
     viewer = viewer_for(reference)
-    read = read_derivative(
-        viewer,
-        evidence_id,
-        derivative_id,
-        send_body=request.method != "HEAD",
-    )
+    read = read_derivative(viewer, evidence_id, derivative_id, send_body=request.method != "HEAD")
     response = _send(read)
     response.headers["Accept-Ranges"] = "none"
     return response

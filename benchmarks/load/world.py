@@ -29,11 +29,11 @@ def _app():
 
 
 def create(out: Path, field_count: int, lawyer_count: int) -> None:
+    from app.admin import services
     from app.api.tokens.service import create_token
     from app.auth import accounts
     from app.demo.accounts import enroll_totp
     from app.extensions import db
-    from app.investigations import services
 
     app = _app()
     people: dict[str, list[dict]] = {"field": [], "lawyer": []}

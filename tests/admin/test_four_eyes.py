@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.approvals.models import ApprovalRequest
+from app.admin.approvals.models import ApprovalRequest
 from app.audit.models import AuditEvent
 from app.auth.models import SetPasswordToken, User
 from app.extensions import db

@@ -7,7 +7,7 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from app.approvals.models import ApprovalRequest
+from app.admin.approvals.models import ApprovalRequest
 from app.extensions import db
 from tests.helpers.factories import DEFAULT_PASSWORD
 from tests.helpers.web import csrf_token, next_totp_code, post_form, sign_in

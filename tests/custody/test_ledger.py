@@ -9,11 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from app.admin import services
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.custody.models import AppendOnlyError, Checkpoint, LedgerEntry, LedgerHead
 from app.extensions import db
-from app.investigations import services
 from tests.conftest import backend
 from tests.helpers.factories import InvestigationFactory, UserFactory
 

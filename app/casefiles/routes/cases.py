@@ -16,7 +16,7 @@ from app.casefiles.services.assessments import casefile_assessments
 from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
 from app.casefiles.services.items import candidates, summaries_for
-from app.drafts.forms import keeps_drafts
+from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
 from app.investigations.viewer import viewer_for
 from app.service_errors import ServiceError

@@ -22,7 +22,7 @@ from app.casefiles.services import casefiles as service
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.items import fetch_item, summaries_for, summarize
 from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
-from app.drafts.forms import keeps_drafts
+from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
 from app.security.headers import sandbox_evidence
 from app.service_errors import ServiceError

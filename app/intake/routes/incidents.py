@@ -8,7 +8,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.drafts.forms import keeps_drafts
+from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm

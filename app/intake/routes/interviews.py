@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
-from app.drafts.forms import keeps_drafts
+from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_flash, saved, submit_form
 from app.intake import bp, pages
 from app.intake.errors import SealedTestimonyError

@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.approvals.models import ApprovalKind, ApprovalOutcome, ApprovalRequest
+from app.admin import services as investigations
+from app.admin.approvals.models import ApprovalKind, ApprovalOutcome, ApprovalRequest
 from app.audit.service import record_event
 from app.auth.accounts import AccountError, issue_set_password_token, user_by_email
 from app.auth.enrollment import reset_second_factor
 from app.auth.models import ROLES_REQUIRING_2FA, Role, User
 from app.extensions import db
-from app.investigations import services as investigations
 from app.investigations.models import Investigation, Membership
 from app.timeutil import utcnow
 
