@@ -116,15 +116,6 @@ def sign_checkpoint(
     return checkpoint
 
 
-def latest_checkpoint(session: Session, investigation_id: str) -> Checkpoint | None:
-    return session.scalar(
-        select(Checkpoint)
-        .where(Checkpoint.investigation_id == investigation_id)
-        .order_by(Checkpoint.seq.desc(), Checkpoint.id.desc())
-        .limit(1)
-    )
-
-
 @event.listens_for(Session, "before_commit")
 def _sign_touched_heads(session: Session) -> None:
     touched = session.info.pop(TOUCHED_KEY, None)

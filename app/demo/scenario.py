@@ -207,10 +207,6 @@ class Scenario:
     def account(self, key: str) -> AccountSpec:
         return self._index[f"account:{key}"]
 
-    def media_keys(self) -> set[str]:
-        keys = {m.key for m in (*self.photos, *self.videos, *self.audio)}
-        return keys | {self.party_response.key}
-
 
 @functools.cache
 def load_scenario(path: Path = SCENARIO_FILE) -> Scenario:

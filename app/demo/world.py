@@ -60,5 +60,5 @@ def loading(what: str) -> Iterator[None]:
         yield
     except REFUSALS as exc:
         db.session.rollback()
-        reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        reason = str(exc) or getattr(exc, "message", None) or type(exc).__name__
         raise DemoLoadFailed(f"{what}: {reason}") from exc

@@ -212,24 +212,3 @@ def casefile_assessments(casefile: CaseFile) -> list[Assessment]:
             .order_by(Assessment.assessed_at.desc(), Assessment.id)
         )
     )
-
-
-def casefile_corroborations(casefile: CaseFile) -> list[Corroboration]:
-    return list(
-        db.session.scalars(
-            select(Corroboration)
-            .where(Corroboration.casefile_id == casefile.id)
-            .order_by(Corroboration.created_at)
-        )
-    )
-
-
-def casefile_annotations(casefile: CaseFile) -> list[Annotation]:
-    return list(
-        db.session.scalars(
-            select(Annotation)
-            .where(Annotation.casefile_id == casefile.id)
-            .options(selectinload(Annotation.author))
-            .order_by(Annotation.created_at)
-        )
-    )
