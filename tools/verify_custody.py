@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -29,6 +30,20 @@ STATEMENT_FIELDS = {
     CHECKPOINT_TYPE_V2: frozenset({"type", "investigation", "seq", "head", "root", "time"}),
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+BODY_FIELDS = frozenset({"investigation", "actor", "action", "object", "time", "details"})
+ACTOR_FIELDS = {
+    "user": frozenset({"type", "id", "email", "role"}),
+    "system": frozenset({"type", "id"}),
+}
+ACTIONS = frozenset(
+    {
+        "collected", "received", "metadata_extracted", "derivative_created", "viewed",
+        "streamed", "downloaded", "annotated", "linked_to_case", "exported", "transferred",
+        "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
+        "testimony_sealed", "addendum_added", "assessed",
+    }
+)  # fmt: skip
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,7 +56,10 @@ Checks, and stops at the first problem:
   2. every ledger entry: numbered 1, 2, 3... without gaps, each linked to the previous
      entry's hash, each body (when present) hashing to its body_sha256, each entry
      hash recomputed; a redacted entry (body null) still counts by its body_sha256;
-  3. every present body names the investigation that the checkpoint names;
+  3. every present body names the investigation that the checkpoint names and is a
+     well-formed entry body: exactly its members, a known action, the one time format
+     (YYYY-MM-DDTHH:MM:SS.ffffffZ), in RFC 8785 canonical form (--lenient-bodies skips
+     all but the investigation);
   4. the signed checkpoint names exactly the last entry (same seq, same hash), so no
      entry was added, removed or rewritten after the organisation signed it.
 """
@@ -121,8 +139,14 @@ def read_ledger(data: bytes) -> list[dict]:
     return entries
 
 
-def verify_entries(entries: list[dict], investigation: str | None = None) -> tuple[int, str, int]:
-    """Verify the chain from entry 1; return (last seq, head hash, redacted count)."""
+def verify_entries(
+    entries: list[dict], investigation: str | None = None, strict: bool = True
+) -> tuple[int, str, int]:
+    """Verify the chain from entry 1; return (last seq, head hash, redacted count).
+
+    ``strict``: every present body must also be a well-formed entry body (section 1),
+    in canonical form; without it only its investigation is checked.
+    """
     head, redacted = GENESIS_HASH, 0
     for index, entry in enumerate(entries):
         expected, seq = index + 1, entry["seq"]
@@ -159,6 +183,8 @@ def verify_entries(entries: list[dict], investigation: str | None = None) -> tup
             raise VerificationError(f"{where}: entry hash mismatch (modified)")
         if investigation is not None and entry["body"] is not None:
             _check_investigation(where, entry["body"], investigation)
+        if strict and entry["body"] is not None:
+            _check_body(where, entry["body"])
         head = entry["hash"]
     return len(entries), head, redacted
 
@@ -170,6 +196,98 @@ def _check_investigation(where: str, body: str, investigation: str) -> None:
         raise VerificationError(f"{where}: body is not JSON") from None
     if not isinstance(named, dict) or named.get("investigation") != investigation:
         raise VerificationError(f"{where}: body does not belong to investigation {investigation}")
+
+
+def _check_body(where: str, body: str) -> None:
+    """Section 1: exact members, known action, one time format, canonical (JCS) bytes."""
+    try:
+        parsed = _load_json(body)
+    except ValueError:
+        raise VerificationError(f"{where}: body is not JSON") from None
+    problem = _body_problem(parsed)
+    if problem is None and jcs(parsed) != body.encode("utf-8"):
+        problem = "it is not in canonical form (RFC 8785): re-serialised, it differs"
+    if problem is not None:
+        raise VerificationError(f"{where}: malformed body, {problem}")
+
+
+def _body_problem(body: object) -> str | None:
+    if not isinstance(body, dict) or set(body) != BODY_FIELDS:
+        return f"members must be exactly {sorted(BODY_FIELDS)}"
+    actor, obj = body["actor"], body["object"]
+    if not isinstance(actor, dict) or set(actor) != ACTOR_FIELDS.get(actor.get("type")):
+        return "actor must be {type: user, id, email, role} or {type: system, id}"
+    if not all(isinstance(value, str) for value in actor.values()):
+        return "actor members must be strings"
+    if actor["type"] == "system" and not actor["id"].startswith("system"):
+        return "a system actor's id is 'system' or 'system:<what>'"
+    if body["action"] not in ACTIONS:
+        return f"unknown action {body['action']!r}"
+    if (
+        not isinstance(obj, dict)
+        or set(obj) != {"type", "id"}
+        or not all(isinstance(value, str) and value for value in obj.values())
+    ):
+        return "object must be {type: string, id: string}"
+    if not isinstance(body["time"], str) or not _valid_time(body["time"]):
+        return "time must be a real UTC instant written YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    if not isinstance(body["details"], dict):
+        return "details must be an object"
+    return None
+
+
+def _valid_time(text: str) -> bool:
+    if _TIME.fullmatch(text) is None:
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return False
+    return True
+
+
+def jcs(value: object) -> bytes:
+    """RFC 8785 serialization of a parsed JSON value (what the ledger hashes)."""
+    return _jcs_text(value).encode("utf-8")
+
+
+def _jcs_text(value: object) -> str:
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: key.encode("utf-16-be"))
+        members = (f"{_jcs_text(key)}:{_jcs_text(value[key])}" for key in keys)
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs_text(item) for item in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # escapes exactly as RFC 8785 s.3.2.2.2
+    if isinstance(value, float):
+        return _es_number(value)
+    return json.dumps(value)  # true, false, null, integers
+
+
+def _es_number(value: float) -> str:
+    """ECMAScript Number::toString (RFC 8785 s.3.2.2.3) from Python's shortest repr."""
+    if value == 0:
+        return "0"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction.rstrip("0")).lstrip("0") or "0"
+    # value = 0.digits * 10**point
+    point = len(whole.lstrip("0")) + int(exponent or 0) if whole != "0" else 0
+    if whole == "0":
+        point = -(len(fraction) - len(fraction.lstrip("0"))) + int(exponent or 0)
+    k = len(digits)
+    if k <= point <= 21:
+        text = digits + "0" * (point - k)
+    elif 0 < point <= 21:
+        text = digits[:point] + "." + digits[point:]
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        shown = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{shown}e{'+' if point - 1 >= 0 else '-'}{abs(point - 1)}"
+    return sign + text
 
 
 def verify_minisign(message: bytes, signature_text: str, public_key: str) -> tuple[str, str]:
@@ -395,6 +513,7 @@ def verify_export(
     signature: bytes,
     public_key: str,
     proofs: dict | None = None,
+    strict: bool = True,
 ) -> str:
     """Verify everything; return the one-line summary or raise VerificationError."""
     statement, key_id = verify_signed_statement(statement_bytes, signature, public_key)
@@ -402,7 +521,7 @@ def verify_export(
     entries = read_ledger(ledger)
     if not entries:
         raise VerificationError("ledger has no entries")
-    last_seq, head, _redacted = verify_entries(entries, ref)
+    last_seq, head, _redacted = verify_entries(entries, ref, strict)
     if signed_seq > last_seq:
         raise VerificationError(
             f"checkpoint covers entries 1..{signed_seq} but the ledger ends at entry {last_seq}"
@@ -475,6 +594,12 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="the consistency proof from --since to this checkpoint (`flask custody consistency`)",
     )
+    parser.add_argument(
+        "--lenient-bodies",
+        action="store_true",
+        help="check only that each present body hashes right and names the investigation,"
+        " not its members, action, time format and canonical form (section 1)",
+    )
     key = parser.add_mutually_exclusive_group(required=True)
     key.add_argument("--public-key", metavar="RW...", help="the organisation's minisign key")
     key.add_argument(
@@ -512,7 +637,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         proofs = _read_json(proofs_path) if have_proofs else None
-        summary = verify_export(ledger_bytes, statement_bytes, signature_bytes, public_key, proofs)
+        summary = verify_export(
+            ledger_bytes,
+            statement_bytes,
+            signature_bytes,
+            public_key,
+            proofs,
+            strict=not args.lenient_bodies,
+        )
         timestamped = args.ledger.parent / "timestamped" / "checkpoint.json"
         if args.since is None and timestamped.exists():
             # The newest checkpoint a timestamp authority stamped: this one must extend it.
