@@ -62,6 +62,9 @@ Checks, and stops at the first problem:
      all but the investigation);
   4. the signed checkpoint names exactly the last entry (same seq, same hash), so no
      entry was added, removed or rewritten after the organisation signed it.
+  5. in a case-file bag (the ledger in BAG/data/custody/, or --bag BAG): every evidence
+     file under data/items/ has the SHA-256 signed in its `received` entry (an original)
+     or `derivative_created` entry (a redacted copy).
 """
 
 EPILOG = """\
@@ -549,6 +552,95 @@ def verify_export(
     return summary
 
 
+# -- a BagIt case-file export: each evidence file against the ledger's signed hashes ---------
+
+
+def bag_of(ledger: Path) -> Path | None:
+    """The bag a ledger at BAG/data/custody/custody-ledger.jsonl belongs to, if any."""
+    bag = ledger.resolve().parent.parent.parent
+    if ledger.resolve().parent.parent.name == "data" and (bag / "bagit.txt").is_file():
+        return bag
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def signed_file_hashes(entries: list[dict]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(kind, id) -> (SHA-256, entry seq) from the disclosed `received` and
+    `derivative_created` entries: the hashes the organisation recorded and signed."""
+    hashes: dict[tuple[str, str], tuple[str, int]] = {}
+    for entry in entries:
+        if entry["body"] is None:
+            continue
+        body = _load_json(entry["body"])
+        details = body.get("details") if isinstance(body, dict) else None
+        if not isinstance(details, dict):
+            continue
+        if body.get("action") == "received" and _is_hex64(details.get("sha256")):
+            hashes["original", body["object"]["id"]] = details["sha256"], entry["seq"]
+        elif body.get("action") == "derivative_created" and _is_hex64(details.get("child_sha256")):
+            key = "redacted", str(details.get("derivative_id"))
+            hashes[key] = details["child_sha256"], entry["seq"]
+    return hashes
+
+
+def verify_bag_files(bag: Path, entries: list[dict]) -> int:
+    """Hash every evidence file under data/items/ and compare it with its signed entry."""
+    signed = signed_file_hashes(entries)
+    checked = 0
+    items = bag / "data" / "items"
+    for folder in sorted(items.iterdir()) if items.is_dir() else ():
+        on_disk = sorted(
+            path for kind in ("original", "redacted") for path in (folder / kind).glob("**/*")
+        )
+        if not on_disk:
+            continue
+        expected = _files_of(folder)
+        for path in on_disk:
+            name = path.relative_to(bag).as_posix()
+            if path.is_dir():
+                continue
+            if path.relative_to(folder).as_posix() not in expected:
+                raise VerificationError(f"{name}: not an evidence file its metadata.json lists")
+            key = expected[path.relative_to(folder).as_posix()]
+            if key not in signed:
+                action = "received" if key[0] == "original" else "derivative_created"
+                raise VerificationError(
+                    f"{name}: no disclosed `{action}` entry records its hash"
+                    " (the ledger does not vouch for it)"
+                )
+            digest, seq = signed[key]
+            if file_sha256(path) != digest:
+                raise VerificationError(
+                    f"{name}: its SHA-256 differs from the one signed in entry {seq} (modified)"
+                )
+            checked += 1
+    return checked
+
+
+def _files_of(folder: Path) -> dict[str, tuple[str, str]]:
+    """file (relative to the item folder) -> (kind, id) as the item's metadata.json lists it."""
+    try:
+        metadata = _load_json((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise VerificationError(f"{folder.name}/metadata.json is missing or not JSON") from None
+    files: dict[str, tuple[str, str]] = {}
+    if isinstance(metadata, dict) and metadata.get("item_type") == "evidence":
+        for name in metadata.get("files") or ():
+            if isinstance(name, str) and name.startswith("original/"):
+                files[name] = "original", str(metadata.get("id"))
+        for copy in metadata.get("redacted_copies") or ():
+            if isinstance(copy, dict) and isinstance(copy.get("file"), str):
+                files[copy["file"]] = "redacted", str(copy.get("id"))
+    return files
+
+
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="verify_custody.py",
@@ -593,6 +685,14 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         metavar="PATH",
         help="the consistency proof from --since to this checkpoint (`flask custody consistency`)",
+    )
+    parser.add_argument(
+        "--bag",
+        type=Path,
+        metavar="DIR",
+        help="a case-file bag: hash each evidence file under DIR/data/items and compare it"
+        " with its signed `received` (original) or `derivative_created` (redacted copy)"
+        " entry (default: the bag the ledger lies in, when it lies in DATA/custody/)",
     )
     parser.add_argument(
         "--lenient-bodies",
@@ -657,6 +757,10 @@ def main(argv: list[str] | None = None) -> int:
             summary += ", " + verify_consistency_file(
                 statement, older, _read_json(args.consistency)
             )
+        bag = args.bag or bag_of(args.ledger)
+        if bag is not None:
+            checked = verify_bag_files(bag, read_ledger(ledger_bytes))
+            summary += f", {checked} evidence files match their signed hashes"
     except VerificationError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return EXIT_FAILED

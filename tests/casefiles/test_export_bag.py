@@ -166,3 +166,93 @@ def test_export_is_recorded_in_the_ledger_for_each_exported_item(app, built_case
     assert built_case.photo.id in exported
     assert built_case.interview.id in exported
     assert built_case.withdrawn_interview.id not in exported
+
+
+def run_verifier(bag: Path, public_key: str, *extra: str) -> subprocess.CompletedProcess:
+    custody = bag / "data" / "custody"
+    return subprocess.run(
+        [
+            sys.executable,
+            str(bag / "data" / "tools" / "verify_custody.py"),
+            str(custody / "custody-ledger.jsonl"),
+            "--public-key",
+            public_key,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_verifier_hashes_each_evidence_file_against_its_signed_received_entry(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    (original,) = (out / "data" / "items").glob("*-evidence-*/original/*")
+    name = original.relative_to(out).as_posix()
+
+    result = run_verifier(out, public_key)
+    assert result.returncode == 0, result.stderr
+    assert ", 1 evidence files match their signed hashes" in result.stdout
+
+    # Same length, one byte changed: a changed photo, its manifests rewritten to match.
+    changed = bytearray(original.read_bytes())
+    changed[-1] ^= 0x01
+    original.write_bytes(bytes(changed))
+    bagit.Bag(str(out)).save(manifests=True)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True
+        ).returncode
+        == 0
+    )
+    result = run_verifier(out, public_key)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"FAILED: {name}: its SHA-256 differs from the one signed in entry "
+    )
+
+
+def test_an_evidence_file_the_ledger_does_not_vouch_for_is_named(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    (original,) = (out / "data" / "items").glob("*-evidence-*/original/*")
+    planted = original.with_name("planted.jpg")
+    planted.write_bytes(original.read_bytes())
+
+    result = run_verifier(out, public_key)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"FAILED: {planted.relative_to(out).as_posix()}: not an evidence file its"
+        " metadata.json lists\n"
+    )
+
+
+def test_a_redacted_copy_is_checked_against_its_signed_derivative_entry(
+    app, built_case, tmp_path, public_key
+):
+    from app.casefiles.services.redaction import Rectangle, create_redacted_copy
+
+    create_redacted_copy(
+        built_case.casefile, built_case.author, built_case.photo, [Rectangle(0.1, 0.1, 0.3, 0.3)]
+    )
+    db.session.commit()
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out, "--files", "both")
+    assert ", 2 evidence files match" in run_verifier(out, public_key).stdout
+    (copy,) = (out / "data" / "items").glob("*-evidence-*/redacted/*")
+    changed = bytearray(copy.read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    copy.write_bytes(bytes(changed))
+
+    result = run_verifier(out, public_key)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"FAILED: {copy.relative_to(out).as_posix()}: its SHA-256 differs from the one signed"
+    )

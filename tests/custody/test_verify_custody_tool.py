@@ -391,3 +391,26 @@ json_values = st.recursive(
 @given(json_values)
 def test_the_tools_canonical_form_is_rfc_8785(value: object) -> None:
     assert tool.jcs(value) == canonical_json(value)
+
+
+def test_an_evidence_file_whose_received_entry_is_withheld_is_named(tmp_path: Path) -> None:
+    photo = b"\xff\xd8 a photo \xff\xd9"
+    received = json.loads(make_body(1))
+    received |= {"action": "received", "details": {"sha256": body_digest(photo)}}
+    rows = rechain([canonical_json(received), make_body(2)])
+    folder = tmp_path / "data" / "items" / "001-evidence-EV-1"
+    (folder / "original").mkdir(parents=True)
+    (folder / "original" / "photo.jpg").write_bytes(photo)
+    (folder / "metadata.json").write_text(
+        json.dumps({"item_type": "evidence", "id": "EV-1", "files": ["original/photo.jpg"]})
+    )
+    entries = tool.read_ledger("".join(to_line(row) + "\n" for row in rows).encode())
+    assert tool.verify_bag_files(tmp_path, entries) == 1
+
+    entries[0]["body"] = None  # the received entry withheld: nothing vouches for the file
+    with pytest.raises(tool.VerificationError) as failure:
+        tool.verify_bag_files(tmp_path, entries)
+    assert str(failure.value) == (
+        "data/items/001-evidence-EV-1/original/photo.jpg: no disclosed `received` entry records"
+        " its hash (the ledger does not vouch for it)"
+    )
