@@ -65,6 +65,9 @@ Checks, and stops at the first problem:
   5. in a case-file bag (the ledger in BAG/data/custody/, or --bag BAG): every evidence
      file under data/items/ has the SHA-256 signed in its `received` entry (an original)
      or `derivative_created` entry (a redacted copy).
+  6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
+     token's imprint is the note's hash, and the earliest genTime is printed: the time
+     a timestamp authority vouches for (its CMS signature: openssl ts -verify).
 """
 
 EPILOG = """\
@@ -552,6 +555,117 @@ def verify_export(
     return summary
 
 
+# -- RFC 3161 tokens: the time a timestamp authority vouches for ----------------------------
+# A minimal DER reader for just the path to TSTInfo.genTime (RFC 3161 s.2.4.2, RFC 5652
+# s.5.1): the tool needs no ASN.1 library. The token's CMS signature is not checked here;
+# `openssl ts -verify` checks it against the TSA's root certificate (section 11).
+
+_OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+_OID_TST_INFO = bytes.fromhex("2a864886f70d0109100104")
+_IMPRINT_HASHES = {
+    bytes.fromhex("608648016503040201"): "sha256",
+    bytes.fromhex("608648016503040202"): "sha384",
+    bytes.fromhex("608648016503040203"): "sha512",
+}
+_GEN_TIME = re.compile(r"(\d{14})(?:\.(\d{1,6}))?Z")
+
+
+def _der_items(data: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) of each DER element in ``data``, in order."""
+    items, pos = [], 0
+    while pos < len(data):
+        if pos + 2 > len(data) or data[pos] & 0x1F == 0x1F:
+            raise ValueError("not DER")
+        tag, length, pos = data[pos], data[pos + 1], pos + 2
+        if length & 0x80:
+            count = length & 0x7F
+            if not 0 < count <= 4 or pos + count > len(data):
+                raise ValueError("not DER")
+            length, pos = int.from_bytes(data[pos : pos + count], "big"), pos + count
+        if pos + length > len(data):
+            raise ValueError("not DER")
+        items.append((tag, data[pos : pos + length]))
+        pos += length
+    return items
+
+
+def _der_expect(data: bytes, *tags: int) -> list[bytes]:
+    """The contents of the first len(tags) elements of ``data``, which must carry ``tags``."""
+    items = _der_items(data)
+    if [tag for tag, _content in items[: len(tags)]] != list(tags):
+        raise ValueError("unexpected structure")
+    return [content for _tag, content in items[: len(tags)]]
+
+
+def token_time(reply: bytes, message: bytes) -> datetime:
+    """genTime of an RFC 3161 reply (or bare token) whose imprint is the hash of ``message``."""
+    try:
+        (top,) = _der_expect(reply, 0x30)
+        first = _der_items(top)[0]
+        if first[0] == 0x30:  # TimeStampResp: status, then the token
+            status, top = _der_expect(top, 0x30, 0x30)
+            (code,) = _der_expect(status, 0x02)
+            if int.from_bytes(code, "big") not in (0, 1):
+                raise VerificationError("a timestamp reply is a refusal, not a token")
+        oid, signed = _der_expect(top, 0x06, 0xA0)
+        if oid != _OID_SIGNED_DATA:
+            raise ValueError("not CMS SignedData")
+        (signed_data,) = _der_expect(signed, 0x30)
+        _version, _algorithms, encap = _der_expect(signed_data, 0x02, 0x31, 0x30)
+        content_type, wrapped = _der_expect(encap, 0x06, 0xA0)
+        if content_type != _OID_TST_INFO:
+            raise ValueError("not a TSTInfo")
+        (octets,) = _der_expect(wrapped, 0x04)
+        (tst_info,) = _der_expect(octets, 0x30)
+        *_, imprint, _serial, gen_time = _der_expect(tst_info, 0x02, 0x06, 0x30, 0x02, 0x18)
+        algorithm, hashed = _der_expect(imprint, 0x30, 0x04)
+        name = _IMPRINT_HASHES.get(_der_expect(algorithm, 0x06)[0])
+        match = _GEN_TIME.fullmatch(gen_time.decode("ascii"))
+    except (ValueError, IndexError, UnicodeDecodeError):
+        raise VerificationError("a timestamp token cannot be read (not RFC 3161)") from None
+    if name is None or hashlib.new(name, message).digest() != hashed:
+        raise VerificationError("a timestamp token is for another message than checkpoint.note")
+    if match is None:
+        raise VerificationError("a timestamp token's genTime is not YYYYMMDDHHMMSS[.f]Z")
+    moment = datetime.strptime(match[1], "%Y%m%d%H%M%S")
+    return moment.replace(microsecond=int((match[2] or "0").ljust(6, "0")))
+
+
+def note_matches(note: bytes, statement: dict) -> bool:
+    """Whether a signed note's text states what the signed v2 statement states (section 7)."""
+    lines = note.decode("utf-8", "replace").split("\n")
+    return (
+        len(lines) > 5
+        and lines[0].endswith(f"/custody/{statement['investigation']}")
+        and (
+            lines[1:5]
+            == [
+                str(statement["seq"]),
+                base64.b64encode(bytes.fromhex(statement["root"])).decode(),
+                f"custos-chain {statement['head']}",
+                f"custos-time {statement['time']}",
+            ]
+        )
+    )
+
+
+def vouched_time(folder: Path, stamped: dict) -> str:
+    """', entries 1..M existed by T (RFC 3161)': the earliest time a token vouches for."""
+    note = (folder / "checkpoint.note").read_bytes()
+    if "root" not in stamped or not note_matches(note, stamped):
+        raise VerificationError(
+            "timestamped/checkpoint.note does not state the timestamped checkpoint"
+        )
+    tokens = sorted(folder.glob("checkpoint.note.*.tsr"))
+    if not tokens:
+        raise VerificationError("timestamped/ holds no timestamp token (checkpoint.note.1.tsr)")
+    earliest = min(token_time(token.read_bytes(), note) for token in tokens)
+    return (
+        f", entries 1..{stamped['seq']} existed by {earliest:%Y-%m-%dT%H:%M:%S.%fZ} per"
+        f" {len(tokens)} RFC 3161 token(s) (check their TSA signature: openssl ts -verify)"
+    )
+
+
 # -- a BagIt case-file export: each evidence file against the ledger's signed hashes ---------
 
 
@@ -757,6 +871,8 @@ def main(argv: list[str] | None = None) -> int:
             summary += ", " + verify_consistency_file(
                 statement, older, _read_json(args.consistency)
             )
+            if args.since == timestamped:
+                summary += vouched_time(timestamped.parent, older)
         bag = args.bag or bag_of(args.ledger)
         if bag is not None:
             checked = verify_bag_files(bag, read_ledger(ledger_bytes))
