@@ -256,3 +256,43 @@ def test_a_redacted_copy_is_checked_against_its_signed_derivative_entry(
     assert result.stderr.startswith(
         f"FAILED: {copy.relative_to(out).as_posix()}: its SHA-256 differs from the one signed"
     )
+
+
+def test_the_bag_is_laid_out_and_signed_as_custody_format_8_1_specifies(
+    app, built_case, tmp_path, public_key
+):
+    import base64
+    import hashlib
+    import re
+
+    doc = (ROOT / "docs" / "custody-format.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### 8.1 Case-file bag") : doc.index("## 9. Verifying an export")]
+    paths = re.findall(r"^\| `([^`<]+)`", section, flags=re.M)
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+
+    assert len(paths) == 11
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["data", *(p for p in paths if "/" not in p)]
+    )
+    assert sorted(p.name for p in (out / "data").iterdir()) == sorted(
+        p.removeprefix("data/").split("/")[0] for p in paths if p.startswith("data/")
+    )
+    manifest = (out / "tagmanifest-sha256.txt").read_bytes()
+    signature = (out / "tagmanifest-sha256.txt.minisig").read_text()
+    comment = (
+        f"custos-bag-v1 {built_case.casefile.reference} tagmanifest-sha256"
+        f" {hashlib.sha256(manifest).hexdigest()}"
+    )
+    assert signature.splitlines()[0] == "untrusted comment: signature from custos export key"
+    assert signature.splitlines()[2] == f"trusted comment: {comment}"
+    shown = subprocess.run(
+        [require_binary("minisign"), "-Vm", str(out / "tagmanifest-sha256.txt"), "-P", public_key],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"Trusted comment: {comment}" in shown.stdout
+    checkpoint_key = (out / "data" / "custody" / "checkpoint.json.minisig").read_text()
+    key_id = base64.b64decode(signature.splitlines()[1])[2:10]
+    assert base64.b64decode(checkpoint_key.splitlines()[1])[2:10] == key_id
