@@ -41,7 +41,8 @@ ACTIONS = frozenset(
         "collected", "received", "metadata_extracted", "derivative_created", "viewed",
         "streamed", "downloaded", "annotated", "linked_to_case", "exported", "transferred",
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
-        "testimony_sealed", "addendum_added", "assessed",
+        "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
+        "consent_recorded",
     }
 )  # fmt: skip
 

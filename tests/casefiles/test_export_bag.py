@@ -168,6 +168,22 @@ def test_export_is_recorded_in_the_ledger_for_each_exported_item(app, built_case
     assert built_case.withdrawn_interview.id not in exported
 
 
+def flip_a_byte(path: Path) -> None:
+    """Change one bit in the middle of a file: same length, different bytes."""
+    changed = bytearray(path.read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    path.write_bytes(bytes(changed))
+
+
+def assert_named_as_modified(bag: Path, path: Path, public_key: str) -> None:
+    result = run_verifier(bag, public_key)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"FAILED: {path.relative_to(bag).as_posix()}: its SHA-256 differs from the one signed"
+        " in entry "
+    )
+
+
 def run_verifier(bag: Path, public_key: str, *extra: str) -> subprocess.CompletedProcess:
     custody = bag / "data" / "custody"
     return subprocess.run(
@@ -191,16 +207,13 @@ def test_the_verifier_hashes_each_evidence_file_against_its_signed_received_entr
     out = tmp_path / "bag"
     cli_export(app, built_case.casefile.reference, out)
     (original,) = (out / "data" / "items").glob("*-evidence-*/original/*")
-    name = original.relative_to(out).as_posix()
 
     result = run_verifier(out, public_key)
     assert result.returncode == 0, result.stderr
     assert ", 1 evidence files match their signed hashes" in result.stdout
 
     # Same length, one byte changed: a changed photo, its manifests rewritten to match.
-    changed = bytearray(original.read_bytes())
-    changed[-1] ^= 0x01
-    original.write_bytes(bytes(changed))
+    flip_a_byte(original)
     bagit.Bag(str(out)).save(manifests=True)
     assert (
         subprocess.run(
@@ -208,11 +221,7 @@ def test_the_verifier_hashes_each_evidence_file_against_its_signed_received_entr
         ).returncode
         == 0
     )
-    result = run_verifier(out, public_key)
-    assert result.returncode == 1
-    assert result.stderr.startswith(
-        f"FAILED: {name}: its SHA-256 differs from the one signed in entry "
-    )
+    assert_named_as_modified(out, original, public_key)
 
 
 def test_an_evidence_file_the_ledger_does_not_vouch_for_is_named(
@@ -246,16 +255,9 @@ def test_a_redacted_copy_is_checked_against_its_signed_derivative_entry(
     cli_export(app, built_case.casefile.reference, out, "--files", "both")
     assert ", 2 evidence files match" in run_verifier(out, public_key).stdout
     (copy,) = (out / "data" / "items").glob("*-evidence-*/redacted/*")
-    changed = bytearray(copy.read_bytes())
-    changed[len(changed) // 2] ^= 0x01
-    copy.write_bytes(bytes(changed))
+    flip_a_byte(copy)
 
-    result = run_verifier(out, public_key)
-
-    assert result.returncode == 1
-    assert result.stderr.startswith(
-        f"FAILED: {copy.relative_to(out).as_posix()}: its SHA-256 differs from the one signed"
-    )
+    assert_named_as_modified(out, copy, public_key)
 
 
 def test_the_bag_is_laid_out_and_signed_as_custody_format_8_1_specifies(

@@ -414,3 +414,12 @@ def test_an_evidence_file_whose_received_entry_is_withheld_is_named(tmp_path: Pa
         "data/items/001-evidence-EV-1/original/photo.jpg: no disclosed `received` entry records"
         " its hash (the ledger does not vouch for it)"
     )
+
+
+def test_the_tool_knows_exactly_the_actions_the_ledger_writes_and_the_format_lists() -> None:
+    from app.custody.ledger import CustodyAction
+
+    doc = (TOOL.parents[1] / "docs" / "custody-format.md").read_text(encoding="utf-8")
+    listed = doc[doc.index("### 1.1 Actions") : doc.index("What each records")]
+    assert tool.ACTIONS == {action.value for action in CustodyAction}
+    assert set(re.findall(r"`(\w+)`", listed)) == tool.ACTIONS
