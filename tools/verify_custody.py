@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -29,6 +30,21 @@ STATEMENT_FIELDS = {
     CHECKPOINT_TYPE_V2: frozenset({"type", "investigation", "seq", "head", "root", "time"}),
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+BODY_FIELDS = frozenset({"investigation", "actor", "action", "object", "time", "details"})
+ACTOR_FIELDS = {
+    "user": frozenset({"type", "id", "email", "role"}),
+    "system": frozenset({"type", "id"}),
+}
+ACTIONS = frozenset(
+    {
+        "collected", "received", "metadata_extracted", "derivative_created", "viewed",
+        "streamed", "downloaded", "annotated", "linked_to_case", "exported", "transferred",
+        "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
+        "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
+        "consent_recorded",
+    }
+)  # fmt: skip
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,9 +57,18 @@ Checks, and stops at the first problem:
   2. every ledger entry: numbered 1, 2, 3... without gaps, each linked to the previous
      entry's hash, each body (when present) hashing to its body_sha256, each entry
      hash recomputed; a redacted entry (body null) still counts by its body_sha256;
-  3. every present body names the investigation that the checkpoint names;
+  3. every present body names the investigation that the checkpoint names and is a
+     well-formed entry body: exactly its members, a known action, the one time format
+     (YYYY-MM-DDTHH:MM:SS.ffffffZ), in RFC 8785 canonical form (--lenient-bodies skips
+     all but the investigation);
   4. the signed checkpoint names exactly the last entry (same seq, same hash), so no
      entry was added, removed or rewritten after the organisation signed it.
+  5. in a case-file bag (the ledger in BAG/data/custody/, or --bag BAG): every evidence
+     file under data/items/ has the SHA-256 signed in its `received` entry (an original)
+     or `derivative_created` entry (a redacted copy).
+  6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
+     token's imprint is the note's hash, and the earliest genTime is printed: the time
+     a timestamp authority vouches for (its CMS signature: openssl ts -verify).
 """
 
 EPILOG = """\
@@ -121,8 +146,14 @@ def read_ledger(data: bytes) -> list[dict]:
     return entries
 
 
-def verify_entries(entries: list[dict], investigation: str | None = None) -> tuple[int, str, int]:
-    """Verify the chain from entry 1; return (last seq, head hash, redacted count)."""
+def verify_entries(
+    entries: list[dict], investigation: str | None = None, strict: bool = True
+) -> tuple[int, str, int]:
+    """Verify the chain from entry 1; return (last seq, head hash, redacted count).
+
+    ``strict``: every present body must also be a well-formed entry body (section 1),
+    in canonical form; without it only its investigation is checked.
+    """
     head, redacted = GENESIS_HASH, 0
     for index, entry in enumerate(entries):
         expected, seq = index + 1, entry["seq"]
@@ -159,6 +190,8 @@ def verify_entries(entries: list[dict], investigation: str | None = None) -> tup
             raise VerificationError(f"{where}: entry hash mismatch (modified)")
         if investigation is not None and entry["body"] is not None:
             _check_investigation(where, entry["body"], investigation)
+        if strict and entry["body"] is not None:
+            _check_body(where, entry["body"])
         head = entry["hash"]
     return len(entries), head, redacted
 
@@ -170,6 +203,98 @@ def _check_investigation(where: str, body: str, investigation: str) -> None:
         raise VerificationError(f"{where}: body is not JSON") from None
     if not isinstance(named, dict) or named.get("investigation") != investigation:
         raise VerificationError(f"{where}: body does not belong to investigation {investigation}")
+
+
+def _check_body(where: str, body: str) -> None:
+    """Section 1: exact members, known action, one time format, canonical (JCS) bytes."""
+    try:
+        parsed = _load_json(body)
+    except ValueError:
+        raise VerificationError(f"{where}: body is not JSON") from None
+    problem = _body_problem(parsed)
+    if problem is None and jcs(parsed) != body.encode("utf-8"):
+        problem = "it is not in canonical form (RFC 8785): re-serialised, it differs"
+    if problem is not None:
+        raise VerificationError(f"{where}: malformed body, {problem}")
+
+
+def _body_problem(body: object) -> str | None:
+    if not isinstance(body, dict) or set(body) != BODY_FIELDS:
+        return f"members must be exactly {sorted(BODY_FIELDS)}"
+    actor, obj = body["actor"], body["object"]
+    if not isinstance(actor, dict) or set(actor) != ACTOR_FIELDS.get(actor.get("type")):
+        return "actor must be {type: user, id, email, role} or {type: system, id}"
+    if not all(isinstance(value, str) for value in actor.values()):
+        return "actor members must be strings"
+    if actor["type"] == "system" and not actor["id"].startswith("system"):
+        return "a system actor's id is 'system' or 'system:<what>'"
+    if body["action"] not in ACTIONS:
+        return f"unknown action {body['action']!r}"
+    if (
+        not isinstance(obj, dict)
+        or set(obj) != {"type", "id"}
+        or not all(isinstance(value, str) and value for value in obj.values())
+    ):
+        return "object must be {type: string, id: string}"
+    if not isinstance(body["time"], str) or not _valid_time(body["time"]):
+        return "time must be a real UTC instant written YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    if not isinstance(body["details"], dict):
+        return "details must be an object"
+    return None
+
+
+def _valid_time(text: str) -> bool:
+    if _TIME.fullmatch(text) is None:
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return False
+    return True
+
+
+def jcs(value: object) -> bytes:
+    """RFC 8785 serialization of a parsed JSON value (what the ledger hashes)."""
+    return _jcs_text(value).encode("utf-8")
+
+
+def _jcs_text(value: object) -> str:
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda key: key.encode("utf-16-be"))
+        members = (f"{_jcs_text(key)}:{_jcs_text(value[key])}" for key in keys)
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_jcs_text(item) for item in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # escapes exactly as RFC 8785 s.3.2.2.2
+    if isinstance(value, float):
+        return _es_number(value)
+    return json.dumps(value)  # true, false, null, integers
+
+
+def _es_number(value: float) -> str:
+    """ECMAScript Number::toString (RFC 8785 s.3.2.2.3) from Python's shortest repr."""
+    if value == 0:
+        return "0"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    mantissa, _, exponent = repr(value).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction.rstrip("0")).lstrip("0") or "0"
+    # value = 0.digits * 10**point
+    point = len(whole.lstrip("0")) + int(exponent or 0) if whole != "0" else 0
+    if whole == "0":
+        point = -(len(fraction) - len(fraction.lstrip("0"))) + int(exponent or 0)
+    k = len(digits)
+    if k <= point <= 21:
+        text = digits + "0" * (point - k)
+    elif 0 < point <= 21:
+        text = digits[:point] + "." + digits[point:]
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        shown = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{shown}e{'+' if point - 1 >= 0 else '-'}{abs(point - 1)}"
+    return sign + text
 
 
 def verify_minisign(message: bytes, signature_text: str, public_key: str) -> tuple[str, str]:
@@ -395,6 +520,7 @@ def verify_export(
     signature: bytes,
     public_key: str,
     proofs: dict | None = None,
+    strict: bool = True,
 ) -> str:
     """Verify everything; return the one-line summary or raise VerificationError."""
     statement, key_id = verify_signed_statement(statement_bytes, signature, public_key)
@@ -402,7 +528,7 @@ def verify_export(
     entries = read_ledger(ledger)
     if not entries:
         raise VerificationError("ledger has no entries")
-    last_seq, head, _redacted = verify_entries(entries, ref)
+    last_seq, head, _redacted = verify_entries(entries, ref, strict)
     if signed_seq > last_seq:
         raise VerificationError(
             f"checkpoint covers entries 1..{signed_seq} but the ledger ends at entry {last_seq}"
@@ -428,6 +554,206 @@ def verify_export(
         proved = verify_proofs(entries, statement, proofs)
         summary += f", {proved} inclusion proofs verified"
     return summary
+
+
+# -- RFC 3161 tokens: the time a timestamp authority vouches for ----------------------------
+# A minimal DER reader for just the path to TSTInfo.genTime (RFC 3161 s.2.4.2, RFC 5652
+# s.5.1): the tool needs no ASN.1 library. The token's CMS signature is not checked here;
+# `openssl ts -verify` checks it against the TSA's root certificate (section 11).
+
+_OID_SIGNED_DATA = bytes.fromhex("2a864886f70d010702")
+_OID_TST_INFO = bytes.fromhex("2a864886f70d0109100104")
+_IMPRINT_HASHES = {
+    bytes.fromhex("608648016503040201"): "sha256",
+    bytes.fromhex("608648016503040202"): "sha384",
+    bytes.fromhex("608648016503040203"): "sha512",
+}
+_GEN_TIME = re.compile(r"(\d{14})(?:\.(\d{1,6}))?Z")
+
+
+def _der_items(data: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) of each DER element in ``data``, in order."""
+    items, pos = [], 0
+    while pos < len(data):
+        if pos + 2 > len(data) or data[pos] & 0x1F == 0x1F:
+            raise ValueError("not DER")
+        tag, length, pos = data[pos], data[pos + 1], pos + 2
+        if length & 0x80:
+            count = length & 0x7F
+            if not 0 < count <= 4 or pos + count > len(data):
+                raise ValueError("not DER")
+            length, pos = int.from_bytes(data[pos : pos + count], "big"), pos + count
+        if pos + length > len(data):
+            raise ValueError("not DER")
+        items.append((tag, data[pos : pos + length]))
+        pos += length
+    return items
+
+
+def _der_expect(data: bytes, *tags: int) -> list[bytes]:
+    """The contents of the first len(tags) elements of ``data``, which must carry ``tags``."""
+    items = _der_items(data)
+    if [tag for tag, _content in items[: len(tags)]] != list(tags):
+        raise ValueError("unexpected structure")
+    return [content for _tag, content in items[: len(tags)]]
+
+
+def token_time(reply: bytes, message: bytes) -> datetime:
+    """genTime of an RFC 3161 reply (or bare token) whose imprint is the hash of ``message``."""
+    try:
+        (top,) = _der_expect(reply, 0x30)
+        first = _der_items(top)[0]
+        if first[0] == 0x30:  # TimeStampResp: status, then the token
+            status, top = _der_expect(top, 0x30, 0x30)
+            (code,) = _der_expect(status, 0x02)
+            if int.from_bytes(code, "big") not in (0, 1):
+                raise VerificationError("a timestamp reply is a refusal, not a token")
+        oid, signed = _der_expect(top, 0x06, 0xA0)
+        if oid != _OID_SIGNED_DATA:
+            raise ValueError("not CMS SignedData")
+        (signed_data,) = _der_expect(signed, 0x30)
+        _version, _algorithms, encap = _der_expect(signed_data, 0x02, 0x31, 0x30)
+        content_type, wrapped = _der_expect(encap, 0x06, 0xA0)
+        if content_type != _OID_TST_INFO:
+            raise ValueError("not a TSTInfo")
+        (octets,) = _der_expect(wrapped, 0x04)
+        (tst_info,) = _der_expect(octets, 0x30)
+        *_, imprint, _serial, gen_time = _der_expect(tst_info, 0x02, 0x06, 0x30, 0x02, 0x18)
+        algorithm, hashed = _der_expect(imprint, 0x30, 0x04)
+        name = _IMPRINT_HASHES.get(_der_expect(algorithm, 0x06)[0])
+        match = _GEN_TIME.fullmatch(gen_time.decode("ascii"))
+    except (ValueError, IndexError, UnicodeDecodeError):
+        raise VerificationError("a timestamp token cannot be read (not RFC 3161)") from None
+    if name is None or hashlib.new(name, message).digest() != hashed:
+        raise VerificationError("a timestamp token is for another message than checkpoint.note")
+    if match is None:
+        raise VerificationError("a timestamp token's genTime is not YYYYMMDDHHMMSS[.f]Z")
+    moment = datetime.strptime(match[1], "%Y%m%d%H%M%S")
+    return moment.replace(microsecond=int((match[2] or "0").ljust(6, "0")))
+
+
+def note_matches(note: bytes, statement: dict) -> bool:
+    """Whether a signed note's text states what the signed v2 statement states (section 7)."""
+    lines = note.decode("utf-8", "replace").split("\n")
+    return (
+        len(lines) > 5
+        and lines[0].endswith(f"/custody/{statement['investigation']}")
+        and (
+            lines[1:5]
+            == [
+                str(statement["seq"]),
+                base64.b64encode(bytes.fromhex(statement["root"])).decode(),
+                f"custos-chain {statement['head']}",
+                f"custos-time {statement['time']}",
+            ]
+        )
+    )
+
+
+def vouched_time(folder: Path, stamped: dict) -> str:
+    """', entries 1..M existed by T (RFC 3161)': the earliest time a token vouches for."""
+    note = (folder / "checkpoint.note").read_bytes()
+    if "root" not in stamped or not note_matches(note, stamped):
+        raise VerificationError(
+            "timestamped/checkpoint.note does not state the timestamped checkpoint"
+        )
+    tokens = sorted(folder.glob("checkpoint.note.*.tsr"))
+    if not tokens:
+        raise VerificationError("timestamped/ holds no timestamp token (checkpoint.note.1.tsr)")
+    earliest = min(token_time(token.read_bytes(), note) for token in tokens)
+    return (
+        f", entries 1..{stamped['seq']} existed by {earliest:%Y-%m-%dT%H:%M:%S.%fZ} per"
+        f" {len(tokens)} RFC 3161 token(s) (check their TSA signature: openssl ts -verify)"
+    )
+
+
+# -- a BagIt case-file export: each evidence file against the ledger's signed hashes ---------
+
+
+def bag_of(ledger: Path) -> Path | None:
+    """The bag a ledger at BAG/data/custody/custody-ledger.jsonl belongs to, if any."""
+    bag = ledger.resolve().parent.parent.parent
+    if ledger.resolve().parent.parent.name == "data" and (bag / "bagit.txt").is_file():
+        return bag
+    return None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def signed_file_hashes(entries: list[dict]) -> dict[tuple[str, str], tuple[str, int]]:
+    """(kind, id) -> (SHA-256, entry seq) from the disclosed `received` and
+    `derivative_created` entries: the hashes the organisation recorded and signed."""
+    hashes: dict[tuple[str, str], tuple[str, int]] = {}
+    for entry in entries:
+        if entry["body"] is None:
+            continue
+        body = _load_json(entry["body"])
+        details = body.get("details") if isinstance(body, dict) else None
+        if not isinstance(details, dict):
+            continue
+        if body.get("action") == "received" and _is_hex64(details.get("sha256")):
+            hashes["original", body["object"]["id"]] = details["sha256"], entry["seq"]
+        elif body.get("action") == "derivative_created" and _is_hex64(details.get("child_sha256")):
+            key = "redacted", str(details.get("derivative_id"))
+            hashes[key] = details["child_sha256"], entry["seq"]
+    return hashes
+
+
+def verify_bag_files(bag: Path, entries: list[dict]) -> int:
+    """Hash every evidence file under data/items/ and compare it with its signed entry."""
+    signed = signed_file_hashes(entries)
+    checked = 0
+    items = bag / "data" / "items"
+    for folder in sorted(items.iterdir()) if items.is_dir() else ():
+        on_disk = sorted(
+            path for kind in ("original", "redacted") for path in (folder / kind).glob("**/*")
+        )
+        if not on_disk:
+            continue
+        expected = _files_of(folder)
+        for path in on_disk:
+            name = path.relative_to(bag).as_posix()
+            if path.is_dir():
+                continue
+            if path.relative_to(folder).as_posix() not in expected:
+                raise VerificationError(f"{name}: not an evidence file its metadata.json lists")
+            key = expected[path.relative_to(folder).as_posix()]
+            if key not in signed:
+                action = "received" if key[0] == "original" else "derivative_created"
+                raise VerificationError(
+                    f"{name}: no disclosed `{action}` entry records its hash"
+                    " (the ledger does not vouch for it)"
+                )
+            digest, seq = signed[key]
+            if file_sha256(path) != digest:
+                raise VerificationError(
+                    f"{name}: its SHA-256 differs from the one signed in entry {seq} (modified)"
+                )
+            checked += 1
+    return checked
+
+
+def _files_of(folder: Path) -> dict[str, tuple[str, str]]:
+    """file (relative to the item folder) -> (kind, id) as the item's metadata.json lists it."""
+    try:
+        metadata = _load_json((folder / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise VerificationError(f"{folder.name}/metadata.json is missing or not JSON") from None
+    files: dict[str, tuple[str, str]] = {}
+    if isinstance(metadata, dict) and metadata.get("item_type") == "evidence":
+        for name in metadata.get("files") or ():
+            if isinstance(name, str) and name.startswith("original/"):
+                files[name] = "original", str(metadata.get("id"))
+        for copy in metadata.get("redacted_copies") or ():
+            if isinstance(copy, dict) and isinstance(copy.get("file"), str):
+                files[copy["file"]] = "redacted", str(copy.get("id"))
+    return files
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -475,6 +801,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="PATH",
         help="the consistency proof from --since to this checkpoint (`flask custody consistency`)",
     )
+    parser.add_argument(
+        "--bag",
+        type=Path,
+        metavar="DIR",
+        help="a case-file bag: hash each evidence file under DIR/data/items and compare it"
+        " with its signed `received` (original) or `derivative_created` (redacted copy)"
+        " entry (default: the bag the ledger lies in, when it lies in DATA/custody/)",
+    )
+    parser.add_argument(
+        "--lenient-bodies",
+        action="store_true",
+        help="check only that each present body hashes right and names the investigation,"
+        " not its members, action, time format and canonical form (section 1)",
+    )
     key = parser.add_mutually_exclusive_group(required=True)
     key.add_argument("--public-key", metavar="RW...", help="the organisation's minisign key")
     key.add_argument(
@@ -512,7 +852,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         proofs = _read_json(proofs_path) if have_proofs else None
-        summary = verify_export(ledger_bytes, statement_bytes, signature_bytes, public_key, proofs)
+        summary = verify_export(
+            ledger_bytes,
+            statement_bytes,
+            signature_bytes,
+            public_key,
+            proofs,
+            strict=not args.lenient_bodies,
+        )
         timestamped = args.ledger.parent / "timestamped" / "checkpoint.json"
         if args.since is None and timestamped.exists():
             # The newest checkpoint a timestamp authority stamped: this one must extend it.
@@ -525,6 +872,12 @@ def main(argv: list[str] | None = None) -> int:
             summary += ", " + verify_consistency_file(
                 statement, older, _read_json(args.consistency)
             )
+            if args.since == timestamped:
+                summary += vouched_time(timestamped.parent, older)
+        bag = args.bag or bag_of(args.ledger)
+        if bag is not None:
+            checked = verify_bag_files(bag, read_ledger(ledger_bytes))
+            summary += f", {checked} evidence files match their signed hashes"
     except VerificationError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return EXIT_FAILED

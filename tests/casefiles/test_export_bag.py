@@ -166,3 +166,135 @@ def test_export_is_recorded_in_the_ledger_for_each_exported_item(app, built_case
     assert built_case.photo.id in exported
     assert built_case.interview.id in exported
     assert built_case.withdrawn_interview.id not in exported
+
+
+def flip_a_byte(path: Path) -> None:
+    """Change one bit in the middle of a file: same length, different bytes."""
+    changed = bytearray(path.read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    path.write_bytes(bytes(changed))
+
+
+def assert_named_as_modified(bag: Path, path: Path, public_key: str) -> None:
+    result = run_verifier(bag, public_key)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"FAILED: {path.relative_to(bag).as_posix()}: its SHA-256 differs from the one signed"
+        " in entry "
+    )
+
+
+def run_verifier(bag: Path, public_key: str, *extra: str) -> subprocess.CompletedProcess:
+    custody = bag / "data" / "custody"
+    return subprocess.run(
+        [
+            sys.executable,
+            str(bag / "data" / "tools" / "verify_custody.py"),
+            str(custody / "custody-ledger.jsonl"),
+            "--public-key",
+            public_key,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_verifier_hashes_each_evidence_file_against_its_signed_received_entry(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    (original,) = (out / "data" / "items").glob("*-evidence-*/original/*")
+
+    result = run_verifier(out, public_key)
+    assert result.returncode == 0, result.stderr
+    assert ", 1 evidence files match their signed hashes" in result.stdout
+
+    # Same length, one byte changed: a changed photo, its manifests rewritten to match.
+    flip_a_byte(original)
+    bagit.Bag(str(out)).save(manifests=True)
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "bagit", "--validate", str(out)], capture_output=True
+        ).returncode
+        == 0
+    )
+    assert_named_as_modified(out, original, public_key)
+
+
+def test_an_evidence_file_the_ledger_does_not_vouch_for_is_named(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    (original,) = (out / "data" / "items").glob("*-evidence-*/original/*")
+    planted = original.with_name("planted.jpg")
+    planted.write_bytes(original.read_bytes())
+
+    result = run_verifier(out, public_key)
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"FAILED: {planted.relative_to(out).as_posix()}: not an evidence file its"
+        " metadata.json lists\n"
+    )
+
+
+def test_a_redacted_copy_is_checked_against_its_signed_derivative_entry(
+    app, built_case, tmp_path, public_key
+):
+    from app.casefiles.services.redaction import Rectangle, create_redacted_copy
+
+    create_redacted_copy(
+        built_case.casefile, built_case.author, built_case.photo, [Rectangle(0.1, 0.1, 0.3, 0.3)]
+    )
+    db.session.commit()
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out, "--files", "both")
+    assert ", 2 evidence files match" in run_verifier(out, public_key).stdout
+    (copy,) = (out / "data" / "items").glob("*-evidence-*/redacted/*")
+    flip_a_byte(copy)
+
+    assert_named_as_modified(out, copy, public_key)
+
+
+def test_the_bag_is_laid_out_and_signed_as_custody_format_8_1_specifies(
+    app, built_case, tmp_path, public_key
+):
+    import base64
+    import hashlib
+    import re
+
+    doc = (ROOT / "docs" / "custody-format.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### 8.1 Case-file bag") : doc.index("## 9. Verifying an export")]
+    paths = re.findall(r"^\| `([^`<]+)`", section, flags=re.M)
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+
+    assert len(paths) == 11
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["data", *(p for p in paths if "/" not in p)]
+    )
+    assert sorted(p.name for p in (out / "data").iterdir()) == sorted(
+        p.removeprefix("data/").split("/")[0] for p in paths if p.startswith("data/")
+    )
+    manifest = (out / "tagmanifest-sha256.txt").read_bytes()
+    signature = (out / "tagmanifest-sha256.txt.minisig").read_text()
+    comment = (
+        f"custos-bag-v1 {built_case.casefile.reference} tagmanifest-sha256"
+        f" {hashlib.sha256(manifest).hexdigest()}"
+    )
+    assert signature.splitlines()[0] == "untrusted comment: signature from custos export key"
+    assert signature.splitlines()[2] == f"trusted comment: {comment}"
+    shown = subprocess.run(
+        [require_binary("minisign"), "-Vm", str(out / "tagmanifest-sha256.txt"), "-P", public_key],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert f"Trusted comment: {comment}" in shown.stdout
+    checkpoint_key = (out / "data" / "custody" / "checkpoint.json.minisig").read_text()
+    key_id = base64.b64decode(signature.splitlines()[1])[2:10]
+    assert base64.b64decode(checkpoint_key.splitlines()[1])[2:10] == key_id

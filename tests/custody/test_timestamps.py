@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import time
 from datetime import timedelta
 
 import pytest
@@ -173,3 +174,74 @@ def test_an_export_carries_the_tokens_and_both_openssl_and_the_tool_verify_them(
     checked = verify_tool(out, public_key)
     assert checked.returncode == 0, checked.stderr
     assert "extends the checkpoint of entries 1..3" in checked.stdout
+
+
+def export_now(investigation, out):
+    from app.custody.export import export_ledger
+
+    export_ledger(investigation, None, out)
+    db.session.commit()
+    return out
+
+
+def gen_times() -> list[str]:
+    db.session.expire_all()
+    rows = db.session.scalars(select(CheckpointTimestamp).order_by(CheckpointTimestamp.id))
+    return [f"{row.gen_time:%Y-%m-%dT%H:%M:%S.%fZ}" for row in rows]
+
+
+def test_the_tool_reports_the_time_a_tsa_vouches_for_and_an_older_export_shows_older(
+    ledger, tsa, tmp_path, append_entries, public_key
+):
+    from tests.custody.test_ledger_export import verify_tool
+
+    run_round(db.session)
+    append_entries(ledger, 2)
+    older = export_now(ledger, tmp_path / "older")
+    time.sleep(1.1)  # genTime has whole seconds: the second stamp must be in a later one
+    append_entries(ledger, 1)
+    export_now(ledger, tmp_path / "signing")  # signs a checkpoint over all 6 entries
+    run_round(db.session)
+    newer = export_now(ledger, tmp_path / "newer")
+    first, second = gen_times()
+    assert first < second
+
+    old_result, new_result = verify_tool(older, public_key), verify_tool(newer, public_key)
+
+    assert old_result.returncode == 0, old_result.stderr
+    assert f", entries 1..3 existed by {first} per 1 RFC 3161 token(s)" in old_result.stdout
+    assert new_result.returncode == 0, new_result.stderr
+    assert f", entries 1..6 existed by {second} per 1 RFC 3161 token(s)" in new_result.stdout
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("note lines", "timestamped/checkpoint.note does not state the timestamped checkpoint"),
+        ("token for another note", "a timestamp token is for another message"),
+        ("garbage token", "a timestamp token cannot be read (not RFC 3161)"),
+    ],
+)
+def test_a_timestamp_that_does_not_fit_the_export_fails(
+    ledger, tsa, tmp_path, append_entries, public_key, change, message
+):
+    from tests.custody.test_ledger_export import verify_tool
+
+    run_round(db.session)
+    out = export_now(ledger, tmp_path / "export")
+    stamped = out / "timestamped"
+    note, token = stamped / "checkpoint.note", stamped / "checkpoint.note.1.tsr"
+    if change == "note lines":
+        note.write_bytes(note.read_bytes().replace(b"\n3\n", b"\n4\n", 1))
+    elif change == "token for another note":
+        # The note's own signature line changed: the statement lines still match, the
+        # stamped bytes do not.
+        text = note.read_bytes()
+        note.write_bytes(text[:-3] + (b"A" if text[-3:-2] != b"A" else b"B") + text[-2:])
+    else:
+        token.write_bytes(token.read_bytes()[:-40])
+
+    result = verify_tool(out, public_key)
+
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr

@@ -42,8 +42,13 @@ def make_body(seq: int, tag: str = "original", investigation: str = REF) -> byte
     return canonical_json(
         {
             "investigation": investigation,
-            "actor": {"type": "user", "id": "u-1", "name": "Ana Müller"},
-            "action": "evidence.viewed",
+            "actor": {
+                "type": "user",
+                "id": "u-1",
+                "email": "ana.müller@example.org",
+                "role": "lead",
+            },
+            "action": "viewed",
             "object": {"type": "evidence", "id": f"EV-{seq}"},
             "time": "2024-05-01T10:00:00.000000Z",
             "details": {"tag": tag},
@@ -328,3 +333,93 @@ def test_tool_and_chain_agree_on_a_valid_redacted_ledger(export: Export) -> None
     rows = [(s, p, d, h, None if s % 2 else b) for s, p, d, h, b in export.rows]
     report = verify_chain(rows)
     assert tool.verify_entries(as_entries(rows), REF) == (report.last_seq, report.head, 6)
+
+
+def _body_with(**changes: object) -> dict:
+    body = json.loads(make_body(5))
+    for member, value in changes.items():
+        if value is None:
+            del body[member]
+        else:
+            body[member] = value
+    return body
+
+
+MALFORMED_BODIES = {
+    "not canonical (spaces)": json.dumps(_body_with(), sort_keys=True).encode(),
+    "not canonical (member order)": json.dumps(_body_with(), ensure_ascii=False).encode(),
+    "not canonical (escaped text)": json.dumps(
+        _body_with(), sort_keys=True, separators=(",", ":")
+    ).encode(),
+    "extra member": canonical_json(_body_with(note="added later")),
+    "missing member": canonical_json(_body_with(details=None)),
+    "unknown action": canonical_json(_body_with(action="evidence.viewed")),
+    "actor with a name": canonical_json(
+        _body_with(actor={"type": "user", "id": "u-1", "name": "Ana"})
+    ),
+    "time without microseconds": canonical_json(_body_with(time="2024-05-01T10:00:00Z")),
+    "time with an offset": canonical_json(_body_with(time="2024-05-01T10:00:00.000000+00:00")),
+    "impossible date": canonical_json(_body_with(time="2024-02-30T10:00:00.000000Z")),
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED_BODIES.values(), ids=MALFORMED_BODIES.keys())
+def test_a_malformed_body_fails_even_when_chained_and_signed(tmp_path: Path, body: bytes) -> None:
+    bodies = [make_body(seq) for seq in range(1, COUNT + 1)]
+    bodies[4] = body  # entry 5, re-chained and signed as if the organisation wrote it
+    export = write_export(tmp_path, rechain(bodies))
+
+    result = run_on(export)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("FAILED: entry 5: malformed body, "), result.stderr
+    lenient = run_tool(export.ledger, "--lenient-bodies", key=export.key.public_key_string())
+    assert lenient.returncode == 0, lenient.stderr
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_the_tools_canonical_form_is_rfc_8785(value: object) -> None:
+    assert tool.jcs(value) == canonical_json(value)
+
+
+def test_an_evidence_file_whose_received_entry_is_withheld_is_named(tmp_path: Path) -> None:
+    photo = b"\xff\xd8 a photo \xff\xd9"
+    received = json.loads(make_body(1))
+    received |= {"action": "received", "details": {"sha256": body_digest(photo)}}
+    rows = rechain([canonical_json(received), make_body(2)])
+    folder = tmp_path / "data" / "items" / "001-evidence-EV-1"
+    (folder / "original").mkdir(parents=True)
+    (folder / "original" / "photo.jpg").write_bytes(photo)
+    (folder / "metadata.json").write_text(
+        json.dumps({"item_type": "evidence", "id": "EV-1", "files": ["original/photo.jpg"]})
+    )
+    entries = tool.read_ledger("".join(to_line(row) + "\n" for row in rows).encode())
+    assert tool.verify_bag_files(tmp_path, entries) == 1
+
+    entries[0]["body"] = None  # the received entry withheld: nothing vouches for the file
+    with pytest.raises(tool.VerificationError) as failure:
+        tool.verify_bag_files(tmp_path, entries)
+    assert str(failure.value) == (
+        "data/items/001-evidence-EV-1/original/photo.jpg: no disclosed `received` entry records"
+        " its hash (the ledger does not vouch for it)"
+    )
+
+
+def test_the_tool_knows_exactly_the_actions_the_ledger_writes_and_the_format_lists() -> None:
+    from app.custody.ledger import CustodyAction
+
+    doc = (TOOL.parents[1] / "docs" / "custody-format.md").read_text(encoding="utf-8")
+    listed = doc[doc.index("### 1.1 Actions") : doc.index("What each records")]
+    assert tool.ACTIONS == {action.value for action in CustodyAction}
+    assert set(re.findall(r"`(\w+)`", listed)) == tool.ACTIONS
