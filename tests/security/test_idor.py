@@ -96,6 +96,12 @@ def test_every_url_parameter_is_classified():
 def persona_for(app, endpoint: str, world: World):
     """Who in `world` may use this endpoint on its own records (the baseline must work)."""
     roles = getattr(app.view_functions[endpoint], "custos_roles", None)
+    if endpoint.startswith("casefiles.export_"):
+        # An export answers its requester alone (issue 15): the lawyer who asked for it.
+        from app.auth.models import User
+        from app.extensions import db
+
+        return db.session.get(User, world.case.export.requested_by_id)
     if endpoint.startswith("admin."):
         user = UserFactory(role="admin")
     elif roles and "field" not in roles:
@@ -144,7 +150,8 @@ class Pair:
 
     def caller(self, endpoint: str, rule: str) -> Caller:
         roles = getattr(self.app.view_functions[endpoint], "custos_roles", None)
-        key = (endpoint.startswith("admin."), roles, rule.startswith("/api/"))
+        requester_only = endpoint.startswith("casefiles.export_")
+        key = (endpoint.startswith("admin."), requester_only, roles, rule.startswith("/api/"))
         if key not in self.callers:
             user = persona_for(self.app, endpoint, self.own)
             self.callers[key] = Caller(self.app, user, api=rule.startswith("/api/"))
