@@ -74,7 +74,8 @@ VALUES = st.one_of(HOSTILE, st.lists(HOSTILE, min_size=2, max_size=3))
 
 # POST routes whose forms carry nothing but the CSRF token (a confirming button): there is no
 # field to fuzz; tests/test_csrf.py covers their token and tests/test_route_matrix.py their
-# access. tus_create takes the tus protocol's headers, not a form (tests/vault).
+# access. tus_create takes the tus protocol's headers, not a form (tests/vault); drafts.keep takes
+# the JSON that static/js/drafts.js posts; tests/drafts checks what it refuses and drops.
 NO_FIELDS = frozenset(
     {
         "admin.approve_request",
@@ -92,6 +93,7 @@ NO_FIELDS = frozenset(
         "admin.framework_detail",
         "admin.sign_out_everywhere",
         "vault.tus_create",
+        "drafts.keep",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
