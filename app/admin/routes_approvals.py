@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.admin import bp
@@ -10,7 +10,8 @@ from app.admin.approvals import service as approvals
 from app.admin.routes_users import set_password_link
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
-from app.extensions import db
+from app.form_submission import commit_or_flash, commit_or_refuse
+from app.service_errors import ServiceError
 
 
 @bp.app_template_global("waiting_approvals")
@@ -35,15 +36,10 @@ def approval_requests():
 @bp.route("/approvals/<request_id>/approve", methods=["POST"])
 @role_required("admin")
 def approve_request(request_id: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        approved = approvals.approve(request_id, current_user)
-    except approvals.ApprovalError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    ConfirmForm.require()
+    approved = commit_or_refuse(lambda: approvals.approve(request_id, current_user))
+    if isinstance(approved, ServiceError):
         return redirect(url_for("admin.approval_requests"))
-    db.session.commit()
     if approved.set_password_token is not None:
         link = set_password_link(approved.set_password_token)
         return render_template(
@@ -56,14 +52,8 @@ def approve_request(request_id: str):
 @bp.route("/approvals/<request_id>/refuse", methods=["POST"])
 @role_required("admin")
 def refuse_request(request_id: str):
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        approvals.refuse(request_id, current_user)
-    except approvals.ApprovalError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("Refused; nothing was done.", "success")
+    ConfirmForm.require()
+    commit_or_flash(
+        lambda: approvals.refuse(request_id, current_user), "Refused; nothing was done."
+    )
     return redirect(url_for("admin.approval_requests"))
