@@ -33,6 +33,12 @@ DISCLOSING = [
 ]
 
 
+def evidence_texts(bag):
+    """Every file of the bag but the shipped verifier, which is the same code in every bag (its
+    word "Canonical" is not the camera make "Canon")."""
+    return {n: t for n, t in bag_texts(bag).items() if not n.startswith("data/tools/")}
+
+
 def gps_photo(world):
     data = jpeg_with_exif()
     facts = {
@@ -60,7 +66,7 @@ def test_a_redacted_only_export_holds_no_gps_device_or_stated_location_anywhere(
     db.session.commit()
     full = tmp_path / "full"
     cli_export(app, world.casefile.reference, full, "--files", "originals")
-    assert {n for _, n in find_identities(bag_texts(full), DISCLOSING)} >= {
+    assert {n for _, n in find_identities(evidence_texts(full), DISCLOSING)} >= {
         "Canon",
         "36.2020833",
         "STATED-ROOFTOP-MARKER",
@@ -68,7 +74,7 @@ def test_a_redacted_only_export_holds_no_gps_device_or_stated_location_anywhere(
 
     redacted = tmp_path / "redacted"
     cli_export(app, world.casefile.reference, redacted, "--files", "redacted")
-    assert find_identities(bag_texts(redacted), DISCLOSING) == []
+    assert find_identities(evidence_texts(redacted), DISCLOSING) == []
     assert list(redacted.glob("data/items/*-evidence-*/redacted/redacted-1.jpg"))
     metadata = [json.loads(p.read_text()) for p in redacted.glob("data/items/*/metadata.json")]
     assert any("GPS position" in m.get("withheld", "") for m in metadata)
@@ -83,7 +89,7 @@ def test_a_redacted_export_can_carry_a_coarsened_location(app, built_case, tmp_p
     cli_export(
         app, world.casefile.reference, bag, "--files", "redacted", "--location-precision", "1"
     )
-    texts = bag_texts(bag)
+    texts = evidence_texts(bag)
     assert find_identities(texts, DISCLOSING) == []
     coarse = [
         m["location_coarsened"]
