@@ -344,6 +344,7 @@ class BagWriter:
         from app.custody.export import (
             CHECKPOINT_FILE,
             LEDGER_FILE,
+            WITHHELD_FILE,
             LedgerExportError,
             export_ledger,
         )
@@ -368,21 +369,17 @@ class BagWriter:
         # Commit it now, so the long work that follows holds no database write lock (on
         # SQLite a held lock would block the job's progress updates, and every other writer).
         db.session.commit()
-        entries = redacted = 0
         per_object: Counter[str] = Counter()
         for line in files[LEDGER_FILE].decode("utf-8").splitlines():
-            entries += 1
-            entry = json.loads(line)
-            if entry["body"] is None:
-                redacted += 1
-                continue
-            per_object[json.loads(entry["body"])["object"]["id"]] += 1
+            per_object[json.loads(json.loads(line)["body"])["object"]["id"]] += 1
         statement = json.loads(files[CHECKPOINT_FILE])
+        disclosure = json.loads(files.get(WITHHELD_FILE, b"{}"))
         from app.security.org_keys import signing_key
 
         return {
-            "entries": entries,
-            "redacted": redacted,
+            "entries": statement.get("seq"),
+            "disclosed": sum(per_object.values()),
+            "withheld": disclosure.get("withheld_count", 0),
             "seq": statement.get("seq"),
             "head": statement.get("head"),
             "key_id": signing_key().key_id_hex(),
