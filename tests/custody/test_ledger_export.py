@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -264,3 +265,80 @@ def test_exporting_a_broken_ledger_is_refused(app_ctx, investigation, run_sql, t
 def test_an_empty_ledger_cannot_be_exported(app_ctx, investigation, tmp_path):
     with pytest.raises(LedgerExportError, match="no custody entries"):
         export_ledger(investigation, None, tmp_path)
+
+
+def test_the_list_says_in_its_signed_comment_what_it_states(exported, investigation):
+    listed = json.loads((exported / "custody-withheld.json").read_bytes())
+    assert listed["type"] == "custos-disclosure-v1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", listed["time"])
+    untrusted, _sig, trusted, _global = (
+        (exported / "custody-withheld.json.minisig").read_text().splitlines()
+    )
+    assert untrusted == "untrusted comment: signature from custos export key"
+    assert trusted == (
+        f"trusted comment: custos-disclosure-v1 {investigation.reference} entries 1..4"
+        f" root {listed['root']}: 2 disclosed, 2 withheld at {listed['time']}"
+    )
+
+
+def _sign_with_the_org_key(folder: Path, change) -> None:
+    from app.security import org_keys
+
+    listed = folder / "custody-withheld.json"
+    statement = json.loads(listed.read_bytes())
+    change(statement)
+    data = canonical_json(statement)
+    listed.write_bytes(data)
+    comment = disclosure_comment(statement)
+    (folder / "custody-withheld.json.minisig").write_text(
+        org_keys.signing_key().sign(data, comment, "x")
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.update(withheld=[[2, 2]]), "not the complement of the disclosed ones"),
+        (lambda s: s.update(withheld_count=1), "not the complement of the disclosed ones"),
+        (lambda s: s.update(disclosed=[3, 1]), "is not a custos-disclosure-v1 statement"),
+    ],
+)
+def test_a_list_the_key_signed_but_that_contradicts_itself_is_rejected(
+    exported, public_key, change, message
+):
+    _sign_with_the_org_key(exported, change)
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_a_trusted_comment_that_says_otherwise_than_the_list_is_rejected(exported, public_key):
+    from app.security import org_keys
+
+    listed = exported / "custody-withheld.json"
+    statement = json.loads(listed.read_bytes())
+    comment = disclosure_comment(statement).replace("2 withheld", "0 withheld")
+    signature = org_keys.signing_key().sign(listed.read_bytes(), comment, "x")
+    (exported / "custody-withheld.json.minisig").write_text(signature)
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert "the signature's trusted comment" in result.stderr
+
+
+def test_the_list_may_lie_elsewhere_given_with_withheld(exported, public_key, tmp_path):
+    elsewhere = tmp_path / "lists"
+    elsewhere.mkdir()
+    for name in ("custody-withheld.json", "custody-withheld.json.minisig"):
+        (exported / name).rename(elsewhere / name)
+    assert verify_tool(exported, public_key).returncode == 1
+    result = verify_tool(exported, public_key, "--withheld", elsewhere / "custody-withheld.json")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_withheld_neighbours_leaf_hash_is_the_only_trace_in_the_proofs(exported):
+    from app.crypto import merkle
+
+    proofs = json.loads((exported / "custody-proofs.json").read_bytes())["inclusion"]
+    withheld_leaf = merkle.leaf_hash(stored_bodies()[1].encode()).hex()
+    assert proofs["1"][0] == withheld_leaf  # entry 2 is entry 1's sibling
+    assert withheld_leaf not in json.dumps(proofs["3"])  # entry 4's leaf is, for entry 3
