@@ -48,7 +48,7 @@ ACTIONS = frozenset(
         "streamed", "downloaded", "annotated", "linked_to_case", "exported", "transferred",
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
         "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
-        "consent_recorded",
+        "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
     }
 )  # fmt: skip
 
