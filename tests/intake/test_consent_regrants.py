@@ -69,6 +69,7 @@ def test_a_regrant_is_in_force_only_after_a_second_reviewer_approves(world, with
     (asked,) = ledger(withdrawn, "consent_regrant_requested")
     assert asked["actor"]["id"] == world.field_a.id
     assert asked["details"]["document"] == {"evidence": document.id, "sha256": document.sha256}
+    assert asked["details"]["allows"]["legal_proceedings"] is True
     approved = ledger(withdrawn, "consent_recorded")[-1]
     assert approved["actor"]["id"] == world.lawyer.id
     assert approved["details"]["kind"] == "regranted"
