@@ -75,6 +75,8 @@ class World:
         self.case = make_case_records(self.investigation, self.evidence)
         # A four-eyes request another administrator made about the subject (admin approvals).
         self.approval = make_approval_request(self.subject)
+        # Consent the subject's witness withdrew, then asked back (a pending re-grant).
+        self.regrant = make_regrant(self.witness, self.subject, self.evidence)
 
     def fill(self, rule: str) -> str:
         values = {
@@ -93,12 +95,25 @@ class World:
             "export_id": self.case.export.id,
             "framework_code": self.case.framework_code,
             "request_id": self.approval.id,
+            "regrant_id": self.regrant.id,
         }
         url = rule
         for name, value in values.items():
             url = url.replace(f"<{name}>", str(value))
         assert "<" not in url, f"add a value for the parameters of {rule} in World.fill"
         return url
+
+
+def make_regrant(witness, subject, document):
+    from app.extensions import db
+    from app.intake.services.consent import record_consent, withdrawal
+    from app.intake.services.consent_regrants import request_regrant
+    from tests.intake.builders import consent_input
+
+    record_consent(witness, subject, withdrawal("Arabic"))
+    regrant = request_regrant(witness, subject, consent_input(), document.id)
+    db.session.commit()
+    return regrant
 
 
 def make_approval_request(subject):

@@ -25,6 +25,12 @@ GENESIS_HASH = "0" * 64
 CHECKPOINT_TYPE = "custos-checkpoint-v1"
 CHECKPOINT_TYPE_V2 = "custos-checkpoint-v2"
 ENTRY_FIELDS = frozenset({"seq", "prev", "body_sha256", "hash", "body"})
+DISCLOSED_FIELDS = frozenset({"seq", "body"})  # a line of an export that withholds entries
+DISCLOSURE_TYPE = "custos-disclosure-v1"
+DISCLOSURE_FIELDS = frozenset(
+    {"type", "investigation", "tree_size", "root", "disclosed", "withheld", "withheld_count",
+     "time"}
+)  # fmt: skip
 STATEMENT_FIELDS = {
     CHECKPOINT_TYPE: frozenset({"type", "investigation", "seq", "head", "time"}),
     CHECKPOINT_TYPE_V2: frozenset({"type", "investigation", "seq", "head", "root", "time"}),
@@ -42,7 +48,7 @@ ACTIONS = frozenset(
         "streamed", "downloaded", "annotated", "linked_to_case", "exported", "transferred",
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
         "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
-        "consent_recorded",
+        "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
     }
 )  # fmt: skip
 
@@ -66,6 +72,11 @@ Checks, and stops at the first problem:
   5. in a case-file bag (the ledger in BAG/data/custody/, or --bag BAG): every evidence
      file under data/items/ has the SHA-256 signed in its `received` entry (an original)
      or `derivative_created` entry (a redacted copy).
+  With custody-withheld.json beside the ledger (an export about some items), 2 and 4
+  become: the signed list of withheld entries (its minisign signature, its trusted
+  comment, the checkpoint's tree) names exactly the entries the ledger carries, each
+  line is {seq, body}, and each body is proved by its inclusion proof against the
+  signed tree root; of a withheld entry only its position is known.
   6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
      token's imprint is the note's hash, and the earliest genTime is printed: the time
      a timestamp authority vouches for (its CMS signature: openssl ts -verify).
@@ -118,7 +129,7 @@ def _is_hex64(value: object) -> bool:
     return isinstance(value, str) and _HEX64.fullmatch(value) is not None
 
 
-def read_ledger(data: bytes) -> list[dict]:
+def read_ledger(data: bytes, fields: frozenset[str] = ENTRY_FIELDS) -> list[dict]:
     """Parse the JSON Lines export, refusing anything that is not exactly an entry."""
     try:
         text = data.decode("utf-8")
@@ -133,12 +144,12 @@ def read_ledger(data: bytes) -> list[dict]:
             entry = _load_json(line)
         except ValueError as exc:
             raise VerificationError(f"ledger line {number}: not a JSON object ({exc})") from None
-        if not isinstance(entry, dict) or set(entry) != ENTRY_FIELDS:
-            raise VerificationError(f"ledger line {number}: fields must be {sorted(ENTRY_FIELDS)}")
+        if not isinstance(entry, dict) or set(entry) != fields:
+            raise VerificationError(f"ledger line {number}: fields must be {sorted(fields)}")
         seq = entry["seq"]
         if type(seq) is not int or seq < 1:
             raise VerificationError(f"ledger line {number}: seq must be an integer >= 1")
-        if not all(_is_hex64(entry[k]) for k in ("prev", "body_sha256", "hash")):
+        if not all(_is_hex64(entry[k]) for k in ("prev", "body_sha256", "hash") if k in fields):
             raise VerificationError(f"ledger line {number}: hashes must be 64 lowercase hex")
         if entry["body"] is not None and not isinstance(entry["body"], str):
             raise VerificationError(f"ledger line {number}: body must be a string or null")
@@ -297,7 +308,9 @@ def _es_number(value: float) -> str:
     return sign + text
 
 
-def verify_minisign(message: bytes, signature_text: str, public_key: str) -> tuple[str, str]:
+def verify_minisign(
+    message: bytes, signature_text: str, public_key: str, what: str = "checkpoint"
+) -> tuple[str, str]:
     """Check a minisign signature (https://jedisct1.github.io/minisign/, "Signature format").
 
     Returns (trusted comment, key id as minisign prints it).
@@ -325,7 +338,7 @@ def verify_minisign(message: bytes, signature_text: str, public_key: str) -> tup
     algorithm, signature = packed[:2], packed[10:]
     if packed[2:10] != key_id:
         raise VerificationError(
-            f"checkpoint signed by key {_key_id_hex(packed[2:10])}, not by the given key "
+            f"{what} signed by key {_key_id_hex(packed[2:10])}, not by the given key "
             f"{_key_id_hex(key_id)}"
         )
     if algorithm not in (b"ED", b"Ed"):
@@ -337,7 +350,7 @@ def verify_minisign(message: bytes, signature_text: str, public_key: str) -> tup
         key.verify(signature, signed)
         key.verify(global_signature, signature + trusted_comment.encode("utf-8"))
     except (InvalidSignature, UnicodeEncodeError):
-        raise VerificationError("checkpoint signature does not verify") from None
+        raise VerificationError(f"{what} signature does not verify") from None
     return trusted_comment, _key_id_hex(key_id)
 
 
@@ -514,6 +527,15 @@ def verify_signed_statement(
     return statement, key_id
 
 
+def _looks_disclosed(line: bytes) -> bool:
+    """Whether a ledger line is {seq, body}: an export that withholds entries."""
+    try:
+        first = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(first, dict) and set(first) == DISCLOSED_FIELDS
+
+
 def verify_export(
     ledger: bytes,
     statement_bytes: bytes,
@@ -525,6 +547,11 @@ def verify_export(
     """Verify everything; return the one-line summary or raise VerificationError."""
     statement, key_id = verify_signed_statement(statement_bytes, signature, public_key)
     ref, signed_seq, signed_head = statement["investigation"], statement["seq"], statement["head"]
+    if _looks_disclosed(ledger.split(b"\n", 1)[0]):
+        raise VerificationError(
+            "the ledger withholds entries (its lines are {seq, body}) but the signed list"
+            " of what it withholds (custody-withheld.json) is missing"
+        )
     entries = read_ledger(ledger)
     if not entries:
         raise VerificationError("ledger has no entries")
@@ -554,6 +581,133 @@ def verify_export(
         proved = verify_proofs(entries, statement, proofs)
         summary += f", {proved} inclusion proofs verified"
     return summary
+
+
+# -- an export about some items: disclosed entries, inclusion proofs, the withheld list ------
+
+
+def _ascending_positions(value: object, size: int) -> bool:
+    return (
+        isinstance(value, list)
+        and all(type(seq) is int and 0 < seq <= size for seq in value)
+        and all(a < b for a, b in zip(value, value[1:], strict=False))
+    )
+
+
+def withheld_ranges(disclosed: list[int], size: int) -> list[list[int]]:
+    """The positions 1..size not disclosed, as [first, last] runs (section 4)."""
+    ranges, expected = [], 1
+    for seq in [*disclosed, size + 1]:
+        if seq > expected:
+            ranges.append([expected, seq - 1])
+        expected = seq + 1
+    return ranges
+
+
+def disclosure_comment(disclosure: dict) -> str:
+    return (
+        f"{DISCLOSURE_TYPE} {disclosure['investigation']} entries 1..{disclosure['tree_size']}"
+        f" root {disclosure['root']}: {len(disclosure['disclosed'])} disclosed,"
+        f" {disclosure['withheld_count']} withheld at {disclosure['time']}"
+    )
+
+
+def read_disclosure(data: bytes, signature: bytes, public_key: str) -> dict:
+    """Check the withheld list's signature, shape and trusted comment; return it."""
+    try:
+        comment, _key_id = verify_minisign(
+            data, signature.decode("utf-8"), public_key, "withheld list"
+        )
+    except (VerificationError, UnicodeDecodeError) as exc:
+        raise VerificationError(
+            f"custody-withheld.json: its signature does not verify ({exc}): forged or altered"
+        ) from None
+    try:
+        disclosure = _load_json(data.decode("utf-8"))
+    except ValueError:
+        raise VerificationError("custody-withheld.json is not a JSON object") from None
+    if (
+        not isinstance(disclosure, dict)
+        or set(disclosure) != DISCLOSURE_FIELDS
+        or disclosure["type"] != DISCLOSURE_TYPE
+        or not isinstance(disclosure["investigation"], str)
+        or type(disclosure["tree_size"]) is not int
+        or not _is_hex64(disclosure["root"])
+        or not isinstance(disclosure["time"], str)
+        or not _ascending_positions(disclosure["disclosed"], disclosure["tree_size"])
+    ):
+        raise VerificationError(f"custody-withheld.json is not a {DISCLOSURE_TYPE} statement")
+    size, disclosed = disclosure["tree_size"], disclosure["disclosed"]
+    if (disclosure["withheld"], disclosure["withheld_count"]) != (
+        withheld_ranges(disclosed, size),
+        size - len(disclosed),
+    ):
+        raise VerificationError(
+            "custody-withheld.json: its withheld positions and count are not the complement"
+            " of the disclosed ones"
+        )
+    if comment != disclosure_comment(disclosure):
+        raise VerificationError(
+            f"custody-withheld.json: the signature's trusted comment ({comment!r}) does not say"
+            f" what the list says ({disclosure_comment(disclosure)!r})"
+        )
+    return disclosure
+
+
+def verify_disclosed_export(
+    ledger: bytes,
+    statement_bytes: bytes,
+    signature: bytes,
+    withheld: tuple[bytes, bytes],
+    public_key: str,
+    proofs: dict | None,
+    strict: bool = True,
+) -> str:
+    """Verify an export that carries only some entries; return the summary line."""
+    statement, key_id = verify_signed_statement(statement_bytes, signature, public_key)
+    if "root" not in statement:
+        raise VerificationError("an export that withholds entries needs a v2 checkpoint")
+    disclosure = read_disclosure(*withheld, public_key)
+    ref, size = statement["investigation"], statement["seq"]
+    if (disclosure["investigation"], disclosure["tree_size"], disclosure["root"]) != (
+        ref,
+        size,
+        statement["root"],
+    ):
+        raise VerificationError(
+            "custody-withheld.json is about another tree than the signed checkpoint"
+        )
+    entries = read_ledger(ledger, DISCLOSED_FIELDS)
+    listed, carried = disclosure["disclosed"], [entry["seq"] for entry in entries]
+    missing = sorted(set(listed) - set(carried))
+    if missing:
+        raise VerificationError(
+            f"entry {missing[0]}: the signed list says it is disclosed, but the ledger lacks"
+            " it (deleted)"
+        )
+    extra = sorted(set(carried) - set(listed))
+    if extra:
+        raise VerificationError(
+            f"entry {extra[0]}: the signed list does not disclose it (inserted)"
+        )
+    if carried != listed:
+        raise VerificationError("the ledger's entries are repeated or out of order (reordered)")
+    for entry in entries:
+        where = f"entry {entry['seq']}"
+        if entry["body"] is None:
+            raise VerificationError(f"{where}: a disclosed entry has no body")
+        _check_investigation(where, entry["body"], ref)
+        if strict:
+            _check_body(where, entry["body"])
+    if proofs is None:
+        raise VerificationError(
+            "the inclusion proofs of the disclosed entries (custody-proofs.json) are missing"
+        )
+    proved = verify_proofs(entries, statement, proofs)
+    return (
+        f"OK: {ref} entries 1..{size}, {disclosure['withheld_count']} withheld (signed list),"
+        f" checkpoint signed by key {key_id}, {proved} inclusion proofs verified"
+    )
 
 
 # -- RFC 3161 tokens: the time a timestamp authority vouches for ----------------------------
@@ -789,6 +943,14 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         " the ledger, checked when present; required with a v2 checkpoint)",
     )
     parser.add_argument(
+        "--withheld",
+        type=Path,
+        metavar="PATH",
+        help="the signed list of the entries the export withholds (default:"
+        " custody-withheld.json beside the ledger, checked when present; its signature is"
+        " PATH.minisig)",
+    )
+    parser.add_argument(
         "--since",
         type=Path,
         metavar="OLDER.json",
@@ -835,6 +997,8 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = args.checkpoint or args.ledger.parent / "checkpoint.json"
     signature = args.signature or checkpoint.with_name(checkpoint.name + ".minisig")
     proofs_path = args.proofs or args.ledger.parent / "custody-proofs.json"
+    withheld_path = args.withheld or args.ledger.parent / "custody-withheld.json"
+    withheld_signature = withheld_path.with_name(withheld_path.name + ".minisig")
     if (args.since is None) != (args.consistency is None):
         print("error: --since and --consistency go together", file=sys.stderr)
         return EXIT_USAGE
@@ -844,6 +1008,11 @@ def main(argv: list[str] | None = None) -> int:
         signature_bytes = signature.read_bytes()
         public_key = args.public_key or args.public_key_file.read_text(encoding="utf-8")
         have_proofs = args.proofs is not None or proofs_path.exists()
+        withheld = None
+        if args.withheld is not None or withheld_path.exists():
+            # A missing signature fails verification below; it is not a usage error.
+            signed = withheld_signature.read_bytes() if withheld_signature.exists() else b""
+            withheld = (withheld_path.read_bytes(), signed)
         if args.since is not None:
             older_bytes = args.since.read_bytes()
             older_signature = args.since.with_name(args.since.name + ".minisig").read_bytes()
@@ -852,14 +1021,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         proofs = _read_json(proofs_path) if have_proofs else None
-        summary = verify_export(
-            ledger_bytes,
-            statement_bytes,
-            signature_bytes,
-            public_key,
-            proofs,
-            strict=not args.lenient_bodies,
-        )
+        if withheld is None:
+            summary = verify_export(
+                ledger_bytes,
+                statement_bytes,
+                signature_bytes,
+                public_key,
+                proofs,
+                strict=not args.lenient_bodies,
+            )
+        else:
+            summary = verify_disclosed_export(
+                ledger_bytes,
+                statement_bytes,
+                signature_bytes,
+                withheld,
+                public_key,
+                proofs,
+                strict=not args.lenient_bodies,
+            )
         timestamped = args.ledger.parent / "timestamped" / "checkpoint.json"
         if args.since is None and timestamped.exists():
             # The newest checkpoint a timestamp authority stamped: this one must extend it.
@@ -876,7 +1056,8 @@ def main(argv: list[str] | None = None) -> int:
                 summary += vouched_time(timestamped.parent, older)
         bag = args.bag or bag_of(args.ledger)
         if bag is not None:
-            checked = verify_bag_files(bag, read_ledger(ledger_bytes))
+            fields = ENTRY_FIELDS if withheld is None else DISCLOSED_FIELDS
+            checked = verify_bag_files(bag, read_ledger(ledger_bytes, fields))
             summary += f", {checked} evidence files match their signed hashes"
     except VerificationError as exc:
         print(f"FAILED: {exc}", file=sys.stderr)

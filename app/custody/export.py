@@ -1,8 +1,10 @@
-"""Exporting a ledger for outsiders: JSON Lines plus the signed checkpoint (custody-format.md s.6).
+"""Exporting a ledger for outsiders: JSON Lines plus the signed checkpoint (custody-format.md s.8).
 
-The export carries every entry of the investigation, so nothing can be left out unnoticed;
-entries about objects outside the export are redacted (body null, digest kept, section 4),
-and so are the bodies of entries written before client addresses left the bodies.
+A whole-ledger export carries every entry, chained. An export about some objects carries
+only the entries about them, each with an inclusion proof against the signed tree root, and
+the signed list of the positions it withholds (app/custody/disclosure.py, section 4): of a
+withheld entry neither body nor digest nor chain hash leaves. So are withheld the bodies of
+entries written before client addresses left the bodies.
 What goes out is verified first: an export must never hand a court a broken chain, and
 tools/verify_custody.py must accept everything this writes.
 """
@@ -17,7 +19,8 @@ from sqlalchemy import select
 
 from app.custody.alarms import open_alarm, raise_alarm
 from app.custody.chain import verify_chain
-from app.custody.checkpoints import sign_checkpoint
+from app.custody.checkpoints import current_signing_key, sign_checkpoint
+from app.custody.disclosure import sign_disclosure
 from app.custody.models import Checkpoint, CheckpointTimestamp, LedgerEntry
 from app.custody.presign import LedgerBroken
 from app.custody.tree import NodeReader
@@ -29,6 +32,8 @@ CHECKPOINT_FILE = "checkpoint.json"
 SIGNATURE_FILE = "checkpoint.json.minisig"
 NOTE_FILE = "checkpoint.note"  # the same checkpoint as a C2SP signed note
 PROOFS_FILE = "custody-proofs.json"  # an inclusion proof per disclosed entry
+WITHHELD_FILE = "custody-withheld.json"  # the signed list of withheld positions
+WITHHELD_SIGNATURE_FILE = "custody-withheld.json.minisig"
 TIMESTAMPED_DIR = "timestamped"  # the newest checkpoint with RFC 3161 tokens, and proof
 CONSISTENCY_FILE = "consistency.json"
 
@@ -42,8 +47,9 @@ def export_ledger(
 ) -> None:
     """Write the ledger, its signed checkpoint (statement, minisig, note) and proofs to out_dir.
 
-    ``object_ids``: the objects the export is about (evidence, derivative, ... ids); entries
-    about anything else keep only their hashes. None exports every body. Which object an
+    ``object_ids``: the objects the export is about (evidence, derivative, ... ids); only the
+    entries about them are written, with the signed list of what is withheld. None exports
+    every entry, chained (and withholds only bodies that name a client address). Which object an
     entry is about is read from its hashed body, not from the filter columns. A checkpoint
     over the last entry is reused if one was signed, else signed now (added to the session;
     the caller commits it with the rest of its export record).
@@ -79,21 +85,33 @@ def export_ledger(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     disclosed: list[int] = []
+    lines: list[dict] = []
+    for seq, prev, body_sha256, this_hash, body in rows:
+        object_id, names_address = _about(body)
+        # Entries written before issue 15 carry the client address in their body: it
+        # must not reach a court, so such an entry stays home.
+        if (wanted is None or object_id in wanted) and not names_address:
+            disclosed.append(seq)
+            text = bytes(body).decode("utf-8")
+            line = {"seq": seq, "prev": prev, "body_sha256": body_sha256, "hash": this_hash}
+            lines.append({**line, "body": text})
+    selective = wanted is not None or len(disclosed) < len(rows)
+    if selective:
+        # Of a withheld entry nothing but its position leaves; a disclosed one goes out
+        # as its body alone, proved by its inclusion proof (its chain hashes would be a
+        # handle on the withheld entries beside it).
+        lines = [{"seq": line["seq"], "body": line["body"]} for line in lines]
+        statement, signature = sign_disclosure(
+            current_signing_key(),
+            investigation.reference,
+            checkpoint.seq,
+            checkpoint.root,
+            disclosed,
+        )
+        (out_dir / WITHHELD_FILE).write_bytes(statement)
+        (out_dir / WITHHELD_SIGNATURE_FILE).write_text(signature, encoding="utf-8")
     with open(out_dir / LEDGER_FILE, "w", encoding="utf-8", newline="\n") as ledger:
-        for seq, prev, body_sha256, this_hash, body in rows:
-            object_id, names_address = _about(body)
-            # Entries written before issue 15 carry the client address in their body: it
-            # must not reach a court, so such a body stays home (its digest still chains).
-            shown = (wanted is None or object_id in wanted) and not names_address
-            if shown:
-                disclosed.append(seq)
-            line = {
-                "seq": seq,
-                "prev": prev,
-                "body_sha256": body_sha256,
-                "hash": this_hash,
-                "body": bytes(body).decode("utf-8") if shown else None,
-            }
+        for line in lines:
             ledger.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
     (out_dir / CHECKPOINT_FILE).write_bytes(bytes(checkpoint.statement))
     (out_dir / SIGNATURE_FILE).write_text(checkpoint.minisig, encoding="utf-8")

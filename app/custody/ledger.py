@@ -52,6 +52,8 @@ class CustodyAction(enum.StrEnum):
     EXPORT_WITHDRAWN = "export_withdrawn"  # a finished export no longer offered (consent)
     EXPORT_EXPIRED = "export_expired"  # a finished export deleted at the end of its retention
     CONSENT_RECORDED = "consent_recorded"  # a witness's consent given, changed or withdrawn
+    CONSENT_REGRANT_REQUESTED = "consent_regrant_requested"  # given back: awaits a 2nd reviewer
+    CONSENT_REGRANT_REFUSED = "consent_regrant_refused"  # the second reviewer said no
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

@@ -153,7 +153,8 @@ def _check_signed(investigation_id: str, reference: str, last) -> bytes | None:
     try:
         signed = read_statement(statement)
         if not cached:
-            from app.custody.verify import check_note, public_keys
+            from app.custody.verify import public_keys
+            from app.custody.verify_checkpoints import check_note
 
             (public_key,) = public_keys().values()  # one organisation key today
             verify(statement, minisig, public_key)

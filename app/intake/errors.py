@@ -48,6 +48,16 @@ MESSAGES = {
         "A code is 2 to 40 lowercase letters, digits or underscores, starting with a letter."
     ),
     "code_taken": _l("This code is already in use."),
+    "regrant_needs_document": _l(
+        "Consent given again after a withdrawal needs the document of the new consent (a"
+        " signed form or a recording uploaded to this investigation) and a second reviewer."
+    ),
+    "regrant_pending": _l("A re-grant of this witness's consent already waits for approval."),
+    "regrant_stale": _l(
+        "The witness's consent has changed since this re-grant was asked: ask again."
+    ),
+    "regrant_own_request": _l("You asked for this re-grant: another reviewer must decide it."),
+    "regrant_not_pending": _l("This re-grant is no longer waiting (decided already)."),
     "client_id_conflict": _l("This form was already used for something else; reload the page."),
     "invalid_client_id": _l("This form is damaged; reload the page."),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tarfile
@@ -108,6 +109,22 @@ def test_the_readme_is_a_how_to_verify_page_that_sends_readers_to_the_published_
     assert f"key id {key_id}" in readme
     for command in ("bagit.py --validate", "minisign -Vm", "openssl ts -verify", "age -d"):
         assert command in readme, command
+
+
+def test_the_bag_carries_the_signed_list_of_withheld_entries_that_minisign_accepts(
+    app, built_case, tmp_path, public_key
+):
+    out = tmp_path / "bag"
+    cli_export(app, built_case.casefile.reference, out)
+    custody = out / "data" / "custody"
+    command = ["minisign", "-Vm", "data/custody/custody-withheld.json", "-P", public_key]
+    assert " ".join(command[:3]) in (out / "data" / "README.txt").read_text()
+    result = subprocess.run(command, cwd=out, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    listed = json.loads((custody / "custody-withheld.json").read_bytes())
+    carried = [json.loads(line)["seq"] for line in (custody / "custody-ledger.jsonl").open()]
+    assert carried == listed["disclosed"]
+    assert listed["withheld_count"] == listed["tree_size"] - len(carried) > 0
 
 
 def test_changing_any_byte_of_any_file_in_the_bag_is_caught(app, built_case, tmp_path, public_key):

@@ -91,7 +91,7 @@ def test_during_an_encrypted_export_no_file_under_the_export_folder_holds_plaint
 def test_a_failed_encrypted_export_leaves_nothing_in_the_export_folder(
     app, built_case, export_dir, monkeypatch
 ):
-    from app.casefiles.services import bag_writer
+    from app.casefiles.services import bag_report
     from app.casefiles.services.errors import ExportError
 
     world = built_case
@@ -101,7 +101,7 @@ def test_a_failed_encrypted_export_leaves_nothing_in_the_export_folder(
     def broken_report(*args, **kwargs):
         raise ExportError("the report renderer failed")
 
-    monkeypatch.setattr(bag_writer, "render_report_html", broken_report)
+    monkeypatch.setattr(bag_report, "render_report_html", broken_report)
     try:
         export_casefile(
             world.casefile,

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from app.crypto.canonical import canonical_json
+from app.crypto.minisign import SigningKey
+from app.custody.disclosure import disclosure_comment
 from app.custody.export import LedgerExportError, export_ledger
 from app.custody.ledger import append_custody_event
+from app.custody.models import LedgerEntry
 from app.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +59,11 @@ def lines(folder: Path) -> list[dict]:
     return [json.loads(line) for line in (folder / "custody-ledger.jsonl").read_text().splitlines()]
 
 
+def stored_bodies() -> list[str]:
+    rows = db.session.scalars(select(LedgerEntry.body).order_by(LedgerEntry.seq))
+    return [bytes(body).decode("utf-8") for body in rows]
+
+
 def write_lines(folder: Path, entries: list[dict]) -> None:
     text = "".join(json.dumps(entry) + "\n" for entry in entries)
     (folder / "custody-ledger.jsonl").write_text(text)
@@ -61,17 +72,56 @@ def write_lines(folder: Path, entries: list[dict]) -> None:
 def test_the_standalone_verifier_accepts_the_export(exported, public_key, investigation):
     result = verify_tool(exported, public_key)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"OK: {investigation.reference} entries 1..4, head ")
+    assert result.stdout.startswith(
+        f"OK: {investigation.reference} entries 1..4, 2 withheld (signed list), "
+    )
+    assert result.stdout.strip().endswith("2 inclusion proofs verified")
 
 
-def test_entries_about_other_objects_are_redacted_but_keep_their_hashes(exported):
-    entries = lines(exported)
-    assert [e["seq"] for e in entries] == [1, 2, 3, 4]
-    assert [e["body"] is None for e in entries] == [False, True, False, True]
-    assert all(len(e["body_sha256"]) == 64 for e in entries)
-    assert "item-b" not in (exported / "custody-ledger.jsonl").read_text()
+def test_an_export_carries_only_the_entries_about_its_items(exported):
+    assert lines(exported) == [
+        {"seq": seq, "body": body} for seq, body in zip([1, 3], stored_bodies()[::2], strict=True)
+    ]
+
+
+def test_the_signed_list_names_the_withheld_positions_and_their_count(exported):
+    listed = json.loads((exported / "custody-withheld.json").read_bytes())
+    assert (listed["disclosed"], listed["withheld"], listed["withheld_count"]) == (
+        [1, 3],
+        [[2, 2], [4, 4]],
+        2,
+    )
     statement = json.loads((exported / "checkpoint.json").read_bytes())
-    assert (statement["seq"], statement["head"]) == (4, entries[-1]["hash"])
+    assert (listed["tree_size"], listed["root"]) == (statement["seq"], statement["root"])
+
+
+def test_of_a_withheld_entry_the_export_holds_no_body_digest_or_chain_hash(exported, run_sql):
+    rows = run_sql("SELECT seq, body_sha256, entry_hash, body FROM custody_entries ORDER BY seq")
+    withheld = [row for row in rows if row.seq in (2, 4)]
+    files = {p: p.read_bytes() for p in exported.rglob("*") if p.is_file()}
+    for row in withheld:
+        secrets = [bytes(row.body), row.body_sha256.encode(), b"item-b"]
+        for path, data in files.items():
+            assert not any(secret in data for secret in secrets), path.name
+            # The checkpoint's head is the chain hash of the last entry, whatever it is.
+            if not path.name.startswith("checkpoint."):
+                assert row.entry_hash.encode() not in data, path.name
+
+
+def test_the_withheld_list_verifies_with_minisign_and_a_forged_one_does_not(exported, public_key):
+    listed = exported / "custody-withheld.json"
+
+    def minisign() -> subprocess.CompletedProcess:
+        command = ["minisign", "-Vm", str(listed), "-P", public_key]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    genuine = minisign()
+    assert genuine.returncode == 0, genuine.stderr
+    assert "custos-disclosure-v1 " in genuine.stdout and ": 2 disclosed, 2 withheld at " in (
+        genuine.stdout
+    )
+    listed.write_bytes(listed.read_bytes().replace(b'"withheld_count":2', b'"withheld_count":3'))
+    assert minisign().returncode != 0
 
 
 def test_the_signature_also_verifies_with_minisign(exported, public_key):
@@ -88,6 +138,7 @@ def test_a_full_export_carries_every_body(app_ctx, investigation, public_key, tm
     db.session.commit()
     export_ledger(investigation, None, tmp_path)
     assert all(e["body"] for e in lines(tmp_path))
+    assert not (tmp_path / "custody-withheld.json").exists()
     assert verify_tool(tmp_path, public_key).returncode == 0
 
 
@@ -95,43 +146,30 @@ def _modify_body(entries):
     entries[0]["body"] = entries[0]["body"].replace('"n":1', '"n":2')
 
 
-def _delete_line(entries):
+def _drop_a_disclosed_entry(entries):
     del entries[1]
 
 
 def _swap_lines(entries):
-    entries[1], entries[2] = entries[2], entries[1]
+    entries[0], entries[1] = entries[1], entries[0]
 
 
-def _drop_the_last_line(entries):
-    entries.pop()
+def _disclose_a_withheld_position_with_a_forged_body(entries):
+    entries.insert(1, {"seq": 2, "body": entries[0]["body"]})
 
 
-def _unredact_with_a_forged_body(entries):
-    entries[1]["body"] = entries[0]["body"]
-
-
-def _insert_rehashed_line(entries):
-    import hashlib
-
-    forged = dict(entries[-1])
-    forged["seq"] = 5
-    forged["prev"] = entries[-1]["hash"]
-    forged["hash"] = hashlib.sha256(
-        f"custos-ledger-v1\n5\n{forged['prev']}\n{forged['body_sha256']}".encode()
-    ).hexdigest()
-    entries.append(forged)
+def _write_a_chained_line(entries):
+    entries[0]["prev"] = "0" * 64
 
 
 @pytest.mark.parametrize(
     ("tamper", "message"),
     [
-        (_modify_body, "entry 1: body hash mismatch"),
-        (_delete_line, "entry 2: sequence gap"),
-        (_swap_lines, "entry 2: out of order"),
-        (_drop_the_last_line, "entries 4..4 deleted"),
-        (_unredact_with_a_forged_body, "entry 2: body hash mismatch"),
-        (_insert_rehashed_line, "not covered by the signature"),
+        (_modify_body, "entry 1: its body is not in the signed Merkle tree"),
+        (_drop_a_disclosed_entry, "entry 3: the signed list says it is disclosed, but the ledger"),
+        (_swap_lines, "out of order (reordered)"),
+        (_disclose_a_withheld_position_with_a_forged_body, "entry 2: the signed list does not"),
+        (_write_a_chained_line, "ledger line 1: fields must be ['body', 'seq']"),
     ],
 )
 def test_the_standalone_verifier_rejects_each_tampered_copy(exported, public_key, tamper, message):
@@ -141,6 +179,62 @@ def test_the_standalone_verifier_rejects_each_tampered_copy(exported, public_key
     result = verify_tool(exported, public_key)
     assert result.returncode == 1
     assert message in result.stderr
+
+
+def _hide_a_disclosed_entry(folder: Path) -> None:
+    listed = folder / "custody-withheld.json"
+    forged = json.loads(listed.read_bytes())
+    forged.update(disclosed=[1], withheld=[[2, 4]], withheld_count=3)
+    listed.write_bytes(canonical_json(forged))
+    write_lines(folder, lines(folder)[:1])
+
+
+def _sign_the_forged_list_with_another_key(folder: Path) -> None:
+    _hide_a_disclosed_entry(folder)
+    listed = folder / "custody-withheld.json"
+    forged = json.loads(listed.read_bytes())
+    signature = SigningKey.generate().sign(listed.read_bytes(), disclosure_comment(forged))
+    (folder / "custody-withheld.json.minisig").write_text(signature)
+
+
+def _remove_the_list(folder: Path) -> None:
+    (folder / "custody-withheld.json").unlink()
+    (folder / "custody-withheld.json.minisig").unlink()
+
+
+def _remove_its_signature(folder: Path) -> None:
+    (folder / "custody-withheld.json.minisig").unlink()
+
+
+@pytest.mark.parametrize(
+    ("forge", "message"),
+    [
+        (_hide_a_disclosed_entry, "custody-withheld.json: its signature does not verify"),
+        (_sign_the_forged_list_with_another_key, "not by the given key"),
+        (_remove_the_list, "custody-withheld.json) is missing"),
+        (_remove_its_signature, "custody-withheld.json: its signature does not verify"),
+    ],
+)
+def test_a_forged_or_missing_withheld_list_is_rejected(exported, public_key, forge, message):
+    forge(exported)
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_a_genuine_list_from_another_export_is_rejected(
+    app_ctx, exported, investigation, public_key
+):
+    append_custody_event(investigation.id, "system:test", "viewed", "evidence", "item-a", {"n": 1})
+    db.session.commit()
+    later = exported.parent / "later"
+    export_ledger(investigation, {"item-a"}, later)
+    db.session.commit()
+    for name in ("custody-withheld.json", "custody-withheld.json.minisig"):
+        (exported / name).write_bytes((later / name).read_bytes())
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert "about another tree than the signed checkpoint" in result.stderr
 
 
 def test_a_tampered_checkpoint_is_rejected(exported, public_key):
@@ -171,3 +265,80 @@ def test_exporting_a_broken_ledger_is_refused(app_ctx, investigation, run_sql, t
 def test_an_empty_ledger_cannot_be_exported(app_ctx, investigation, tmp_path):
     with pytest.raises(LedgerExportError, match="no custody entries"):
         export_ledger(investigation, None, tmp_path)
+
+
+def test_the_list_says_in_its_signed_comment_what_it_states(exported, investigation):
+    listed = json.loads((exported / "custody-withheld.json").read_bytes())
+    assert listed["type"] == "custos-disclosure-v1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", listed["time"])
+    untrusted, _sig, trusted, _global = (
+        (exported / "custody-withheld.json.minisig").read_text().splitlines()
+    )
+    assert untrusted == "untrusted comment: signature from custos export key"
+    assert trusted == (
+        f"trusted comment: custos-disclosure-v1 {investigation.reference} entries 1..4"
+        f" root {listed['root']}: 2 disclosed, 2 withheld at {listed['time']}"
+    )
+
+
+def _sign_with_the_org_key(folder: Path, change) -> None:
+    from app.security import org_keys
+
+    listed = folder / "custody-withheld.json"
+    statement = json.loads(listed.read_bytes())
+    change(statement)
+    data = canonical_json(statement)
+    listed.write_bytes(data)
+    comment = disclosure_comment(statement)
+    (folder / "custody-withheld.json.minisig").write_text(
+        org_keys.signing_key().sign(data, comment, "x")
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.update(withheld=[[2, 2]]), "not the complement of the disclosed ones"),
+        (lambda s: s.update(withheld_count=1), "not the complement of the disclosed ones"),
+        (lambda s: s.update(disclosed=[3, 1]), "is not a custos-disclosure-v1 statement"),
+    ],
+)
+def test_a_list_the_key_signed_but_that_contradicts_itself_is_rejected(
+    exported, public_key, change, message
+):
+    _sign_with_the_org_key(exported, change)
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_a_trusted_comment_that_says_otherwise_than_the_list_is_rejected(exported, public_key):
+    from app.security import org_keys
+
+    listed = exported / "custody-withheld.json"
+    statement = json.loads(listed.read_bytes())
+    comment = disclosure_comment(statement).replace("2 withheld", "0 withheld")
+    signature = org_keys.signing_key().sign(listed.read_bytes(), comment, "x")
+    (exported / "custody-withheld.json.minisig").write_text(signature)
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert "the signature's trusted comment" in result.stderr
+
+
+def test_the_list_may_lie_elsewhere_given_with_withheld(exported, public_key, tmp_path):
+    elsewhere = tmp_path / "lists"
+    elsewhere.mkdir()
+    for name in ("custody-withheld.json", "custody-withheld.json.minisig"):
+        (exported / name).rename(elsewhere / name)
+    assert verify_tool(exported, public_key).returncode == 1
+    result = verify_tool(exported, public_key, "--withheld", elsewhere / "custody-withheld.json")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_withheld_neighbours_leaf_hash_is_the_only_trace_in_the_proofs(exported):
+    from app.crypto import merkle
+
+    proofs = json.loads((exported / "custody-proofs.json").read_bytes())["inclusion"]
+    withheld_leaf = merkle.leaf_hash(stored_bodies()[1].encode()).hex()
+    assert proofs["1"][0] == withheld_leaf  # entry 2 is entry 1's sibling
+    assert withheld_leaf not in json.dumps(proofs["3"])  # entry 4's leaf is, for entry 3

@@ -87,11 +87,13 @@ bag proves nothing by itself: whoever could alter the bag could alter it too).
   2. minisign -Vm tagmanifest-sha256.txt -P <public key>
        the manifests, signed by the organisation
   3. python3 verify_custody.py data/custody/custody-ledger.jsonl --public-key <public key>
-       the custody ledger: every hash, the signed checkpoint and what its trusted comment
-       says, the inclusion proof of each disclosed entry in the signed Merkle tree, and
+       the custody ledger: the entries about the items in this bag, each by its inclusion
+       proof in the signed Merkle tree; the signed list of the entries withheld (only their
+       positions and count); the signed checkpoint and what its trusted comment says; and
        (data/custody/timestamped/) that it extends the newest timestamped checkpoint
   4. minisign -Vm data/custody/checkpoint.json -P <public key>
-       the checkpoint signature alone; its trusted comment says what it covers
+     minisign -Vm data/custody/custody-withheld.json -P <public key>
+       each signature alone; its trusted comment says what it covers
   5. openssl ts -verify -data data/custody/timestamped/checkpoint.note \\
        -in data/custody/timestamped/checkpoint.note.1.tsr -CAfile <the TSA's root>
        the time an independent timestamp authority vouches for (when present)

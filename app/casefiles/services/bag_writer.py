@@ -2,22 +2,20 @@
 
 export_bagit.py decides what goes out and where the bag goes (the age writer, or a folder);
 this module streams its files into a BagStream, decrypting blobs chunk by chunk, so memory
-stays constant and no decrypted byte is written anywhere but into that stream.
+stays constant and no decrypted byte is written anywhere but into that stream. The custody
+part is bag_custody.py; the report, legal records and bag-info are bag_report.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.casefiles.models import CaseFile, CaseStatus, FileChoice, ItemType
-from app.casefiles.services import assessments as assessment_service
+from app.casefiles.models import CaseFile, FileChoice, ItemType
+from app.casefiles.services.bag_custody import write_custody
 from app.casefiles.services.bag_files import (
     REDACTED_WITHHELD,
     coarse_location,
@@ -28,12 +26,9 @@ from app.casefiles.services.bag_files import (
     safe_name,
 )
 from app.casefiles.services.bag_packaging import sign_tagmanifest
+from app.casefiles.services.bag_report import bag_info, legal_record, write_report
 from app.casefiles.services.bag_stream import BagStream
-from app.casefiles.services.casefiles import elements_of
-from app.casefiles.services.destinations import DRAFT_MARK
 from app.casefiles.services.errors import ExportError
-from app.casefiles.services.items import summarize
-from app.casefiles.services.matrix import build_matrix
 from app.casefiles.services.redaction import (
     Exporter,
     ExportPlan,
@@ -41,19 +36,13 @@ from app.casefiles.services.redaction import (
     redacted_copies,
 )
 from app.casefiles.services.report import (
-    ReportData,
     ReportItem,
-    grade_dict,
     incident_facts,
     item_heading,
     pdf_bytes,
-    render_report_html,
     render_transcript_html,
-    status_label,
     transcript_text,
 )
-from app.casefiles.services.workflow import history
-from app.extensions import db
 from app.investigations.models import Investigation
 
 if TYPE_CHECKING:
@@ -106,17 +95,17 @@ class BagWriter:
             )
             report_items.append(self._write_item(number, folder, planned))
         self.report(70, "Exporting the custody ledger.")
-        custody = self._write_custody()
+        custody = write_custody(self)
         counts = custody.pop("per_object")
         for item, planned in zip(report_items, self.plan.included, strict=True):
             item.custody_entries = counts.get(planned.case_item.item_id, 0)
         self.bag.add_bytes("exclusions.json", json_bytes([e.as_dict() for e in self.plan.excluded]))
         self.bag.add_bytes("tools/verify_custody.py", VERIFIER.read_bytes())
         self.report(74, "Writing the case-file report (HTML and PDF).")
-        self._write_report(report_items, custody)
+        write_report(self, report_items, custody)
         self.report(90, "Writing the manifests and signing the tag manifest.")
         reference = self.casefile.reference
-        return self.bag.finish(self._bag_info(), lambda tags: sign_tagmanifest(tags, reference))
+        return self.bag.finish(bag_info(self), lambda tags: sign_tagmanifest(tags, reference))
 
     # -- items --
 
@@ -145,7 +134,7 @@ class BagWriter:
                 ("Withheld", "fields that would disclose a witness: " + ", ".join(withheld))
             )
         self.bag.add_bytes(f"{folder}/metadata.json", json_bytes(metadata))
-        legal = self._legal_record(planned)
+        legal = legal_record(self, planned)
         item.links = legal["element_links"]
         item.assessments = legal["assessments"]
         item.annotations = legal["annotations"]
@@ -289,202 +278,3 @@ class BagWriter:
             if self.request.files in (FileChoice.REDACTED.value, FileChoice.BOTH.value):
                 total += sum(copy.size for copy in redacted_copies(planned.obj))
         return total
-
-    # -- legal work on the item --
-
-    def _legal_record(self, planned: PlannedItem) -> dict:
-        case_item = planned.case_item
-        scrub = self.scrub
-        labels = {p.case_item.id: item_heading(p, self.plan) for p in self.plan.included}
-        links = [
-            {
-                "crime": link.element.crime.code,
-                "element": link.element.code,
-                "stance": link.stance,
-                "note": scrub.text(link.note),
-            }
-            for link in case_item.links
-        ]
-        grades = [grade_dict(a, scrub) for a in assessment_service.assessments_of(case_item)]
-        notes = [
-            {
-                "author": note.author.email if note.author else "",
-                "at": note.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-                "body": scrub.text(note.body),
-            }
-            for note in assessment_service.annotations_of(case_item)
-        ]
-        corroborations = []
-        lines = []
-        for link in assessment_service.corroborations_of(case_item):
-            outgoing = link.from_item_id == case_item.id
-            other = link.to_item_id if outgoing else link.from_item_id
-            other_label = labels.get(other, "an item left out of this export")
-            corroborations.append(
-                {
-                    "direction": "corroborates" if outgoing else "corroborated_by",
-                    "other_case_item": other if other in labels else None,
-                    "other": other_label,
-                    "note": scrub.text(link.note),
-                }
-            )
-            verb = "Corroborates" if outgoing else "Corroborated by"
-            lines.append(f"{verb}: {other_label}. {scrub.text(link.note)}".strip())
-        return {
-            "element_links": links,
-            "assessments": grades,
-            "annotations": notes,
-            "corroborations": corroborations,
-            "corroboration_lines": lines,
-        }
-
-    # -- custody --
-
-    def _write_custody(self) -> dict:
-        from app.custody.export import (
-            CHECKPOINT_FILE,
-            LEDGER_FILE,
-            LedgerExportError,
-            export_ledger,
-        )
-
-        object_ids = [*self.plan.object_ids, self.casefile.id]
-        # The ledger export (entries, checkpoint, proofs, timestamps) is staged in a private
-        # folder outside the export directory and streamed in: it holds ids, hashes and staff
-        # roles, never evidence or testimony (the bodies that would name more stay home).
-        with tempfile.TemporaryDirectory(prefix="custos-ledger-") as staging:
-            try:
-                export_ledger(self.investigation, object_ids, Path(staging))
-            except LedgerExportError as exc:
-                raise ExportError(f"The custody ledger cannot be exported: {exc}") from None
-            files = {
-                path.relative_to(staging).as_posix(): path.read_bytes()
-                for path in sorted(Path(staging).rglob("*"))
-                if path.is_file()
-            }
-        for name, data in files.items():
-            self.bag.add_bytes(f"custody/{name}", data)
-        # export_ledger may have signed a checkpoint: a signed fact that stands on its own.
-        # Commit it now, so the long work that follows holds no database write lock (on
-        # SQLite a held lock would block the job's progress updates, and every other writer).
-        db.session.commit()
-        entries = redacted = 0
-        per_object: Counter[str] = Counter()
-        for line in files[LEDGER_FILE].decode("utf-8").splitlines():
-            entries += 1
-            entry = json.loads(line)
-            if entry["body"] is None:
-                redacted += 1
-                continue
-            per_object[json.loads(entry["body"])["object"]["id"]] += 1
-        statement = json.loads(files[CHECKPOINT_FILE])
-        from app.security.org_keys import signing_key
-
-        return {
-            "entries": entries,
-            "redacted": redacted,
-            "seq": statement.get("seq"),
-            "head": statement.get("head"),
-            "key_id": signing_key().key_id_hex(),
-            "per_object": per_object,
-        }
-
-    # -- report and bag-info --
-
-    def _write_report(self, report_items: list[ReportItem], custody: dict) -> None:
-        casefile = self.casefile
-        summaries = {
-            p.case_item.id: summarize(p.case_item.item_type, p.obj) for p in self.plan.included
-        }
-        matrix = build_matrix(casefile, summaries)
-        elements_of(casefile)  # loads the characterizations' elements for the template
-        incidents = [
-            incident_facts(p.obj, self.scrub)
-            for p in self.plan.included
-            if p.case_item.item_type == ItemType.INCIDENT.value
-        ]
-        transitions = [
-            {
-                "at": t.at.strftime("%Y-%m-%d %H:%M UTC"),
-                "actor": t.actor.email,
-                "change": f"{status_label(t.from_status)} → {status_label(t.to_status)}",
-                "comment": self.scrub.text(t.comment),
-            }
-            for t in history(casefile)
-        ]
-        data = ReportData(
-            casefile=casefile,
-            investigation=self.investigation,
-            status_label=status_label(casefile.status),
-            legal_question=self.scrub.text(casefile.legal_question),
-            characterizations=list(casefile.characterizations),
-            items=report_items,
-            incidents=incidents,
-            matrix=matrix,
-            excluded=self.plan.excluded,
-            transitions=transitions,
-            exporter=self.exporter.label,
-            for_whom=self.scrub.text(self.request.for_whom),
-            generated_at=self.moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
-            files={
-                "originals": "originals",
-                "redacted": "redacted copies",
-                "both": "originals and redacted copies",
-            }[self.request.files],
-            naming=self._naming_text(),
-            custody=custody,
-            destination=self.plan.rule.label,
-            draft_mark="" if casefile.status == CaseStatus.APPROVED.value else DRAFT_MARK,
-            unencrypted_reason=self.scrub.text(self.request.unencrypted_reason or ""),
-            title=self.scrub.text(casefile.title),
-            investigation_title=self.scrub.text(self.investigation.title),
-        )
-        # Every value was scrubbed raw, before rendering; a pass over the HTML would miss
-        # escaped names (Sa&#39;id) and rewrite staff and recorded values.
-        html = render_report_html(data)
-        self.bag.add_bytes("report/casefile-report.html", html.encode("utf-8"))
-        self.bag.add_bytes("report/casefile-report.pdf", pdf_bytes(html))
-
-    def _naming_text(self) -> str:
-        if not self.plan.named:
-            return "referred to by pseudonym only"
-        return (
-            "by pseudonym; named with their consent and at the exporter's explicit request: "
-            + str(len(self.plan.named))
-        )
-
-    def _bag_info(self) -> dict[str, str]:
-        from app.security.org_keys import minisign_public_key
-
-        info = {
-            "Source-Organization": "Custos",
-            "External-Identifier": self.casefile.reference,
-            "External-Description": self.scrub.text(self.casefile.title),
-            "Bag-Group-Identifier": self.investigation.reference,
-            "Contact-Name": self.exporter.label,
-            "Exported-By": self.exporter.label,
-            "Exported-At": self.moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Exported-For": self.scrub.text(self.request.for_whom),
-            "Destination": self.plan.rule.label,
-            "Consent-Required": self.plan.rule.purpose_text,
-            "Encryption": (
-                "age, to the recipient's key"
-                if self.request.recipient
-                else "none: " + self.scrub.text(self.request.unencrypted_reason or "")
-            ),
-            "Case-File-Status": status_label(self.casefile.status),
-            "Witness-Naming": self._naming_text(),
-            "Files": self.request.files,
-            "Excluded-Items": str(len(self.plan.excluded)),
-            "Signing-Public-Key": minisign_public_key(),
-            "Bag-Software-Agent": "Custos (streamed BagIt 1.0)",
-        }
-        if getattr(self.exporter.user, "email", None):
-            info["Contact-Email"] = self.exporter.user.email
-        if self.request.export_id:
-            info["Internal-Sender-Identifier"] = self.request.export_id
-        # bag-info values are single lines (RFC 8493 s2.2.2 folds long ones; we never need to).
-        return {key: " ".join(str(value).split()) for key, value in info.items()}
-
-
-# --- small helpers ------------------------------------------------------------------------------

@@ -132,20 +132,37 @@ class WitnessEditForm(_IdentityFields, FlaskForm):
         return {name: value for name, value in values.items() if value.strip()}
 
 
+class RegrantDecisionForm(FlaskForm):
+    """A second reviewer's decision on consent given back after a withdrawal."""
+
+    approve = SubmitField(_l("Approve: put this consent in force"))
+    refuse = SubmitField(_l("Refuse: the withdrawal stays in force"))
+
+
 class ConsentForm(_ConsentFields, FlaskForm):
     consent_obtained_by_id = SelectField(
         _l("Consent obtained by"), choices=[], validate_choice=False
+    )
+    consent_document = SelectField(
+        _l("Document of the new consent (needed to give consent back after a withdrawal)"),
+        choices=[],
+        validate_choice=False,
     )
     record = SubmitField(_l("Record this consent"))
     withdraw_all = SubmitField(_l("Record withdrawal of all consent"))
 
     @classmethod
     def starting_from(
-        cls, consent: dict | None, obtained_by_id: str, members: list[tuple[str, str]]
+        cls,
+        consent: dict | None,
+        obtained_by_id: str,
+        members: list[tuple[str, str]],
+        documents: list[tuple[str, str]] | None = None,
     ) -> ConsentForm:
         """Shown first: the witness's current consent, obtained by the person filling it in."""
         form = cls()
         form.consent_obtained_by_id.choices = members
+        form.consent_document.choices = [("", _l("None"))] + (documents or [])
         if not form.is_submitted():
             form.consent_obtained_by_id.data = obtained_by_id
             if consent:

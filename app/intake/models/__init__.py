@@ -15,6 +15,7 @@ from app.intake.models.interviews import (
     InterviewStatus,
     interview_incidents,
 )
+from app.intake.models.regrants import ConsentRegrant, RegrantOutcome
 from app.intake.models.taxonomy import TargetType, WeaponType
 from app.intake.models.witnesses import (
     ConsentKind,
@@ -29,6 +30,7 @@ __all__ = [
     "ConsentKind",
     "ConsentPurpose",
     "ConsentRecord",
+    "ConsentRegrant",
     "EvidenceRole",
     "Incident",
     "IncidentPerpetrator",
@@ -36,6 +38,7 @@ __all__ = [
     "InterviewEvidence",
     "InterviewMode",
     "InterviewStatus",
+    "RegrantOutcome",
     "RiskLevel",
     "TargetType",
     "TimeCertainty",

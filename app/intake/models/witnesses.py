@@ -40,6 +40,7 @@ class ConsentKind(enum.StrEnum):
     GIVEN = "given"  # the first record
     CHANGED = "changed"  # a later record that withdraws nothing
     WITHDRAWN = "withdrawn"  # a later record that withdraws at least one purpose
+    REGRANTED = "regranted"  # gives back, after a withdrawal, what was not given: four eyes
 
 
 class Witness(ClientIdMixin, db.Model):

@@ -13,11 +13,16 @@ from sqlalchemy.orm import undefer_group
 
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages
-from app.intake.forms.witnesses import ConsentForm, WitnessEditForm, WitnessForm
-from app.intake.models import Witness
+from app.intake.forms.witnesses import (
+    ConsentForm,
+    RegrantDecisionForm,
+    WitnessEditForm,
+    WitnessForm,
+)
+from app.intake.models import ConsentRegrant, RegrantOutcome, Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.routes.page_context import COMMON_LANGUAGES, page_number
-from app.intake.services.consent import record_consent
+from app.intake.services import consent_regrants as regrants
 from app.intake.services.witnesses import (
     register_witness,
     update_witness,
@@ -107,12 +112,49 @@ def witness_consent(reference: str, witness_id: str):
     viewer = viewer_for(reference)
     record = witness_allowed(viewer, witness_id, may_record_consent)
     view = witness_view(record, viewer.membership)
-    members = pages.member_choices(viewer)
-    form = ConsentForm.starting_from(view["consent"], current_user.id, members)
+    members, documents = pages.member_choices(viewer), regrants.document_choices(viewer)
+    form = ConsentForm.starting_from(view["consent"], current_user.id, members, documents)
     return submit_form(
         form,
-        lambda: record_consent(record, current_user, form.change_input()),
-        done=lambda _saved: witness_saved(_("Consent recorded."), reference, witness_id),
-        page=witness_page("intake/witnesses/consent.html", viewer, form, witness=view),
+        lambda: regrants.record_or_request_consent(
+            record, current_user, form.change_input(), form.consent_document.data or None
+        ),
+        done=lambda saved_: witness_saved(_consent_message(saved_), reference, witness_id),
+        page=witness_page(
+            "intake/witnesses/consent.html",
+            viewer,
+            form,
+            witness=view,
+            regrant=regrants.pending_view(record, viewer),
+            decision=RegrantDecisionForm(),
+        ),
         prefix="consent_",
     )
+
+
+@bp.route("/witnesses/<witness_id>/consent/regrants/<regrant_id>", methods=["POST"])
+def witness_regrant(reference: str, witness_id: str, regrant_id: str):
+    viewer = viewer_for(reference)
+    record = witness_allowed(viewer, witness_id, may_record_consent)
+    form = RegrantDecisionForm()
+    return submit_form(
+        form,
+        lambda: regrants.decide_regrant(regrant_id, current_user, bool(form.approve.data)),
+        done=lambda saved_: witness_saved(_consent_message(saved_), reference, witness_id),
+        page=witness_page(
+            "intake/witnesses/consent.html",
+            viewer,
+            ConsentForm.starting_from(None, current_user.id, pages.member_choices(viewer)),
+            witness=witness_view(record, viewer.membership),
+            regrant=regrants.pending_view(record, viewer),
+            decision=form,
+        ),
+    )
+
+
+def _consent_message(saved_: object) -> str:
+    if isinstance(saved_, ConsentRegrant):
+        if saved_.outcome == RegrantOutcome.REFUSED.value:
+            return _("Re-grant refused: the withdrawal stays in force.")
+        return _("Re-grant asked: it takes effect when a second reviewer approves it.")
+    return _("Consent recorded.")

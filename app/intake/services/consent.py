@@ -99,19 +99,53 @@ def validate_consent(data: ConsentInput, viewer: InvestigationViewer) -> tuple[s
     return language, obtained_by_id
 
 
-def _kind(previous: ConsentRecord | None, data: ConsentInput) -> str:
+def is_regrant(witness: Witness, data: ConsentInput) -> bool:
+    """Whether recording ``data`` would give back, after a withdrawal, something not now given.
+
+    Such a record needs a document of the new consent and a second reviewer
+    (app/intake/services/consent_regrants.py); it is never written by one person alone.
+    """
+    current = current_consent(witness)
+    if current is None or not any(getattr(data, p) and not current.allows(p) for p in PURPOSES):
+        return False
+    return (
+        db.session.scalar(
+            select(ConsentRecord.id)
+            .where(
+                ConsentRecord.witness_id == witness.id,
+                ConsentRecord.kind == ConsentKind.WITHDRAWN.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _kind(previous: ConsentRecord | None, data: ConsentInput, regrant: bool) -> str:
     if previous is None:
         return ConsentKind.GIVEN.value
+    if regrant:
+        return ConsentKind.REGRANTED.value
     if any(previous.allows(p) and not getattr(data, p) for p in PURPOSES):
         return ConsentKind.WITHDRAWN.value
     return ConsentKind.CHANGED.value
 
 
 def add_consent_record(
-    witness: Witness, viewer: InvestigationViewer, data: ConsentInput
+    witness: Witness,
+    viewer: InvestigationViewer,
+    data: ConsentInput,
+    approval: dict[str, str] | None = None,
 ) -> ConsentRecord:
-    """Append a record after validation (the caller checked the viewer may record consent)."""
+    """Append a record after validation (the caller checked the viewer may record consent).
+
+    A re-grant after a withdrawal is refused here unless ``approval`` (what the second
+    reviewer approved: the request, its author and document) comes with it.
+    """
     language, obtained_by_id = validate_consent(data, viewer)
+    regrant = is_regrant(witness, data)
+    if regrant and approval is None:
+        raise IntakeValidationError([FieldError("document", "regrant_needs_document")])
 
     def build(seq: int) -> ConsentRecord:
         # Re-read per attempt: a concurrent record may have taken the seq we first saw.
@@ -121,7 +155,7 @@ def add_consent_record(
             investigation_id=witness.investigation_id,
             seq=seq,
             supersedes_id=latest.id if latest else None,
-            kind=_kind(latest, data),
+            kind=_kind(latest, data, regrant),
             **{purpose: bool(getattr(data, purpose)) for purpose in PURPOSES},
             obtained_by_id=obtained_by_id,
             obtained_on=data.obtained_on,
@@ -145,6 +179,7 @@ def add_consent_record(
             "kind": record.kind,
             "allows": {purpose: record.allows(purpose) for purpose in PURPOSES},
             "obtained_on": record.obtained_on.isoformat(),
+            **({"regrant": approval} if approval else {}),
         },
     )
     for hook in current_app.extensions.get(_HOOKS_KEY, ()):

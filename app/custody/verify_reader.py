@@ -1,0 +1,98 @@
+"""What verification reads: raw DBAPI rows in one snapshot, and the Merkle roots over them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+from sqlalchemy import Engine
+
+from app.crypto.merkle import frontier_root
+
+
+class TreeRoots:
+    """Recomputes the Merkle tree from the bodies as rows pass, keeping roots at chosen sizes.
+
+    Takes the rows verify_chain reads and yields them unchanged; ``at[size]`` is the root
+    of entries 1..size for every wanted size the rows reached.
+    """
+
+    def __init__(self, sizes: set[int]) -> None:
+        self.sizes = sizes
+        self.at: dict[int, bytes] = {}
+        self.heads: dict[int, str] = {}  # entry hash at each wanted size
+
+    def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
+        sha256 = hashlib.sha256
+        frontier: list[bytes] = []
+        pop, push, sizes, at = frontier.pop, frontier.append, self.sizes, self.at
+        size = 0
+        for row in rows:
+            body = row[4]
+            # A body missing here fails the chain check; what would it add to the tree?
+            node = sha256(b"\x00" + body).digest() if body is not None else b""
+            index = size
+            while index & 1:
+                node = sha256(b"\x01" + pop() + node).digest()
+                index >>= 1
+            push(node)
+            size += 1
+            if size in sizes:
+                at[size] = frontier_root(frontier)
+                self.heads[size] = row[3]
+            yield row
+
+
+class LedgerReader:
+    """Raw DBAPI access for verification: plain tuples, one snapshot per ledger."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._proxy = engine.raw_connection()
+        self._dbapi = self._proxy.driver_connection
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def begin_snapshot(self) -> None:
+        # One snapshot for entries and checkpoints: a writer committing meanwhile (entries
+        # and their checkpoint together) is either wholly seen or wholly unseen, never half.
+        cursor = self._dbapi.cursor()
+        if self._postgres:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        else:
+            # sqlite3 only opens transactions before writes; open the read one by hand.
+            cursor.execute("BEGIN")
+
+    def end(self) -> None:
+        self._dbapi.rollback()
+
+    def close(self) -> None:
+        self._dbapi.rollback()
+        self._proxy.close()
+
+    def stream(self, sql: str, params: tuple) -> Iterator[tuple]:
+        """Rows as plain tuples, without loading a whole ledger into memory."""
+        if self._postgres:
+            cursor = self._dbapi.cursor(name="custody_verify")  # server-side, in batches
+            cursor.itersize = 20_000
+        else:
+            cursor = self._dbapi.cursor()
+            cursor.arraysize = 20_000
+        cursor.execute(self._sql(sql), params)
+        return iter(cursor)
+
+    def rows(self, sql: str, params: tuple) -> list[tuple]:
+        cursor = self._dbapi.cursor()
+        cursor.execute(self._sql(sql), params)
+        return cursor.fetchall()
+
+    def first(self, sql: str, params: tuple) -> tuple | None:
+        cursor = self._dbapi.cursor()
+        cursor.execute(self._sql(sql), params)
+        return cursor.fetchone()
+
+    def scalar(self, sql: str, *params: object) -> object:
+        row = self.first(sql, params)
+        return row[0] if row else None
+
+    def _sql(self, sql: str) -> str:
+        # Statements here are written with "?" (sqlite3); psycopg takes "%s".
+        return sql.replace("?", "%s") if self._postgres else sql
