@@ -250,6 +250,10 @@ class Config:
         self.CUSTOS_EXPORT_RETENTION_DAYS = _env_int("CUSTOS_EXPORT_RETENTION_DAYS", 7)
         if self.CUSTOS_EXPORT_RETENTION_DAYS < 1:
             raise ConfigurationError("CUSTOS_EXPORT_RETENTION_DAYS must be at least 1")
+        # How long a removed case-file item can be put back with its links, grades and notes.
+        self.CUSTOS_CASEFILE_UNDO_HOURS = _env_int("CUSTOS_CASEFILE_UNDO_HOURS", 24)
+        if not 1 <= self.CUSTOS_CASEFILE_UNDO_HOURS <= 24 * 30:
+            raise ConfigurationError("CUSTOS_CASEFILE_UNDO_HOURS must be between 1 and 720")
 
         # JSON API (issue 5, item 6). Wrong bearer tokens allowed per client address before
         # 429 (Flask-Limiter syntax; right tokens are never limited), and the largest JSON

@@ -72,7 +72,9 @@ class World:
         # A resumable (tus) upload in progress, the subject's (see UPLOADER_ONLY).
         self.upload = create_upload(self.investigation, self.subject, "matrix.txt", None, 100)
         # A case file holding the evidence (lawyers' pages), and the shipped legal frameworks.
-        self.case = make_case_records(self.investigation, self.evidence)
+        self.case = make_case_records(
+            self.investigation, self.evidence, removed=("incident", self.incident.id)
+        )
         # A four-eyes request another administrator made about the subject (admin approvals).
         self.approval = make_approval_request(self.subject)
         # Consent the subject's witness withdrew, then asked back (a pending re-grant).
@@ -92,6 +94,7 @@ class World:
             "case_ref": self.case.casefile.reference,
             "item_id": self.case.item.id,
             "link_id": self.case.link.id,
+            "removal_id": self.case.removal.id,
             "export_id": self.case.export.id,
             "framework_code": self.case.framework_code,
             "request_id": self.approval.id,

@@ -8,6 +8,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -15,7 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.casefiles.models import CREDIBILITY, RELIABILITY, Destination, FileChoice, Stance
@@ -69,21 +70,28 @@ class LinkElementForm(FlaskForm):
             (Stance.SUPPORTING.value, _l("supports the element")),
             (Stance.UNDERMINING.value, _l("undermines the element")),
         ],
-        default=Stance.SUPPORTING.value,
+        validators=[InputRequired(_l("Say whether the item supports or undermines the element."))],
         validate_choice=False,
     )
     note = TextAreaField(_l("Note: how it does"), validators=[Optional(), Length(max=4000)])
 
 
 class AssessmentForm(FlaskForm):
+    # No grade is preselected (issue 18): the first choice is empty and the lawyer must pick one.
     reliability = SelectField(
         _l("Source reliability"),
-        choices=[(code, f"{code} — {label}") for code, label in RELIABILITY.items()],
+        choices=[("", _l("— choose a grade —"))]
+        + [(code, f"{code} — {label}") for code, label in RELIABILITY.items()],
+        default="",
+        validators=[InputRequired(_l("Choose the source's reliability."))],
         validate_choice=False,
     )
     credibility = SelectField(
         _l("Information credibility"),
-        choices=[(str(code), f"{code} — {label}") for code, label in CREDIBILITY.items()],
+        choices=[("", _l("— choose a grade —"))]
+        + [(str(code), f"{code} — {label}") for code, label in CREDIBILITY.items()],
+        default="",
+        validators=[InputRequired(_l("Choose the information's credibility."))],
         validate_choice=False,
     )
     rationale = TextAreaField(_l("Rationale"), validators=[DataRequired(), Length(max=4000)])
@@ -103,6 +111,9 @@ class TransitionForm(FlaskForm):
         _l("Change status to"), choices=list(STATUS_LABELS.items()), validate_choice=False
     )
     comment = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
+    confirm_unsupported = BooleanField(
+        _l("I have read the elements listed above and approve the file with these gaps.")
+    )
 
 
 class ExportForm(FlaskForm):

@@ -2,7 +2,8 @@
 
 create_app registers them (`register_casefile_jobs`): the export kind, run by
 `run_export_job`, and two maintenance hooks: one removes what failed exports left on disk,
-the other deletes finished exports past their retention (with a ledger entry each); and the
+the other deletes finished exports past their retention (with a ledger entry each); one deletes
+the snapshots of removed items whose undo window ended; and the
 consent hook that withdraws finished exports when a witness withdraws consent.
 """
 
@@ -12,6 +13,7 @@ from flask import Flask
 
 from app.casefiles.services.export_lifecycle import expire_exports, withdraw_after_consent_change
 from app.casefiles.services.exports import JOB_KIND, remove_abandoned_outputs, run_export_job
+from app.casefiles.services.removals import purge_expired_removals
 from app.intake.services.consent import register_consent_hook
 from app.jobs.registry import register_job_kind, register_maintenance
 
@@ -20,6 +22,7 @@ def register_casefile_jobs(app: Flask) -> None:
     register_job_kind(app, JOB_KIND, run_export_job)
     register_maintenance(app, remove_abandoned_outputs)
     register_maintenance(app, expire_exports)
+    register_maintenance(app, purge_expired_removals)
     # Not a job, but the same kind of wiring: a withdrawal of consent ends the finished
     # exports holding that witness's testimony, in the withdrawal's own transaction.
     register_consent_hook(app, withdraw_after_consent_change)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.casefiles.models import CaseExport, LegalCrime
 from app.casefiles.services import casefiles
 from app.casefiles.services.frameworks import load_shipped_frameworks
+from app.casefiles.services.removals import remove_item
 from app.extensions import db
 from tests.helpers.factories import MembershipFactory, UserFactory
 
@@ -21,11 +22,13 @@ class CaseRecords:
     link: Any
     export: Any
     framework_code: str
+    removal: Any = None
 
 
-def make_case_records(investigation, evidence) -> CaseRecords:
+def make_case_records(investigation, evidence, removed=None) -> CaseRecords:
     """A draft case file by its own lawyer holding `evidence`, linked to an element, with an
-    export record (not run), and the shipped frameworks loaded."""
+    export record (not run), and the shipped frameworks loaded; `removed`, an (item type, id)
+    added and then removed, leaves a removal that can be undone."""
     load_shipped_frameworks()
     author = UserFactory(role="lawyer")
     MembershipFactory(user=author, investigation=investigation)
@@ -47,5 +50,9 @@ def make_case_records(investigation, evidence) -> CaseRecords:
         excluded=[],
     )
     db.session.add(export)
+    removal = None
+    if removed:
+        extra = casefiles.add_item(casefile, investigation, author, *removed)
+        removal = remove_item(casefile, author, extra)
     db.session.commit()
-    return CaseRecords(casefile, item, link, export, crime.framework.code)
+    return CaseRecords(casefile, item, link, export, crime.framework.code, removal)

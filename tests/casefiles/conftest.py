@@ -212,7 +212,14 @@ def approved_case(built_case):
 
     world = built_case
     transition(world.investigation, world.casefile, world.author, "in_review", "Ready.")
-    transition(world.investigation, world.casefile, world.reviewer, "approved", "Checked.")
+    transition(
+        world.investigation,
+        world.casefile,
+        world.reviewer,
+        "approved",
+        "Checked.",
+        gaps_confirmed=True,
+    )
     db.session.commit()
     return world
 

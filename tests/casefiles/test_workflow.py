@@ -14,10 +14,13 @@ def url(w, suffix=""):
     return f"/investigations/{w.investigation.reference}/cases/{w.casefile.reference}{suffix}"
 
 
-def move(client, w, to_status: str, comment: str = "Reviewed the matrix."):
-    return post_form(
-        client, url(w, "/transition"), {"to_status": to_status, "comment": comment}, page=url(w)
-    )
+def move(client, w, to_status: str, comment: str = "Reviewed the matrix.", gaps_seen=True):
+    """Post a status change; an approval ticks the gaps confirmation unless `gaps_seen` is False
+    (the built case file has elements that nothing supports)."""
+    data = {"to_status": to_status, "comment": comment}
+    if to_status == "approved" and gaps_seen:
+        data["confirm_unsupported"] = "y"
+    return post_form(client, url(w, "/transition"), data, page=url(w))
 
 
 def status_of(w) -> str:
@@ -134,3 +137,20 @@ def test_the_service_refuses_self_approval_whatever_the_caller(built_case):
         transition(w.investigation, w.casefile, w.author, "approved", "mine")
     db.session.rollback()
     assert status_of(w) == CaseStatus.IN_REVIEW.value
+
+
+def test_approving_a_file_with_unsupported_elements_lists_them_and_needs_a_second_confirmation(
+    built_case, signed_in
+):
+    w = built_case
+    assert move(signed_in(w.author), w, "in_review").status_code == 302
+    reviewer = signed_in(w.reviewer)
+    page = reviewer.get(url(w)).get_data(as_text=True)
+    assert 'id="unsupported-elements"' in page and "have no supporting evidence" in page
+    response = move(reviewer, w, "approved", "Looks fine", gaps_seen=False)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "elements have no supporting evidence" in body and "Tick the confirmation" in body
+    assert status_of(w) == CaseStatus.IN_REVIEW.value
+    assert move(reviewer, w, "approved", "Gaps known, approved").status_code == 302
+    assert status_of(w) == CaseStatus.APPROVED.value

@@ -26,18 +26,25 @@ def open_case_file(page: Page, server: LiveServer, title_part: str) -> None:
 
 
 def grade_and_link_an_item(page: Page) -> None:
-    # An evidence item of the lawyer's own draft case file.
-    page.locator("main table tbody tr", has_text="evidence").first.locator("a").first.click()
+    # An evidence item of the lawyer's own draft case file that nobody has graded yet (the
+    # demo grades its photo, not its video).
+    row = page.locator("main table tbody tr", has_text="evidence").filter(has_text="Video")
+    row.first.locator("a").first.click()
     expect(page.locator("form[action$='/assessments']")).to_be_visible()
     checkpoint(page, "case-item")
 
     grade = page.locator("form[action$='/assessments']")
+    expect(grade.locator("select[name=reliability]")).to_have_value("")  # nothing preselected
+    expect(grade.locator("select[name=credibility]")).to_have_value("")
     grade.locator("select[name=reliability]").select_option("B")
     grade.locator("select[name=credibility]").select_option("2")
     grade.locator("textarea[name=rationale]").fill("Consistent with two other sources (e2e).")
     grade.locator("button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("Consistent with two other sources (e2e).")
     expect(page.locator("main")).to_contain_text("B2")
+    grade = page.locator("form[action$='/assessments']")
+    expect(grade.locator("select[name=reliability]")).to_have_value("B")  # the grade on record
+    expect(grade.locator("select[name=credibility]")).to_have_value("2")
 
     link = page.locator("form[action$='/links']")
     element = link.locator("select[name=element]")
@@ -104,6 +111,10 @@ def approve_colleagues_case_file(page: Page, server: LiveServer) -> None:
     checkpoint(page, "colleague-case-file")
     page.locator("input[name=to_status][value=approved]").check()
     page.locator("textarea[name=comment]").fill("Reviewed every item; approved for referral (e2e).")
+    gaps = page.locator("#unsupported-elements")
+    if gaps.count():  # the demo file may have elements that nothing supports: read, then confirm
+        expect(gaps).to_contain_text("have no supporting evidence")
+        page.locator("input[name=confirm_unsupported]").check()
     page.locator("form[action$='/transition'] button[type=submit]").click()
     expect(page.locator(".badge").first).to_have_text("Approved for referral")
     expect(page.locator("main")).to_contain_text("approved for referral (e2e)")

@@ -10,6 +10,7 @@ from flask import Flask
 from app.casefiles.jobs import register_casefile_jobs
 from app.casefiles.services.export_lifecycle import expire_exports
 from app.casefiles.services.exports import remove_abandoned_outputs, run_export_job
+from app.casefiles.services.removals import purge_expired_removals
 from app.custody.jobs import FIXITY_SWEEP, fixity_sweep_job
 from app.extensions import db
 from app.jobs.models import Job
@@ -40,7 +41,11 @@ def test_importing_a_package_registers_nothing():
     register_casefile_jobs(bare)
     register_casefile_jobs(bare)  # create_app and a worker may both ask: registered once
     assert job_registry(bare).handlers == {"casefile_export": run_export_job}
-    assert job_registry(bare).maintenance == [remove_abandoned_outputs, expire_exports]
+    assert job_registry(bare).maintenance == [
+        remove_abandoned_outputs,
+        expire_exports,
+        purge_expired_removals,
+    ]
 
 
 @pytest.mark.nodb

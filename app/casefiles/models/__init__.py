@@ -18,6 +18,7 @@ from app.casefiles.models.casefiles import (
 )
 from app.casefiles.models.exports import CaseExport, Destination, FileChoice
 from app.casefiles.models.frameworks import ElementKind, LegalCrime, LegalElement, LegalFramework
+from app.casefiles.models.removals import RemovedCaseItem
 from app.casefiles.models.workflow import Transition
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "LegalCrime",
     "LegalElement",
     "LegalFramework",
+    "RemovedCaseItem",
     "Stance",
     "Transition",
     "casefile_characterizations",

@@ -9,17 +9,17 @@ from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.casefiles import bp
 from app.casefiles.forms import AddItemForm, CaseFileForm, TransitionForm
-from app.casefiles.routes.context import load_case, load_case_item
+from app.casefiles.routes.context import load_case
 from app.casefiles.services import casefiles as service
 from app.casefiles.services import workflow
 from app.casefiles.services.assessments import casefile_assessments
 from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
 from app.casefiles.services.items import candidates, summaries_for
+from app.casefiles.services.removals import pending_removals
 from app.drafts.declare import keeps_drafts
-from app.form_submission import commit_or_refuse, committed, saved, submit_form
+from app.form_submission import committed, saved, submit_form
 from app.investigations.viewer import viewer_for
-from app.service_errors import ServiceError
 
 
 def _member_investigation(reference: str):
@@ -95,6 +95,7 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
         for summary in candidates(investigation, current_user)
         if (summary.item_type, summary.item_id) not in in_case
     ]
+    removals = pending_removals(casefile)
     grades = {}
     for assessment in casefile_assessments(casefile):
         grades.setdefault(assessment.case_item_id, assessment)
@@ -108,10 +109,14 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
         add_form=add_form,
         transition_form=transition_form or TransitionForm(),
         choices=workflow.choices(casefile, current_user),
+        unsupported=workflow.unsupported_elements(casefile),
+        element_total=len(service.elements_of(casefile)),
         history=workflow.history(casefile),
         status_labels=workflow.STATUS_LABELS,
         exports=exports_of(casefile, current_user),
         confirm=ConfirmForm(),
+        removals=removals,
+        removed_summaries=summaries_for(investigation, current_user, removals),
     ), status
 
 
@@ -142,17 +147,6 @@ def add_item(reference: str, case_ref: str):
     )
 
 
-@bp.route("/<case_ref>/items/<item_id>/remove", methods=["POST"])
-@role_required("lawyer")
-def remove_item(reference: str, case_ref: str, item_id: str):
-    investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
-    ConfirmForm.require()
-    outcome = commit_or_refuse(lambda: service.remove_item(casefile, current_user, case_item))
-    if isinstance(outcome, ServiceError):
-        return _overview(investigation, casefile, status=outcome.status)
-    return _case_saved("Item removed from the case file.", reference, case_ref)
-
-
 @bp.route("/<case_ref>/transition", methods=["POST"])
 @keeps_drafts("to_status", "comment")
 @role_required("lawyer")
@@ -162,7 +156,12 @@ def transition(reference: str, case_ref: str):
     return submit_form(
         form,
         lambda: workflow.transition(
-            investigation, casefile, current_user, form.to_status.data, form.comment.data
+            investigation,
+            casefile,
+            current_user,
+            form.to_status.data,
+            form.comment.data,
+            gaps_confirmed=form.confirm_unsupported.data,
         ),
         done=lambda _moved: _case_saved(
             f"Status: {workflow.STATUS_LABELS[casefile.status]}.", reference, case_ref

@@ -37,6 +37,7 @@ FORMS = {
 
 def _item_page(investigation, casefile, case_item, forms=None, status=200):
     forms = dict(forms or {})
+    refused = set(forms)  # forms posted and refused: they show what was posted
     for name, form_class in FORMS.items():
         forms.setdefault(name, form_class(formdata=None))
     elements = service.elements_of(casefile)
@@ -53,6 +54,11 @@ def _item_page(investigation, casefile, case_item, forms=None, status=200):
     summary = summaries.get(case_item.id)
     if summary is None:
         abort(404)
+    assessments = grading.assessments_of(case_item)
+    if assessments and "assess" not in refused:
+        # The form shows the grade on record, never a default that contradicts it (issue 18).
+        forms["assess"].reliability.data = assessments[0].reliability
+        forms["assess"].credibility.data = str(assessments[0].credibility)
     copies = redacted_copies(summary.obj) if case_item.item_type == ItemType.EVIDENCE.value else []
     return render_template(
         "casefiles/item.html",
@@ -62,7 +68,7 @@ def _item_page(investigation, casefile, case_item, forms=None, status=200):
         summary=summary,
         summaries=summaries,
         forms=forms,
-        assessments=grading.assessments_of(case_item),
+        assessments=assessments,
         annotations=grading.annotations_of(case_item),
         corroborations=grading.corroborations_of(case_item),
         redacted=copies,

@@ -25,6 +25,7 @@ from app.casefiles.models import (
 )
 from app.casefiles.services.casefiles import record_item_event, require_draft
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError
+from app.casefiles.services.sources import same_source
 from app.extensions import db
 
 TEXT_MAX = 4000
@@ -113,6 +114,12 @@ def corroborate(
     )
     if other is None or other.id == case_item.id:
         raise CaseFileError("Choose another item of this case file.", "other_item")
+    if same_source(case_item, other):
+        raise CaseFileError(
+            "These items come from the same source (a witness and their own media, or two "
+            "accounts by one witness): one cannot corroborate the other.",
+            "other_item",
+        )
     exists = db.session.scalar(
         select(Corroboration.id).where(
             Corroboration.from_item_id == case_item.id, Corroboration.to_item_id == other.id

@@ -242,13 +242,6 @@ def add_item(
     return case_item
 
 
-def remove_item(casefile: CaseFile, user: Any, case_item: CaseItem) -> None:
-    require_draft(casefile)
-    record_item_event(case_item, user, "linked_to_case", {"op": "item_removed"})
-    db.session.delete(case_item)
-    db.session.flush()
-
-
 def link_element(
     casefile: CaseFile,
     user: Any,

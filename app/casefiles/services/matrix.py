@@ -1,7 +1,9 @@
 """The elements x evidence matrix: which items support or undermine each element, and the gaps.
 
-An element is flagged when nothing supports it, or when everything that supports it is one
-hearsay source (testimony that is not first-hand): a prosecutor would call both unproven.
+Support is counted in independent sources, not items (services/sources.py): a witness's
+testimony and that witness's own media are one source. An element is flagged when nothing
+supports it, or when everything that supports it is one hearsay source (testimony that is not
+first-hand): a prosecutor would call both unproven. Each cell shows the item's current grade.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from app.casefiles.models import CaseFile, CaseItem, ElementLink, LegalCrime, LegalElement, Stance
+from app.casefiles.models import (
+    Assessment,
+    CaseFile,
+    CaseItem,
+    ElementLink,
+    LegalCrime,
+    LegalElement,
+    Stance,
+)
 from app.casefiles.services.casefiles import elements_of
 from app.casefiles.services.items import ItemSummary
+from app.casefiles.services.sources import Source, group_sources
 from app.extensions import db
 
 
@@ -25,6 +36,11 @@ class MatrixRow:
     supporting: int = 0  # distinct items
     undermining: int = 0
     single_hearsay: bool = False
+    sources: list[Source] = field(default_factory=list)  # independent sources that support it
+
+    @property
+    def supporting_sources(self) -> int:
+        return len(self.sources)
 
     @property
     def no_support(self) -> bool:
@@ -42,6 +58,11 @@ class MatrixRow:
 class Matrix:
     columns: list[tuple[CaseItem, ItemSummary]]
     rows: list[MatrixRow]
+    grades: dict[str, str] = field(default_factory=dict)  # case item id -> current grade, "B2"
+
+    def number(self, case_item_id: str) -> int:
+        """The item's column number on the page (#1, #2...)."""
+        return next(n for n, (item, _) in enumerate(self.columns, 1) if item.id == case_item_id)
 
     @property
     def gaps(self) -> list[MatrixRow]:
@@ -90,5 +111,21 @@ def build_matrix(casefile: CaseFile, summaries: dict[str, ItemSummary]) -> Matri
         support = supporters.get(element_id, set())
         row.supporting = len(support)
         row.undermining = len(underminers.get(element_id, set()))
-        row.single_hearsay = len(support) == 1 and summaries[next(iter(support))].hearsay
-    return Matrix(columns=columns, rows=list(rows.values()))
+        row.sources = group_sources(item for item in items if item.id in support)
+        row.single_hearsay = len(row.sources) == 1 and all(
+            summaries[item_id].hearsay for item_id in row.sources[0].item_ids
+        )
+    return Matrix(columns=columns, rows=list(rows.values()), grades=current_grades(shown))
+
+
+def current_grades(case_item_ids: set[str]) -> dict[str, str]:
+    """Case item id -> its latest grade ("B2"), for the items that have one."""
+    grades: dict[str, str] = {}
+    rows = db.session.execute(
+        select(Assessment.case_item_id, Assessment.reliability, Assessment.credibility)
+        .where(Assessment.case_item_id.in_(case_item_ids))
+        .order_by(Assessment.assessed_at.desc(), Assessment.id)
+    )
+    for case_item_id, reliability, credibility in rows:
+        grades.setdefault(case_item_id, f"{reliability}{credibility}")
+    return grades

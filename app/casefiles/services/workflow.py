@@ -13,7 +13,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app.casefiles.models import CaseFile, CaseStatus, Transition
+from app.casefiles.models import (
+    CaseFile,
+    CaseStatus,
+    ElementLink,
+    LegalElement,
+    Stance,
+    Transition,
+)
+from app.casefiles.services.casefiles import elements_of
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileForbidden
 from app.extensions import db
 from app.investigations.access import membership_for
@@ -64,10 +72,44 @@ def choices(casefile: CaseFile, user: Any) -> list[TransitionChoice]:
     return out
 
 
+def unsupported_elements(casefile: CaseFile) -> list[LegalElement]:
+    """The elements of the file's characterizations that no item is linked to as supporting."""
+    supported = set(
+        db.session.scalars(
+            select(ElementLink.element_id).where(
+                ElementLink.casefile_id == casefile.id,
+                ElementLink.stance == Stance.SUPPORTING.value,
+            )
+        )
+    )
+    return [element for element in elements_of(casefile) if element.id not in supported]
+
+
+def _require_gaps_confirmed(casefile: CaseFile, confirmed: bool) -> None:
+    gaps = unsupported_elements(casefile)
+    if gaps and not confirmed:
+        total = len(elements_of(casefile))
+        named = ", ".join(f"{e.crime.code} el. {e.code}" for e in gaps)
+        raise CaseFileError(
+            f"{len(gaps)} of {total} elements have no supporting evidence ({named}). "
+            "Tick the confirmation to approve the file with these gaps.",
+            "confirm_unsupported",
+        )
+
+
 def transition(
-    investigation: Investigation, casefile: CaseFile, user: Any, to_status: str, comment: str
+    investigation: Investigation,
+    casefile: CaseFile,
+    user: Any,
+    to_status: str,
+    comment: str,
+    gaps_confirmed: bool = False,
 ) -> Transition:
-    """Move the case file to `to_status`, recording who, when and why."""
+    """Move the case file to `to_status`, recording who, when and why.
+
+    Approving a file with elements that nothing supports needs `gaps_confirmed`: the approver
+    has seen the list of those elements and ticked a second confirmation.
+    """
     comment = (comment or "").strip()
     if not comment:
         raise CaseFileError("Every status change needs a comment.", "comment")
@@ -88,6 +130,7 @@ def transition(
         refusal = approval_refusal(casefile, user)
         if refusal:
             raise CaseFileForbidden(refusal)
+        _require_gaps_confirmed(casefile, gaps_confirmed)
         values.update(approved_by_id=user.id, approved_at=utcnow())
     elif to_status == CaseStatus.IN_REVIEW.value:
         values.update(submitted_by_id=user.id, approved_by_id=None, approved_at=None)
