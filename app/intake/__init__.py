@@ -9,4 +9,11 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
+from app.intake.when import certainty_label, incident_when  # noqa: E402
+
+# Every template (intake pages, case files, the export report) writes an incident's time as
+# `incident|incident_when`, so it reads the way it was entered everywhere.
+bp.add_app_template_filter(incident_when, "incident_when")
+bp.add_app_template_filter(certainty_label, "certainty_label")
+
 from app.intake import routes  # noqa: E402,F401

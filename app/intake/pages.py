@@ -25,6 +25,7 @@ from app.intake.visibility import (
     visible_incidents,
     visible_witnesses,
 )
+from app.intake.when import incident_when
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
 
@@ -148,5 +149,5 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
         "interviewer_id": member_choices(viewer)
         if viewer.sees_all
         else [(user.id, f"{user.name} ({user.email})")],
-        "incident_ids": [(i.id, f"{i.occurred_from:%Y-%m-%d} — {i.place_name}") for i in incidents],
+        "incident_ids": [(i.id, f"{incident_when(i)} — {i.place_name}") for i in incidents],
     }

@@ -13,6 +13,7 @@ from typing import Any
 from app.intake.models import ConsentRecord, Interview, Witness
 from app.intake.models.witnesses import IDENTITY_FIELDS
 from app.intake.services.consent import PURPOSES
+from app.intake.when import incident_when
 from app.investigations.models import Membership
 
 
@@ -98,6 +99,7 @@ def _incident_label(incident: Any) -> dict[str, Any]:
         "id": incident.id,
         "occurred_from": incident.occurred_from,
         "time_certainty": incident.time_certainty,
+        "when": incident_when(incident),
         "place_name": incident.place_name,
         "admin_area": incident.admin_area,
     }

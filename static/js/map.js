@@ -34,15 +34,9 @@
     return element;
   }
 
+  // The server writes the time the way it was entered ("about 09:30 ± 1 h"): app/intake/when.py.
   function when(marker) {
-    var start = marker.occurred_from.slice(0, 10);
-    if (marker.time_certainty === "exact") {
-      return marker.occurred_from.slice(0, 16).replace("T", " ");
-    }
-    if (marker.time_certainty === "range" && marker.occurred_to) {
-      return start + " – " + marker.occurred_to.slice(0, 10);
-    }
-    return start;
+    return marker.when;
   }
 
   function popupFor(marker) {

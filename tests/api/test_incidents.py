@@ -24,6 +24,16 @@ def test_incident_is_recorded_and_read_back(world):
     assert fetched.get_json() == body  # every member sees every incident
 
 
+def test_an_approximate_time_is_kept_and_read_back_as_entered(world):
+    api = world.api(world.field_a)
+    body = incident_body(time_certainty="about", start_time="09:30", uncertainty_minutes=60)
+    created = api.post(world.path("/incidents"), json=body)
+    assert created.status_code == 201
+    incident = created.get_json()
+    assert incident["uncertainty_minutes"] == 60
+    assert incident["when"] == "April 27, 2016, about 9:30\u202fAM ± 1 h"
+
+
 @pytest.mark.parametrize(
     "overrides,field,code",
     [
@@ -37,6 +47,16 @@ def test_incident_is_recorded_and_read_back(world):
         ({"start_date": "27/04/2016"}, "start_date", "invalid_date"),
         ({"killed": "55"}, "killed", "invalid_type"),
         ({"perpetrators": "Air force"}, "perpetrators", "invalid_type"),
+        (
+            {"time_certainty": "about", "start_time": "09:30"},
+            "uncertainty_minutes",
+            "uncertainty_required",
+        ),
+        (
+            {"time_certainty": "about", "start_time": "09:30", "uncertainty_minutes": 5000},
+            "uncertainty_minutes",
+            "uncertainty_out_of_range",
+        ),
     ],
 )
 def test_bad_values_are_named_and_nothing_is_stored(world, overrides, field, code):

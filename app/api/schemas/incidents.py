@@ -8,6 +8,7 @@ from app.api.schemas.fields import Field, read_fields
 from app.api.schemas.output import person
 from app.intake.models import Incident
 from app.intake.services.incidents import IncidentInput
+from app.intake.when import incident_when
 
 INCIDENT_FIELDS = {
     "client_id": Field("code"),
@@ -16,6 +17,7 @@ INCIDENT_FIELDS = {
     "start_time": Field("time"),
     "end_date": Field("date"),
     "end_time": Field("time"),
+    "uncertainty_minutes": Field("integer"),
     "place_name": Field("text"),
     "admin_area": Field("text"),
     "latitude": Field("number"),
@@ -50,6 +52,8 @@ def incident_json(
         "time_certainty": incident.time_certainty,
         "occurred_from": incident.occurred_from,
         "occurred_to": incident.occurred_to,
+        "uncertainty_minutes": incident.uncertainty_minutes,
+        "when": incident_when(incident),
         "place_name": incident.place_name,
         "admin_area": incident.admin_area or "",
         "latitude": incident.latitude,

@@ -20,6 +20,7 @@ from app.casefiles.services.errors import CaseFileError
 from app.extensions import db
 from app.intake.models import Incident, Interview
 from app.intake.visibility import visible_incidents, visible_interviews
+from app.intake.when import incident_when
 from app.investigations.access import visible
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
@@ -98,7 +99,7 @@ def fetch_items(
 
 def summarize(item_type: str, obj: Any) -> ItemSummary:
     if item_type == ItemType.INCIDENT.value:
-        when = obj.occurred_from.strftime("%Y-%m-%d")
+        when = incident_when(obj)
         place = ", ".join(part for part in (obj.place_name, obj.admin_area) if part)
         return ItemSummary(item_type, obj.id, f"Incident {when}, {place}", "", False, obj)
     if item_type == ItemType.INTERVIEW.value:

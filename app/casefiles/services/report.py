@@ -19,6 +19,7 @@ from app.casefiles.models import CREDIBILITY, RELIABILITY, ItemType
 from app.casefiles.services.redaction import ExportPlan, PlannedItem
 from app.casefiles.services.scrubber import Scrubber
 from app.casefiles.services.workflow import STATUS_LABELS
+from app.intake.when import certainty_label, incident_when
 
 TEMPLATE_DIR = "casefiles/export"
 
@@ -81,9 +82,6 @@ class ReportData:
 
 
 def incident_facts(incident: Any, scrub: Scrubber) -> dict:
-    when = incident.occurred_from.strftime("%Y-%m-%d %H:%M")
-    if incident.occurred_to:
-        when += " to " + incident.occurred_to.strftime("%Y-%m-%d %H:%M")
     coordinates = ""
     if incident.latitude is not None and incident.longitude is not None:
         coordinates = f"{incident.latitude:.5f}, {incident.longitude:.5f}"
@@ -91,8 +89,8 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
             coordinates += f" (± {incident.precision_m} m)"
     return {
         "id": incident.id,
-        "when": when,
-        "time_certainty": incident.time_certainty,
+        "when": incident_when(incident),  # as it was entered: "about 09:30 ± 1 h"
+        "time_certainty": certainty_label(incident),
         "place": scrub.text(incident.place_name),
         "admin_area": scrub.text(incident.admin_area),
         "coordinates": coordinates,

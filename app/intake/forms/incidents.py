@@ -24,9 +24,29 @@ from app.intake.services.search import IncidentFilters
 
 TIME_CERTAINTY_CHOICES = [
     (TimeCertainty.EXACT.value, _l("Exact date and time")),
+    (TimeCertainty.ABOUT.value, _l("About a time, give or take")),
+    (TimeCertainty.RANGE.value, _l("Between two times (the same day or several)")),
     (TimeCertainty.DAY.value, _l("The day, not the time")),
-    (TimeCertainty.RANGE.value, _l("Between two dates")),
+    (TimeCertainty.DAYS.value, _l("Between two days, times not known")),
 ]
+UNCERTAINTY_CHOICES = [
+    ("", _l("— how far off? —")),
+    ("5", _l("± 5 minutes")),
+    ("15", _l("± 15 minutes")),
+    ("30", _l("± 30 minutes")),
+    ("60", _l("± 1 hour")),
+    ("120", _l("± 2 hours")),
+    ("180", _l("± 3 hours")),
+    ("360", _l("± 6 hours")),
+    ("720", _l("± 12 hours")),
+]
+
+
+def _minutes(value: str | None) -> int | None:
+    """The chosen margin in minutes; anything that is not a whole number is no choice."""
+    return int(value) if value and value.isdigit() and len(value) <= 5 else None
+
+
 YES_NO_ANY = [("", _l("Any")), ("yes", _l("Yes")), ("no", _l("No"))]
 
 
@@ -41,6 +61,11 @@ class IncidentForm(FlaskForm):
     start_time = TimeField(_l("Local time"), validators=[Optional()])
     end_date = DateField(_l("End date (for a range)"), validators=[Optional()])
     end_time = TimeField(_l("End time (optional)"), validators=[Optional()])
+    uncertainty_minutes = SelectField(
+        _l("Give or take (for an approximate time)"),
+        choices=UNCERTAINTY_CHOICES,
+        validate_choice=False,
+    )
     place_name = StringField(_l("Place name"), render_kw={"autocomplete": "off"})
     admin_area = StringField(
         _l("Administrative area (governorate)"),
@@ -76,11 +101,15 @@ class IncidentForm(FlaskForm):
     def fill_from(self, incident: Incident) -> None:
         self.time_certainty.data = incident.time_certainty
         self.start_date.data = incident.occurred_from.date()
-        if incident.time_certainty != TimeCertainty.DAY.value:
+        with_time = incident.time_certainty not in (TimeCertainty.DAY, TimeCertainty.DAYS)
+        if with_time:
             self.start_time.data = incident.occurred_from.time()
         if incident.occurred_to is not None:
             self.end_date.data = incident.occurred_to.date()
-            self.end_time.data = incident.occurred_to.time()
+            if with_time:
+                self.end_time.data = incident.occurred_to.time()
+        if incident.uncertainty_minutes:
+            self.uncertainty_minutes.data = str(incident.uncertainty_minutes)
         for name in (
             "place_name",
             "admin_area",
@@ -104,6 +133,7 @@ class IncidentForm(FlaskForm):
             start_time=self.start_time.data,
             end_date=self.end_date.data,
             end_time=self.end_time.data,
+            uncertainty_minutes=_minutes(self.uncertainty_minutes.data),
             place_name=self.place_name.data or "",
             admin_area=self.admin_area.data or "",
             latitude=self.latitude.data,

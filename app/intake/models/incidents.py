@@ -25,9 +25,13 @@ from app.timeutil import utcnow
 
 
 class TimeCertainty(enum.StrEnum):
+    """How precisely the time of an incident is known; every page shows it as it was entered."""
+
     EXACT = "exact"  # date and time known
+    ABOUT = "about"  # about occurred_from, give or take uncertainty_minutes
     DAY = "day"  # the day is known, not the time
-    RANGE = "range"  # somewhere between occurred_from and occurred_to
+    RANGE = "range"  # somewhere between two moments (within a day or across days)
+    DAYS = "days"  # somewhere between two days, the times not known
 
 
 incident_targets = Table(
@@ -54,6 +58,11 @@ class Incident(ClientIdMixin, db.Model):
         CheckConstraint(
             "occurred_to IS NULL OR occurred_to >= occurred_from", name="range_in_order"
         ),
+        CheckConstraint(
+            "uncertainty_minutes IS NULL OR "
+            "(uncertainty_minutes >= 1 AND uncertainty_minutes <= 1440)",
+            name="uncertainty_range",
+        ),
     )
 
     investigation_id: Mapped[str] = mapped_column(
@@ -63,6 +72,8 @@ class Incident(ClientIdMixin, db.Model):
     time_certainty: Mapped[str] = mapped_column(String(8))
     occurred_from: Mapped[datetime] = mapped_column(DateTime, index=True)
     occurred_to: Mapped[datetime | None] = mapped_column(DateTime)
+    # For an approximate time: give or take this many minutes (1 minute to 24 hours).
+    uncertainty_minutes: Mapped[int | None] = mapped_column(Integer)
     place_name: Mapped[str] = mapped_column(String(200))
     admin_area: Mapped[str] = mapped_column(String(120), default="", index=True)
     latitude: Mapped[float | None] = mapped_column(Float)

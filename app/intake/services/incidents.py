@@ -30,6 +30,7 @@ from app.timeutil import utcnow
 # happened can be later than UTC now + 14 h; anything beyond is a typing mistake.
 FUTURE_SLACK = timedelta(hours=14)
 MAX_PERPETRATORS = 20
+MAX_UNCERTAINTY_MINUTES = 24 * 60  # "about 09:30 give or take a day" is a day, not a time
 MAX_COUNT = 10_000_000  # casualties; far beyond any incident, well inside a 32-bit column
 MAX_PRECISION_M = 20_000_000  # half the Earth's circumference
 
@@ -44,6 +45,7 @@ class IncidentInput:
     start_time: time | None = None
     end_date: date | None = None
     end_time: time | None = None
+    uncertainty_minutes: int | None = None  # for an approximate time: give or take
     admin_area: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -62,6 +64,7 @@ class _CleanIncident:
     time_certainty: str
     occurred_from: datetime
     occurred_to: datetime | None
+    uncertainty_minutes: int | None
     place_name: str
     admin_area: str
     latitude: float | None
@@ -83,6 +86,7 @@ def validate_incident(
     errors: list[FieldError] = []
     latest = (now or utcnow()) + FUTURE_SLACK
     occurred_from, occurred_to = _when(data, latest, errors)
+    uncertainty = _uncertainty(data, errors)
 
     place_name = clean_line(data.place_name)
     if check_required(errors, "place_name", place_name):
@@ -123,9 +127,10 @@ def validate_incident(
     if errors:
         raise IntakeValidationError(errors)
     return _CleanIncident(
-        time_certainty=data.time_certainty,
+        time_certainty=_certainty_as_entered(data),
         occurred_from=occurred_from,
         occurred_to=occurred_to,
+        uncertainty_minutes=uncertainty,
         place_name=place_name,
         admin_area=admin_area,
         latitude=latitude,
@@ -152,24 +157,45 @@ def _when(
         errors.append(FieldError("start_date", "required"))
         return None, None
     certainty = TimeCertainty(data.time_certainty)
-    if certainty is TimeCertainty.EXACT and data.start_time is None:
+    if certainty in (TimeCertainty.EXACT, TimeCertainty.ABOUT) and data.start_time is None:
         errors.append(FieldError("start_time", "time_required"))
-    start_time = data.start_time if certainty is not TimeCertainty.DAY else None
+    with_time = certainty not in (TimeCertainty.DAY, TimeCertainty.DAYS)
+    start_time = data.start_time if with_time else None
     occurred_from = datetime.combine(data.start_date, start_time or time(0, 0))
     if _in_future(data.start_date, start_time, latest):
         errors.append(FieldError("start_date", "date_in_future"))
-    if certainty is not TimeCertainty.RANGE:
+    if certainty not in (TimeCertainty.RANGE, TimeCertainty.DAYS):
         return occurred_from, None
     if data.end_date is None:
         errors.append(FieldError("end_date", "range_end_required"))
         return occurred_from, None
     # Without a time, a range ends at the end of its last day.
-    occurred_to = datetime.combine(data.end_date, data.end_time or time(23, 59, 59))
-    if _in_future(data.end_date, data.end_time, latest):
+    end_time = data.end_time if with_time else None
+    occurred_to = datetime.combine(data.end_date, end_time or time(23, 59, 59))
+    if _in_future(data.end_date, end_time, latest):
         errors.append(FieldError("end_date", "date_in_future"))
     if occurred_to < occurred_from:
         errors.append(FieldError("end_date", "range_end_before_start"))
     return occurred_from, occurred_to
+
+
+def _certainty_as_entered(data: IncidentInput) -> str:
+    """A range given without any time is a range of days: no time is invented for it."""
+    if data.time_certainty == TimeCertainty.RANGE and data.start_time is data.end_time is None:
+        return TimeCertainty.DAYS.value
+    return data.time_certainty
+
+
+def _uncertainty(data: IncidentInput, errors: list[FieldError]) -> int | None:
+    """Give or take how many minutes: needed for an approximate time, ignored otherwise."""
+    if data.time_certainty != TimeCertainty.ABOUT.value:
+        return None
+    minutes = data.uncertainty_minutes
+    if minutes is None:
+        errors.append(FieldError("uncertainty_minutes", "uncertainty_required"))
+    elif not 1 <= minutes <= MAX_UNCERTAINTY_MINUTES:
+        errors.append(FieldError("uncertainty_minutes", "uncertainty_out_of_range"))
+    return minutes
 
 
 def _in_future(day: date, at: time | None, latest: datetime) -> bool:
@@ -230,6 +256,7 @@ def _apply(incident: Incident, clean: _CleanIncident) -> None:
         "time_certainty",
         "occurred_from",
         "occurred_to",
+        "uncertainty_minutes",
         "place_name",
         "admin_area",
         "latitude",

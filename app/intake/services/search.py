@@ -39,6 +39,7 @@ from app.intake.visibility import (
     visible_interviews,
     visible_witnesses,
 )
+from app.intake.when import incident_when
 from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem, EvidenceKind
 
@@ -257,6 +258,8 @@ def incident_markers(viewer: InvestigationViewer, filters: IncidentFilters) -> l
                 "occurred_from": incident.occurred_from.isoformat(),
                 "occurred_to": incident.occurred_to.isoformat() if incident.occurred_to else None,
                 "time_certainty": incident.time_certainty,
+                "uncertainty_minutes": incident.uncertainty_minutes,
+                "when": incident_when(incident),
                 "weapon": incident.weapon.label if incident.weapon else None,
                 "killed": incident.killed,
                 "injured": incident.injured,
