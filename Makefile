@@ -93,6 +93,7 @@ pytest-postgres: install-dev
 TRANSLATIONS := app/translations
 translations: install
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --add-location=file --sort-output \
+	  --ignore-dirs=".* __pycache__" \
 	  -c TRANSLATORS: --project=Custos --copyright-holder=Custos -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics

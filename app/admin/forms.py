@@ -34,9 +34,24 @@ class InvestigationForm(FlaskForm):
 
 
 class AddMemberForm(FlaskForm):
-    email = EmailField(_l("Account email"), validators=[DataRequired(), Length(max=254)])
-    role = SelectField(_l("Role in this investigation"), choices=MEMBER_ROLE_CHOICES)
+    # A picker of the active accounts that are not members yet (set by the page, `offer`).
+    email = SelectField(
+        _l("Account"), validators=[DataRequired(), Length(max=254)], validate_choice=False
+    )
+    role = SelectField(
+        _l("Role in this investigation"),
+        choices=[("", _l("The account's own role (field, lawyer; an admin leads)"))]
+        + MEMBER_ROLE_CHOICES,
+        default="",
+    )
     may_see_identities = BooleanField(_l("May see witness identities"))
+
+    def offer(self, accounts: list) -> AddMemberForm:
+        """Offer these accounts, by name, email and role; nothing is chosen for the admin."""
+        self.email.choices = [("", _l("— choose an account —"))] + [
+            (user.email, f"{user.name} <{user.email}> · {user.role}") for user in accounts
+        ]
+        return self
 
 
 class ChangeMemberForm(FlaskForm):

@@ -47,14 +47,16 @@ def investigations():
 
 
 def members_page(investigation: Investigation, form: AddMemberForm):
-    memberships = db.session.scalars(
-        select(Membership).where(Membership.investigation_id == investigation.id)
+    memberships = list(
+        db.session.scalars(
+            select(Membership).where(Membership.investigation_id == investigation.id)
+        )
     )
     return template_page(
         "admin/members.html",
         investigation=investigation,
-        memberships=list(memberships),
-        form=form,
+        memberships=memberships,
+        form=form.offer(services.accounts_to_add(investigation)),
         change_form_for=lambda m: ChangeMemberForm(
             role=m.role, may_see_identities=m.may_see_identities
         ),

@@ -61,6 +61,16 @@ def default_member_role(user: User) -> str:
     return MemberRole.LAWYER.value if user.role == "lawyer" else MemberRole.FIELD.value
 
 
+def accounts_to_add(investigation: Investigation) -> list[User]:
+    """The active accounts that are not members of the investigation yet, by name."""
+    members = select(Membership.user_id).where(Membership.investigation_id == investigation.id)
+    return list(
+        db.session.scalars(
+            select(User).where(User.active.is_(True), User.id.not_in(members)).order_by(User.name)
+        )
+    )
+
+
 def grant_membership_by_email(
     investigation: Investigation,
     email: str,

@@ -15,7 +15,7 @@ from tests.helpers.web import csrf_token, next_totp_code, post_form, sign_in
 
 def enroll(client, user) -> list[str]:
     page = client.get("/auth/2fa/enroll").get_data(as_text=True)
-    secret = re.search(r"<code>([A-Z2-7]{32})</code>", page).group(1)
+    secret = re.search(r"<code[^>]*>([A-Z2-7]{32})</code>", page).group(1)
     response = post_form(
         client, "/auth/2fa/enroll", {"code": pyotp.TOTP(secret).now()}, page="/auth/2fa/enroll"
     )
