@@ -1,7 +1,7 @@
 """casefile_removed_items: a removed case-file item kept, encrypted, until its undo window ends
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-05 20:45:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
