@@ -103,8 +103,8 @@ def test_undo_puts_the_item_back_with_its_links_grades_notes_and_corroborations(
     assert assessment.rationale == "Consistent account." and assessment.grade == "B2"
     assert db.session.query(RemovedCaseItem).count() == 0
     assert ledger_ops(w.interview.id)[-2:] == ["item_removed", "item_restored"]
-    # Undo is one-shot.
-    assert post_form(client, restore, {}, page=case_url(w)).status_code == 409
+    # Undo is one-shot: the removal is gone, as an unknown one is.
+    assert post_form(client, restore, {}, page=case_url(w)).status_code == 404
 
 
 def test_a_removal_cannot_be_undone_after_its_window_and_its_snapshot_is_purged(

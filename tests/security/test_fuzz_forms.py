@@ -178,17 +178,22 @@ class Site:
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
         from tests.api.helpers import issue_token
-        from tests.intake.builders import evidence_row, make_interview
+        from tests.intake.builders import evidence_row, make_interview, make_witness
 
         world, owner = self.world, self.world.subject
         link_evidence(world.interview, owner, world.evidence.id, "attachment")
         evidence_row(world.investigation, owner)  # one left to link
-        sealed = make_interview(world.investigation, owner, world.witness)
+        # A witness who consents: the World's witness has withdrawn consent (a pending re-grant),
+        # so sealing is not offered for them.
+        consenting = make_witness(world.investigation, owner)
+        sealed = make_interview(world.investigation, owner, consenting)
+        draft = make_interview(world.investigation, owner, consenting)
         seal_testimony(sealed, owner)
         raise_alarm(db.session, world.investigation.id, None, "raised to show its acknowledge form")
         db.session.commit()
         self.extra_pages = [
-            f"/investigations/{world.investigation.reference}/interviews/{sealed.id}"
+            f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
+            f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
         ]
         issue_token(owner)
         sign_in(self.app.test_client(), owner)
@@ -237,6 +242,10 @@ class Site:
         return self.tokens[persona]
 
 
+# A consent re-grant is decided by a second reviewer, a lawyer (tests/intake).
+REGRANT = "intake.witness_regrant"
+
+
 def preferred_persona(endpoint: str) -> str:
     if endpoint == "auth.second_factor":
         return "pending"
@@ -244,7 +253,7 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
-    if endpoint.startswith("casefiles.") or endpoint == "auth.recovery_codes":
+    if endpoint.startswith("casefiles.") or endpoint in ("auth.recovery_codes", REGRANT):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 

@@ -36,6 +36,8 @@ OBJECT_PARAMS = frozenset(
         "link_id",
         "export_id",
         "membership_id",
+        "removal_id",
+        "regrant_id",
     }
 )
 # Parameters that are not investigation content: the investigation itself (its membership is
@@ -49,6 +51,9 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # one's own evidence and anyone else's alike. Another investigation's id must get exactly the
 # answer a made-up id gets, so nothing about it is revealed.
 LINK_NOT_FOUND_AS_FIELD_ERROR = frozenset({("api.unlink_interview_evidence", "evidence_id")})
+# Routes any member reaches but only a second reviewer may act on (not field staff, not the
+# one who asked): a consent re-grant is decided by a lawyer of the investigation.
+DECIDED_BY_A_REVIEWER = frozenset({"intake.witness_regrant"})
 
 
 def params_of(rule: str) -> list[str]:
@@ -80,6 +85,8 @@ def values_of(world: World) -> dict[str, str]:
         "link_id": world.case.link.id,
         "export_id": world.case.export.id,
         "framework_code": world.case.framework_code,
+        "removal_id": world.case.removal.id,
+        "regrant_id": world.regrant.id,
     }
 
 
@@ -104,7 +111,7 @@ def persona_for(app, endpoint: str, world: World):
         return db.session.get(User, world.case.export.requested_by_id)
     if endpoint.startswith("admin."):
         user = UserFactory(role="admin")
-    elif roles and "field" not in roles:
+    elif (roles and "field" not in roles) or endpoint in DECIDED_BY_A_REVIEWER:
         user = UserFactory(role="lawyer")
     else:
         return world.subject  # the field worker who made the witness, interview and evidence

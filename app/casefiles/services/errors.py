@@ -16,6 +16,14 @@ class CaseFileForbidden(CaseFileError):
     code = "forbidden"
 
 
+class CaseFileNotFound(CaseFileError):
+    """No such record in this case file: the same answer for an id from elsewhere (404)."""
+
+    status = 404
+    code = "not_found"
+    shown_on_form = False
+
+
 class CaseFileConflict(CaseFileError):
     """Not possible in the case file's current state, e.g. editing an approved file (409)."""
 

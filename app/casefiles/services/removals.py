@@ -26,7 +26,7 @@ from app.casefiles.models import (
     RemovedCaseItem,
 )
 from app.casefiles.services.casefiles import record_item_event, require_draft
-from app.casefiles.services.errors import CaseFileConflict, CaseFileError
+from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileNotFound
 from app.casefiles.services.items import fetch_item
 from app.extensions import db
 from app.investigations.models import Investigation
@@ -150,7 +150,9 @@ def restore_item(
             RemovedCaseItem.id == str(removal_id), RemovedCaseItem.casefile_id == casefile.id
         )
     )
-    if removal is None or removal.restorable_until <= utcnow():
+    if removal is None:  # an id from another case file answers as a made-up one does
+        raise CaseFileNotFound("There is no such removal in this case file.")
+    if removal.restorable_until <= utcnow():
         raise CaseFileConflict("This removal can no longer be undone.")
     # Undo shows the item again: only to someone who may see it today.
     fetch_item(investigation, user, removal.item_type, removal.item_id)
