@@ -25,6 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    check_org_keys(app)
     register_blueprints(app)
     register_jobs(app)
     register_credential_revokers(app)
@@ -80,6 +81,14 @@ def register_extensions(app: Flask) -> None:
     init_field_encryption_from_config(app)
 
     import app.models  # noqa: F401  (every model registered on the metadata)
+
+
+def check_org_keys(app: Flask) -> None:
+    """An intake node whose public keys are missing, damaged or not the pinned ones refuses to
+    start (app/security/recipient_pin.py)."""
+    from app.security.recipient_pin import check_org_keys_at_start
+
+    check_org_keys_at_start(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -28,7 +28,7 @@ from flask import current_app
 
 from app.crypto.age import Identity, Recipient, parse_identity_file
 from app.crypto.fsync import fsync_directory
-from app.crypto.minisign import SigningKey, parse_public_key
+from app.crypto.minisign import SignatureError, SigningKey, parse_public_key
 from app.security.master_key import derive_key, load_previous_master_keys
 from app.timeutil import utcnow
 
@@ -140,12 +140,27 @@ def make_recipient_current(keys_dir: Path, recipient: Recipient) -> None:
 
 
 def org_recipients() -> list[Recipient]:
-    """Whom new evidence is encrypted to: the current identity's recipient.
+    """Whom new evidence is encrypted to: the current identity's recipient, never simply the
+    last line of recipients.txt (app/security/recipient_pin.py says why).
 
-    Older recipients stay in recipients.txt so their blobs can be recognised, but are not
-    written to: after a rotation nothing new should open with a retired key.
+    An intake-only node takes the recipient pinned by fingerprint; a reading node its newest
+    identity, which the master key authenticates. Older recipients are not written to: after
+    a rotation nothing new should open with a retired key.
     """
-    return [all_recipients()[-1]]
+    from app.security.recipient_pin import RecipientPinError, configured_pin, pinned_among
+
+    if intake_only():
+        pin = configured_pin()
+        if pin is None:
+            raise KeyStoreError(
+                "an intake-only node encrypts only to a pinned recipient: set "
+                "CUSTOS_ORG_RECIPIENT_FINGERPRINT"
+            )
+        try:
+            return [pinned_among(all_recipients(), pin)]
+        except RecipientPinError as exc:
+            raise KeyStoreError(str(exc)) from None
+    return [org_identities()[0].recipient]
 
 
 def all_recipients() -> list[Recipient]:
@@ -181,7 +196,10 @@ def minisign_public_key() -> str:
     path = keys_dir() / MINISIGN_PUB_FILE
     text = _read_public(path)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    parse_public_key(lines[-1])  # refuse a damaged file rather than publish it
+    try:
+        parse_public_key(lines[-1])  # refuse a damaged file rather than publish it
+    except (IndexError, ValueError, SignatureError) as exc:
+        raise KeyStoreError(f"{MINISIGN_PUB_FILE} in {path.parent} is damaged: {exc}") from None
     return lines[-1]
 
 
@@ -271,6 +289,13 @@ def _read_public(path: Path) -> str:
             f"no {path.name} in {path.parent}: run `flask --app wsgi keys init` "
             "(or copy the public key files from the reading node)"
         ) from None
+    except PermissionError:
+        raise KeyStoreError(
+            f"{path.name} in {path.parent} is not readable by this process "
+            "(check its owner and mode: public key files are 0644)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyStoreError(f"{path.name} in {path.parent} cannot be read: {exc}") from None
 
 
 def _load_identities(directory: Path, masters: list[bytes]) -> list[Identity]:
@@ -289,11 +314,14 @@ def _load_signing_key(directory: Path, masters: list[bytes]) -> SigningKey:
 
 def _read_recipients(directory: Path) -> list[Recipient]:
     text = _read_public(directory / RECIPIENTS_FILE)
-    recipients = [
-        Recipient.parse(line.strip())
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    try:
+        recipients = [
+            Recipient.parse(line.strip())
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    except ValueError as exc:
+        raise KeyStoreError(f"{RECIPIENTS_FILE} in {directory} is damaged: {exc}") from None
     if not recipients:
         raise KeyStoreError(f"{RECIPIENTS_FILE} in {directory} lists no recipient")
     return recipients

@@ -59,6 +59,16 @@ def isolated_vault(
         app.extensions.pop("custos.org_keys_cache", None)
 
 
+def pin_current_recipient(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pin the reading node's current recipient, as an operator does on an intake node."""
+    from app.security.recipient_pin import fingerprint
+
+    with app.app_context():
+        pin = fingerprint(org_keys.org_recipients()[0])
+    monkeypatch.setitem(app.config, "CUSTOS_ORG_RECIPIENT_FINGERPRINT", pin)
+    return pin
+
+
 def _ensure_bucket(store) -> None:
     from botocore.exceptions import ClientError
 
