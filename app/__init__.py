@@ -148,11 +148,13 @@ def register_request_hooks(app: Flask) -> None:
     from app.auth.gate import install_gate
     from app.request_logging import install_request_logging
     from app.security.headers import install_security_headers
+    from app.security.intake_role import install_write_only_sessions
 
     install_request_logging(app)
     install_token_auth(app)  # before the gate: it decides who the user is under /api/
     install_gate(app)
     install_security_headers(app)
+    install_write_only_sessions(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -4,12 +4,15 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
+    from flask_migrate.cli import db as migrate_db_group
+
     from app.cli.backup import backup_cli
     from app.cli.blobs import blobs_cli
     from app.cli.case import case_cli, taxonomy_load
     from app.cli.custody import custody_cli, fixity_cli
     from app.cli.demo import demo_cli
     from app.cli.evidence import evidence_cli
+    from app.cli.intake_role import intake_role_command
     from app.cli.investigations import investigations_cli
     from app.cli.keys import keys_cli
     from app.cli.taxonomy import taxonomy_cli
@@ -30,3 +33,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
+    migrate_db_group.add_command(intake_role_command)  # `flask db intake-role`
