@@ -78,3 +78,27 @@ def rotate_command() -> None:
         "Intake nodes keep encrypting to the old recipient until they are given the new pin: "
         f"CUSTOS_ORG_RECIPIENT_FINGERPRINT={fingerprint(Recipient.parse(report.target))}"
     )
+
+
+@keys_cli.command("reencrypt")
+def reencrypt_command() -> None:
+    """Copy every evidence blob under a fresh file key (after an identity was compromised)."""
+    from app.vault.reencryption import reencrypt_all
+
+    def progress(row_id: str, outcome: str) -> None:
+        click.echo(f"{outcome}: {row_id}")
+
+    try:
+        report = reencrypt_all(progress)
+    except (ReadsDisabled, KeyStoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Re-encrypted {report.reencrypted} blob(s) under fresh file keys to the current "
+        "recipient; the old objects are deleted (an old backup or object version still "
+        "opens with the identity that was current then)."
+    )
+    if report.failed:
+        raise click.ClickException(
+            f"{len(report.failed)} blob(s) did not match their recorded SHA-256 and were left "
+            "as they were: run `flask fixity check`"
+        )
