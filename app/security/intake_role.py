@@ -77,12 +77,20 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("jobs", ("SELECT", "INSERT", "UPDATE")),
     # The custody ledger: append only. The head row is the append lock and pointer; tree
     # nodes are derived from the entries (an append overwrites what a rolled-back one left).
-    Grant("custody_entries", ("INSERT", "SELECT (id, investigation_id, seq, body)")),
+    # Read in full: before signing a head the node checks that the entries since the last
+    # checkpoint extend it (app/custody/presign.py). Bodies name staff (id, email, role),
+    # actions, object ids and hashes; never a witness or content (app/custody/ledger.py).
+    Grant("custody_entries", ("SELECT", "INSERT")),
     Grant("custody_heads", ("SELECT", "INSERT", "UPDATE")),
     Grant("custody_tree_nodes", ("SELECT", "INSERT", "UPDATE (hash)")),
     Grant("custody_entry_origins", ("INSERT",)),
+    # Its own checkpoints (signed with the node's key), the signers it may check the last
+    # one against, and RFC 3161 requests for them: add, never change.
+    Grant("custody_checkpoints", ("SELECT", "INSERT")),
+    Grant("custody_timestamps", ("INSERT",)),
+    Grant("custody_signers", ("SELECT",)),
     # The broken-ledger banner every page shows its members.
-    Grant("custody_alarms", ("SELECT (id, investigation_id, acknowledged_at)",)),
+    Grant("custody_alarms", ("SELECT (id, investigation_id, acknowledged_at)", "INSERT")),
 )
 
 

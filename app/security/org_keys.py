@@ -37,6 +37,10 @@ SIGNING_KEY_FILE = "minisign-key.enc"
 RECIPIENTS_FILE = "recipients.txt"
 MINISIGN_PUB_FILE = "minisign.pub"
 ROTATION_FILE = "rotation.json"
+# An intake node's own checkpoint key (app/custody/signers.py): sealed under that node's
+# master key, its public half listed on the reading node by `flask custody signers add`.
+NODE_SIGNING_KEY_FILE = "node-minisign-key.enc"
+NODE_MINISIGN_PUB_FILE = "node-minisign.pub"
 PRIVATE_FILES = (IDENTITIES_FILE, SIGNING_KEY_FILE)
 PUBLIC_FILES = (RECIPIENTS_FILE, MINISIGN_PUB_FILE)
 
@@ -115,6 +119,32 @@ def init_keys(keys_dir: Path, master: bytes) -> None:
     )
 
 
+def init_node_signer(keys_dir: Path, master: bytes, node_name: str) -> SigningKey:
+    """Create an intake node's own checkpoint key (sealed) and its .pub; never overwrite."""
+    keys_dir = Path(keys_dir)
+    present = [
+        name
+        for name in (NODE_SIGNING_KEY_FILE, NODE_MINISIGN_PUB_FILE)
+        if (keys_dir / name).exists()
+    ]
+    if present:
+        raise KeyStoreError(f"refusing to overwrite {', '.join(present)} in {keys_dir}")
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    signer = SigningKey.generate()
+    data = json.dumps({"key_id": signer.key_id.hex(), "private": signer.private_bytes().hex()})
+    _create_file(
+        keys_dir / NODE_SIGNING_KEY_FILE,
+        _seal(master, NODE_SIGNING_KEY_FILE, data.encode()),
+        0o600,
+    )
+    _create_file(
+        keys_dir / NODE_MINISIGN_PUB_FILE,
+        signer.public_key_file(f"custos intake node {node_name} checkpoint key").encode(),
+        0o644,
+    )
+    return signer
+
+
 def add_identity(keys_dir: Path, master: bytes, previous: list[bytes] | None = None) -> Identity:
     """Append a new age identity (sealed under `master`); the recipients file is not touched."""
     keys_dir = Path(keys_dir)
@@ -182,13 +212,32 @@ def org_identities() -> list[Identity]:
 
 
 def signing_key() -> SigningKey:
-    """The checkpoint signing key. Raises ReadsDisabled on an intake-only node."""
-    if intake_only():
-        raise ReadsDisabled(SIGNING_DISABLED_MESSAGE)
+    """The checkpoint signing key: the organisation's, or on an intake-only node that node's
+    own (raises ReadsDisabled there if `keys init-node-signer` never ran)."""
     directory = keys_dir()
+    if intake_only():
+        if not (directory / NODE_SIGNING_KEY_FILE).is_file():
+            raise ReadsDisabled(SIGNING_DISABLED_MESSAGE)
+        return _cached(
+            directory / NODE_SIGNING_KEY_FILE,
+            lambda: _load_signing_key(directory, _candidate_masters(), NODE_SIGNING_KEY_FILE),
+        )
     return _cached(
         directory / SIGNING_KEY_FILE, lambda: _load_signing_key(directory, _candidate_masters())
     )
+
+
+def node_public_key() -> str:
+    """This intake node's own checkpoint key (`RW...`), for `flask custody signers add`."""
+    path = keys_dir() / NODE_MINISIGN_PUB_FILE
+    lines = [line.strip() for line in _read_public(path).splitlines() if line.strip()]
+    try:
+        parse_public_key(lines[-1])
+    except (IndexError, ValueError, SignatureError) as exc:
+        raise KeyStoreError(
+            f"{NODE_MINISIGN_PUB_FILE} in {path.parent} is damaged: {exc}"
+        ) from None
+    return lines[-1]
 
 
 def minisign_public_key() -> str:
@@ -304,9 +353,11 @@ def _load_identities(directory: Path, masters: list[bytes]) -> list[Identity]:
     return list(reversed(parse_identity_file(text)))  # newest first: it usually matches
 
 
-def _load_signing_key(directory: Path, masters: list[bytes]) -> SigningKey:
-    sealed = _read_private(directory / SIGNING_KEY_FILE)
-    data = json.loads(_open(masters, SIGNING_KEY_FILE, sealed))
+def _load_signing_key(
+    directory: Path, masters: list[bytes], name: str = SIGNING_KEY_FILE
+) -> SigningKey:
+    sealed = _read_private(directory / name)
+    data = json.loads(_open(masters, name, sealed))
     return SigningKey.from_private_bytes(
         bytes.fromhex(data["private"]), bytes.fromhex(data["key_id"])
     )

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from app import create_app
 from app.custody.models import LedgerEntry
+from app.custody.signers import CustodySigner
+from app.custody.verify import verify_ledgers
 from app.extensions import db
 from app.intake.models.interviews import Interview
 from app.intake.models.witnesses import Witness
@@ -25,7 +27,12 @@ from tests.conftest import IsolatedClient, backend, make_config
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.web import csrf_token, post_form, sign_in
 from tests.intake.helpers import interview_form, witness_form
-from tests.vault.vault_support import copy_public_keys, pin_current_recipient, text_bytes
+from tests.vault.vault_support import (
+    copy_public_keys,
+    listed_node_signer,
+    pin_current_recipient,
+    text_bytes,
+)
 
 pytestmark = pytest.mark.skipif(
     backend() != "postgresql", reason="database roles are a PostgreSQL feature"
@@ -66,12 +73,14 @@ def intake_node(app, app_ctx, intake_role, tmp_path, monkeypatch):
     instance = tmp_path / "intake-instance"
     instance.mkdir()
     shutil.copy(app.instance_path + "/master.key", instance / "master.key")
+    node_keys = copy_public_keys(org_keys.keys_dir(), tmp_path / "public-keys")
+    listed_node_signer(app, node_keys)
     node = create_app(
         make_config(
             role_url,
             instance,
             CUSTOS_INTAKE_ONLY=True,
-            CUSTOS_KEYS_DIR=copy_public_keys(org_keys.keys_dir(), tmp_path / "public-keys"),
+            CUSTOS_KEYS_DIR=node_keys,
             CUSTOS_ORG_RECIPIENT_FINGERPRINT=pin,
             BLOB_DIR=app.config["BLOB_DIR"],
             CUSTOS_JOB_BACKEND="inline",
@@ -147,6 +156,11 @@ def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(
         select(LedgerEntry.action).where(LedgerEntry.investigation_id == investigation.id)
     ).all()
     assert {"consent_recorded", "received"} <= set(actions)
+    # Signed at intake, by the node's own listed key: nothing it wrote is left unsigned.
+    (verdict,) = verify_ledgers(investigation.reference)
+    assert verdict.ok, verdict.problem
+    assert verdict.signed_seq == verdict.entries
+    assert verdict.signed_key == db.session.scalars(select(CustodySigner.key_id)).one()
 
 
 def test_the_database_refuses_the_intake_role_a_transcript(

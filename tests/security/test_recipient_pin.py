@@ -13,7 +13,7 @@ from app.crypto.age import Identity, NoMatchingIdentity, decrypt_bytes, encrypt_
 from app.security import org_keys
 from app.security.recipient_pin import RecipientPinError, fingerprint
 from tests.conftest import make_config
-from tests.vault.vault_support import copy_public_keys
+from tests.vault.vault_support import copy_public_keys, listed_node_signer
 
 
 @pytest.fixture
@@ -23,8 +23,11 @@ def reading_keys(app):
         return org_keys.keys_dir(), fingerprint(org_keys.org_recipients()[0])
 
 
-def intake_node(app, tmp_path, keys, pin):
-    """Start a new intake-only app on the session's database with `keys` as its key folder."""
+def intake_node(app, tmp_path, keys, pin, signer=True):
+    """Start a new intake-only app on the session's database with `keys` as its key folder
+    (holding its own listed checkpoint key unless `signer` is False)."""
+    if signer and not (keys / org_keys.NODE_SIGNING_KEY_FILE).exists():
+        listed_node_signer(app, keys)
     instance = tmp_path / "intake-instance"
     instance.mkdir(exist_ok=True)
     shutil.copy(app.instance_path + "/master.key", instance / "master.key")
@@ -138,3 +141,33 @@ def test_a_reading_node_whose_key_is_not_the_pin_refuses_to_start(app, tmp_path,
     )
     with pytest.raises(RecipientPinError, match="not this node's current identity"):
         create_app(config)
+
+
+def test_an_intake_node_without_its_own_checkpoint_key_refuses_to_start(
+    app, tmp_path, reading_keys
+):
+    keys, pin = reading_keys
+    public = copy_public_keys(keys, tmp_path / "pub")
+    with pytest.raises(RecipientPinError, match="no checkpoint key of its own"):
+        intake_node(app, tmp_path, public, pin, signer=False)
+
+
+def test_an_intake_node_whose_key_is_not_listed_refuses_to_start(app, tmp_path, reading_keys):
+    keys, pin = reading_keys
+    public = copy_public_keys(keys, tmp_path / "pub")
+    with app.app_context():
+        signer = org_keys.init_node_signer(public, org_keys.master_key(), "unlisted")
+    with pytest.raises(RecipientPinError, match=f"{signer.key_id_hex()} is not listed"):
+        intake_node(app, tmp_path, public, pin)
+
+
+def test_an_intake_node_whose_key_was_revoked_refuses_to_start(app, tmp_path, reading_keys):
+    keys, pin = reading_keys
+    public = copy_public_keys(keys, tmp_path / "pub")
+    key_id = listed_node_signer(app, public)
+    result = app.test_cli_runner().invoke(
+        args=["custody", "signers", "revoke", key_id, "--reason", "node seized"]
+    )
+    assert result.exit_code == 0, result.output
+    with pytest.raises(RecipientPinError, match=f"{key_id} was revoked"):
+        intake_node(app, tmp_path, public, pin)
