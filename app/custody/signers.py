@@ -78,8 +78,19 @@ def _ledger_everywhere(action: str, actor: str, details: dict) -> int:
     return len(ids)
 
 
+def _on_a_reading_node(doing: str) -> None:
+    from app.security.org_keys import intake_only
+
+    if intake_only():
+        raise SignerError(
+            f"this server is an intake-only node: it cannot {doing}; a reading node, "
+            "holding the organisation key, decides which keys are trusted"
+        )
+
+
 def add_signer(name: str, public_key: str, actor: str) -> CustodySigner:
     """List a node's public key as a trusted checkpoint signer. Commits."""
+    _on_a_reading_node("list signers")
     name = name.strip()
     if not name or len(name) > 100:
         raise SignerError("give the node a name of 1 to 100 characters")
@@ -107,6 +118,7 @@ def revoke_signer(key_id: str, actor: str, reason: str) -> CustodySigner:
     """
     from app.custody.checkpoints import current_signing_key
 
+    _on_a_reading_node("revoke signers")
     signer = db.session.get(CustodySigner, key_id.strip().upper())
     if signer is None:
         raise SignerError(f"no listed signer has key id {key_id}")
