@@ -1,4 +1,4 @@
-"""Trusted checkpoint signers besides the organisation key: intake nodes, each with its own.
+"""Listing and revoking intake nodes' checkpoint keys, and an intake node's start-up check.
 
 An intake node holds no organisation private key, yet its ledger entries must not stay
 unsigned until a reading node comes by. So it signs checkpoints with a minisign key of its
@@ -9,35 +9,19 @@ is recorded in every investigation's ledger; from then on that key's checkpoints
 trusted, and the organisation key re-signs every head (the command does it), so entries the
 node wrote stay covered by a signature that still counts.
 
-The intake node's database role may read this table but never write it
+The intake node's database role may read `custody_signers` (app/custody/signer_keys.py)
+but never write it
 (app/security/intake_role.py): a seized node cannot list a key of its own choosing.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import DateTime, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import select
 
 from app.crypto.minisign import SignatureError, key_id_hex, parse_public_key
+from app.custody.signer_keys import CustodySigner
 from app.extensions import db
 from app.timeutil import utcnow
-
-
-class CustodySigner(db.Model):
-    """A minisign key trusted to sign checkpoints (an intake node's), until revoked."""
-
-    __tablename__ = "custody_signers"
-
-    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)  # as minisign prints it
-    name: Mapped[str] = mapped_column(String(100))
-    public_key: Mapped[str] = mapped_column(Text)  # the RW... line
-    added_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    added_by: Mapped[str] = mapped_column(String(255))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
-    revoked_by: Mapped[str | None] = mapped_column(String(255))
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SignerError(ValueError):
@@ -46,24 +30,6 @@ class SignerError(ValueError):
 
 def listed_signers() -> list[CustodySigner]:
     return list(db.session.scalars(select(CustodySigner).order_by(CustodySigner.added_at)))
-
-
-def active_signer_keys() -> dict[str, str]:
-    """Public keys of listed, unrevoked signers by key id."""
-    rows = db.session.execute(
-        select(CustodySigner.key_id, CustodySigner.public_key).where(
-            CustodySigner.revoked_at.is_(None)
-        )
-    )
-    return {key_id: public_key for key_id, public_key in rows}
-
-
-def revoked_signer_ids() -> set[str]:
-    return set(
-        db.session.scalars(
-            select(CustodySigner.key_id).where(CustodySigner.revoked_at.is_not(None))
-        )
-    )
 
 
 def _ledger_everywhere(action: str, actor: str, details: dict) -> int:
@@ -135,3 +101,30 @@ def revoke_signer(key_id: str, actor: str, reason: str) -> CustodySigner:
     _ledger_everywhere("signer_revoked", actor, {"key_id": signer.key_id, "node": signer.name})
     db.session.commit()
     return signer
+
+
+class NodeSignerMissing(RuntimeError):
+    """An intake node without a listed, unrevoked key of its own; it must not start."""
+
+
+def check_node_signer() -> None:
+    """An intake node signs its own checkpoints: it must hold its key, and the reading node
+    must have listed it and not revoked it. Called at start-up (app/__init__.py)."""
+    from app.security import org_keys
+
+    try:
+        key_id = org_keys.signing_key().key_id_hex()
+    except org_keys.ReadsDisabled:
+        raise NodeSignerMissing(
+            "this intake node has no checkpoint key of its own, so its custody entries would "
+            "stay unsigned: run `flask --app wsgi keys init-node-signer --name NODE` here, then "
+            "the `custody signers add` command it prints on the reading node"
+        ) from None
+    signer = db.session.get(CustodySigner, key_id)
+    if signer is None or signer.revoked_at is not None:
+        state = "is not listed" if signer is None else "was revoked"
+        raise NodeSignerMissing(
+            f"this intake node's checkpoint key {key_id} {state} as a trusted signer: its "
+            "checkpoints would vouch for nothing (`flask custody signers add` on the reading "
+            "node lists a new one)"
+        )

@@ -93,7 +93,7 @@ def public_keys() -> dict[str, str]:
     """The minisign public keys trusted to sign checkpoints, by key id (as minisign prints
     it): the organisation's, and each listed intake node's until it is revoked
     (app/custody/signers.py)."""
-    from app.custody.signers import active_signer_keys, revoked_signer_ids
+    from app.custody.signer_keys import active_signer_keys, revoked_signer_ids
     from app.security import org_keys
 
     key = org_keys.minisign_public_key()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Flask, current_app
+from flask import current_app
 
 from app.crypto.age import Recipient
 
@@ -54,54 +54,3 @@ def pinned_among(recipients: list[Recipient], pin: str) -> Recipient:
         "the public key files are not the organisation's (replaced, or from another "
         "installation); copy them again from the reading node, or correct the pin"
     )
-
-
-def check_org_keys_at_start(app: Flask) -> None:
-    """Refuse to start an intake node whose public key files are missing, unreadable or not
-    the pinned ones, or a reading node whose newest identity is not the pinned one."""
-    from app.security import org_keys
-
-    with app.app_context():
-        pin = configured_pin()
-        if org_keys.intake_only():
-            if pin is None:
-                raise RecipientPinError(
-                    "CUSTOS_INTAKE_ONLY=1 needs CUSTOS_ORG_RECIPIENT_FINGERPRINT: an intake "
-                    "node cannot tell the organisation's public key from a planted one "
-                    "without it (`flask keys public` on the reading node prints it)"
-                )
-            org_keys.minisign_public_key()  # present, readable and well formed
-            pinned_among(org_keys.all_recipients(), pin)
-            check_node_signer()
-        elif pin is not None and org_keys.keys_initialised():
-            current = org_keys.org_recipients()[0]
-            if fingerprint(current) != pin:
-                raise RecipientPinError(
-                    f"CUSTOS_ORG_RECIPIENT_FINGERPRINT ({pin}) is not this node's current "
-                    f"identity ({fingerprint(current)}); after `keys rotate`, pin the new one"
-                )
-
-
-def check_node_signer() -> None:
-    """An intake node signs its own checkpoints (app/custody/signers.py): it must hold its
-    key, and the reading node must have listed it and not revoked it."""
-    from app.custody.signers import CustodySigner
-    from app.extensions import db
-    from app.security import org_keys
-
-    try:
-        key_id = org_keys.signing_key().key_id_hex()
-    except org_keys.ReadsDisabled:
-        raise RecipientPinError(
-            "this intake node has no checkpoint key of its own, so its custody entries would "
-            "stay unsigned: run `flask --app wsgi keys init-node-signer --name NODE` here, then "
-            "the `custody signers add` command it prints on the reading node"
-        ) from None
-    signer = db.session.get(CustodySigner, key_id)
-    if signer is None or signer.revoked_at is not None:
-        state = "is not listed" if signer is None else "was revoked"
-        raise RecipientPinError(
-            f"this intake node's checkpoint key {key_id} {state} as a trusted signer: its "
-            "checkpoints would vouch for nothing (`flask custody signers add` on the reading "
-            "node lists a new one)"
-        )

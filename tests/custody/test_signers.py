@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app.custody.models import Checkpoint, LedgerEntry
-from app.custody.signers import CustodySigner, SignerError, add_signer
+from app.custody.signer_keys import CustodySigner
+from app.custody.signers import SignerError, add_signer
 from app.custody.verify import verify_ledgers
 from app.extensions import db
 from app.security import org_keys

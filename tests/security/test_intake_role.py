@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app import create_app
 from app.custody.models import LedgerEntry
-from app.custody.signers import CustodySigner
+from app.custody.signer_keys import CustodySigner
 from app.custody.verify import verify_ledgers
 from app.extensions import db
 from app.intake.models.interviews import Interview

@@ -10,6 +10,7 @@ import pytest
 
 from app import create_app
 from app.crypto.age import Identity, NoMatchingIdentity, decrypt_bytes, encrypt_bytes
+from app.custody.signers import NodeSignerMissing
 from app.security import org_keys
 from app.security.recipient_pin import RecipientPinError, fingerprint
 from tests.conftest import make_config
@@ -148,7 +149,7 @@ def test_an_intake_node_without_its_own_checkpoint_key_refuses_to_start(
 ):
     keys, pin = reading_keys
     public = copy_public_keys(keys, tmp_path / "pub")
-    with pytest.raises(RecipientPinError, match="no checkpoint key of its own"):
+    with pytest.raises(NodeSignerMissing, match="no checkpoint key of its own"):
         intake_node(app, tmp_path, public, pin, signer=False)
 
 
@@ -157,7 +158,7 @@ def test_an_intake_node_whose_key_is_not_listed_refuses_to_start(app, tmp_path, 
     public = copy_public_keys(keys, tmp_path / "pub")
     with app.app_context():
         signer = org_keys.init_node_signer(public, org_keys.master_key(), "unlisted")
-    with pytest.raises(RecipientPinError, match=f"{signer.key_id_hex()} is not listed"):
+    with pytest.raises(NodeSignerMissing, match=f"{signer.key_id_hex()} is not listed"):
         intake_node(app, tmp_path, public, pin)
 
 
@@ -169,5 +170,5 @@ def test_an_intake_node_whose_key_was_revoked_refuses_to_start(app, tmp_path, re
         args=["custody", "signers", "revoke", key_id, "--reason", "node seized"]
     )
     assert result.exit_code == 0, result.output
-    with pytest.raises(RecipientPinError, match=f"{key_id} was revoked"):
+    with pytest.raises(NodeSignerMissing, match=f"{key_id} was revoked"):
         intake_node(app, tmp_path, public, pin)
