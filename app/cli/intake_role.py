@@ -15,13 +15,16 @@ from app.security.intake_role import intake_role_statements
 @click.option(
     "--create",
     is_flag=True,
-    help="Also CREATE the role with a password read from the terminal (never an argument).",
+    help="Also CREATE the role (with --apply), its password read from the terminal.",
 )
 @click.option(
     "--apply", "apply_", is_flag=True, help="Run the statements here (as the schema's owner)."
 )
 def intake_role_command(name: str, schema: str, create: bool, apply_: bool) -> None:
     """Print (or --apply) the SQL that gives an intake node's role exactly what intake needs."""
+    if create and not apply_:
+        # The password would be printed: never put a secret on a terminal or in a log.
+        raise click.ClickException("--create goes with --apply (it never prints the password)")
     password = None
     if create:
         password = click.prompt("Password for the role", hide_input=True, confirmation_prompt=True)

@@ -199,3 +199,25 @@ def test_the_database_refuses_the_intake_role_changes_to_the_ledger_and_content(
         _as_role(role_url, sql)
     db.session.expire_all()
     assert db.session.scalar(select(sa.func.count()).select_from(LedgerEntry)) >= 2
+
+
+def test_create_makes_a_login_role_with_the_password_typed(app, tmp_path):
+    schema, owner_url = _schema_and_url(app)
+    role = f"custos_intake_{uuid.uuid4().hex[:10]}"
+    result = app.test_cli_runner().invoke(
+        args=["db", "intake-role", "--name", role, "--schema", schema, "--create", "--apply"],
+        input="it's-a-long-secret\nit's-a-long-secret\n",
+    )
+    try:
+        assert result.exit_code == 0, result.output
+        assert "it's-a-long-secret" not in result.output
+        with app.app_context(), db.engine.begin() as connection:
+            can_login = connection.execute(
+                sa.text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": role}
+            ).scalar_one()
+        assert can_login is True
+        assert _as_role(owner_url.set(username=role).render_as_string(), "SELECT 1") == [(1,)]
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            connection.execute(sa.text(f'DROP ROLE "{role}"'))

@@ -40,3 +40,13 @@ def test_a_role_name_that_is_not_a_plain_identifier_is_refused(app, name):
     result = app.test_cli_runner().invoke(args=["db", "intake-role", "--name", name])
     assert result.exit_code != 0
     assert "lower-case letters" in result.output
+
+
+def test_create_never_prints_the_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["db", "intake-role", "--name", "custos_intake", "--create"],
+        input="a-long-secret\na-long-secret\n",
+    )
+    assert result.exit_code != 0
+    assert "goes with --apply" in result.output
+    assert "a-long-secret" not in result.output
