@@ -1,7 +1,7 @@
 """custody signers: intake nodes' own checkpoint keys, listed as trusted until revoked
 
-Revision ID: 0016
-Revises: 0014
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-05 20:20:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0016"
-down_revision = "0014"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
