@@ -122,6 +122,13 @@ class Config:
             if value.strip()
         ]
         self.CUSTOS_INTAKE_ONLY = _env_bool("CUSTOS_INTAKE_ONLY", False)
+        # The organisation recipient new evidence is encrypted to, as `flask keys public`
+        # prints it (SHA256:<hex>); required on an intake-only node, which otherwise could not
+        # tell the organisation's key from one planted in its keys folder
+        # (app/security/recipient_pin.py).
+        self.CUSTOS_ORG_RECIPIENT_FINGERPRINT = (
+            os.environ.get("CUSTOS_ORG_RECIPIENT_FINGERPRINT") or ""
+        ).strip()
         self.BLOB_DIR = Path(os.environ.get("CUSTOS_BLOB_DIR") or self.INSTANCE_PATH / "blobs")
 
         # Evidence vault (docs/vault.md). Keys default to <instance>/keys when unset.

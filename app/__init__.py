@@ -25,6 +25,7 @@ def create_app(config: Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    check_org_keys(app)
     register_blueprints(app)
     register_jobs(app)
     register_credential_revokers(app)
@@ -80,6 +81,18 @@ def register_extensions(app: Flask) -> None:
     init_field_encryption_from_config(app)
 
     import app.models  # noqa: F401  (every model registered on the metadata)
+
+
+def check_org_keys(app: Flask) -> None:
+    """An intake node whose public keys are missing, damaged or not the pinned ones, or that
+    has no listed checkpoint key of its own, refuses to start."""
+    from app.custody.signers import check_node_signer
+    from app.security.startup_keys import check_org_keys_at_start
+
+    check_org_keys_at_start(app)
+    if app.config["CUSTOS_INTAKE_ONLY"]:
+        with app.app_context():
+            check_node_signer()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -139,11 +152,13 @@ def register_request_hooks(app: Flask) -> None:
     from app.auth.gate import install_gate
     from app.request_logging import install_request_logging
     from app.security.headers import install_security_headers
+    from app.security.intake_role import install_write_only_sessions
 
     install_request_logging(app)
     install_token_auth(app)  # before the gate: it decides who the user is under /api/
     install_gate(app)
     install_security_headers(app)
+    install_write_only_sessions(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -18,6 +18,7 @@ from app.casefiles.models import (
     Transition,
 )
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
+from app.custody.signer_keys import CustodySigner
 from app.drafts.models import Draft
 from app.intake.models import (
     Addendum,
@@ -40,6 +41,7 @@ __all__ = [
     "Annotation",
     "Assessment",
     "CaseExport",
+    "CustodySigner",
     "CaseFile",
     "CaseItem",
     "Corroboration",

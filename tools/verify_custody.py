@@ -49,6 +49,7 @@ ACTIONS = frozenset(
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
         "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
         "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
+        "signer_added", "signer_revoked",
     }
 )  # fmt: skip
 
@@ -87,7 +88,10 @@ example:
   python3 verify_custody.py custody-ledger.jsonl --public-key RW...
 
 Take the public key from the organisation's published channel, not from the export
-being checked: whoever could alter the export could also swap a key inside it.
+being checked: whoever could alter the export could also swap a key inside it. A
+checkpoint signed by one of the organisation's intake nodes needs that node's key too
+(the organisation publishes them: `flask custody signers list`); give each with
+--public-key.
 The signature alone can be cross-checked with the standard tool:
   minisign -Vm checkpoint.json -P RW...
 
@@ -978,11 +982,48 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         " not its members, action, time format and canonical form (section 1)",
     )
     key = parser.add_mutually_exclusive_group(required=True)
-    key.add_argument("--public-key", metavar="RW...", help="the organisation's minisign key")
     key.add_argument(
-        "--public-key-file", type=Path, metavar="PATH", help="a minisign .pub file holding it"
+        "--public-key",
+        metavar="RW...",
+        action="append",
+        help="a trusted minisign key: the organisation's, or one of its intake nodes' "
+        "(repeat for each); a checkpoint signed by any of them is accepted",
+    )
+    key.add_argument(
+        "--public-key-file",
+        type=Path,
+        metavar="PATH",
+        help="a minisign .pub file holding the key (or several RW... lines, one per key)",
     )
     return parser.parse_args(argv)
+
+
+def trusted_keys(args: argparse.Namespace) -> list[str]:
+    """Every RW... key given, in order (comment lines of .pub files skipped)."""
+    if args.public_key:
+        return [key.strip() for key in args.public_key]
+    text = args.public_key_file.read_text(encoding="utf-8")
+    return [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("untrusted comment:")
+    ]
+
+
+def key_for_signature(signature_bytes: bytes, keys: list[str]) -> str:
+    """The given key whose id the minisign signature names; the first one if none does (its
+    check then says which key signed)."""
+    try:
+        packed = _b64(signature_bytes.decode("utf-8").split("\n")[1].strip(), "signature")
+    except (IndexError, UnicodeDecodeError, VerificationError):
+        return keys[0]
+    for key in keys:
+        try:
+            if _b64(key, "public key")[2:10] == packed[2:10]:
+                return key
+        except VerificationError:
+            continue
+    return keys[0]
 
 
 def _read_json(path: Path) -> object:
@@ -1006,7 +1047,11 @@ def main(argv: list[str] | None = None) -> int:
         ledger_bytes = args.ledger.read_bytes()
         statement_bytes = checkpoint.read_bytes()
         signature_bytes = signature.read_bytes()
-        public_key = args.public_key or args.public_key_file.read_text(encoding="utf-8")
+        keys = trusted_keys(args)
+        if not keys:
+            print("error: no public key given", file=sys.stderr)
+            return EXIT_USAGE
+        public_key = key_for_signature(signature_bytes, keys)
         have_proofs = args.proofs is not None or proofs_path.exists()
         withheld = None
         if args.withheld is not None or withheld_path.exists():
@@ -1048,7 +1093,9 @@ def main(argv: list[str] | None = None) -> int:
             older_signature = timestamped.with_name("checkpoint.json.minisig").read_bytes()
         if args.since is not None:
             statement = read_statement(statement_bytes)
-            older, _key = verify_signed_statement(older_bytes, older_signature, public_key)
+            older, _key = verify_signed_statement(
+                older_bytes, older_signature, key_for_signature(older_signature, keys)
+            )
             summary += ", " + verify_consistency_file(
                 statement, older, _read_json(args.consistency)
             )

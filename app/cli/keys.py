@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.crypto.age import Recipient
 from app.security.org_keys import (
     KeyStoreError,
     ReadsDisabled,
@@ -15,6 +16,7 @@ from app.security.org_keys import (
     minisign_public_key,
     org_recipients,
 )
+from app.security.recipient_pin import fingerprint
 
 keys_cli = AppGroup("keys", help="The organisation's evidence and checkpoint keys.")
 
@@ -51,6 +53,7 @@ def _print_public() -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"age: {recipient}")
     click.echo(f"minisign: {minisign}")
+    click.echo(f"CUSTOS_ORG_RECIPIENT_FINGERPRINT={fingerprint(recipient)}")
 
 
 @keys_cli.command("rotate")
@@ -71,3 +74,31 @@ def rotate_command() -> None:
         f"Rotation complete: {len(report.rewrapped)} blob(s) rewrapped to {report.target}; "
         "older identities are kept so nothing becomes unreadable."
     )
+    click.echo(
+        "Intake nodes keep encrypting to the old recipient until they are given the new pin: "
+        f"CUSTOS_ORG_RECIPIENT_FINGERPRINT={fingerprint(Recipient.parse(report.target))}"
+    )
+
+
+@keys_cli.command("reencrypt")
+def reencrypt_command() -> None:
+    """Copy every evidence blob under a fresh file key (after an identity was compromised)."""
+    from app.vault.reencryption import reencrypt_all
+
+    def progress(row_id: str, outcome: str) -> None:
+        click.echo(f"{outcome}: {row_id}")
+
+    try:
+        report = reencrypt_all(progress)
+    except (ReadsDisabled, KeyStoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Re-encrypted {report.reencrypted} blob(s) under fresh file keys to the current "
+        "recipient; the old objects are deleted (an old backup or object version still "
+        "opens with the identity that was current then)."
+    )
+    if report.failed:
+        raise click.ClickException(
+            f"{len(report.failed)} blob(s) did not match their recorded SHA-256 and were left "
+            "as they were: run `flask fixity check`"
+        )

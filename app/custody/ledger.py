@@ -54,6 +54,8 @@ class CustodyAction(enum.StrEnum):
     CONSENT_RECORDED = "consent_recorded"  # a witness's consent given, changed or withdrawn
     CONSENT_REGRANT_REQUESTED = "consent_regrant_requested"  # given back: awaits a 2nd reviewer
     CONSENT_REGRANT_REFUSED = "consent_regrant_refused"  # the second reviewer said no
+    SIGNER_ADDED = "signer_added"  # an intake node's checkpoint key listed as trusted
+    SIGNER_REVOKED = "signer_revoked"  # ... and no longer trusted (app/custody/signers.py)
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

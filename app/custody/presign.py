@@ -153,10 +153,10 @@ def _check_signed(investigation_id: str, reference: str, last) -> bytes | None:
     try:
         signed = read_statement(statement)
         if not cached:
-            from app.custody.verify import public_keys
+            from app.custody.verify import key_for, public_keys
             from app.custody.verify_checkpoints import check_note
 
-            (public_key,) = public_keys().values()  # one organisation key today
+            public_key = key_for(minisig, public_keys())
             verify(statement, minisig, public_key)
             check_note(signed, note, public_key)
     except (SignatureError, ValueError) as exc:

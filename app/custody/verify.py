@@ -26,7 +26,14 @@ from app.crypto.minisign import key_id_hex, parse_public_key
 from app.custody import witness
 from app.custody.chain import verify_chain
 from app.custody.columns import ColumnCheck
-from app.custody.verify_checkpoints import Problems, check_checkpoint, find_rewritten_span
+from app.custody.verify_checkpoints import (  # noqa: F401 (key_for: presign uses it here)
+    Problems,
+    TrustedKeys,
+    check_checkpoint,
+    find_rewritten_span,
+    key_for,
+    signature_key_id,
+)
 from app.custody.verify_reader import LedgerReader, TreeRoots
 from app.custody.verify_witness import compare_with_witness, witnessed_sizes_of
 from app.extensions import db
@@ -83,12 +90,15 @@ class LedgerVerdict:
 
 
 def public_keys() -> dict[str, str]:
-    """The organisation's minisign public keys by key id (as minisign prints it)."""
+    """The minisign public keys trusted to sign checkpoints, by key id (as minisign prints
+    it): the organisation's, and each listed intake node's until it is revoked
+    (app/custody/signers.py)."""
+    from app.custody.signer_keys import active_signer_keys, revoked_signer_ids
     from app.security import org_keys
 
     key = org_keys.minisign_public_key()
     key_id, _ = parse_public_key(key)
-    return {key_id_hex(key_id): key}
+    return TrustedKeys({**active_signer_keys(), key_id_hex(key_id): key}, revoked_signer_ids())
 
 
 def verify_ledgers(
@@ -189,7 +199,12 @@ def _verify_in_snapshot(
         if all_signatures
         else [row for row in [reader.first(_NEWEST_CHECKPOINT_SQL, (investigation_id,))] if row]
     )
+    trusted_checked = 0
+    revoked = getattr(keys, "revoked", frozenset())
     for seq, head, statement, minisig, note in to_check:
+        if signature_key_id(minisig) in revoked:
+            continue
+        trusted_checked += 1
         signatures_checked += 1
         checked = check_checkpoint(
             reader, investigation_id, reference, keys, (statement, minisig, note), roots.at
@@ -202,8 +217,8 @@ def _verify_in_snapshot(
             signed = checked
 
     if report.ok and not allow_unsigned_tail:
-        if signed is None and last > 0 and not to_check:
-            problems.add(1, f"entries 1..{last}: not covered by any signed checkpoint")
+        if signed is None and last > 0 and not trusted_checked:
+            problems.add(1, f"entries 1..{last}: not covered by a checkpoint of a trusted signer")
         elif signed is not None and signed[0] < last:
             problems.add(
                 signed[0] + 1,

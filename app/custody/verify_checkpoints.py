@@ -76,7 +76,7 @@ def check_checkpoint(
     if key_id is None:
         return "the signature is not in the minisign format"
     if key_id not in keys:
-        return f"signed by key {key_id}, which is not an organisation key"
+        return f"signed by key {key_id}, which is not a trusted signer"
     try:
         verify(statement, minisig, keys[key_id])
     except SignatureError:
@@ -134,3 +134,23 @@ def signature_key_id(minisig: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return key_id_hex(packed[2:10]) if len(packed) == 74 else None
+
+
+class TrustedKeys(dict):
+    """Public keys by key id, and the ids of revoked signers: a checkpoint by one of those
+    vouches for nothing (nor is it a forgery: it was trusted when made), so entries must be
+    covered by another."""
+
+    def __init__(self, keys: dict[str, str], revoked: set[str] | None = None) -> None:
+        super().__init__(keys)
+        self.revoked = frozenset(revoked or ())
+
+
+def key_for(minisig: str, keys: dict[str, str]) -> str:
+    """The trusted public key that made `minisig`; SignatureError if none of them did."""
+    key_id = signature_key_id(minisig)
+    if key_id is None:
+        raise SignatureError("the signature is not in the minisign format")
+    if key_id not in keys:
+        raise SignatureError(f"signed by key {key_id}, which is not a trusted signer")
+    return keys[key_id]

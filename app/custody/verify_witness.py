@@ -7,7 +7,7 @@ import hashlib
 from app.crypto.minisign import SignatureError, verify
 from app.custody import witness
 from app.custody.chain import read_statement
-from app.custody.verify_checkpoints import Problems, check_note
+from app.custody.verify_checkpoints import Problems, check_note, key_for
 from app.custody.verify_reader import LedgerReader, TreeRoots
 
 _ROOTED_STATEMENTS_SQL = (
@@ -44,11 +44,11 @@ def compare_with_witness(
     """The database against the witness: nothing witnessed is missing or different, every
     checkpoint is witnessed, and the witnessed sizes only grow with time."""
     last, roots, all_checkpoints = state
-    (public_key,) = keys.values()
     timeline = []
     matched, rewritten, beyond = [0], [], []
     for record in records:
         try:
+            public_key = key_for(record.minisig, keys)
             verify(record.statement, record.minisig, public_key)
             signed = read_statement(record.statement)
             check_note(signed, record.note, public_key)

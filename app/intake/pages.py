@@ -28,6 +28,7 @@ from app.intake.visibility import (
 from app.intake.when import incident_when
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
+from app.security.org_keys import intake_only
 
 
 def _areas_and_perpetrators(viewer: InvestigationViewer) -> dict[str, Any]:
@@ -141,13 +142,25 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
     witnesses = db.session.execute(
         visible_witnesses(select(Witness.id, Witness.code), viewer).order_by(Witness.number.desc())
     )
-    incidents = db.session.scalars(
-        visible_incidents(select(Incident), viewer).order_by(Incident.occurred_from.desc())
-    )
+    # An intake node's database role may not read places back (app/security/intake_role.py):
+    # there an incident is offered by its date and the start of its id; elsewhere by its time
+    # as it was entered and its place.
+    if intake_only():
+        rows = db.session.execute(
+            visible_incidents(select(Incident.id, Incident.occurred_from), viewer).order_by(
+                Incident.occurred_from.desc()
+            )
+        )
+        incidents = [(i, f"{when:%Y-%m-%d} — {i[:8]}") for i, when in rows]
+    else:
+        rows = db.session.scalars(
+            visible_incidents(select(Incident), viewer).order_by(Incident.occurred_from.desc())
+        )
+        incidents = [(i.id, f"{incident_when(i)} — {i.place_name}") for i in rows]
     return {
         "witness_id": [("", _("— choose —"))] + [(i, code) for i, code in witnesses],
         "interviewer_id": member_choices(viewer)
         if viewer.sees_all
         else [(user.id, f"{user.name} ({user.email})")],
-        "incident_ids": [(i.id, f"{incident_when(i)} — {i.place_name}") for i in incidents],
+        "incident_ids": incidents,
     }

@@ -28,7 +28,7 @@ from flask import current_app
 
 from app.crypto.age import Identity, Recipient, parse_identity_file
 from app.crypto.fsync import fsync_directory
-from app.crypto.minisign import SigningKey, parse_public_key
+from app.crypto.minisign import SignatureError, SigningKey, parse_public_key
 from app.security.master_key import derive_key, load_previous_master_keys
 from app.timeutil import utcnow
 
@@ -37,6 +37,10 @@ SIGNING_KEY_FILE = "minisign-key.enc"
 RECIPIENTS_FILE = "recipients.txt"
 MINISIGN_PUB_FILE = "minisign.pub"
 ROTATION_FILE = "rotation.json"
+# An intake node's own checkpoint key (app/custody/signers.py): sealed under that node's
+# master key, its public half listed on the reading node by `flask custody signers add`.
+NODE_SIGNING_KEY_FILE = "node-minisign-key.enc"
+NODE_MINISIGN_PUB_FILE = "node-minisign.pub"
 PRIVATE_FILES = (IDENTITIES_FILE, SIGNING_KEY_FILE)
 PUBLIC_FILES = (RECIPIENTS_FILE, MINISIGN_PUB_FILE)
 
@@ -115,6 +119,32 @@ def init_keys(keys_dir: Path, master: bytes) -> None:
     )
 
 
+def init_node_signer(keys_dir: Path, master: bytes, node_name: str) -> SigningKey:
+    """Create an intake node's own checkpoint key (sealed) and its .pub; never overwrite."""
+    keys_dir = Path(keys_dir)
+    present = [
+        name
+        for name in (NODE_SIGNING_KEY_FILE, NODE_MINISIGN_PUB_FILE)
+        if (keys_dir / name).exists()
+    ]
+    if present:
+        raise KeyStoreError(f"refusing to overwrite {', '.join(present)} in {keys_dir}")
+    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    signer = SigningKey.generate()
+    data = json.dumps({"key_id": signer.key_id.hex(), "private": signer.private_bytes().hex()})
+    _create_file(
+        keys_dir / NODE_SIGNING_KEY_FILE,
+        _seal(master, NODE_SIGNING_KEY_FILE, data.encode()),
+        0o600,
+    )
+    _create_file(
+        keys_dir / NODE_MINISIGN_PUB_FILE,
+        signer.public_key_file(f"custos intake node {node_name} checkpoint key").encode(),
+        0o644,
+    )
+    return signer
+
+
 def add_identity(keys_dir: Path, master: bytes, previous: list[bytes] | None = None) -> Identity:
     """Append a new age identity (sealed under `master`); the recipients file is not touched."""
     keys_dir = Path(keys_dir)
@@ -140,12 +170,27 @@ def make_recipient_current(keys_dir: Path, recipient: Recipient) -> None:
 
 
 def org_recipients() -> list[Recipient]:
-    """Whom new evidence is encrypted to: the current identity's recipient.
+    """Whom new evidence is encrypted to: the current identity's recipient, never simply the
+    last line of recipients.txt (app/security/recipient_pin.py says why).
 
-    Older recipients stay in recipients.txt so their blobs can be recognised, but are not
-    written to: after a rotation nothing new should open with a retired key.
+    An intake-only node takes the recipient pinned by fingerprint; a reading node its newest
+    identity, which the master key authenticates. Older recipients are not written to: after
+    a rotation nothing new should open with a retired key.
     """
-    return [all_recipients()[-1]]
+    from app.security.recipient_pin import RecipientPinError, configured_pin, pinned_among
+
+    if intake_only():
+        pin = configured_pin()
+        if pin is None:
+            raise KeyStoreError(
+                "an intake-only node encrypts only to a pinned recipient: set "
+                "CUSTOS_ORG_RECIPIENT_FINGERPRINT"
+            )
+        try:
+            return [pinned_among(all_recipients(), pin)]
+        except RecipientPinError as exc:
+            raise KeyStoreError(str(exc)) from None
+    return [org_identities()[0].recipient]
 
 
 def all_recipients() -> list[Recipient]:
@@ -167,13 +212,32 @@ def org_identities() -> list[Identity]:
 
 
 def signing_key() -> SigningKey:
-    """The checkpoint signing key. Raises ReadsDisabled on an intake-only node."""
-    if intake_only():
-        raise ReadsDisabled(SIGNING_DISABLED_MESSAGE)
+    """The checkpoint signing key: the organisation's, or on an intake-only node that node's
+    own (raises ReadsDisabled there if `keys init-node-signer` never ran)."""
     directory = keys_dir()
+    if intake_only():
+        if not (directory / NODE_SIGNING_KEY_FILE).is_file():
+            raise ReadsDisabled(SIGNING_DISABLED_MESSAGE)
+        return _cached(
+            directory / NODE_SIGNING_KEY_FILE,
+            lambda: _load_signing_key(directory, _candidate_masters(), NODE_SIGNING_KEY_FILE),
+        )
     return _cached(
         directory / SIGNING_KEY_FILE, lambda: _load_signing_key(directory, _candidate_masters())
     )
+
+
+def node_public_key() -> str:
+    """This intake node's own checkpoint key (`RW...`), for `flask custody signers add`."""
+    path = keys_dir() / NODE_MINISIGN_PUB_FILE
+    lines = [line.strip() for line in _read_public(path).splitlines() if line.strip()]
+    try:
+        parse_public_key(lines[-1])
+    except (IndexError, ValueError, SignatureError) as exc:
+        raise KeyStoreError(
+            f"{NODE_MINISIGN_PUB_FILE} in {path.parent} is damaged: {exc}"
+        ) from None
+    return lines[-1]
 
 
 def minisign_public_key() -> str:
@@ -181,7 +245,10 @@ def minisign_public_key() -> str:
     path = keys_dir() / MINISIGN_PUB_FILE
     text = _read_public(path)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    parse_public_key(lines[-1])  # refuse a damaged file rather than publish it
+    try:
+        parse_public_key(lines[-1])  # refuse a damaged file rather than publish it
+    except (IndexError, ValueError, SignatureError) as exc:
+        raise KeyStoreError(f"{MINISIGN_PUB_FILE} in {path.parent} is damaged: {exc}") from None
     return lines[-1]
 
 
@@ -271,6 +338,13 @@ def _read_public(path: Path) -> str:
             f"no {path.name} in {path.parent}: run `flask --app wsgi keys init` "
             "(or copy the public key files from the reading node)"
         ) from None
+    except PermissionError:
+        raise KeyStoreError(
+            f"{path.name} in {path.parent} is not readable by this process "
+            "(check its owner and mode: public key files are 0644)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyStoreError(f"{path.name} in {path.parent} cannot be read: {exc}") from None
 
 
 def _load_identities(directory: Path, masters: list[bytes]) -> list[Identity]:
@@ -279,9 +353,11 @@ def _load_identities(directory: Path, masters: list[bytes]) -> list[Identity]:
     return list(reversed(parse_identity_file(text)))  # newest first: it usually matches
 
 
-def _load_signing_key(directory: Path, masters: list[bytes]) -> SigningKey:
-    sealed = _read_private(directory / SIGNING_KEY_FILE)
-    data = json.loads(_open(masters, SIGNING_KEY_FILE, sealed))
+def _load_signing_key(
+    directory: Path, masters: list[bytes], name: str = SIGNING_KEY_FILE
+) -> SigningKey:
+    sealed = _read_private(directory / name)
+    data = json.loads(_open(masters, name, sealed))
     return SigningKey.from_private_bytes(
         bytes.fromhex(data["private"]), bytes.fromhex(data["key_id"])
     )
@@ -289,11 +365,14 @@ def _load_signing_key(directory: Path, masters: list[bytes]) -> SigningKey:
 
 def _read_recipients(directory: Path) -> list[Recipient]:
     text = _read_public(directory / RECIPIENTS_FILE)
-    recipients = [
-        Recipient.parse(line.strip())
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
+    try:
+        recipients = [
+            Recipient.parse(line.strip())
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    except ValueError as exc:
+        raise KeyStoreError(f"{RECIPIENTS_FILE} in {directory} is damaged: {exc}") from None
     if not recipients:
         raise KeyStoreError(f"{RECIPIENTS_FILE} in {directory} lists no recipient")
     return recipients

@@ -53,7 +53,8 @@ from app.vault.intake import (
 from app.vault.models import EvidenceItem, UploadSession
 from app.vault.refusals import IntakeRefused, UploadProblem
 from app.vault.resumable_hashes import hash_cache
-from app.vault.resumable_lease import claim, lease_renew_seconds, release, renew
+from app.vault.resumable_lease import abandon, claim, lease_renew_seconds, release, renew
+from app.vault.resumable_rekey import rekey_upload
 from app.vault.resumable_stream import ResumableEncryptor, verify_stored
 from app.vault.resumable_writer import BlobWriterThread
 from app.vault.rotation import rewrap_with_file_key
@@ -145,7 +146,7 @@ def delete_upload(session: UploadSession, user: Any) -> None:
         raise UploadProblem(
             409, "complete", "This upload is complete and is now evidence; it cannot be deleted."
         )
-    claim(session, session.offset)  # refuses while another request is writing
+    claim(session, session.offset)  # refuses while another request is writing (dirty or not)
     spool_key = session.spool_key
     db.session.delete(session)
     db.session.commit()
@@ -365,9 +366,11 @@ def append_to_upload(
         raise UploadProblem(
             400, "exceeds_length", "This request would go past the upload's declared length."
         )
-    token = claim(session, offset)
+    token, dirty = claim(session, offset)
     session_id = session.id
     try:
+        if dirty:
+            _rekey(session, token, offset)
         append = _Append(session, user, token)
     except BlobNotFound:
         release(session_id, token)
@@ -394,10 +397,30 @@ def append_to_upload(
     except BaseException:
         append.stop_writing(raise_error=False)
         append.blob.close()
-        release(session_id, token)
+        abandon(session_id, token)  # it may have sealed past its checkpoint: re-key next time
         raise
     run_post_intake(item.id)
     return AppendResult(item.size, item.size, utcnow(), item)
+
+
+def _rekey(session: UploadSession, token: str, offset: int) -> None:
+    """The previous writer left without releasing: continue under a fresh key (see
+    app/vault/resumable_rekey.py). If the store had to restart the upload, say where."""
+    try:
+        rekey_upload(session)
+    except BlobNotFound:
+        raise
+    except BaseException:
+        abandon(session.id, token)
+        raise
+    if session.offset != offset:
+        release(session.id, token)
+        raise UploadProblem(
+            409,
+            "offset_mismatch",
+            "This upload was interrupted and restarted under a fresh key; ask for its "
+            "offset (HEAD) and send from there.",
+        )
 
 
 def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: int | None) -> None:

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.timeutil import utcnow
@@ -30,24 +30,32 @@ def lease_renew_seconds() -> float:
     return lease_duration().total_seconds() / 3
 
 
-def claim(session: UploadSession, offset: int) -> str:
-    """Take the session's lease if its offset is still `offset` and nobody holds it."""
+def claim(session: UploadSession, offset: int) -> tuple[str, bool]:
+    """Take the session's lease if its offset is still `offset` and nobody holds it.
+
+    Returns the token, and whether the previous writer left without releasing its lease
+    (its process died, or it failed part-way: see abandon): that writer may have sealed
+    chunks past the checkpoint, so the caller must not go on with the same payload key
+    (app/vault/resumable_rekey.py).
+    """
     token = secrets.token_hex(16)
     now = utcnow()
-    result = db.session.execute(
-        update(UploadSession)
-        .where(
-            UploadSession.id == session.id,
-            UploadSession.offset == offset,
-            or_(UploadSession.lease_token.is_(None), UploadSession.lease_expires_at < now),
+    # Two guarded UPDATEs rather than one, so which case matched is known without a read
+    # that could race: first a free lease (clean), then an expired one (dirty).
+    for dirty, held in (
+        (False, UploadSession.lease_token.is_(None)),
+        (True, UploadSession.lease_expires_at < now),
+    ):
+        result = db.session.execute(
+            update(UploadSession)
+            .where(UploadSession.id == session.id, UploadSession.offset == offset, held)
+            .values(lease_token=token, lease_expires_at=now + lease_duration())
+            .execution_options(synchronize_session=False)
         )
-        .values(lease_token=token, lease_expires_at=now + lease_duration())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount == 1:
-        db.session.refresh(session)
-        return token
+        db.session.commit()
+        if result.rowcount == 1:
+            db.session.refresh(session)
+            return token, dirty
     db.session.refresh(session)
     if session.offset != offset:
         raise UploadProblem(
@@ -79,6 +87,19 @@ def release(session_id: str, token: str) -> None:
         update(UploadSession)
         .where(UploadSession.id == session_id, UploadSession.lease_token == token)
         .values(lease_token=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def abandon(session_id: str, token: str) -> None:
+    """End our lease after a failure part-way through a PATCH: free at once for the client's
+    retry, but the token stays, so the next claim knows to re-key (see claim)."""
+    db.session.rollback()
+    db.session.execute(
+        update(UploadSession)
+        .where(UploadSession.id == session_id, UploadSession.lease_token == token)
+        .values(lease_expires_at=utcnow() - timedelta(seconds=1))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

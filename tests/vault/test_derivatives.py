@@ -33,6 +33,7 @@ from tests.helpers.media import (
     png_bomb,
     png_bytes,
 )
+from tests.vault.vault_support import pin_current_recipient
 
 nodb = pytest.mark.nodb
 
@@ -243,7 +244,10 @@ def test_processing_twice_changes_nothing(uploader):
     assert len(ledger(item.id, "metadata_extracted")) == 1
 
 
-def test_items_received_on_an_intake_only_node_are_processed_later_by_the_cli(app, uploader):
+def test_items_received_on_an_intake_only_node_are_processed_later_by_the_cli(
+    app, uploader, monkeypatch
+):
+    pin_current_recipient(app, monkeypatch)
     app.config["CUSTOS_INTAKE_ONLY"] = True
     try:
         item = intake(*uploader, jpeg_with_exif(), "market.jpg")

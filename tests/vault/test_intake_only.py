@@ -18,6 +18,7 @@ from tests.vault.vault_support import (
     copy_public_keys,
     decrypt_with_age_cli,
     isolated_vault,
+    pin_current_recipient,
     raw_blob,
     text_bytes,
 )
@@ -31,6 +32,7 @@ def node(app, app_ctx, tmp_path, monkeypatch):
     with isolated_vault(app, tmp_path, monkeypatch) as keys:
         full_identities = org_keys.org_identities()
         public_only = copy_public_keys(keys, tmp_path / "public-only")
+        pin_current_recipient(app, monkeypatch)
         monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public_only)
         monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", True)
         yield full_identities

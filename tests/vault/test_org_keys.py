@@ -10,7 +10,7 @@ from app.crypto import minisign
 from app.crypto.age import Recipient, decrypt_bytes, encrypt_bytes
 from app.security import org_keys
 from tests.helpers.media import require_tool
-from tests.vault.vault_support import copy_public_keys, isolated_vault
+from tests.vault.vault_support import copy_public_keys, isolated_vault, pin_current_recipient
 
 
 @pytest.fixture
@@ -58,13 +58,14 @@ def test_cli_init_creates_keys_in_an_empty_folder(app, tmp_path, monkeypatch):
     )
 
 
-def test_keys_public_prints_exactly_the_two_public_keys(app, keys):
+def test_keys_public_prints_the_two_public_keys_and_the_pin(app, keys):
     result = app.test_cli_runner().invoke(args=["keys", "public"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert lines[0].startswith("age: age1")
     assert lines[1].startswith("minisign: RW")
+    assert lines[2].startswith("CUSTOS_ORG_RECIPIENT_FINGERPRINT=SHA256:")
     with app.app_context():
         assert Recipient.parse(lines[0].removeprefix("age: ")) == org_keys.org_recipients()[0]
 
@@ -93,6 +94,7 @@ def test_a_different_master_key_cannot_open_the_private_keys(app_ctx, keys, monk
 
 def test_intake_only_node_encrypts_but_cannot_decrypt_or_sign(app, keys, tmp_path, monkeypatch):
     public_only = copy_public_keys(keys, tmp_path / "public-keys")
+    pin_current_recipient(app, monkeypatch)
     monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public_only)
     monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", True)
     with app.app_context():

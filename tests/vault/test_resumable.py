@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
+from app.crypto.age.errors import HeaderMacError
 from app.extensions import db
 from app.security import org_keys
 from app.timeutil import utcnow
@@ -415,5 +416,84 @@ def test_a_large_upload_resumes_across_s3_parts(tus, tmp_path):
     assert item.sha256 == hashlib.sha256(data).hexdigest()
     assert raw_blob(item.blob_key).startswith(AGE_LINE)
     assert list(blob_store().list_incomplete()) == []
+    plaintext = decrypt_with_age_cli(raw_blob(item.blob_key), org_keys.org_identities(), tmp_path)
+    assert plaintext == data
+
+
+# --- A resume after the writer died: never the same payload key twice -----------------------
+
+
+def _stream_state(url: str) -> dict:
+    db.session.expire_all()
+    session = db.session.get(UploadSession, url.rsplit("/", 1)[1])
+    return json.loads(session.stream_state)
+
+
+def _leave_lease_behind(url: str) -> None:
+    """What a PATCH whose process was killed leaves: its lease, expired, never released."""
+    db.session.expire_all()
+    session = db.session.get(UploadSession, url.rsplit("/", 1)[1])
+    session.lease_token = "d" * 32
+    session.lease_expires_at = utcnow() - timedelta(seconds=5)
+    db.session.commit()
+
+
+def test_a_resume_after_the_writer_died_continues_under_a_fresh_file_key(tus, tmp_path, vault):
+    data = text_bytes(700_000)
+    url = tus.create(len(data)).headers["Location"]
+    assert tus.patch(url, 0, data[:300_000]).status_code == 204
+    before = _stream_state(url)
+    _leave_lease_behind(url)
+    assert tus.patch(url, 300_000, data[300_000:500_000]).status_code == 204
+    after = _stream_state(url)
+    # Same plaintext position, but a new file key and payload nonce: whatever the dead
+    # writer sealed past its checkpoint was under a key nothing is sealed with again.
+    assert after["file_key"] != before["file_key"] and after["nonce"] != before["nonce"]
+    assert int(tus.head(url).headers["Upload-Offset"]) == 500_000
+    assert tus.patch(url, 500_000, data[500_000:]).status_code == 204
+    (item,) = items()
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
+    assert list(blob_store().list_incomplete()) == []
+    plaintext = decrypt_with_age_cli(raw_blob(item.blob_key), org_keys.org_identities(), tmp_path)
+    assert plaintext == data
+
+
+def test_the_old_file_key_opens_nothing_of_a_re_keyed_upload(tus, vault):
+    data = text_bytes(400_000)
+    url = tus.create(len(data)).headers["Location"]
+    assert tus.patch(url, 0, data[:200_000]).status_code == 204
+    old_key = base64.b64decode(_stream_state(url)["file_key"])
+    _leave_lease_behind(url)
+    assert tus.patch(url, 200_000, data[200_000:]).status_code == 204
+    (item,) = items()
+    with pytest.raises(HeaderMacError):
+        resumable.verify_stored(item.blob_key, old_key)
+
+
+def test_a_clean_resume_keeps_its_stream(tus, vault):
+    data = text_bytes(500_000)
+    url = tus.create(len(data)).headers["Location"]
+    assert tus.patch(url, 0, data[:200_000]).status_code == 204
+    before = _stream_state(url)
+    assert tus.patch(url, 200_000, data[200_000:300_000]).status_code == 204
+    after = _stream_state(url)
+    assert (after["file_key"], after["nonce"]) == (before["file_key"], before["nonce"])
+
+
+@pytest.mark.parametrize("vault", ["s3"], indirect=True)
+def test_on_s3_a_resume_after_the_writer_died_restarts_at_zero_under_a_fresh_key(tus, tmp_path):
+    data = text_bytes(600_000)
+    url = tus.create(len(data)).headers["Location"]
+    assert tus.patch(url, 0, data[:300_000]).status_code == 204
+    before = _stream_state(url)
+    _leave_lease_behind(url)
+    refused = tus.patch(url, 300_000, data[300_000:])
+    assert refused.status_code == 409
+    assert "fresh key" in refused.get_data(as_text=True)
+    assert int(tus.head(url).headers["Upload-Offset"]) == 0
+    assert _stream_state(url)["file_key"] != before["file_key"]
+    assert tus.patch(url, 0, data).status_code == 204
+    (item,) = items()
+    assert item.sha256 == hashlib.sha256(data).hexdigest()
     plaintext = decrypt_with_age_cli(raw_blob(item.blob_key), org_keys.org_identities(), tmp_path)
     assert plaintext == data

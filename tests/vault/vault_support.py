@@ -59,6 +59,27 @@ def isolated_vault(
         app.extensions.pop("custos.org_keys_cache", None)
 
 
+def pin_current_recipient(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pin the reading node's current recipient, as an operator does on an intake node."""
+    from app.security.recipient_pin import fingerprint
+
+    with app.app_context():
+        pin = fingerprint(org_keys.org_recipients()[0])
+    monkeypatch.setitem(app.config, "CUSTOS_ORG_RECIPIENT_FINGERPRINT", pin)
+    return pin
+
+
+def listed_node_signer(app: Flask, node_keys: Path, name: str = "field-node") -> str:
+    """Give an intake node's key folder its own checkpoint key (sealed under the session
+    app's master key, which the tests' nodes share) and list it as a trusted signer."""
+    from app.custody.signers import add_signer
+
+    with app.app_context():
+        signer = org_keys.init_node_signer(node_keys, org_keys.master_key(), name)
+        add_signer(name, signer.public_key_string(), "system:tests")
+    return signer.key_id_hex()
+
+
 def _ensure_bucket(store) -> None:
     from botocore.exceptions import ClientError
 

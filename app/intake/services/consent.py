@@ -136,14 +136,17 @@ def add_consent_record(
     viewer: InvestigationViewer,
     data: ConsentInput,
     approval: dict[str, str] | None = None,
+    first: bool = False,
 ) -> ConsentRecord:
     """Append a record after validation (the caller checked the viewer may record consent).
 
     A re-grant after a withdrawal is refused here unless ``approval`` (what the second
-    reviewer approved: the request, its author and document) comes with it.
+    reviewer approved: the request, its author and document) comes with it. ``first``: the
+    record made with the witness, which nothing can precede (an intake node's database role
+    may not read consent records back, app/security/intake_role.py).
     """
     language, obtained_by_id = validate_consent(data, viewer)
-    regrant = is_regrant(witness, data)
+    regrant = not first and is_regrant(witness, data)
     if regrant and approval is None:
         raise IntakeValidationError([FieldError("document", "regrant_needs_document")])
 

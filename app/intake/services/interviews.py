@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from app.extensions import db
 from app.intake.errors import (
@@ -152,7 +153,10 @@ def _incidents(
         return []
     found = list(
         db.session.scalars(
-            visible_incidents(select(Incident), viewer).where(Incident.id.in_(wanted))
+            # Ids only: what a link needs, and all an intake node's role may read of them.
+            visible_incidents(select(Incident), viewer)
+            .where(Incident.id.in_(wanted))
+            .options(load_only(Incident.id, Incident.investigation_id))
         )
     )
     if len(found) != len(wanted):

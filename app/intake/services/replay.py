@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from sqlalchemy.orm import load_only
+
 from app.extensions import db
 from app.intake.errors import field_error
 from app.intake.textinput import normalise_client_id
@@ -21,7 +23,13 @@ def replayed(model: type[T], client_id: str | None, investigation_id: str, user:
     client_id = normalise_client_id(client_id)
     if client_id is None:
         return None
-    existing = db.session.get(model, client_id)
+    # Only what the check needs: an intake node's role may not read the content back
+    # (app/security/intake_role.py); a reading node loads the rest when it is used.
+    existing = db.session.get(
+        model,
+        client_id,
+        options=[load_only(model.id, model.investigation_id, model.created_by_id)],  # type: ignore[attr-defined]
+    )
     if existing is None:
         return None
     if existing.investigation_id == investigation_id and existing.created_by_id == user.id:

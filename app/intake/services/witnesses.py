@@ -123,7 +123,7 @@ def register_witness(
         Witness.number, Witness.investigation_id, investigation.id, build
     )
     if consent is not None:
-        add_consent_record(witness, viewer, consent)
+        add_consent_record(witness, viewer, consent, first=True)
     return witness
 
 

@@ -126,6 +126,27 @@ class LocalBlobStore:
             raise
         fsync_directory(final.parent)
 
+    def read_partial(self, key: str, state: str) -> tuple[int, Iterator[bytes]]:
+        """The size of a resumable object at the checkpoint that returned `state`, and its
+        bytes up to there (the tus re-key after a crash, app/vault/resumable_rekey.py)."""
+        size = int(json.loads(state)["size"])
+        try:
+            file = open(self.partial_path(key), "rb")  # noqa: SIM115 (closed by the generator)
+        except FileNotFoundError:
+            raise BlobNotFound("the partial upload is gone (expired or collected)") from None
+
+        def pieces() -> Iterator[bytes]:
+            with file:
+                remaining = size
+                while remaining:
+                    piece = file.read(min(remaining, 1024 * 1024))
+                    if not piece:
+                        raise BlobStoreError("the partial upload is shorter than its checkpoint")
+                    remaining -= len(piece)
+                    yield piece
+
+        return size, pieces()
+
     # --- reading ---
 
     def open(self, key: str) -> FileSource:
