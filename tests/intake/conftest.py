@@ -12,6 +12,7 @@ from app.extensions import db
 from app.intake.services.taxonomy import sync_taxonomies
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.web import sign_in
+from tests.vault.vault_support import copy_public_keys, isolated_vault
 
 
 @dataclass
@@ -61,3 +62,28 @@ def client_for(app):
         return clients[user.id]
 
     return _client_for
+
+
+@pytest.fixture
+def keys(app, tmp_path, monkeypatch):
+    with isolated_vault(app, tmp_path, monkeypatch) as folder:
+        yield folder
+
+
+@pytest.fixture
+def nodes(app, keys, tmp_path, monkeypatch):
+    """Switches the app between the reading node and one holding the public files only."""
+    public = copy_public_keys(keys, tmp_path / "public-only")
+
+    class Nodes:
+        def intake(self, intake_only: bool = True) -> None:
+            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public)
+            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", intake_only)
+            db.session.expire_all()
+
+        def reader(self) -> None:
+            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", keys)
+            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", False)
+            db.session.expire_all()
+
+    return Nodes()

@@ -16,36 +16,10 @@ from app.security.field_sealing import UNREADABLE_MESSAGE, UnreadableText, recip
 from app.security.org_keys import all_recipients
 from tests.api.helpers import ApiClient, issue_token
 from tests.intake.builders import make_incident, make_interview, make_witness
-from tests.vault.vault_support import copy_public_keys, isolated_vault
 
 NAME = "Amal Marker-5150 Haddad"
 TRANSCRIPT = "Marker sentence 7731: the second strike hit the clinic entrance."
 PLACE = "Marker-place 4242, a flat above the bakery"
-
-
-@pytest.fixture
-def keys(app, tmp_path, monkeypatch):
-    with isolated_vault(app, tmp_path, monkeypatch) as folder:
-        yield folder
-
-
-@pytest.fixture
-def nodes(app, keys, tmp_path, monkeypatch):
-    """Switches the app between the reading node and one holding the public files only."""
-    public = copy_public_keys(keys, tmp_path / "public-only")
-
-    class Nodes:
-        def intake(self, intake_only: bool = True) -> None:
-            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public)
-            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", intake_only)
-            db.session.expire_all()
-
-        def reader(self) -> None:
-            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", keys)
-            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", False)
-            db.session.expire_all()
-
-    return Nodes()
 
 
 def raw(table: str, column: str, row_id: str) -> bytes:
@@ -194,7 +168,7 @@ def test_a_reading_node_missing_its_identity_answers_the_api_with_the_sentence(a
     base = f"/investigations/{world.ref}"
     shown = api.get(f"{base}/witnesses/{witness.id}")
     assert shown.status_code == 200
-    assert shown.get_json()["data"]["identity"]["full_name"] == UNREADABLE_MESSAGE
+    assert shown.get_json()["identity"]["full_name"] == UNREADABLE_MESSAGE
     testimony = api.get(f"{base}/interviews/{interview.id}")
     assert testimony.status_code == 200
-    assert testimony.get_json()["data"]["transcript"] == UNREADABLE_MESSAGE
+    assert testimony.get_json()["transcript"] == UNREADABLE_MESSAGE
