@@ -152,9 +152,10 @@ def test_a_reading_node_missing_its_identity_shows_the_sentence_on_the_witness_p
 
 def test_the_sentence_is_translated(world, nodes, client_for):
     witness = make_witness(world.investigation, world.field_a, full_name=NAME)
+    world.lawyer_identities.language = "ru"
+    db.session.commit()
     nodes.intake(intake_only=False)
-    client = client_for(world.lawyer_identities)
-    response = client.get(world.url(f"/witnesses/{witness.id}"), headers={"Accept-Language": "ru"})
+    response = client_for(world.lawyer_identities).get(world.url(f"/witnesses/{witness.id}"))
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert UNREADABLE_MESSAGE not in body and "не хранит" in body
