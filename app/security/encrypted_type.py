@@ -15,7 +15,13 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from app.security.field_crypto import FieldDecryptionError, FieldKeyring
-from app.security.field_sealing import FieldSealer, SealedKeyAbsent, UnreadableText, unreadable
+from app.security.field_sealing import (
+    FieldSealer,
+    SealedKeyAbsent,
+    UnreadableText,
+    UnreadableValueRefused,
+    unreadable,
+)
 
 # How a value travels
 # -------------------
@@ -232,9 +238,10 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
             if isinstance(value, UnreadableText):
                 if state.key is not None and not state.attrs[field.attr].history.has_changes():
                     continue  # loaded on a node without the identity, left as it was
-                raise ValueError(
+                raise UnreadableValueRefused(
                     f"{type(obj).__name__}.{field.attr}: refusing to store the placeholder of a "
-                    "value this node cannot open"
+                    "value this node cannot open",
+                    field.attr,
                 )
             if not isinstance(value, str):
                 raise TypeError(
@@ -247,9 +254,10 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
             if any(isinstance(old, UnreadableText) for old in history.deleted or ()):
                 # A node that cannot read a value does not replace it (an edit form would have
                 # shown the placeholder, not the words it overwrites).
-                raise ValueError(
+                raise UnreadableValueRefused(
                     f"{type(obj).__name__}.{field.attr}: refusing to replace a value this node "
-                    "cannot open"
+                    "cannot open",
+                    field.attr,
                 )
             cipher = _cipher(field.sealed)
             sealed = Sealed(cipher.encrypt(value, field_context(field.table, field.column, row_id)))

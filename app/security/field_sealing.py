@@ -18,6 +18,7 @@ from app.crypto.age import (
 )
 from app.security.field_crypto import FORMAT_VERSION as LEGACY_VERSION
 from app.security.field_crypto import FieldDecryptionError, FieldKeyring
+from app.service_errors import ServiceError
 
 # Wire format, version 2:
 #
@@ -42,6 +43,28 @@ UNREADABLE_MESSAGE = "sealed to a key this node does not hold"
 
 class SealedKeyAbsent(FieldDecryptionError):
     """The value is intact but this node holds no identity that opens it (an intake node)."""
+
+
+class UnreadableValueRefused(ServiceError, ValueError):
+    """A write that would store the placeholder, or replace a value this node cannot read (409).
+
+    Raised at flush; the message names the field and says where to change it.
+    """
+
+    status = 409
+    code = "sealed_elsewhere"
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(
+            _(
+                "This node cannot read this field, so it cannot change it: it is sealed to a "
+                "key this node does not hold. Change it on the reading node."
+            )
+            if has_app_context()
+            else detail,
+            field,
+        )
+        self.detail = detail
 
 
 class UnreadableText(str):

@@ -12,7 +12,12 @@ from app.extensions import db
 from app.intake.models import Interview, Witness
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.models.witnesses import IDENTITY_GROUP
-from app.security.field_sealing import UNREADABLE_MESSAGE, UnreadableText, recipient_id
+from app.security.field_sealing import (
+    UNREADABLE_MESSAGE,
+    UnreadableText,
+    UnreadableValueRefused,
+    recipient_id,
+)
 from app.security.org_keys import all_recipients
 from tests.api.helpers import ApiClient, issue_token
 from tests.intake.builders import make_incident, make_interview, make_witness
@@ -91,8 +96,9 @@ def test_a_node_that_cannot_read_a_value_does_not_replace_it(world, nodes):
     nodes.intake()
     seen = load_witness(witness.id)
     seen.full_name = "A name typed over the placeholder"
-    with pytest.raises(ValueError, match="cannot open"):
+    with pytest.raises(UnreadableValueRefused) as refused:
         db.session.flush()
+    assert refused.value.status == 409 and "replace" in refused.value.detail
     db.session.rollback()
     nodes.reader()
     assert load_witness(witness.id).full_name == NAME
@@ -110,8 +116,9 @@ def test_the_placeholder_is_never_stored_as_a_value(world, nodes):
         full_name=placeholder,
     )
     db.session.add(copy)
-    with pytest.raises(ValueError, match="placeholder"):
+    with pytest.raises(UnreadableValueRefused) as refused:
         db.session.flush()
+    assert "placeholder" in refused.value.detail
     db.session.rollback()
 
 
@@ -173,3 +180,35 @@ def test_a_reading_node_missing_its_identity_answers_the_api_with_the_sentence(a
     testimony = api.get(f"{base}/interviews/{interview.id}")
     assert testimony.status_code == 200
     assert testimony.get_json()["transcript"] == UNREADABLE_MESSAGE
+
+
+def test_witness_search_matches_codes_never_sealed_names(world, keys):
+    from app.intake.services.search import list_witnesses
+    from app.investigations.viewer import viewer_of
+
+    first = make_witness(world.investigation, world.field_a, full_name=NAME)
+    make_witness(world.investigation, world.field_a, full_name="Other Person")
+    viewer = viewer_of(world.investigation, world.lawyer_identities)
+    assert list_witnesses(viewer, q="Marker-5150").total == 0
+    found = list_witnesses(viewer, q=first.code)
+    assert [item["identity"]["full_name"] for item in found.items] == [NAME]
+    assert [item["code"] for item in list_witnesses(viewer).items] == ["W-0002", "W-0001"]
+
+
+def test_editing_an_incident_on_the_intake_node_refuses_to_overwrite_its_description(
+    world, nodes, client_for
+):
+    from app.intake.models import Incident
+    from tests.helpers.web import csrf_token
+    from tests.intake.helpers import incident_form
+
+    incident = make_incident(world.investigation, world.field_a, description=TRANSCRIPT)
+    nodes.intake()
+    client = client_for(world.field_a)
+    url = world.url(f"/incidents/{incident.id}/edit")
+    data = incident_form(description="Typed over it", csrf_token=csrf_token(client, url))
+    answer = client.post(url, data=data)
+    assert answer.status_code == 409
+    assert "Change it on the reading node" in answer.get_data(as_text=True)
+    nodes.reader()
+    assert db.session.get(Incident, incident.id).description == TRANSCRIPT
