@@ -32,6 +32,11 @@ from app.security.field_sealing import (
 # `Sealed` bytes the column type returned. The type itself refuses plain `str` binds, so a bulk
 # UPDATE or Core INSERT that bypasses the ORM fails instead of writing plaintext.
 #
+# SealedText values travel the same way, but are sealed to the organisation's age recipient
+# (field_sealing.py) instead of the master key: a node without the organisation identity loads
+# each as an `UnreadableText` sentence, refuses to store that sentence, and refuses to replace a
+# value it could not read. `keys rotate` re-seals them (`reseal_all`).
+#
 # The row id is part of the associated data, so rows of these tables need their primary key
 # before the ciphertext is built: use `ClientIdMixin` (a UUID made by the application). Renaming
 # a table or an encrypted column, or changing a row's id, makes existing ciphertexts fail
