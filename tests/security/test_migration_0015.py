@@ -38,13 +38,13 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
     with fresh_database(tmp_path / "m.db", "custos_mig15") as url:
         app = create_app(make_config(url, tmp_path))
         with app.app_context():
-            upgrade(revision="0014")
+            upgrade(revision="0018")
             init_keys(tmp_path / "keys", master_key())
             user = UserFactory(role="field")
             investigation = InvestigationFactory()
             MembershipFactory(user=user, investigation=investigation)
             witness = make_witness(investigation, user, full_name=NAME, current_location=PLACE)
-            # What a 0014 server wrote: AES-GCM under the master key, bound to the row.
+            # What a server before 0015 wrote: AES-GCM under the master key, bound to the row.
             keyring = current_keyring()
             for column, text in (("full_name", NAME), ("current_location", PLACE)):
                 legacy = keyring.encrypt(text, field_context("witnesses", column, witness.id))
@@ -66,7 +66,7 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
             assert (loaded.full_name, loaded.current_location) == (NAME, PLACE)
 
             db.session.commit()
-            downgrade(revision="0014")
+            downgrade(revision="0018")
             value = stored(db, witness.id, "full_name")
             assert value[:1] == b"\x01"
             context = field_context("witnesses", "full_name", witness.id)
