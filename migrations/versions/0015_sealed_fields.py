@@ -2,7 +2,7 @@
 organisation's age recipient (issue 17)
 
 Revision ID: 0015
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-05 20:00:00
 
 The columns keep their type (binary); their values change from AES-256-GCM under the master
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

@@ -38,7 +38,7 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
     with fresh_database(tmp_path / "m.db", "custos_mig15") as url:
         app = create_app(make_config(url, tmp_path))
         with app.app_context():
-            upgrade(revision="0018")
+            upgrade(revision="0020")
             init_keys(tmp_path / "keys", master_key())
             user = UserFactory(role="field")
             investigation = InvestigationFactory()
@@ -66,7 +66,7 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
             assert (loaded.full_name, loaded.current_location) == (NAME, PLACE)
 
             db.session.commit()
-            downgrade(revision="0018")
+            downgrade(revision="0020")
             value = stored(db, witness.id, "full_name")
             assert value[:1] == b"\x01"
             context = field_context("witnesses", "full_name", witness.id)
