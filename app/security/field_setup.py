@@ -47,7 +47,8 @@ def init_field_encryption_from_config(app: Flask) -> None:
 
 
 def _current_recipient() -> Recipient:
-    """New sealed values go to the recipient new evidence goes to (recipients.txt, last)."""
+    """New sealed values go where new evidence goes: the pinned recipient on an intake node,
+    the newest identity's on a reading node (org_keys.org_recipients)."""
     return org_keys.org_recipients()[-1]
 
 

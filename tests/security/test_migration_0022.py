@@ -1,4 +1,4 @@
-"""Revision 0015 on a database of its own: values written before sealing (AES-GCM under the
+"""Revision 0022 on a database of its own: values written before sealing (AES-GCM under the
 master key) come out sealed to the organisation recipient and readable; down again, they are
 AES-GCM once more and open with the master key alone."""
 
@@ -24,7 +24,7 @@ def stored(db, witness_id: str, column: str) -> bytes:
     return bytes(value)
 
 
-def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
+def test_0022_reseals_legacy_values_and_downgrades_back(tmp_path):
     from flask_migrate import downgrade, upgrade
 
     from app import create_app
@@ -38,13 +38,13 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
     with fresh_database(tmp_path / "m.db", "custos_mig15") as url:
         app = create_app(make_config(url, tmp_path))
         with app.app_context():
-            upgrade(revision="0020")
+            upgrade(revision="0021")
             init_keys(tmp_path / "keys", master_key())
             user = UserFactory(role="field")
             investigation = InvestigationFactory()
             MembershipFactory(user=user, investigation=investigation)
             witness = make_witness(investigation, user, full_name=NAME, current_location=PLACE)
-            # What a server before 0015 wrote: AES-GCM under the master key, bound to the row.
+            # What a server before 0022 wrote: AES-GCM under the master key, bound to the row.
             keyring = current_keyring()
             for column, text in (("full_name", NAME), ("current_location", PLACE)):
                 legacy = keyring.encrypt(text, field_context("witnesses", column, witness.id))
@@ -55,7 +55,7 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
             db.session.commit()
             assert stored(db, witness.id, "full_name")[:1] == b"\x01"
 
-            upgrade(revision="0015")
+            upgrade(revision="0022")
             for column in ("full_name", "current_location"):
                 value = stored(db, witness.id, column)
                 assert value[:1] == b"\x02" and b"Marker-606" not in value
@@ -66,13 +66,13 @@ def test_0015_reseals_legacy_values_and_downgrades_back(tmp_path):
             assert (loaded.full_name, loaded.current_location) == (NAME, PLACE)
 
             db.session.commit()
-            downgrade(revision="0020")
+            downgrade(revision="0021")
             value = stored(db, witness.id, "full_name")
             assert value[:1] == b"\x01"
             context = field_context("witnesses", "full_name", witness.id)
             assert keyring.decrypt(value, context) == NAME
 
-            upgrade(revision="0015")  # and up again: idempotent over what is already sealed
+            upgrade(revision="0022")  # and up again: idempotent over what is already sealed
             assert stored(db, witness.id, "full_name")[:1] == b"\x02"
             db.session.remove()
             db.engine.dispose()

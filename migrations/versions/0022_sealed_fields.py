@@ -1,8 +1,8 @@
 """sealed fields: witness identities, testimony, places and field notes re-sealed to the
 organisation's age recipient (issue 17)
 
-Revision ID: 0015
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-05 20:00:00
 
 The columns keep their type (binary); their values change from AES-256-GCM under the master
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0015"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
