@@ -66,9 +66,19 @@ class WitnessReceiptView(PseudonymousWitnessView):
 
     @classmethod
     def serialise(cls, witness: Witness) -> dict[str, Any]:
-        view = super().serialise(witness)
-        view["receipt"] = witness_receipt(witness)
-        return view
+        # Nothing is read back, consent answers included: the node's database role may not
+        # (app/security/intake_role.py); the receipt says what was stored.
+        return {
+            "id": witness.id,
+            "code": witness.code,
+            "risk_level": witness.risk_level,
+            "created_at": witness.created_at,
+            "created_by": _person(witness.created_by),
+            "consent": None,
+            "consent_history": [],
+            "identity_visible": False,
+            "receipt": witness_receipt(witness),
+        }
 
 
 class IdentifiedWitnessView(PseudonymousWitnessView):

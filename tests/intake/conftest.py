@@ -70,15 +70,26 @@ def keys(app, tmp_path, monkeypatch):
         yield folder
 
 
+def pin_of_current_recipient(app) -> str:
+    from app.security import org_keys
+    from app.security.recipient_pin import fingerprint
+
+    with app.app_context():
+        return fingerprint(org_keys.org_recipients()[0])
+
+
 @pytest.fixture
 def nodes(app, keys, tmp_path, monkeypatch):
     """Switches the app between the reading node and one holding the public files only."""
     public = copy_public_keys(keys, tmp_path / "public-only")
+    pin = pin_of_current_recipient(app)
 
     class Nodes:
         def intake(self, intake_only: bool = True) -> None:
             monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public)
             monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", intake_only)
+            # An intake node seals only to the recipient its operator pinned.
+            monkeypatch.setitem(app.config, "CUSTOS_ORG_RECIPIENT_FINGERPRINT", pin)
             db.session.expire_all()
 
         def reader(self) -> None:
