@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
 
 def render_migration_type(type_: str, obj: object, autogen_context: object) -> str | bool:
     """Render encrypted columns as plain binary, so revisions never import app code."""
-    if type_ == "type" and type(obj).__name__ == "EncryptedText":
+    if type_ == "type" and type(obj).__name__ in ("EncryptedText", "SealedText"):
         return "sa.LargeBinary()"
     return False
 

@@ -71,7 +71,8 @@ def rotate_command() -> None:
     except RotationIncomplete as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
-        f"Rotation complete: {len(report.rewrapped)} blob(s) rewrapped to {report.target}; "
+        f"Rotation complete: {len(report.rewrapped)} blob(s) rewrapped and "
+        f"{report.resealed} sealed field(s) resealed to {report.target}; "
         "older identities are kept so nothing becomes unreadable."
     )
     click.echo(

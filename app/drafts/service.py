@@ -14,6 +14,7 @@ from app.auth.models import User
 from app.drafts.forms import DraftForm
 from app.drafts.models import Draft
 from app.extensions import db
+from app.security.org_keys import intake_only
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
 
@@ -26,6 +27,17 @@ class DraftRefused(ServiceError):
     """A draft that cannot be kept (too long, too many, a malformed body); says why."""
 
     code = "draft_refused"
+
+
+class DraftsStayInBrowser(DraftRefused):
+    """An intake-only node keeps no draft: the text stays in the browser form alone (409).
+
+    Such a node must not hold what it cannot seal to the organisation and will not read back;
+    a draft kept there would be testimony in the clear for whoever seizes it (docs/security.md).
+    """
+
+    status = 409
+    code = "drafts_in_browser_only"
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,10 @@ def _own_draft(user: User, key: str) -> Draft | None:
 
 def keep_draft(user: User, form: DraftForm, posted: object) -> KeptDraft:
     """Keep what `user` typed into `form` (replacing their earlier draft of it). Caller commits."""
+    if intake_only():
+        raise DraftsStayInBrowser(
+            _("This node keeps no drafts: your text stays in this form until you save it.")
+        )
     fields = clean_fields(form, posted)
     _delete_expired()  # without a worker (the thread backend) this is where they go
     draft = _own_draft(user, form.key)
@@ -81,6 +97,8 @@ def keep_draft(user: User, form: DraftForm, posted: object) -> KeptDraft:
 
 def draft_of(user: User, key: str) -> KeptDraft | None:
     """`user`'s own live draft of the form `key`; an expired one is deleted, never shown."""
+    if intake_only():
+        return None
     draft = _own_draft(user, key)
     if draft is None:
         return None

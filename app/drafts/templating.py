@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.drafts.forms import form_of_action
 from app.drafts.service import draft_of
+from app.security.org_keys import intake_only
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,10 @@ class PageDraft:
 
 
 def kept_draft(action: str) -> PageDraft | None:
-    """None when the form posting to `action` keeps no drafts (or nobody is signed in)."""
+    """None when the form posting to `action` keeps no drafts (or nobody is signed in, or this
+    is an intake-only node, where drafts stay in the browser form: see drafts/service.py)."""
     form = form_of_action(action)
-    if form is None or not current_user.is_authenticated:
+    if form is None or not current_user.is_authenticated or intake_only():
         return None
     draft = draft_of(current_user, form.key)
     if draft is None:

@@ -131,6 +131,21 @@ class SealedTestimonyError(IntakeError):
         super().__init__(detail)
 
 
+class UnreadableHereError(IntakeError):
+    """This node holds no key to read what it stored, so it cannot continue or seal it (409)."""
+
+    status = 409
+    code = "sealed_elsewhere"
+    shown_on_form = False
+    public_message = (
+        "This node cannot read back what it stored: the testimony is sealed to a key it does "
+        "not hold. Continue or seal it on the reading node, or seal it as you save it here."
+    )
+
+    def __init__(self, detail: str = "testimony sealed to a key this node does not hold"):
+        super().__init__(detail)
+
+
 class ImmutableRecordError(IntakeError):
     """Consent records and addenda are written once and never updated or deleted."""
 

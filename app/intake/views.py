@@ -3,7 +3,8 @@
 A viewer without `may_see_identities` gets a different serialisation of a witness, one that
 has no identity keys at all, rather than a template deciding what to hide: a page, a log line
 or an API response built from it cannot leak what it was never given. Interviews are shown
-by the witness's pseudonym code only, to everyone.
+by the witness's pseudonym code only, to everyone. An intake-only node, which holds no key to
+read what it sealed, serialises witnesses and testimony as receipts (app/intake/receipts.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 from app.intake.models import ConsentRecord, Interview, Witness
 from app.intake.models.witnesses import IDENTITY_FIELDS
+from app.intake.receipts import interview_receipt, witness_receipt
 from app.intake.services.consent import PURPOSES
 from app.intake.when import incident_when
 from app.investigations.models import Membership
+from app.security.org_keys import intake_only
 
 
 def _person(user: Any) -> dict[str, str] | None:
@@ -58,6 +61,26 @@ class PseudonymousWitnessView:
         }
 
 
+class WitnessReceiptView(PseudonymousWitnessView):
+    """On an intake-only node: no identity (it cannot be read here), what was stored instead."""
+
+    @classmethod
+    def serialise(cls, witness: Witness) -> dict[str, Any]:
+        # Nothing is read back, consent answers included: the node's database role may not
+        # (app/security/intake_role.py); the receipt says what was stored.
+        return {
+            "id": witness.id,
+            "code": witness.code,
+            "risk_level": witness.risk_level,
+            "created_at": witness.created_at,
+            "created_by": _person(witness.created_by),
+            "consent": None,
+            "consent_history": [],
+            "identity_visible": False,
+            "receipt": witness_receipt(witness),
+        }
+
+
 class IdentifiedWitnessView(PseudonymousWitnessView):
     """The same, plus the decrypted identity: only for members with `may_see_identities`."""
 
@@ -70,6 +93,8 @@ class IdentifiedWitnessView(PseudonymousWitnessView):
 
 
 def witness_view_class(viewer_membership: Membership | None) -> type[PseudonymousWitnessView]:
+    if intake_only():
+        return WitnessReceiptView
     if viewer_membership is not None and viewer_membership.may_see_identities:
         return IdentifiedWitnessView
     return PseudonymousWitnessView
@@ -147,5 +172,10 @@ def interview_summary(interview: Interview, testimony: bool = False) -> dict[str
 
 
 def interview_view(interview: Interview) -> dict[str, Any]:
-    """A whole testimony for its page or an API client (the caller checked visibility)."""
+    """A whole testimony for its page or an API client (the caller checked visibility).
+
+    On an intake-only node: the summary and the receipt, never the words.
+    """
+    if intake_only():
+        return {**interview_summary(interview), "receipt": interview_receipt(interview)}
     return interview_summary(interview, testimony=True)

@@ -22,6 +22,7 @@ from sqlalchemy import Select
 
 from app.investigations.access import investigation_by_reference_or_404, membership_for, visible
 from app.investigations.models import Investigation, MemberRole, Membership
+from app.security.org_keys import intake_only
 from app.security.refusals import refuse
 
 REVIEWER_MEMBER_ROLES = frozenset({MemberRole.LAWYER.value, MemberRole.LEAD.value})
@@ -43,7 +44,8 @@ class InvestigationViewer:
 
     @property
     def may_see_identities(self) -> bool:
-        return bool(self.membership.may_see_identities)
+        # An intake-only node holds no key to read identities: nobody sees them there.
+        return bool(self.membership.may_see_identities) and not intake_only()
 
     def is_author(self, author_id: str | None) -> bool:
         """Whether the viewer is the person an id names (the creator or uploader of a row)."""

@@ -1,4 +1,4 @@
-"""EncryptedText: a column type whose values are sealed to their table, column and row."""
+"""EncryptedText and SealedText: column types whose values are bound to their table, column, row."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from app.security.field_crypto import FieldDecryptionError, FieldKeyring
+from app.security.field_sealing import (
+    FieldSealer,
+    SealedKeyAbsent,
+    UnreadableText,
+    UnreadableValueRefused,
+    unreadable,
+)
 
 # How a value travels
 # -------------------
@@ -24,6 +31,11 @@ from app.security.field_crypto import FieldDecryptionError, FieldKeyring
 # plaintext is put back as the committed value. On load and refresh, instance events open the
 # `Sealed` bytes the column type returned. The type itself refuses plain `str` binds, so a bulk
 # UPDATE or Core INSERT that bypasses the ORM fails instead of writing plaintext.
+#
+# SealedText values travel the same way, but are sealed to the organisation's age recipient
+# (field_sealing.py) instead of the master key: a node without the organisation identity loads
+# each as an `UnreadableText` sentence, refuses to store that sentence, and refuses to replace a
+# value it could not read. `keys rotate` re-seals them (`reseal_all`).
 #
 # The row id is part of the associated data, so rows of these tables need their primary key
 # before the ciphertext is built: use `ClientIdMixin` (a UUID made by the application). Renaming
@@ -43,6 +55,7 @@ from app.security.field_crypto import FieldDecryptionError, FieldKeyring
 #    with a key the server no longer holds fails loudly with the key's id.
 
 KEYRING_EXTENSION = "custos.keyring"
+SEALER_EXTENSION = "custos.field_sealer"
 _LAYOUT_INFO_KEY = "custos.encrypted_layout"
 _PENDING_INFO_KEY = "custos.sealed_pending"
 
@@ -87,6 +100,17 @@ class EncryptedText(TypeDecorator[str]):
         return Sealed(bytes(value))
 
 
+class SealedText(EncryptedText):
+    """Text sealed to the organisation's age recipient (field_sealing.py), bound the same way.
+
+    A node holding only the public recipient writes these values and cannot read them back: on
+    such a node a loaded value is an `UnreadableText` saying so, never the ciphertext or an
+    error. For every field that identifies a witness or holds testimony, places or field notes.
+    """
+
+    cache_ok = True
+
+
 def new_row_id() -> str:
     return str(uuid4())
 
@@ -114,6 +138,25 @@ def init_field_encryption(app: Flask, keyring: FieldKeyring) -> None:
     app.extensions[KEYRING_EXTENSION] = keyring
 
 
+def init_field_sealing(app: Flask, sealer: FieldSealer) -> None:
+    """Install the sealer that seals and opens SealedText values for this app."""
+    if not isinstance(sealer, FieldSealer):
+        raise TypeError("init_field_sealing needs a FieldSealer")
+    app.extensions[SEALER_EXTENSION] = sealer
+
+
+def current_sealer() -> FieldSealer:
+    """The running app's sealer; an error, never a default, when none is installed."""
+    sealer = current_app.extensions.get(SEALER_EXTENSION)
+    if sealer is None:
+        raise RuntimeError("field sealing is not set up: call init_field_sealing in create_app")
+    return sealer
+
+
+def _cipher(sealed: bool) -> FieldKeyring | FieldSealer:
+    return current_sealer() if sealed else current_keyring()
+
+
 def current_keyring() -> FieldKeyring:
     """The running app's keyring; an error, never a default, when none is installed."""
     keyring = current_app.extensions.get(KEYRING_EXTENSION)
@@ -133,6 +176,7 @@ class _EncryptedField:
     attr: str
     table: str
     column: str
+    sealed: bool
 
 
 @dataclass(frozen=True)
@@ -151,7 +195,9 @@ def _layout(mapper: Mapper[Any]) -> _EncryptedLayout | None:
 
 def _build_layout(mapper: Mapper[Any]) -> _EncryptedLayout | None:
     fields = tuple(
-        _EncryptedField(prop.key, column.table.name, column.name)
+        _EncryptedField(
+            prop.key, column.table.name, column.name, isinstance(column.type, SealedText)
+        )
         for prop in mapper.column_attrs
         for column in prop.columns[:1]
         if isinstance(column, Column) and isinstance(column.type, EncryptedText)
@@ -178,7 +224,6 @@ def _row_id(state: InstanceState[Any], layout: _EncryptedLayout) -> object:
 
 def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     _restore_plaintext(session)  # leftovers of a flush that never finished
-    keyring: FieldKeyring | None = None
     pending = session.info.setdefault(_PENDING_INFO_KEY, [])
     # A partial flush (the deprecated `Session.flush(objects)`) writes only those objects; the
     # others keep their plaintext change for a later flush.
@@ -195,17 +240,32 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
             value = state.dict.get(field.attr)
             if value is None or isinstance(value, Sealed):
                 continue
+            if isinstance(value, UnreadableText):
+                if state.key is not None and not state.attrs[field.attr].history.has_changes():
+                    continue  # loaded on a node without the identity, left as it was
+                raise UnreadableValueRefused(
+                    f"{type(obj).__name__}.{field.attr}: refusing to store the placeholder of a "
+                    "value this node cannot open",
+                    field.attr,
+                )
             if not isinstance(value, str):
                 raise TypeError(
                     f"{type(obj).__name__}.{field.attr} is encrypted text; "
                     f"got {type(value).__name__}"
                 )
-            if state.key is not None and not state.attrs[field.attr].history.has_changes():
+            history = state.attrs[field.attr].history
+            if state.key is not None and not history.has_changes():
                 continue  # unchanged plaintext of a loaded row: the ORM will not write it
-            keyring = keyring or current_keyring()
-            sealed = Sealed(
-                keyring.encrypt(value, field_context(field.table, field.column, row_id))
-            )
+            if any(isinstance(old, UnreadableText) for old in history.deleted or ()):
+                # A node that cannot read a value does not replace it (an edit form would have
+                # shown the placeholder, not the words it overwrites).
+                raise UnreadableValueRefused(
+                    f"{type(obj).__name__}.{field.attr}: refusing to replace a value this node "
+                    "cannot open",
+                    field.attr,
+                )
+            cipher = _cipher(field.sealed)
+            sealed = Sealed(cipher.encrypt(value, field_context(field.table, field.column, row_id)))
             # Straight into the instance dict: the attribute's history already records the
             # change, and going through setattr would run validators and set-events on bytes.
             state.dict[field.attr] = sealed
@@ -275,17 +335,20 @@ def _open_fields(obj: object, attrs: Iterable[str] | None) -> None:
     if layout is None:
         return
     wanted = None if attrs is None else set(attrs)
-    keyring: FieldKeyring | None = None
     for field in layout.fields:
         if wanted is not None and field.attr not in wanted:
             continue
         value = state.dict.get(field.attr)
         if not isinstance(value, Sealed):
             continue
-        keyring = keyring or current_keyring()
         context = field_context(field.table, field.column, _row_id(state, layout))
         try:
-            plaintext = keyring.decrypt(value, context)
+            plaintext = _cipher(field.sealed).decrypt(value, context)
+        except SealedKeyAbsent:
+            # Intact, but sealed to a key this node does not hold (an intake node): pages and
+            # the API show that sentence instead of failing.
+            set_committed_value(obj, field.attr, unreadable())
+            continue
         except FieldDecryptionError:
             # Expire the attribute so every later access tries (and fails) again, rather than
             # handing the ciphertext to code that expects text.
@@ -330,14 +393,33 @@ def reencrypt_all(session: Session, metadata: MetaData, *, batch_size: int = 500
     }
 
 
-def reencrypt_table(session: Session, table: Table, *, batch_size: int = 500) -> int:
-    """Re-seal the stale values of one table under the current key; returns how many."""
-    keyring = current_keyring()
+def reseal_all(session: Session, metadata: MetaData, *, batch_size: int = 500) -> dict[str, int]:
+    """Re-seal every SealedText value not sealed to the current organisation recipient.
+
+    What `keys rotate` runs once the new recipient is current: legacy AES-GCM values and
+    values sealed to a retired recipient are opened with the identities and sealed again.
+    """
+    return {
+        table.name: reencrypt_table(session, table, batch_size=batch_size, only_sealed=True)
+        for table in encrypted_tables(metadata)
+        if any(isinstance(column.type, SealedText) for column in table.columns)
+    }
+
+
+def reencrypt_table(
+    session: Session, table: Table, *, batch_size: int = 500, only_sealed: bool = False
+) -> int:
+    """Re-seal the stale values of one table under the current key; returns how many.
+
+    EncryptedText values go to the current master key; SealedText values (and legacy AES-GCM
+    values in SealedText columns) to the current organisation recipient.
+    """
     (primary_key,) = table.primary_key.columns
     rotated = 0
-    for row_id, column, blob in _stale_values(session, table, keyring, batch_size):
+    for row_id, column, blob in _stale_values(session, table, batch_size, only_sealed):
         context = field_context(table.name, column.name, row_id)
-        fresh = Sealed(keyring.encrypt(keyring.decrypt(blob, context), context))
+        cipher = _cipher(isinstance(column.type, SealedText))
+        fresh = Sealed(cipher.encrypt(cipher.decrypt(blob, context), context))
         # Compare-and-swap on the old ciphertext: a value rewritten meanwhile by an app server
         # (already under the current key) is not overwritten with an older plaintext.
         result = session.execute(
@@ -349,19 +431,20 @@ def reencrypt_table(session: Session, table: Table, *, batch_size: int = 500) ->
 
 def count_values_needing_rotation(session: Session, metadata: MetaData) -> int:
     """How many stored values are sealed with a key other than the current one."""
-    keyring = current_keyring()
     return sum(
         1
         for table in encrypted_tables(metadata)
-        for _ in _stale_values(session, table, keyring, batch_size=500)
+        for _ in _stale_values(session, table, batch_size=500)
     )
 
 
 def _stale_values(
-    session: Session, table: Table, keyring: FieldKeyring, batch_size: int
+    session: Session, table: Table, batch_size: int, only_sealed: bool = False
 ) -> Iterator[tuple[object, Column[Any], Sealed]]:
     (primary_key,) = table.primary_key.columns
-    columns = [column for column in table.columns if isinstance(column.type, EncryptedText)]
+    kind = SealedText if only_sealed else EncryptedText
+    columns = [column for column in table.columns if isinstance(column.type, kind)]
+    ciphers = [_cipher(isinstance(column.type, SealedText)) for column in columns]
     last_id = None
     while True:
         # Keyset pagination on the primary key, so rewriting rows never shifts the batches.
@@ -370,8 +453,8 @@ def _stale_values(
             query = query.where(primary_key > last_id)
         rows = session.execute(query).all()
         for row in rows:
-            for column, blob in zip(columns, row[1:], strict=True):
-                if blob is not None and keyring.needs_rotation(blob):
+            for column, cipher, blob in zip(columns, ciphers, row[1:], strict=True):
+                if blob is not None and cipher.needs_rotation(blob):
                     yield row[0], column, blob
         if len(rows) < batch_size:
             return

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
-from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.security.encrypted_type import ClientIdMixin, EncryptedText, SealedText
 from app.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -48,11 +48,11 @@ class EvidenceItem(ClientIdMixin, db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # of the original bytes
     blob_key: Mapped[str] = mapped_column(String(200), unique=True)
-    original_filename: Mapped[str] = mapped_column(EncryptedText)
+    original_filename: Mapped[str] = mapped_column(SealedText)
     # JSON text, encrypted: what the client reported (device time, GPS, who captured) ...
-    client_facts: Mapped[str | None] = mapped_column(EncryptedText)
+    client_facts: Mapped[str | None] = mapped_column(SealedText)
     # ... and what Custos extracted from the file itself. Kept side by side, never merged.
-    extracted_metadata: Mapped[str | None] = mapped_column(EncryptedText)
+    extracted_metadata: Mapped[str | None] = mapped_column(SealedText)
     uploaded_by_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

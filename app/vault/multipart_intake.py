@@ -17,6 +17,7 @@ from typing import Any
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
+from app.custody.receipts import entries_for
 from app.investigations.models import Investigation
 from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake, shown_filename
 from app.vault.models import EvidenceItem
@@ -170,3 +171,13 @@ def _file_data(state: _Upload, data: bytes, more_data: bool) -> None:
     except IntakeRefused as refusal:
         state.writer = None
         outcome.refusal = refusal
+
+
+def upload_receipts(outcomes: list[IntakeOutcome]) -> dict[str, list[dict[str, Any]]]:
+    """The custody entries recording each stored file, by evidence id (for the receipts)."""
+    items = [o.item for o in outcomes if o.item is not None]
+    receipts: dict[str, list[dict[str, Any]]] = {item.id: [] for item in items}
+    if items:
+        for entry in entries_for(items[0].investigation_id, receipts):
+            receipts[entry["object_id"]].append(entry)
+    return receipts

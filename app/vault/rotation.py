@@ -35,6 +35,7 @@ from app.crypto.age import (
 from app.crypto.age.header import read_source_header, seal_header
 from app.custody.ledger import append_custody_event
 from app.extensions import db
+from app.security.encrypted_type import reseal_all
 from app.security.org_keys import (
     KeyStoreError,
     add_identity,
@@ -67,6 +68,7 @@ class RotationReport:
     rewrapped: list[str] = field(default_factory=list)
     already_current: int = 0
     failed: list[str] = field(default_factory=list)
+    resealed: int = 0  # sealed fields (witness identities, testimony...) sealed to the target
 
 
 def _close(source: RandomAccessSource) -> None:
@@ -171,6 +173,8 @@ def rotate_keys(progress: Progress | None = None) -> RotationReport:
         if not changed:
             break
         report.already_current = 0
+    report.resealed = sum(reseal_all(db.session, db.metadata).values())
+    db.session.commit()
     _record_in_ledgers(report)
     if report.failed:
         raise RotationIncomplete(

@@ -11,11 +11,16 @@ from wtforms.validators import ValidationError
 from app.error_responses import error_response
 from app.extensions import csrf
 from app.investigations.access import investigation_by_reference_or_404
-from app.security.org_keys import ReadsDisabled
+from app.security.org_keys import ReadsDisabled, intake_only
 from app.security.rate_limits import upload_limit
 from app.vault import bp
 from app.vault.intake import format_size, max_upload_bytes
-from app.vault.multipart_intake import MalformedUpload, MissingCsrfToken, receive_multipart
+from app.vault.multipart_intake import (
+    MalformedUpload,
+    MissingCsrfToken,
+    receive_multipart,
+    upload_receipts,
+)
 
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
 
@@ -27,12 +32,13 @@ def _check_csrf(token: str) -> None:
         raise CSRFError(CSRF_MESSAGE) from None
 
 
-def _render_page(investigation, outcomes=None, status=200):
+def _render_page(investigation, outcomes=None, status=200, receipts=None):
     return (
         render_template(
             "vault/upload.html",
             investigation=investigation,
             outcomes=outcomes or [],
+            receipts=receipts or {},
             max_size=format_size(max_upload_bytes()),
         ),
         status,
@@ -92,6 +98,9 @@ def _uploaded_page(investigation, reference: str, outcomes):
     refused = [o for o in outcomes if o.refusal is not None]
     if refused:
         return _render_page(investigation, outcomes, status=refused[0].refusal.status)
+    if intake_only():
+        # A receipt per file, shown now: this node cannot show the files (or their names) later.
+        return _render_page(investigation, outcomes, receipts=upload_receipts(outcomes))
     flash(f"Stored {len(outcomes)} file(s), encrypted, with their SHA-256 recorded.", "success")
     return redirect(url_for("vault.upload_evidence", reference=investigation.reference), code=303)
 

@@ -1,3 +1,3 @@
 """Drafts fixtures: the intake world (one investigation, its members, an outsider)."""
 
-from tests.intake.conftest import client_for, world  # noqa: F401
+from tests.intake.conftest import client_for, keys, nodes, world  # noqa: F401

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.intake.services.taxonomy import sync_taxonomies
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.web import sign_in
+from tests.vault.vault_support import copy_public_keys, isolated_vault
 
 
 @dataclass
@@ -61,3 +62,39 @@ def client_for(app):
         return clients[user.id]
 
     return _client_for
+
+
+@pytest.fixture
+def keys(app, tmp_path, monkeypatch):
+    with isolated_vault(app, tmp_path, monkeypatch) as folder:
+        yield folder
+
+
+def pin_of_current_recipient(app) -> str:
+    from app.security import org_keys
+    from app.security.recipient_pin import fingerprint
+
+    with app.app_context():
+        return fingerprint(org_keys.org_recipients()[0])
+
+
+@pytest.fixture
+def nodes(app, keys, tmp_path, monkeypatch):
+    """Switches the app between the reading node and one holding the public files only."""
+    public = copy_public_keys(keys, tmp_path / "public-only")
+    pin = pin_of_current_recipient(app)
+
+    class Nodes:
+        def intake(self, intake_only: bool = True) -> None:
+            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", public)
+            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", intake_only)
+            # An intake node seals only to the recipient its operator pinned.
+            monkeypatch.setitem(app.config, "CUSTOS_ORG_RECIPIENT_FINGERPRINT", pin)
+            db.session.expire_all()
+
+        def reader(self) -> None:
+            monkeypatch.setitem(app.config, "CUSTOS_KEYS_DIR", keys)
+            monkeypatch.setitem(app.config, "CUSTOS_INTAKE_ONLY", False)
+            db.session.expire_all()
+
+    return Nodes()

@@ -4,6 +4,7 @@ change the custody ledger."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import uuid
@@ -127,7 +128,9 @@ def _submit_everything(node, investigation, field) -> dict[str, str]:
         },
         content_type="multipart/form-data",
     )
-    assert upload.status_code == 303, upload.get_data(as_text=True)[:2000]
+    # An intake node answers an upload with its receipt (size, SHA-256, custody entry).
+    assert upload.status_code == 200, upload.get_data(as_text=True)[:2000]
+    assert hashlib.sha256(text_bytes(20_000)).hexdigest() in upload.get_data(as_text=True)
     return {"witness": witness_id, "interview": interview.headers["Location"].rsplit("/", 1)[1]}
 
 

@@ -56,7 +56,9 @@ def test_uploads_work_and_only_the_reading_node_can_decrypt_them(node, world, si
         data={"csrf_token": csrf_token(client, url), "files": [(io.BytesIO(data), "a.txt")]},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 303
+    # The receipt is answered at once (200): this node cannot show the file later.
+    assert response.status_code == 200
+    assert f"Receipt: {len(data)} bytes" in response.get_data(as_text=True)
     db.session.expire_all()
     item = db.session.scalars(select(EvidenceItem)).one()
     assert decrypt_with_age_cli(raw_blob(item.blob_key), node, tmp_path) == data

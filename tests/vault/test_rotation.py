@@ -10,6 +10,7 @@ from app.crypto.age.header import read_source_header
 from app.crypto.age.source import BytesSource
 from app.custody.models import LedgerEntry
 from app.extensions import db
+from app.intake.models import Witness
 from app.security import org_keys
 from app.vault.intake import begin_intake
 from app.vault.rotation import rotate_keys
@@ -123,3 +124,29 @@ def test_an_intake_only_node_cannot_rotate(app, vault, monkeypatch):
     result = app.test_cli_runner().invoke(args=["keys", "rotate"])
     assert result.exit_code != 0
     assert "intake-only" in result.output
+
+
+def test_rotation_reseals_witness_identities_to_the_new_recipient(app, app_ctx, vault):
+    from app.intake.services.taxonomy import sync_taxonomies
+    from app.security.encrypted_type import count_values_needing_rotation
+    from app.security.field_sealing import recipient_id
+    from tests.intake.builders import make_witness
+
+    sync_taxonomies()
+    investigation = InvestigationFactory()
+    user = UserFactory(role="field")
+    MembershipFactory(user=user, investigation=investigation)
+    witness = make_witness(investigation, user, full_name="Rotated Marker-88")
+    before = org_keys.all_recipients()[-1]
+
+    report = rotate_keys()
+
+    after = org_keys.all_recipients()[-1]
+    assert after != before and report.resealed >= 1
+    stored = db.session.execute(
+        select(Witness.__table__.c.full_name).where(Witness.id == witness.id)
+    ).scalar_one()
+    assert bytes(stored)[1:5] == recipient_id(after)
+    assert count_values_needing_rotation(db.session, db.metadata) == 0
+    db.session.expire_all()
+    assert db.session.get(Witness, witness.id).full_name == "Rotated Marker-88"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.extensions import db
 from app.intake.models.taxonomy import TargetType, WeaponType
-from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.security.encrypted_type import ClientIdMixin, SealedText
 from app.timeutil import utcnow
 
 
@@ -85,8 +85,8 @@ class Incident(ClientIdMixin, db.Model):
     killed: Mapped[int | None] = mapped_column(Integer)
     injured: Mapped[int | None] = mapped_column(Integer)
     # Free text that may name a person (a doctor, a rescuer): encrypted like any such text.
-    casualties_reported_by: Mapped[str | None] = mapped_column(EncryptedText)
-    description: Mapped[str | None] = mapped_column(EncryptedText)
+    casualties_reported_by: Mapped[str | None] = mapped_column(SealedText)
+    description: Mapped[str | None] = mapped_column(SealedText)
     created_by_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -22,7 +22,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.intake.models.incidents import Incident
 from app.intake.models.witnesses import Witness
-from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.security.encrypted_type import ClientIdMixin, SealedText
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
@@ -68,16 +68,16 @@ class Interview(ClientIdMixin, db.Model):
     )
     conducted_on: Mapped[date] = mapped_column(Date, index=True)
     # Where and through whom can point to the witness: encrypted.
-    place: Mapped[str | None] = mapped_column(EncryptedText)
+    place: Mapped[str | None] = mapped_column(SealedText)
     language: Mapped[str] = mapped_column(String(64), default="")
-    interpreter: Mapped[str | None] = mapped_column(EncryptedText)
+    interpreter: Mapped[str | None] = mapped_column(SealedText)
     mode: Mapped[str] = mapped_column(String(16))
     first_hand: Mapped[bool] = mapped_column(Boolean, default=True)
     transcript: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=TESTIMONY_GROUP
+        SealedText, deferred=True, deferred_group=TESTIMONY_GROUP
     )
     notes: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=TESTIMONY_GROUP
+        SealedText, deferred=True, deferred_group=TESTIMONY_GROUP
     )
     status: Mapped[str] = mapped_column(String(8), default=InterviewStatus.DRAFT.value, index=True)
     content_hash: Mapped[str | None] = mapped_column(String(64))
@@ -139,7 +139,7 @@ class Addendum(ClientIdMixin, db.Model):
         ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
     )
     seq: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(EncryptedText)
+    text: Mapped[str] = mapped_column(SealedText)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
-from app.security.encrypted_type import ClientIdMixin, EncryptedText
+from app.security.encrypted_type import ClientIdMixin, SealedText
 from app.timeutil import utcnow
 
 # Loaded only when a view that may show them asks (undefer_group): a page that must not show
@@ -56,16 +56,16 @@ class Witness(ClientIdMixin, db.Model):
     number: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(16))  # "W-0042": the only name used elsewhere
     full_name: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=IDENTITY_GROUP
+        SealedText, deferred=True, deferred_group=IDENTITY_GROUP
     )
     date_of_birth: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=IDENTITY_GROUP
+        SealedText, deferred=True, deferred_group=IDENTITY_GROUP
     )
     contact: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=IDENTITY_GROUP
+        SealedText, deferred=True, deferred_group=IDENTITY_GROUP
     )
     current_location: Mapped[str | None] = mapped_column(
-        EncryptedText, deferred=True, deferred_group=IDENTITY_GROUP
+        SealedText, deferred=True, deferred_group=IDENTITY_GROUP
     )
     risk_level: Mapped[str] = mapped_column(String(16))
     # The field worker who registered the witness: the only field member who sees them.

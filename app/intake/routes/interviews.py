@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_flash, saved, submit_form
 from app.intake import bp, pages
-from app.intake.errors import SealedTestimonyError
+from app.intake.errors import SealedTestimonyError, UnreadableHereError
 from app.intake.forms.interviews import (
     AddendumForm,
     InterviewForm,
@@ -32,7 +32,12 @@ from app.intake.services.interviews import (
     unlink_evidence,
     update_interview,
 )
-from app.intake.services.sealing import add_addendum, seal_problems, seal_testimony
+from app.intake.services.sealing import (
+    add_addendum,
+    create_and_seal,
+    seal_problems,
+    seal_testimony,
+)
 from app.intake.views import interview_view
 from app.intake.visibility import (
     interview_or_404,
@@ -40,6 +45,7 @@ from app.intake.visibility import (
     may_edit_interview,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
+from app.security.org_keys import intake_only
 
 # What a draft of the interview form keeps (app/drafts): all it asks, not its idempotency key.
 INTERVIEW_DRAFT_FIELDS = (
@@ -70,11 +76,14 @@ def load_interview(viewer: InvestigationViewer, interview_id: str) -> Interview:
 
 
 def ensure_editable(viewer: InvestigationViewer, interview: Interview) -> Interview:
-    """403 unless the viewer may change this draft; sealed testimony answers 409 (refusals.py)."""
+    """403 unless the viewer may change this draft; sealed testimony answers 409 (refusals.py),
+    and so does any draft on an intake-only node, which cannot read back what it stored."""
     if not may_edit_interview(viewer, interview):
         abort(403)
     if interview.is_sealed:
         raise SealedTestimonyError()
+    if intake_only():
+        raise UnreadableHereError()
     return interview
 
 
@@ -115,8 +124,19 @@ def form_page(viewer: InvestigationViewer, form: InterviewForm, interview: Inter
     )
 
 
+def record_interview(viewer: InvestigationViewer, form: InterviewForm) -> Interview:
+    """A new draft; on an intake-only node "save and seal" seals it in the same request."""
+    data, client_id = form.to_input(), form.client_id.data
+    if intake_only() and form.save_and_seal.data:
+        return create_and_seal(viewer.investigation, current_user, data, client_id)
+    return create_interview(viewer.investigation, current_user, data, client_id=client_id)
+
+
 def after_save(reference: str, interview: Interview, form: InterviewForm):
     """To the seal page when that button was pressed, else back to the testimony page."""
+    if intake_only():
+        message = _("Testimony sealed.") if interview.is_sealed else _("Draft saved.")
+        return to_interview(reference, interview.id, message)
     if form.save_and_seal.data:
         return redirect(
             url_for("intake.seal_interview", reference=reference, interview_id=interview.id)
@@ -143,9 +163,7 @@ def new_interview(reference: str):
         form.fill_new(args.get("witness", ""), current_user.id, args.get("incident"))
     return submit_form(
         form,
-        lambda: create_interview(
-            viewer.investigation, current_user, form.to_input(), client_id=form.client_id.data
-        ),
+        lambda: record_interview(viewer, form),
         done=lambda interview: after_save(reference, interview, form),
         page=form_page(viewer, form),
     )
@@ -160,6 +178,12 @@ def interview(reference: str, interview_id: str):
 def detail_page(
     viewer: InvestigationViewer, record: Interview, addendum_form: AddendumForm, status=200
 ):
+    if intake_only():
+        return render_template(
+            "intake/receipts/interview.html",
+            investigation=viewer.investigation,
+            interview=interview_view(record),
+        ), status
     may_edit = may_edit_interview(viewer, record) and not record.is_sealed
     link_form = None
     if may_edit:

@@ -1,4 +1,4 @@
-"""Refusals about an intake page, not its input: the error page for 403 (role) and 409 (sealed).
+"""Refusals about an intake page, not its input: the error page for 403 (role), 409 (sealed).
 
 app/form_submission.py rolls back and raises these on rather than showing them on a form.
 """
@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.error_responses import error_response
 from app.extensions import db
 from app.intake import bp
-from app.intake.errors import IntakePermissionError, SealedTestimonyError
+from app.intake.errors import IntakePermissionError, SealedTestimonyError, UnreadableHereError
 
 
 @bp.errorhandler(IntakePermissionError)
@@ -26,4 +26,18 @@ def testimony_sealed(exc: SealedTestimonyError):
     return error_response(
         409,
         _("This testimony is sealed and cannot be changed. Add an addendum to correct it."),
+    )
+
+
+@bp.errorhandler(UnreadableHereError)
+def unreadable_here(exc: UnreadableHereError):
+    db.session.rollback()
+    # On an intake-only node: a saved draft is not continued here (nothing is changed).
+    return error_response(
+        409,
+        _(
+            "This node cannot read back what it stored: the testimony is sealed to a key it "
+            "does not hold. Continue or seal it on the reading node, or seal it as you save it "
+            "here."
+        ),
     )

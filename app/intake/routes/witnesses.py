@@ -34,6 +34,7 @@ from app.intake.visibility import (
     witness_or_404,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
+from app.security.org_keys import intake_only
 
 
 def load_witness(viewer: InvestigationViewer, witness_id: str):
@@ -90,7 +91,8 @@ def new_witness(reference: str):
 def witness(reference: str, witness_id: str):
     viewer = viewer_for(reference)
     record = load_witness(viewer, witness_id)
-    return render_template("intake/witnesses/detail.html", **pages.witness_detail(viewer, record))
+    template = "intake/receipts/witness.html" if intake_only() else "intake/witnesses/detail.html"
+    return render_template(template, **pages.witness_detail(viewer, record))
 
 
 @bp.route("/witnesses/<witness_id>/edit", methods=["GET", "POST"])

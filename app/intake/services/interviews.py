@@ -15,6 +15,7 @@ from app.intake.errors import (
     IntakePermissionError,
     IntakeValidationError,
     SealedTestimonyError,
+    UnreadableHereError,
     field_error,
 )
 from app.intake.models import (
@@ -38,6 +39,7 @@ from app.intake.textinput import (
 from app.intake.visibility import may_edit_interview, visible_incidents, visible_witnesses
 from app.investigations.models import Investigation, Membership
 from app.investigations.viewer import InvestigationViewer, viewer_of
+from app.security.org_keys import intake_only
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem, EvidenceKind
 
@@ -217,8 +219,13 @@ def _editable(interview: Interview, user: Any) -> InvestigationViewer:
 
 
 def update_interview(interview: Interview, user: Any, data: InterviewInput) -> Interview:
-    """Save a draft again (continue later). Sealed testimony is refused: add an addendum."""
+    """Save a draft again (continue later). Sealed testimony is refused: add an addendum.
+
+    Refused on an intake-only node: it would overwrite words it cannot read (UnreadableHere).
+    """
     viewer = _editable(interview, user)
+    if intake_only():
+        raise UnreadableHereError()
     clean = validate_interview(data, viewer)
     _apply(interview, clean)
     db.session.flush()

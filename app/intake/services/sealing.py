@@ -23,6 +23,7 @@ from app.intake.errors import (
     IntakePermissionError,
     IntakeValidationError,
     SealedTestimonyError,
+    UnreadableHereError,
     field_error,
 )
 from app.intake.models import (
@@ -35,10 +36,12 @@ from app.intake.models import (
 )
 from app.intake.numbering import insert_with_next_number
 from app.intake.services.consent import consent_allows
+from app.intake.services.interviews import InterviewInput, create_interview
 from app.intake.textinput import clean_text
 from app.intake.visibility import may_add_addendum, may_edit_interview
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
+from app.security.field_sealing import UnreadableText
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
@@ -98,8 +101,15 @@ def testimony_document(interview: Interview) -> dict[str, Any]:
     }
 
 
+def _readable(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, if every text in it was read here; a hash of placeholders is refused."""
+    if any(isinstance(value, UnreadableText) for value in document.values()):
+        raise UnreadableHereError()
+    return document
+
+
 def testimony_content_hash(interview: Interview) -> str:
-    return hashlib.sha256(canonical_json(testimony_document(interview))).hexdigest()
+    return hashlib.sha256(canonical_json(_readable(testimony_document(interview)))).hexdigest()
 
 
 def verify_sealed_testimony(interview: Interview) -> bool:
@@ -165,6 +175,19 @@ def seal_testimony(interview: Interview, user: Any) -> str:
     return content_hash
 
 
+def create_and_seal(
+    investigation: Investigation, user: Any, data: InterviewInput, client_id: str | None
+) -> Interview:
+    """Record a testimony and seal it in one step, while its words are still in hand.
+
+    What an intake-only node offers instead of "save, then seal": it cannot read a saved draft
+    back to hash it. A refusal (no consent, no transcript) leaves nothing stored.
+    """
+    interview = create_interview(investigation, user, data, client_id=client_id)
+    seal_testimony(interview, user)
+    return interview
+
+
 def addendum_document(addendum: Addendum, interview: Interview) -> dict[str, Any]:
     return {
         "format": ADDENDUM_FORMAT,
@@ -179,7 +202,8 @@ def addendum_document(addendum: Addendum, interview: Interview) -> dict[str, Any
 
 
 def addendum_content_hash(addendum: Addendum, interview: Interview) -> str:
-    return hashlib.sha256(canonical_json(addendum_document(addendum, interview))).hexdigest()
+    document = _readable(addendum_document(addendum, interview))
+    return hashlib.sha256(canonical_json(document)).hexdigest()
 
 
 def add_addendum(interview: Interview, user: Any, text: str) -> Addendum:
