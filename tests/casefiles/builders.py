@@ -25,13 +25,15 @@ class CaseRecords:
     removal: Any = None
 
 
-def make_case_records(investigation, evidence, removed=None) -> CaseRecords:
+def make_case_records(investigation, evidence, author=None, removed=None) -> CaseRecords:
     """A draft case file by its own lawyer holding `evidence`, linked to an element, with an
-    export record (not run), and the shipped frameworks loaded; `removed`, an (item type, id)
-    added and then removed, leaves a removal that can be undone."""
+    export record (not run) that lawyer asked for, and the shipped frameworks loaded. `author`
+    is a lawyer member already made (the route matrix's export requester), else a new one;
+    `removed`, an (item type, id) added and then removed, leaves a removal that can be undone."""
     load_shipped_frameworks()
-    author = UserFactory(role="lawyer")
-    MembershipFactory(user=author, investigation=investigation)
+    if author is None:
+        author = UserFactory(role="lawyer")
+        MembershipFactory(user=author, investigation=investigation)
     crime = db.session.scalar(select(LegalCrime).where(LegalCrime.code == "8(2)(e)(iv)"))
     casefile = casefiles.create_casefile(
         investigation, author, "Matrix case", "Which crime?", [crime.id]
