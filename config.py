@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE_PATH = BASE_DIR / "instance"
@@ -377,6 +380,31 @@ class Config:
             raise ConfigurationError(problem)
 
 
+def database_tls_problem(database_url: str, environ: Mapping[str, str] = os.environ) -> str | None:
+    """Why the application's PostgreSQL connection might go unencrypted or unverified, or None.
+
+    libpq's default sslmode is `prefer`: it tries TLS, silently falls back to plain text, and
+    never checks the server's certificate, so anyone on the path can read witness data or pose
+    as the database (ASVS V12.3.1/V12.3.2). Production asks for `verify-full` (TLS, a
+    certificate from a trusted CA, for this host name). A Unix socket never leaves the machine.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    host = url.host or str(url.query.get("host") or "")
+    if not host or host.startswith("/"):
+        return None
+    sslmode = url.query.get("sslmode") or environ.get("PGSSLMODE") or "prefer"
+    if sslmode == "verify-full":
+        return None
+    return (
+        f"DATABASE_URL connects to PostgreSQL at {host} with sslmode={sslmode}: the connection "
+        "may be unencrypted and the server is not authenticated. Production needs "
+        "?sslmode=verify-full (and the CA in sslrootcert or ~/.postgresql/root.crt), e.g. "
+        "postgresql://custos:PASSWORD@db.internal/custos?sslmode=verify-full"
+    )
+
+
 def rate_limit_storage_problem(storage_uri: str, workers: int) -> str | None:
     """Why per-process rate-limit storage cannot serve this many workers, or None."""
     if not storage_uri.startswith("memory://") or workers <= 1:
@@ -434,6 +462,9 @@ class ProductionConfig(Config):
         self.validate_vault()
         self.validate_jobs()
         self.validate_rate_limit_storage()
+        database_problem = database_tls_problem(self.SQLALCHEMY_DATABASE_URI)
+        if database_problem:
+            raise ConfigurationError(database_problem)
         if self.REDIS_URL and not urlsplit(self.REDIS_URL).password:
             # A Redis without a password lets anyone who reaches it queue work or read job ids
             # (SecureDrop's 2024 audit flagged exactly this).

@@ -126,3 +126,55 @@ def test_gunicorn_with_several_workers_and_memory_storage_stops_with_a_clear_mes
     assert result.returncode != 0
     assert "RATELIMIT_STORAGE_URI is memory:// while 3 workers" in result.stderr
     assert "Booting worker" not in result.stderr
+
+
+PRODUCTION_DB_HOST = "postgresql://custos:pw@db.internal/custos"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        PRODUCTION_DB_HOST,
+        f"{PRODUCTION_DB_HOST}?sslmode=prefer",
+        f"{PRODUCTION_DB_HOST}?sslmode=require",
+    ],
+)
+def test_production_refuses_a_postgresql_connection_that_does_not_verify_the_server(
+    monkeypatch, url
+):
+    """libpq's default (prefer) may fall back to plain text and never checks a certificate."""
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("PGSSLMODE", raising=False)
+    with pytest.raises(ConfigurationError, match="sslmode=verify-full"):
+        ProductionConfig().validate()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{PRODUCTION_DB_HOST}?sslmode=verify-full",
+        "postgresql://custos@/custos?host=/var/run/postgresql",  # a Unix socket: no network
+    ],
+)
+def test_production_accepts_a_verified_or_local_socket_postgresql_connection(monkeypatch, url):
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("PGSSLMODE", raising=False)
+    ProductionConfig().validate()
+
+
+def test_verify_full_really_refuses_a_server_that_cannot_prove_itself():
+    """Against the real test server (no certificate we trust), verify-full will not connect."""
+    import os
+
+    import psycopg
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(plain, connect_timeout=5):
+        pass  # the default sslmode connects, whatever the server offers
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(plain, sslmode="verify-full", connect_timeout=5)
