@@ -116,6 +116,10 @@ def problems(requirements: list[Requirement], mapping: dict[str, dict]) -> list[
         for node_id in entry.get("tests") or []:
             if not test_exists(node_id):
                 found.append(f"{req_id}: test {node_id} does not exist")
+        if entry.get("status") == "met" and not (entry.get("tests") and entry.get("control")):
+            # A claim is met only when a test shows it, aimed at the code that meets it (the
+            # control, `module` or `module:name`); otherwise it is at most partial.
+            found.append(f"{req_id}: met needs a test and the control it proves")
     return found
 
 
@@ -158,6 +162,8 @@ def render(requirements: list[Requirement], mapping: dict[str, dict]) -> str:
         entry = mapping[requirement.req_id]
         proof = _cell(str(entry["how"]).strip())
         tests = entry.get("tests") or []
+        if entry.get("control"):
+            proof += "<br>Control: " + ", ".join(f"`{name}`" for name in entry["control"])
         if tests:
             proof += "<br>" + "<br>".join(f"`{node_id}`" for node_id in tests)
         lines.append(

@@ -1,4 +1,5 @@
-"""docs/security.md's ASVS mapping stays whole and true: every requirement, every named test."""
+"""docs/security.md's ASVS mapping stays whole and true: every requirement, every named test,
+and each "met" claim backed by a test that aims at the control meeting it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.security.asvs_controls import collected_node_ids, resolve, targets
 
 pytestmark = pytest.mark.nodb
 
@@ -21,6 +24,10 @@ def renderer():
     return module
 
 
+def met_claims() -> dict[str, dict]:
+    return {k: v for k, v in renderer().load_mapping().items() if v["status"] == "met"}
+
+
 def test_every_requirement_in_scope_is_mapped_and_every_named_test_exists():
     render = renderer()
     requirements = render.load_requirements()
@@ -30,6 +37,40 @@ def test_every_requirement_in_scope_is_mapped_and_every_named_test_exists():
 
 def test_security_md_is_what_the_mapping_renders():
     assert renderer().main(["--check"]) == 0, "run python tools/render_asvs.py"
+
+
+def test_every_cited_test_is_collected_by_pytest():
+    cited = {
+        node_id
+        for entry in renderer().load_mapping().values()
+        for node_id in entry.get("tests") or []
+    }
+    files = sorted({node_id.split("::", 1)[0] for node_id in cited})
+    assert cited - collected_node_ids(files) == set()
+
+
+def test_every_control_of_a_met_claim_exists():
+    missing = {}
+    for req_id, entry in met_claims().items():
+        for control in entry["control"]:
+            try:
+                resolve(control)
+            except (ImportError, AttributeError) as exc:
+                missing[req_id] = f"{control}: {exc}"
+    assert missing == {}
+
+
+def test_each_met_claim_cites_a_test_aimed_at_its_control():
+    """A cited test that passes but never touches the control proves nothing about it."""
+    unaimed = {
+        req_id: entry["control"]
+        for req_id, entry in met_claims().items()
+        if not all(
+            any(targets(node_id.split("::", 1)[0], control) for node_id in entry["tests"])
+            for control in entry["control"]
+        )
+    }
+    assert unaimed == {}
 
 
 def test_a_test_that_does_not_exist_is_caught():
@@ -42,4 +83,23 @@ def test_a_test_that_does_not_exist_is_caught():
     found = render.problems(
         [r for r in render.load_requirements() if r.req_id == "V1.1.1"], mapping
     )
-    assert found == [f"V1.1.1: test {here}::gone does not exist"]
+    assert f"V1.1.1: test {here}::gone does not exist" in found
+    assert collected_node_ids([here]) >= {f"{here}::test_a_test_that_does_not_exist_is_caught"}
+
+
+def test_a_met_claim_without_a_test_or_a_control_is_caught():
+    render = renderer()
+    requirement = [r for r in render.load_requirements() if r.req_id == "V1.1.1"]
+    mapping = {"V1.1.1": {"status": "met", "how": "Because we say so."}}
+    assert render.problems(requirement, mapping) == [
+        "V1.1.1: met needs a test and the control it proves"
+    ]
+
+
+def test_a_test_that_never_reaches_the_control_is_caught():
+    config_test = "tests/test_config.py"
+    assert targets(config_test, "config:ProductionConfig")
+    assert not targets(config_test, "app.security.headers:sandbox_evidence")
+    # a route of the control's module, written as the test writes its URLs
+    assert targets("tests/auth/test_login.py", "app.auth.routes:logout")
+    assert not targets("tests/auth/test_passwords.py", "app.admin.routes_audit:audit")
