@@ -177,12 +177,6 @@ CUSTODY_ALARM = policy(
     **{ADMIN_MEMBER: OK, ADMIN_OUTSIDER: OK},
 )
 
-# The API (tokens only). No role decides there: membership and ownership do.
-API_ACCOUNT = ACCOUNT
-API_MEMBER = MEMBER
-API_OWN_SUBMISSION = OWN_SUBMISSION
-API_OWNER_CHANGES = OWNER_CHANGES
-
 EXPECTATIONS: dict[str, Policy] = {
     # admin/
     "admin.approval_requests": ADMIN,
@@ -209,30 +203,30 @@ EXPECTATIONS: dict[str, Policy] = {
     "admin.update_taxonomy_weapon": ADMIN,
     "admin.user_detail": ADMIN,
     "admin.users": ADMIN,
-    # api/
-    "api.add_interview_addendum": API_OWN_SUBMISSION,
-    "api.evidence_item": API_OWN_SUBMISSION,
-    "api.evidence_list": API_MEMBER,
-    "api.incident": API_MEMBER,
-    "api.incidents": API_MEMBER,
-    "api.interview": API_OWN_SUBMISSION,
-    "api.interviews": API_MEMBER,
-    "api.investigation": API_MEMBER,
-    "api.investigations": API_ACCOUNT,
-    "api.link_interview_evidence": API_OWNER_CHANGES,
-    "api.me": API_ACCOUNT,
-    "api.new_incident": API_MEMBER,
-    "api.new_interview": API_MEMBER,
-    "api.new_witness": API_MEMBER,
-    "api.openapi": API_ACCOUNT,
-    "api.replace_interview": API_OWNER_CHANGES,
-    "api.seal_interview": API_OWNER_CHANGES,
-    "api.taxonomies": API_ACCOUNT,
-    "api.unlink_interview_evidence": API_OWNER_CHANGES,
-    "api.upload_evidence": API_MEMBER,
-    "api.withdraw_witness_consent": API_OWN_SUBMISSION,
-    "api.witness": API_OWN_SUBMISSION,
-    "api.witnesses": API_MEMBER,
+    # api/ (tokens only): no account role decides there, membership and ownership do.
+    "api.add_interview_addendum": OWN_SUBMISSION,
+    "api.evidence_item": OWN_SUBMISSION,
+    "api.evidence_list": MEMBER,
+    "api.incident": MEMBER,
+    "api.incidents": MEMBER,
+    "api.interview": OWN_SUBMISSION,
+    "api.interviews": MEMBER,
+    "api.investigation": MEMBER,
+    "api.investigations": ACCOUNT,
+    "api.link_interview_evidence": OWNER_CHANGES,
+    "api.me": ACCOUNT,
+    "api.new_incident": MEMBER,
+    "api.new_interview": MEMBER,
+    "api.new_witness": MEMBER,
+    "api.openapi": ACCOUNT,
+    "api.replace_interview": OWNER_CHANGES,
+    "api.seal_interview": OWNER_CHANGES,
+    "api.taxonomies": ACCOUNT,
+    "api.unlink_interview_evidence": OWNER_CHANGES,
+    "api.upload_evidence": MEMBER,
+    "api.withdraw_witness_consent": OWN_SUBMISSION,
+    "api.witness": OWN_SUBMISSION,
+    "api.witnesses": MEMBER,
     # auth/
     "auth.change_language": ACCOUNT,
     "auth.change_password": ACCOUNT,

@@ -21,7 +21,9 @@ def role_required(*roles: str) -> Callable:
                 refuse(403, "role")
             return view(*args, **kwargs)
 
-        wrapped.custos_roles = frozenset(roles)  # read by tests/test_route_matrix.py
+        # Read by tests/security/test_idor.py to pick a caller the view admits; the route
+        # matrix never reads it (its expectations are tests/route_expectations.py).
+        wrapped.custos_roles = frozenset(roles)
         return wrapped
 
     return decorator
