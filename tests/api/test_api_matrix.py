@@ -52,14 +52,20 @@ def test_no_token_is_401_everywhere(app, app_ctx):
 def test_each_persona_gets_what_the_table_says(app, app_ctx, persona):
     world, user = world_and_user(persona)
     api = ApiClient(app.test_client(), issue_token(user))
-    wrong = []
+    wrong, closed_gaps = [], []
     for endpoint, rule, method in API_OPERATIONS:
         assert endpoint in table.EXPECTATIONS, f"{endpoint}: add it to tests/route_expectations.py"
-        expected = table.EXPECTATIONS[endpoint].outcome(persona)
+        policy = table.EXPECTATIONS[endpoint]
+        expected = policy.outcome(persona)
         response = call(api, method, world.fill(rule))
-        if not meets(expected, response, method, json_caller=True):
+        met = meets(expected, response, method, json_caller=True)
+        if persona in policy.gaps:
+            if met:  # the known gap is closed: its entry in the table must go
+                closed_gaps.append((endpoint, persona))
+        elif not met:
             wrong.append((endpoint, method, response.status_code, expected))
     assert wrong == []
+    assert closed_gaps == []
 
 
 def test_read_only_token_cannot_write_anywhere(app, app_ctx):
