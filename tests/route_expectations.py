@@ -122,6 +122,14 @@ WITNESS_EDIT = policy(
     NOT_FOUND,
     **{FIELD_A: OK, LAWYER: FORBIDDEN, LAWYER_ID: OK, ADMIN_MEMBER: FORBIDDEN},
 )
+# Deciding a consent re-grant on A's witness (four eyes on consent given back): a reviewer of
+# the investigation decides; A, who registered the witness, is refused; for everyone else the
+# witness does not exist.
+REGRANT_DECISION = policy(
+    "re-grant decision",
+    NOT_FOUND,
+    **{FIELD_A: FORBIDDEN, LAWYER: OK, LAWYER_ID: OK, ADMIN_MEMBER: OK},
+)
 # Editing an incident (shared by every member): its author or a reviewer.
 INCIDENT_EDIT = policy(
     "incident edit",
@@ -291,6 +299,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.unlink_interview_evidence": OWNER_CHANGES,
     "intake.witness": OWN_SUBMISSION,
     "intake.witness_consent": OWN_SUBMISSION,
+    "intake.witness_regrant": REGRANT_DECISION,
     "intake.witnesses": MEMBER,
     # investigations/
     "investigations.index": ACCOUNT,
