@@ -4,8 +4,6 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from flask_migrate.cli import db as migrate_db_group
-
     from app.cli.backup import backup_cli
     from app.cli.blobs import blobs_cli
     from app.cli.case import case_cli, taxonomy_load
@@ -36,4 +34,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
-    migrate_db_group.add_command(intake_role_command)  # `flask db intake-role`
+    if not app.config["WEB_WORKER"]:
+        # `flask db intake-role`, beside Flask-Migrate's commands; a web worker loads neither
+        # (Alembic costs each worker about 10 MB: tests/test_web_worker.py).
+        from flask_migrate.cli import db as migrate_db_group
+
+        migrate_db_group.add_command(intake_role_command)

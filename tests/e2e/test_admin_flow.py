@@ -37,7 +37,9 @@ def grant_membership(page: Page, server: LiveServer, email: str) -> None:
     page.goto(f"{server.url}/admin/investigations/{DEMO_REFERENCE}/members")
     checkpoint(page, "members")
     form = page.locator("form[action$='/members']").last
-    form.locator("input[name=email]").fill(email)
+    # The form offers existing accounts to pick from (issue 18), none chosen for the admin.
+    expect(form.locator("select[name=email]")).to_have_value("")
+    form.locator("select[name=email]").select_option(email)
     form.locator("select[name=role]").select_option("lawyer")
     form.locator("input[name=may_see_identities]").check()
     form.locator("button[type=submit]").click()
