@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
 from flask import Flask, current_app
-from sqlalchemy import Column, LargeBinary, MetaData, String, Table, event, select, update
+from sqlalchemy import Column, LargeBinary, String, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstanceState, Mapped, Mapper, Session, mapped_column
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
@@ -35,7 +35,7 @@ from app.security.field_sealing import (
 # SealedText values travel the same way, but are sealed to the organisation's age recipient
 # (field_sealing.py) instead of the master key: a node without the organisation identity loads
 # each as an `UnreadableText` sentence, refuses to store that sentence, and refuses to replace a
-# value it could not read. `keys rotate` re-seals them (`reseal_all`).
+# value it could not read. `keys rotate` re-seals them (`field_rotation.reseal_all`).
 #
 # The row id is part of the associated data, so rows of these tables need their primary key
 # before the ciphertext is built: use `ClientIdMixin` (a UUID made by the application). Renaming
@@ -47,10 +47,10 @@ from app.security.field_sealing import (
 # 1. Generate a new master key (`flask keys init-master` writes one to a new file).
 # 2. Restart every server with CUSTOS_MASTER_KEY=<new> and CUSTOS_PREVIOUS_MASTER_KEYS=<old>[,...]
 #    (comma-separated, newest first). New writes use the new key; old values still open.
-# 3. Run the rotate command (`reencrypt_all`): every value whose key id is not the current one is
-#    re-sealed under the new key. It compares-and-swaps on the old ciphertext, so a value an app
-#    server rewrote meanwhile is left alone (it already has the new key); run it until it reports
-#    nothing left (`count_values_needing_rotation`).
+# 3. Run the rotate command (`field_rotation.reencrypt_all`): every value whose key id is not
+#    the current one is re-sealed under the new key. It compares-and-swaps on the old
+#    ciphertext, so a value an app server rewrote meanwhile is left alone (it already has the
+#    new key); run it until it reports nothing left (`count_values_needing_rotation`).
 # 4. Only then drop the old key from CUSTOS_PREVIOUS_MASTER_KEYS and destroy it. A value sealed
 #    with a key the server no longer holds fails loudly with the key's id.
 
@@ -153,7 +153,7 @@ def current_sealer() -> FieldSealer:
     return sealer
 
 
-def _cipher(sealed: bool) -> FieldKeyring | FieldSealer:
+def cipher_for(sealed: bool) -> FieldKeyring | FieldSealer:
     return current_sealer() if sealed else current_keyring()
 
 
@@ -264,7 +264,7 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
                     "cannot open",
                     field.attr,
                 )
-            cipher = _cipher(field.sealed)
+            cipher = cipher_for(field.sealed)
             sealed = Sealed(cipher.encrypt(value, field_context(field.table, field.column, row_id)))
             # Straight into the instance dict: the attribute's history already records the
             # change, and going through setattr would run validators and set-events on bytes.
@@ -343,7 +343,7 @@ def _open_fields(obj: object, attrs: Iterable[str] | None) -> None:
             continue
         context = field_context(field.table, field.column, _row_id(state, layout))
         try:
-            plaintext = _cipher(field.sealed).decrypt(value, context)
+            plaintext = cipher_for(field.sealed).decrypt(value, context)
         except SealedKeyAbsent:
             # Intact, but sealed to a key this node does not hold (an intake node): pages and
             # the API show that sentence instead of failing.
@@ -367,95 +367,3 @@ event.listen(Session, "after_soft_rollback", _restore_after_failed_flush)
 event.listen(Mapper, "load", _open_on_load, restore_load_context=True)
 event.listen(Mapper, "refresh", _open_on_refresh, restore_load_context=True)
 event.listen(Mapper, "refresh_flush", _open_on_refresh)
-
-
-# --- Key rotation --------------------------------------------------------------------------------
-
-
-def encrypted_tables(metadata: MetaData) -> list[Table]:
-    """Tables of `metadata` with at least one EncryptedText column."""
-    return [
-        table
-        for table in metadata.sorted_tables
-        if any(isinstance(column.type, EncryptedText) for column in table.columns)
-    ]
-
-
-def reencrypt_all(session: Session, metadata: MetaData, *, batch_size: int = 500) -> dict[str, int]:
-    """Re-seal every value not sealed with the current key; returns values rotated per table.
-
-    Runs in the caller's transaction (commit afterwards). Raises FieldDecryptionError, before
-    writing anything more, on a value whose key this server does not hold.
-    """
-    return {
-        table.name: reencrypt_table(session, table, batch_size=batch_size)
-        for table in encrypted_tables(metadata)
-    }
-
-
-def reseal_all(session: Session, metadata: MetaData, *, batch_size: int = 500) -> dict[str, int]:
-    """Re-seal every SealedText value not sealed to the current organisation recipient.
-
-    What `keys rotate` runs once the new recipient is current: legacy AES-GCM values and
-    values sealed to a retired recipient are opened with the identities and sealed again.
-    """
-    return {
-        table.name: reencrypt_table(session, table, batch_size=batch_size, only_sealed=True)
-        for table in encrypted_tables(metadata)
-        if any(isinstance(column.type, SealedText) for column in table.columns)
-    }
-
-
-def reencrypt_table(
-    session: Session, table: Table, *, batch_size: int = 500, only_sealed: bool = False
-) -> int:
-    """Re-seal the stale values of one table under the current key; returns how many.
-
-    EncryptedText values go to the current master key; SealedText values (and legacy AES-GCM
-    values in SealedText columns) to the current organisation recipient.
-    """
-    (primary_key,) = table.primary_key.columns
-    rotated = 0
-    for row_id, column, blob in _stale_values(session, table, batch_size, only_sealed):
-        context = field_context(table.name, column.name, row_id)
-        cipher = _cipher(isinstance(column.type, SealedText))
-        fresh = Sealed(cipher.encrypt(cipher.decrypt(blob, context), context))
-        # Compare-and-swap on the old ciphertext: a value rewritten meanwhile by an app server
-        # (already under the current key) is not overwritten with an older plaintext.
-        result = session.execute(
-            update(table).where(primary_key == row_id, column == blob).values({column.name: fresh})
-        )
-        rotated += result.rowcount
-    return rotated
-
-
-def count_values_needing_rotation(session: Session, metadata: MetaData) -> int:
-    """How many stored values are sealed with a key other than the current one."""
-    return sum(
-        1
-        for table in encrypted_tables(metadata)
-        for _ in _stale_values(session, table, batch_size=500)
-    )
-
-
-def _stale_values(
-    session: Session, table: Table, batch_size: int, only_sealed: bool = False
-) -> Iterator[tuple[object, Column[Any], Sealed]]:
-    (primary_key,) = table.primary_key.columns
-    kind = SealedText if only_sealed else EncryptedText
-    columns = [column for column in table.columns if isinstance(column.type, kind)]
-    ciphers = [_cipher(isinstance(column.type, SealedText)) for column in columns]
-    last_id = None
-    while True:
-        # Keyset pagination on the primary key, so rewriting rows never shifts the batches.
-        query = select(primary_key, *columns).order_by(primary_key).limit(batch_size)
-        if last_id is not None:
-            query = query.where(primary_key > last_id)
-        rows = session.execute(query).all()
-        for row in rows:
-            for column, cipher, blob in zip(columns, ciphers, row[1:], strict=True):
-                if blob is not None and cipher.needs_rotation(blob):
-                    yield row[0], column, blob
-        if len(rows) < batch_size:
-            return
-        last_id = rows[-1][0]

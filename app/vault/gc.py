@@ -21,7 +21,7 @@ from sqlalchemy import Column, select
 
 from app.extensions import db
 from app.timeutil import utcnow
-from app.vault.resumable import expire_sessions
+from app.vault.resumable_discard import expire_sessions
 from app.vault.storage import blob_store
 
 DEFAULT_OLDER_THAN = timedelta(hours=1)

@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 
 from app.crypto.age import Recipient
@@ -52,6 +51,7 @@ from app.vault.intake import (
 )
 from app.vault.models import EvidenceItem, UploadSession
 from app.vault.refusals import IntakeRefused, UploadProblem
+from app.vault.resumable_discard import discard_session
 from app.vault.resumable_hashes import hash_cache
 from app.vault.resumable_lease import abandon, claim, lease_renew_seconds, release, renew
 from app.vault.resumable_rekey import rekey_upload
@@ -148,19 +148,6 @@ def delete_upload(session: UploadSession, user: Any) -> None:
         )
     claim(session, session.offset)  # refuses while another request is writing (dirty or not)
     spool_key = session.spool_key
-    db.session.delete(session)
-    db.session.commit()
-    if spool_key:
-        blob_store().delete_incomplete(spool_key)
-
-
-def discard_session(session_id: str) -> None:
-    """Remove a session and its partial blob (refused content, expiry)."""
-    db.session.rollback()
-    session = db.session.get(UploadSession, session_id)
-    if session is None:
-        return
-    spool_key = session.spool_key if session.evidence_id is None else None
     db.session.delete(session)
     db.session.commit()
     if spool_key:
@@ -459,14 +446,3 @@ def upload_status(session: UploadSession) -> AppendResult:
     """tus HEAD: what arrived durably."""
     check_alive(session)
     return AppendResult(session.offset, session.length, session.expires_at)
-
-
-def expire_sessions(now: datetime | None = None) -> list[str]:
-    """Remove sessions past their expiry and their partial blobs; returns their ids."""
-    now = now or utcnow()
-    expired = list(
-        db.session.scalars(select(UploadSession.id).where(UploadSession.expires_at < now))
-    )
-    for session_id in expired:
-        discard_session(session_id)
-    return expired

@@ -35,7 +35,7 @@ from app.crypto.age import (
 from app.crypto.age.header import read_source_header, seal_header
 from app.custody.ledger import append_custody_event
 from app.extensions import db
-from app.security.encrypted_type import reseal_all
+from app.security.field_rotation import reseal_all
 from app.security.org_keys import (
     KeyStoreError,
     add_identity,

@@ -19,11 +19,10 @@ from app.security.encrypted_type import (
     ClientIdMixin,
     EncryptedText,
     Sealed,
-    count_values_needing_rotation,
     init_field_encryption,
-    reencrypt_all,
 )
 from app.security.field_crypto import FieldDecryptionError, FieldKeyring, key_id_for
+from app.security.field_rotation import count_values_needing_rotation, reencrypt_all
 
 
 class Base(DeclarativeBase):

@@ -128,7 +128,7 @@ def test_an_intake_only_node_cannot_rotate(app, vault, monkeypatch):
 
 def test_rotation_reseals_witness_identities_to_the_new_recipient(app, app_ctx, vault):
     from app.intake.services.taxonomy import sync_taxonomies
-    from app.security.encrypted_type import count_values_needing_rotation
+    from app.security.field_rotation import count_values_needing_rotation
     from app.security.field_sealing import recipient_id
     from tests.intake.builders import make_witness
 
