@@ -140,3 +140,28 @@ def test_the_reason_form_of_an_item_the_viewer_may_not_see_is_404(reads, signed_
     db.session.commit()
     url = reads.url(f"/evidence/{reads.item.id}/download/reason")
     assert signed_in(other).get(url).status_code == 404
+
+
+def test_a_stated_download_reason_lapses_after_ten_minutes(reads, signed_in):
+    from datetime import timedelta
+
+    client = signed_in(reads.lawyer)
+    item_url = reads.url(f"/evidence/{reads.item.id}")
+    reason_url = f"{item_url}/download/reason"
+    post_form(client, reason_url, {"access_reason": "verification"}, page=reason_url)
+    (record,) = _records(kind="original")
+    record.last_at -= timedelta(minutes=11)
+    db.session.commit()
+    response = client.get(f"{item_url}/download", headers={"Accept": "application/json"})
+    assert response.status_code == 428
+
+
+def test_the_reason_text_is_encrypted_at_rest(reads, signed_in):
+    import sqlalchemy as sa
+
+    _reveal(signed_in(reads.cleared), reads, "other", "asked by the prosecutor Nadia")
+    with db.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT reason_text FROM access_records")).scalar_one()
+    assert b"Nadia" not in bytes(stored)
+    (record,) = _records(kind="identity")
+    assert record.reason_text == "asked by the prosecutor Nadia"

@@ -125,6 +125,7 @@ def validate_request(request: ExportRequest) -> ExportRequest:
         destination=request.destination,
         unencrypted_reason=None if recipient else reason,
         location_precision=precision,
+        access_reason=request.access_reason,
     )
 
 
