@@ -63,3 +63,17 @@ def test_an_export_by_a_field_lawyer_carries_no_colleagues_evidence(built_case, 
     plan = plan_export(world.investigation, world.casefile, exporter, rule=rule)
     assert world.photo.id not in {planned.obj.id for planned in plan.included}
     assert world.photo.id in {left.item_id for left in plan.excluded}  # said, not shipped
+
+
+def test_an_export_by_a_lawyer_without_the_identity_grant_carries_no_file_name(
+    built_case, signed_in, tmp_path, export_dir
+):
+    from tests.casefiles.test_export_protection import _download_bag, _web_export
+
+    reviewer = signed_in(built_case.reviewer)  # a lawyer member without the grant
+    response, _ = _web_export(reviewer, built_case, {"files": "originals", "for_whom": "OTP"})
+    bag = _download_bag(reviewer, built_case, response, tmp_path)
+    names = [path.name for path in bag.rglob("*")]
+    assert not [name for name in names if "entrance" in name]
+    everything = b"".join(p.read_bytes() for p in bag.rglob("*") if p.is_file())
+    assert b"entrance.jpg" not in everything
