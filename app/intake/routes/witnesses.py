@@ -136,7 +136,7 @@ def edit_witness(reference: str, witness_id: str):
 def witness_consent(reference: str, witness_id: str):
     viewer = viewer_for(reference)
     record = witness_allowed(viewer, witness_id, may_record_consent)
-    view = witness_view(record, viewer.membership)
+    view = witness_view(record, None)  # the consent page names no one
     members, documents = pages.member_choices(viewer), regrants.document_choices(viewer)
     form = ConsentForm.starting_from(view["consent"], current_user.id, members, documents)
     return submit_form(
