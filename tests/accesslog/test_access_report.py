@@ -76,7 +76,10 @@ def test_the_access_report_answers_who_saw_w_0007s_identity_when_and_why(reads, 
 
 
 def test_the_access_report_is_not_for_field_researchers(reads, signed_in):
+    overview = reads.url("")
+    assert "/access-report" in signed_in(reads.lawyer).get(overview).get_data(as_text=True)
     client = signed_in(reads.field)
+    assert "/access-report" not in client.get(overview).get_data(as_text=True)
     assert client.get(reads.url("/access-report")).status_code == 403
     assert client.get(reads.url("/access-report.csv")).status_code == 403
 

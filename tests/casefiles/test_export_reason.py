@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.accesslog.models import AccessRecord
 from app.casefiles.models import CaseExport
 from app.extensions import db
+from tests.casefiles.conftest import wait_for_job
 from tests.casefiles.test_export_protection import _web_export
 
 
@@ -33,6 +34,7 @@ def test_an_exports_reason_is_on_the_access_report(approved_case, signed_in, exp
         },
     )
     assert started.status_code == 302
+    assert wait_for_job(author, started.headers["Location"] + "/progress")["finished"]
     db.session.expire_all()
     (record,) = db.session.scalars(select(AccessRecord).filter_by(kind="export"))
     assert (record.user_id, record.label) == (

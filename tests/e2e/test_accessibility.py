@@ -48,6 +48,7 @@ NOT_PAGES = frozenset(
     {
         "static",
         "auth.enroll_2fa_qr",
+        "accesslog.report_download",
         "casefiles.export_download",
         "casefiles.export_progress",
         "casefiles.preview",
