@@ -1,7 +1,7 @@
 """access records: reads of identities, testimony and evidence with a stated reason (issue 15)
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0020
 Create Date: 2026-12-05 20:30:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0017"
-down_revision = "0014"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

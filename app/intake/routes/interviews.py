@@ -175,9 +175,7 @@ def new_interview(reference: str):
 @bp.route("/interviews/<interview_id>")
 def interview(reference: str, interview_id: str):
     viewer = viewer_for(reference)
-    record = load_interview(viewer, interview_id)
-    record_testimony_read(viewer, record)
-    return detail_page(viewer, record, AddendumForm())
+    return detail_page(viewer, load_interview(viewer, interview_id), AddendumForm())
 
 
 def detail_page(
@@ -189,6 +187,7 @@ def detail_page(
             investigation=viewer.investigation,
             interview=interview_view(record),
         ), status
+    record_testimony_read(viewer, record)  # the page shows the testimony: a recorded read
     may_edit = may_edit_interview(viewer, record) and not record.is_sealed
     link_form = None
     if may_edit:

@@ -106,16 +106,22 @@ def reveal_witness_identity(reference: str, witness_id: str):
     record = witness_allowed(viewer, witness_id, may_reveal_identity)
     form = ReasonForm()
     if not form.validate_on_submit():
-        return reason_page(
-            form,
-            investigation=viewer.investigation,
-            title=_("Reveal the identity of %(code)s", code=record.code),
-            submit_label=_("Reveal identity"),
-            back=url_for("intake.witness", reference=reference, witness_id=witness_id),
-        )
+        return reveal_reason_page(viewer, record, form)
     record_identity_read(viewer, record, form.stated_reason())
     context = pages.witness_detail(viewer, record, revealed=True)
     return render_template("intake/witnesses/detail.html", **context)
+
+
+def reveal_reason_page(viewer: InvestigationViewer, record: Witness, form: ReasonForm):
+    return reason_page(
+        form,
+        investigation=viewer.investigation,
+        title=_("Reveal the identity of %(code)s", code=record.code),
+        submit_label=_("Reveal identity"),
+        back=url_for(
+            "intake.witness", reference=viewer.investigation.reference, witness_id=record.id
+        ),
+    )
 
 
 @bp.route("/witnesses/<witness_id>/edit", methods=["GET", "POST"])
