@@ -1,7 +1,7 @@
 """access records: reads of identities, testimony and evidence with a stated reason (issue 15)
 
-Revision ID: 0017
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-05 20:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0017"
-down_revision = "0020"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
