@@ -96,6 +96,7 @@ def check_org_keys(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accesslog import bp as accesslog_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp  # before auth's registration: it adds the token pages
     from app.auth import bp as auth_bp
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(investigations_bp, url_prefix="/investigations")
     app.register_blueprint(custody_bp, url_prefix="/investigations")
+    app.register_blueprint(accesslog_bp, url_prefix="/investigations")
     app.register_blueprint(intake_bp, url_prefix="/investigations/<reference>")
     app.register_blueprint(vault_bp)
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")

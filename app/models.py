@@ -1,5 +1,6 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
+from app.accesslog.models import AccessRecord
 from app.admin.approvals.models import ApprovalRequest
 from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
@@ -36,6 +37,7 @@ from app.jobs.models import Job
 from app.vault.models import Derivative, EvidenceItem, UploadSession
 
 __all__ = [
+    "AccessRecord",
     "ApiToken",
     "ApprovalRequest",
     "Annotation",

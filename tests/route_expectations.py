@@ -161,10 +161,35 @@ CASEFILE = policy(
 # A case file's item and its preview show the evidence decrypted: a lawyer account holding
 # only a field membership must not reach colleagues' evidence this way, as the vault's own
 # pages refuse it (issue 15, item 1).
-CASEFILE_EVIDENCE = Policy(
-    "case-file evidence",
-    {**CASEFILE.outcomes, LAWYER_AS_FIELD: REFUSED},
-    gaps={LAWYER_AS_FIELD: "issue 15 item 1 (h-needtoknow): case files bypass the field scope"},
+CASEFILE_EVIDENCE = Policy("case-file evidence", {**CASEFILE.outcomes, LAWYER_AS_FIELD: REFUSED})
+# Who read which identity, testimony or original, and why (issue 15, item 3): the lawyers,
+# leads and admin members of the investigation; field members (whatever their account) 403.
+ACCESS_REPORT = policy(
+    "access report",
+    FORBIDDEN,
+    **{
+        LAWYER: OK,
+        LAWYER_ID: OK,
+        ADMIN_MEMBER: OK,
+        ADMIN_OUTSIDER: NOT_FOUND,
+        FIELD_OUTSIDER: NOT_FOUND,
+        LAWYER_OUTSIDER: NOT_FOUND,
+    },
+)
+# Downloading an original of A's (issue 15, item 3): those who see it must state a reason
+# first; a caller that is not a browser (this matrix's client) is told so with 428 before any
+# byte; for everyone else it does not exist.
+ORIGINAL_DOWNLOAD = policy(
+    "original download",
+    NOT_FOUND,
+    **{FIELD_A: 428, LAWYER: 428, LAWYER_ID: 428, ADMIN_MEMBER: 428},
+)
+# Revealing A's witness's identity, with a stated reason: only a member holding the identity
+# grant; the others who see the witness are refused (403); for the rest it does not exist.
+IDENTITY_REVEAL = policy(
+    "identity reveal",
+    NOT_FOUND,
+    **{FIELD_A: FORBIDDEN, LAWYER: FORBIDDEN, LAWYER_ID: OK, ADMIN_MEMBER: FORBIDDEN},
 )
 # An export answers its requester alone (issue 15, item 4); other lawyers of the investigation
 # get 404, non-lawyers 403.
@@ -273,6 +298,9 @@ EXPECTATIONS: dict[str, Policy] = {
     "casefiles.show": CASEFILE,
     "casefiles.transition": CASEFILE,
     "casefiles.unlink_element": CASEFILE,
+    # accesslog/
+    "accesslog.report": ACCESS_REPORT,
+    "accesslog.report_download": ACCESS_REPORT,
     # custody/
     "custody.acknowledge_alarm": CUSTODY_ALARM,
     "custody.ledger": MEMBER,
@@ -286,6 +314,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.edit_incident": INCIDENT_EDIT,
     "intake.edit_interview": OWNER_CHANGES,
     "intake.edit_witness": WITNESS_EDIT,
+    "intake.reveal_witness_identity": IDENTITY_REVEAL,
     "intake.incident": MEMBER,
     "intake.incident_map": MEMBER,
     "intake.incident_map_data": MEMBER,
@@ -308,7 +337,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "investigations.overview": MEMBER,
     # vault/
     "vault.evidence_derivative": OWN_SUBMISSION,
-    "vault.evidence_download": OWN_SUBMISSION,
+    "vault.evidence_download": ORIGINAL_DOWNLOAD,
+    "vault.evidence_download_reason": OWN_SUBMISSION,
     "vault.evidence_item": OWN_SUBMISSION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,

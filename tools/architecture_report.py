@@ -40,7 +40,7 @@ LAYERS: dict[str, int] = {
     "casefiles": 6,
     "backup": 6,
     "drafts": 6,
-    "accesslog": 6,
+    "accesslog": 5,
     "approvals": 6,
     "api": 7,
     "admin": 7,

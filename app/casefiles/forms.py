@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.accesslog.forms import ReasonFields
 from app.casefiles.models import CREDIBILITY, RELIABILITY, Destination, FileChoice, Stance
 from app.casefiles.services.destinations import RULES
 from app.casefiles.services.errors import CaseFileError
@@ -116,7 +117,9 @@ class TransitionForm(FlaskForm):
     )
 
 
-class ExportForm(FlaskForm):
+class ExportForm(ReasonFields, FlaskForm):
+    """The export asked for, and why (recorded on the access log when the export starts)."""
+
     destination = RadioField(
         _l("Where the export goes"),
         choices=[(rule.value, rule.label) for rule in RULES.values()],
@@ -185,6 +188,7 @@ class ExportForm(FlaskForm):
             for_whom=self.for_whom.data,
             recipient=self.recipient.data,
             named_witness_ids=tuple(self.named_witnesses.data or ()),
+            access_reason=self.stated_reason(),
         )
 
 

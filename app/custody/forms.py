@@ -16,6 +16,7 @@ from wtforms.validators import (
 
 from app.custody.ledger import CustodyAction
 from app.custody.timeline import LedgerFilter, actor_filter_value, day_range
+from app.investigations.viewer import InvestigationViewer
 
 
 def _within_float(form, field) -> None:
@@ -52,7 +53,7 @@ class LedgerFilterForm(FlaskForm):
     def set_object_types(self, object_types: list[str]) -> None:
         self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]
 
-    def to_filter(self) -> LedgerFilter:
+    def to_filter(self, viewer: InvestigationViewer) -> LedgerFilter:
         """What to show: the valid form's choices, else everything (the errors say why)."""
         if not self.validate():
             return LedgerFilter()
@@ -61,7 +62,7 @@ class LedgerFilterForm(FlaskForm):
             action=self.action.data or None,
             object_type=self.object_type.data or None,
             object_id=self.object_id.data or None,
-            actor_id=actor_filter_value(self.actor.data) if self.actor.data else None,
+            actor_id=actor_filter_value(self.actor.data, viewer) if self.actor.data else None,
             since=since,
             until=until,
         )

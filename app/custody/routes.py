@@ -13,10 +13,8 @@ from app.custody.timeline import ledger_query, object_types_in, to_timeline_entr
 from app.custody.timestamps import newest_status
 from app.extensions import db
 from app.form_submission import committed
-from app.investigations.access import (
-    investigation_by_reference_or_404,
-    managed_investigation_or_404,
-)
+from app.investigations.access import managed_investigation_or_404
+from app.investigations.viewer import viewer_for
 
 bp = Blueprint("custody", __name__)
 
@@ -25,18 +23,18 @@ PAGE_SIZE = 50
 
 @bp.route("/<reference>/custody")
 def ledger(reference: str):
-    investigation = investigation_by_reference_or_404(reference, current_user)
+    viewer = viewer_for(reference)
+    investigation = viewer.investigation
     form = LedgerFilterForm(request.args)
-    form.set_object_types(object_types_in(investigation, current_user))
-    filters = form.to_filter()
+    form.set_object_types(object_types_in(viewer))
     page = db.paginate(
-        ledger_query(investigation, current_user, filters),
+        ledger_query(viewer, form.to_filter(viewer)),
         page=form.page_number(),
         per_page=PAGE_SIZE,
         error_out=False,
         count=True,
     )
-    entries = [to_timeline_entry(entry) for entry in page.items]
+    entries = [to_timeline_entry(entry, viewer) for entry in page.items]
     status = 400 if form.errors else 200
     return render_template(
         "custody/ledger.html",

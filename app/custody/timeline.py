@@ -3,7 +3,10 @@
 What is shown comes from the entry bodies (the hashed record), not from the denormalised
 columns, and each shown entry's own hashes are recomputed, so a page never displays an
 entry that does not match its hash without saying so. The columns only choose and order
-rows. Access goes through investigations.access like every other content query.
+rows. Access goes through the investigation viewer like every other content query: a member
+who does not read the whole ledger gets the entries about objects they may see, with other
+people named by role and a pseudonymous handle (`InvestigationViewer.ledger_scope`,
+`actor_label`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from app.custody.chain import body_digest, entry_hash
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.investigations.access import visible
-from app.investigations.models import Investigation
+from app.investigations.viewer import InvestigationViewer
 from app.vault.models import Derivative
 
 # An item page stays readable and fast; the ledger page has the rest (the partial links it).
@@ -35,7 +38,7 @@ class TimelineEntry:
     investigation: str  # the reference the entry was written under
     time: str  # "YYYY-MM-DDTHH:MM:SS.ffffffZ", as recorded
     action: str
-    actor: str  # an email, or a system actor such as "system:fixity"
+    actor: str  # an email, a role and handle, or a system actor such as "system:fixity"
     actor_role: str | None
     object_type: str
     object_id: str
@@ -50,7 +53,7 @@ class TimelineEntry:
         return self.time[:19].replace("T", " ")
 
 
-def to_timeline_entry(entry: LedgerEntry) -> TimelineEntry:
+def to_timeline_entry(entry: LedgerEntry, viewer: InvestigationViewer) -> TimelineEntry:
     body_ok = body_digest(entry.body) == entry.body_sha256
     hash_ok = entry_hash(entry.seq, entry.prev_hash, entry.body_sha256) == entry.entry_hash
     try:
@@ -64,7 +67,9 @@ def to_timeline_entry(entry: LedgerEntry) -> TimelineEntry:
         investigation=str(body.get("investigation", "")),
         time=str(body.get("time", "")),
         action=str(body.get("action", "")),
-        actor=str(actor.get("email") or actor.get("id") or "?"),
+        actor=viewer.actor_label(
+            str(actor.get("id") or "?"), actor.get("email"), actor.get("role")
+        ),
         actor_role=actor.get("role"),
         object_type=str(obj.get("type", "")),
         object_id=str(obj.get("id", "")),
@@ -75,8 +80,10 @@ def to_timeline_entry(entry: LedgerEntry) -> TimelineEntry:
     )
 
 
-def timeline_for(object_type: str, object_id: str, user: Any) -> list[TimelineEntry]:
-    """Every ledger entry about one object, oldest first, if the user may see it (else []).
+def timeline_for(
+    object_type: str, object_id: str, viewer: InvestigationViewer
+) -> list[TimelineEntry]:
+    """Every ledger entry about one object, oldest first, if the viewer may see it (else []).
 
     The timeline of an evidence item includes its derivatives' entries (thumbnail made,
     fixity of the stripped copy...): they are part of the item's custody.
@@ -84,19 +91,29 @@ def timeline_for(object_type: str, object_id: str, user: Any) -> list[TimelineEn
     about = (LedgerEntry.object_type == object_type) & (LedgerEntry.object_id == object_id)
     if object_type == "evidence":
         derivative_ids = visible(
-            select(Derivative.id).where(Derivative.evidence_id == object_id), Derivative, user
+            select(Derivative.id).where(Derivative.evidence_id == object_id),
+            Derivative,
+            viewer.user,
         )
         about = or_(
             about,
             (LedgerEntry.object_type == "derivative") & LedgerEntry.object_id.in_(derivative_ids),
         )
     stmt = (
-        visible(select(LedgerEntry), LedgerEntry, user)
+        _scoped(viewer, select(LedgerEntry))
         .where(about)
         .order_by(LedgerEntry.seq)
         .limit(TIMELINE_LIMIT)
     )
-    return [to_timeline_entry(entry) for entry in db.session.scalars(stmt)]
+    return [to_timeline_entry(entry, viewer) for entry in db.session.scalars(stmt)]
+
+
+def _scoped(viewer: InvestigationViewer, stmt: Select) -> Select:
+    """The viewer's investigation's entries, narrowed to the objects the viewer may see."""
+    stmt = visible(stmt, LedgerEntry, viewer.user).where(
+        LedgerEntry.investigation_id == viewer.investigation.id
+    )
+    return viewer.ledger_scope(stmt, LedgerEntry.object_type, LedgerEntry.object_id)
 
 
 @dataclass(frozen=True)
@@ -121,22 +138,28 @@ def day_range(since, until) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
-def actor_filter_value(text: str) -> str:
-    """What the actor filter compares with: a user id for an email, or a system actor name."""
+def actor_filter_value(text: str, viewer: InvestigationViewer) -> str:
+    """What the actor filter compares with: a user id for an email, or a system actor name.
+
+    A viewer who reads others by handle may filter by system actors and themselves only: an
+    email of a colleague matches nothing, so the filter cannot tell who acted on what.
+    """
     text = text.strip()
     if text.startswith("system"):
         return text
     user_id = db.session.scalar(select(User.id).where(User.email == text.lower()))
+    if not viewer.sees_full_ledger and user_id != viewer.user.id:
+        return "-"
     return user_id or "-"  # an unknown email matches no entry
 
 
-def ledger_query(investigation: Investigation, user: Any, filters: LedgerFilter) -> Select:
-    """The investigation's entries in ledger order, narrowed by the member's filters."""
-    stmt = (
-        visible(select(LedgerEntry), LedgerEntry, user)
-        .where(LedgerEntry.investigation_id == investigation.id)
-        .order_by(LedgerEntry.seq)
-    )
+def ledger_query(viewer: InvestigationViewer, filters: LedgerFilter) -> Select:
+    """The entries the viewer may read in ledger order, narrowed by the member's filters.
+
+    The object-id filter runs inside the viewer's scope: another member's object id matches
+    nothing, exactly like an id that does not exist.
+    """
+    stmt = _scoped(viewer, select(LedgerEntry)).order_by(LedgerEntry.seq)
     if filters.action:
         stmt = stmt.where(LedgerEntry.action == filters.action)
     if filters.object_type:
@@ -152,12 +175,8 @@ def ledger_query(investigation: Investigation, user: Any, filters: LedgerFilter)
     return stmt
 
 
-def object_types_in(investigation: Investigation, user: Any) -> list[str]:
-    """The object types this ledger mentions, for the filter's choices."""
-    stmt = (
-        visible(select(LedgerEntry.object_type), LedgerEntry, user)
-        .where(LedgerEntry.investigation_id == investigation.id)
-        .distinct()
-        .order_by(LedgerEntry.object_type)
-    )
+def object_types_in(viewer: InvestigationViewer) -> list[str]:
+    """The object types of the entries the viewer may read, for the filter's choices."""
+    stmt = _scoped(viewer, select(LedgerEntry.object_type)).distinct()
+    stmt = stmt.order_by(LedgerEntry.object_type)
     return list(db.session.scalars(stmt))

@@ -12,10 +12,13 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accesslog.reasons import Reason
+from app.accesslog.service import reads_of
 from app.auth.models import User
 from app.extensions import db
 from app.intake.models import Incident, Witness
 from app.intake.services import search
+from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import identity_recorded
 from app.intake.views import witness_view
 from app.intake.visibility import (
@@ -91,14 +94,17 @@ def witness_list(viewer: InvestigationViewer, q: str, risk: str, page: int) -> d
         "q": q,
         "risk": risk,
         "query": {name: value for name, value in (("q", q), ("risk", risk)) if value},
-        "identities_visible": viewer.may_see_identities,
+        "identities_visible": False,  # a list names no one (search.list_witnesses)
     }
 
 
-def witness_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
+def witness_detail(viewer: InvestigationViewer, record, revealed: bool = False) -> dict[str, Any]:
+    """The witness page; the identity only once revealed with a stated reason (recorded)."""
     return {
         "investigation": viewer.investigation,
-        "witness": witness_view(record, viewer.membership),
+        "witness": witness_view(record, viewer.membership if revealed else None),
+        "may_reveal": viewer.may_see_identities and not revealed,
+        "access_reads": reads_of(viewer, "witness", record.id),
         "interviews": search.list_interviews(viewer, witness_id=record.id),
         "may_edit": may_edit_witness(viewer, record),
         "may_record_consent": may_record_consent(viewer, record),
@@ -106,8 +112,13 @@ def witness_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
 
 
 def witness_edit(viewer: InvestigationViewer, record) -> dict[str, Any]:
-    """The edit page; identity values only for a viewer who may see identities."""
+    """The edit page; identity values only for a viewer who may see identities.
+
+    Showing them to correct the record is a read of the identity: it is recorded as such.
+    """
     view = witness_view(record, viewer.membership)
+    if viewer.may_see_identities:
+        record_identity_read(viewer, record, Reason("record_correction"))
     return {
         "investigation": viewer.investigation,
         "witness": view,

@@ -20,7 +20,7 @@ from sqlalchemy import Select, select
 from app.extensions import db
 from app.intake.models import Incident, Interview, Witness
 from app.intake.textinput import looks_like_row_id
-from app.investigations.viewer import InvestigationViewer
+from app.investigations.viewer import InvestigationViewer, ledger_object_kind
 from app.security.refusals import refuse
 
 # --- Scoped queries -------------------------------------------------------------------------
@@ -38,9 +38,22 @@ def visible_interviews(stmt: Select, viewer: InvestigationViewer) -> Select:
     return viewer.scope(stmt, Interview, submitted_by=Interview.created_by_id)
 
 
+@ledger_object_kind("testimony")
+@ledger_object_kind("interview")
 def visible_interview_ids(viewer: InvestigationViewer) -> Select:
     """Subquery of the interviews the viewer may see (for has-testimony style filters)."""
     return visible_interviews(select(Interview.id), viewer)
+
+
+# Ledger entries about an object are shown to whoever may see the object (viewer.ledger_scope).
+@ledger_object_kind("witness")
+def visible_witness_ids(viewer: InvestigationViewer) -> Select:
+    return visible_witnesses(select(Witness.id), viewer)
+
+
+@ledger_object_kind("incident")
+def visible_incident_ids(viewer: InvestigationViewer) -> Select:
+    return visible_incidents(select(Incident.id), viewer)
 
 
 # --- Getters: 404 for anything outside the viewer's scope -------------------------------------
@@ -88,6 +101,12 @@ def may_edit_witness(viewer: InvestigationViewer, witness: Witness) -> bool:
     return viewer.is_author(witness.created_by_id) or (
         viewer.sees_all and viewer.may_see_identities
     )
+
+
+def may_reveal_identity(viewer: InvestigationViewer, witness: Witness) -> bool:
+    # The grant alone: a reviewer without it, or the field worker who registered the witness,
+    # cannot reveal what docs/security.md keeps from them.
+    return viewer.may_see_identities
 
 
 def may_record_consent(viewer: InvestigationViewer, witness: Witness) -> bool:

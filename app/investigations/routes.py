@@ -24,4 +24,5 @@ def overview(reference: str):
         "investigations/overview.html",
         investigation=viewer.investigation,
         membership=viewer.membership,
+        sees_full_ledger=viewer.sees_full_ledger,
     )

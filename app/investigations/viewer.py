@@ -9,16 +9,27 @@ Built on the membership scope of `access.py`, it adds the one rule layer every p
   they made themselves. Which column names the submitter is the domain package's business: it
   passes that column to `InvestigationViewer.scope`, so this package imports no domain model
   and the rule itself stays here, in one place.
-- witness identities only with the membership's `may_see_identities` flag.
+- witness identities, evidence file names and capture facts only with the membership's
+  `may_see_identities` flag (the identity class of docs/security.md);
+- the custody ledger: lawyers, leads and admins of the investigation read all of it; everyone
+  else reads only the entries about objects they may see (each domain package registers, per
+  ledger object type, which ids a viewer may see: `ledger_object_kind`; a type nobody
+  registered is hidden), and other people appear to them by role and a stable pseudonymous
+  handle (`actor_label`), never by email.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from app.investigations.access import investigation_by_reference_or_404, membership_for, visible
 from app.investigations.models import Investigation, MemberRole, Membership
@@ -26,6 +37,21 @@ from app.security.org_keys import intake_only
 from app.security.refusals import refuse
 
 REVIEWER_MEMBER_ROLES = frozenset({MemberRole.LAWYER.value, MemberRole.LEAD.value})
+ROLE_NAMES = {"field": _l("Field researcher"), "lawyer": _l("Lawyer"), "admin": _l("Admin")}
+
+# Ledger object type -> the ids of that type a (restricted) viewer may see, as a subquery.
+LedgerObjectScope = Callable[["InvestigationViewer"], Select]
+_LEDGER_OBJECT_SCOPES: dict[str, LedgerObjectScope] = {}
+
+
+def ledger_object_kind(object_type: str) -> Callable[[LedgerObjectScope], LedgerObjectScope]:
+    """Register which ids of `object_type` a viewer who does not see the whole ledger may see."""
+
+    def register(scope: LedgerObjectScope) -> LedgerObjectScope:
+        _LEDGER_OBJECT_SCOPES[object_type] = scope
+        return scope
+
+    return register
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,39 @@ class InvestigationViewer:
         # An intake-only node holds no key to read identities: nobody sees them there.
         return bool(self.membership.may_see_identities) and not intake_only()
 
+    @property
+    def sees_full_ledger(self) -> bool:
+        """Lawyers, leads and admins of the investigation read every entry of its ledger."""
+        return self.sees_all or self.user.role == "admin"
+
+    def ledger_scope(self, stmt: Select, object_type: Any, object_id: Any) -> Select:
+        """Narrow a select over ledger rows (type and id columns) to what the viewer may see."""
+        if self.sees_full_ledger:
+            return stmt
+        allowed: list[ColumnElement] = [
+            (object_type == kind) & object_id.in_(scope(self))
+            for kind, scope in sorted(_LEDGER_OBJECT_SCOPES.items())
+        ]
+        return stmt.where(or_(*allowed) if allowed else false())
+
+    def actor_label(self, actor_id: str | None, email: str | None, role: str | None) -> str:
+        """Who acted, as this viewer may read it: the email, or role and a stable handle.
+
+        The handle is HMAC-SHA256 of the actor's id under a key derived from the secret key and
+        the investigation: the same person keeps one handle in an investigation, and handles do
+        not link a person across investigations.
+        """
+        if actor_id is None or not actor_id or actor_id.startswith("system"):
+            return actor_id or "system"
+        if self.sees_full_ledger or actor_id == self.user.id:
+            return email or actor_id
+        return f"{ROLE_NAMES.get(role or '', _l('Member'))} {self.handle_of(actor_id)}"
+
+    def handle_of(self, user_id: str) -> str:
+        secret = str(current_app.config["SECRET_KEY"]).encode()
+        key = hmac.new(secret, b"custos/ledger-handle/" + self.investigation.id.encode(), "sha256")
+        return hmac.new(key.digest(), user_id.encode(), hashlib.sha256).hexdigest()[:4]
+
     def is_author(self, author_id: str | None) -> bool:
         """Whether the viewer is the person an id names (the creator or uploader of a row)."""
         return author_id is not None and author_id == self.user.id
@@ -63,6 +122,15 @@ class InvestigationViewer:
         if submitted_by is not None and not self.sees_all:
             stmt = stmt.where(submitted_by == self.user.id)
         return stmt
+
+
+@ledger_object_kind("user")
+def _own_membership(viewer: InvestigationViewer) -> Select:
+    """Entries about a person (membership changes): only one's own."""
+    return select(Membership.user_id).where(
+        Membership.investigation_id == viewer.investigation.id,
+        Membership.user_id == viewer.user.id,
+    )
 
 
 def viewer_of(investigation: Investigation, user: Any) -> InvestigationViewer:

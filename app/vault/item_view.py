@@ -27,6 +27,7 @@ class ItemView:
     client_facts: dict[str, Any] | None
     extracted: dict[str, Any] | None
     derivatives: list[Derivative] = field(default_factory=list)
+    facts_visible: bool = True  # file name and capture facts are identity (docs/security.md)
 
     @property
     def thumbnail(self) -> Derivative | None:

@@ -12,11 +12,12 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Select, String
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Select, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
+from app.investigations.viewer import ledger_object_kind
 from app.security.encrypted_type import ClientIdMixin, EncryptedText, SealedText
 from app.timeutil import utcnow
 
@@ -67,6 +68,17 @@ class EvidenceItem(ClientIdMixin, db.Model):
 def visible_evidence(stmt: Select, viewer: InvestigationViewer) -> Select:
     """Evidence items are submissions too: field staff see only what they uploaded."""
     return viewer.scope(stmt, EvidenceItem, submitted_by=EvidenceItem.uploaded_by_id)
+
+
+@ledger_object_kind("evidence")
+def visible_evidence_ids(viewer: InvestigationViewer) -> Select:
+    """The ids of the evidence the viewer may see (ledger entries about them are theirs too)."""
+    return visible_evidence(select(EvidenceItem.id), viewer)
+
+
+@ledger_object_kind("derivative")
+def visible_derivative_ids(viewer: InvestigationViewer) -> Select:
+    return select(Derivative.id).where(Derivative.evidence_id.in_(visible_evidence_ids(viewer)))
 
 
 class Derivative(ClientIdMixin, db.Model):

@@ -16,6 +16,13 @@ Custody records, one rule per kind of read (also in README.md, "Reading evidence
   may both be recorded; the rule errs towards more records, never fewer.
 - The entry is committed BEFORE the first byte is sent: no content leaves unrecorded.
   HEAD requests and 416 answers send no content and are not recorded.
+
+Reads with a stated reason (app/accesslog): the item page (and the API's item resource) is a
+read of the evidence record; downloading the original needs a reason, stated on the reason form
+(valid for a few minutes) or in the request's X-Access-Reason header, and is refused with
+ReasonRequired otherwise. File names and capture facts are identity information
+(docs/security.md): without the membership's identity grant the viewer gets a neutral name and
+no facts, on the page, in the download's file name and through the API.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ from flask import abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.accesslog.models import ReadKind
+from app.accesslog.reasons import Reason
+from app.accesslog.service import recent_reason, record_read
 from app.crypto.age import AgeError, AgeReader
 from app.custody.ledger import append_custody_event
 from app.custody.models import LedgerEntry
@@ -78,6 +88,45 @@ def evidence_in(viewer: InvestigationViewer, evidence_id: str) -> EvidenceItem:
     return item
 
 
+class ReasonRequired(Exception):
+    """Downloading an original needs a stated reason, and none was stated."""
+
+    def __init__(self, evidence_id: str) -> None:
+        super().__init__(evidence_id)
+        self.evidence_id = evidence_id
+
+
+def shown_name(viewer: InvestigationViewer, item: EvidenceItem) -> str:
+    """The file name this viewer may read: the original with the identity grant, else neutral."""
+    return item.original_filename if viewer.may_see_identities else _default_name(item)
+
+
+def evidence_label(item: EvidenceItem) -> str:
+    """How the access report names an item: never its file name."""
+    return f"evidence {item.id[:8]}"
+
+
+def record_evidence_read(
+    viewer: InvestigationViewer,
+    item: EvidenceItem,
+    kind: ReadKind = ReadKind.EVIDENCE,
+    reason: Reason | None = None,
+    channel: str = "web",
+) -> None:
+    """An access record for this read of the item (the caller commits)."""
+    label = evidence_label(item)
+    record_read(
+        viewer, "evidence", item.id, kind, label=label, reason=reason, channel=channel, commit=False
+    )
+
+
+def state_download_reason(viewer: InvestigationViewer, evidence_id: str, reason: Reason) -> None:
+    """The reason form's answer: recorded now, it lets the original be downloaded for a while."""
+    item = evidence_in(viewer, evidence_id)
+    record_evidence_read(viewer, item, ReadKind.ORIGINAL, reason)
+    db.session.commit()
+
+
 def _json_or_none(text: str | None) -> dict[str, Any] | None:
     if not text:
         return None
@@ -92,14 +141,17 @@ def view_item(viewer: InvestigationViewer, evidence_id: str) -> ItemView:
     """The item page; records one `viewed` entry."""
     require_reads()
     item = evidence_in(viewer, evidence_id)
+    facts_visible = viewer.may_see_identities
     view = ItemView(
         item=item,
-        filename=item.original_filename,
-        client_facts=_json_or_none(item.client_facts),
-        extracted=_json_or_none(item.extracted_metadata),
+        filename=shown_name(viewer, item),
+        client_facts=_json_or_none(item.client_facts) if facts_visible else None,
+        extracted=_json_or_none(item.extracted_metadata) if facts_visible else None,
         derivatives=list(item.derivatives),
+        facts_visible=facts_visible,
     )
     _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
+    record_evidence_read(viewer, item)
     db.session.commit()
     return view
 
@@ -201,7 +253,7 @@ def stream_item(
     require_reads()
     item = evidence_in(viewer, evidence_id)
     byte_range = None if if_range else parse_range(range_header, item.size)
-    disposition = content_disposition("inline", _download_name(item), _default_name(item))
+    disposition = content_disposition("inline", _download_name(viewer, item), _default_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
         _record_stream(item, viewer.user, byte_range)
@@ -212,12 +264,26 @@ def stream_item(
 
 
 def download_item(
-    viewer: InvestigationViewer, evidence_id: str, send_body: bool = True
+    viewer: InvestigationViewer,
+    evidence_id: str,
+    send_body: bool = True,
+    reason: Reason | None = None,
 ) -> ContentRead:
-    """The original bytes under the original filename; one `downloaded` entry per request."""
+    """The original bytes under the original filename; one `downloaded` entry per request.
+
+    `reason`: stated with this request (X-Access-Reason); without one, a reason stated on the
+    form in the last minutes; else ReasonRequired.
+    """
     require_reads()
     item = evidence_in(viewer, evidence_id)
-    disposition = content_disposition("attachment", _download_name(item), _default_name(item))
+    if send_body:
+        if reason is not None:
+            record_evidence_read(viewer, item, ReadKind.ORIGINAL, reason)
+        elif not recent_reason(viewer, "evidence", item.id, ReadKind.ORIGINAL):
+            raise ReasonRequired(item.id)
+    disposition = content_disposition(
+        "attachment", _download_name(viewer, item), _default_name(item)
+    )
     reader = _open_item(item) if send_body else None
     if send_body:
         _record(item, viewer.user, "downloaded", {"sha256": item.sha256, "size": item.size})
@@ -259,9 +325,9 @@ def _default_name(item: EvidenceItem) -> str:
     return f"evidence-{item.id[:8]}"
 
 
-def _download_name(item: EvidenceItem) -> str:
-    """The original name, made safe to save, with an extension that agrees with the bytes."""
-    return download_name(item.original_filename, item.media_type, _default_name(item))
+def _download_name(viewer: InvestigationViewer, item: EvidenceItem) -> str:
+    """The name shown to the viewer, safe to save, with an extension agreeing with its bytes."""
+    return download_name(shown_name(viewer, item), item.media_type, _default_name(item))
 
 
 # --- Custody ------------------------------------------------------------------------------------

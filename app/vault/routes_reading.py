@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, make_response, render_template, request
-from flask_login import current_user
+from flask import Response, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from app.accesslog.forms import ReasonForm
+from app.accesslog.reasons import ReasonRefused, reason_from_header
+from app.accesslog.service import reads_of
+from app.accesslog.views import reason_page
 from app.custody.timeline import timeline_for
 from app.error_responses import error_response
 from app.investigations.viewer import viewer_for
@@ -18,9 +22,13 @@ from app.vault.reading import (
     LIST_PAGE_SIZE,
     ContentRead,
     EvidenceUnreadable,
+    ReasonRequired,
     download_item,
+    evidence_in,
     evidence_page,
     read_derivative,
+    shown_name,
+    state_download_reason,
     stream_item,
     view_item,
 )
@@ -46,6 +54,21 @@ def evidence_unreadable(exc: EvidenceUnreadable):
     return error_response(500, UNREADABLE_MESSAGE)
 
 
+@bp.errorhandler(ReasonRequired)
+def reason_required(exc: ReasonRequired):
+    """A browser is sent to the reason form; any other client is told to state a reason."""
+    if request.accept_mimetypes.accept_html:
+        reference = request.view_args["reference"]
+        url = url_for(".evidence_download_reason", reference=reference, evidence_id=exc.evidence_id)
+        return redirect(url, 303)
+    return error_response(428, "State why you download this original: X-Access-Reason.")
+
+
+@bp.errorhandler(ReasonRefused)
+def reason_refused(exc: ReasonRefused):
+    return error_response(400, str(exc))
+
+
 @bp.route(EVIDENCE)
 def evidence_list(reference: str):
     viewer = viewer_for(reference)
@@ -55,6 +78,7 @@ def evidence_list(reference: str):
         "vault/list.html",
         investigation=viewer.investigation,
         items=items[:LIST_PAGE_SIZE],
+        names={item.id: shown_name(viewer, item) for item in items},
         page=page,
         has_next=len(items) > LIST_PAGE_SIZE,
     )
@@ -68,7 +92,8 @@ def evidence_item(reference: str, evidence_id: str):
         "vault/item.html",
         investigation=viewer.investigation,
         view=view,
-        custody_timeline=timeline_for("evidence", view.item.id, current_user),
+        custody_timeline=timeline_for("evidence", view.item.id, viewer),
+        access_reads=reads_of(viewer, "evidence", view.item.id),
     )
 
 
@@ -94,10 +119,27 @@ def evidence_stream(reference: str, evidence_id: str):
 @bp.route(f"{EVIDENCE}/<evidence_id>/download")
 def evidence_download(reference: str, evidence_id: str):
     viewer = viewer_for(reference)
-    read = download_item(viewer, evidence_id, send_body=request.method != "HEAD")
+    reason = reason_from_header(request.headers.get("X-Access-Reason"))
+    read = download_item(viewer, evidence_id, request.method != "HEAD", reason)
     response = _send(read)
     response.headers["Accept-Ranges"] = "none"  # resumable reads go through /stream
     return response
+
+
+@bp.route(f"{EVIDENCE}/<evidence_id>/download/reason", methods=["GET", "POST"])
+def evidence_download_reason(reference: str, evidence_id: str):
+    """Break the glass: why the original is downloaded, recorded before the download."""
+    viewer = viewer_for(reference)
+    evidence_in(viewer, evidence_id)  # 404 before any form for what the viewer may not see
+    form = ReasonForm()
+    back = url_for(".evidence_item", reference=reference, evidence_id=evidence_id)
+    if not form.validate_on_submit():
+        title = _("Download the original")
+        return reason_page(
+            form, investigation=viewer.investigation, title=title, submit_label=title, back=back
+        )
+    state_download_reason(viewer, evidence_id, form.stated_reason())
+    return redirect(url_for(".evidence_download", reference=reference, evidence_id=evidence_id))
 
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/derivatives/<derivative_id>")

@@ -77,8 +77,13 @@ def test_field_worker_cannot_change_another_workers_testimony(world, b_records):
 def test_lawyer_sees_everyones_records_but_identities_only_with_the_flag(world, b_records):
     witness, interview = b_records
     plain = world.api(world.lawyer).get(world.path(f"/witnesses/{witness['id']}")).get_json()
+    path = world.path(f"/witnesses/{witness['id']}")
+    unstated = world.api(world.lawyer_identities).get(path).get_json()
+    assert "identity" not in unstated  # the grant alone reveals nothing: say why
     cleared = (
-        world.api(world.lawyer_identities).get(world.path(f"/witnesses/{witness['id']}")).get_json()
+        world.api(world.lawyer_identities)
+        .get(path, headers={"X-Access-Reason": "legal_proceedings"})
+        .get_json()
     )
     assert "identity" not in plain and plain["identity_visible"] is False
     assert "Amal Example" not in str(plain)

@@ -102,7 +102,11 @@ def _web_export(client, world, data: dict):
     """Start an export from the form; unencrypted (with a reason) unless it names a key."""
     base = f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}"
     page = f"{base}/export"
-    data = {"unencrypted_reason": "checked on site by the technician", **data}
+    data = {
+        "unencrypted_reason": "checked on site by the technician",
+        "access_reason": "legal_proceedings",  # starting an export states why (app/accesslog)
+        **data,
+    }
     return post_form(client, page, data, page=page), base
 
 

@@ -63,7 +63,7 @@ def newest_entry() -> LedgerEntry:
     [
         ("view", "viewed", {}),
         ("stream", "streamed", {"Range": "bytes=70000-70999"}),
-        ("download", "downloaded", {}),
+        ("download", "downloaded", {"X-Access-Reason": "verification"}),
         ("derivative", "viewed", {}),
     ],
 )

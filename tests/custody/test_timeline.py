@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import render_template
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from app.custody.ledger import append_custody_event
 from app.custody.models import LedgerEntry
 from app.custody.timeline import timeline_for
 from app.extensions import db
+from app.investigations.viewer import viewer_of
 from app.timeutil import utcnow
 from app.vault.models import Derivative, EvidenceItem
 from tests.helpers.factories import InvestigationFactory, UserFactory
@@ -56,7 +59,7 @@ def test_timeline_lists_an_items_entries_in_order_with_its_derivatives(
     append_custody_event(investigation.id, lawyer, "downloaded", "evidence", item.id, {})
     db.session.commit()
 
-    timeline = timeline_for("evidence", item.id, lawyer)
+    timeline = timeline_for("evidence", item.id, viewer_of(investigation, lawyer))
     assert [(e.seq, e.action) for e in timeline] == [
         (1, "received"),
         (3, "derivative_created"),
@@ -72,7 +75,9 @@ def test_timeline_is_empty_for_someone_outside_the_investigation(app_ctx, invest
     outsider = UserFactory(role="lawyer")
     append_custody_event(investigation.id, None, "viewed", "evidence", "item-1", {})
     db.session.commit()
-    assert timeline_for("evidence", "item-1", outsider) == []
+    # An outsider has no viewer of the investigation at all: 404 before any timeline.
+    with pytest.raises(NotFound):
+        viewer_of(investigation, outsider)
 
 
 def test_timeline_partial_shows_who_what_when_and_the_hash_but_never_the_address(
@@ -85,7 +90,8 @@ def test_timeline_partial_shows_who_what_when_and_the_hash_but_never_the_address
         db.session.commit()
     with app.test_request_context():
         html = render_template(
-            "custody/_timeline.html", custody_timeline=timeline_for("evidence", "e-1", lawyer)
+            "custody/_timeline.html",
+            custody_timeline=timeline_for("evidence", "e-1", viewer_of(investigation, lawyer)),
         )
     assert "lina@example.org" in html and "(lawyer)" in html
     assert "203.0.113.7" not in html and b"203.0.113.7" not in entry.body
@@ -98,7 +104,7 @@ def test_a_tampered_entry_is_flagged_on_the_page(app, app_ctx, investigation, me
     member(lawyer, investigation)
     append_custody_event(investigation.id, lawyer, "viewed", "evidence", "e-1", {})
     db.session.commit()
-    (entry,) = timeline_for("evidence", "e-1", lawyer)
+    (entry,) = timeline_for("evidence", "e-1", viewer_of(investigation, lawyer))
     assert entry.intact
     # The denormalised columns only pick rows; what is shown is checked against the hash.
     from tests.conftest import backend
@@ -111,7 +117,7 @@ def test_a_tampered_entry_is_flagged_on_the_page(app, app_ctx, investigation, me
         if backend() == "postgresql":
             run_sql("ALTER TABLE custody_entries ENABLE TRIGGER custody_entries_append_only")
     db.session.expire_all()
-    (entry,) = timeline_for("evidence", "e-1", lawyer)
+    (entry,) = timeline_for("evidence", "e-1", viewer_of(investigation, lawyer))
     assert not entry.intact
     with app.test_request_context():
         html = render_template("custody/_timeline.html", custody_timeline=[entry])

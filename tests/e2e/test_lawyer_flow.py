@@ -133,6 +133,7 @@ def export_and_download_the_bag(page: Page, guard: Guard, tmp_path) -> None:
     page.locator("input[name=files][value=originals]").check()
     page.locator("input[name=for_whom]").fill("Prosecutor's office (e2e)")
     page.locator("input[name=unencrypted_reason]").fill("Technician on site")
+    page.locator("select[name=access_reason]").select_option("legal_proceedings")
     page.locator("input[name=recipient]").fill(recipient)
     page.locator("main form button[type=submit]").click()
 

@@ -55,6 +55,7 @@ def test_an_export_killed_with_its_worker_fails_visibly_and_its_retry_delivers_o
                 "files": "originals",
                 "for_whom": "Fault suite, chamber II",
                 "unencrypted_reason": "fault suite",
+                "access_reason": "verification",
             },
             allow_redirects=False,
             timeout=30,

@@ -113,13 +113,24 @@ def test_the_field_worker_who_registered_them_cannot_read_the_identity_back(
     assert "recorded (hidden)" in edit.get_data(as_text=True)
 
 
-def test_a_lawyer_with_the_flag_sees_the_identity(world, client_for, identified_world):
+def test_a_lawyer_with_the_flag_sees_the_identity_once_they_say_why(
+    world, client_for, identified_world
+):
     client = client_for(world.lawyer_identities)
-    page = client.get(world.url(f"/witnesses/{identified_world['witness'].id}"))
-    body = html.unescape(page.get_data(as_text=True))
-    assert all(value in body for value in IDENTITY.values())
+    witness_url = world.url(f"/witnesses/{identified_world['witness'].id}")
+    page = html.unescape(client.get(witness_url).get_data(as_text=True))
+    assert not [value for value in IDENTITY.values() if value in page]
+    assert "Reveal identity" in page
     listing = html.unescape(client.get(world.url("/witnesses")).get_data(as_text=True))
-    assert IDENTITY["full_name"] in listing
+    assert IDENTITY["full_name"] not in listing  # a list names no one
+    reveal = witness_url + "/identity"
+    refused = post_form(client, reveal, {"access_reason": ""}, page=reveal)
+    assert refused.status_code == 400 and IDENTITY["full_name"] not in refused.get_data(
+        as_text=True
+    )
+    shown = post_form(client, reveal, {"access_reason": "case_review"}, page=reveal)
+    body = html.unescape(shown.get_data(as_text=True))
+    assert shown.status_code == 200 and all(value in body for value in IDENTITY.values())
 
 
 def test_identities_never_reach_the_logs(app, world, client_for, caplog, identified_world):

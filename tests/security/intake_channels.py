@@ -79,14 +79,29 @@ def page_text(response) -> str:
     return html.unescape(_TAGS.sub(" ", response.get_data(as_text=True)))
 
 
-class Intake:
-    """One member of one investigation, able to upload through each channel."""
+# Downloading an original asks why first (app/accesslog): these clients state it in the header.
+REASON = {"X-Access-Reason": "verification"}
 
-    def __init__(self, app, signed_in) -> None:
+
+class Intake:
+    """One member of one investigation, able to upload through each channel.
+
+    The member holds the identity grant: file names are identity information (docs/security.md)
+    and these tests check what becomes of the names they send, so they must be able to read
+    them back. `without_grant()` is a second field member of the same investigation who does
+    not hold it.
+    """
+
+    def __init__(self, app, signed_in, investigation=None, may_see_identities=True) -> None:
         self.app = app
-        self.investigation = InvestigationFactory()
+        self.signed_in = signed_in
+        self.investigation = investigation or InvestigationFactory()
         self.user = UserFactory(role="field")
-        MembershipFactory(user=self.user, investigation=self.investigation)
+        MembershipFactory(
+            user=self.user,
+            investigation=self.investigation,
+            may_see_identities=may_see_identities,
+        )
         self.ref = self.investigation.reference
         self.web = signed_in(self.user)
         self.upload_url = f"/investigations/{self.ref}/evidence/upload"
@@ -191,7 +206,13 @@ class Intake:
         return item
 
     def download(self, evidence_id: str, what: str = "/download"):
-        return self.web.get(f"/investigations/{self.ref}/evidence/{evidence_id}{what}")
+        """An evidence response, the download's reason stated (the other paths ignore it)."""
+        url = f"/investigations/{self.ref}/evidence/{evidence_id}{what}"
+        return self.web.get(url, headers=REASON)
+
+    def without_grant(self) -> Intake:
+        """A second field member of the same investigation, without the identity grant."""
+        return Intake(self.app, self.signed_in, self.investigation, may_see_identities=False)
 
 
 def only_evidence_id() -> str:

@@ -103,6 +103,18 @@ def test_every_evidence_response_has_exactly_one_safe_disposition(intake, name):
     assert page.status_code == 200  # the page shows the stored name, escaped
 
 
+def test_without_the_identity_grant_the_stored_name_never_reaches_the_header(intake):
+    """File names are identity information: the uploader without the grant saves a neutral one."""
+    plain = intake.without_grant()
+    item = stored_with_name(plain, text_bytes(3000), HOSTILE_NAMES[0])
+    for what in ("/download", "/stream"):
+        response = plain.download(item.id, what)
+        assert response.status_code == 200
+        (value,) = response.headers.getlist("Content-Disposition")
+        _, fallback, saved = saved_name(value)
+        assert saved == fallback == f"evidence-{item.id[:8]}.txt", value
+
+
 def test_a_derivative_is_served_under_a_neutral_name_whatever_the_original(intake):
     item = stored_with_name(
         intake, jpeg_with_exif(), "Amira's house\"\r\nX-Injected: 1.jpg", "a.jpg"
@@ -127,7 +139,7 @@ def test_through_a_real_server_the_header_bytes_are_one_line(intake, live):
         path = f"/investigations/{intake.ref}/evidence/{item.id}{what}"
         response = live.raw(
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n"
-            "Connection: close\r\n\r\n"
+            "X-Access-Reason: verification\r\nConnection: close\r\n\r\n"
         )
         assert response.status == 200, response.head
         assert response.body == data

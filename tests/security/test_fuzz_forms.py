@@ -207,8 +207,10 @@ class Site:
     def _crawl(self) -> None:
         pages = []
         for endpoint, rule, methods in URL_RULES:
-            if "GET" not in methods or rule.startswith("/api/") or "download" in endpoint:
+            if "GET" not in methods or rule.startswith("/api/"):
                 continue
+            if "download" in endpoint and not endpoint.endswith("_reason"):
+                continue  # files; the page asking why an original is downloaded is a form
             if endpoint in ("vault.evidence_stream", "vault.evidence_derivative"):
                 continue  # media, not pages
             pages.append(self.world.fill(rule))
@@ -244,6 +246,8 @@ class Site:
 
 # A consent re-grant is decided by a second reviewer, a lawyer (tests/intake).
 REGRANT = "intake.witness_regrant"
+# Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.
+REVEAL = "intake.reveal_witness_identity"
 
 
 def preferred_persona(endpoint: str) -> str:
@@ -253,7 +257,7 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
-    if endpoint.startswith("casefiles.") or endpoint in ("auth.recovery_codes", REGRANT):
+    if endpoint.startswith("casefiles.") or endpoint in ("auth.recovery_codes", REGRANT, REVEAL):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 

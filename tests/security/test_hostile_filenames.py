@@ -139,6 +139,30 @@ def test_odd_but_harmless_names_are_kept_as_sent_and_saved_safely(intake, channe
     assert_kept_and_safe(intake, intake.send(channel, name, STATEMENT), name)
 
 
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_an_uploader_without_the_identity_grant_never_reads_the_name_back(intake, channel):
+    """File names are identity information: kept as sent, but not shown to their own uploader
+    without the grant, on the item page, the list or the download (issue 15)."""
+    plain = intake.without_grant()
+    name = 'شهادة "Amira"; filename=evil.exe.txt'
+    sent = plain.send(channel, name, STATEMENT)
+    assert sent.evidence_id, (sent.status, sent.message)
+    assert plain.item(sent.evidence_id).original_filename == name  # kept all the same
+    evidence = f"/investigations/{plain.ref}/evidence"
+    for url in (f"{evidence}/{sent.evidence_id}", evidence):
+        page = plain.web.get(url)
+        assert page.status_code == 200, url
+        shown = _unescaped(page)
+        assert "Amira" not in shown and "شهادة" not in shown and "evil" not in shown, url
+        assert f"evidence-{sent.evidence_id[:8]}" in shown, url
+    response = plain.download(sent.evidence_id)
+    assert response.status_code == 200 and response.data == STATEMENT
+    disposition = response.headers["Content-Disposition"]
+    assert "Amira" not in disposition and "evil" not in disposition
+    _, _, saved = saved_name(disposition)
+    assert saved == f"evidence-{sent.evidence_id[:8]}.txt"
+
+
 def test_a_homoglyph_extension_does_not_survive_into_the_saved_name(intake):
     sent = intake.send_web("invoice.pdf", STATEMENT)  # plain text calling itself a PDF
     _, _, saved = saved_name(intake.download(sent.evidence_id).headers["Content-Disposition"])

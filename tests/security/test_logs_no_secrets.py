@@ -138,13 +138,19 @@ def run_representative_flow(app, case, tmp_path, photo: bytes) -> list[str]:
 
     lawyer = app.test_client()
     sign_in(lawyer, case.author)
-    witness_page = lawyer.get(f"/investigations/{ref}/witnesses/{case.witness.id}")
-    assert HIDDEN_NAME in witness_page.get_data(as_text=True)  # the grant shows it to them
+    reveal = f"/investigations/{ref}/witnesses/{case.witness.id}/identity"
+    witness_page = post_form(lawyer, reveal, {"access_reason": "case_review"}, page=reveal)
+    assert HIDDEN_NAME in witness_page.get_data(as_text=True)  # the grant shows it, with a reason
     base = f"/investigations/{ref}/cases/{case.casefile.reference}"
     started = post_form(
         lawyer,
         f"{base}/export",
-        {"files": "originals", "for_whom": "ICC OTP", "unencrypted_reason": "on site"},
+        {
+            "files": "originals",
+            "for_whom": "ICC OTP",
+            "unencrypted_reason": "on site",
+            "access_reason": "legal_proceedings",
+        },
         page=f"{base}/export",
     )
     assert started.status_code == 302, started.status_code

@@ -505,19 +505,30 @@ def test_export_starts_are_limited_per_person_and_only_starts_count(
     assert post_form(client, page, {"for_whom": ""}, page=page).status_code == 400  # not a start
     for _ in range(COSTLY):
         started = post_form(
-            client, page, {"for_whom": "OTP", "unencrypted_reason": "on site"}, page=page
+            client,
+            page,
+            {"for_whom": "OTP", "unencrypted_reason": "on site", "access_reason": "verification"},
+            page=page,
         )
         assert started.status_code == 302, started.status_code
         assert wait_for_job(client, started.headers["Location"] + "/progress")["finished"]
     _assert_refused_as_page(
-        post_form(client, page, {"for_whom": "OTP", "unencrypted_reason": "on site"}, page=page),
+        post_form(
+            client,
+            page,
+            {"for_whom": "OTP", "unencrypted_reason": "on site", "access_reason": "verification"},
+            page=page,
+        ),
         "Too many exports were started",
     )
     assert _count(CaseExport) == COSTLY
     other = app.test_client()
     sign_in(other, colleague)
     started = post_form(
-        other, page, {"for_whom": "OTP", "unencrypted_reason": "on site"}, page=page
+        other,
+        page,
+        {"for_whom": "OTP", "unencrypted_reason": "on site", "access_reason": "verification"},
+        page=page,
     )
     assert started.status_code == 302
     assert wait_for_job(other, started.headers["Location"] + "/progress")["finished"]

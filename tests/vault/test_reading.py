@@ -61,7 +61,10 @@ class World:
     def __init__(self):
         self.investigation = InvestigationFactory()
         self.member = UserFactory(role="lawyer")
-        MembershipFactory(user=self.member, investigation=self.investigation)
+        # The identity grant: these tests read original file names and capture facts.
+        MembershipFactory(
+            user=self.member, investigation=self.investigation, may_see_identities=True
+        )
         self.ref = self.investigation.reference
 
     def url(self, item, suffix: str = "") -> str:
@@ -88,7 +91,10 @@ def photo_item(world):
 
 @pytest.fixture
 def member_client(signed_in, world):
-    return signed_in(world.member)
+    client = signed_in(world.member)
+    # Downloading an original needs a stated reason (app/accesslog): this client states one.
+    client.environ_base["HTTP_X_ACCESS_REASON"] = "verification"
+    return client
 
 
 def custody_count(item_id: str, action: str) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
+from app.api.resources.reasons import api_reason
 from app.api.resources.responses import created, ok
 from app.api.schemas.evidence import evidence_json
 from app.extensions import db
@@ -28,7 +29,14 @@ from app.investigations.viewer import viewer_for
 from app.security.rate_limits import upload_limit
 from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem, visible_evidence
-from app.vault.reading import LIST_PAGE_SIZE, evidence_in, evidence_page, require_reads
+from app.vault.reading import (
+    LIST_PAGE_SIZE,
+    evidence_in,
+    evidence_page,
+    record_evidence_read,
+    require_reads,
+    shown_name,
+)
 from app.vault.refusals import IntakeRefused
 
 READ_SIZE = 1024 * 1024
@@ -48,14 +56,20 @@ def evidence_list(reference: str):
         return evidence_page(viewer, number), int(total or 0)
 
     items, total = window(fetch, LIST_PAGE_SIZE, wanted)
-    return ok(paginated([evidence_json(item) for item in items], total, wanted))
+    views = [evidence_json(item, shown_name(viewer, item)) for item in items]
+    return ok(paginated(views, total, wanted))
 
 
 @bp.get("/investigations/<reference>/evidence/<evidence_id>")
 def evidence_item(reference: str, evidence_id: str):
+    """One item's record: a read recorded on the access log (X-Access-Reason states why)."""
     viewer = viewer_for(reference)
     require_reads()
-    return ok(evidence_json(evidence_in(viewer, evidence_id)))
+    reason = api_reason()
+    item = evidence_in(viewer, evidence_id)
+    record_evidence_read(viewer, item, reason=reason, channel=API_CHANNEL)
+    db.session.commit()
+    return ok(evidence_json(item, shown_name(viewer, item)))
 
 
 def _percent_decoded_header(name: str) -> str | None:
@@ -103,6 +117,6 @@ def upload_evidence(reference: str):
         writer.abort()  # a dropped connection or a refusal: nothing of the file is kept
         raise
     item = writer.finish()
-    view = evidence_json(item, filename=filename)
+    view = evidence_json(item, filename or "")
     location = url_for("api.evidence_item", reference=reference, evidence_id=item.id)
     return created(view, location)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
+from app.api.resources.reasons import api_reason
 from app.api.resources.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.interviews import addendum_text, interview_input, link_input
@@ -28,6 +29,7 @@ from app.intake.services.interviews import (
     unlink_evidence,
     update_interview,
 )
+from app.intake.services.reads import record_testimony_read
 from app.intake.services.sealing import add_addendum, seal_testimony
 from app.intake.views import interview_view
 from app.intake.visibility import interview_or_404, may_add_addendum, may_edit_interview
@@ -112,8 +114,12 @@ def new_interview(reference: str):
 
 @bp.get("/investigations/<reference>/interviews/<interview_id>")
 def interview(reference: str, interview_id: str):
+    """The testimony: a read recorded on the access log (X-Access-Reason states why)."""
     viewer = viewer_for(reference)
-    return ok(interview_view(load_interview(viewer, interview_id)))
+    reason = api_reason()
+    record = load_interview(viewer, interview_id)
+    record_testimony_read(viewer, record, reason, channel="api")
+    return ok(interview_view(record))
 
 
 @bp.put("/investigations/<reference>/interviews/<interview_id>")

@@ -1,5 +1,10 @@
 """Witnesses: the list (field staff: their own), registration with consent, one witness, and
-withdrawal of consent. Who sees whom and which fields is app/intake's rule, applied as is."""
+withdrawal of consent. Who sees whom and which fields is app/intake's rule, applied as is.
+
+An identity is read one witness at a time with a stated reason, as on the website: GET of one
+witness carries it only for a member with the grant who states why in X-Access-Reason, and
+that read is recorded on the access log; without a reason the answer is the pseudonymous view.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from sqlalchemy.orm import undefer_group
 
 from app.api import bp
 from app.api.pagination import page_request, paginated, window
+from app.api.resources.reasons import api_reason
 from app.api.resources.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.witnesses import api_field_name, withdrawal_input, witness_input
@@ -18,9 +24,10 @@ from app.intake.models import Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.services import search
 from app.intake.services.consent import withdraw_consent
+from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import register_witness
 from app.intake.views import witness_view
-from app.intake.visibility import may_record_consent, witness_or_404
+from app.intake.visibility import may_record_consent, may_reveal_identity, witness_or_404
 from app.investigations.viewer import InvestigationViewer, viewer_for
 
 
@@ -67,7 +74,12 @@ def new_witness(reference: str):
 @bp.get("/investigations/<reference>/witnesses/<witness_id>")
 def witness(reference: str, witness_id: str):
     viewer = viewer_for(reference)
-    return ok(witness_view(load_witness(viewer, witness_id), viewer.membership))
+    reason = api_reason()
+    record = load_witness(viewer, witness_id)
+    if reason is None or not may_reveal_identity(viewer, record):
+        return ok(witness_view(record, None))
+    record_identity_read(viewer, record, reason, channel="api")
+    return ok(witness_view(record, viewer.membership))
 
 
 @bp.post("/investigations/<reference>/witnesses/<witness_id>/consent/withdraw")
@@ -80,4 +92,4 @@ def withdraw_witness_consent(reference: str, witness_id: str):
     language, obtained_on = withdrawal_input(json_body(optional=True))
     withdraw_consent(record, current_user, language, obtained_on)
     db.session.commit()
-    return ok(witness_view(load_witness(viewer, witness_id), viewer.membership))
+    return ok(witness_view(load_witness(viewer, witness_id), None))

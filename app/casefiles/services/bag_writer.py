@@ -149,8 +149,11 @@ class BagWriter:
         files = self.request.files
         item.hashes.append(("SHA-256 of the original", evidence.sha256))
         original_name = safe_name(self.scrub.text(evidence.original_filename), "original")
-        if files == FileChoice.REDACTED.value:
-            original_name = "original"  # a camera's file name can carry the capture time
+        # A camera's file name can carry the capture time; any name is identity information,
+        # which an exporter without the identity grant may not read (docs/security.md).
+        hidden = self.exporter.user is not None and not self.exporter.may_see_identities
+        if files == FileChoice.REDACTED.value or hidden:
+            original_name = "original"
         written = []
         if files in (FileChoice.ORIGINALS.value, FileChoice.BOTH.value):
             self._copy_blob(

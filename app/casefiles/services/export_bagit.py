@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.accesslog.reasons import Reason
 from app.casefiles.models import CaseFile, Destination, FileChoice
 from app.casefiles.services.bag_files import tree_size
 from app.casefiles.services.bag_packaging import EncryptedTar
@@ -64,6 +65,7 @@ class ExportRequest:
     # Required when no recipient key is given: the delivered bag is then plaintext.
     unencrypted_reason: str | None = None
     location_precision: int | None = None  # redacted exports: GPS rounded to n decimals
+    access_reason: Reason | None = None  # why the person exports (the CLI states none)
 
 
 @dataclass
@@ -123,6 +125,7 @@ def validate_request(request: ExportRequest) -> ExportRequest:
         destination=request.destination,
         unencrypted_reason=None if recipient else reason,
         location_precision=precision,
+        access_reason=request.access_reason,
     )
 
 

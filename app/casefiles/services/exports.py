@@ -17,6 +17,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from app.accesslog.models import ReadKind
+from app.accesslog.service import record_read
 from app.auth.models import User
 from app.casefiles.models import CaseExport, CaseFile
 from app.casefiles.services.destinations import (
@@ -39,6 +41,7 @@ from app.crypto.age import AgeReader, FileSource, Recipient
 from app.extensions import db
 from app.investigations.access import may_see_identities, membership_for
 from app.investigations.models import Investigation
+from app.investigations.viewer import viewer_of
 from app.jobs.handle import JobFailed, JobHandle
 from app.jobs.models import Job, JobState
 from app.jobs.queue import enqueue, retry_job
@@ -74,6 +77,16 @@ def start_export(
     rule = rule_for(request.destination)
     check_destination(casefile, rule)
     plan_export(investigation, casefile, exporter, request.named_witness_ids, rule=rule)
+    if request.access_reason is not None and user is not None:
+        record_read(
+            viewer_of(investigation, user),
+            "casefile",
+            casefile.id,
+            ReadKind.EXPORT,
+            label=casefile.reference,
+            reason=request.access_reason,
+            commit=False,
+        )
     export = CaseExport(
         casefile_id=casefile.id,
         investigation_id=investigation.id,

@@ -1,9 +1,10 @@
 """The items a case file gathers (incidents, testimony, evidence), looked up through the scope.
 
-Case files name items generically as (item_type, item_id). Every lookup here goes through
-`app.investigations.access.visible` and, for incidents and testimony, the investigation viewer
-with the intake visibility rules, so a case file can only ever hold (and show, and export) what
-its user may see in that investigation.
+Case files name items generically as (item_type, item_id). Every lookup here goes through the
+investigation viewer with the rules of the package owning the item (intake for incidents and
+testimony, the vault for evidence), so a case file can only ever hold (and show, preview and
+export) what its user may see in that investigation: a lawyer account holding field membership
+sees its own uploads only, as on the vault's pages.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ from app.extensions import db
 from app.intake.models import Incident, Interview
 from app.intake.visibility import visible_incidents, visible_interviews
 from app.intake.when import incident_when
-from app.investigations.access import visible
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
-from app.vault.models import EvidenceItem
+from app.vault.models import EvidenceItem, visible_evidence
 
 MODELS: dict[str, type] = {
     ItemType.INCIDENT.value: Incident,
@@ -63,7 +63,7 @@ def scoped_select(investigation: Investigation, user: Any, item_type: str):
         return visible_incidents(stmt, viewer_of(investigation, user))
     if item_type == ItemType.INTERVIEW.value:
         return visible_interviews(stmt, viewer_of(investigation, user))
-    return visible(stmt, model, user)
+    return visible_evidence(stmt, viewer_of(investigation, user))
 
 
 def fetch_item(investigation: Investigation, user: Any, item_type: str, item_id: str) -> Any:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
+from app.accesslog.service import reads_of
 from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_flash, saved, submit_form
 from app.intake import bp, pages
@@ -32,6 +33,7 @@ from app.intake.services.interviews import (
     unlink_evidence,
     update_interview,
 )
+from app.intake.services.reads import record_testimony_read
 from app.intake.services.sealing import (
     add_addendum,
     create_and_seal,
@@ -46,6 +48,7 @@ from app.intake.visibility import (
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
+from app.vault.reading import shown_name
 
 # What a draft of the interview form keeps (app/drafts): all it asks, not its idempotency key.
 INTERVIEW_DRAFT_FIELDS = (
@@ -184,11 +187,12 @@ def detail_page(
             investigation=viewer.investigation,
             interview=interview_view(record),
         ), status
+    record_testimony_read(viewer, record)  # the page shows the testimony: a recorded read
     may_edit = may_edit_interview(viewer, record) and not record.is_sealed
     link_form = None
     if may_edit:
         link_form = LinkEvidenceForm()
-        link_form.evidence_id.choices = evidence_choices(record)
+        link_form.evidence_id.choices = evidence_choices(viewer, record)
     return render_template(
         "intake/interviews/detail.html",
         investigation=viewer.investigation,
@@ -198,13 +202,15 @@ def detail_page(
         link_form=link_form,
         unlink_form=UnlinkEvidenceForm(),
         addendum_form=addendum_form,
+        access_reads=reads_of(viewer, "testimony", record.id),
         **vault_links(viewer.investigation.reference),
     ), status
 
 
-def evidence_choices(record: Interview) -> list[tuple[str, str]]:
+def evidence_choices(viewer: InvestigationViewer, record: Interview) -> list[tuple[str, str]]:
+    """The viewer's uploads to attach, by the name they may read (identity: docs/security.md)."""
     return [
-        (item.id, f"{item.original_filename} · {item.kind} · {item.received_at:%Y-%m-%d %H:%M}")
+        (item.id, f"{shown_name(viewer, item)} · {item.kind} · {item.received_at:%Y-%m-%d %H:%M}")
         for item in linkable_evidence(record, current_user)
     ]
 
@@ -231,9 +237,10 @@ def edit_interview(reference: str, interview_id: str):
 
 @bp.route("/interviews/<interview_id>/evidence", methods=["POST"])
 def link_interview_evidence(reference: str, interview_id: str):
-    record = editable_interview(viewer_for(reference), interview_id)
+    viewer = viewer_for(reference)
+    record = editable_interview(viewer, interview_id)
     form = LinkEvidenceForm()
-    form.evidence_id.choices = evidence_choices(record)
+    form.evidence_id.choices = evidence_choices(viewer, record)
     if not form.validate_on_submit():
         flash(_("Choose one of your uploads to attach."), "error")
     else:

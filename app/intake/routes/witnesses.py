@@ -6,11 +6,13 @@ Templates get witness *views* (app/intake/views.py), never the model: what a mem
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import undefer_group
 
+from app.accesslog.forms import ReasonForm
+from app.accesslog.views import reason_page
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages
 from app.intake.forms.witnesses import (
@@ -23,6 +25,7 @@ from app.intake.models import ConsentRegrant, RegrantOutcome, Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.routes.page_context import COMMON_LANGUAGES, page_number
 from app.intake.services import consent_regrants as regrants
+from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import (
     register_witness,
     update_witness,
@@ -31,6 +34,7 @@ from app.intake.views import witness_view
 from app.intake.visibility import (
     may_edit_witness,
     may_record_consent,
+    may_reveal_identity,
     witness_or_404,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
@@ -95,6 +99,31 @@ def witness(reference: str, witness_id: str):
     return render_template(template, **pages.witness_detail(viewer, record))
 
 
+@bp.route("/witnesses/<witness_id>/identity", methods=["GET", "POST"])
+def reveal_witness_identity(reference: str, witness_id: str):
+    """Break the glass: the identity, once a reason is stated (recorded before it is shown)."""
+    viewer = viewer_for(reference)
+    record = witness_allowed(viewer, witness_id, may_reveal_identity)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return reveal_reason_page(viewer, record, form)
+    record_identity_read(viewer, record, form.stated_reason())
+    context = pages.witness_detail(viewer, record, revealed=True)
+    return render_template("intake/witnesses/detail.html", **context)
+
+
+def reveal_reason_page(viewer: InvestigationViewer, record: Witness, form: ReasonForm):
+    return reason_page(
+        form,
+        investigation=viewer.investigation,
+        title=_("Reveal the identity of %(code)s", code=record.code),
+        submit_label=_("Reveal identity"),
+        back=url_for(
+            "intake.witness", reference=viewer.investigation.reference, witness_id=record.id
+        ),
+    )
+
+
 @bp.route("/witnesses/<witness_id>/edit", methods=["GET", "POST"])
 def edit_witness(reference: str, witness_id: str):
     viewer = viewer_for(reference)
@@ -113,7 +142,7 @@ def edit_witness(reference: str, witness_id: str):
 def witness_consent(reference: str, witness_id: str):
     viewer = viewer_for(reference)
     record = witness_allowed(viewer, witness_id, may_record_consent)
-    view = witness_view(record, viewer.membership)
+    view = witness_view(record, None)  # the consent page names no one
     members, documents = pages.member_choices(viewer), regrants.document_choices(viewer)
     form = ConsentForm.starting_from(view["consent"], current_user.id, members, documents)
     return submit_form(

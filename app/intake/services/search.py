@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload, undefer_group
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.intake.models import (
@@ -30,7 +30,6 @@ from app.intake.models import (
     incident_targets,
     interview_incidents,
 )
-from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
 from app.intake.visibility import (
@@ -310,7 +309,11 @@ def known_perpetrators(viewer: InvestigationViewer) -> list[str]:
 def list_witnesses(
     viewer: InvestigationViewer, q: str = "", risk_level: str = "", page: int = 1
 ) -> Page[dict[str, Any]]:
-    """The witnesses the viewer may see, as views fit for them, newest code first."""
+    """The witnesses the viewer may see, newest code first, by code alone.
+
+    A list never carries identities, even to members with the grant: an identity is revealed
+    one witness at a time with a stated reason, which the access log records.
+    """
     page = _page_number(page)
     interview_count = (
         select(func.count())
@@ -332,8 +335,6 @@ def list_witnesses(
         ),
         joinedload(Witness.created_by),
     ]
-    if viewer.may_see_identities:
-        options.append(undefer_group(IDENTITY_GROUP))
     stmt = (
         stmt.options(*options)
         .order_by(Witness.number.desc())
@@ -342,7 +343,7 @@ def list_witnesses(
     )
     items = []
     for witness, count in db.session.execute(stmt):
-        view = witness_view(witness, viewer.membership)
+        view = witness_view(witness, None)
         view["interview_count"] = int(count or 0)
         items.append(view)
     return Page(items=items, total=int(total or 0), page=page, per_page=PER_PAGE)
