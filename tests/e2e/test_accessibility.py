@@ -177,7 +177,7 @@ def variants(page: Page, link_column: int, variant_column: int) -> dict[str, str
 
 
 # List pages whose detail pages differ by a column: (link column, variant column).
-VARIED = {"vault.evidence_list": (2, 3), "intake.interviews": (1, 5)}
+VARIED = {"vault.evidence_list": (2, 4), "intake.interviews": (1, 5)}
 
 
 def walk(page: Page, server: LiveServer, who: str, audit: Audit, starts: tuple[str, ...]) -> None:

@@ -208,9 +208,16 @@ def detail_page(
 
 
 def evidence_choices(viewer: InvestigationViewer, record: Interview) -> list[tuple[str, str]]:
-    """The viewer's uploads to attach, by the name they may read (identity: docs/security.md)."""
+    """The viewer's uploads to attach, by the name they may read (identity: docs/security.md).
+
+    The SHA-256 prefix is what the upload's receipt showed, so an uploader without the identity
+    grant, who sees neutral names, can still tell their uploads apart.
+    """
     return [
-        (item.id, f"{shown_name(viewer, item)} · {item.kind} · {item.received_at:%Y-%m-%d %H:%M}")
+        (
+            item.id,
+            f"{shown_name(viewer, item)} · {item.kind} · {item.sha256[:12]} · {item.received_at:%Y-%m-%d %H:%M}",
+        )
         for item in linkable_evidence(record, current_user)
     ]
 
