@@ -24,3 +24,12 @@ def upload():
     stored = request.files["file"]
     stored.save(UPLOAD_DIR / secrets.token_hex(8))
     return "stored\n"
+
+
+@app.post("/discard")
+def discard():
+    """The loopback bound (bench_vault): read the request body in 1 MiB blocks and keep nothing."""
+    stream = request.stream
+    while stream.read(1024 * 1024):
+        pass
+    return "discarded\n"

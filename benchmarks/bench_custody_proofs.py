@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.crypto import merkle  # noqa: E402
+from benchmarks.budgets import record  # noqa: E402
 
 PRODUCE_BUDGET_MS = 5.0
 CHECK_BUDGET_MS = 1.0
@@ -91,6 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  check                {median_check:7.3f} ms / {check[int(SAMPLES * 0.95)]:7.3f} ms")
     within = median_produce <= PRODUCE_BUDGET_MS and median_check <= CHECK_BUDGET_MS
+    record(
+        "custody_proofs",
+        f"inclusion proof produce <= {PRODUCE_BUDGET_MS} ms, check <= {CHECK_BUDGET_MS} ms",
+        f"{median_produce:.3f} / {median_check:.3f} ms",
+        within,
+    )
     print(
         f"budget: produce <= {PRODUCE_BUDGET_MS} ms, check <= {CHECK_BUDGET_MS} ms -> "
         f"{'OK' if within else 'OVER'}"

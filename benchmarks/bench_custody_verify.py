@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.crypto.canonical import canonical_json, utc_timestamp  # noqa: E402
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, head_statement  # noqa: E402
+from benchmarks.budgets import record  # noqa: E402
 
 BUDGET_ENTRIES_PER_SECOND = 300_000
 BUDGET_RATIO = 0.43
@@ -221,6 +222,12 @@ def main() -> int:
     rate = rows[2][1]
     ratio = rate / baseline
     within = ratio >= BUDGET_RATIO and rate >= BUDGET_ENTRIES_PER_SECOND
+    record(
+        "custody_verify",
+        f"verify >= {BUDGET_RATIO:.2f}x loop and >= {BUDGET_ENTRIES_PER_SECOND:,}/s",
+        f"{ratio:.2f}x, {rate:,.0f}/s",
+        within,
+    )
     print(
         f"budget: custody verify >= {BUDGET_RATIO:.2f} x the same-rows loop and "
         f">= {BUDGET_ENTRIES_PER_SECOND:,}/s -> {'within' if within else 'OVER'} "

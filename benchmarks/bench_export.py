@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_custody_verify import build_app  # noqa: E402 - a new instance
+from benchmarks.budgets import record  # noqa: E402
 
 MIB = 1024 * 1024
 BUDGET_RSS_MB = 150
@@ -168,7 +169,12 @@ def main() -> int:
     for size_mib in (int(s) for s in args.sizes.split(",")):
         seconds, peak, baseline = measure(size_mib)
         ratio = baseline / seconds
-        ok = peak <= BUDGET_RSS_MB and ratio >= BUDGET_RATIO
+        ok = record(
+            "export",
+            f"{size_mib} MiB: >= {BUDGET_RATIO}x age CLI, RSS <= {BUDGET_RSS_MB} MB",
+            f"{ratio:.2f}x, {peak:.1f} MB",
+            peak <= BUDGET_RSS_MB and ratio >= BUDGET_RATIO,
+        )
         worst = max(worst, 0 if ok else 1)
         print(
             f"{size_mib:>5}MiB {seconds:>9.2f} {baseline:>9.2f} {ratio:>6.2f} {peak:>11.1f}"

@@ -41,3 +41,15 @@ def test_the_command_line_keeps_flask_db(tmp_path):
 def test_gunicorn_conf_marks_its_workers_as_web_workers():
     text = (ROOT / "gunicorn.conf.py").read_text()
     assert 'os.environ.setdefault("CUSTOS_WEB_WORKER", "1")' in text
+
+
+def test_a_web_worker_does_not_load_the_timestamp_client(tmp_path):
+    """rfc3161-client (~4 MB) is only for the worker's maintenance round that asks a TSA."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
+    probe = "import sys; import wsgi; print('rfc3161_client' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False"

@@ -21,13 +21,6 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 from flask import current_app
-from rfc3161_client import (
-    HashAlgorithm,
-    TimestampRequestBuilder,
-    VerificationError,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -123,6 +116,10 @@ def run_round(session: Session) -> tuple[int, int]:
 
 def fetch_token(url: str, message: bytes) -> tuple[bytes, datetime]:
     """(the TSA's reply bytes, its time) for ``message``; TimestampRefused otherwise."""
+    # Imported here: rfc3161-client costs a web worker about 4 MB and only the worker's
+    # maintenance round asks a TSA (docs/performance.md, peak RSS budget).
+    from rfc3161_client import HashAlgorithm, TimestampRequestBuilder
+
     request = (
         TimestampRequestBuilder()
         .data(message)
@@ -153,6 +150,8 @@ def fetch_token(url: str, message: bytes) -> tuple[bytes, datetime]:
 
 def check_reply(reply: bytes, request, message: bytes) -> datetime:
     """The token's time if ``reply`` is an acceptable token for ``request``; else refused."""
+    from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
+
     try:
         response = decode_timestamp_response(reply)
     except Exception as exc:  # noqa: BLE001 (the Rust parser raises several kinds)

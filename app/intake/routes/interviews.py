@@ -216,7 +216,14 @@ def evidence_choices(viewer: InvestigationViewer, record: Interview) -> list[tup
     return [
         (
             item.id,
-            f"{shown_name(viewer, item)} · {item.kind} · {item.sha256[:12]} · {item.received_at:%Y-%m-%d %H:%M}",
+            " · ".join(
+                (
+                    shown_name(viewer, item),
+                    item.kind,
+                    item.sha256[:12],
+                    f"{item.received_at:%Y-%m-%d %H:%M}",
+                )
+            ),
         )
         for item in linkable_evidence(record, current_user)
     ]
