@@ -169,6 +169,23 @@ class Config:
         self.CUSTOS_TSA_ROOTS = Path(tsa_roots) if tsa_roots else None
         self.CUSTOS_TSA_TIMEOUT_SECONDS = _env_int("CUSTOS_TSA_TIMEOUT_SECONDS", 10)
         self.CUSTOS_CUSTODY_WITNESS_DIR = Path(witness_dir) if witness_dir else None
+        # A second (or the only) witness: an S3 bucket created with Object Lock. Each record is
+        # written in COMPLIANCE mode, kept this many days; no account can delete it sooner
+        # (app/custody/witness_s3.py). The endpoint defaults to CUSTOS_S3_ENDPOINT_URL.
+        self.CUSTOS_CUSTODY_WITNESS_S3_BUCKET = (
+            os.environ.get("CUSTOS_CUSTODY_WITNESS_S3_BUCKET") or None
+        )
+        self.CUSTOS_CUSTODY_WITNESS_S3_ENDPOINT_URL = (
+            os.environ.get("CUSTOS_CUSTODY_WITNESS_S3_ENDPOINT_URL") or None
+        )
+        self.CUSTOS_CUSTODY_WITNESS_S3_PREFIX = os.environ.get(
+            "CUSTOS_CUSTODY_WITNESS_S3_PREFIX", "custody-witness/"
+        )
+        self.CUSTOS_CUSTODY_WITNESS_S3_RETAIN_DAYS = _env_int(
+            "CUSTOS_CUSTODY_WITNESS_S3_RETAIN_DAYS", 3650
+        )
+        if self.CUSTOS_CUSTODY_WITNESS_S3_RETAIN_DAYS < 1:
+            raise ConfigurationError("CUSTOS_CUSTODY_WITNESS_S3_RETAIN_DAYS must be at least 1")
         self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS = _env_int(
             "CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS", 600
         )

@@ -177,8 +177,12 @@ def _verify_in_snapshot(
     # signs one (only the newest with fast): sizes first, then one pass over the entries.
     sizes_sql = _ROOTED_SIZES_SQL if all_signatures else _NEWEST_ROOTED_SIZE_SQL
     sizes = {size for (size,) in reader.rows(sizes_sql, (investigation_id,))}
-    witnessed = witness.read_records(reference)
-    witnessed_sizes = witnessed_sizes_of(witnessed or [])
+    witnessed = witness.read_each(reference)
+    witnessed_sizes = {
+        (label, name): size
+        for label, records in witnessed
+        for name, size in witnessed_sizes_of(records).items()
+    }
     roots = TreeRoots(sizes | set(witnessed_sizes.values()))
     report = verify_chain(
         roots.rows(columns.rows(reader.stream(_ENTRIES_SQL, (investigation_id,))))
@@ -235,14 +239,14 @@ def _verify_in_snapshot(
     if problems.found and not all_signatures:
         find_rewritten_span(reader, investigation_id, last, problems)
 
-    if witnessed is not None:
+    for label, records in witnessed:
         compare_with_witness(
             reader,
             investigation_id,
             reference,
             keys,
-            witnessed,
-            witnessed_sizes,
+            records,
+            {name: size for (of, name), size in witnessed_sizes.items() if of == label},
             (last, roots, all_signatures),
             problems,
         )

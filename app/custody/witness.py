@@ -1,62 +1,48 @@
-"""Heads outside the database: each signed checkpoint also written, once, to a witness directory.
+"""Heads outside the database: each signed checkpoint also written, once, to the witnesses.
 
 Someone who can write the database can delete the last entries together with their
 checkpoints, or rewrite history and have it re-signed; nothing inside the database shows
-how far the ledger had grown. CUSTOS_CUSTODY_WITNESS_DIR names a directory on another
-volume or host that the database's owner cannot rewrite. Each checkpoint, once committed,
-is written there as `<reference>/<seq, 12 digits>-<SHA-256 of the statement, 16 hex>.json`
-holding the signed statement, its minisign signature and its signed note: created
-atomically (a temporary file hard-linked to its name, so a name never holds half a file),
-read-only, never replaced. `custody verify` compares the database with these files
-(app/custody/verify.py). A missing, read-only or full directory never stops intake: the
-write is logged, /readyz says "degraded", verify names the checkpoints not witnessed, and
-`flask custody witness` writes them once the directory is back.
+how far the ledger had grown. Two witnesses can be configured, alone or together:
+CUSTOS_CUSTODY_WITNESS_DIR, a directory on another volume or host that the database's owner
+cannot rewrite (witness_directory.py), and CUSTOS_CUSTODY_WITNESS_S3_BUCKET, a bucket with
+Object Lock whose records no account can delete before their retention ends
+(witness_s3.py). Each checkpoint, once committed, is written to each as
+`<REF>/<seq, 12 digits>-<SHA-256 of the statement, 16 hex>.json` holding the signed
+statement, its minisign signature and its signed note, never replaced. `custody verify`
+compares the database with every witness (app/custody/verify.py). A witness that is missing,
+read-only, full or unreachable never stops intake: the write is logged, /readyz says
+"degraded", verify names the checkpoints not witnessed, and `flask custody witness` writes
+them once the witness is back.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import secrets
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.crypto.canonical import canonical_json
-from app.crypto.fsync import fsync_directory
+from app.custody.witness_directory import DirectoryWitness
+from app.custody.witness_records import (
+    WitnessConflict,
+    WitnessRecord,
+    file_name,
+    parse_record,
+    record_bytes,
+)
 
 log = logging.getLogger(__name__)
 
 # Session.info key: checkpoints signed in this transaction, written once it commits.
 PENDING_KEY = "custody.to_witness"
-# Below this much free space the directory counts as full for /readyz.
-MIN_FREE_BYTES = 1 << 20
+_S3Errors = (BotoCoreError, ClientError)
+_EXTENSION = "custos.custody_witnesses"
 
-_last_write_failed = False
-
-
-class WitnessConflict(RuntimeError):
-    """A witness file already holds something else under this checkpoint's name."""
-
-
-@dataclass(frozen=True)
-class WitnessRecord:
-    """One witnessed checkpoint as read back from the directory."""
-
-    name: str
-    statement: bytes
-    minisig: str
-    note: bytes | None
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.statement).hexdigest()
+__all__ = ["WitnessConflict", "WitnessRecord", "write_record"]
 
 
 def witness_dir() -> Path | None:
@@ -64,17 +50,42 @@ def witness_dir() -> Path | None:
     return Path(configured) if configured else None
 
 
-def file_name(seq: int, statement: bytes) -> str:
-    return f"{seq:012d}-{hashlib.sha256(bytes(statement)).hexdigest()[:16]}.json"
+def witnesses() -> list[tuple[str, Any]]:
+    """(label, store) of every configured witness, built once per configuration."""
+    config = current_app.config
+    directory = witness_dir()
+    bucket = config.get("CUSTOS_CUSTODY_WITNESS_S3_BUCKET")
+    settings = (str(directory) if directory else None, bucket)
+    cached = current_app.extensions.get(_EXTENSION)
+    if cached is not None and cached[0] == settings:
+        return cached[1]
+    stores: list[tuple[str, Any]] = []
+    if directory is not None:
+        stores.append(("directory", DirectoryWitness(directory)))
+    if bucket:
+        stores.append(("s3", _s3_witness(config, bucket)))
+    current_app.extensions[_EXTENSION] = (settings, stores)
+    return stores
 
 
-def record_bytes(statement: bytes, minisig: str, note: bytes | None) -> bytes:
-    return canonical_json(
-        {
-            "statement": bytes(statement).decode("utf-8"),
-            "minisig": minisig,
-            "note": bytes(note).decode("utf-8") if note is not None else None,
-        }
+def _s3_witness(config: Any, bucket: str):
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    from app.custody.witness_s3 import S3Witness
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=config.get("CUSTOS_CUSTODY_WITNESS_S3_ENDPOINT_URL")
+        or config.get("CUSTOS_S3_ENDPOINT_URL")
+        or None,
+        config=BotoConfig(retries={"max_attempts": 3, "mode": "standard"}),
+    )
+    return S3Witness(
+        client,
+        bucket,
+        config.get("CUSTOS_CUSTODY_WITNESS_S3_PREFIX", "custody-witness/"),
+        int(config.get("CUSTOS_CUSTODY_WITNESS_S3_RETAIN_DAYS", 3650)),
     )
 
 
@@ -82,65 +93,27 @@ def write_record(
     directory: Path, reference: str, seq: int, statement: bytes, minisig: str, note: bytes | None
 ) -> bool:
     """Write one checkpoint's witness file; False if an identical one was already there."""
-    folder = directory / reference
-    folder.mkdir(mode=0o755, exist_ok=True)
-    final = folder / file_name(seq, statement)
     data = record_bytes(statement, minisig, note)
-    if final.exists():
-        return _same(final, data)
-    temporary = folder / f".{final.name}.{secrets.token_hex(8)}.tmp"
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temporary, final)  # fails if the name exists: never replaces a record
-        except FileExistsError:
-            return _same(final, data)
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_directory(folder)
-    return True
+    return DirectoryWitness(directory).put(reference, file_name(seq, statement), data)
 
 
-def _same(path: Path, data: bytes) -> bool:
-    if path.read_bytes() != data:
-        raise WitnessConflict(f"witness file {path.name} already holds another checkpoint")
-    return False
+def read_each(reference: str) -> list[tuple[str, list[WitnessRecord]]]:
+    """Every configured witness's records of an investigation, witness by witness."""
+    return [
+        (label, [parse_record(name, data) for name, data in store.records(reference)])
+        for label, store in witnesses()
+    ]
 
 
 def read_records(reference: str) -> list[WitnessRecord] | None:
-    """Every witness record of an investigation (None when no witness is configured)."""
-    directory = witness_dir()
-    if directory is None:
-        return None
-    folder = directory / reference
-    if not folder.is_dir():
-        return []
-    records = []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            parsed = json.loads(path.read_bytes())
-            note = parsed["note"]
-            records.append(
-                WitnessRecord(
-                    path.name,
-                    parsed["statement"].encode("utf-8"),
-                    parsed["minisig"],
-                    note.encode("utf-8") if note is not None else None,
-                )
-            )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            records.append(WitnessRecord(path.name, b"", "", None))  # verify names it
-    return records
+    """The records of the first configured witness (None when no witness is configured)."""
+    each = read_each(reference)
+    return each[0][1] if each else None
 
 
 def queue(session: Session, reference: str, checkpoint) -> None:
-    """Have this transaction's commit write ``checkpoint`` to the witness (if configured)."""
-    if witness_dir() is None:
+    """Have this transaction's commit write ``checkpoint`` to the witnesses (if configured)."""
+    if not witnesses():
         return
     session.info.setdefault(PENDING_KEY, []).append(
         (reference, checkpoint.seq, checkpoint.statement, checkpoint.minisig, checkpoint.note)
@@ -148,24 +121,30 @@ def queue(session: Session, reference: str, checkpoint) -> None:
 
 
 def write_pending(pending: list[tuple]) -> int:
-    """Write checkpoints to the witness; failures are logged and counted, never raised."""
-    global _last_write_failed
-    directory = witness_dir()
-    if directory is None:
-        return 0
+    """Write checkpoints to every witness; failures are logged and counted, never raised."""
     failed = 0
-    for reference, seq, statement, minisig, note in pending:
-        try:
-            write_record(directory, reference, seq, statement, minisig, note)
-        except (OSError, WitnessConflict) as exc:
-            failed += 1
-            log.warning("custody witness: checkpoint %s#%d not witnessed: %s", reference, seq, exc)
-    _last_write_failed = bool(failed)
+    for label, store in witnesses():
+        store_failed = 0
+        for reference, seq, statement, minisig, note in pending:
+            name = file_name(seq, statement)
+            try:
+                store.put(reference, name, record_bytes(statement, minisig, note))
+            except (OSError, WitnessConflict, *_S3Errors) as exc:
+                store_failed += 1
+                log.warning(
+                    "custody witness (%s): checkpoint %s#%d not witnessed: %s",
+                    label,
+                    reference,
+                    seq,
+                    type(exc).__name__ if isinstance(exc, _S3Errors) else exc,
+                )
+        store.last_write_failed = bool(store_failed)
+        failed += store_failed
     return failed
 
 
 def catch_up(reference: str | None = None) -> tuple[int, int]:
-    """Write every signed (v2) checkpoint the witness lacks: (written, failed)."""
+    """Write every signed (v2) checkpoint a witness lacks: (written, failed)."""
     from app.custody.models import Checkpoint
     from app.extensions import db
     from app.investigations.models import Investigation
@@ -184,29 +163,27 @@ def catch_up(reference: str | None = None) -> tuple[int, int]:
     )
     if reference is not None:
         stmt = stmt.where(Investigation.reference == reference)
-    directory = witness_dir()
-    missing = [
-        tuple(row)
-        for row in db.session.execute(stmt)
-        if not (directory / row.reference / file_name(row.seq, row.statement)).exists()
-    ]
+    rows = [tuple(row) for row in db.session.execute(stmt)]
+    known: dict[tuple[str, str], set[str]] = {}
+    missing = []
+    for row in rows:
+        for label, store in witnesses():
+            key = (label, row[0])
+            if key not in known:
+                known[key] = store.names(row[0])
+            if file_name(row[1], row[2]) not in known[key]:
+                missing.append(row)
+                break
     failed = write_pending(missing)
-    return len(missing) - failed, failed
+    return len(missing) - min(failed, len(missing)), failed
 
 
 def readiness() -> str | None:
-    """None when the witness takes writes (or none is configured); else why not."""
-    directory = witness_dir()
-    if directory is None:
-        return None
-    if not directory.is_dir():
-        return "missing"
-    if not os.access(directory, os.W_OK | os.X_OK):
-        return "read_only"
-    if shutil.disk_usage(directory).free < MIN_FREE_BYTES:
-        return "full"
-    if _last_write_failed:
-        return "write_failed"
+    """None when every witness takes writes (or none is configured); else why not."""
+    for label, store in witnesses():
+        problem = store.readiness()
+        if problem is not None:
+            return problem if label == "directory" else f"{label}_{problem}"
     return None
 
 

@@ -62,3 +62,23 @@ def rewrite_and_rehash(run, investigation, seq: int, actor_id: str) -> None:
         inv=investigation.id,
     )
     db.session.expire_all()
+
+
+def truncate(run, investigation, keep: int) -> None:
+    """Delete every entry after ``keep`` together with its checkpoints, and move the head back."""
+    run(
+        "DELETE FROM custody_checkpoints WHERE investigation_id = :inv AND seq > :keep",
+        inv=investigation.id,
+        keep=keep,
+    )
+    run(
+        "DELETE FROM custody_entries WHERE investigation_id = :inv AND seq > :keep",
+        inv=investigation.id,
+        keep=keep,
+    )
+    run(
+        "UPDATE custody_heads SET seq = :keep, head_hash = :head WHERE investigation_id = :inv",
+        keep=keep,
+        head=row(investigation, keep).entry_hash,
+        inv=investigation.id,
+    )

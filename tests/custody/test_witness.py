@@ -19,7 +19,7 @@ from app.custody.checkpoints import sign_checkpoint
 from app.custody.ledger import append_custody_event
 from app.custody.models import Checkpoint
 from app.extensions import db
-from tests.custody.tamper import failure, rewrite_and_rehash, row
+from tests.custody.tamper import failure, rewrite_and_rehash, row, truncate
 
 ENTRIES = 6
 
@@ -74,15 +74,7 @@ def test_an_intact_ledger_verifies_against_its_witness(ledger, cli):
 
 
 def test_deleting_the_last_entries_with_their_checkpoints_fails_verify(ledger, cli, attacker):
-    attacker(
-        "DELETE FROM custody_checkpoints WHERE investigation_id = :inv AND seq > 4", inv=ledger.id
-    )
-    attacker("DELETE FROM custody_entries WHERE investigation_id = :inv AND seq > 4", inv=ledger.id)
-    attacker(
-        "UPDATE custody_heads SET seq = 4, head_hash = :head WHERE investigation_id = :inv",
-        head=row(ledger, 4).entry_hash,
-        inv=ledger.id,
-    )
+    truncate(attacker, ledger, 4)
     line = failure(cli("custody", "verify", ledger.reference), ledger.reference)
     assert f"FAILED {ledger.reference}: entries 5..6: witnessed at " in line
     assert "missing from the database (deleted with their checkpoints: truncated" in line
