@@ -27,6 +27,7 @@ from app.vault.derivatives import (
     video_poster,
 )
 from app.vault.extraction import OK, REFUSED, Extraction
+from app.vault.hooks import run_processing_steps
 from app.vault.metadata import extract_metadata
 from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
 from app.vault.reading import close_reader, open_verified
@@ -58,6 +59,8 @@ def process_new_evidence(evidence_id: str) -> None:
             status = json.loads(item.extracted_metadata).get("status")
         if status != REFUSED:  # a refused file (decompression bomb) is not decoded at all
             make_derivatives(item, reader)
+            # Steps of packages above the vault: PDQ hashes, consistency checks (each idempotent).
+            run_processing_steps(item, reader)
     finally:
         close_reader(reader)
     db.session.commit()
