@@ -48,11 +48,16 @@ def link_in(viewer: InvestigationViewer, evidence_id: str, link_id: str) -> Evid
     return link
 
 
-def decide(
-    viewer: InvestigationViewer, evidence_id: str, link_id: str, decision: Decision
-) -> EvidenceLink:
-    """Confirm (the same capture: the items stay linked) or reject a suggestion; once."""
+def decidable_link(viewer: InvestigationViewer, evidence_id: str, link_id: str) -> EvidenceLink:
+    """The link, if the viewer may see it (else 404) and decide on it (else 403)."""
     link = link_in(viewer, evidence_id, link_id)
+    if not may_decide(viewer):
+        refuse(403, "not_a_reviewer")
+    return link
+
+
+def decide(viewer: InvestigationViewer, link: EvidenceLink, decision: Decision) -> EvidenceLink:
+    """Confirm (the same capture: the items stay linked) or reject a suggestion; once."""
     if not may_decide(viewer):
         refuse(403, "not_a_reviewer")
     if link.status != LinkStatus.SUGGESTED.value:
