@@ -145,3 +145,13 @@ def test_the_api_gives_the_checks_and_hides_their_content_without_the_grant(clie
     body = api.get(f"/investigations/{team.ref}/evidence/{item.id}").get_json()
     (check,) = body["consistency_checks"]
     assert check["findings"] == 1 and "checks" not in check
+
+
+def test_the_result_is_sealed_at_rest(team):
+    from sqlalchemy import text
+
+    item = add_item(team.investigation, team.lawyer, jpeg_with_exif(), facts=STATED)
+    raw = db.session.execute(
+        text("SELECT result FROM consistency_checks WHERE evidence_id = :id"), {"id": item.id}
+    ).scalar_one()
+    assert b"time_vs_stated" not in bytes(raw) and b"2024-05-01" not in bytes(raw)

@@ -120,3 +120,12 @@ def test_every_incident_is_checked_for_time_and_place():
     ]
     assert [c.detail.get("incident_id") for c in checks[2:]] == ["a", "a", "b", "b"]
     assert findings(checks) == 1  # only incident "a" (a year later) disagrees
+
+
+def test_stated_places_agree_within_100_metres_plus_the_accuracies_given():
+    from app.consistency.comparison import place_vs_stated
+
+    file = Place(36.2021, 37.1343)
+    assert place_vs_stated(file, Place(36.2025, 37.1343)).outcome == CONSISTENT  # ~45 m
+    assert place_vs_stated(file, Place(36.2060, 37.1343)).outcome == MISMATCH  # ~430 m
+    assert place_vs_stated(file, Place(36.2060, 37.1343, 500)).outcome == CONSISTENT

@@ -140,3 +140,33 @@ def test_a_duplicate_photo_is_still_processed_as_its_own_item(team):
     add_item(team.investigation, team.field_a, data)
     second = add_item(team.investigation, team.field_a, data)
     assert second.extracted_metadata is not None and second.derivatives
+
+
+def test_an_api_upload_of_the_same_bytes_is_linked_too(client, team):
+    from tests.api.helpers import ApiClient, issue_token
+
+    api = ApiClient(client, issue_token(team.lawyer))
+    path = f"/investigations/{team.ref}/evidence"
+    first = api.upload(path, TEXT, "a.txt").get_json()
+    second = api.upload(path, TEXT, "b.txt").get_json()
+    (link,) = links()
+    assert (link.first_id, link.second_id) == (first["id"], second["id"])
+
+
+def _duplicates_panel(page: str, *ids: str) -> str:
+    start = page.index('id="duplicates-heading"')
+    panel = page[start : page.index("</section>", start)]
+    for item_id in ids:
+        panel = panel.replace(item_id, "ITEM")
+    return panel
+
+
+def test_a_hidden_copy_leaves_the_page_as_it_would_be_without_it(client, team):
+    data = jpeg(scene(6))
+    add_item(team.investigation, team.field_a, data)
+    copied = add_item(team.investigation, team.field_b, data)
+    alone = add_item(team.investigation, team.field_b, jpeg(scene(7)))
+    sign_in(client, team.field_b)
+    with_copy = client.get(team.item_url(copied)).get_data(as_text=True)
+    without = client.get(team.item_url(alone)).get_data(as_text=True)
+    assert _duplicates_panel(with_copy, copied.id) == _duplicates_panel(without, alone.id)

@@ -185,3 +185,25 @@ def test_a_reencoded_clip_is_suggested_and_an_unrelated_clip_is_not(team, tmp_pa
     (link,) = near_links()
     assert (link.first_id, link.second_id) == (original.id, copy.id)
     assert link.first_share >= 0.8 and link.second_share >= 0.8
+
+
+def test_hashes_of_another_implementation_are_never_compared(team):
+    first = add_item(team.investigation, team.lawyer, jpeg(scene(33)))
+    fingerprint(first).implementation = "pdqhash 0.0.1"  # as if hashed by an older release
+    db.session.commit()
+    add_item(team.investigation, team.lawyer, recompressed_and_resized(scene(33)))
+    assert near_links() == []
+
+
+def test_the_api_shows_the_suggestion_and_the_search(client, team):
+    from tests.api.helpers import ApiClient, issue_token
+
+    first = add_item(team.investigation, team.lawyer, jpeg(scene(34)))
+    second = add_item(team.investigation, team.lawyer, recompressed_and_resized(scene(34)))
+    api = ApiClient(client, issue_token(team.lawyer))
+    body = api.get(f"/investigations/{team.ref}/evidence/{second.id}").get_json()
+    (dup,) = body["duplicates"]
+    assert (dup["evidence_id"], dup["kind"], dup["status"]) == (first.id, "near", "suggested")
+    assert dup["distance"] <= 31
+    assert body["near_duplicate_search"]["status"] == "hashed"
+    assert body["near_duplicate_search"]["implementation"].startswith("pdqhash ")

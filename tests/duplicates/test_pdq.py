@@ -95,3 +95,10 @@ def test_videos_sharing_fewer_than_80_percent_of_frames_do_not_match():
 def test_featureless_frames_take_no_part_in_a_video_match():
     grey = frame(hashed(flat()))
     assert match_videos([grey, grey], [grey, grey]) is None
+
+
+def test_a_long_video_is_sampled_at_most_120_times_and_a_short_one_each_second():
+    from app.duplicates.frames import MAX_FRAMES, sampling_rate
+
+    assert sampling_rate(30) == 1.0 and sampling_rate(None) == 1.0
+    assert sampling_rate(3600) * 3600 == pytest.approx(MAX_FRAMES)
