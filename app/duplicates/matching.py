@@ -10,9 +10,7 @@ least 80 % of its usable frames match some usable frame of the other, both ways 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-from app.duplicates.pdq import distance
+from dataclasses import dataclass, field
 
 MAX_DISTANCE = 31
 MIN_QUALITY = 50
@@ -24,6 +22,13 @@ class Frame:
     hash_hex: str
     dihedral: tuple[str, ...]
     quality: int
+    # The same hashes as integers, parsed once: matching XORs them many times.
+    value: int = field(init=False, repr=False, compare=False)
+    variants: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", int(self.hash_hex, 16))
+        object.__setattr__(self, "variants", tuple(int(h, 16) for h in self.dihedral))
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def usable(frames: Sequence[Frame]) -> list[Frame]:
 
 def closest(query: Frame, stored: Frame) -> int:
     """The smallest distance from any rotation or mirror of `query` to `stored` as it is."""
-    return min(distance(variant, stored.hash_hex) for variant in query.dihedral)
+    return min((variant ^ stored.value).bit_count() for variant in query.variants)
 
 
 def match_photos(query: Frame, stored: Frame) -> Match | None:
