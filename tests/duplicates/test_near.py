@@ -111,6 +111,8 @@ def test_a_reviewer_confirms_a_suggestion_and_the_ledger_records_it(client, team
     second = add_item(team.investigation, team.lawyer, recompressed_and_resized(scene(28)))
     (link,) = near_links()
     sign_in(client, team.lawyer)
+    before = client.get(team.item_url(second)).get_data(as_text=True)
+    assert "Confirm: the same capture" in before and "suggested, awaiting a reviewer" in before
     assert _decide(client, team, second, link, "confirm").status_code == 302
     db.session.expire_all()
     assert db.session.get(EvidenceLink, link.id).status == "confirmed"
