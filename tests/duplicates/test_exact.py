@@ -170,3 +170,47 @@ def test_a_hidden_copy_leaves_the_page_as_it_would_be_without_it(client, team):
     with_copy = client.get(team.item_url(copied)).get_data(as_text=True)
     without = client.get(team.item_url(alone)).get_data(as_text=True)
     assert _duplicates_panel(with_copy, copied.id) == _duplicates_panel(without, alone.id)
+
+
+def test_a_resumable_upload_of_the_same_bytes_is_linked_too(client, team):
+    import base64
+
+    from tests.helpers.web import csrf_token
+
+    first = add_item(team.investigation, team.field_a, TEXT, "a.txt")
+    sign_in(client, team.field_a)
+    headers = {"Tus-Resumable": "1.0.0", "X-CSRFToken": csrf_token(client, "/investigations/")}
+    created = client.post(
+        f"/investigations/{team.ref}/uploads",
+        headers={
+            **headers,
+            "Upload-Length": str(len(TEXT)),
+            "Upload-Metadata": "filename " + base64.b64encode(b"b.txt").decode(),
+        },
+    )
+    patched = client.patch(
+        created.headers["Location"],
+        data=TEXT,
+        headers={
+            **headers,
+            "Upload-Offset": "0",
+            "Content-Type": "application/offset+octet-stream",
+        },
+    )
+    assert patched.status_code == 204
+    (link,) = links()
+    assert link.first_id == first.id and link.second_id != first.id
+
+
+def test_two_copies_in_one_upload_form_are_linked(client, team):
+    import io
+
+    from tests.helpers.web import csrf_token
+
+    sign_in(client, team.field_a)
+    url = f"/investigations/{team.ref}/evidence/upload"
+    data = {"csrf_token": csrf_token(client, url)}
+    data["files"] = [(io.BytesIO(TEXT), "a.txt"), (io.BytesIO(TEXT), "b.txt")]
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code < 400
+    (link,) = links()
+    assert link.kind == "exact"
