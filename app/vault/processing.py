@@ -66,14 +66,13 @@ def process_new_evidence(evidence_id: str) -> None:
     db.session.commit()
 
 
-def pending_evidence_ids(limit: int | None = None) -> list[str]:
-    """Items never processed (received on an intake-only node, or processing crashed)."""
-    stmt = (
-        select(EvidenceItem.id)
-        .where(EvidenceItem.extracted_metadata.is_(None))
-        .order_by(EvidenceItem.received_at, EvidenceItem.id)
-        .limit(limit)
-    )
+def pending_evidence_ids(limit: int | None = None, include_processed: bool = False) -> list[str]:
+    """Items never processed (received on an intake-only node, or processing crashed), or
+    with include_processed every item, oldest first (steps added later catch up)."""
+    stmt = select(EvidenceItem.id)
+    if not include_processed:
+        stmt = stmt.where(EvidenceItem.extracted_metadata.is_(None))
+    stmt = stmt.order_by(EvidenceItem.received_at, EvidenceItem.id).limit(limit)
     return list(db.session.scalars(stmt))
 
 

@@ -209,3 +209,28 @@ def test_the_api_shows_the_suggestion_and_the_search(client, team):
     assert dup["distance"] <= 31
     assert body["near_duplicate_search"]["status"] == "hashed"
     assert body["near_duplicate_search"]["implementation"].startswith("pdqhash ")
+
+
+def test_items_processed_before_hashing_existed_catch_up_with_the_cli(app, team, monkeypatch):
+    from app.consistency.models import ConsistencyCheck
+    from app.vault import hooks
+
+    # As on a server upgraded to this release: two copies processed without the new steps.
+    monkeypatch.setattr(hooks, "_processing", {})
+    first = add_item(team.investigation, team.lawyer, jpeg(scene(35)))
+    second = add_item(team.investigation, team.lawyer, recompressed_and_resized(scene(35)))
+    assert fingerprint(first) is None and near_links() == []
+    monkeypatch.undo()
+    plain = app.test_cli_runner().invoke(args=["evidence", "process"])
+    assert "total: 0 processed" in plain.output  # both were processed already
+    result = app.test_cli_runner().invoke(args=["evidence", "process", "--all-items"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert fingerprint(first).status == fingerprint(second).status == "hashed"
+    (link,) = near_links()
+    assert (link.first_id, link.second_id) == (first.id, second.id)
+    again = app.test_cli_runner().invoke(args=["evidence", "process", "--all-items"])
+    assert again.exit_code == 0
+    db.session.expire_all()
+    assert len(near_links()) == 1 and len(actions("fingerprinted")) == 2
+    assert db.session.scalar(select(db.func.count(ConsistencyCheck.id))) == 2
