@@ -28,6 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     check_org_keys(app)
     register_blueprints(app)
     register_jobs(app)
+    register_evidence_checks()
     register_credential_revokers(app)
     register_request_hooks(app)
     register_errorhandlers(app)
@@ -101,8 +102,10 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp  # before auth's registration: it adds the token pages
     from app.auth import bp as auth_bp
     from app.casefiles import bp as casefiles_bp
+    from app.consistency import bp as consistency_bp
     from app.custody.routes import bp as custody_bp
     from app.drafts import bp as drafts_bp
+    from app.duplicates import bp as duplicates_bp
     from app.health import bp as health_bp
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
@@ -121,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")
     app.register_blueprint(api_bp)
     app.register_blueprint(drafts_bp)
+    app.register_blueprint(duplicates_bp)
+    app.register_blueprint(consistency_bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -138,6 +143,15 @@ def register_jobs(app: Flask) -> None:
     register_custody_jobs(app)
     register_casefile_jobs(app)
     register_draft_jobs(app)
+
+
+def register_evidence_checks() -> None:
+    """What packages above the vault add to every item: duplicates, consistency checks."""
+    from app.consistency.setup import register_consistency
+    from app.duplicates.setup import register_duplicates
+
+    register_duplicates()
+    register_consistency()
 
 
 def register_credential_revokers(app: Flask) -> None:

@@ -18,9 +18,11 @@ from app.casefiles.models import (
     LegalFramework,
     Transition,
 )
+from app.consistency.models import ConsistencyCheck
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
 from app.custody.signer_keys import CustodySigner
 from app.drafts.models import Draft
+from app.duplicates.models import EvidenceLink, FingerprintFrame, MediaFingerprint
 from app.intake.models import (
     Addendum,
     ConsentRecord,
@@ -46,6 +48,10 @@ __all__ = [
     "CustodySigner",
     "CaseFile",
     "CaseItem",
+    "ConsistencyCheck",
+    "EvidenceLink",
+    "FingerprintFrame",
+    "MediaFingerprint",
     "Corroboration",
     "ElementLink",
     "Job",

@@ -340,6 +340,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "vault.evidence_download": ORIGINAL_DOWNLOAD,
     "vault.evidence_download_reason": OWN_SUBMISSION,
     "vault.evidence_item": OWN_SUBMISSION,
+    "consistency.consistency_recheck": OWN_SUBMISSION,
+    "duplicates.duplicate_decision": REGRANT_DECISION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,
     "vault.tus_create": MEMBER,

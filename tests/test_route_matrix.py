@@ -21,7 +21,7 @@ from tests import route_expectations as table
 from tests.casefiles.builders import make_case_records
 from tests.conftest import make_config
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
-from tests.helpers.media import make_photo_evidence
+from tests.helpers.media import jpeg_with_exif, make_photo_evidence
 from tests.helpers.web import csrf_token, sign_in
 from tests.intake.builders import make_incident, make_interview, make_witness
 
@@ -59,8 +59,12 @@ class World:
             self.investigation, self.subject, self.witness, incidents=[self.incident]
         )
         # Evidence with its derivatives (vault reading pages).
-        self.evidence = make_photo_evidence(self.investigation, self.subject)
+        self.photo = jpeg_with_exif()
+        self.evidence = make_photo_evidence(self.investigation, self.subject, self.photo)
         self.derivative = self.evidence.derivatives[0]
+        # The same photo sent again: an exact duplicate linked to it (reviewers decide links).
+        make_photo_evidence(self.investigation, self.subject, self.photo)
+        self.duplicate = self.evidence_links_of(self.evidence)[0]
         # A resumable (tus) upload in progress, the subject's (UPLOADER_ONLY in the table).
         self.upload = create_upload(self.investigation, self.subject, "matrix.txt", None, 100)
         # A case file holding the evidence (lawyers' pages), and the shipped legal frameworks.
@@ -76,6 +80,17 @@ class World:
         self.approval = make_approval_request(self.subject)
         # Consent the subject's witness withdrew, then asked back (a pending re-grant).
         self.regrant = make_regrant(self.witness, self.subject, self.evidence)
+
+    @staticmethod
+    def evidence_links_of(item):
+        from sqlalchemy import select
+
+        from app.duplicates.models import EvidenceLink
+        from app.extensions import db
+
+        return list(
+            db.session.scalars(select(EvidenceLink).where(EvidenceLink.first_id == item.id))
+        )
 
     def fill(self, rule: str) -> str:
         values = {
@@ -96,6 +111,7 @@ class World:
             "framework_code": self.case.framework_code,
             "request_id": self.approval.id,
             "regrant_id": self.regrant.id,
+            "duplicate_id": self.duplicate.id,
         }
         url = rule
         for name, value in values.items():

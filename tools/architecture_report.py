@@ -40,6 +40,8 @@ LAYERS: dict[str, int] = {
     "casefiles": 6,
     "backup": 6,
     "drafts": 6,
+    "duplicates": 6,
+    "consistency": 6,
     "accesslog": 5,
     "approvals": 6,
     "api": 7,

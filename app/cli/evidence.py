@@ -12,7 +12,13 @@ evidence_cli = AppGroup("evidence", help="Evidence items: post-intake media proc
 @click.option(
     "--limit", type=click.IntRange(min=0), default=0, help="At most this many items (0: all)."
 )
-def process_command(limit: int) -> None:
+@click.option(
+    "--all-items",
+    is_flag=True,
+    help="Every item, oldest first, processed or not: each step skips what it did already, "
+    "so this adds only what is new (PDQ hashes, a first consistency check).",
+)
+def process_command(limit: int, all_items: bool) -> None:
     """Extract metadata and make derivatives for every item not processed yet.
 
     Items received by an intake-only node (which cannot decrypt) wait for this, run on a
@@ -24,7 +30,7 @@ def process_command(limit: int) -> None:
 
     if intake_only():
         raise click.ClickException(str(ReadsDisabled()))
-    ids = pending_evidence_ids(limit or None)
+    ids = pending_evidence_ids(limit or None, include_processed=all_items)
     failed = 0
     for evidence_id in ids:
         try:

@@ -56,6 +56,12 @@ class CustodyAction(enum.StrEnum):
     CONSENT_REGRANT_REFUSED = "consent_regrant_refused"  # the second reviewer said no
     SIGNER_ADDED = "signer_added"  # an intake node's checkpoint key listed as trusted
     SIGNER_REVOKED = "signer_revoked"  # ... and no longer trusted (app/custody/signers.py)
+    DUPLICATE_FOUND = "duplicate_found"  # same SHA-256 as an item of the investigation
+    FINGERPRINTED = "fingerprinted"  # PDQ hashes of a photo or video's frames stored
+    DUPLICATE_SUGGESTED = "duplicate_suggested"  # a near-duplicate (PDQ) awaits a reviewer
+    DUPLICATE_CONFIRMED = "duplicate_confirmed"  # ... a reviewer says: the same capture
+    DUPLICATE_REJECTED = "duplicate_rejected"  # ... a reviewer says: not the same capture
+    CONSISTENCY_CHECKED = "consistency_checked"  # file facts compared with statements
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

@@ -12,6 +12,7 @@ people named by role and a pseudonymous handle (`InvestigationViewer.ledger_scop
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,6 +29,18 @@ from app.vault.models import Derivative
 
 # An item page stays readable and fast; the ledger page has the rest (the partial links it).
 TIMELINE_LIMIT = 500
+
+# object type -> [(related object type, object id -> subquery of related ids)]: entries about
+# those related objects are part of the object's timeline (e.g. an evidence item's duplicate
+# links, registered by app/duplicates). The viewer's ledger scope still filters them.
+RelatedIds = Callable[[str], Select]
+_RELATED: dict[str, list[tuple[str, RelatedIds]]] = {}
+
+
+def add_related_objects(object_type: str, related_type: str, ids_of: RelatedIds) -> None:
+    entries = _RELATED.setdefault(object_type, [])
+    if all(existing != related_type for existing, _ in entries):
+        entries.append((related_type, ids_of))
 
 
 @dataclass(frozen=True)
@@ -98,6 +111,12 @@ def timeline_for(
         about = or_(
             about,
             (LedgerEntry.object_type == "derivative") & LedgerEntry.object_id.in_(derivative_ids),
+        )
+    for related_type, ids_of in _RELATED.get(object_type, []):
+        about = or_(
+            about,
+            (LedgerEntry.object_type == related_type)
+            & LedgerEntry.object_id.in_(ids_of(object_id)),
         )
     stmt = (
         _scoped(viewer, select(LedgerEntry))

@@ -35,6 +35,7 @@ from app.investigations.access import membership_for
 from app.investigations.models import Investigation
 from app.security.org_keys import org_recipients
 from app.vault.blobstore.base import BlobStoreError, PendingBlob
+from app.vault.hooks import run_recorded_hooks
 from app.vault.jobs import queue_evidence_processing
 from app.vault.models import EvidenceItem
 from app.vault.processing import process_new_evidence
@@ -373,6 +374,7 @@ def record_evidence(
                 "channel": channel,
             },
         )
+        run_recorded_hooks(item, user)  # exact duplicates (app/duplicates/exact.py)
         if on_recorded is not None:
             on_recorded(item)
         db.session.commit()

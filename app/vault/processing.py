@@ -27,6 +27,7 @@ from app.vault.derivatives import (
     video_poster,
 )
 from app.vault.extraction import OK, REFUSED, Extraction
+from app.vault.hooks import run_processing_steps
 from app.vault.metadata import extract_metadata
 from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
 from app.vault.reading import close_reader, open_verified
@@ -58,19 +59,20 @@ def process_new_evidence(evidence_id: str) -> None:
             status = json.loads(item.extracted_metadata).get("status")
         if status != REFUSED:  # a refused file (decompression bomb) is not decoded at all
             make_derivatives(item, reader)
+            # Steps of packages above the vault: PDQ hashes, consistency checks (each idempotent).
+            run_processing_steps(item, reader)
     finally:
         close_reader(reader)
     db.session.commit()
 
 
-def pending_evidence_ids(limit: int | None = None) -> list[str]:
-    """Items never processed (received on an intake-only node, or processing crashed)."""
-    stmt = (
-        select(EvidenceItem.id)
-        .where(EvidenceItem.extracted_metadata.is_(None))
-        .order_by(EvidenceItem.received_at, EvidenceItem.id)
-        .limit(limit)
-    )
+def pending_evidence_ids(limit: int | None = None, include_processed: bool = False) -> list[str]:
+    """Items never processed (received on an intake-only node, or processing crashed), or
+    with include_processed every item, oldest first (steps added later catch up)."""
+    stmt = select(EvidenceItem.id)
+    if not include_processed:
+        stmt = stmt.where(EvidenceItem.extracted_metadata.is_(None))
+    stmt = stmt.order_by(EvidenceItem.received_at, EvidenceItem.id).limit(limit)
     return list(db.session.scalars(stmt))
 
 

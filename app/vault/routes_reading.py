@@ -17,6 +17,7 @@ from app.investigations.viewer import viewer_for
 from app.security.headers import sandbox_evidence
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp
+from app.vault.hooks import item_panels
 from app.vault.http_framing import RangeNotSatisfiable
 from app.vault.reading import (
     LIST_PAGE_SIZE,
@@ -94,6 +95,7 @@ def evidence_item(reference: str, evidence_id: str):
         view=view,
         custody_timeline=timeline_for("evidence", view.item.id, viewer),
         access_reads=reads_of(viewer, "evidence", view.item.id),
+        panels=item_panels(viewer, view.item),
     )
 
 

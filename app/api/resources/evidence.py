@@ -22,7 +22,7 @@ from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
 from app.api.resources.reasons import api_reason
 from app.api.resources.responses import created, ok
-from app.api.schemas.evidence import evidence_json
+from app.api.schemas.evidence import evidence_json, evidence_record_json
 from app.extensions import db
 from app.investigations.access import investigation_by_reference_or_404
 from app.investigations.viewer import viewer_for
@@ -69,7 +69,7 @@ def evidence_item(reference: str, evidence_id: str):
     item = evidence_in(viewer, evidence_id)
     record_evidence_read(viewer, item, reason=reason, channel=API_CHANNEL)
     db.session.commit()
-    return ok(evidence_json(item, shown_name(viewer, item)))
+    return ok(evidence_record_json(viewer, item))
 
 
 def _percent_decoded_header(name: str) -> str | None:

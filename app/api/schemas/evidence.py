@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.schemas.output import person
+from app.consistency.views import check_views
+from app.duplicates.views import fingerprint_json, fingerprint_of, links_of
+from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem
+from app.vault.reading import shown_name
 
 
 def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
@@ -29,3 +33,14 @@ def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
             for d in item.derivatives
         ],
     }
+
+
+def evidence_record_json(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
+    """One item's record: as in the list, plus its duplicates the viewer may see (never a
+    hint of one they may not), its near-duplicate search and its consistency checks (the
+    findings themselves only with the identity grant, like the capture facts)."""
+    out = evidence_json(item, shown_name(viewer, item))
+    out["duplicates"] = [view.as_json() for view in links_of(viewer, item)]
+    out["near_duplicate_search"] = fingerprint_json(fingerprint_of(item))
+    out["consistency_checks"] = [view.as_json() for view in check_views(viewer, item)]
+    return out

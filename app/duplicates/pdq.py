@@ -1,0 +1,66 @@
+"""PDQ hashes of one picture (Meta's algorithm through the `pdqhash` package), with its eight
+rotations and mirrors, and the Hamming distance between two hashes."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy
+from PIL import Image, ImageOps
+
+ALGORITHM = "pdq"
+# PDQ works on a 64 x 64 luminance image; a picture at most this size on its longest side
+# hashes to the same bits as the full photo within noise, at a fraction of the time.
+HASH_INPUT_MAX_PX = 512
+HEX_DIGITS = 64  # 256 bits
+
+
+@functools.cache
+def implementation() -> str:
+    """Stored with every hash: hashes of different implementations are never compared."""
+    import pdqhash
+
+    return f"pdqhash {pdqhash.__version__}"
+
+
+@dataclass(frozen=True)
+class PictureHash:
+    quality: int  # 0-100; below 50 the picture is too featureless to compare
+    dihedral: tuple[str, ...]  # 8 hashes as hex; the first is the picture as it is
+
+    @property
+    def hash_hex(self) -> str:
+        return self.dihedral[0]
+
+
+def hash_picture(image: Image.Image) -> PictureHash:
+    """The picture upright (EXIF orientation applied), shrunk, in RGB, hashed 8 ways."""
+    import pdqhash
+
+    picture = ImageOps.exif_transpose(image)
+    picture.thumbnail((HASH_INPUT_MAX_PX, HASH_INPUT_MAX_PX), Image.Resampling.BILINEAR)
+    pixels = numpy.asarray(picture.convert("RGB"), dtype=numpy.uint8)
+    hashes, quality = pdqhash.compute_dihedral(numpy.ascontiguousarray(pixels))
+    return PictureHash(int(quality), tuple(_hex(bits) for bits in hashes))
+
+
+def hash_rgb_frame(pixels: bytes, width: int, height: int) -> PictureHash:
+    """A raw RGB24 video frame, as ffmpeg writes it."""
+    import pdqhash
+
+    array = numpy.frombuffer(pixels, dtype=numpy.uint8).reshape(height, width, 3)
+    hashes, quality = pdqhash.compute_dihedral(numpy.ascontiguousarray(array))
+    return PictureHash(int(quality), tuple(_hex(bits) for bits in hashes))
+
+
+def _hex(bits: numpy.ndarray) -> str:
+    value = 0
+    for bit in bits.tolist():
+        value = (value << 1) | (1 if bit else 0)
+    return f"{value:0{HEX_DIGITS}x}"
+
+
+def distance(a: str, b: str) -> int:
+    """Hamming distance of two 256-bit hashes given as hex."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()

@@ -1,0 +1,63 @@
+"""Steps other packages add to an item's intake, processing and page, without the vault
+importing them (they sit above it: duplicates, consistency checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.crypto.age import AgeReader
+    from app.investigations.viewer import InvestigationViewer
+    from app.vault.models import EvidenceItem
+
+# (item, actor): inside the intake transaction, after the `received` entry; raising undoes it.
+RecordedHook = Callable[["EvidenceItem", Any], None]
+# (item, plaintext reader): in the processing job after metadata and derivatives.
+ProcessingStep = Callable[["EvidenceItem", "AgeReader"], None]
+# (viewer, item) -> the template's context, or None to show nothing.
+PanelContext = Callable[["InvestigationViewer", "EvidenceItem"], dict | None]
+
+
+@dataclass(frozen=True)
+class ItemPanel:
+    template: str
+    context: PanelContext
+
+
+_recorded: dict[str, RecordedHook] = {}
+_processing: dict[str, ProcessingStep] = {}
+_panels: dict[str, ItemPanel] = {}
+
+
+def on_evidence_recorded(name: str, hook: RecordedHook) -> None:
+    _recorded[name] = hook
+
+
+def on_evidence_processed(name: str, step: ProcessingStep) -> None:
+    _processing[name] = step
+
+
+def add_item_panel(name: str, template: str, context: PanelContext) -> None:
+    _panels[name] = ItemPanel(template, context)
+
+
+def run_recorded_hooks(item: EvidenceItem, actor: Any) -> None:
+    for hook in _recorded.values():
+        hook(item, actor)
+
+
+def run_processing_steps(item: EvidenceItem, reader: AgeReader) -> None:
+    for step in _processing.values():
+        step(item, reader)
+
+
+def item_panels(viewer: InvestigationViewer, item: EvidenceItem) -> list[tuple[str, dict]]:
+    """(template, context) for each panel that has something to show this viewer."""
+    shown = []
+    for panel in _panels.values():
+        context = panel.context(viewer, item)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
