@@ -43,11 +43,13 @@ def test_gunicorn_conf_marks_its_workers_as_web_workers():
     assert 'os.environ.setdefault("CUSTOS_WEB_WORKER", "1")' in text
 
 
-def test_a_web_worker_does_not_load_the_timestamp_client(tmp_path):
-    """rfc3161-client (~4 MB) is only for the worker's maintenance round that asks a TSA."""
+@pytest.mark.parametrize("module", ["rfc3161_client", "numpy", "pdqhash"])
+def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
+    """rfc3161-client (~4 MB) serves the maintenance round that asks a TSA; numpy and pdqhash
+    (~12 MB) the processing job that hashes pictures. Neither is a web worker's work."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
-    probe = "import sys; import wsgi; print('rfc3161_client' in sys.modules)"
+    probe = f"import sys; import wsgi; print({module!r} in sys.modules)"
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
     )

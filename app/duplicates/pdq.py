@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy
 from PIL import Image, ImageOps
+
+if TYPE_CHECKING:
+    import numpy
+
+# numpy and pdqhash (about 12 MB) are imported where a picture is hashed, in the processing
+# job: a web worker never needs them (tests/test_web_worker.py, the intake RSS budget).
 
 ALGORITHM = "pdq"
 # PDQ works on a 64 x 64 luminance image; a picture at most this size on its longest side
@@ -36,6 +42,7 @@ class PictureHash:
 
 def hash_picture(image: Image.Image) -> PictureHash:
     """The picture upright (EXIF orientation applied), shrunk, in RGB, hashed 8 ways."""
+    import numpy
     import pdqhash
 
     picture = ImageOps.exif_transpose(image)
@@ -47,6 +54,7 @@ def hash_picture(image: Image.Image) -> PictureHash:
 
 def hash_rgb_frame(pixels: bytes, width: int, height: int) -> PictureHash:
     """A raw RGB24 video frame, as ffmpeg writes it."""
+    import numpy
     import pdqhash
 
     array = numpy.frombuffer(pixels, dtype=numpy.uint8).reshape(height, width, 3)
