@@ -49,7 +49,7 @@ ACTIONS = frozenset(
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
         "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
         "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
-        "signer_added", "signer_revoked",
+        "signer_added", "signer_revoked", "linked_to_incident", "unlinked_from_incident",
     }
 )  # fmt: skip
 

@@ -56,6 +56,8 @@ class CustodyAction(enum.StrEnum):
     CONSENT_REGRANT_REFUSED = "consent_regrant_refused"  # the second reviewer said no
     SIGNER_ADDED = "signer_added"  # an intake node's checkpoint key listed as trusted
     SIGNER_REVOKED = "signer_revoked"  # ... and no longer trusted (app/custody/signers.py)
+    LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
+    UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

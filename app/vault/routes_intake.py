@@ -11,9 +11,11 @@ from wtforms.validators import ValidationError
 from app.error_responses import error_response
 from app.extensions import csrf
 from app.investigations.access import investigation_by_reference_or_404
+from app.investigations.viewer import viewer_of
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.security.rate_limits import upload_limit
 from app.vault import bp
+from app.vault.incident_links import SHOWS_LABELS, incident_choices
 from app.vault.intake import format_size, max_upload_bytes
 from app.vault.multipart_intake import (
     MalformedUpload,
@@ -21,6 +23,7 @@ from app.vault.multipart_intake import (
     receive_multipart,
     upload_receipts,
 )
+from app.vault.refusals import IntakeRefused
 
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
 
@@ -33,6 +36,7 @@ def _check_csrf(token: str) -> None:
 
 
 def _render_page(investigation, outcomes=None, status=200, receipts=None):
+    # Started from an incident's page (?incident=<id>): that incident is chosen already.
     return (
         render_template(
             "vault/upload.html",
@@ -40,6 +44,9 @@ def _render_page(investigation, outcomes=None, status=200, receipts=None):
             outcomes=outcomes or [],
             receipts=receipts or {},
             max_size=format_size(max_upload_bytes()),
+            incident_choices=incident_choices(viewer_of(investigation, current_user)),
+            chosen_incident=request.args.get("incident", ""),
+            shows_labels=SHOWS_LABELS,
         ),
         status,
     )
@@ -68,6 +75,8 @@ def upload_evidence(reference: str):
         )
     except MissingCsrfToken:
         return error_response(400, CSRF_MESSAGE)
+    except IntakeRefused as refused:  # the incident chosen may not be: no file was stored
+        return error_response(refused.status, refused.message)
     except MalformedUpload as broken:
         if broken.outcomes:  # say which files were stored before it broke off
             return _render_page(investigation, broken.outcomes, status=400)
@@ -102,7 +111,14 @@ def _uploaded_page(investigation, reference: str, outcomes):
         # A receipt per file, shown now: this node cannot show the files (or their names) later.
         return _render_page(investigation, outcomes, receipts=upload_receipts(outcomes))
     flash(f"Stored {len(outcomes)} file(s), encrypted, with their SHA-256 recorded.", "success")
-    return redirect(url_for("vault.upload_evidence", reference=investigation.reference), code=303)
+    return redirect(
+        url_for(
+            "vault.upload_evidence",
+            reference=investigation.reference,
+            incident=request.args.get("incident") or None,
+        ),
+        code=303,
+    )
 
 
 @bp.app_errorhandler(ReadsDisabled)

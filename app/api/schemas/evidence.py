@@ -10,11 +10,34 @@ from __future__ import annotations
 from typing import Any
 
 from app.api.schemas.output import person
+from app.investigations.viewer import InvestigationViewer
+from app.vault.incident_links import ItemIncidentLink, item_incident_links
 from app.vault.models import EvidenceItem
 
 
-def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
-    """filename: the name the viewer may read, or as just received (an upload's answer)."""
+def link_json(link: ItemIncidentLink) -> dict[str, Any]:
+    return {
+        "incident_id": link.incident_id,
+        "incident": link.incident_label,
+        "shows": link.shows,
+        "note": link.note or "",
+        "linked_at": link.linked_at,
+    }
+
+
+def incident_links_json(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
+    """An item's incident links (the answer of linking and unlinking)."""
+    return {
+        "evidence_id": item.id,
+        "incidents": [link_json(link) for link in item_incident_links(viewer, item)],
+    }
+
+
+def evidence_json(
+    item: EvidenceItem, filename: str, links: list[ItemIncidentLink] | None = None
+) -> dict[str, Any]:
+    """filename: the name the viewer may read, or as just received (an upload's answer);
+    links: the incidents it is tied to (an upload's answer: those it was just given)."""
     return {
         "id": item.id,
         "kind": item.kind,
@@ -28,4 +51,5 @@ def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
             {"id": d.id, "kind": d.kind, "media_type": d.media_type, "size": int(d.size)}
             for d in item.derivatives
         ],
+        "incidents": [link_json(link) for link in links or []],
     }
