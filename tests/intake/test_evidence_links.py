@@ -194,3 +194,77 @@ def test_photos_show_their_thumbnail_and_videos_their_duration(world, client_for
 def test_a_non_member_gets_404_for_the_incident_page(world, client_for, incident):
     linked_item(world, client_for, incident, world.field_a)
     assert client_for(world.outsider).get(world.url(f"/incidents/{incident.id}")).status_code == 404
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+
+def listed_ids(response) -> list[str]:
+    import re
+
+    assert response.status_code == 200, response.status_code
+    return re.findall(r'/evidence/([0-9a-f-]{36})"', response.get_data(as_text=True))
+
+
+def test_the_evidence_list_filters_by_incident_and_kind(world, client_for, incident):
+    photo = linked_item(world, client_for, incident, world.field_a)
+    video = evidence_row(world.investigation, world.field_a)
+    client = client_for(world.lawyer)
+    by_incident = client.get(world.url(f"/evidence?incident={incident.id}"))
+    assert set(listed_ids(by_incident)) == {photo.id}
+    by_kind = client.get(world.url("/evidence?kind=video"))
+    assert set(listed_ids(by_kind)) == {video.id}
+    assert client.get(world.url("/evidence?kind=hologram")).status_code == 400
+
+
+def test_the_uploader_filter_is_offered_and_allowed_to_lawyers_only(world, client_for):
+    mine = evidence_row(world.investigation, world.field_a)
+    evidence_row(world.investigation, world.field_b)
+    lawyer = client_for(world.lawyer)
+    page = lawyer.get(world.url(f"/evidence?uploader={world.field_a.id}"))
+    assert set(listed_ids(page)) == {mine.id}
+    assert 'name="uploader"' in page.get_data(as_text=True)
+    field = client_for(world.field_a)
+    assert 'name="uploader"' not in field.get(world.url("/evidence")).get_data(as_text=True)
+    refused = field.get(world.url(f"/evidence?uploader={world.field_a.id}"))
+    assert refused.status_code == 400
+    assert "Only lawyers and leads may filter by uploader." in refused.get_data(as_text=True)
+
+
+def test_the_date_taken_filter_needs_the_identity_grant(world, client_for):
+    taken = evidence_row(world.investigation, world.field_a, kind="photo", media_type="image/jpeg")
+    taken.extracted_metadata = json.dumps({"fields": {"captured_at": "2016-04-27T10:15:00"}})
+    evidence_row(world.investigation, world.field_a, kind="photo", media_type="image/jpeg")
+    db.session.commit()
+    query = world.url("/evidence?taken_from=2016-04-27&taken_to=2016-04-27")
+    assert set(listed_ids(client_for(world.lawyer_identities).get(query))) == {taken.id}
+    assert client_for(world.lawyer).get(query).status_code == 400
+    plain_page = client_for(world.lawyer).get(world.url("/evidence")).get_data(as_text=True)
+    assert 'name="taken_from"' not in plain_page
+
+
+def test_a_field_worker_lists_only_their_own_items_whatever_the_filter(world, client_for, incident):
+    linked_item(world, client_for, incident, world.field_a)
+    page = client_for(world.field_b).get(world.url(f"/evidence?incident={incident.id}"))
+    assert listed_ids(page) == []
+
+
+def test_incident_list_and_map_filter_by_has_photos(world, client_for, incident):
+    other = make_incident(world.investigation, world.field_a, place_name="Sarmin")
+    linked_item(world, client_for, incident, world.field_a)
+    client = client_for(world.lawyer)
+    listed = client.get(world.url("/incidents?has_photo=yes")).get_data(as_text=True)
+    assert incident.id in listed and other.id not in listed
+    without = client.get(world.url("/incidents?has_photo=no")).get_data(as_text=True)
+    assert other.id in without and incident.id not in without
+    markers = client.get(world.url("/incidents/map.json?has_photo=yes")).get_json()
+    assert [(m["id"], m["has_photo"]) for m in markers["markers"]] == [(incident.id, True)]
+    # Field worker B may not see A's photo: for B the incident has none.
+    for_b = client_for(world.field_b).get(world.url("/incidents?has_photo=yes"))
+    assert incident.id not in for_b.get_data(as_text=True)
+
+
+def test_has_video_counts_a_directly_linked_video(world, client_for, incident):
+    linked_item(world, client_for, incident, world.field_a, "video", "video/mp4")
+    listed = client_for(world.lawyer).get(world.url("/incidents?has_video=yes"))
+    assert incident.id in listed.get_data(as_text=True)
