@@ -64,6 +64,11 @@ def upload_evidence(reference: str):
     if boundary is None:
         csrf.protect()  # not a file upload: the ordinary check applies (the body is small)
         return error_response(400, "Send the files as a multipart/form-data form upload.")
+    return _receive(investigation, boundary, csrf_checked)
+
+
+def _receive(investigation, boundary: bytes, csrf_checked: bool):
+    """Store the body's files; the page of what happened, or the refusal of the whole form."""
     try:
         outcomes = receive_multipart(
             investigation,
@@ -81,7 +86,7 @@ def upload_evidence(reference: str):
         if broken.outcomes:  # say which files were stored before it broke off
             return _render_page(investigation, broken.outcomes, status=400)
         return error_response(400, "The upload was not a well-formed form submission.")
-    return _uploaded_page(investigation, reference, outcomes)
+    return _uploaded_page(investigation, outcomes)
 
 
 def _check_header_csrf() -> bool:
@@ -100,7 +105,7 @@ def _multipart_boundary() -> bytes | None:
     return options["boundary"].encode("latin-1")
 
 
-def _uploaded_page(investigation, reference: str, outcomes):
+def _uploaded_page(investigation, outcomes):
     """All stored: back to the page (303) saying so; else each file's outcome, refused first."""
     if not outcomes:
         return error_response(400, "Choose at least one file to upload.")

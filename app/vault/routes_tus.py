@@ -108,6 +108,17 @@ def _parse_metadata(raw: str) -> dict[str, str]:
     return values
 
 
+METADATA_NOT_JSON = "The facts and incident metadata must be JSON objects."
+
+
+def _incident_fields(metadata: dict[str, str]) -> dict[str, str]:
+    """The `incident` metadata: a JSON object of the upload form's incident fields."""
+    fields = json.loads(metadata["incident"]) if metadata.get("incident") else {}
+    if not isinstance(fields, dict):
+        raise json.JSONDecodeError("the incident metadata is not an object", "", 0)
+    return fields
+
+
 def _progress_headers(result: AppendResult) -> dict:
     headers = {
         "Upload-Offset": str(result.offset),
@@ -134,17 +145,12 @@ def tus_create(reference: str):
     try:
         metadata = _parse_metadata(request.headers.get("Upload-Metadata", ""))
         facts = json.loads(metadata["facts"]) if metadata.get("facts") else None
-        link_fields = json.loads(metadata["incident"]) if metadata.get("incident") else {}
-        if not isinstance(link_fields, dict):
-            raise json.JSONDecodeError("not an object", "", 0)
-        link = upload_link(investigation, current_user, link_fields)
+        link = upload_link(investigation, current_user, _incident_fields(metadata))
         session = create_upload(
             investigation, current_user, metadata.get("filename", ""), facts, length, link
         )
     except json.JSONDecodeError:
-        return _problem(
-            400, "bad_metadata", "The facts and incident metadata must be JSON objects."
-        )
+        return _problem(400, "bad_metadata", METADATA_NOT_JSON)
     except UploadProblem as exc:
         return _problem(exc.status, exc.code, exc.message)
     except IntakeRefused as refusal:
