@@ -268,3 +268,35 @@ def test_has_video_counts_a_directly_linked_video(world, client_for, incident):
     linked_item(world, client_for, incident, world.field_a, "video", "video/mp4")
     listed = client_for(world.lawyer).get(world.url("/incidents?has_video=yes"))
     assert incident.id in listed.get_data(as_text=True)
+
+
+def test_the_timeline_filters_by_has_photos_and_markers_say_has_video(world, client_for, incident):
+    other = make_incident(world.investigation, world.field_a, place_name="Sarmin")
+    linked_item(world, client_for, incident, world.field_a, "video", "video/mp4")
+    client = client_for(world.lawyer)
+    timeline = client.get(world.url("/incidents/timeline?has_video=yes")).get_data(as_text=True)
+    assert incident.id in timeline and other.id not in timeline
+    no_photos = client.get(world.url("/incidents/timeline?has_photo=yes")).get_data(as_text=True)
+    assert incident.id not in no_photos
+    markers = client.get(world.url("/incidents/map.json")).get_json()["markers"]
+    flags = {m["id"]: (m["has_photo"], m["has_video"]) for m in markers}
+    assert flags == {incident.id: (False, True), other.id: (False, False)}
+
+
+def test_the_date_taken_filter_reads_only_the_newest_items_up_to_its_limit(
+    world, client_for, monkeypatch
+):
+    from datetime import timedelta
+
+    import app.vault.reading as reading
+
+    older = evidence_row(world.investigation, world.field_a, kind="photo", media_type="image/jpeg")
+    older.extracted_metadata = json.dumps({"fields": {"captured_at": "2016-04-27T10:15:00"}})
+    older.received_at = older.received_at - timedelta(days=1)
+    evidence_row(world.investigation, world.field_a, kind="photo", media_type="image/jpeg")
+    db.session.commit()
+    query = world.url("/evidence?taken_from=2016-04-27&taken_to=2016-04-27")
+    client = client_for(world.lawyer_identities)
+    assert set(listed_ids(client.get(query))) == {older.id}
+    monkeypatch.setattr(reading, "TAKEN_SCAN_LIMIT", 1)
+    assert listed_ids(client.get(query)) == []
