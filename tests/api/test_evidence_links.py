@@ -142,3 +142,10 @@ def test_has_photo_counts_only_photos_the_viewer_may_see(world):
         "Al-Quds hospital": True,
         "Sarmin": False,
     }
+
+
+def test_unlinking_with_another_investigations_incident_is_404(world):
+    foreign = make_incident(world.other_investigation, world.outsider)
+    item = evidence_row(world.investigation, world.field_a)
+    answer = world.api(world.field_a).delete(links_path(world, item, f"/{foreign.id}"))
+    assert answer.status_code == 404

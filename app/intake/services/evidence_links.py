@@ -22,7 +22,7 @@ from app.extensions import db
 from app.intake.errors import FieldError, IntakeValidationError, field_error
 from app.intake.models import Incident
 from app.intake.textinput import clean_text, looks_like_row_id
-from app.intake.visibility import visible_incidents
+from app.intake.visibility import incident_or_404, visible_incidents
 from app.intake.when import incident_when
 from app.investigations.models import Investigation
 from app.investigations.viewer import InvestigationViewer, viewer_of
@@ -111,8 +111,12 @@ def link_to_incident(
 
 
 def unlink_from_incident(viewer: InvestigationViewer, item: EvidenceItem, incident_id: str) -> None:
-    """Remove a link (the item and the incident stay); the ledger keeps that it existed."""
-    row = looks_like_row_id(incident_id) and db.session.scalar(
+    """Remove a link (the item and the incident stay); the ledger keeps that it existed.
+
+    An incident the viewer cannot see (another investigation's) is 404, as in every path.
+    """
+    incident_or_404(viewer, incident_id)
+    row = db.session.scalar(
         select(IncidentEvidence).where(
             IncidentEvidence.evidence_id == item.id, IncidentEvidence.incident_id == incident_id
         )
