@@ -122,31 +122,26 @@ def _testimony_count(viewer: InvestigationViewer) -> Any:
 
 def _has_media(viewer: InvestigationViewer, kind: EvidenceKind) -> Any:
     """Whether the viewer may see an item of `kind` about the incident: linked to it directly,
-    or among the files of a visible testimony about it."""
+    or among the files of a visible testimony about it. Both sides are uncorrelated subqueries
+    of incident ids, so the database builds each set once per query, not once per incident."""
     visible_of_kind = visible_evidence(select(EvidenceItem.id), viewer).where(
         EvidenceItem.kind == kind.value
     )
-    linked = exists(
-        select(1).where(
-            IncidentEvidence.incident_id == Incident.id,
-            IncidentEvidence.evidence_id.in_(visible_of_kind),
-        )
-    ).correlate(Incident)
-    in_testimony = exists(
-        select(1)
-        .select_from(interview_incidents)
+    linked = select(IncidentEvidence.incident_id).where(
+        IncidentEvidence.evidence_id.in_(visible_of_kind)
+    )
+    in_testimony = (
+        select(interview_incidents.c.incident_id)
         .join(
             InterviewEvidence,
             InterviewEvidence.interview_id == interview_incidents.c.interview_id,
         )
-        .join(EvidenceItem, EvidenceItem.id == InterviewEvidence.evidence_id)
         .where(
-            interview_incidents.c.incident_id == Incident.id,
             interview_incidents.c.interview_id.in_(visible_interview_ids(viewer)),
-            EvidenceItem.kind == kind.value,
+            InterviewEvidence.evidence_id.in_(visible_of_kind),
         )
-    ).correlate(Incident)
-    return or_(linked, in_testimony)
+    )
+    return or_(Incident.id.in_(linked), Incident.id.in_(in_testimony))
 
 
 def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -> Select:
