@@ -36,9 +36,11 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
+from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
 
 __all__ = [
+    "IncidentEvidence",
     "AccessRecord",
     "ApiToken",
     "ApprovalRequest",

@@ -51,7 +51,7 @@ ACTIONS = frozenset(
         "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
         "signer_added", "signer_revoked", "duplicate_found", "fingerprinted",
         "duplicate_suggested", "duplicate_confirmed", "duplicate_rejected",
-        "consistency_checked",
+        "consistency_checked", "linked_to_incident", "unlinked_from_incident",
     }
 )  # fmt: skip
 

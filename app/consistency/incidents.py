@@ -1,8 +1,8 @@
 """Which incidents an evidence item is tied to: the one place the consistency check asks.
 
-Today an item reaches an incident through an interview it belongs to (interview_evidence,
-then interview_incidents). Direct item-incident links, when they exist, are added here and
-every check follows.
+An item reaches an incident directly (incident_evidence: linked on upload, on the item page
+or through the API) or through an interview it belongs to (interview_evidence, then
+interview_incidents); every check follows both.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.intake.models import Incident, InterviewEvidence
 from app.intake.models.interviews import interview_incidents
+from app.vault.incident_links import IncidentEvidence
 from app.vault.models import EvidenceItem
 
 
@@ -25,10 +26,11 @@ def incidents_for(item: EvidenceItem) -> list[Incident]:
         )
         .where(InterviewEvidence.evidence_id == item.id)
     )
+    direct = select(IncidentEvidence.incident_id).where(IncidentEvidence.evidence_id == item.id)
     stmt = (
         select(Incident)
         .where(
-            Incident.id.in_(through_interviews),
+            Incident.id.in_(through_interviews.union(direct)),
             Incident.investigation_id == item.investigation_id,
         )
         .order_by(Incident.id)

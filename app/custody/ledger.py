@@ -62,6 +62,8 @@ class CustodyAction(enum.StrEnum):
     DUPLICATE_CONFIRMED = "duplicate_confirmed"  # ... a reviewer says: the same capture
     DUPLICATE_REJECTED = "duplicate_rejected"  # ... a reviewer says: not the same capture
     CONSISTENCY_CHECKED = "consistency_checked"  # file facts compared with statements
+    LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
+    UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

@@ -45,6 +45,13 @@ MESSAGES = {
     "recording_kind": _l("A recording must be an audio or video file."),
     "recording_exists": _l("This interview already has a recording; attach this file instead."),
     "already_linked": _l("This file is already linked to the interview."),
+    "unknown_shows": _l(
+        "Say what the file shows: the attack, its aftermath, victims, the site before, a weapon"
+        " remnant, or other."
+    ),
+    "note_required": _l("Say in the note what the file shows."),
+    "already_linked_incident": _l("This file is already linked to that incident."),
+    "not_linked_incident": _l("This file is not linked to that incident."),
     "not_sealed": _l("Addenda are for sealed testimony; edit the draft instead."),
     "invalid_code": _l(
         "A code is 2 to 40 lowercase letters, digits or underscores, starting with a letter."

@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.intake.models import Incident, Witness
 from app.intake.services import search
+from app.intake.services.evidence_links import incident_evidence
 from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import identity_recorded
 from app.intake.views import witness_view
@@ -32,6 +33,7 @@ from app.intake.when import incident_when
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
 from app.security.org_keys import intake_only
+from app.vault.incident_links import SHOWS_LABELS
 
 
 def _areas_and_perpetrators(viewer: InvestigationViewer) -> dict[str, Any]:
@@ -83,6 +85,8 @@ def incident_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
         "investigation": viewer.investigation,
         "incident": record,
         "interviews": search.list_interviews(viewer, incident_id=record.id),
+        "evidence": incident_evidence(viewer, record),
+        "shows_labels": SHOWS_LABELS,
         "may_edit": may_edit_incident(viewer, record),
     }
 

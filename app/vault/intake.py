@@ -206,6 +206,8 @@ class IntakeWriter:
         self.client_facts = client_facts
         self.declared_size = declared_size
         self.channel = channel
+        # Further rows to write in the transaction that records the item (an incident link).
+        self.on_recorded: Callable[[EvidenceItem], None] | None = None
         self.size = 0
         self._limit = max_upload_bytes()
         self._digest = hashlib.sha256()
@@ -281,6 +283,7 @@ class IntakeWriter:
             filename=self.filename,
             client_facts=self.client_facts,
             channel=self.channel,
+            on_recorded=self.on_recorded,
         )
         run_post_intake(item.id)
         return item

@@ -117,6 +117,8 @@ class UploadSession(ClientIdMixin, db.Model):
     offset: Mapped[int] = mapped_column(BigInteger, default=0)  # bytes durably received
     filename: Mapped[str] = mapped_column(EncryptedText)
     client_facts: Mapped[str | None] = mapped_column(EncryptedText)
+    # JSON of the incident link the finished item gets (app/vault/incident_links.py), if any.
+    incident_link: Mapped[str | None] = mapped_column(EncryptedText)
     # Resumption state of the age stream being written (file key wrapped, chunk counter, the
     # not-yet-sealed tail), owned by app/vault/resumable.py; encrypted because it holds keys.
     stream_state: Mapped[str | None] = mapped_column(EncryptedText)

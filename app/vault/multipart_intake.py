@@ -19,6 +19,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 
 from app.custody.receipts import entries_for
 from app.investigations.models import Investigation
+from app.vault.incident_links import UploadLink, upload_link
 from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake, shown_filename
 from app.vault.models import EvidenceItem
 
@@ -29,6 +30,8 @@ MAX_PARTS = 200
 # headers must not grow the buffer without bound.
 MAX_HEADER_BUFFER = 256 * 1024
 FACT_FIELDS = ("captured_at", "location", "captured_by", "device", "notes")
+# The incident every file of the form is tied to (optional); checked before the first file.
+LINK_FIELDS = ("incident_id", "shows", "incident_note")
 
 
 class MalformedUpload(ValueError):
@@ -57,6 +60,9 @@ class IntakeOutcome:
 @dataclass
 class _Upload:
     facts: dict[str, str] = field(default_factory=dict)
+    link_fields: dict[str, str] = field(default_factory=dict)
+    link: UploadLink | None = None
+    link_checked: bool = False
     csrf_checked: bool = False
     outcomes: list[IntakeOutcome] = field(default_factory=list)
     writer: IntakeWriter | None = None
@@ -93,7 +99,9 @@ def receive_multipart(
     """Store every file part of a multipart body; one outcome per file, in order.
 
     check_csrf(token) raises if the token is invalid; csrf_checked says the caller already
-    validated a token from a header. A refused file does not stop the others.
+    validated a token from a header. A refused file does not stop the others; an incident
+    that may not be chosen (IntakeRefused "bad_incident_link") refuses the whole upload before
+    any file is stored.
     """
     state = _Upload(csrf_checked=csrf_checked)
     field_name: str | None = None
@@ -142,9 +150,14 @@ def _take_field(state: _Upload, name: str, value: bytes, check_csrf: Callable[[s
         state.csrf_checked = True
     elif name in FACT_FIELDS:
         state.facts[name] = text
+    elif name in LINK_FIELDS:
+        state.link_fields[name] = text
 
 
 def _start_file(state: _Upload, investigation: Investigation, user: Any, filename: str) -> None:
+    if not state.link_checked:
+        state.link_checked = True
+        state.link = upload_link(investigation, user, state.link_fields)
     state.current = IntakeOutcome(shown_filename(filename))
     state.writer = None
     if filename == "":
@@ -154,6 +167,8 @@ def _start_file(state: _Upload, investigation: Investigation, user: Any, filenam
     state.outcomes.append(state.current)
     try:
         state.writer = begin_intake(investigation, user, filename, state.facts or None, None)
+        if state.link is not None:
+            state.writer.on_recorded = state.link.apply
     except IntakeRefused as refusal:
         state.current.refusal = refusal
 

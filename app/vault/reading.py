@@ -34,7 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.accesslog.models import ReadKind
@@ -49,6 +49,12 @@ from app.investigations.viewer import InvestigationViewer
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
+from app.vault.evidence_filters import (
+    TAKEN_SCAN_LIMIT,
+    EvidenceFilters,
+    filtered,
+    taken_between,
+)
 from app.vault.http_framing import ByteRange, content_disposition, download_name, parse_range
 from app.vault.item_view import ItemView
 from app.vault.models import Derivative, EvidenceItem, visible_evidence
@@ -65,17 +71,36 @@ def require_reads() -> None:
         raise ReadsDisabled()
 
 
-def evidence_page(viewer: InvestigationViewer, page: int = 1) -> list[EvidenceItem]:
-    """One page of the evidence the viewer may see, newest first, with thumbnails loaded."""
+def evidence_page(
+    viewer: InvestigationViewer, page: int = 1, filters: EvidenceFilters | None = None
+) -> list[EvidenceItem]:
+    """One page (and one more item, to tell a next page) of the evidence the viewer may see
+    that matches `filters`, newest first, with thumbnails loaded."""
     require_reads()
+    filters = filters or EvidenceFilters()
+    start = (max(page, 1) - 1) * LIST_PAGE_SIZE
     stmt = (
-        visible_evidence(select(EvidenceItem), viewer)
+        filtered(visible_evidence(select(EvidenceItem), viewer), filters)
         .options(selectinload(EvidenceItem.derivatives), selectinload(EvidenceItem.uploaded_by))
         .order_by(EvidenceItem.received_at.desc(), EvidenceItem.id)
-        .limit(LIST_PAGE_SIZE + 1)
-        .offset((max(page, 1) - 1) * LIST_PAGE_SIZE)
     )
-    return list(db.session.scalars(stmt))
+    if filters.by_taken_date:
+        # The date taken is sealed: read within the newest TAKEN_SCAN_LIMIT matching items.
+        scanned = db.session.scalars(stmt.limit(TAKEN_SCAN_LIMIT))
+        matching = [item for item in scanned if taken_between(item, filters)]
+        return matching[start : start + LIST_PAGE_SIZE + 1]
+    return list(db.session.scalars(stmt.limit(LIST_PAGE_SIZE + 1).offset(start)))
+
+
+def evidence_count(viewer: InvestigationViewer, filters: EvidenceFilters | None = None) -> int:
+    """How many items match (for the date taken: within the scanned window)."""
+    filters = filters or EvidenceFilters()
+    stmt = filtered(visible_evidence(select(EvidenceItem), viewer), filters)
+    if filters.by_taken_date:
+        stmt = stmt.order_by(EvidenceItem.received_at.desc(), EvidenceItem.id)
+        items = db.session.scalars(stmt.limit(TAKEN_SCAN_LIMIT))
+        return sum(1 for item in items if taken_between(item, filters))
+    return int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
 def evidence_in(viewer: InvestigationViewer, evidence_id: str) -> EvidenceItem:

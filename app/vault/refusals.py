@@ -11,6 +11,7 @@ STATUS_BY_CODE = {
     "size_mismatch": 400,
     "incomplete": 400,
     "bad_request": 400,
+    "bad_incident_link": 400,  # the incident chosen for an upload (app/vault/incident_links.py)
     "too_large": 413,
     "image_too_large": 422,
     "type_not_allowed": 415,

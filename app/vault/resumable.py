@@ -28,7 +28,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +42,7 @@ from app.investigations.models import Investigation
 from app.security.org_keys import org_recipients
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobNotFound, ResumableBlob
+from app.vault.incident_links import UploadLink
 from app.vault.intake import (
     check_declared_size,
     check_filename,
@@ -87,8 +88,12 @@ def create_upload(
     filename: str,
     client_facts: dict | None,
     length: int,
+    link: UploadLink | None = None,
 ) -> UploadSession:
-    """tus creation: a session for `length` bytes, its stream header already durable."""
+    """tus creation: a session for `length` bytes, its stream header already durable.
+
+    `link` (already checked by `upload_link`) ties the finished item to an incident.
+    """
     if membership_for(investigation, user) is None:
         raise PermissionError("only members of an investigation may add evidence to it")
     check_filename(filename)
@@ -108,6 +113,7 @@ def create_upload(
             offset=0,
             filename=filename,
             client_facts=json.dumps(facts, ensure_ascii=False, sort_keys=True) if facts else None,
+            incident_link=json.dumps(asdict(link), ensure_ascii=False) if link else None,
             stream_state=json.dumps(stream.state(blob_state)),
             chunk_count=0,
             spool_key=blob.key,
@@ -300,8 +306,11 @@ class _Append:
         else:
             sha256, size = verify_stored(key, self.stream.file_key)
         facts = json.loads(session.client_facts) if session.client_facts else None
+        link = UploadLink(**json.loads(session.incident_link)) if session.incident_link else None
 
         def close_session(item: EvidenceItem) -> None:
+            if link is not None:
+                link.apply(item)
             session.offset = size
             session.evidence_id = item.id
             session.stream_state = None

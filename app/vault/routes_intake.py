@@ -11,9 +11,11 @@ from wtforms.validators import ValidationError
 from app.error_responses import error_response
 from app.extensions import csrf
 from app.investigations.access import investigation_by_reference_or_404
+from app.investigations.viewer import viewer_of
 from app.security.org_keys import ReadsDisabled, intake_only
 from app.security.rate_limits import upload_limit
 from app.vault import bp
+from app.vault.incident_links import SHOWS_LABELS, incident_choices
 from app.vault.intake import format_size, max_upload_bytes
 from app.vault.multipart_intake import (
     MalformedUpload,
@@ -21,6 +23,7 @@ from app.vault.multipart_intake import (
     receive_multipart,
     upload_receipts,
 )
+from app.vault.refusals import IntakeRefused
 
 CSRF_MESSAGE = "The form expired or was not sent from this site. Reload the page and try again."
 
@@ -33,6 +36,7 @@ def _check_csrf(token: str) -> None:
 
 
 def _render_page(investigation, outcomes=None, status=200, receipts=None):
+    # Started from an incident's page (?incident=<id>): that incident is chosen already.
     return (
         render_template(
             "vault/upload.html",
@@ -40,6 +44,9 @@ def _render_page(investigation, outcomes=None, status=200, receipts=None):
             outcomes=outcomes or [],
             receipts=receipts or {},
             max_size=format_size(max_upload_bytes()),
+            incident_choices=incident_choices(viewer_of(investigation, current_user)),
+            chosen_incident=request.args.get("incident", ""),
+            shows_labels=SHOWS_LABELS,
         ),
         status,
     )
@@ -57,6 +64,11 @@ def upload_evidence(reference: str):
     if boundary is None:
         csrf.protect()  # not a file upload: the ordinary check applies (the body is small)
         return error_response(400, "Send the files as a multipart/form-data form upload.")
+    return _receive(investigation, boundary, csrf_checked)
+
+
+def _receive(investigation, boundary: bytes, csrf_checked: bool):
+    """Store the body's files; the page of what happened, or the refusal of the whole form."""
     try:
         outcomes = receive_multipart(
             investigation,
@@ -68,11 +80,13 @@ def upload_evidence(reference: str):
         )
     except MissingCsrfToken:
         return error_response(400, CSRF_MESSAGE)
+    except IntakeRefused as refused:  # the incident chosen may not be: no file was stored
+        return error_response(refused.status, refused.message)
     except MalformedUpload as broken:
         if broken.outcomes:  # say which files were stored before it broke off
             return _render_page(investigation, broken.outcomes, status=400)
         return error_response(400, "The upload was not a well-formed form submission.")
-    return _uploaded_page(investigation, reference, outcomes)
+    return _uploaded_page(investigation, outcomes)
 
 
 def _check_header_csrf() -> bool:
@@ -91,7 +105,7 @@ def _multipart_boundary() -> bytes | None:
     return options["boundary"].encode("latin-1")
 
 
-def _uploaded_page(investigation, reference: str, outcomes):
+def _uploaded_page(investigation, outcomes):
     """All stored: back to the page (303) saying so; else each file's outcome, refused first."""
     if not outcomes:
         return error_response(400, "Choose at least one file to upload.")
@@ -102,7 +116,14 @@ def _uploaded_page(investigation, reference: str, outcomes):
         # A receipt per file, shown now: this node cannot show the files (or their names) later.
         return _render_page(investigation, outcomes, receipts=upload_receipts(outcomes))
     flash(f"Stored {len(outcomes)} file(s), encrypted, with their SHA-256 recorded.", "success")
-    return redirect(url_for("vault.upload_evidence", reference=investigation.reference), code=303)
+    return redirect(
+        url_for(
+            "vault.upload_evidence",
+            reference=investigation.reference,
+            incident=request.args.get("incident") or None,
+        ),
+        code=303,
+    )
 
 
 @bp.app_errorhandler(ReadsDisabled)

@@ -17,8 +17,15 @@ from app.investigations.viewer import viewer_for
 from app.security.headers import sandbox_evidence
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp
+from app.vault.evidence_filters import (
+    KINDS,
+    FilterRefused,
+    parse_evidence_filters,
+    uploader_choices,
+)
 from app.vault.hooks import item_panels
 from app.vault.http_framing import RangeNotSatisfiable
+from app.vault.incident_links import SHOWS_LABELS, incident_choices, item_incident_links
 from app.vault.reading import (
     LIST_PAGE_SIZE,
     ContentRead,
@@ -65,6 +72,11 @@ def reason_required(exc: ReasonRequired):
     return error_response(428, "State why you download this original: X-Access-Reason.")
 
 
+@bp.errorhandler(FilterRefused)
+def filter_refused(exc: FilterRefused):
+    return error_response(400, " ".join(exc.problems.values()))
+
+
 @bp.errorhandler(ReasonRefused)
 def reason_refused(exc: ReasonRefused):
     return error_response(400, str(exc))
@@ -74,7 +86,8 @@ def reason_refused(exc: ReasonRefused):
 def evidence_list(reference: str):
     viewer = viewer_for(reference)
     page = request.args.get("page", 1, type=int) or 1
-    items = evidence_page(viewer, page)
+    filters = parse_evidence_filters(request.args, viewer)
+    items = evidence_page(viewer, page, filters)
     return render_template(
         "vault/list.html",
         investigation=viewer.investigation,
@@ -82,6 +95,11 @@ def evidence_list(reference: str):
         names={item.id: shown_name(viewer, item) for item in items},
         page=page,
         has_next=len(items) > LIST_PAGE_SIZE,
+        filters=filters,
+        incident_choices=incident_choices(viewer),
+        uploader_choices=uploader_choices(viewer),
+        may_filter_taken=viewer.may_see_identities,
+        kinds=KINDS,
     )
 
 
@@ -93,6 +111,9 @@ def evidence_item(reference: str, evidence_id: str):
         "vault/item.html",
         investigation=viewer.investigation,
         view=view,
+        incident_links=item_incident_links(viewer, view.item),
+        incident_choices=incident_choices(viewer),
+        shows_labels=SHOWS_LABELS,
         custody_timeline=timeline_for("evidence", view.item.id, viewer),
         access_reads=reads_of(viewer, "evidence", view.item.id),
         panels=item_panels(viewer, view.item),

@@ -1,6 +1,7 @@
 """tus 1.0 endpoints (core + creation + termination + expiration) for resumable evidence uploads.
 
-POST    /investigations/<reference>/uploads  create: Upload-Length, Upload-Metadata (filename,facts)
+POST    /investigations/<reference>/uploads  create: Upload-Length, Upload-Metadata (filename,
+                                             facts, incident: {incident_id, shows, incident_note})
 HEAD    /uploads/<upload_id>                 Upload-Offset, Upload-Length (GET: the same as JSON)
 PATCH   /uploads/<upload_id>                 append at Upload-Offset (offset+octet-stream body)
 DELETE  /uploads/<upload_id>                 discard an unfinished upload
@@ -26,6 +27,7 @@ from werkzeug.http import http_date
 from app.investigations.access import get_or_404, investigation_by_reference_or_404
 from app.security.rate_limits import tus_create_limit, tus_patch_limit
 from app.vault import bp
+from app.vault.incident_links import upload_link
 from app.vault.intake import max_upload_bytes
 from app.vault.models import UploadSession
 from app.vault.refusals import IntakeRefused
@@ -106,6 +108,17 @@ def _parse_metadata(raw: str) -> dict[str, str]:
     return values
 
 
+METADATA_NOT_JSON = "The facts and incident metadata must be JSON objects."
+
+
+def _incident_fields(metadata: dict[str, str]) -> dict[str, str]:
+    """The `incident` metadata: a JSON object of the upload form's incident fields."""
+    fields = json.loads(metadata["incident"]) if metadata.get("incident") else {}
+    if not isinstance(fields, dict):
+        raise json.JSONDecodeError("the incident metadata is not an object", "", 0)
+    return fields
+
+
 def _progress_headers(result: AppendResult) -> dict:
     headers = {
         "Upload-Offset": str(result.offset),
@@ -132,11 +145,12 @@ def tus_create(reference: str):
     try:
         metadata = _parse_metadata(request.headers.get("Upload-Metadata", ""))
         facts = json.loads(metadata["facts"]) if metadata.get("facts") else None
+        link = upload_link(investigation, current_user, _incident_fields(metadata))
         session = create_upload(
-            investigation, current_user, metadata.get("filename", ""), facts, length
+            investigation, current_user, metadata.get("filename", ""), facts, length, link
         )
     except json.JSONDecodeError:
-        return _problem(400, "bad_metadata", "The facts metadata must be a JSON object.")
+        return _problem(400, "bad_metadata", METADATA_NOT_JSON)
     except UploadProblem as exc:
         return _problem(exc.status, exc.code, exc.message)
     except IntakeRefused as refusal:

@@ -1,7 +1,7 @@
 """duplicate evidence links, PDQ fingerprints and consistency checks (issue 19, items 3 and 4)
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-05 23:14:27.735993
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

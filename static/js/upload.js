@@ -58,6 +58,18 @@
     return facts;
   }
 
+  // The incident the files are tied to (optional); the server checks it before any byte.
+  function incidentLink() {
+    var link = {};
+    ["incident_id", "shows", "incident_note"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field && field.value.trim()) {
+        link[name] = field.value.trim();
+      }
+    });
+    return link;
+  }
+
   // One HTTP request; resolves with the XHR whatever its status, rejects on network failure
   // or when the upload makes no progress for STALL_MS.
   function send(method, url, headers, body, onProgress) {
@@ -150,7 +162,8 @@
 
   function createUpload(file) {
     var metadata =
-      "filename " + base64Utf8(file.name) + ",facts " + base64Utf8(JSON.stringify(captureFacts(file)));
+      "filename " + base64Utf8(file.name) + ",facts " + base64Utf8(JSON.stringify(captureFacts(file))) +
+      ",incident " + base64Utf8(JSON.stringify(incidentLink()));
     return send("POST", endpoint, {
       "Upload-Length": String(file.size),
       "Upload-Metadata": metadata,

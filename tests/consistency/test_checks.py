@@ -75,6 +75,19 @@ def test_an_item_reaches_its_incidents_through_its_interview(team):
     assert [i.id for i in incidents_for(item)] == [incident.id]
 
 
+def test_an_item_reaches_an_incident_it_is_linked_to_directly(team):
+    from app.intake.services.evidence_links import link_to_incident
+    from app.investigations.viewer import viewer_of
+    from app.vault.incident_links import UploadLink
+
+    item = add_item(team.investigation, team.lawyer, jpeg_with_exif())
+    incident = make_incident(team.investigation, team.lawyer)
+    viewer = viewer_of(team.investigation, team.lawyer)
+    link_to_incident(viewer, item, UploadLink(incident_id=incident.id, shows="aftermath", note=""))
+    db.session.commit()
+    assert [i.id for i in incidents_for(item)] == [incident.id]
+
+
 def test_a_recheck_is_a_new_entry_and_the_first_check_stays_as_it_was(client, team):
     item = add_item(team.investigation, team.lawyer, jpeg_with_exif(captured="2016:04:27 10:15:30"))
     (first,) = checks_of(item)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.casefiles.models import Annotation, CaseFile, CaseItem, ElementLink, LegalElement
+from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.intake.models import (
     ConsentRecord,
@@ -164,6 +165,41 @@ def test_photos_videos_and_recordings_are_stored_and_attached(demo_ctx):
         )
     }
     assert roles == {"recording", "attachment"}
+
+
+def test_every_photo_and_video_is_linked_to_its_incident(demo_ctx):
+    from app.demo.scenario import load_scenario
+    from app.vault.incident_links import IncidentEvidence
+
+    investigation = demo_investigation()
+    links = db.session.execute(
+        select(EvidenceItem.kind, IncidentEvidence.shows, Incident.place_name)
+        .join(IncidentEvidence, IncidentEvidence.evidence_id == EvidenceItem.id)
+        .join(Incident, Incident.id == IncidentEvidence.incident_id)
+        .where(EvidenceItem.investigation_id == investigation.id)
+    ).all()
+    media = db.session.scalar(
+        select(func.count())
+        .select_from(EvidenceItem)
+        .where(
+            EvidenceItem.investigation_id == investigation.id,
+            EvidenceItem.kind.in_(("photo", "video")),
+        )
+    )
+    assert len(links) == media
+    assert {shows for _kind, shows, _place in links} >= {"aftermath", "weapon_remnant"}
+    scenario = load_scenario()
+    expected = {scenario.incident(spec.incident).place for spec in scenario.photos}
+    assert {place for kind, _shows, place in links if kind == "photo"} == expected
+    entries = db.session.scalar(
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(
+            LedgerEntry.investigation_id == investigation.id,
+            LedgerEntry.action == "linked_to_incident",
+        )
+    )
+    assert entries == media
 
 
 def test_photos_carry_exif_gps_and_time_matching_their_incident(demo_ctx):

@@ -231,6 +231,11 @@ class Records:
                 "evidence_id": self.evidence,
                 "role": "attachment",
             },
+            ("POST", "/investigations/{reference}/evidence/{evidence_id}/incidents"): {
+                "incident_id": self.incident,
+                "shows": "aftermath",
+                "note": "Rubble of the east wing.",
+            },
             ("POST", "/investigations/{reference}/witnesses/{witness_id}/consent/withdraw"): {
                 "language": "Arabic",
                 "obtained_on": "2016-05-03",

@@ -90,6 +90,7 @@ NO_FIELDS = frozenset(
         "casefiles.remove",
         "casefiles.restore",
         "casefiles.unlink_element",
+        "intake.unlink_evidence_incident",
         "casefiles.export_retry",
         "admin.framework_detail",
         "admin.sign_out_everywhere",

@@ -3,6 +3,7 @@
 from app.api import bp
 from app.api.resources import (  # noqa: F401
     evidence,
+    evidence_links,
     incidents,
     interviews,
     investigations,

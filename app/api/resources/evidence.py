@@ -15,7 +15,6 @@ from urllib.parse import unquote
 
 from flask import request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from app.api import bp
 from app.api.errors import ApiError
@@ -27,10 +26,12 @@ from app.extensions import db
 from app.investigations.access import investigation_by_reference_or_404
 from app.investigations.viewer import viewer_for
 from app.security.rate_limits import upload_limit
+from app.vault.evidence_filters import EvidenceFilters, FilterRefused, parse_evidence_filters
+from app.vault.incident_links import links_by_item
 from app.vault.intake import begin_intake
-from app.vault.models import EvidenceItem, visible_evidence
 from app.vault.reading import (
     LIST_PAGE_SIZE,
+    evidence_count,
     evidence_in,
     evidence_page,
     record_evidence_read,
@@ -49,15 +50,32 @@ def evidence_list(reference: str):
     viewer = viewer_for(reference)
     wanted = page_request()
     require_reads()
+    filters = _filters(viewer)
     # The field-staff rule too: a count of others' submissions is not theirs to learn.
-    total = db.session.scalar(visible_evidence(select(func.count(EvidenceItem.id)), viewer))
+    total = evidence_count(viewer, filters)
 
     def fetch(number: int):
-        return evidence_page(viewer, number), int(total or 0)
+        return evidence_page(viewer, number, filters), total
 
     items, total = window(fetch, LIST_PAGE_SIZE, wanted)
-    views = [evidence_json(item, shown_name(viewer, item)) for item in items]
-    return ok(paginated(views, total, wanted))
+    links = links_by_item(viewer, [item.id for item in items])
+    views = [
+        evidence_json(item, shown_name(viewer, item), links.get(item.id, [])) for item in items
+    ]
+    return ok(paginated(views, total, wanted, filters.query()))
+
+
+def _filters(viewer) -> EvidenceFilters:
+    try:
+        return parse_evidence_filters(request.args, viewer)
+    except FilterRefused as refused:
+        problems = {
+            name: [{"code": "invalid_filter", "message": message}]
+            for name, message in refused.problems.items()
+        }
+        raise ApiError(
+            400, "invalid_query", "Some query parameters are not valid.", problems
+        ) from None
 
 
 @bp.get("/investigations/<reference>/evidence/<evidence_id>")

@@ -56,13 +56,14 @@ def incident_filters() -> tuple[search.IncidentFilters, dict[str, str]]:
         target=safe_query_text("target", 40),
         perpetrator=safe_query_text("perpetrator", 200),
         has_video=flag("has_video"),
+        has_photo=flag("has_photo"),
         has_testimony=flag("has_testimony"),
     )
     if problems:
         raise ApiError(400, "invalid_query", "Some query parameters are not valid.", problems)
     names = (
         "q", "date_from", "date_to", "area", "weapon", "target", "perpetrator", "has_video",
-        "has_testimony",
+        "has_photo", "has_testimony",
     )  # fmt: skip
     return filters, {name: request.args[name] for name in names if request.args.get(name)}
 
@@ -73,7 +74,9 @@ def incidents(reference: str):
     filters, query = incident_filters()
     wanted = page_request()
     page = search.search_incidents(viewer, filters, wanted.page, wanted.per_page)
-    items = [incident_json(r.incident, r.testimony_count, r.has_video) for r in page.items]
+    items = [
+        incident_json(r.incident, r.testimony_count, r.has_video, r.has_photo) for r in page.items
+    ]
     return ok(paginated(items, page.total, wanted, query))
 
 

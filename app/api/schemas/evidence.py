@@ -13,12 +13,34 @@ from app.api.schemas.output import person
 from app.consistency.views import check_views
 from app.duplicates.views import fingerprint_json, fingerprint_of, links_of
 from app.investigations.viewer import InvestigationViewer
+from app.vault.incident_links import ItemIncidentLink, item_incident_links
 from app.vault.models import EvidenceItem
 from app.vault.reading import shown_name
 
 
-def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
-    """filename: the name the viewer may read, or as just received (an upload's answer)."""
+def link_json(link: ItemIncidentLink) -> dict[str, Any]:
+    return {
+        "incident_id": link.incident_id,
+        "incident": link.incident_label,
+        "shows": link.shows,
+        "note": link.note or "",
+        "linked_at": link.linked_at,
+    }
+
+
+def incident_links_json(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
+    """An item's incident links (the answer of linking and unlinking)."""
+    return {
+        "evidence_id": item.id,
+        "incidents": [link_json(link) for link in item_incident_links(viewer, item)],
+    }
+
+
+def evidence_json(
+    item: EvidenceItem, filename: str, links: list[ItemIncidentLink] | None = None
+) -> dict[str, Any]:
+    """filename: the name the viewer may read, or as just received (an upload's answer);
+    links: the incidents it is tied to (an upload's answer: those it was just given)."""
     return {
         "id": item.id,
         "kind": item.kind,
@@ -32,6 +54,7 @@ def evidence_json(item: EvidenceItem, filename: str) -> dict[str, Any]:
             {"id": d.id, "kind": d.kind, "media_type": d.media_type, "size": int(d.size)}
             for d in item.derivatives
         ],
+        "incidents": [link_json(link) for link in links or []],
     }
 
 
@@ -39,7 +62,7 @@ def evidence_record_json(viewer: InvestigationViewer, item: EvidenceItem) -> dic
     """One item's record: as in the list, plus its duplicates the viewer may see (never a
     hint of one they may not), its near-duplicate search and its consistency checks (the
     findings themselves only with the identity grant, like the capture facts)."""
-    out = evidence_json(item, shown_name(viewer, item))
+    out = evidence_json(item, shown_name(viewer, item), item_incident_links(viewer, item))
     out["duplicates"] = [view.as_json() for view in links_of(viewer, item)]
     out["near_duplicate_search"] = fingerprint_json(fingerprint_of(item))
     out["consistency_checks"] = [view.as_json() for view in check_views(viewer, item)]

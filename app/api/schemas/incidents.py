@@ -45,7 +45,10 @@ def incident_input(body: dict[str, Any]) -> tuple[IncidentInput, str | None]:
 
 
 def incident_json(
-    incident: Incident, testimony_count: int | None = None, has_video: bool | None = None
+    incident: Incident,
+    testimony_count: int | None = None,
+    has_video: bool | None = None,
+    has_photo: bool | None = None,
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": incident.id,
@@ -75,4 +78,5 @@ def incident_json(
     if testimony_count is not None:
         view["testimony_count"] = testimony_count
         view["has_video"] = bool(has_video)
+        view["has_photo"] = bool(has_photo)
     return view

@@ -164,6 +164,7 @@ class IncidentFilterForm(FlaskForm):
     perpetrator = StringField(
         _l("Perpetrator"), validators=[Optional()], render_kw={"list": "known-perpetrators"}
     )
+    has_photo = SelectField(_l("Has photos"), choices=YES_NO_ANY, validators=[Optional()])
     has_video = SelectField(_l("Has video"), choices=YES_NO_ANY, validators=[Optional()])
     has_testimony = SelectField(_l("Has testimony"), choices=YES_NO_ANY, validators=[Optional()])
 
@@ -189,5 +190,6 @@ class IncidentFilterForm(FlaskForm):
             target=ok(self.target) or "",
             perpetrator=(ok(self.perpetrator) or "")[:200],
             has_video=tri(ok(self.has_video)),
+            has_photo=tri(ok(self.has_photo)),
             has_testimony=tri(ok(self.has_testimony)),
         )

@@ -2,8 +2,10 @@
 
 Each list runs a fixed number of queries whatever its length: rows come with their related
 rows through selectinload and with their counts as correlated subqueries, never per row.
-Counts and flags about testimony are computed over the interviews the viewer may see, so a
-filter cannot reveal another field worker's testimony either.
+Counts and flags about testimony are computed over the interviews the viewer may see, and
+"has photos / has video" over the evidence the viewer may see (linked to the incident, or
+attached to a visible testimony about it), so a filter cannot reveal another field worker's
+testimony or uploads either.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from app.intake.visibility import (
 )
 from app.intake.when import incident_when
 from app.investigations.viewer import InvestigationViewer
-from app.vault.models import EvidenceItem, EvidenceKind
+from app.vault.incident_links import IncidentEvidence
+from app.vault.models import EvidenceItem, EvidenceKind, visible_evidence
 
 T = TypeVar("T")
 PER_PAGE = 50
@@ -78,6 +81,7 @@ class IncidentFilters:
     target: str = ""
     perpetrator: str = ""
     has_video: bool | None = None  # None: either
+    has_photo: bool | None = None
     has_testimony: bool | None = None
 
     @property
@@ -90,6 +94,7 @@ class IncidentRow:
     incident: Incident
     testimony_count: int
     has_video: bool
+    has_photo: bool = False
 
 
 @dataclass
@@ -115,30 +120,42 @@ def _testimony_count(viewer: InvestigationViewer) -> Any:
     )
 
 
-def _has_video(viewer: InvestigationViewer) -> Any:
-    # A video among the files of a testimony about the incident.
-    return exists(
-        select(1)
-        .select_from(interview_incidents)
+def _has_media(viewer: InvestigationViewer, kind: EvidenceKind) -> Any:
+    """Whether the viewer may see an item of `kind` about the incident: linked to it directly,
+    or among the files of a visible testimony about it. Both sides are uncorrelated subqueries
+    of incident ids, so the database builds each set once per query, not once per incident."""
+    visible_of_kind = visible_evidence(select(EvidenceItem.id), viewer).where(
+        EvidenceItem.kind == kind.value
+    )
+    linked = select(IncidentEvidence.incident_id).where(
+        IncidentEvidence.evidence_id.in_(visible_of_kind)
+    )
+    in_testimony = (
+        select(interview_incidents.c.incident_id)
         .join(
             InterviewEvidence,
             InterviewEvidence.interview_id == interview_incidents.c.interview_id,
         )
-        .join(EvidenceItem, EvidenceItem.id == InterviewEvidence.evidence_id)
         .where(
-            interview_incidents.c.incident_id == Incident.id,
             interview_incidents.c.interview_id.in_(visible_interview_ids(viewer)),
-            EvidenceItem.kind == EvidenceKind.VIDEO.value,
+            InterviewEvidence.evidence_id.in_(visible_of_kind),
         )
-    ).correlate(Incident)
+    )
+    return or_(Incident.id.in_(linked), Incident.id.in_(in_testimony))
 
 
 def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -> Select:
     filters = _cleaned(filters)
     testimony_count = _testimony_count(viewer)
-    has_video = _has_video(viewer)
+    has_video = _has_media(viewer, EvidenceKind.VIDEO)
+    has_photo = _has_media(viewer, EvidenceKind.PHOTO)
     stmt = visible_incidents(
-        select(Incident, testimony_count.label("testimony_count"), has_video.label("has_video")),
+        select(
+            Incident,
+            testimony_count.label("testimony_count"),
+            has_video.label("has_video"),
+            has_photo.label("has_photo"),
+        ),
         viewer,
     )
     if filters.q:
@@ -180,6 +197,8 @@ def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -
         stmt = stmt.where(_perpetrator_matches(filters.perpetrator))
     if filters.has_video is not None:
         stmt = stmt.where(has_video if filters.has_video else ~has_video)
+    if filters.has_photo is not None:
+        stmt = stmt.where(has_photo if filters.has_photo else ~has_photo)
     if filters.has_testimony is not None:
         stmt = stmt.where(testimony_count > 0 if filters.has_testimony else testimony_count == 0)
     return stmt
@@ -215,8 +234,13 @@ def _rows(stmt: Select) -> list[IncidentRow]:
         selectinload(Incident.weapon),
     )
     return [
-        IncidentRow(incident=incident, testimony_count=int(count or 0), has_video=bool(video))
-        for incident, count, video in db.session.execute(stmt)
+        IncidentRow(
+            incident=incident,
+            testimony_count=int(count or 0),
+            has_video=bool(video),
+            has_photo=bool(photo),
+        )
+        for incident, count, video, photo in db.session.execute(stmt)
     ]
 
 
@@ -263,6 +287,8 @@ def incident_markers(viewer: InvestigationViewer, filters: IncidentFilters) -> l
                 "killed": incident.killed,
                 "injured": incident.injured,
                 "testimony_count": row.testimony_count,
+                "has_photo": row.has_photo,
+                "has_video": row.has_video,
             }
         )
     return markers
