@@ -323,6 +323,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.interview": OWN_SUBMISSION,
     "intake.interviews": MEMBER,
     "intake.link_interview_evidence": OWNER_CHANGES,
+    "intake.upload_interview_evidence": OWNER_CHANGES,
     "intake.new_incident": MEMBER,
     "intake.new_interview": MEMBER,
     "intake.new_witness": MEMBER,

@@ -57,6 +57,8 @@ class IntakeOutcome:
 @dataclass
 class _Upload:
     facts: dict[str, str] = field(default_factory=dict)
+    form_fields: dict[str, str] = field(default_factory=dict)  # the caller's own small fields
+    on_recorded: Callable[[EvidenceItem], None] | None = None
     csrf_checked: bool = False
     outcomes: list[IntakeOutcome] = field(default_factory=list)
     writer: IntakeWriter | None = None
@@ -89,13 +91,21 @@ def receive_multipart(
     boundary: bytes,
     check_csrf: Callable[[str], None],
     csrf_checked: bool,
+    form_fields: dict[str, str] | None = None,
+    on_recorded: Callable[[EvidenceItem], None] | None = None,
 ) -> list[IntakeOutcome]:
     """Store every file part of a multipart body; one outcome per file, in order.
 
     check_csrf(token) raises if the token is invalid; csrf_checked says the caller already
     validated a token from a header. A refused file does not stop the others.
+    form_fields: names the caller reads (a field sent before the files is there when they
+    arrive), filled in place; on_recorded(item) runs in each stored item's own transaction.
     """
-    state = _Upload(csrf_checked=csrf_checked)
+    state = _Upload(
+        csrf_checked=csrf_checked,
+        form_fields=form_fields if form_fields is not None else {},
+        on_recorded=on_recorded,
+    )
     field_name: str | None = None
     field_value = bytearray()
     try:
@@ -142,6 +152,8 @@ def _take_field(state: _Upload, name: str, value: bytes, check_csrf: Callable[[s
         state.csrf_checked = True
     elif name in FACT_FIELDS:
         state.facts[name] = text
+    elif name in state.form_fields:
+        state.form_fields[name] = text
 
 
 def _start_file(state: _Upload, investigation: Investigation, user: Any, filename: str) -> None:
@@ -153,7 +165,9 @@ def _start_file(state: _Upload, investigation: Investigation, user: Any, filenam
         return
     state.outcomes.append(state.current)
     try:
-        state.writer = begin_intake(investigation, user, filename, state.facts or None, None)
+        state.writer = begin_intake(
+            investigation, user, filename, state.facts or None, None, state.on_recorded
+        )
     except IntakeRefused as refusal:
         state.current.refusal = refusal
 

@@ -172,10 +172,9 @@ def check_stored_once(page: Page, server: LiveServer, media: Media) -> None:
 
 
 def pick(form: Locator, filename: str) -> None:
-    """Choose the upload named `filename` in the interview's "attach a file" select."""
-    select = form.locator("select[name=evidence_id]")
-    value = select.locator("option", has_text=filename).get_attribute("value")
-    select.select_option(value=value)
+    """Tick the upload named `filename` among the interview's uploads to attach (none ticked)."""
+    expect(form.locator("input[name=evidence_id]:checked")).to_have_count(0)
+    form.locator("label.choice", has_text=filename).locator("input[name=evidence_id]").check()
 
 
 def attach_and_seal(page: Page, interview_url: str, media: Media) -> None:

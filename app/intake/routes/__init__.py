@@ -1,3 +1,10 @@
 """Intake views, split by concern; importing this module registers them on the blueprint."""
 
-from app.intake.routes import incident_map, incidents, interviews, refusals, witnesses  # noqa: F401
+from app.intake.routes import (  # noqa: F401
+    incident_map,
+    incidents,
+    interview_media,
+    interviews,
+    refusals,
+    witnesses,
+)
