@@ -18,13 +18,13 @@ from app.form_submission import commit_or_flash, commit_or_refuse
 from app.intake import bp
 from app.intake.errors import IntakeValidationError
 from app.intake.forms.interviews import AddendumForm, LinkEvidenceForm, UnlinkEvidenceForm
-from app.intake.models import EvidenceRole
 from app.intake.routes.interviews import detail_page, editable_interview, to_interview
 from app.intake.services.attachments import Attacher, attach_picked
 from app.intake.services.interviews import unlink_evidence
 from app.investigations.viewer import viewer_for
 from app.security.rate_limits import upload_limit
 from app.service_errors import ServiceError
+from app.vault.multipart_intake import IntakeOutcome
 from app.vault.upload_request import UploadNotReceived, multipart_boundary, receive_form_upload
 
 
@@ -49,30 +49,28 @@ def upload_interview_evidence(reference: str, interview_id: str):
         csrf.protect()  # a post that is no upload: the ordinary token check comes first
     viewer = viewer_for(reference)
     record = editable_interview(viewer, interview_id)  # 404/403/409 before reading the body
-    fields = {"role": EvidenceRole.ATTACHMENT.value}
     attacher = Attacher(record, current_user)
-
-    def attach(item) -> None:
-        attacher.role = fields["role"]
-        attacher.check_role()
-        attacher.attach(item)
-
     try:
-        outcomes = receive_form_upload(viewer.investigation, current_user, fields, attach)
+        outcomes = receive_form_upload(
+            viewer.investigation, current_user, attacher.form_fields, attacher.on_recorded
+        )
     except UploadNotReceived as refused:
         if not refused.outcomes:
             return error_response(refused.status, refused.message)
-        outcomes, status = refused.outcomes, refused.status
+        outcomes = refused.outcomes
     except IntakeValidationError as invalid:  # the role: nothing of that file was stored
         return error_response(invalid.status, invalid.field_messages()[0][1])
-    else:
-        refused_files = [o for o in outcomes if o.refusal is not None]
-        if not refused_files:
-            flash(_attached_message(attacher), "success")
-            return to_interview(reference, record.id)
-        status = refused_files[0].refusal.status
-    # Some file was refused: the page again, saying what became of each one sent.
-    page = editable_interview(viewer, interview_id)
+    return _after_upload(viewer, record, attacher, outcomes)
+
+
+def _after_upload(viewer, record, attacher: Attacher, outcomes: list[IntakeOutcome]):
+    """All stored: back to the interview saying so; else the page, with each file's outcome."""
+    refused = [o for o in outcomes if o.refusal is not None]
+    if outcomes and not refused:
+        flash(_attached_message(attacher), "success")
+        return to_interview(viewer.investigation.reference, record.id)
+    status = refused[0].refusal.status if refused else 400
+    page = editable_interview(viewer, record.id)
     return detail_page(viewer, page, AddendumForm(), status=status, upload_outcomes=outcomes)
 
 

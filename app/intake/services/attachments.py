@@ -35,6 +35,10 @@ class Attacher:
     attached: list[str] = field(default_factory=list)  # evidence ids, in order
     recording: str | None = None  # the evidence id attached as the recording, if any
     not_recording: list[str] = field(default_factory=list)  # asked as recording, attached
+    # An upload's own form fields, filled as they arrive (app/vault/multipart_intake.py).
+    form_fields: dict[str, str] = field(
+        default_factory=lambda: {"role": EvidenceRole.ATTACHMENT.value}
+    )
 
     def check_role(self) -> None:
         if self.role not in tuple(EvidenceRole):
@@ -53,7 +57,10 @@ class Attacher:
         self.attached.append(evidence.id)
 
     def on_recorded(self, evidence: Any) -> None:
-        """The vault's hook for a file just received: attach it in the same transaction."""
+        """The vault's hook for a file just received: attach it in the same transaction, with
+        the role the form sent before its files (`form_fields`)."""
+        self.role = self.form_fields["role"]
+        self.check_role()
         self.attach(evidence)
 
     def _may_be_recording(self, evidence: Any) -> bool:
