@@ -218,3 +218,24 @@ def test_a_file_is_detached_before_sealing_and_stays_in_the_vault(world, client_
     assert response.status_code == 302
     assert links(draft) == {}
     assert db.session.get(EvidenceItem, evidence_id) is not None
+
+
+def test_the_upload_field_takes_several_files_from_camera_or_files(world, client_for, draft):
+    page = client_for(world.field_a).get(page_url(world, draft)).get_data(as_text=True)
+    (tag,) = re.findall(r'<input type="file"[^>]*>', page)
+    assert " multiple" in tag and 'name="files"' in tag
+    assert 'accept="image/*,video/*,audio/*,application/pdf,text/plain"' in tag
+    form = page[: page.index(tag)].rsplit("<form", 1)[1]
+    assert 'enctype="multipart/form-data"' in form
+    # The token and the role come before the files: the server reads the body as a stream.
+    assert form.index('name="csrf_token"') < form.index('name="role"')
+
+
+def test_a_reviewer_sees_the_attachments_but_no_upload_or_picker(world, client_for, draft):
+    upload(client_for(world.field_a), world, draft, PHOTOS[:1])
+    (evidence_id,) = links(draft)
+    page = client_for(world.lawyer).get(page_url(world, draft)).get_data(as_text=True)
+    assert f"evidence-{evidence_id[:8]}" in page and "market-entrance" not in page
+    assert 'type="file"' not in page and 'name="evidence_id" value' not in page
+    cleared = client_for(world.lawyer_identities).get(page_url(world, draft))
+    assert "market-entrance.jpg" in cleared.get_data(as_text=True)
