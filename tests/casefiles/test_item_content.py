@@ -82,6 +82,12 @@ def test_the_evidence_item_page_shows_its_thumbnail_and_links_to_its_source(buil
         page
     )
     assert f"{HIDDEN_NAME} entrance.jpg" in page and CAPTURED in page
+    # A file name is identity information: it stays out of the title, which browsers keep in
+    # their history and tab lists, as the vault's own item page does.
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "entrance" not in title and HIDDEN_NAME not in title
+    redact = client.get(f"{_item_url(world, 'photo')}/redact").get_data(as_text=True)
+    assert "entrance" not in re.search(r"<title>(.*?)</title>", redact, re.S).group(1)
     image = client.get(src)
     assert image.status_code == 200 and image.mimetype.startswith("image/")
     assert len(_reads(world.author, ReadKind.EVIDENCE, world.photo.id)) == 1
