@@ -327,6 +327,7 @@ EXPECTATIONS: dict[str, Policy] = {
     # Tying evidence to an incident: whoever may see the item (A's upload: A and reviewers).
     "intake.link_evidence_incident": OWN_SUBMISSION,
     "intake.link_interview_evidence": OWNER_CHANGES,
+    "intake.upload_interview_evidence": OWNER_CHANGES,
     "intake.new_incident": MEMBER,
     "intake.new_interview": MEMBER,
     "intake.new_witness": MEMBER,

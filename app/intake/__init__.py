@@ -16,4 +16,8 @@ from app.intake.when import certainty_label, incident_when  # noqa: E402
 bp.add_app_template_filter(incident_when, "incident_when")
 bp.add_app_template_filter(certainty_label, "certainty_label")
 
+from app.intake.target_labels import target_labels  # noqa: E402
+
+bp.add_app_template_filter(target_labels, "target_labels")
+
 from app.intake import routes  # noqa: E402,F401

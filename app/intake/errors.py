@@ -32,6 +32,9 @@ MESSAGES = {
     "too_many_perpetrators": _l("List at most 20 alleged perpetrators."),
     "unknown_weapon": _l("Choose a weapon type from the list."),
     "unknown_target": _l("Choose target types from the list."),
+    "target_note_without_other": _l(
+        "A note on the target is for “Other”: tick it, or clear the note."
+    ),
     "invalid_date_of_birth": _l("Write the date of birth as YYYY, YYYY-MM or YYYY-MM-DD."),
     "unknown_witness": _l("Choose one of your witnesses."),
     "unknown_incident": _l("Choose incidents of this investigation."),

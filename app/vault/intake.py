@@ -199,15 +199,15 @@ class IntakeWriter:
         client_facts: dict | None,
         declared_size: int | None,
         channel: str = "multipart",
+        on_recorded: Callable[[EvidenceItem], None] | None = None,
     ) -> None:
         self.investigation = investigation
+        self.on_recorded = on_recorded  # changes other rows in the item's own transaction
         self.user = user
         self.filename = filename
         self.client_facts = client_facts
         self.declared_size = declared_size
         self.channel = channel
-        # Further rows to write in the transaction that records the item (an incident link).
-        self.on_recorded: Callable[[EvidenceItem], None] | None = None
         self.size = 0
         self._limit = max_upload_bytes()
         self._digest = hashlib.sha256()
@@ -303,15 +303,22 @@ def begin_intake(
     filename: str,
     client_facts: dict | None,
     declared_size: int | None,
+    on_recorded: Callable[[EvidenceItem], None] | None = None,
 ) -> IntakeWriter:
-    """Start receiving one file for an investigation the user is a member of."""
+    """Start receiving one file for an investigation the user is a member of.
+
+    on_recorded(item) runs in the transaction that records the item (attaching it to an
+    interview, say): both are stored, or neither.
+    """
     if membership_for(investigation, user) is None:
         # Routes answer 404 before getting here; a service caller without membership is a bug.
         raise PermissionError("only members of an investigation may add evidence to it")
     check_filename(filename)
     check_declared_size(declared_size)
     facts = clean_client_facts(client_facts)
-    return IntakeWriter(investigation, user, filename, facts, declared_size)
+    return IntakeWriter(
+        investigation, user, filename, facts, declared_size, on_recorded=on_recorded
+    )
 
 
 # --- Recording the row -----------------------------------------------------------------------

@@ -107,3 +107,23 @@ def flatten_facts(facts: dict[str, Any], prefix: str = "") -> list[tuple[str, st
         else:
             rows.append((name, str(value)))
     return rows
+
+
+def parsed_facts(text: str | None) -> dict[str, Any]:
+    """Stored facts (JSON) as a dict; empty when absent or unreadable."""
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def capture_time(item: EvidenceItem) -> str | None:
+    """When the item was captured, as the file states it, else as the client reported it.
+
+    Identity information (docs/security.md): only for a viewer holding the identity grant.
+    """
+    extracted = parsed_facts(item.extracted_metadata).get("fields") or {}
+    first = compare_facts(parsed_facts(item.client_facts), extracted)[0]
+    value = first.extracted or first.client
+    return value.replace("T", " ")[:40] if value else None

@@ -63,6 +63,8 @@ class _Upload:
     link_fields: dict[str, str] = field(default_factory=dict)
     link: UploadLink | None = None
     link_checked: bool = False
+    form_fields: dict[str, str] = field(default_factory=dict)  # the caller's own small fields
+    on_recorded: Callable[[EvidenceItem], None] | None = None
     csrf_checked: bool = False
     outcomes: list[IntakeOutcome] = field(default_factory=list)
     writer: IntakeWriter | None = None
@@ -95,6 +97,8 @@ def receive_multipart(
     boundary: bytes,
     check_csrf: Callable[[str], None],
     csrf_checked: bool,
+    form_fields: dict[str, str] | None = None,
+    on_recorded: Callable[[EvidenceItem], None] | None = None,
 ) -> list[IntakeOutcome]:
     """Store every file part of a multipart body; one outcome per file, in order.
 
@@ -102,8 +106,14 @@ def receive_multipart(
     validated a token from a header. A refused file does not stop the others; an incident
     that may not be chosen (IntakeRefused "bad_incident_link") refuses the whole upload before
     any file is stored.
+    form_fields: names the caller reads (a field sent before the files is there when they
+    arrive), filled in place; on_recorded(item) runs in each stored item's own transaction.
     """
-    state = _Upload(csrf_checked=csrf_checked)
+    state = _Upload(
+        csrf_checked=csrf_checked,
+        form_fields=form_fields if form_fields is not None else {},
+        on_recorded=on_recorded,
+    )
     field_name: str | None = None
     field_value = bytearray()
     try:
@@ -152,6 +162,8 @@ def _take_field(state: _Upload, name: str, value: bytes, check_csrf: Callable[[s
         state.facts[name] = text
     elif name in LINK_FIELDS:
         state.link_fields[name] = text
+    elif name in state.form_fields:
+        state.form_fields[name] = text
 
 
 def _start_file(state: _Upload, investigation: Investigation, user: Any, filename: str) -> None:
@@ -166,11 +178,24 @@ def _start_file(state: _Upload, investigation: Investigation, user: Any, filenam
         return
     state.outcomes.append(state.current)
     try:
-        state.writer = begin_intake(investigation, user, filename, state.facts or None, None)
-        if state.link is not None:
-            state.writer.on_recorded = state.link.apply
+        state.writer = begin_intake(
+            investigation, user, filename, state.facts or None, None, _recorded_hook(state)
+        )
     except IntakeRefused as refusal:
         state.current.refusal = refusal
+
+
+def _recorded_hook(state: _Upload) -> Callable[[EvidenceItem], None] | None:
+    """What runs in each stored item's transaction: the incident link, then the caller's own."""
+    steps = [step for step in (state.link.apply if state.link else None, state.on_recorded) if step]
+    if not steps:
+        return None
+
+    def recorded(item: EvidenceItem) -> None:
+        for step in steps:
+            step(item)
+
+    return recorded
 
 
 def _file_data(state: _Upload, data: bytes, more_data: bool) -> None:

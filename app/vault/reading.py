@@ -123,7 +123,7 @@ class ReasonRequired(Exception):
 
 def shown_name(viewer: InvestigationViewer, item: EvidenceItem) -> str:
     """The file name this viewer may read: the original with the identity grant, else neutral."""
-    return item.original_filename if viewer.may_see_identities else _default_name(item)
+    return item.original_filename if viewer.may_see_identities else neutral_name(item)
 
 
 def evidence_label(item: EvidenceItem) -> str:
@@ -278,7 +278,7 @@ def stream_item(
     require_reads()
     item = evidence_in(viewer, evidence_id)
     byte_range = None if if_range else parse_range(range_header, item.size)
-    disposition = content_disposition("inline", _download_name(viewer, item), _default_name(item))
+    disposition = content_disposition("inline", _download_name(viewer, item), neutral_name(item))
     reader = _open_item(item) if send_body else None
     if send_body:
         _record_stream(item, viewer.user, byte_range)
@@ -307,7 +307,7 @@ def download_item(
         elif not recent_reason(viewer, "evidence", item.id, ReadKind.ORIGINAL):
             raise ReasonRequired(item.id)
     disposition = content_disposition(
-        "attachment", _download_name(viewer, item), _default_name(item)
+        "attachment", _download_name(viewer, item), neutral_name(item)
     )
     reader = _open_item(item) if send_body else None
     if send_body:
@@ -346,13 +346,14 @@ def read_derivative(
     return ContentRead(200, derivative.size, derivative.media_type, None, reader, disposition)
 
 
-def _default_name(item: EvidenceItem) -> str:
+def neutral_name(item: EvidenceItem) -> str:
+    """The name of an item for a viewer without the identity grant: a handle, not its name."""
     return f"evidence-{item.id[:8]}"
 
 
 def _download_name(viewer: InvestigationViewer, item: EvidenceItem) -> str:
     """The name shown to the viewer, safe to save, with an extension agreeing with its bytes."""
-    return download_name(shown_name(viewer, item), item.media_type, _default_name(item))
+    return download_name(shown_name(viewer, item), item.media_type, neutral_name(item))
 
 
 # --- Custody ------------------------------------------------------------------------------------

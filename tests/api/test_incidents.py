@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.intake.models import Incident
-from tests.api.helpers import error_of, incident_body
+from tests.api.helpers import assert_conforms, error_of, incident_body
 
 
 def test_incident_is_recorded_and_read_back(world):
@@ -22,6 +22,23 @@ def test_incident_is_recorded_and_read_back(world):
     assert body["created_at"].endswith("Z")
     fetched = world.api(world.field_b).get(world.path(f"/incidents/{body['id']}"))
     assert fetched.get_json() == body  # every member sees every incident
+
+
+def test_an_other_target_is_kept_with_its_note_and_read_back(world):
+    api = world.api(world.field_a)
+    body = incident_body(target_codes=["other"], target_note="Bakery on the square")
+    created = api.post(world.path("/incidents"), json=body)
+    assert created.status_code == 201
+    incident = created.get_json()
+    assert_conforms(incident, "Incident")
+    assert incident["target_note"] == "Bakery on the square"
+    assert [t["code"] for t in incident["targets"]] == ["other"]
+    refused = api.post(
+        world.path("/incidents"), json=incident_body(target_note="Bakery on the square")
+    )
+    assert refused.status_code == 422
+    fields = error_of(refused)["fields"]
+    assert fields["target_note"][0]["code"] == "target_note_without_other"
 
 
 def test_an_approximate_time_is_kept_and_read_back_as_entered(world):

@@ -44,6 +44,8 @@ def test_a_colleagues_evidence_in_a_case_file_is_neither_listed_nor_previewed(
     base = f"/investigations/{world.investigation.reference}/cases/{world.casefile.reference}"
     page = client.get(base)
     assert world.photo.sha256[:12] not in page.get_data(as_text=True)
+    assert f"evidence-{world.photo.id[:8]}" not in page.get_data(as_text=True)
+    assert world.photo.id not in page.get_data(as_text=True)  # no thumbnail, no link
     preview = client.get(f"{base}/items/{world.items['photo'].id}/preview")
     assert preview.status_code in (403, 404)
     assert not preview.get_data().startswith(b"\xff\xd8")  # no JPEG left the server

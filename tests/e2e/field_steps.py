@@ -179,10 +179,11 @@ def check_stored_once(page: Page, server: LiveServer, media: Media) -> None:
 
 
 def pick(form: Locator, sha256: str) -> None:
-    """Choose the upload with this SHA-256 (its receipt's prefix) in the "attach a file" select."""
-    select = form.locator("select[name=evidence_id]")
-    value = select.locator("option", has_text=sha256[:12]).get_attribute("value")
-    select.select_option(value=value)
+    """Tick the upload with this SHA-256 (its receipt's prefix) among the interview's uploads
+    to attach; none is ticked before (names are neutral without the identity grant)."""
+    expect(form.locator("input[name=evidence_id]:checked")).to_have_count(0)
+    choice = form.locator("label.choice", has_text=sha256[:12])
+    choice.locator("input[name=evidence_id]").check()
 
 
 def attach_and_seal(page: Page, interview_url: str, media: Media) -> None:

@@ -20,6 +20,7 @@ ISSUE_WEAPONS = {
 ISSUE_TARGETS = {
     "residential_building", "medical_facility", "school", "market", "place_of_worship",
     "water_power_infrastructure", "military_objective", "unknown",
+    "other",  # issue 18, item 9: with a note saying what it was
 }  # fmt: skip
 
 

@@ -26,6 +26,7 @@ INCIDENT_FIELDS = {
     "perpetrators": Field("texts"),
     "weapon_code": Field("code"),
     "target_codes": Field("codes"),
+    "target_note": Field("text"),
     "killed": Field("integer"),
     "injured": Field("integer"),
     "casualties_reported_by": Field("text"),
@@ -67,6 +68,7 @@ def incident_json(
         if incident.weapon
         else None,
         "targets": [{"code": t.code, "label": t.label} for t in incident.targets],
+        "target_note": incident.target_note or "",
         "killed": incident.killed,
         "injured": incident.injured,
         "casualties_reported_by": incident.casualties_reported_by or "",

@@ -20,10 +20,12 @@ from app.casefiles.routes.context import load_case_item
 from app.casefiles.services import assessments as grading
 from app.casefiles.services import casefiles as service
 from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.item_content import item_content
 from app.casefiles.services.items import fetch_item, summaries_for, summarize
 from app.casefiles.services.redaction import create_redacted_copy, redacted_copies
 from app.drafts.declare import keeps_drafts
 from app.form_submission import commit_or_refuse, committed, saved, submit_form
+from app.investigations.viewer import viewer_of
 from app.security.headers import sandbox_evidence
 from app.service_errors import ServiceError
 
@@ -60,12 +62,14 @@ def _item_page(investigation, casefile, case_item, forms=None, status=200):
         forms["assess"].reliability.data = assessments[0].reliability
         forms["assess"].credibility.data = str(assessments[0].credibility)
     copies = redacted_copies(summary.obj) if case_item.item_type == ItemType.EVIDENCE.value else []
+    content = item_content(viewer_of(investigation, current_user), case_item.item_type, summary.obj)
     return render_template(
         "casefiles/item.html",
         investigation=investigation,
         casefile=casefile,
         case_item=case_item,
         summary=summary,
+        content=content,
         summaries=summaries,
         forms=forms,
         assessments=assessments,

@@ -24,7 +24,9 @@ from app.intake.visibility import visible_incidents, visible_interviews
 from app.intake.when import incident_when
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
+from app.vault.item_view import capture_time
 from app.vault.models import EvidenceItem, visible_evidence
+from app.vault.reading import neutral_name
 
 MODELS: dict[str, type] = {
     ItemType.INCIDENT.value: Incident,
@@ -97,7 +99,13 @@ def fetch_items(
     return found
 
 
-def summarize(item_type: str, obj: Any) -> ItemSummary:
+def summarize(item_type: str, obj: Any, names_visible: bool = False) -> ItemSummary:
+    """The item named by what it is; `names_visible`: the viewer holds the identity grant.
+
+    Evidence is named by its file name and capture time only with the grant (both are identity
+    information, docs/security.md); without it by kind, received date and the vault's neutral
+    name, the handle every page shows such a viewer.
+    """
     if item_type == ItemType.INCIDENT.value:
         when = incident_when(obj)
         place = ", ".join(part for part in (obj.place_name, obj.admin_area) if part)
@@ -106,9 +114,24 @@ def summarize(item_type: str, obj: Any) -> ItemSummary:
         first_hand = "first-hand" if obj.first_hand else "not first-hand (hearsay)"
         label = f"Testimony of {obj.witness.code}, {obj.conducted_on.isoformat()}"
         return ItemSummary(item_type, obj.id, label, first_hand, not obj.first_hand, obj)
-    label = f"{obj.kind.capitalize()} {obj.sha256[:12]}"
     detail = f"{obj.media_type}, {obj.size} bytes, received {obj.received_at:%Y-%m-%d}"
-    return ItemSummary(item_type, obj.id, label, detail, False, obj)
+    return ItemSummary(item_type, obj.id, evidence_label(obj, names_visible), detail, False, obj)
+
+
+def evidence_label(evidence: EvidenceItem, names_visible: bool) -> str:
+    """ "Photo IMG_0042.jpg, captured 2015-11-10 08:31" with the identity grant, else
+    "Photo received 2015-11-12, evidence-1a2b3c4d" (kind, date and neutral handle)."""
+    kind = evidence.kind.capitalize()
+    if not names_visible:
+        return f"{kind} received {evidence.received_at:%Y-%m-%d}, {neutral_name(evidence)}"
+    captured = capture_time(evidence)
+    name = evidence.original_filename or neutral_name(evidence)
+    return f"{kind} {name}, captured {captured}" if captured else f"{kind} {name}"
+
+
+def viewer_sees_names(investigation: Investigation, user: Any) -> bool:
+    """Whether `user` holds the identity grant here (None, the operator: no, deny by default)."""
+    return user is not None and viewer_of(investigation, user).may_see_identities
 
 
 def summaries_for(
@@ -117,16 +140,18 @@ def summaries_for(
     """Case item id -> summary, for the items the user may see (others are simply absent)."""
     items = list(items)
     objects = fetch_items(investigation, user, items)
+    names_visible = viewer_sees_names(investigation, user)
     out = {}
     for item in items:
         obj = objects.get((item.item_type, item.item_id))
         if obj is not None:
-            out[item.id] = summarize(item.item_type, obj)
+            out[item.id] = summarize(item.item_type, obj, names_visible)
     return out
 
 
 def candidates(investigation: Investigation, user: Any) -> list[ItemSummary]:
     """Everything the user could add to a case file of this investigation, newest last."""
+    names_visible = viewer_sees_names(investigation, user)
     out: list[ItemSummary] = []
     incidents = db.session.scalars(
         scoped_select(investigation, user, "incident").order_by(Incident.occurred_from)
@@ -141,5 +166,5 @@ def candidates(investigation: Investigation, user: Any) -> list[ItemSummary]:
     evidence = db.session.scalars(
         scoped_select(investigation, user, "evidence").order_by(EvidenceItem.received_at)
     )
-    out += [summarize("evidence", obj) for obj in evidence]
+    out += [summarize("evidence", obj, names_visible) for obj in evidence]
     return out

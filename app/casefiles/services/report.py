@@ -19,6 +19,7 @@ from app.casefiles.models import CREDIBILITY, RELIABILITY, ItemType
 from app.casefiles.services.redaction import ExportPlan, PlannedItem
 from app.casefiles.services.scrubber import Scrubber
 from app.casefiles.services.workflow import STATUS_LABELS
+from app.intake.target_labels import target_labels
 from app.intake.when import certainty_label, incident_when
 
 TEMPLATE_DIR = "casefiles/export"
@@ -95,7 +96,7 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
         "admin_area": scrub.text(incident.admin_area),
         "coordinates": coordinates,
         "weapon": incident.weapon.label if incident.weapon else "",
-        "targets": ", ".join(target.label for target in incident.targets),
+        "targets": scrub.text(", ".join(target_labels(incident))),
         "perpetrators": ", ".join(scrub.text(p.name) for p in incident.perpetrators),
         "killed": incident.killed,
         "injured": incident.injured,

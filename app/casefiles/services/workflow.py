@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.casefiles.models import (
     CaseFile,
@@ -24,11 +24,12 @@ from app.casefiles.models import (
 from app.casefiles.services.casefiles import elements_of
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileForbidden
 from app.extensions import db
-from app.investigations.access import membership_for
+from app.investigations.access import membership_for, visible
 from app.investigations.models import Investigation
 from app.timeutil import utcnow
 
 COMMENT_MAX = 4000
+AWAITING_LIMIT = 50
 
 # (from, to) -> what the button says
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -156,6 +157,34 @@ def transition(
     db.session.flush()
     db.session.refresh(casefile)
     return record
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    casefile: CaseFile
+    investigation_reference: str
+
+
+def awaiting_approval_by(user: Any) -> list[AwaitingApproval]:
+    """Case files in review that `user` may approve: the reviewer's notice on the home page.
+
+    Only a lawyer's, in investigations they are a member of, and never one they wrote or sent
+    for review (the four-eyes rule above); oldest first, since those have waited longest.
+    """
+    if getattr(user, "role", None) != "lawyer":
+        return []
+    stmt = (
+        visible(select(CaseFile, Investigation.reference), CaseFile, user)
+        .join(Investigation, Investigation.id == CaseFile.investigation_id)
+        .where(
+            CaseFile.status == CaseStatus.IN_REVIEW.value,
+            CaseFile.author_id != user.id,
+            or_(CaseFile.submitted_by_id.is_(None), CaseFile.submitted_by_id != user.id),
+        )
+        .order_by(CaseFile.updated_at, CaseFile.reference)
+        .limit(AWAITING_LIMIT)
+    )
+    return [AwaitingApproval(casefile, ref) for casefile, ref in db.session.execute(stmt)]
 
 
 def history(casefile: CaseFile) -> list[Transition]:

@@ -85,6 +85,9 @@ class IncidentForm(FlaskForm):
     perpetrators = TextAreaField(_l("Alleged perpetrator(s), one per line"), render_kw={"rows": 2})
     weapon_code = SelectField(_l("Weapon or munition"), choices=[], validate_choice=False)
     target_codes = MultiCheckboxField(_l("Target or object affected"), choices=[])
+    target_note = StringField(
+        _l("If “Other”: what was it?"), render_kw={"autocomplete": "off", "maxlength": 200}
+    )
     killed = IntegerField(
         _l("Civilians killed"), validators=[Optional()], render_kw={"inputmode": "numeric"}
     )
@@ -121,6 +124,7 @@ class IncidentForm(FlaskForm):
             "injured",
             "casualties_reported_by",
             "description",
+            "target_note",
         ):
             getattr(self, name).data = getattr(incident, name)
         self.perpetrators.data = "\n".join(p.name for p in incident.perpetrators)
@@ -142,6 +146,7 @@ class IncidentForm(FlaskForm):
             perpetrators=(self.perpetrators.data or "").splitlines(),
             weapon_code=self.weapon_code.data or None,
             target_codes=list(self.target_codes.data or []),
+            target_note=self.target_note.data or "",
             killed=self.killed.data,
             injured=self.injured.data,
             casualties_reported_by=self.casualties_reported_by.data or "",

@@ -124,8 +124,8 @@ class AddendumForm(FlaskForm):
 
 
 class LinkEvidenceForm(FlaskForm):
-    evidence_id = SelectField(_l("One of your uploads"), choices=[], validate_choice=False)
-    role = RadioField(_l("It is"), choices=ROLE_CHOICES, default=EvidenceRole.ATTACHMENT.value)
+    evidence_id = MultiCheckboxField(_l("Your uploads not attached yet"), choices=[])
+    role = RadioField(_l("They are"), choices=ROLE_CHOICES, default=EvidenceRole.ATTACHMENT.value)
 
 
 class UnlinkEvidenceForm(FlaskForm):

@@ -87,6 +87,8 @@ class Incident(ClientIdMixin, db.Model):
     # Free text that may name a person (a doctor, a rescuer): encrypted like any such text.
     casualties_reported_by: Mapped[str | None] = mapped_column(SealedText)
     description: Mapped[str | None] = mapped_column(SealedText)
+    # What the target was when none of the list fits (target "other"), in the person's words.
+    target_note: Mapped[str | None] = mapped_column(SealedText)
     created_by_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -4,6 +4,7 @@ from app.intake.routes import (  # noqa: F401
     evidence_links,
     incident_map,
     incidents,
+    interview_media,
     interviews,
     refusals,
     witnesses,

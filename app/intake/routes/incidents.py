@@ -34,6 +34,7 @@ INCIDENT_DRAFT_FIELDS = (
     "perpetrators",
     "weapon_code",
     "target_codes",
+    "target_note",
     "killed",
     "injured",
     "casualties_reported_by",

@@ -9,9 +9,10 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
 from app.accesslog.service import reads_of
 from app.drafts.declare import keeps_drafts
-from app.form_submission import commit_or_flash, saved, submit_form
+from app.form_submission import saved, submit_form
 from app.intake import bp, pages
 from app.intake.errors import SealedTestimonyError, UnreadableHereError
+from app.intake.file_cards import cards_by_id, file_cards
 from app.intake.forms.interviews import (
     AddendumForm,
     InterviewForm,
@@ -28,9 +29,7 @@ from app.intake.routes.page_context import (
 )
 from app.intake.services.interviews import (
     create_interview,
-    link_evidence,
     linkable_evidence,
-    unlink_evidence,
     update_interview,
 )
 from app.intake.services.reads import record_testimony_read
@@ -48,7 +47,9 @@ from app.intake.visibility import (
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
-from app.vault.reading import shown_name
+
+# What the file picker offers (a phone offers its camera for image/*, video/*, audio/*).
+ACCEPTED_FILES = "image/*,video/*,audio/*,application/pdf,text/plain"
 
 # What a draft of the interview form keeps (app/drafts): all it asks, not its idempotency key.
 INTERVIEW_DRAFT_FIELDS = (
@@ -107,6 +108,7 @@ def seal_page(viewer: InvestigationViewer, record: Interview, form: SealForm):
             "intake/interviews/seal.html",
             investigation=viewer.investigation,
             interview=interview_view(record),
+            attached=cards_by_id(viewer, [link.evidence_id for link in record.evidence_links]),
             form=form,
             problems=form.problems + form.form_errors,
         ),
@@ -179,7 +181,11 @@ def interview(reference: str, interview_id: str):
 
 
 def detail_page(
-    viewer: InvestigationViewer, record: Interview, addendum_form: AddendumForm, status=200
+    viewer: InvestigationViewer,
+    record: Interview,
+    addendum_form: AddendumForm,
+    status=200,
+    upload_outcomes=None,
 ):
     if intake_only():
         return render_template(
@@ -189,10 +195,12 @@ def detail_page(
         ), status
     record_testimony_read(viewer, record)  # the page shows the testimony: a recorded read
     may_edit = may_edit_interview(viewer, record) and not record.is_sealed
-    link_form = None
+    link_form, pickable = None, []
     if may_edit:
+        # Nothing ticked: the person picks what belongs to this testimony (issue 18, item 5).
+        pickable = file_cards(viewer, linkable_evidence(record, current_user))
         link_form = LinkEvidenceForm()
-        link_form.evidence_id.choices = evidence_choices(viewer, record)
+        link_form.evidence_id.choices = [(card.evidence_id, card.name) for card in pickable]
     return render_template(
         "intake/interviews/detail.html",
         investigation=viewer.investigation,
@@ -200,33 +208,15 @@ def detail_page(
         may_edit=may_edit,
         may_add_addendum=record.is_sealed and may_add_addendum(viewer, record),
         link_form=link_form,
+        pickable=pickable,
+        attached=cards_by_id(viewer, [link.evidence_id for link in record.evidence_links]),
+        upload_outcomes=upload_outcomes or [],
+        accept=ACCEPTED_FILES,
         unlink_form=UnlinkEvidenceForm(),
         addendum_form=addendum_form,
         access_reads=reads_of(viewer, "testimony", record.id),
         **vault_links(viewer.investigation.reference),
     ), status
-
-
-def evidence_choices(viewer: InvestigationViewer, record: Interview) -> list[tuple[str, str]]:
-    """The viewer's uploads to attach, by the name they may read (identity: docs/security.md).
-
-    The SHA-256 prefix is what the upload's receipt showed, so an uploader without the identity
-    grant, who sees neutral names, can still tell their uploads apart.
-    """
-    return [
-        (
-            item.id,
-            " · ".join(
-                (
-                    shown_name(viewer, item),
-                    item.kind,
-                    item.sha256[:12],
-                    f"{item.received_at:%Y-%m-%d %H:%M}",
-                )
-            ),
-        )
-        for item in linkable_evidence(record, current_user)
-    ]
 
 
 @bp.route("/interviews/<interview_id>/edit", methods=["GET", "POST"])
@@ -247,35 +237,6 @@ def edit_interview(reference: str, interview_id: str):
         done=lambda _saved: after_save(reference, record, form),
         page=form_page(viewer, form, record),
     )
-
-
-@bp.route("/interviews/<interview_id>/evidence", methods=["POST"])
-def link_interview_evidence(reference: str, interview_id: str):
-    viewer = viewer_for(reference)
-    record = editable_interview(viewer, interview_id)
-    form = LinkEvidenceForm()
-    form.evidence_id.choices = evidence_choices(viewer, record)
-    if not form.validate_on_submit():
-        flash(_("Choose one of your uploads to attach."), "error")
-    else:
-        commit_or_flash(
-            lambda: link_evidence(record, current_user, form.evidence_id.data, form.role.data),
-            _("File attached to the interview."),
-        )
-    return to_interview(reference, record.id)
-
-
-@bp.route("/interviews/<interview_id>/evidence/remove", methods=["POST"])
-def unlink_interview_evidence(reference: str, interview_id: str):
-    record = editable_interview(viewer_for(reference), interview_id)
-    form = UnlinkEvidenceForm()
-    if not form.validate_on_submit() or not form.evidence_id.data:
-        abort(400)
-    commit_or_flash(
-        lambda: unlink_evidence(record, current_user, form.evidence_id.data),
-        _("File removed from the interview (it stays in the vault)."),
-    )
-    return to_interview(reference, record.id)
 
 
 @bp.route("/interviews/<interview_id>/seal", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import Incident, IncidentPerpetrator, TargetType, TimeCertainty, WeaponType
 from app.intake.services.replay import replayed
+from app.intake.target_labels import OTHER_TARGET
 from app.intake.textinput import (
     check_length,
     check_required,
@@ -33,6 +34,7 @@ MAX_PERPETRATORS = 20
 MAX_UNCERTAINTY_MINUTES = 24 * 60  # "about 09:30 give or take a day" is a day, not a time
 MAX_COUNT = 10_000_000  # casualties; far beyond any incident, well inside a 32-bit column
 MAX_PRECISION_M = 20_000_000  # half the Earth's circumference
+TARGET_NOTE_MAX = 200
 
 
 @dataclass
@@ -53,6 +55,7 @@ class IncidentInput:
     perpetrators: list[str] = field(default_factory=list)
     weapon_code: str | None = None
     target_codes: list[str] = field(default_factory=list)
+    target_note: str = ""  # what "other" was
     killed: int | None = None
     injured: int | None = None
     casualties_reported_by: str = ""
@@ -73,6 +76,7 @@ class _CleanIncident:
     perpetrators: list[str]
     weapon_code: str
     target_codes: list[str]
+    target_note: str | None
     killed: int | None
     injured: int | None
     casualties_reported_by: str | None
@@ -112,6 +116,7 @@ def validate_incident(
     perpetrators = _perpetrators(data.perpetrators, errors)
     weapon_code = _weapon(data.weapon_code, allowed_retired[0], errors)
     target_codes = _targets(data.target_codes, allowed_retired[1], errors)
+    target_note = _target_note(data.target_note, target_codes, errors)
 
     for name in ("killed", "injured"):
         count = getattr(data, name)
@@ -139,6 +144,7 @@ def validate_incident(
         perpetrators=perpetrators,
         weapon_code=weapon_code,
         target_codes=target_codes,
+        target_note=target_note,
         killed=data.killed,
         injured=data.injured,
         casualties_reported_by=reported_by or None,
@@ -251,6 +257,18 @@ def _targets(codes: list[str], retired_ok: tuple, errors: list[FieldError]) -> l
     return wanted
 
 
+def _target_note(note: str, target_codes: list[str], errors: list[FieldError]) -> str | None:
+    """The note saying what an "other" target was: needed with "other", refused without it."""
+    note = clean_line(note)
+    if OTHER_TARGET in target_codes:
+        if check_required(errors, "target_note", note):
+            check_length(errors, "target_note", note, TARGET_NOTE_MAX)
+        return note or None
+    if note:
+        errors.append(FieldError("target_note", "target_note_without_other"))
+    return None
+
+
 def _apply(incident: Incident, clean: _CleanIncident) -> None:
     for name in (
         "time_certainty",
@@ -267,6 +285,7 @@ def _apply(incident: Incident, clean: _CleanIncident) -> None:
         "injured",
         "casualties_reported_by",
         "description",
+        "target_note",
     ):
         setattr(incident, name, getattr(clean, name))
     incident.perpetrators = [

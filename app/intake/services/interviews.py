@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import load_only, selectinload
 
 from app.extensions import db
 from app.intake.errors import (
@@ -245,6 +245,7 @@ def linkable_evidence(interview: Interview, user: Any) -> list[EvidenceItem]:
                 EvidenceItem.uploaded_by_id == user.id,
                 EvidenceItem.id.not_in(linked),
             )
+            .options(selectinload(EvidenceItem.derivatives))
             .order_by(EvidenceItem.received_at.desc())
             .limit(200)
         )
