@@ -27,13 +27,14 @@ class Grant:
 
 
 # Columns an intake node reads back of the rows it creates: ids and numbering, for links
-# and receipts; never the content.
+# and receipts (sealed_sizes: the bytes each sealed field stores); never the content.
 _WITNESS_KEYS = (
-    "SELECT (id, investigation_id, number, code, risk_level, created_by_id, created_at, updated_at)"
+    "SELECT (id, investigation_id, number, code, risk_level, created_by_id, created_at, "
+    "updated_at, sealed_sizes)"
 )
 _INTERVIEW_KEYS = (
     "SELECT (id, investigation_id, witness_id, interviewer_id, created_by_id, status, "
-    "content_hash, sealed_at, created_at, updated_at)"
+    "content_hash, sealed_at, created_at, updated_at, sealed_sizes)"
 )
 _INCIDENT_KEYS = (
     "SELECT (id, investigation_id, occurred_from, created_by_id, created_at, updated_at)"
@@ -68,7 +69,7 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("witness_consents", ("INSERT", "SELECT (id, witness_id, investigation_id, seq)")),
     Grant("interviews", ("INSERT", _INTERVIEW_KEYS)),
     Grant("interview_incidents", ("INSERT",)),
-    Grant("interview_evidence", ("INSERT",)),
+    Grant("interview_evidence", ("INSERT", "SELECT (interview_id, evidence_id, role, linked_at)")),
     Grant("evidence_items", ("INSERT", _EVIDENCE_RECEIPT)),
     # Upload state: the node's own resumable uploads, created, advanced and ended.
     Grant("upload_sessions", ("SELECT", "INSERT", "UPDATE", "DELETE")),

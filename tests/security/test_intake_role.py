@@ -134,6 +134,33 @@ def _submit_everything(node, investigation, field) -> dict[str, str]:
     return {"witness": witness_id, "interview": interview.headers["Location"].rsplit("/", 1)[1]}
 
 
+def test_the_receipt_pages_shown_after_saving_work_under_the_role(
+    app_ctx, intake_node, field_world
+):
+    """The pages a field worker lands on after saving are built from columns the role may
+    read: they answer 200 with the sizes stored, and never the words."""
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    saved = post_form(client, f"{base}/witnesses/new", witness_form(), page=f"{base}/witnesses/new")
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    stored = db.session.get(Witness, saved.headers["Location"].rsplit("/", 1)[1]).sealed_sizes
+    assert stored["full_name"] > 0
+    assert f"sealed, {stored['full_name']} bytes stored" in body
+    data = interview_form(saved.headers["Location"].rsplit("/", 1)[1], transcript=MARKER)
+    data["interviewer_id"] = field.id
+    saved = post_form(client, f"{base}/interviews/new", data, page=f"{base}/interviews/new")
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    interview = db.session.get(Interview, saved.headers["Location"].rsplit("/", 1)[1])
+    assert f"sealed, {interview.sealed_sizes['transcript']} bytes stored" in body
+    assert "Receipt" in body and MARKER not in body
+
+
 def _as_role(role_url: str, sql: str):
     """Run one statement as the intake role on a connection of its own; return the rows."""
     url = sa.engine.make_url(role_url)
