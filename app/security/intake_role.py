@@ -63,10 +63,13 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("target_types", ("SELECT",)),
     # What intake creates, written blind.
     Grant("incidents", ("INSERT", _INCIDENT_KEYS)),
-    Grant("incident_perpetrators", ("INSERT",)),
+    # The integer key comes back from INSERT ... RETURNING, which needs SELECT on it.
+    Grant("incident_perpetrators", ("INSERT", "SELECT (id, incident_id, position)")),
     Grant("incident_targets", ("INSERT",)),
     Grant("witnesses", ("INSERT", _WITNESS_KEYS)),
-    Grant("witness_consents", ("INSERT", "SELECT (id, witness_id, investigation_id, seq)")),
+    # Consent records hold purposes (yes/no), dates, a language and staff ids, never a name:
+    # sealing a testimony on the node checks the consent in force (app/intake/services/sealing.py).
+    Grant("witness_consents", ("INSERT", "SELECT")),
     Grant("interviews", ("INSERT", _INTERVIEW_KEYS)),
     Grant("interview_incidents", ("INSERT",)),
     Grant("interview_evidence", ("INSERT", "SELECT (interview_id, evidence_id, role, linked_at)")),
