@@ -32,6 +32,7 @@ from app.intake.models import Incident, Interview, Witness
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.security import org_keys
+from app.security.encrypted_type import EncryptedText, SealedText
 from app.security.field_sealing import UNREADABLE_MESSAGE
 from app.security.master_key import load_master_key
 from app.vault.models import EvidenceItem
@@ -61,6 +62,37 @@ INCIDENT_COORDINATES = ("36.5151", "37.5151")
 INCIDENT_DESCRIPTION = "Seizure description marker 5152."
 DRAFT_TEXT = "Seizure draft marker 5153, typed on the reading node."
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+# Every column under the master key, all of which the seized node opens as it opens the draft
+# and the second-factor seed: docs/security.md lists them; a new one must be added there.
+MASTER_KEY_COLUMNS = {
+    ("access_records", "reason_text"),
+    ("casefile_annotations", "body"),
+    ("casefile_assessments", "rationale"),
+    ("casefile_corroborations", "note"),
+    ("casefile_element_links", "note"),
+    ("casefile_exports", "for_whom"),
+    ("casefile_exports", "unencrypted_reason"),
+    ("casefile_removed_items", "snapshot"),
+    ("casefile_transitions", "comment"),
+    ("casefiles", "legal_question"),
+    ("drafts", "fields"),
+    ("upload_sessions", "client_facts"),
+    ("upload_sessions", "filename"),
+    ("upload_sessions", "stream_state"),
+    ("users", "totp_pending_secret"),
+    ("users", "totp_secret"),
+}
+
+
+def master_key_columns() -> set[tuple[str, str]]:
+    return {
+        (table.name, column.name)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, EncryptedText) and not isinstance(column.type, SealedText)
+    }
 
 
 @dataclass
@@ -206,7 +238,7 @@ def _full_node_from(seized: Seized, database_url: str, keys: Path):
     return node
 
 
-def _pages(node, investigation, reader, ids) -> str:
+def _pages(node, investigation, reader, ids) -> list[str]:
     """What a cleared lawyer sees on a node: the identity revealed, the testimony, the photo."""
     client = node.test_client()
     sign_in(client, reader)
@@ -217,7 +249,7 @@ def _pages(node, investigation, reader, ids) -> str:
     shown.append(client.get(f"{base}/evidence/{ids['evidence']}"))
     for page in shown:
         assert page.status_code == 200, page.get_data(as_text=True)[:2000]
-    return "\n".join(page.get_data(as_text=True) for page in shown)
+    return [page.get_data(as_text=True) for page in shown]
 
 
 def _photo_bytes(item_id: str) -> bytes:
@@ -274,6 +306,8 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     )
     for value in clear:
         assert value.encode() in dump, value
+    sizes = db.session.get(Interview, ids["interview"]).sealed_sizes
+    assert f'"transcript": {sizes["transcript"]}'.encode() in dump
     # The node's own checkpoint key opens with the master key in the seized instance folder.
     node_key = org_keys._load_signing_key(
         seized.keys,
@@ -301,7 +335,7 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
             assert witness.full_name == witness.contact == UNREADABLE_MESSAGE
             assert interview.transcript == UNREADABLE_MESSAGE
             assert item.original_filename == UNREADABLE_MESSAGE
-            assert item.extracted_metadata in (None, UNREADABLE_MESSAGE)
+            assert item.extracted_metadata is None  # extracted on the reading node only
             with pytest.raises(NoMatchingIdentity):
                 _photo_bytes(ids["evidence"])
             incident = db.session.get(Incident, ids["incident"])
@@ -309,11 +343,12 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
             # What the master key the node holds opens: every EncryptedText value.
             assert db.session.get(Draft, draft.id).fields == DRAFT_TEXT
             assert db.session.get(User, lawyer.id).totp_secret == TOTP_SEED
+            assert master_key_columns() == MASTER_KEY_COLUMNS
             db.session.remove()
-        shown = _pages(seized_node, investigation, lawyer, ids)
-        assert UNREADABLE_MESSAGE in shown
-        for secret in SECRETS:
-            assert secret not in shown, secret
+        for page in _pages(seized_node, investigation, lawyer, ids):
+            assert UNREADABLE_MESSAGE in page
+            for secret in SECRETS:
+                assert secret not in page, secret
     finally:
         with seized_node.app_context():
             db.session.remove()
@@ -327,6 +362,6 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     extracted = json.loads(db.session.get(EvidenceItem, ids["evidence"]).extracted_metadata)
     gps = extracted["fields"]["gps"]
     assert (f"{gps['latitude']:.7f}", f"{gps['longitude']:.7f}") == COORDINATES
-    shown = _pages(app, investigation, lawyer, ids)
+    shown = "\n".join(_pages(app, investigation, lawyer, ids))
     assert NAME in shown and CONTACT in shown and MARKER in shown
     assert COORDINATES[0] in shown and COORDINATES[1] in shown
