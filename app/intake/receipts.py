@@ -15,12 +15,13 @@ from sqlalchemy.orm import joinedload, load_only
 
 from app.custody.receipts import entries_for
 from app.extensions import db
-from app.intake.models import Interview, InterviewEvidence, Witness
+from app.intake.models import Incident, Interview, InterviewEvidence, Witness
 from app.intake.models.witnesses import IDENTITY_FIELDS
 from app.security.sealed_sizes import stored_sizes
 from app.vault.models import EvidenceItem
 
 TESTIMONY_FIELDS = ("place", "interpreter", "transcript", "notes")
+INCIDENT_FIELDS = ("casualties_reported_by", "description")
 
 # What a receipt page loads: only columns the intake role may SELECT (app/security/intake_role.py).
 # Loading the whole row would name the sealed columns, and the database refuses the query.
@@ -50,6 +51,17 @@ INTERVIEW_RECEIPT_LOAD = (
         raiseload=True,
     ),
     joinedload(Interview.witness).load_only(Witness.id, Witness.code, raiseload=True),
+)
+INCIDENT_RECEIPT_LOAD = (
+    load_only(
+        Incident.id,
+        Incident.investigation_id,
+        Incident.occurred_from,
+        Incident.created_by_id,
+        Incident.created_at,
+        Incident.sealed_sizes,
+        raiseload=True,
+    ),
 )
 
 
@@ -112,4 +124,18 @@ def interview_receipt(interview: Interview) -> dict[str, Any]:
         "custody": entries_for(
             interview.investigation_id, [interview.id, *(f["evidence_id"] for f in files)]
         ),
+    }
+
+
+def incident_receipt(incident: Incident) -> dict[str, Any]:
+    """An incident as its intake node may show it: when received, sealed fields stored, custody.
+
+    The place, coordinates and counts are not read back either: the role may not SELECT them.
+    """
+    return {
+        "kind": "incident",
+        "id": incident.id,
+        "received_at": incident.created_at,
+        "fields": stored_sizes(incident, INCIDENT_FIELDS),
+        "custody": entries_for(incident.investigation_id, [incident.id]),
     }

@@ -37,7 +37,8 @@ _INTERVIEW_KEYS = (
     "content_hash, sealed_at, created_at, updated_at, sealed_sizes)"
 )
 _INCIDENT_KEYS = (
-    "SELECT (id, investigation_id, occurred_from, created_by_id, created_at, updated_at)"
+    "SELECT (id, investigation_id, occurred_from, created_by_id, created_at, updated_at, "
+    "sealed_sizes)"
 )
 _EVIDENCE_RECEIPT = (
     "SELECT (id, investigation_id, kind, media_type, size, sha256, blob_key, uploaded_by_id, "

@@ -1,5 +1,5 @@
-"""sealed sizes: the bytes stored per sealed field of witnesses and interviews, readable by an
-intake node's role for its receipts (issue 17)
+"""sealed sizes: the bytes stored per sealed field of witnesses, interviews and incidents,
+readable by an intake node's role for its receipts (issue 17)
 
 Revision ID: 0028
 Revises: 0023
@@ -21,6 +21,7 @@ depends_on = None
 SEALED_COLUMNS = {
     "witnesses": ("full_name", "date_of_birth", "contact", "current_location"),
     "interviews": ("place", "interpreter", "transcript", "notes"),
+    "incidents": ("casualties_reported_by", "description"),
 }
 BATCH = 500
 

@@ -17,12 +17,13 @@ from app.custody.models import LedgerEntry
 from app.custody.signer_keys import CustodySigner
 from app.custody.verify import verify_ledgers
 from app.extensions import db
+from app.intake.models.incidents import Incident
 from app.intake.models.interviews import Interview
 from app.intake.models.witnesses import Witness
 from app.vault.models import EvidenceItem
 from tests.conftest import backend
 from tests.helpers.web import csrf_token, post_form, sign_in
-from tests.intake.helpers import interview_form, witness_form
+from tests.intake.helpers import incident_form, interview_form, witness_form
 from tests.security.intake_node import as_role, schema_and_url
 from tests.vault.vault_support import (
     text_bytes,
@@ -89,6 +90,24 @@ def test_the_receipt_pages_shown_after_saving_work_under_the_role(
     interview = db.session.get(Interview, saved.headers["Location"].rsplit("/", 1)[1])
     assert f"sealed, {interview.sealed_sizes['transcript']} bytes stored" in body
     assert "Receipt" in body and MARKER not in body
+
+
+def test_the_incident_receipt_shown_after_saving_works_under_the_role(
+    app_ctx, intake_node, field_world
+):
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(description="Receipt marker 6161 description.")
+    saved = post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    incident = db.session.get(Incident, saved.headers["Location"].rsplit("/", 1)[1])
+    assert f"sealed, {incident.sealed_sizes['description']} bytes stored" in body
+    assert "marker 6161" not in body and form["place_name"] not in body
 
 
 def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(
