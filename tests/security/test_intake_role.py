@@ -21,6 +21,7 @@ from app.intake.models.incidents import Incident
 from app.intake.models.interviews import Interview
 from app.intake.models.witnesses import Witness
 from app.vault.models import EvidenceItem
+from tests.api.helpers import ApiClient, interview_body, issue_token, witness_body
 from tests.conftest import backend
 from tests.helpers.web import csrf_token, post_form, sign_in
 from tests.intake.helpers import incident_form, interview_form, witness_form
@@ -108,6 +109,21 @@ def test_the_incident_receipt_shown_after_saving_works_under_the_role(
     incident = db.session.get(Incident, saved.headers["Location"].rsplit("/", 1)[1])
     assert f"sealed, {incident.sealed_sizes['description']} bytes stored" in body
     assert "marker 6161" not in body and form["place_name"] not in body
+
+
+def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_world):
+    investigation, field = field_world
+    api = ApiClient(intake_node.test_client(), issue_token(field))
+    base = f"/investigations/{investigation.reference}"
+    witness = api.post(f"{base}/witnesses", json=witness_body())
+    assert witness.status_code == 201, witness.get_json()
+    body = interview_body(witness.get_json()["id"], transcript=MARKER)
+    created = api.post(f"{base}/interviews", json=body)
+    assert created.status_code == 201, created.get_json()
+    shown = api.get(f"{base}/interviews/{created.get_json()['id']}")
+    assert shown.status_code == 200, shown.get_json()
+    fields = {f["field"]: f for f in shown.get_json()["receipt"]["fields"]}
+    assert fields["transcript"]["recorded"] and MARKER not in shown.get_data(as_text=True)
 
 
 def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(
