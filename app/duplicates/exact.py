@@ -20,8 +20,9 @@ def flag_exact_duplicates(item: EvidenceItem, actor: Any) -> list[EvidenceLink]:
     second one sees the first. Both items are kept; each link gets one `duplicate_found`
     entry. Only the item's own investigation is searched, never another.
     """
+    # Ids only: an intake node's database role reads no more of an item than its receipt.
     earlier = db.session.scalars(
-        select(EvidenceItem)
+        select(EvidenceItem.id)
         .where(
             EvidenceItem.investigation_id == item.investigation_id,
             EvidenceItem.sha256 == item.sha256,
@@ -30,10 +31,10 @@ def flag_exact_duplicates(item: EvidenceItem, actor: Any) -> list[EvidenceLink]:
         .order_by(EvidenceItem.received_at, EvidenceItem.id)
     ).all()
     links = []
-    for other in earlier:
+    for other_id in earlier:
         link = EvidenceLink(
             investigation_id=item.investigation_id,
-            first_id=other.id,
+            first_id=other_id,
             second_id=item.id,
             kind=LinkKind.EXACT.value,
             status=LinkStatus.CONFIRMED.value,
@@ -46,7 +47,7 @@ def flag_exact_duplicates(item: EvidenceItem, actor: Any) -> list[EvidenceLink]:
             "duplicate_found",
             "evidence_link",
             link.id,
-            {"kind": "exact", "sha256": item.sha256, "first_id": other.id, "second_id": item.id},
+            {"kind": "exact", "sha256": item.sha256, "first_id": other_id, "second_id": item.id},
         )
         links.append(link)
     return links

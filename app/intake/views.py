@@ -171,11 +171,26 @@ def interview_summary(interview: Interview, testimony: bool = False) -> dict[str
     return view
 
 
+def interview_receipt_view(interview: Interview) -> dict[str, Any]:
+    """A testimony on an intake-only node: its state and the receipt, from the columns the
+    node's database role may read (app/intake/receipts.py), never the words or the setting."""
+    return {
+        "id": interview.id,
+        "status": interview.status,
+        "witness": {"id": interview.witness.id, "code": interview.witness.code},
+        "content_hash": interview.content_hash,
+        "sealed_at": interview.sealed_at,
+        "created_at": interview.created_at,
+        "updated_at": interview.updated_at,
+        "receipt": interview_receipt(interview),
+    }
+
+
 def interview_view(interview: Interview) -> dict[str, Any]:
     """A whole testimony for its page or an API client (the caller checked visibility).
 
     On an intake-only node: the summary and the receipt, never the words.
     """
     if intake_only():
-        return {**interview_summary(interview), "receipt": interview_receipt(interview)}
+        return interview_receipt_view(interview)
     return interview_summary(interview, testimony=True)

@@ -22,6 +22,7 @@ from app.security.field_sealing import (
     UnreadableValueRefused,
     unreadable,
 )
+from app.security.sealed_sizes import record_sealed_sizes
 
 # How a value travels
 # -------------------
@@ -236,8 +237,13 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
         if layout is None:
             continue
         row_id = _prepare_row_id(obj, state, layout)
+        written: dict[str, int | None] = {}
         for field in layout.fields:
             value = state.dict.get(field.attr)
+            if value is None and field.attr in state.dict and state.key is not None:
+                if state.attrs[field.attr].history.has_changes():
+                    written[field.attr] = None  # a value cleared: no longer recorded
+                continue
             if value is None or isinstance(value, Sealed):
                 continue
             if isinstance(value, UnreadableText):
@@ -270,6 +276,8 @@ def _seal_before_flush(session: Session, flush_context: Any, instances: Any) -> 
             # change, and going through setattr would run validators and set-events on bytes.
             state.dict[field.attr] = sealed
             pending.append((state, field.attr, value, sealed))
+            written[field.attr] = len(sealed)
+        record_sealed_sizes(obj, written)
 
 
 def _prepare_row_id(obj: object, state: InstanceState[Any], layout: _EncryptedLayout) -> object:

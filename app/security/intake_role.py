@@ -27,16 +27,18 @@ class Grant:
 
 
 # Columns an intake node reads back of the rows it creates: ids and numbering, for links
-# and receipts; never the content.
+# and receipts (sealed_sizes: the bytes each sealed field stores); never the content.
 _WITNESS_KEYS = (
-    "SELECT (id, investigation_id, number, code, risk_level, created_by_id, created_at, updated_at)"
+    "SELECT (id, investigation_id, number, code, risk_level, created_by_id, created_at, "
+    "updated_at, sealed_sizes)"
 )
 _INTERVIEW_KEYS = (
     "SELECT (id, investigation_id, witness_id, interviewer_id, created_by_id, status, "
-    "content_hash, sealed_at, created_at, updated_at)"
+    "content_hash, sealed_at, created_at, updated_at, sealed_sizes)"
 )
 _INCIDENT_KEYS = (
-    "SELECT (id, investigation_id, occurred_from, created_by_id, created_at, updated_at)"
+    "SELECT (id, investigation_id, occurred_from, created_by_id, created_at, updated_at, "
+    "sealed_sizes)"
 )
 _EVIDENCE_RECEIPT = (
     "SELECT (id, investigation_id, kind, media_type, size, sha256, blob_key, uploaded_by_id, "
@@ -62,14 +64,21 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("target_types", ("SELECT",)),
     # What intake creates, written blind.
     Grant("incidents", ("INSERT", _INCIDENT_KEYS)),
-    Grant("incident_perpetrators", ("INSERT",)),
+    # The integer key comes back from INSERT ... RETURNING, which needs SELECT on it.
+    Grant("incident_perpetrators", ("INSERT", "SELECT (id, incident_id, position)")),
     Grant("incident_targets", ("INSERT",)),
     Grant("witnesses", ("INSERT", _WITNESS_KEYS)),
-    Grant("witness_consents", ("INSERT", "SELECT (id, witness_id, investigation_id, seq)")),
+    # Consent records hold purposes (yes/no), dates, a language and staff ids, never a name:
+    # sealing a testimony on the node checks the consent in force (app/intake/services/sealing.py).
+    Grant("witness_consents", ("INSERT", "SELECT")),
     Grant("interviews", ("INSERT", _INTERVIEW_KEYS)),
     Grant("interview_incidents", ("INSERT",)),
-    Grant("interview_evidence", ("INSERT",)),
+    Grant("interview_evidence", ("INSERT", "SELECT (interview_id, evidence_id, role, linked_at)")),
     Grant("evidence_items", ("INSERT", _EVIDENCE_RECEIPT)),
+    # An upload tied to the incident chosen on the form; an upload with a SHA-256 the
+    # investigation already holds, linked to the earlier item (ids and hashes only).
+    Grant("incident_evidence", ("INSERT",)),
+    Grant("evidence_links", ("INSERT",)),
     # Upload state: the node's own resumable uploads, created, advanced and ended.
     Grant("upload_sessions", ("SELECT", "INSERT", "UPDATE", "DELETE")),
     # A person's own unsaved writing, kept while they type (app/drafts).

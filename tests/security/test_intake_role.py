@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import shutil
 import uuid
 
 import psycopg
@@ -14,24 +13,20 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from app import create_app
 from app.custody.models import LedgerEntry
 from app.custody.signer_keys import CustodySigner
 from app.custody.verify import verify_ledgers
 from app.extensions import db
+from app.intake.models.incidents import Incident
 from app.intake.models.interviews import Interview
 from app.intake.models.witnesses import Witness
-from app.intake.services.taxonomy import sync_taxonomies
-from app.security import org_keys
 from app.vault.models import EvidenceItem
-from tests.conftest import IsolatedClient, backend, make_config
-from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.api.helpers import ApiClient, interview_body, issue_token, witness_body
+from tests.conftest import backend
 from tests.helpers.web import csrf_token, post_form, sign_in
-from tests.intake.helpers import interview_form, witness_form
+from tests.intake.helpers import incident_form, interview_form, witness_form
+from tests.security.intake_node import as_role, schema_and_url
 from tests.vault.vault_support import (
-    copy_public_keys,
-    listed_node_signer,
-    pin_current_recipient,
     text_bytes,
 )
 
@@ -40,69 +35,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 MARKER = "The marker sentence of the intake-role drill."
-
-
-def _schema_and_url(app) -> tuple[str, str]:
-    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    schema = url.query["options"].split("search_path=")[1]
-    return schema, url
-
-
-@pytest.fixture
-def intake_role(app):
-    """A new login role with exactly the intake GRANTs on this run's schema, dropped after."""
-    schema, owner_url = _schema_and_url(app)
-    role = f"custos_intake_{uuid.uuid4().hex[:10]}"
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
-    result = app.test_cli_runner().invoke(
-        args=["db", "intake-role", "--name", role, "--schema", schema, "--apply"]
-    )
-    assert result.exit_code == 0, result.output
-    role_url = owner_url.set(username=role, password=None)
-    yield role, role_url.render_as_string(hide_password=False)
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(sa.text(f'DROP OWNED BY "{role}"'))
-        connection.execute(sa.text(f'DROP ROLE "{role}"'))
-
-
-@pytest.fixture
-def intake_node(app, app_ctx, intake_role, tmp_path, monkeypatch):
-    """A second Custos app, intake-only, connected as the intake role, with public keys only."""
-    _, role_url = intake_role
-    pin = pin_current_recipient(app, monkeypatch)
-    instance = tmp_path / "intake-instance"
-    instance.mkdir()
-    shutil.copy(app.instance_path + "/master.key", instance / "master.key")
-    node_keys = copy_public_keys(org_keys.keys_dir(), tmp_path / "public-keys")
-    listed_node_signer(app, node_keys)
-    node = create_app(
-        make_config(
-            role_url,
-            instance,
-            CUSTOS_INTAKE_ONLY=True,
-            CUSTOS_KEYS_DIR=node_keys,
-            CUSTOS_ORG_RECIPIENT_FINGERPRINT=pin,
-            BLOB_DIR=app.config["BLOB_DIR"],
-            CUSTOS_JOB_BACKEND="inline",
-        )
-    )
-    node.test_client_class = IsolatedClient
-    yield node
-    with node.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-@pytest.fixture
-def field_world(app_ctx):
-    sync_taxonomies()
-    db.session.commit()
-    investigation = InvestigationFactory()
-    field = UserFactory(role="field", name="Field Worker")
-    MembershipFactory(user=field, investigation=investigation)
-    db.session.commit()
-    return investigation, field
 
 
 def _submit_everything(node, investigation, field) -> dict[str, str]:
@@ -134,13 +66,64 @@ def _submit_everything(node, investigation, field) -> dict[str, str]:
     return {"witness": witness_id, "interview": interview.headers["Location"].rsplit("/", 1)[1]}
 
 
-def _as_role(role_url: str, sql: str):
-    """Run one statement as the intake role on a connection of its own; return the rows."""
-    url = sa.engine.make_url(role_url)
-    options = url.query["options"]
-    dsn = f"host={url.host} port={url.port} dbname={url.database} user={url.username}"
-    with psycopg.connect(dsn, options=options.replace("%3D", "=")) as connection:
-        return connection.execute(sql).fetchall()
+def test_the_receipt_pages_shown_after_saving_work_under_the_role(
+    app_ctx, intake_node, field_world
+):
+    """The pages a field worker lands on after saving are built from columns the role may
+    read: they answer 200 with the sizes stored, and never the words."""
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    saved = post_form(client, f"{base}/witnesses/new", witness_form(), page=f"{base}/witnesses/new")
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    stored = db.session.get(Witness, saved.headers["Location"].rsplit("/", 1)[1]).sealed_sizes
+    assert stored["full_name"] > 0
+    assert f"sealed, {stored['full_name']} bytes stored" in body
+    data = interview_form(saved.headers["Location"].rsplit("/", 1)[1], transcript=MARKER)
+    data["interviewer_id"] = field.id
+    saved = post_form(client, f"{base}/interviews/new", data, page=f"{base}/interviews/new")
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    interview = db.session.get(Interview, saved.headers["Location"].rsplit("/", 1)[1])
+    assert f"sealed, {interview.sealed_sizes['transcript']} bytes stored" in body
+    assert "Receipt" in body and MARKER not in body
+
+
+def test_the_incident_receipt_shown_after_saving_works_under_the_role(
+    app_ctx, intake_node, field_world
+):
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(description="Receipt marker 6161 description.")
+    saved = post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:2000]
+    page = client.get(saved.headers["Location"])
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200, body[:2000]
+    incident = db.session.get(Incident, saved.headers["Location"].rsplit("/", 1)[1])
+    assert f"sealed, {incident.sealed_sizes['description']} bytes stored" in body
+    assert "marker 6161" not in body and form["place_name"] not in body
+
+
+def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_world):
+    investigation, field = field_world
+    api = ApiClient(intake_node.test_client(), issue_token(field))
+    base = f"/investigations/{investigation.reference}"
+    witness = api.post(f"{base}/witnesses", json=witness_body())
+    assert witness.status_code == 201, witness.get_json()
+    body = interview_body(witness.get_json()["id"], transcript=MARKER)
+    created = api.post(f"{base}/interviews", json=body)
+    assert created.status_code == 201, created.get_json()
+    shown = api.get(f"{base}/interviews/{created.get_json()['id']}")
+    assert shown.status_code == 200, shown.get_json()
+    fields = {f["field"]: f for f in shown.get_json()["receipt"]["fields"]}
+    assert fields["transcript"]["recorded"] and MARKER not in shown.get_data(as_text=True)
 
 
 def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(
@@ -173,10 +156,10 @@ def test_the_database_refuses_the_intake_role_a_transcript(
     _submit_everything(intake_node, investigation, field)
     _, role_url = intake_role
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        _as_role(role_url, "SELECT transcript FROM interviews")
+        as_role(role_url, "SELECT transcript FROM interviews")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        _as_role(role_url, "SELECT full_name, contact FROM witnesses")
-    assert _as_role(role_url, "SELECT count(*) FROM interviews WHERE status = 'draft'") == [(1,)]
+        as_role(role_url, "SELECT full_name, contact FROM witnesses")
+    assert as_role(role_url, "SELECT count(*) FROM interviews WHERE status = 'draft'") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -199,13 +182,13 @@ def test_the_database_refuses_the_intake_role_changes_to_the_ledger_and_content(
     _submit_everything(intake_node, investigation, field)
     _, role_url = intake_role
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        _as_role(role_url, sql)
+        as_role(role_url, sql)
     db.session.expire_all()
     assert db.session.scalar(select(sa.func.count()).select_from(LedgerEntry)) >= 2
 
 
 def test_create_makes_a_login_role_with_the_password_typed(app, tmp_path):
-    schema, owner_url = _schema_and_url(app)
+    schema, owner_url = schema_and_url(app)
     role = f"custos_intake_{uuid.uuid4().hex[:10]}"
     result = app.test_cli_runner().invoke(
         args=["db", "intake-role", "--name", role, "--schema", schema, "--create", "--apply"],
@@ -219,7 +202,7 @@ def test_create_makes_a_login_role_with_the_password_typed(app, tmp_path):
                 sa.text("SELECT rolcanlogin FROM pg_roles WHERE rolname = :r"), {"r": role}
             ).scalar_one()
         assert can_login is True
-        assert _as_role(owner_url.set(username=role).render_as_string(), "SELECT 1") == [(1,)]
+        assert as_role(owner_url.set(username=role).render_as_string(), "SELECT 1") == [(1,)]
     finally:
         with app.app_context(), db.engine.begin() as connection:
             connection.execute(sa.text(f'DROP OWNED BY "{role}"'))

@@ -5,13 +5,9 @@ AES-GCM once more and open with the master key alone."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import undefer_group
 
-from app.intake.models import Witness
-from app.intake.models.witnesses import IDENTITY_GROUP
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.instance import fresh_database
-from tests.intake.builders import make_witness
 
 NAME = "Legacy Marker-6061 Name"
 PLACE = "Legacy Marker-6062 Place"
@@ -29,9 +25,15 @@ def test_0022_reseals_legacy_values_and_downgrades_back(tmp_path):
 
     from app import create_app
     from app.extensions import db
-    from app.security.encrypted_type import current_keyring, field_context
+    from app.security.encrypted_type import (
+        current_keyring,
+        current_sealer,
+        field_context,
+        new_row_id,
+    )
     from app.security.master_key import generate_master_key_file
     from app.security.org_keys import init_keys, master_key
+    from app.timeutil import utcnow
     from tests.conftest import make_config
 
     generate_master_key_file(tmp_path / "master.key")
@@ -43,36 +45,53 @@ def test_0022_reseals_legacy_values_and_downgrades_back(tmp_path):
             user = UserFactory(role="field")
             investigation = InvestigationFactory()
             MembershipFactory(user=user, investigation=investigation)
-            witness = make_witness(investigation, user, full_name=NAME, current_location=PLACE)
-            # What a server before 0022 wrote: AES-GCM under the master key, bound to the row.
-            keyring = current_keyring()
-            for column, text in (("full_name", NAME), ("current_location", PLACE)):
-                legacy = keyring.encrypt(text, field_context("witnesses", column, witness.id))
-                db.session.execute(
-                    sa.text(f"UPDATE witnesses SET {column} = :v WHERE id = :id"),
-                    {"v": legacy, "id": witness.id},
-                )
             db.session.commit()
-            assert stored(db, witness.id, "full_name")[:1] == b"\x01"
+            # What a server before 0022 wrote: AES-GCM under the master key, bound to the row
+            # (the witnesses table as it was then: a Core insert, the model has moved on).
+            witness_id = new_row_id()
+            keyring = current_keyring()
+            legacy = {
+                column: keyring.encrypt(text, field_context("witnesses", column, witness_id))
+                for column, text in (("full_name", NAME), ("current_location", PLACE))
+            }
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO witnesses (id, investigation_id, number, code, full_name, "
+                    "current_location, risk_level, created_by_id, created_at, updated_at) "
+                    "VALUES (:id, :inv, 1, 'W-0001', :name, :place, 'low', :user, :now, :now)"
+                ),
+                {
+                    "id": witness_id,
+                    "inv": investigation.id,
+                    "name": legacy["full_name"],
+                    "place": legacy["current_location"],
+                    "user": user.id,
+                    "now": utcnow(),
+                },
+            )
+            db.session.commit()
+            assert stored(db, witness_id, "full_name")[:1] == b"\x01"
 
             upgrade(revision="0022")
             for column in ("full_name", "current_location"):
-                value = stored(db, witness.id, column)
+                value = stored(db, witness_id, column)
                 assert value[:1] == b"\x02" and b"Marker-606" not in value
-            db.session.expire_all()
-            loaded = db.session.scalars(
-                sa.select(Witness).options(undefer_group(IDENTITY_GROUP))
-            ).one()
-            assert (loaded.full_name, loaded.current_location) == (NAME, PLACE)
+            context = field_context("witnesses", "full_name", witness_id)
+            assert current_sealer().decrypt(stored(db, witness_id, "full_name"), context) == NAME
+            context = field_context("witnesses", "current_location", witness_id)
+            assert (
+                current_sealer().decrypt(stored(db, witness_id, "current_location"), context)
+                == PLACE
+            )
 
             db.session.commit()
             downgrade(revision="0021")
-            value = stored(db, witness.id, "full_name")
+            value = stored(db, witness_id, "full_name")
             assert value[:1] == b"\x01"
-            context = field_context("witnesses", "full_name", witness.id)
+            context = field_context("witnesses", "full_name", witness_id)
             assert keyring.decrypt(value, context) == NAME
 
             upgrade(revision="0022")  # and up again: idempotent over what is already sealed
-            assert stored(db, witness.id, "full_name")[:1] == b"\x02"
+            assert stored(db, witness_id, "full_name")[:1] == b"\x02"
             db.session.remove()
             db.engine.dispose()

@@ -22,6 +22,7 @@ from app.extensions import db
 from app.intake.errors import IntakePermissionError, SealedTestimonyError
 from app.intake.models import Addendum, Interview, InterviewEvidence, InterviewStatus
 from app.intake.models.interviews import TESTIMONY_GROUP
+from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
 from app.intake.services import search
 from app.intake.services.interviews import (
     create_interview,
@@ -34,6 +35,7 @@ from app.intake.services.sealing import add_addendum, seal_testimony
 from app.intake.views import interview_view
 from app.intake.visibility import interview_or_404, may_add_addendum, may_edit_interview
 from app.investigations.viewer import InvestigationViewer, viewer_for
+from app.security.org_keys import intake_only
 
 STATUSES = tuple(status.value for status in InterviewStatus)
 
@@ -64,7 +66,14 @@ def editable(viewer: InvestigationViewer, interview_id: str) -> Interview:
 def testimony(viewer: InvestigationViewer, interview_id: str) -> dict:
     """The interview as stored now (re-read after a change, so the answer shows the result)."""
     db.session.expire_all()
+    if intake_only():
+        return receipt(viewer, interview_id)
     return interview_view(load_interview(viewer, interview_id))
+
+
+def receipt(viewer: InvestigationViewer, interview_id: str) -> dict:
+    """On an intake-only node: the receipt, from the columns its database role may read."""
+    return interview_view(interview_or_404(viewer, interview_id, *INTERVIEW_RECEIPT_LOAD))
 
 
 def interview_location(reference: str, interview_id: str) -> str:
@@ -117,6 +126,8 @@ def interview(reference: str, interview_id: str):
     """The testimony: a read recorded on the access log (X-Access-Reason states why)."""
     viewer = viewer_for(reference)
     reason = api_reason()
+    if intake_only():
+        return ok(receipt(viewer, interview_id))  # no testimony read: none can be read here
     record = load_interview(viewer, interview_id)
     record_testimony_read(viewer, record, reason, channel="api")
     return ok(interview_view(record))

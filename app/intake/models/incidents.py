@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.intake.models.taxonomy import TargetType, WeaponType
 from app.security.encrypted_type import ClientIdMixin, SealedText
+from app.security.sealed_sizes import SealedSizesMixin
 from app.timeutil import utcnow
 
 
@@ -42,7 +43,7 @@ incident_targets = Table(
 )
 
 
-class Incident(ClientIdMixin, db.Model):
+class Incident(ClientIdMixin, SealedSizesMixin, db.Model):
     __tablename__ = "incidents"
     # The database refuses what the services refuse, so no other writer can store it either.
     __table_args__ = (

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.intake.models.incidents import Incident
 from app.intake.models.witnesses import Witness
 from app.security.encrypted_type import ClientIdMixin, SealedText
+from app.security.sealed_sizes import SealedSizesMixin
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
@@ -52,7 +53,7 @@ interview_incidents = Table(
 )
 
 
-class Interview(ClientIdMixin, db.Model):
+class Interview(ClientIdMixin, SealedSizesMixin, db.Model):
     __tablename__ = "interviews"
 
     investigation_id: Mapped[str] = mapped_column(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.extensions import db
 from app.security.encrypted_type import ClientIdMixin, SealedText
+from app.security.sealed_sizes import SealedSizesMixin
 from app.timeutil import utcnow
 
 # Loaded only when a view that may show them asks (undefer_group): a page that must not show
@@ -43,7 +44,7 @@ class ConsentKind(enum.StrEnum):
     REGRANTED = "regranted"  # gives back, after a withdrawal, what was not given: four eyes
 
 
-class Witness(ClientIdMixin, db.Model):
+class Witness(ClientIdMixin, SealedSizesMixin, db.Model):
     __tablename__ = "witnesses"
     __table_args__ = (
         UniqueConstraint("investigation_id", "number", name="uq_witnesses_investigation_number"),

@@ -27,11 +27,8 @@ def link_evidence_incident(reference: str, evidence_id: str):
     form = LinkIncidentForm()
     form.validate_on_submit()  # CSRF is checked before the view runs; the service checks values
     data = form.incident_id.data, form.shows.data, form.note.data
-    try:
-        committed(lambda: link_to_incident(viewer, item, checked_link(viewer, *data)))
-    except IntakeValidationError as refusal:
-        return _refused(refusal)
-    return _done(_("Linked to the incident."), reference, evidence_id)
+    change = lambda: link_to_incident(viewer, item, checked_link(viewer, *data))  # noqa: E731
+    return _run(change, _("Linked to the incident."), reference, evidence_id)
 
 
 @bp.route(f"{ITEM}/<incident_id>/unlink", methods=["POST"])
@@ -39,11 +36,17 @@ def unlink_evidence_incident(reference: str, evidence_id: str, incident_id: str)
     viewer = viewer_for(reference)
     item = evidence_in(viewer, evidence_id)
     UnlinkIncidentForm().validate_on_submit()
+    change = lambda: unlink_from_incident(viewer, item, incident_id)  # noqa: E731
+    return _run(change, _("The link to the incident was removed."), reference, evidence_id)
+
+
+def _run(change, message: str, reference: str, evidence_id: str):
+    """Commit the change and go back to the item saying so; or the refusal, nothing stored."""
     try:
-        committed(lambda: unlink_from_incident(viewer, item, incident_id))
+        committed(change)
     except IntakeValidationError as refusal:
         return _refused(refusal)
-    return _done(_("The link to the incident was removed."), reference, evidence_id)
+    return _done(message, reference, evidence_id)
 
 
 def _refused(refusal: IntakeValidationError):

@@ -12,12 +12,14 @@ from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm
+from app.intake.receipts import INCIDENT_RECEIPT_LOAD, incident_receipt
 from app.intake.routes.page_context import page_number, query_of
 from app.intake.services import search
 from app.intake.services.incidents import create_incident, update_incident
 from app.intake.services.taxonomy import active_targets, active_weapons, choices_for
 from app.intake.visibility import incident_or_404, may_edit_incident
 from app.investigations.viewer import InvestigationViewer, viewer_for
+from app.security.org_keys import intake_only
 
 # What a draft of the incident form keeps (app/drafts): all it asks, not its idempotency key.
 INCIDENT_DRAFT_FIELDS = (
@@ -110,8 +112,20 @@ def new_incident(reference: str):
 @bp.route("/incidents/<incident_id>")
 def incident(reference: str, incident_id: str):
     viewer = viewer_for(reference)
+    if intake_only():
+        return _incident_receipt_page(viewer, incident_id)
     record = incident_or_404(viewer, incident_id)
     return render_template("intake/incidents/detail.html", **pages.incident_detail(viewer, record))
+
+
+def _incident_receipt_page(viewer, incident_id: str):
+    """The receipt, from the columns this node's database role may read back."""
+    record = incident_or_404(viewer, incident_id, *INCIDENT_RECEIPT_LOAD)
+    return render_template(
+        "intake/receipts/incident.html",
+        investigation=viewer.investigation,
+        receipt=incident_receipt(record),
+    )
 
 
 @bp.route("/incidents/<incident_id>/edit", methods=["GET", "POST"])

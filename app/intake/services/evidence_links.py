@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -54,8 +55,8 @@ def checked_link(
 ) -> UploadLink:
     """The link as asked, once every part is valid; IntakeValidationError naming each problem."""
     errors: list[FieldError] = []
-    incident = _incident(viewer, incident_id)
-    if incident is None:
+    known_id = _incident(viewer, incident_id)
+    if known_id is None:
         errors.append(FieldError("incident_id", "unknown_incident"))
     if shows not in SHOWS:
         errors.append(FieldError("shows", "unknown_shows"))
@@ -66,16 +67,17 @@ def checked_link(
         errors.append(FieldError("note", "note_required"))
     if errors:
         raise IntakeValidationError(errors)
-    assert incident is not None and shows is not None
-    return UploadLink(incident_id=incident.id, shows=shows, note=note)
+    assert known_id is not None and shows is not None
+    return UploadLink(incident_id=known_id, shows=shows, note=note)
 
 
-def _incident(viewer: InvestigationViewer, incident_id: str | None) -> Incident | None:
+def _incident(viewer: InvestigationViewer, incident_id: str | None) -> str | None:
+    """The incident's id if the viewer may choose it (only the key: intake nodes read no more)."""
     if not looks_like_row_id(incident_id):
         return None
     # Scoped to the viewer's investigation: another investigation's incident is unknown here.
     return db.session.scalar(
-        visible_incidents(select(Incident), viewer).where(Incident.id == incident_id)
+        visible_incidents(select(Incident.id), viewer).where(Incident.id == incident_id)
     )
 
 
@@ -135,11 +137,34 @@ def unlink_from_incident(viewer: InvestigationViewer, item: EvidenceItem, incide
 
 
 def incident_choices(viewer: InvestigationViewer) -> list[tuple[str, str]]:
-    """Every incident of the investigation (all members see all incidents), newest first."""
+    """Every incident of the investigation (all members see all incidents), newest first.
+
+    An intake-only node's database role reads no place or time of an incident, only its key
+    columns (app/security/intake_role.py): there an incident is named by its day and id.
+    """
+    if intake_only():
+        keys = visible_incidents(select(Incident.id, Incident.occurred_from), viewer)
+        rows = db.session.execute(keys.order_by(Incident.occurred_from.desc(), Incident.id))
+        return [
+            (
+                row.id,
+                _(
+                    "Incident of %(day)s (%(id)s)",
+                    day=f"{row.occurred_from:%Y-%m-%d}",
+                    id=row.id[:8],
+                ),
+            )
+            for row in rows
+        ]
     stmt = visible_incidents(select(Incident), viewer).order_by(
         Incident.occurred_from.desc(), Incident.id
     )
     return [(i.id, f"{i.place_name} · {incident_when(i)}") for i in db.session.scalars(stmt)]
+
+
+def _incident_key_label(incident_id: str, occurred_from: Any) -> str:
+    day = f"{occurred_from:%Y-%m-%d}"
+    return _("Incident of %(day)s (%(id)s)", day=day, id=incident_id[:8])
 
 
 def upload_link(

@@ -187,8 +187,13 @@ def create_interview(
     data: InterviewInput,
     *,
     client_id: str | None = None,
+    flush: bool = True,
 ) -> Interview:
-    """A draft interview of one of the user's visible witnesses; sealed later, by its author."""
+    """A draft interview of one of the user's visible witnesses; sealed later, by its author.
+
+    flush=False leaves the new row pending, for a caller that seals it before the one INSERT
+    (an intake node's role may insert an interview, never update it).
+    """
     viewer = viewer_of(investigation, user)
     existing = replayed(Interview, client_id, investigation.id, user)
     if existing is not None:
@@ -203,7 +208,8 @@ def create_interview(
         interview.id = normalise_client_id(client_id)
     _apply(interview, clean)
     db.session.add(interview)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return interview
 
 

@@ -13,7 +13,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from app.crypto.canonical import canonical_json, utc_timestamp
 from app.custody.ledger import append_custody_event
@@ -58,16 +58,28 @@ def _stamp(moment: datetime) -> str:
 def testimony_document(interview: Interview) -> dict[str, Any]:
     """Everything the seal covers, as plain JSON values (the input of the content hash)."""
     witness = db.session.get(Witness, interview.witness_id)
+    # Ids, hashes and sizes of the files only: all the seal covers, and all an intake node's
+    # database role may read of them.
     evidence = db.session.execute(
-        select(InterviewEvidence.role, EvidenceItem)
+        select(
+            InterviewEvidence.role,
+            EvidenceItem.id,
+            EvidenceItem.sha256,
+            EvidenceItem.size,
+            EvidenceItem.media_type,
+        )
         .join(EvidenceItem, EvidenceItem.id == InterviewEvidence.evidence_id)
         .where(InterviewEvidence.interview_id == interview.id)
     ).all()
-    incident_ids = db.session.scalars(
-        select(interview_incidents.c.incident_id).where(
-            interview_incidents.c.interview_id == interview.id
-        )
-    ).all()
+    if inspect(interview).pending:
+        # Sealed before its first INSERT (create_and_seal): the links are still in hand.
+        incident_ids = [incident.id for incident in interview.incidents]
+    else:
+        incident_ids = db.session.scalars(
+            select(interview_incidents.c.incident_id).where(
+                interview_incidents.c.interview_id == interview.id
+            )
+        ).all()
     return {
         "format": TESTIMONY_FORMAT,
         "interview_id": interview.id,
@@ -86,13 +98,13 @@ def testimony_document(interview: Interview) -> dict[str, Any]:
         "evidence": sorted(
             (
                 {
-                    "evidence_id": item.id,
+                    "evidence_id": evidence_id,
                     "role": role,
-                    "sha256": item.sha256,
-                    "size": int(item.size),
-                    "media_type": item.media_type,
+                    "sha256": sha256,
+                    "size": int(size),
+                    "media_type": media_type,
                 }
-                for role, item in evidence
+                for role, evidence_id, sha256, size, media_type in evidence
             ),
             key=lambda entry: (entry["role"], entry["sha256"], entry["evidence_id"]),
         ),
@@ -183,8 +195,11 @@ def create_and_seal(
     What an intake-only node offers instead of "save, then seal": it cannot read a saved draft
     back to hash it. A refusal (no consent, no transcript) leaves nothing stored.
     """
-    interview = create_interview(investigation, user, data, client_id=client_id)
-    seal_testimony(interview, user)
+    interview = create_interview(investigation, user, data, client_id=client_id, flush=False)
+    # No flush before the seal: the one INSERT writes the testimony sealed (the node's role may
+    # not UPDATE an interview afterwards).
+    with db.session.no_autoflush:
+        seal_testimony(interview, user)
     return interview
 
 

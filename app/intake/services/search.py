@@ -42,6 +42,7 @@ from app.intake.visibility import (
 )
 from app.intake.when import incident_when
 from app.investigations.viewer import InvestigationViewer
+from app.security.org_keys import intake_only
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import EvidenceItem, EvidenceKind, visible_evidence
 
@@ -313,7 +314,13 @@ def incident_timeline(
 
 
 def known_areas(viewer: InvestigationViewer) -> list[str]:
-    """Administrative areas already used in the investigation (suggestions for forms)."""
+    """Administrative areas already used in the investigation (suggestions for forms).
+
+    None on an intake-only node: its database role may not read places back, and a seized
+    node should not hand out the list.
+    """
+    if intake_only():
+        return []
     stmt = visible_incidents(select(Incident.admin_area).distinct(), viewer).where(
         Incident.admin_area != ""
     )
