@@ -160,7 +160,8 @@ CASEFILE = policy(
 )
 # A case file's item and its preview show the evidence decrypted: a lawyer account holding
 # only a field membership must not reach colleagues' evidence this way, as the vault's own
-# pages refuse it (issue 15, item 1).
+# pages refuse it (issue 15, item 1); nor grade, annotate, corroborate or link to an element
+# an item it may not see.
 CASEFILE_EVIDENCE = Policy("case-file evidence", {**CASEFILE.outcomes, LAWYER_AS_FIELD: REFUSED})
 # Who read which identity, testimony or original, and why (issue 15, item 3): the lawyers,
 # leads and admin members of the investigation; field members (whatever their account) 403.
@@ -278,9 +279,9 @@ EXPECTATIONS: dict[str, Policy] = {
     "auth.settings": ACCOUNT,
     # casefiles/
     "casefiles.add_item": CASEFILE,
-    "casefiles.annotate": CASEFILE,
-    "casefiles.assess": CASEFILE,
-    "casefiles.corroborate": CASEFILE,
+    "casefiles.annotate": CASEFILE_EVIDENCE,
+    "casefiles.assess": CASEFILE_EVIDENCE,
+    "casefiles.corroborate": CASEFILE_EVIDENCE,
     "casefiles.edit": CASEFILE,
     "casefiles.export": CASEFILE,
     "casefiles.export_download": EXPORT_REQUESTER,
@@ -289,7 +290,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "casefiles.export_status": EXPORT_REQUESTER,
     "casefiles.index": CASEFILE,
     "casefiles.item": CASEFILE_EVIDENCE,
-    "casefiles.link_element": CASEFILE,
+    "casefiles.link_element": CASEFILE_EVIDENCE,
     "casefiles.matrix": CASEFILE,
     "casefiles.new": CASEFILE,
     "casefiles.preview": CASEFILE_EVIDENCE,
