@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
+    from app.retention import bp as retention_bp
     from app.vault.web import bp as vault_bp
 
     app.register_blueprint(main_bp)
@@ -116,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(investigations_bp, url_prefix="/investigations")
     app.register_blueprint(custody_bp, url_prefix="/investigations")
     app.register_blueprint(accesslog_bp, url_prefix="/investigations")
+    app.register_blueprint(retention_bp, url_prefix="/investigations")
     app.register_blueprint(intake_bp, url_prefix="/investigations/<reference>")
     app.register_blueprint(vault_bp)
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")

@@ -76,6 +76,8 @@ class World:
         self.approval = make_approval_request(self.subject)
         # Consent the subject's witness withdrew, then asked back (a pending re-grant).
         self.regrant = make_regrant(self.witness, self.subject, self.evidence)
+        # A legal hold on the subject's witness (the retention pages).
+        self.hold = make_legal_hold(self.witness)
 
     def fill(self, rule: str) -> str:
         values = {
@@ -96,6 +98,7 @@ class World:
             "framework_code": self.case.framework_code,
             "request_id": self.approval.id,
             "regrant_id": self.regrant.id,
+            "hold_id": self.hold.id,
         }
         url = rule
         for name, value in values.items():
@@ -114,6 +117,25 @@ def make_regrant(witness, subject, document):
     regrant = request_regrant(witness, subject, consent_input(), document.id)
     db.session.commit()
     return regrant
+
+
+def make_legal_hold(witness):
+    from app.extensions import db
+    from app.retention.models import LegalHold
+
+    hold = LegalHold(
+        investigation_id=witness.investigation_id,
+        target_type="witness",
+        target_id=witness.id,
+        target_label=witness.code,
+        authority="Court",
+        authority_reference="ORD-1",
+        reason="Trial",
+        placed_by_id=witness.created_by_id,
+    )
+    db.session.add(hold)
+    db.session.commit()
+    return hold
 
 
 def make_approval_request(subject):

@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "drafts": 6,
     "accesslog": 5,
     "approvals": 6,
+    "retention": 6,
     "api": 7,
     "admin": 7,
     "main": 7,

@@ -49,7 +49,8 @@ ACTIONS = frozenset(
         "fixity_verified", "fixity_failed", "access_granted", "access_revoked", "key_rotated",
         "testimony_sealed", "addendum_added", "assessed", "export_withdrawn", "export_expired",
         "consent_recorded", "consent_regrant_requested", "consent_regrant_refused",
-        "signer_added", "signer_revoked",
+        "signer_added", "signer_revoked", "legal_hold_placed", "legal_hold_released",
+        "disposition_blocked", "destroyed", "identity_destroyed",
     }
 )  # fmt: skip
 

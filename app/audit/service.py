@@ -47,6 +47,11 @@ EVENTS = (
     "approval.approved",
     "approval.refused",
     "approval.sole_actor",
+    "retention.hold_placed",
+    "retention.requested",
+    "retention.approved",
+    "retention.refused",
+    "retention.blocked",
 )
 
 

@@ -56,6 +56,11 @@ class CustodyAction(enum.StrEnum):
     CONSENT_REGRANT_REFUSED = "consent_regrant_refused"  # the second reviewer said no
     SIGNER_ADDED = "signer_added"  # an intake node's checkpoint key listed as trusted
     SIGNER_REVOKED = "signer_revoked"  # ... and no longer trusted (app/custody/signers.py)
+    LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep
+    LEGAL_HOLD_RELEASED = "legal_hold_released"  # ... lifted by two people (app/retention)
+    DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold
+    DESTROYED = "destroyed"  # an item's blob and derivatives removed; a tombstone remains
+    IDENTITY_DESTROYED = "identity_destroyed"  # a witness's identity fields destroyed
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,
