@@ -313,6 +313,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "retention.request_destruction": RETENTION,
     "retention.request_forgetting": RETENTION,
     "retention.request_release": RETENTION,
+    "retention.rules_page": RETENTION,
     "retention.tombstones": RETENTION,
     # custody/
     "custody.acknowledge_alarm": CUSTODY_ALARM,

@@ -48,6 +48,7 @@ EVENTS = (
     "approval.refused",
     "approval.sole_actor",
     "retention.hold_placed",
+    "retention.rule_added",
     "retention.requested",
     "retention.approved",
     "retention.refused",

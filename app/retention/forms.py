@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from app.retention.models import HoldTarget
 
@@ -40,4 +40,33 @@ class ForgetForm(FlaskForm):
     witness_code = StringField(_l("Witness code"), validators=[Length(max=16)])
     reason = TextAreaField(
         _l("The witness's request (how and when it was made)"), validators=[Length(max=2000)]
+    )
+
+
+class RuleForm(FlaskForm):
+    item_kind = SelectField(
+        _l("Items of kind"),
+        choices=[
+            ("any", _l("any kind")),
+            ("photo", _l("photo")),
+            ("video", _l("video")),
+            ("audio", _l("audio")),
+            ("document", _l("document")),
+        ],
+        validate_choice=False,
+    )
+    event = SelectField(
+        _l("Counted from"),
+        choices=[("received", _l("when the item was received")), ("date", _l("a date"))],
+        validate_choice=False,
+    )
+    event_date = DateField(_l("The date (for “a date”)"), validators=[Optional()])
+    period_days = IntegerField(_l("Period (days)"), validators=[Optional()])
+    action = SelectField(
+        _l("At the end"),
+        choices=[
+            ("review", _l("a lawyer reviews the item")),
+            ("destroy_item", _l("the item is proposed for destruction (two people)")),
+        ],
+        validate_choice=False,
     )

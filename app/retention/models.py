@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -30,6 +39,44 @@ class RequestKind(enum.StrEnum):
 class RequestOutcome(enum.StrEnum):
     APPROVED = "approved"
     REFUSED = "refused"
+
+
+class RetentionEvent(enum.StrEnum):
+    """What a retention period is counted from."""
+
+    RECEIVED = "received"  # the item's intake
+    DATE = "date"  # a fixed date (an agreement's end, a statute's)
+
+
+class RetentionAction(enum.StrEnum):
+    """What happens when the period ends: a lawyer reviews, or the item is proposed for
+    destruction (which still takes two people)."""
+
+    REVIEW = "review"
+    DESTROY_ITEM = "destroy_item"
+
+
+ANY_KIND = "any"
+
+
+class RetentionRule(ClientIdMixin, db.Model):
+    """Keep items of one kind in one investigation for `period_days` after an event."""
+
+    __tablename__ = "retention_rules"
+    __table_args__ = (CheckConstraint("period_days >= 0", name="period_not_negative"),)
+
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
+    )
+    item_kind: Mapped[str] = mapped_column(String(16))  # an EvidenceKind, or "any"
+    event: Mapped[str] = mapped_column(String(16))
+    event_date: Mapped[date | None] = mapped_column(Date)  # for the "date" event
+    period_days: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    created_by: Mapped[User] = relationship()
 
 
 class LegalHold(ClientIdMixin, db.Model):

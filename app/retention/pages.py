@@ -8,9 +8,9 @@ from flask_wtf import FlaskForm
 
 from app.auth.forms import ConfirmForm
 from app.investigations.viewer import InvestigationViewer, viewer_for
-from app.retention import holds, two_person
+from app.retention import holds, rules, two_person
 from app.retention.disposition import tombstones_of
-from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm
+from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm, RuleForm
 from app.retention.models import RequestKind, RetentionRequest
 from app.retention.reviewers import require_reviewer
 
@@ -19,6 +19,7 @@ RELEASE_ASKED = _l("Release requested: a second reviewer must approve it.")
 DESTRUCTION_ASKED = _l("Destruction requested: a second reviewer must approve it.")
 FORGETTING_ASKED = _l("Request recorded: a second reviewer must approve it.")
 REFUSED = _l("Refused; nothing was done.")
+RULE_ADDED = _l("Rule saved. `flask retention run` lists the items it brings due.")
 KIND_NAMES = {
     RequestKind.RELEASE_HOLD.value: _l("Release a legal hold"),
     RequestKind.DESTROY_EVIDENCE.value: _l("Destroy an evidence item"),
@@ -95,3 +96,17 @@ def queue_context(
 
 def tombstones_context(viewer: InvestigationViewer) -> dict:
     return {"investigation": viewer.investigation, "tombstones": tombstones_of(viewer)}
+
+
+def rule_input(form: RuleForm) -> rules.RuleInput:
+    return rules.RuleInput(
+        item_kind=form.item_kind.data or "",
+        event=form.event.data or "",
+        period_days=form.period_days.data,
+        action=form.action.data or "",
+        event_date=form.event_date.data,
+    )
+
+
+def rules_context(viewer: InvestigationViewer, form: RuleForm) -> dict:
+    return {"investigation": viewer.investigation, "rules": rules.rules_of(viewer), "form": form}

@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, url_for
 
 from app.auth.forms import ConfirmForm
 from app.form_submission import commit_or_flash, commit_or_refuse, submit_form, template_page
-from app.retention import bp, decisions, disposition, forgetting, holds, pages
-from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm
+from app.retention import bp, decisions, disposition, forgetting, holds, pages, rules
+from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm, RuleForm
 from app.service_errors import ServiceError
 
 BASE = "/<reference>/retention"
@@ -90,3 +90,15 @@ def refuse(reference: str, request_id: str):
 def tombstones(reference: str):
     viewer = pages.reviewer_for(reference)
     return render_template("retention/tombstones.html", **pages.tombstones_context(viewer))
+
+
+@bp.route(f"{BASE}/rules", methods=["GET", "POST"])
+def rules_page(reference: str):
+    viewer = pages.reviewer_for(reference)
+    form = RuleForm()
+    return submit_form(
+        form,
+        lambda: rules.add_rule(viewer, pages.rule_input(form)),
+        lambda rule: pages.done(pages.RULE_ADDED, "retention.rules_page", reference),
+        template_page("retention/rules.html", **pages.rules_context(viewer, form)),
+    )

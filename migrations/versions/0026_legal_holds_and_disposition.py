@@ -1,8 +1,8 @@
-"""legal holds, two-person retention requests and evidence tombstones (issue 23)
+"""legal holds, retention rules, two-person retention requests and evidence tombstones (issue 23)
 
 Revision ID: 0026
 Revises: 0023
-Create Date: 2026-12-05 23:15:55.636192
+Create Date: 2026-12-05 23:27:50.546250
 
 """
 from alembic import op
@@ -61,6 +61,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_retention_requests_investigation_id'), ['investigation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_retention_requests_target_id'), ['target_id'], unique=False)
 
+    op.create_table('retention_rules',
+    sa.Column('investigation_id', sa.String(length=36), nullable=False),
+    sa.Column('item_kind', sa.String(length=16), nullable=False),
+    sa.Column('event', sa.String(length=16), nullable=False),
+    sa.Column('event_date', sa.Date(), nullable=True),
+    sa.Column('period_days', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('created_by_id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.CheckConstraint('period_days >= 0', name=op.f('ck_retention_rules_period_not_negative')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_retention_rules_created_by_id_users'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['investigation_id'], ['investigations.id'], name=op.f('fk_retention_rules_investigation_id_investigations'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_rules'))
+    )
+    with op.batch_alter_table('retention_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retention_rules_investigation_id'), ['investigation_id'], unique=False)
+
     op.create_table('evidence_tombstones',
     sa.Column('investigation_id', sa.String(length=36), nullable=False),
     sa.Column('evidence_id', sa.String(length=36), nullable=False),
@@ -93,6 +111,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_evidence_tombstones_investigation_id'))
 
     op.drop_table('evidence_tombstones')
+    with op.batch_alter_table('retention_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_retention_rules_investigation_id'))
+
+    op.drop_table('retention_rules')
     with op.batch_alter_table('retention_requests', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_retention_requests_target_id'))
         batch_op.drop_index(batch_op.f('ix_retention_requests_investigation_id'))
