@@ -9,7 +9,7 @@ derivatives.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from app.casefiles.models import CaseItem
 from app.extensions import db
@@ -81,3 +81,27 @@ def evidence_of_blob(blob_key: str) -> EvidenceItem | None:
 def holds_on_blob(blob_key: str) -> list[LegalHold]:
     item = evidence_of_blob(blob_key)
     return holds_on_evidence(item) if item is not None else []
+
+
+def items_under(hold: LegalHold) -> list[EvidenceItem]:
+    """Every evidence item the hold covers (for mirroring it onto the object store)."""
+    in_investigation = select(EvidenceItem).where(
+        EvidenceItem.investigation_id == hold.investigation_id
+    )
+    if hold.target_type == HoldTarget.INVESTIGATION.value:
+        stmt = in_investigation
+    elif hold.target_type == HoldTarget.EVIDENCE.value:
+        stmt = in_investigation.where(EvidenceItem.id == hold.target_id)
+    else:
+        if hold.target_type == HoldTarget.WITNESS.value:
+            interviews = select(Interview.id).where(Interview.witness_id == hold.target_id)
+            direct = select(CaseItem.item_id).where(false())
+        else:
+            in_case = select(CaseItem.item_id).where(CaseItem.casefile_id == hold.target_id)
+            interviews = in_case.where(CaseItem.item_type == "interview")
+            direct = in_case.where(CaseItem.item_type == "evidence")
+        attached = select(InterviewEvidence.evidence_id).where(
+            InterviewEvidence.interview_id.in_(interviews)
+        )
+        stmt = in_investigation.where(EvidenceItem.id.in_(attached) | EvidenceItem.id.in_(direct))
+    return list(db.session.scalars(stmt))

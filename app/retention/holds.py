@@ -81,7 +81,7 @@ def request_release(viewer: InvestigationViewer, hold_id: str, reason: str) -> R
     return open_request(viewer, RequestKind.RELEASE_HOLD, hold.id, hold.describe(), reason)
 
 
-def release_hold(request: RetentionRequest, approver) -> None:
+def release_hold(request: RetentionRequest, approver) -> LegalHold:
     """Carry out an approved release; the caller commits."""
     hold = db.session.get(LegalHold, request.target_id)
     if hold is None or not hold.active:
@@ -101,6 +101,7 @@ def release_hold(request: RetentionRequest, approver) -> None:
             "approved_by": approver.id,
         },
     )
+    return hold
 
 
 def active_hold(viewer: InvestigationViewer, hold_id: str) -> LegalHold:

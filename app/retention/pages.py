@@ -12,6 +12,7 @@ from app.retention import holds, rules, two_person
 from app.retention.disposition import tombstones_of
 from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm, RuleForm
 from app.retention.models import RequestKind, RetentionRequest
+from app.retention.object_lock import mirror_hold
 from app.retention.reviewers import require_reviewer
 
 HOLD_PLACED = _l("Hold placed. Nothing it covers can be destroyed until two people release it.")
@@ -53,6 +54,12 @@ def hold_input(form: HoldForm) -> holds.HoldInput:
 def done(message: str, endpoint: str, reference: str):
     flash(message, "success")
     return redirect(url_for(endpoint, reference=reference))
+
+
+def hold_placed(hold, reference: str):
+    """After the commit: the object store's Object Lock holds too (object_lock.py)."""
+    mirror_hold(hold)
+    return done(HOLD_PLACED, "retention.holds_page", reference)
 
 
 def approved_message(request: RetentionRequest) -> str:

@@ -20,7 +20,7 @@ def holds_page(reference: str):
     return submit_form(
         form,
         lambda: holds.place_hold(viewer, pages.hold_input(form)),
-        lambda hold: pages.done(pages.HOLD_PLACED, "retention.holds_page", reference),
+        lambda hold: pages.hold_placed(hold, reference),
         template_page("retention/holds.html", **pages.holds_context(viewer, form)),
     )
 
@@ -73,7 +73,7 @@ def approve(reference: str, request_id: str):
     ConfirmForm.require()
     decision = commit_or_refuse(lambda: decisions.approve(viewer, request_id))
     if not isinstance(decision, ServiceError):
-        disposition.remove_blobs(decision.blob_keys)
+        decisions.finish(decision)
         flash(pages.approved_message(decision.request), "success")
     return redirect(url_for("retention.queue", reference=reference))
 

@@ -151,6 +151,28 @@ class S3BlobStore:
         if self._versions_of(name):
             raise BlobStoreError("the object store kept a version of a deleted blob")
 
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """S3 Object Lock's legal hold on the object's current version (the bucket needs it)."""
+        try:
+            self.client.put_object_legal_hold(
+                Bucket=self.bucket,
+                Key=self.object_name(key),
+                LegalHold={"Status": "ON" if on else "OFF"},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise _store_error(exc, "setting a legal hold") from None
+
+    def legal_hold(self, key: str) -> bool:
+        try:
+            answer = self.client.get_object_legal_hold(
+                Bucket=self.bucket, Key=self.object_name(key)
+            )
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND | {"NoSuchObjectLockConfiguration"}:
+                return False
+            raise _store_error(exc, "reading a legal hold") from None
+        return answer.get("LegalHold", {}).get("Status") == "ON"
+
     def _versions_of(self, name: str) -> list[str]:
         """Version ids of `name`, delete markers included ("null" on an unversioned bucket)."""
         found = []
