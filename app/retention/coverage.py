@@ -32,19 +32,25 @@ def _casefiles_holding(item_type: str, item_ids) -> select:
 
 
 def holds_on_evidence(item: EvidenceItem) -> list[LegalHold]:
+    return holds_on_evidence_id(item.investigation_id, item.id)
+
+
+def holds_on_evidence_id(investigation_id: str, evidence_id: str) -> list[LegalHold]:
+    """The same from the ids alone: no item row loaded, no sealed field opened."""
     interviews = select(InterviewEvidence.interview_id).where(
-        InterviewEvidence.evidence_id == item.id
+        InterviewEvidence.evidence_id == evidence_id
     )
     witnesses = select(Interview.witness_id).where(Interview.id.in_(interviews))
-    stmt = _active(item.investigation_id).where(
+    stmt = _active(investigation_id).where(
         or_(
             LegalHold.target_type == HoldTarget.INVESTIGATION.value,
-            (LegalHold.target_type == HoldTarget.EVIDENCE.value) & (LegalHold.target_id == item.id),
+            (LegalHold.target_type == HoldTarget.EVIDENCE.value)
+            & (LegalHold.target_id == evidence_id),
             (LegalHold.target_type == HoldTarget.WITNESS.value)
             & LegalHold.target_id.in_(witnesses),
             (LegalHold.target_type == HoldTarget.CASEFILE.value)
             & (
-                LegalHold.target_id.in_(_casefiles_holding("evidence", [item.id]))
+                LegalHold.target_id.in_(_casefiles_holding("evidence", [evidence_id]))
                 | LegalHold.target_id.in_(_casefiles_holding("interview", interviews))
             ),
         )

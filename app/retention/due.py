@@ -20,7 +20,7 @@ from app.custody.ledger import CustodyAction, append_custody_event
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.investigations.models import Investigation
-from app.retention.coverage import holds_on_evidence
+from app.retention.coverage import holds_on_evidence_id
 from app.retention.models import (
     ANY_KIND,
     RetentionAction,
@@ -56,10 +56,9 @@ def due_items(now: datetime | None = None) -> list[DueItem]:
     for evidence_id, (due_at, rule, reference) in sorted(
         earliest.items(), key=lambda entry: (entry[1][2], entry[1][0], entry[0])
     ):
-        item = db.session.get(EvidenceItem, evidence_id)
-        holds = holds_on_evidence(item)
+        holds = holds_on_evidence_id(rule.investigation_id, evidence_id)
         if holds and rule.action == RetentionAction.DESTROY_ITEM.value:
-            _record_blocked_once(item, rule, [hold.id for hold in holds])
+            _record_blocked_once(rule, evidence_id, [hold.id for hold in holds])
         listed.append(
             DueItem(
                 reference,
@@ -93,11 +92,11 @@ def _due_under(rule: RetentionRule, now: datetime) -> Iterator[tuple[str, dateti
                 yield evidence_id, due_at, reference
 
 
-def _record_blocked_once(item: EvidenceItem, rule: RetentionRule, hold_ids: list[str]) -> None:
+def _record_blocked_once(rule: RetentionRule, evidence_id: str, hold_ids: list[str]) -> None:
     earlier = db.session.scalars(
         select(LedgerEntry.body).where(
             LedgerEntry.object_type == "evidence",
-            LedgerEntry.object_id == item.id,
+            LedgerEntry.object_id == evidence_id,
             LedgerEntry.action == CustodyAction.DISPOSITION_BLOCKED.value,
         )
     )
@@ -106,10 +105,10 @@ def _record_blocked_once(item: EvidenceItem, rule: RetentionRule, hold_ids: list
         if details.get("rule") == rule.id and details.get("holds") == hold_ids:
             return
     append_custody_event(
-        item.investigation_id,
+        rule.investigation_id,
         SYSTEM_ACTOR,
         CustodyAction.DISPOSITION_BLOCKED,
         "evidence",
-        item.id,
+        evidence_id,
         {"rule": rule.id, "holds": hold_ids},
     )
