@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("retention", __name__)
 
-from app.retention import blob_guard, routes  # noqa: E402,F401  (registers the guard and views)
+from app.retention import blob_guard, export_guard, routes  # noqa: E402,F401  (guards, views)
