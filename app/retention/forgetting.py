@@ -14,6 +14,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from app.casefiles.models import CaseExport
+from app.casefiles.services.export_lifecycle import end_export
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
 from app.intake.models.interviews import Addendum, Interview, InterviewEvidence
@@ -22,6 +24,7 @@ from app.investigations.viewer import InvestigationViewer
 from app.retention.blocking import refuse_for_holds
 from app.retention.coverage import holds_on_witness
 from app.retention.errors import RetentionError
+from app.retention.export_guard import held_export
 from app.retention.models import HoldTarget, RequestKind, RetentionRequest
 from app.retention.two_person import open_request
 
@@ -75,6 +78,7 @@ def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
                 ),
             }
         )
+    kept.extend(_withdraw_exports_naming(witness, approver))
     db.session.execute(
         update(Witness)
         .where(Witness.id == witness.id)
@@ -96,6 +100,32 @@ def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
         },
     )
     request.kept = kept
+    return kept
+
+
+def _withdraw_exports_naming(witness: Witness, approver) -> list[dict[str, str]]:
+    """Bags that name the witness are copies of their identity: their files go, unless held."""
+    kept = []
+    exports = db.session.scalars(
+        select(CaseExport).where(
+            CaseExport.investigation_id == witness.investigation_id,
+            CaseExport.finished_at.is_not(None),
+            CaseExport.withdrawn_at.is_(None),
+        )
+    )
+    for export in exports:
+        if witness.id not in (export.named_witness_ids or []):
+            continue
+        hold = held_export(export)
+        if hold:
+            kept.append(
+                {
+                    "what": _("A case-file export that names the witness"),
+                    "why": _("Legal hold: %(holds)s.", holds=hold),
+                }
+            )
+        else:
+            end_export(export, approver, "export_withdrawn", "The witness asked to be forgotten.")
     return kept
 
 

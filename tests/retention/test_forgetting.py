@@ -121,3 +121,55 @@ def test_the_requester_cannot_approve_forgetting(app, world, witness):
     assert raw_witness(made.id)["full_name"] is not None
     assert db.session.scalar(select(Interview.transcript).limit(1)) is not None
     assert db.session.get(Witness, made.id) is not None
+
+
+def named_export(world, witness, tmp_path):
+    from app.casefiles.models import CaseExport, CaseFile
+    from app.timeutil import utcnow
+
+    casefile = CaseFile(
+        investigation_id=world.investigation.id,
+        number=1,
+        reference="CF-T-NAMED",
+        title="Bakery",
+        legal_question="Who?",
+        author_id=world.asker.id,
+    )
+    db.session.add(casefile)
+    db.session.flush()
+    bag = tmp_path / "named.tar"
+    bag.write_bytes(b"a bag naming the witness")
+    export = CaseExport(
+        casefile_id=casefile.id,
+        investigation_id=world.investigation.id,
+        requested_by_id=world.asker.id,
+        for_whom="OTP",
+        output_path=str(bag),
+        finished_at=utcnow(),
+        named_witness_ids=[witness.id],
+    )
+    db.session.add(export)
+    db.session.commit()
+    return export, bag
+
+
+def test_forgetting_withdraws_exports_that_name_the_witness(app, world, witness, tmp_path):
+    made = witness(legal_proceedings=True)
+    export, bag = named_export(world, made, tmp_path)
+    forget(world, made)
+    assert not bag.exists()
+    assert "forgotten" in db.session.get(type(export), export.id).withdrawn_reason
+
+
+def test_a_held_export_naming_the_witness_stays_and_the_reviewer_is_told(
+    app, world, witness, tmp_path
+):
+    made = witness(legal_proceedings=True)
+    _, bag = named_export(world, made, tmp_path)
+    holds.place_hold(
+        world.viewer(world.asker), holds.HoldInput("casefile", "CF-T-NAMED", "ICC", "C-4", "Keep")
+    )
+    db.session.commit()
+    request = forget(world, made)
+    assert bag.exists()
+    assert any("export" in entry["what"] and "C-4" in entry["why"] for entry in request.kept)
