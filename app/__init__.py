@@ -134,12 +134,14 @@ def register_jobs(app: Flask) -> None:
     from app.casefiles.jobs import register_casefile_jobs
     from app.custody.jobs import register_custody_jobs
     from app.drafts.jobs import register_draft_jobs
+    from app.retention.jobs import register_retention_jobs
     from app.vault.jobs import register_vault_jobs
 
     register_vault_jobs(app)
     register_custody_jobs(app)
     register_casefile_jobs(app)
     register_draft_jobs(app)
+    register_retention_jobs(app)
 
 
 def register_credential_revokers(app: Flask) -> None:

@@ -136,3 +136,17 @@ def test_a_negative_period_on_the_form_is_refused_with_a_message(app, world, sig
     form["period_days"] = "30"
     assert post_form(client, world.url("/rules"), form).status_code == 302
     assert db.session.scalar(select(RetentionRule.period_days)) == 30
+
+
+def test_the_worker_maintenance_round_records_a_blocked_disposition(app, world):
+    from app.jobs.registry import job_registry
+    from app.retention.jobs import run_retention
+
+    assert run_retention in job_registry(app).maintenance
+    with time_machine.travel(DAY_0, tick=False) as clock:
+        item = stored_item(world)
+        hold_on(world, item)
+        rule(world, days=30)
+        clock.shift(timedelta(days=31))
+        assert run_retention() == 1
+        assert [e["object"]["id"] for e in ledger("disposition_blocked")] == [item.id]
