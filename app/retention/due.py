@@ -48,7 +48,7 @@ def due_items(now: datetime | None = None) -> list[DueItem]:
     now = now or utcnow()
     earliest: dict[str, tuple[datetime, RetentionRule, str]] = {}
     for rule in db.session.scalars(select(RetentionRule).order_by(RetentionRule.created_at)):
-        for evidence_id, due_at, reference in _due_under(rule, now):
+        for evidence_id, due_at, reference in due_under(rule, now):
             known = earliest.get(evidence_id)
             if known is None or due_at < known[0]:
                 earliest[evidence_id] = (due_at, rule, reference)
@@ -72,7 +72,7 @@ def due_items(now: datetime | None = None) -> list[DueItem]:
     return listed
 
 
-def _due_under(rule: RetentionRule, now: datetime) -> Iterator[tuple[str, datetime, str]]:
+def due_under(rule: RetentionRule, now: datetime) -> Iterator[tuple[str, datetime, str]]:
     period = timedelta(days=rule.period_days)
     stmt = (
         select(EvidenceItem.id, EvidenceItem.received_at, Investigation.reference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.retention.models import HoldTarget
@@ -70,3 +70,5 @@ class RuleForm(FlaskForm):
         ],
         validate_choice=False,
     )
+    preview = SubmitField(_l("Preview: how many items it brings due now"))
+    save = SubmitField(_l("Save the rule"))

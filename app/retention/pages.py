@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from app.auth.forms import ConfirmForm
+from app.form_submission import show_refusal
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.retention import holds, rules, two_person
 from app.retention.disposition import tombstones_of
@@ -14,6 +15,7 @@ from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm, 
 from app.retention.models import RequestKind, RetentionRequest
 from app.retention.object_lock import mirror_hold
 from app.retention.reviewers import require_reviewer
+from app.service_errors import ServiceError
 
 HOLD_PLACED = _l("Hold placed. Nothing it covers can be destroyed until two people release it.")
 RELEASE_ASKED = _l("Release requested: a second reviewer must approve it.")
@@ -115,5 +117,25 @@ def rule_input(form: RuleForm) -> rules.RuleInput:
     )
 
 
-def rules_context(viewer: InvestigationViewer, form: RuleForm) -> dict:
-    return {"investigation": viewer.investigation, "rules": rules.rules_of(viewer), "form": form}
+def rules_context(viewer: InvestigationViewer, form: RuleForm, preview: str | None = None) -> dict:
+    return {
+        "investigation": viewer.investigation,
+        "rules": rules.rules_of(viewer),
+        "form": form,
+        "preview": preview,
+    }
+
+
+def rule_preview(viewer: InvestigationViewer, form: RuleForm):
+    """The rules page again, the form as typed, saying what the rule would do: nothing saved."""
+    try:
+        count = rules.preview_rule(viewer, rule_input(form))
+    except ServiceError as refusal:
+        show_refusal(form, refusal)
+        return render_template("retention/rules.html", **rules_context(viewer, form)), 400
+    message = _l(
+        "Not saved yet. This rule would bring %(n)d items due now. Existing due dates do not "
+        "move: rules are only added, and an item falls due under the earliest rule.",
+        n=count,
+    )
+    return render_template("retention/rules.html", **rules_context(viewer, form, str(message)))

@@ -96,6 +96,8 @@ def tombstones(reference: str):
 def rules_page(reference: str):
     viewer = pages.reviewer_for(reference)
     form = RuleForm()
+    if form.preview.data and form.validate_on_submit():
+        return pages.rule_preview(viewer, form)
     return submit_form(
         form,
         lambda: rules.add_rule(viewer, pages.rule_input(form)),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.audit.service import record_event
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
+from app.retention.due import due_under
 from app.retention.errors import RetentionError
 from app.retention.models import ANY_KIND, RetentionAction, RetentionEvent, RetentionRule
 from app.retention.reviewers import require_reviewer
@@ -32,31 +33,7 @@ class RuleInput:
 
 def add_rule(viewer: InvestigationViewer, data: RuleInput) -> RetentionRule:
     """Validate and record a rule (nothing is stored if any part is refused); caller commits."""
-    require_reviewer(viewer)
-    if data.item_kind not in ITEM_KINDS:
-        raise RetentionError(_("Choose a kind of item."), field="item_kind")
-    if data.event not in set(RetentionEvent):
-        raise RetentionError(_("Choose the event the period counts from."), field="event")
-    if data.action not in set(RetentionAction):
-        raise RetentionError(_("Choose what happens at the end."), field="action")
-    if data.period_days is None or data.period_days < 0:
-        raise RetentionError(
-            _("The period is a number of days, zero or more."), field="period_days"
-        )
-    if data.period_days > MAX_PERIOD_DAYS:
-        raise RetentionError(_("At most %(n)d days.", n=MAX_PERIOD_DAYS), field="period_days")
-    if data.event == RetentionEvent.DATE.value and data.event_date is None:
-        raise RetentionError(_("Give the date the period counts from."), field="event_date")
-    rule = RetentionRule(
-        investigation_id=viewer.investigation.id,
-        item_kind=data.item_kind,
-        event=data.event,
-        event_date=data.event_date if data.event == RetentionEvent.DATE.value else None,
-        period_days=data.period_days,
-        action=data.action,
-        created_by_id=viewer.user.id,
-        created_at=utcnow(),
-    )
+    rule = _validated(viewer, data)
     db.session.add(rule)
     db.session.flush()
     record_event(
@@ -72,6 +49,43 @@ def add_rule(viewer: InvestigationViewer, data: RuleInput) -> RetentionRule:
         },
     )
     return rule
+
+
+def preview_rule(viewer: InvestigationViewer, data: RuleInput) -> int:
+    """How many items the rule would bring due now, before it is saved (nothing is stored).
+
+    Rules are only ever added, never edited, so no existing due date moves: an item falls due
+    under the earliest of the rules that cover it.
+    """
+    return sum(1 for _due in due_under(_validated(viewer, data), utcnow()))
+
+
+def _validated(viewer: InvestigationViewer, data: RuleInput) -> RetentionRule:
+    require_reviewer(viewer)
+    if data.item_kind not in ITEM_KINDS:
+        raise RetentionError(_("Choose a kind of item."), field="item_kind")
+    if data.event not in set(RetentionEvent):
+        raise RetentionError(_("Choose the event the period counts from."), field="event")
+    if data.action not in set(RetentionAction):
+        raise RetentionError(_("Choose what happens at the end."), field="action")
+    if data.period_days is None or data.period_days < 0:
+        raise RetentionError(
+            _("The period is a number of days, zero or more."), field="period_days"
+        )
+    if data.period_days > MAX_PERIOD_DAYS:
+        raise RetentionError(_("At most %(n)d days.", n=MAX_PERIOD_DAYS), field="period_days")
+    if data.event == RetentionEvent.DATE.value and data.event_date is None:
+        raise RetentionError(_("Give the date the period counts from."), field="event_date")
+    return RetentionRule(
+        investigation_id=viewer.investigation.id,
+        item_kind=data.item_kind,
+        event=data.event,
+        event_date=data.event_date if data.event == RetentionEvent.DATE.value else None,
+        period_days=data.period_days,
+        action=data.action,
+        created_by_id=viewer.user.id,
+        created_at=utcnow(),
+    )
 
 
 def rules_of(viewer: InvestigationViewer) -> list[RetentionRule]:

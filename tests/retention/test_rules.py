@@ -150,3 +150,19 @@ def test_the_worker_maintenance_round_records_a_blocked_disposition(app, world):
         clock.shift(timedelta(days=31))
         assert run_retention() == 1
         assert [e["object"]["id"] for e in ledger("disposition_blocked")] == [item.id]
+
+
+def test_a_preview_says_how_many_items_come_due_and_saves_nothing(app, world, signed_in):
+    with time_machine.travel(DAY_0, tick=False) as clock:
+        stored_item(world)
+        stored_item(world)
+        clock.shift(timedelta(days=10))
+        client = signed_in(world.asker)
+        form = {"item_kind": "any", "event": "received", "period_days": "7", "action": "review"}
+        response = post_form(client, world.url("/rules"), {**form, "preview": "1"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "would bring 2 items due now" in page and "Existing due dates do not move" in page
+        assert db.session.scalar(select(func.count()).select_from(RetentionRule)) == 0
+        bad = post_form(client, world.url("/rules"), {**form, "period_days": "-1", "preview": "1"})
+        assert bad.status_code == 400 and "zero or more" in bad.get_data(as_text=True)
