@@ -65,3 +65,22 @@ def test_an_unheld_export_still_expires(app, world, old_export):
     export, bag, _ = old_export
     assert expire_exports() == 1
     assert not bag.exists()
+
+
+def test_an_exports_page_says_an_item_in_it_was_destroyed_since(app, world, old_export, signed_in):
+    from app.casefiles.services.export_lifecycle import export_notes
+    from tests.retention.test_disposition import destroy
+
+    export, _, item = old_export
+    item_id, sha256 = item.id, item.sha256
+    export.expires_at = None
+    db.session.commit()
+    assert export_notes(export) == []
+    destroy(world, item)
+    [line] = export_notes(export)
+    assert item_id in line and sha256 in line
+    page = signed_in(world.asker).get(
+        f"/investigations/{world.investigation.reference}/cases/CF-T-EXP/exports/{export.id}"
+    )
+    assert page.status_code == 200
+    assert sha256 in page.get_data(as_text=True)

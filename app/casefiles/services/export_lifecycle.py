@@ -143,6 +143,22 @@ def _kept(export: CaseExport) -> bool:
     return any(keeper(export) for keeper in _EXPORT_KEEPERS)
 
 
+# What has happened since to what an export holds (an item destroyed): each returns lines for
+# the export's page. Registered by the retention package, like the keepers above.
+ExportNotes = Callable[[CaseExport], list[str]]
+_EXPORT_NOTES: list[ExportNotes] = []
+
+
+def register_export_notes(notes: ExportNotes) -> ExportNotes:
+    if notes not in _EXPORT_NOTES:
+        _EXPORT_NOTES.append(notes)
+    return notes
+
+
+def export_notes(export: CaseExport) -> list[str]:
+    return [line for notes in _EXPORT_NOTES for line in notes(export)]
+
+
 def expire_exports(now: datetime | None = None) -> int:
     """Delete finished exports past their retention (the worker's maintenance round and
     `flask case prune-exports` call this); each gets an `export_expired` ledger entry. An
