@@ -141,6 +141,9 @@ class Config:
         self.CUSTOS_S3_BUCKET = os.environ.get("CUSTOS_S3_BUCKET") or None
         self.CUSTOS_S3_ENDPOINT_URL = os.environ.get("CUSTOS_S3_ENDPOINT_URL") or None
         self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
+        # The bucket has S3 Object Lock: a legal hold also sets Object Lock's legal hold on the
+        # object version of every blob it covers (docs/retention.md).
+        self.CUSTOS_S3_OBJECT_LOCK = _env_bool("CUSTOS_S3_OBJECT_LOCK", False)
         self.CUSTOS_MAX_UPLOAD_BYTES = _env_int("CUSTOS_MAX_UPLOAD_BYTES", 4 * 1024**3)
         self.CUSTOS_UPLOAD_TTL_HOURS = _env_int("CUSTOS_UPLOAD_TTL_HOURS", 24)
         # Drafts of long writing (app/drafts): an unsaved draft is deleted this many hours

@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
+    from app.retention import bp as retention_bp
     from app.vault.web import bp as vault_bp
 
     app.register_blueprint(main_bp)
@@ -119,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(investigations_bp, url_prefix="/investigations")
     app.register_blueprint(custody_bp, url_prefix="/investigations")
     app.register_blueprint(accesslog_bp, url_prefix="/investigations")
+    app.register_blueprint(retention_bp, url_prefix="/investigations")
     app.register_blueprint(intake_bp, url_prefix="/investigations/<reference>")
     app.register_blueprint(vault_bp)
     app.register_blueprint(casefiles_bp, url_prefix="/investigations/<reference>/cases")
@@ -137,12 +139,14 @@ def register_jobs(app: Flask) -> None:
     from app.casefiles.jobs import register_casefile_jobs
     from app.custody.jobs import register_custody_jobs
     from app.drafts.jobs import register_draft_jobs
+    from app.retention.jobs import register_retention_jobs
     from app.vault.jobs import register_vault_jobs
 
     register_vault_jobs(app)
     register_custody_jobs(app)
     register_casefile_jobs(app)
     register_draft_jobs(app)
+    register_retention_jobs(app)
 
 
 def register_evidence_checks() -> None:

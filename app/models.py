@@ -36,11 +36,15 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
+from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
 
 __all__ = [
+    "EvidenceTombstone",
     "IncidentEvidence",
+    "LegalHold",
+    "RetentionRequest",
     "AccessRecord",
     "ApiToken",
     "ApprovalRequest",

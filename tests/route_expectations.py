@@ -211,6 +211,10 @@ CUSTODY_ALARM = policy(
     **{ADMIN_MEMBER: OK, ADMIN_OUTSIDER: OK},
 )
 
+# Legal holds, the disposition queue and tombstones (issue 23): decided by those who read the
+# whole ledger (lawyers, leads, admin members); field members 403; outsiders 404.
+RETENTION = Policy("retention", dict(ACCESS_REPORT.outcomes))
+
 EXPECTATIONS: dict[str, Policy] = {
     # admin/
     "admin.approval_requests": ADMIN,
@@ -304,6 +308,16 @@ EXPECTATIONS: dict[str, Policy] = {
     # accesslog/
     "accesslog.report": ACCESS_REPORT,
     "accesslog.report_download": ACCESS_REPORT,
+    # retention/
+    "retention.approve": RETENTION,
+    "retention.holds_page": RETENTION,
+    "retention.queue": RETENTION,
+    "retention.refuse": RETENTION,
+    "retention.request_destruction": RETENTION,
+    "retention.request_forgetting": RETENTION,
+    "retention.request_release": RETENTION,
+    "retention.rules_page": RETENTION,
+    "retention.tombstones": RETENTION,
     # custody/
     "custody.acknowledge_alarm": CUSTODY_ALARM,
     "custody.ledger": MEMBER,

@@ -80,6 +80,8 @@ class World:
         self.approval = make_approval_request(self.subject)
         # Consent the subject's witness withdrew, then asked back (a pending re-grant).
         self.regrant = make_regrant(self.witness, self.subject, self.evidence)
+        # A legal hold on the subject's witness (the retention pages).
+        self.hold = make_legal_hold(self.witness)
 
     @staticmethod
     def evidence_links_of(item):
@@ -112,6 +114,7 @@ class World:
             "request_id": self.approval.id,
             "regrant_id": self.regrant.id,
             "duplicate_id": self.duplicate.id,
+            "hold_id": self.hold.id,
         }
         url = rule
         for name, value in values.items():
@@ -130,6 +133,25 @@ def make_regrant(witness, subject, document):
     regrant = request_regrant(witness, subject, consent_input(), document.id)
     db.session.commit()
     return regrant
+
+
+def make_legal_hold(witness):
+    from app.extensions import db
+    from app.retention.models import LegalHold
+
+    hold = LegalHold(
+        investigation_id=witness.investigation_id,
+        target_type="witness",
+        target_id=witness.id,
+        target_label=witness.code,
+        authority="Court",
+        authority_reference="ORD-1",
+        reason="Trial",
+        placed_by_id=witness.created_by_id,
+    )
+    db.session.add(hold)
+    db.session.commit()
+    return hold
 
 
 def make_approval_request(subject):

@@ -44,6 +44,7 @@ LAYERS: dict[str, int] = {
     "consistency": 6,
     "accesslog": 5,
     "approvals": 6,
+    "retention": 6,
     "api": 7,
     "admin": 7,
     "main": 7,

@@ -52,6 +52,8 @@ ACTIONS = frozenset(
         "signer_added", "signer_revoked", "duplicate_found", "fingerprinted",
         "duplicate_suggested", "duplicate_confirmed", "duplicate_rejected",
         "consistency_checked", "linked_to_incident", "unlinked_from_incident",
+        "legal_hold_placed", "legal_hold_released",
+        "disposition_blocked", "destroyed", "identity_destroyed",
     }
 )  # fmt: skip
 

@@ -47,6 +47,12 @@ EVENTS = (
     "approval.approved",
     "approval.refused",
     "approval.sole_actor",
+    "retention.hold_placed",
+    "retention.rule_added",
+    "retention.requested",
+    "retention.approved",
+    "retention.refused",
+    "retention.blocked",
 )
 
 

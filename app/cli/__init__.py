@@ -13,6 +13,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.intake_role import intake_role_command
     from app.cli.investigations import investigations_cli
     from app.cli.keys import keys_cli
+    from app.cli.retention import retention_cli
     from app.cli.signers import init_node_signer_command, signers_cli
     from app.cli.taxonomy import taxonomy_cli
     from app.cli.users import users_cli
@@ -34,6 +35,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(retention_cli)
     if not app.config["WEB_WORKER"]:
         # `flask db intake-role`, beside Flask-Migrate's commands; a web worker loads neither
         # (Alembic costs each worker about 10 MB: tests/test_web_worker.py).

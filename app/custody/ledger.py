@@ -64,6 +64,11 @@ class CustodyAction(enum.StrEnum):
     CONSISTENCY_CHECKED = "consistency_checked"  # file facts compared with statements
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
+    LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep
+    LEGAL_HOLD_RELEASED = "legal_hold_released"  # ... lifted by two people (app/retention)
+    DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold
+    DESTROYED = "destroyed"  # an item's blob and derivatives removed; a tombstone remains
+    IDENTITY_DESTROYED = "identity_destroyed"  # a witness's identity fields destroyed
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

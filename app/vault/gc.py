@@ -21,6 +21,7 @@ from sqlalchemy import Column, select
 
 from app.extensions import db
 from app.timeutil import utcnow
+from app.vault.delete_guard import DeletionRefused
 from app.vault.resumable_discard import expire_sessions
 from app.vault.storage import blob_store
 
@@ -31,6 +32,7 @@ Report = Callable[[str, str, int], None]  # (key, what was removed, bytes)
 @dataclass
 class GcReport:
     removed: list[tuple[str, str, int]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (key, the hold that keeps it)
     expired_sessions: list[str] = field(default_factory=list)
 
     @property
@@ -72,7 +74,11 @@ def collect_garbage(
     live_spools = referenced_keys([c for c in columns if c.name == "spool_key"])
     for info in committed:
         if info.key not in every_reference:
-            store.delete(info.key)
+            try:
+                store.delete(info.key)
+            except DeletionRefused as refusal:  # a held blob stays, whatever gc believes
+                result.kept.append((info.key, str(refusal)))
+                continue
             _note(result, report, info.key, "unreferenced blob", info.size)
     for info in incomplete:
         if info.key not in live_spools:

@@ -12,6 +12,7 @@ from app.crypto.age import AgeReader, AgeWriter
 from app.security.org_keys import org_identities, org_recipients
 from app.vault.blobstore.base import BlobStore
 from app.vault.blobstore.local import LocalBlobStore
+from app.vault.delete_guard import GuardedBlobStore
 
 _EXTENSION = "custos.blob_store"
 
@@ -41,10 +42,13 @@ def make_blob_store(config: dict) -> BlobStore:
 
 
 def blob_store() -> BlobStore:
-    """The app's blob store, built once per app (boto3 clients are thread-safe)."""
+    """The app's blob store, built once per app (boto3 clients are thread-safe).
+
+    Its `delete` asks the registered guards first (delete_guard.py): a held blob stays.
+    """
     store = current_app.extensions.get(_EXTENSION)
     if store is None:
-        store = make_blob_store(current_app.config)
+        store = GuardedBlobStore(make_blob_store(current_app.config))
         current_app.extensions[_EXTENSION] = store
     return store
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from app.timeutil import utcnow
-from app.vault.blobstore.base import BlobNotFound
+from app.vault.blobstore.base import BlobNotFound, BlobStoreError
 from app.vault.blobstore.local import LocalBlobStore
 from app.vault.blobstore.s3 import PART_SIZE, S3BlobStore
 from tests.vault.vault_support import moto_endpoint
@@ -173,3 +173,48 @@ def test_local_commit_puts_the_object_in_a_sharded_path(tmp_path):
     key = write(store, b"hello")
     assert (tmp_path / "blobs" / key[:2] / key[2:4] / key).read_bytes() == b"hello"
     assert list((tmp_path / "blobs" / "tmp").iterdir()) == []
+
+
+# --- Deleting on a versioned bucket: every version goes, no delete marker counts as done -------
+
+
+@pytest.fixture
+def versioned_s3(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    client = boto3.client("s3", endpoint_url=moto_endpoint(), region_name="us-east-1")
+    bucket = f"custos-{secrets.token_hex(4)}"
+    client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return S3BlobStore(client, bucket, prefix="evidence/")
+
+
+def versions_left(store: S3BlobStore, key: str) -> list[dict]:
+    name = store.object_name(key)
+    page = store.client.list_object_versions(Bucket=store.bucket, Prefix=name)
+    return page.get("Versions", []) + page.get("DeleteMarkers", [])
+
+
+def test_delete_on_a_versioned_bucket_removes_every_version_and_leaves_no_marker(versioned_s3):
+    key = write(versioned_s3, b"first")
+    versioned_s3.replace(key, iter([b"second"]))
+    assert len(versions_left(versioned_s3, key)) == 2
+    versioned_s3.delete(key)
+    assert versions_left(versioned_s3, key) == []
+    assert not versioned_s3.exists(key)
+
+
+def test_a_version_under_object_lock_legal_hold_is_not_reported_deleted(versioned_s3):
+    key = write(versioned_s3, b"held by a court")
+    name = versioned_s3.object_name(key)
+    versioned_s3.client.put_object_legal_hold(
+        Bucket=versioned_s3.bucket, Key=name, LegalHold={"Status": "ON"}
+    )
+    with pytest.raises(BlobStoreError):
+        versioned_s3.delete(key)
+    assert read_all(versioned_s3, key) == b"held by a court"
+    versioned_s3.client.put_object_legal_hold(
+        Bucket=versioned_s3.bucket, Key=name, LegalHold={"Status": "OFF"}
+    )
+    versioned_s3.delete(key)
+    assert versions_left(versioned_s3, key) == []

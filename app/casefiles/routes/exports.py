@@ -13,6 +13,7 @@ from app.casefiles.forms import ExportForm
 from app.casefiles.routes.context import load_case
 from app.casefiles.services import exports as service
 from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.export_lifecycle import export_notes
 from app.error_responses import error_response
 from app.extensions import db
 from app.form_submission import committed, submit_form
@@ -74,6 +75,7 @@ def export_status(reference: str, case_ref: str, export_id: str):
         ready=service.download_ready(found),
         retry_form=ConfirmForm(),
         destination_label=service.destination_label(found),
+        notes=export_notes(found),
     )
 
 

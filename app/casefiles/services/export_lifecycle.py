@@ -10,6 +10,7 @@ is withdrawn on the spot. Ending an export deletes its file and appends a ledger
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -126,9 +127,42 @@ def withdraw_exports_of_witness(witness: Witness, actor: Any) -> int:
     return withdrawn
 
 
+# Checks that keep an export past its retention (a legal hold on what it holds): each returns
+# why, or None. Registered by the retention package, which case files do not import.
+ExportKeeper = Callable[[CaseExport], str | None]
+_EXPORT_KEEPERS: list[ExportKeeper] = []
+
+
+def register_export_keeper(keeper: ExportKeeper) -> ExportKeeper:
+    if keeper not in _EXPORT_KEEPERS:
+        _EXPORT_KEEPERS.append(keeper)
+    return keeper
+
+
+def _kept(export: CaseExport) -> bool:
+    return any(keeper(export) for keeper in _EXPORT_KEEPERS)
+
+
+# What has happened since to what an export holds (an item destroyed): each returns lines for
+# the export's page. Registered by the retention package, like the keepers above.
+ExportNotes = Callable[[CaseExport], list[str]]
+_EXPORT_NOTES: list[ExportNotes] = []
+
+
+def register_export_notes(notes: ExportNotes) -> ExportNotes:
+    if notes not in _EXPORT_NOTES:
+        _EXPORT_NOTES.append(notes)
+    return notes
+
+
+def export_notes(export: CaseExport) -> list[str]:
+    return [line for notes in _EXPORT_NOTES for line in notes(export)]
+
+
 def expire_exports(now: datetime | None = None) -> int:
     """Delete finished exports past their retention (the worker's maintenance round and
-    `flask case prune-exports` call this); each gets an `export_expired` ledger entry."""
+    `flask case prune-exports` call this); each gets an `export_expired` ledger entry. An
+    export a legal hold covers stays (its case file, its investigation or an item in it held)."""
     now = now or utcnow()
     due = list(
         db.session.scalars(
@@ -145,6 +179,7 @@ def expire_exports(now: datetime | None = None) -> int:
             )
         )
     )
+    due = [export for export in due if not _kept(export)]
     for export in due:
         end_export(export, "system:retention", "export_expired", "Expired: retention ended.")
     db.session.commit()

@@ -136,10 +136,51 @@ class S3BlobStore:
     # --- housekeeping ---
 
     def delete(self, key: str) -> None:
+        """Remove every version of the object and every delete marker, then check none is left.
+
+        On a versioned bucket a plain DeleteObject only stacks a delete marker on top of the
+        bytes, which stay readable by version id: that must never count as deleted. A version
+        under S3 Object Lock (a legal hold or retention) refuses its delete; that is an error.
+        """
+        name = self.object_name(key)
+        for version_id in self._versions_of(name):
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=name, VersionId=version_id)
+            except (ClientError, BotoCoreError) as exc:
+                raise _store_error(exc, "deleting a blob") from None
+        if self._versions_of(name):
+            raise BlobStoreError("the object store kept a version of a deleted blob")
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """S3 Object Lock's legal hold on the object's current version (the bucket needs it)."""
         try:
-            self.client.delete_object(Bucket=self.bucket, Key=self.object_name(key))
+            self.client.put_object_legal_hold(
+                Bucket=self.bucket,
+                Key=self.object_name(key),
+                LegalHold={"Status": "ON" if on else "OFF"},
+            )
         except (ClientError, BotoCoreError) as exc:
-            raise _store_error(exc, "deleting a blob") from None
+            raise _store_error(exc, "setting a legal hold") from None
+
+    def legal_hold(self, key: str) -> bool:
+        try:
+            answer = self.client.get_object_legal_hold(
+                Bucket=self.bucket, Key=self.object_name(key)
+            )
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND | {"NoSuchObjectLockConfiguration"}:
+                return False
+            raise _store_error(exc, "reading a legal hold") from None
+        return answer.get("LegalHold", {}).get("Status") == "ON"
+
+    def _versions_of(self, name: str) -> list[str]:
+        """Version ids of `name`, delete markers included ("null" on an unversioned bucket)."""
+        found = []
+        for page in self._paginate("list_object_versions", Prefix=name):
+            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                if entry["Key"] == name:
+                    found.append(entry["VersionId"])
+        return found
 
     def _paginate(self, operation: str, **kwargs: Any) -> Iterator[dict]:
         try:

@@ -1,0 +1,95 @@
+"""On S3 with Object Lock, a held item's object versions carry Object Lock's legal hold (moto
+enforces it): the object store itself refuses the delete until two people release the hold."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from app.extensions import db
+from app.retention import decisions, holds, object_lock
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.delete_guard import unguarded
+from app.vault.storage import blob_store
+from tests.retention.conftest import stored_item
+from tests.retention.test_disposition import destroy, hold_on
+
+pytestmark = pytest.mark.parametrize("store_backend", ["s3"], indirect=True)
+
+
+@pytest.fixture
+def locked_bucket(app, world, monkeypatch):
+    bucket = f"custos-lock-{secrets.token_hex(4)}"
+    blob_store().client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    monkeypatch.setitem(app.config, "CUSTOS_S3_BUCKET", bucket)
+    monkeypatch.setitem(app.config, "CUSTOS_S3_OBJECT_LOCK", True)
+    app.extensions.pop("custos.blob_store", None)
+    return bucket
+
+
+def keys_of(item) -> list[str]:
+    return [item.blob_key, item.derivatives[0].blob_key]
+
+
+def test_a_held_items_versions_report_the_hold_and_refuse_deletion(app, world, locked_bucket):
+    item = stored_item(world)
+    hold = hold_on(world, item)
+    assert object_lock.mirror_hold(hold) == 2
+    store = unguarded(blob_store())
+    assert all(store.legal_hold(key) for key in keys_of(item))
+    with pytest.raises(BlobStoreError):
+        store.delete(item.blob_key)  # past Custos's own guard: S3 refuses
+    assert store.exists(item.blob_key)
+
+
+def test_after_release_by_two_people_the_lock_is_cleared_and_destruction_works(
+    app, world, locked_bucket
+):
+    item = stored_item(world)
+    keys = keys_of(item)
+    hold = hold_on(world, item)
+    object_lock.mirror_hold(hold)
+    release = holds.request_release(world.viewer(world.asker), hold.id, "Judgment final")
+    db.session.commit()
+    decision = decisions.approve(world.viewer(world.approver), release.id)
+    db.session.commit()
+    decisions.finish(decision)
+    store = unguarded(blob_store())
+    assert not any(store.legal_hold(key) for key in keys)
+
+    destroy(world, item)
+    for key in keys:
+        name = store.object_name(key)
+        page = store.client.list_object_versions(Bucket=locked_bucket, Prefix=name)
+        assert page.get("Versions", []) == [] and page.get("DeleteMarkers", []) == []
+
+
+def test_a_release_leaves_the_lock_where_another_hold_still_covers(app, world, locked_bucket):
+    item = stored_item(world)
+    first = hold_on(world, item)
+    holds.place_hold(
+        world.viewer(world.asker), holds.HoldInput("investigation", "", "Court", "R-2", "Keep")
+    )
+    db.session.commit()
+    object_lock.mirror_hold(first)
+    release = holds.request_release(world.viewer(world.asker), first.id, "Done")
+    db.session.commit()
+    decisions.finish(decisions.approve(world.viewer(world.approver), release.id))
+    db.session.commit()
+    assert unguarded(blob_store()).legal_hold(item.blob_key)
+
+
+def test_placing_a_hold_on_the_page_sets_the_object_lock(app, world, locked_bucket, signed_in):
+    from tests.helpers.web import post_form
+
+    item = stored_item(world)
+    form = {
+        "target_type": "evidence",
+        "target": item.id,
+        "authority": "Court",
+        "authority_reference": "R-3",
+        "reason": "Trial",
+    }
+    assert post_form(signed_in(world.asker), world.url("/holds"), form).status_code == 302
+    assert unguarded(blob_store()).legal_hold(item.blob_key)
