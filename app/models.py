@@ -38,6 +38,7 @@ from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
+from app.webcapture.models import WebCaptureCheck
 
 __all__ = [
     "IncidentEvidence",
@@ -51,6 +52,7 @@ __all__ = [
     "CaseFile",
     "CaseItem",
     "ConsistencyCheck",
+    "WebCaptureCheck",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
