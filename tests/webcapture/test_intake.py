@@ -178,3 +178,16 @@ def test_the_item_page_lists_pages_and_records_as_escaped_text_never_as_html(int
         assert str(escape(record["record_id"])) in page  # <urn:uuid:...>, escaped
     for resource in result["resources"]:
         assert resource["sha256"] in page
+
+
+def test_the_evidence_list_filters_web_captures_by_kind(intake):
+    capture = intake.send("api", "c.warc", warc_bytes(gzip_records=False)).evidence_id
+    other = intake.send(
+        "api", "notes.txt", b"Notes from the market, written that day.\n"
+    ).evidence_id
+    assert capture and other
+    listing = intake.web.get(f"/investigations/{intake.ref}/evidence?kind=web_capture")
+    page = listing.get_data(as_text=True)
+    assert listing.status_code == 200
+    assert capture in page
+    assert other not in page
