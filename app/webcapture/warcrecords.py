@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,7 +65,15 @@ def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReadin
             pass
     except CaptureFailed:
         raise
-    except (ArchiveLoadFailed, EOFError, OSError, zlib.error, ValueError, AttributeError) as e:
+    except (
+        ArchiveLoadFailed,
+        EOFError,
+        OSError,
+        zlib.error,
+        ValueError,
+        AttributeError,
+        zipfile.BadZipFile,  # a WARC inside a WACZ read straight from its zip member
+    ) as e:
         at = f"{where} record {reading.count + 1} (offset {iterator.offset})"
         raise CaptureFailed(at, f"malformed record: {_first_line(e)}") from None
     if end != counted.count:

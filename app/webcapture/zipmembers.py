@@ -58,7 +58,7 @@ def checked_members(file: BinaryIO, limits: CaptureLimits) -> tuple[zipfile.ZipF
     file.seek(0)
     try:
         archive = zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, ValueError, OSError) as e:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as e:
         raise CaptureFailed("zip", f"unreadable zip: {e}") from None
     infos = archive.infolist()
     if len(infos) > limits.max_members:
@@ -73,6 +73,8 @@ def checked_members(file: BinaryIO, limits: CaptureLimits) -> tuple[zipfile.ZipF
         seen.add(name)
         if info.flag_bits & 0x1:
             raise CaptureFailed(name, "member is encrypted")
+        if info.flag_bits & 0x20:
+            raise CaptureFailed(name, "member holds patched data (flag bit 5)")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise CaptureFailed(name, f"compression method {info.compress_type} not accepted")
         if info.file_size > limits.max_member_bytes:
@@ -108,7 +110,14 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, chunk: int = 10
                 if left < 0:
                     raise CaptureFailed(info.filename, "holds more bytes than its header declares")
                 yield data
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as e:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as e:
         raise CaptureFailed(info.filename, f"unreadable member: {e}") from None
     if left:
         raise CaptureFailed(info.filename, "holds fewer bytes than its header declares")

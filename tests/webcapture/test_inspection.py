@@ -268,3 +268,41 @@ def test_what_was_read_before_a_failure_is_kept():
     assert failure(result)[0].startswith("archive/data.warc.gz record")
     assert [p["url"] for p in result["pages"]] == [p[0] for p in PAGES]
     assert all(r["sha256"] == r["declared_sha256"] for r in result["resources"])
+
+
+def test_a_flipped_bit_anywhere_in_any_members_data_fails():
+    data = wacz_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        spans = [
+            (i.header_offset + 30 + len(i.filename.encode()), i.compress_size)
+            for i in archive.infolist()
+        ]
+    tried = 0
+    for start, size in spans:
+        for at in range(start, start + size, 5):
+            changed = bytearray(data)
+            changed[at] ^= 1 << (at % 8)
+            assert check(bytes(changed))["verdict"] == "failed", at
+            tried += 1
+    assert tried > 300
+
+
+def test_a_zip_needing_a_newer_version_than_python_reads_fails_and_does_not_crash():
+    data = bytearray(wacz_bytes())
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 6, 126)  # version needed to extract: 12.6
+    where, reason = failure(check(bytes(data)))
+    assert (where, reason.split(":")[0]) == ("zip", "unreadable zip")
+
+
+def test_a_zip64_package_is_counted_from_its_zip64_end_record(monkeypatch):
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 2)  # zipfile then writes zip64 records
+    data = bytearray(wacz_bytes())
+    monkeypatch.undo()
+    assert b"PK\x06\x06" in data and b"PK\x06\x07" in data
+    end = data.rindex(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 0xFFFF, 0xFFFF)  # "the count is in the zip64 record"
+    data = bytes(data)
+    assert check(data)["verdict"] == "passed"
+    where, reason = failure(check(data, limits=CaptureLimits(max_members=4)))
+    assert (where, reason) == ("zip", "5 members, more than the 4 a package may hold")

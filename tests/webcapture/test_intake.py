@@ -191,3 +191,19 @@ def test_the_evidence_list_filters_web_captures_by_kind(intake):
     assert listing.status_code == 200
     assert capture in page
     assert other not in page
+
+
+def test_the_api_record_carries_the_verdict_and_failure_but_no_captured_url(intake):
+    data = tampered_wacz()
+    evidence_id = intake.send("api", "c.wacz", data).evidence_id
+    assert evidence_id
+    response = intake.api.get(
+        f"/investigations/{intake.ref}/evidence/{evidence_id}",
+        headers={"X-Access-Reason": "verification"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (summary,) = response.get_json()["web_capture_checks"]
+    assert summary["verdict"] == "failed"
+    assert summary["failure"]["where"] == "pages/pages.jsonl"
+    assert summary["result_sha256"] == only_check(intake.item(evidence_id)).result_sha256
+    assert "news.example" not in response.get_data(as_text=True)
