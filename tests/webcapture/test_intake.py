@@ -207,3 +207,14 @@ def test_the_api_record_carries_the_verdict_and_failure_but_no_captured_url(inta
     assert summary["failure"]["where"] == "pages/pages.jsonl"
     assert summary["result_sha256"] == only_check(intake.item(evidence_id)).result_sha256
     assert "news.example" not in response.get_data(as_text=True)
+
+
+def test_a_member_who_may_not_see_the_item_gets_no_panel_and_nothing_is_logged(intake, caplog):
+    caplog.set_level("DEBUG")
+    data = wacz_bytes()
+    item = stored_intact(intake, intake.send("web", "c.wacz", data), data, "application/wacz")
+    other = intake.without_grant()  # another field worker: sees their own items only
+    response = other.web.get(f"/investigations/{intake.ref}/evidence/{item.id}")
+    assert response.status_code == 404
+    assert "news.example" not in response.get_data(as_text=True)
+    assert "news.example" not in caplog.text
