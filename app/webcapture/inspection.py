@@ -26,6 +26,8 @@ def inspect_capture(media_type: str, file: BinaryIO, limits: CaptureLimits) -> d
             reading = read_warc(file, "warc", limits)
             result["records"] = reading.records
             result["record_count"] = reading.count
+            result["record_types"] = reading.by_type
+            result["warcinfo"] = reading.warcinfo
     except CaptureFailed as failure:
         result["verdict"] = FAILED
         result["failure"] = {"where": failure.where, "reason": failure.reason}

@@ -48,10 +48,15 @@ def check_wacz(file: BinaryIO, limits: CaptureLimits, result: dict[str, Any]) ->
     result["pages"] = _pages(archive, members[PAGES], limits)
     result["records"] = records = []
     result["record_count"] = 0
+    result["record_types"] = types = {}
+    result["warcinfo"] = warcinfo = []
     for path in sorted(p for p in members if _is_warc(p)):
         with archive.open(members[path]) as stream:
             reading = read_warc(stream, path, limits)  # type: ignore[arg-type]
         result["record_count"] += reading.count
+        for kind, count in reading.by_type.items():
+            types[kind] = types.get(kind, 0) + count
+        warcinfo.extend(reading.warcinfo)
         records.extend(reading.records[: limits.max_kept_records - len(records)])
 
 

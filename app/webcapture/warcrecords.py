@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -19,6 +20,21 @@ from app.webcapture.limits import CaptureFailed, CaptureLimits
 _GZIP_MAGIC = b"\x1f\x8b"
 # The fields WARC 1.1 makes mandatory in every record.
 _REQUIRED = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
+# ... and WARC-Target-URI in these types.
+_TARGETED = frozenset({"response", "resource", "request", "revisit", "conversion", "continuation"})
+# WARC-Date: a UTC timestamp in W3C form, to the second or finer (WARC 1.1 §5.4).
+_WARC_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z\Z")
+_RECORD_ID = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]+>\Z")
+# What is kept of a warcinfo record: the fields that say how the capture was made.
+_WARCINFO_FIELDS = (
+    "software",
+    "operator",
+    "format",
+    "isPartOf",
+    "description",
+    "http-header-user-agent",
+)
+_WARCINFO_BYTES = 64 * 1024
 
 
 class _CountingReader(io.RawIOBase):
@@ -44,6 +60,7 @@ class WarcReading:
     records: list[dict[str, Any]] = field(default_factory=list)
     count: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
+    warcinfo: list[dict[str, str]] = field(default_factory=list)
 
 
 def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReading:
@@ -91,15 +108,20 @@ def _read_record(record, offset: int, where: str, reading: WarcReading, limits) 
     missing = [name for name in _REQUIRED if not headers.get_header(name)]
     if missing:
         raise CaptureFailed(at, f"malformed record: no {', '.join(missing)}")
+    kind = headers.get_header("WARC-Type")
+    _check_headers(headers, kind, at)
     stream = record.raw_stream
-    for _ in _chunks(stream):
-        pass
+    head = bytearray()
+    for chunk in _chunks(stream):
+        if kind == "warcinfo" and len(head) < _WARCINFO_BYTES:
+            head += chunk[: _WARCINFO_BYTES - len(head)]
     if getattr(stream, "limit", 0):
         raise CaptureFailed(at, f"truncated: {stream.limit} bytes of its block are missing")
     checker = record.digest_checker
     if checker.passed is False:
         raise CaptureFailed(at, "; ".join(checker.problems))
-    kind = headers.get_header("WARC-Type")
+    if kind == "warcinfo" and len(reading.warcinfo) < 100:
+        reading.warcinfo.append({"file": where, **_warcinfo_fields(bytes(head))})
     reading.by_type[kind] = reading.by_type.get(kind, 0) + 1
     if len(reading.records) < limits.max_kept_records:
         reading.records.append(
@@ -115,6 +137,25 @@ def _read_record(record, offset: int, where: str, reading: WarcReading, limits) 
                 "digests_checked": checker.passed is True,
             }
         )
+
+
+def _check_headers(headers, kind: str, at: str) -> None:
+    if not _WARC_DATE.match(headers.get_header("WARC-Date").strip()):
+        raise CaptureFailed(at, "malformed record: WARC-Date is not a UTC timestamp")
+    if not _RECORD_ID.match(headers.get_header("WARC-Record-ID").strip()):
+        raise CaptureFailed(at, "malformed record: WARC-Record-ID is not a <URI>")
+    if kind in _TARGETED and not headers.get_header("WARC-Target-URI"):
+        raise CaptureFailed(at, f"malformed record: a {kind} record without WARC-Target-URI")
+
+
+def _warcinfo_fields(block: bytes) -> dict[str, str]:
+    """The named `field: value` lines of a warcinfo block (application/warc-fields), as text."""
+    found: dict[str, str] = {}
+    for line in block.decode("utf-8", "replace").splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip() in _WARCINFO_FIELDS:
+            found.setdefault(name.strip(), value.strip()[:500])
+    return found
 
 
 def _chunks(stream) -> Iterator[bytes]:

@@ -8,6 +8,7 @@ import struct
 import zipfile
 
 import pytest
+from warcio.warcwriter import WARCWriter
 
 from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
@@ -306,3 +307,43 @@ def test_a_zip64_package_is_counted_from_its_zip64_end_record(monkeypatch):
     assert check(data)["verdict"] == "passed"
     where, reason = failure(check(data, limits=CaptureLimits(max_members=4)))
     assert (where, reason) == ("zip", "5 members, more than the 4 a package may hold")
+
+
+@pytest.mark.parametrize(
+    "old,new,words",
+    [
+        (b"WARC-Date: 20", b"WARC-Date: 1x", "WARC-Date is not a UTC timestamp"),
+        (b"WARC-Record-ID: <urn:", b"WARC-Record-ID:  urn:", "WARC-Record-ID is not a <URI>"),
+    ],
+    ids=["date", "record-id"],
+)
+def test_a_record_whose_named_headers_are_malformed_fails(old, new, words):
+    warc = warc_bytes(gzip_records=False)
+    second = warc.index(b"WARC/1.0", 10)  # the first response record
+    damaged = warc[:second] + warc[second:].replace(old, new, 1)
+    where, reason = failure(check(damaged, "application/warc"))
+    assert where == f"warc record 2 (offset {second})"
+    assert reason == f"malformed record: {words}"
+
+
+def test_the_warcinfo_fields_and_record_types_are_kept():
+    result = check(wacz_bytes())
+    assert result["record_types"] == {"warcinfo": 1, "response": 2}
+    (info,) = result["warcinfo"]
+    assert info == {"file": "archive/data.warc.gz", "software": "tests"}
+
+
+def test_a_targeted_record_without_its_target_uri_fails():
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=False)
+    text = io.BytesIO(b"notes")
+    writer.write_record(
+        writer.create_warc_record(
+            "http://x.example/a", "resource", payload=text, warc_content_type="text/plain"
+        )
+    )
+    damaged = out.getvalue().replace(b"WARC-Target-URI:", b"WARC-Targxt-URI:")
+    assert failure(check(damaged, "application/warc")) == (
+        "warc record 1 (offset 0)",
+        "malformed record: a resource record without WARC-Target-URI",
+    )

@@ -167,6 +167,8 @@ def test_the_item_page_lists_pages_and_records_as_escaped_text_never_as_html(int
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Passed, checked" in page
+    assert "archive/data.warc.gz was made with tests" in page
+    assert "response: 2, warcinfo: 1" in page
     for url, ts, _ in PAGES:
         assert url in page and ts in page
     assert "Market &lt;b&gt;shelled&lt;/b&gt;" in page  # the captured title, escaped
