@@ -220,3 +220,17 @@ def test_a_member_who_may_not_see_the_item_gets_no_panel_and_nothing_is_logged(i
     assert response.status_code == 404
     assert "news.example" not in response.get_data(as_text=True)
     assert "news.example" not in caplog.text
+
+
+@pytest.mark.parametrize("what", ["/stream", "/download"])
+def test_a_capture_is_served_only_as_its_type_never_rendered(intake, what):
+    data = wacz_bytes()
+    item = stored_intact(intake, intake.send("web", "c.wacz", data), data, "application/wacz")
+    response = intake.download(item.id, what)
+    assert response.status_code == 200
+    assert response.mimetype == "application/wacz"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    # The stream is inline like every type's, but sandboxed and never sniffed into HTML.
+    disposition = "attachment;" if what == "/download" else "inline;"
+    assert response.headers["Content-Disposition"].startswith(disposition)
