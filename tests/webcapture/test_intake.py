@@ -234,3 +234,16 @@ def test_a_capture_is_served_only_as_its_type_never_rendered(intake, what):
     # The stream is inline like every type's, but sandboxed and never sniffed into HTML.
     disposition = "attachment;" if what == "/download" else "inline;"
     assert response.headers["Content-Disposition"].startswith(disposition)
+
+
+def test_processing_again_adds_no_second_check(intake):
+    from app.vault.processing import process_new_evidence
+
+    data = warc_bytes()
+    item = stored_intact(
+        intake, intake.send("api", "c.warc.gz", data), data, "application/warc+gzip"
+    )
+    process_new_evidence(item.id)
+    process_new_evidence(item.id)
+    only_check(item)
+    assert custody_actions(item.id).count("web_capture_checked") == 1
