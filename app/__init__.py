@@ -150,12 +150,15 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_evidence_checks() -> None:
-    """What packages above the vault add to every item: duplicates, consistency checks."""
+    """What packages above the vault add to every item: duplicates, consistency checks,
+    web-capture checks."""
     from app.consistency.setup import register_consistency
     from app.duplicates.setup import register_duplicates
+    from app.webcapture.setup import register_webcapture
 
     register_duplicates()
     register_consistency()
+    register_webcapture()
 
 
 def register_credential_revokers(app: Flask) -> None:

@@ -39,6 +39,7 @@ from app.jobs.models import Job
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
+from app.webcapture.models import WebCaptureCheck
 
 __all__ = [
     "EvidenceTombstone",
@@ -55,6 +56,7 @@ __all__ = [
     "CaseFile",
     "CaseItem",
     "ConsistencyCheck",
+    "WebCaptureCheck",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",

@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "drafts": 6,
     "duplicates": 6,
     "consistency": 6,
+    "webcapture": 6,
     "accesslog": 5,
     "approvals": 6,
     "retention": 6,

@@ -53,7 +53,7 @@ ACTIONS = frozenset(
         "duplicate_suggested", "duplicate_confirmed", "duplicate_rejected",
         "consistency_checked", "linked_to_incident", "unlinked_from_incident",
         "legal_hold_placed", "legal_hold_released",
-        "disposition_blocked", "destroyed", "identity_destroyed",
+        "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
     }
 )  # fmt: skip
 

@@ -16,7 +16,8 @@ evidence_cli = AppGroup("evidence", help="Evidence items: post-intake media proc
     "--all-items",
     is_flag=True,
     help="Every item, oldest first, processed or not: each step skips what it did already, "
-    "so this adds only what is new (PDQ hashes, a first consistency check).",
+    "so this adds only what is new (PDQ hashes, a first consistency check, a web-capture "
+    "check).",
 )
 def process_command(limit: int, all_items: bool) -> None:
     """Extract metadata and make derivatives for every item not processed yet.

@@ -80,7 +80,7 @@ def parse_evidence_filters(args: Mapping[str, str], viewer: InvestigationViewer)
         problems["incident"] = "Choose an incident of this investigation."
     kind = (args.get("kind") or "").strip()
     if kind and kind not in KINDS:
-        problems["kind"] = "Choose photo, video, audio or document."
+        problems["kind"] = "Choose photo, video, audio, document or web capture."
     uploader = (args.get("uploader") or "").strip()
     if uploader and not viewer.sees_all:
         problems["uploader"] = "Only lawyers and leads may filter by uploader."

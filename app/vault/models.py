@@ -30,6 +30,7 @@ class EvidenceKind(enum.StrEnum):
     VIDEO = "video"
     AUDIO = "audio"
     DOCUMENT = "document"
+    WEB_CAPTURE = "web_capture"  # a WACZ package or a WARC file (app/webcapture)
 
 
 class DerivativeKind(enum.StrEnum):

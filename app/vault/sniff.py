@@ -8,7 +8,9 @@ decide before it stores anything, while holding no more than that in memory.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 
 import magic
@@ -21,6 +23,14 @@ from app.vault.refusals import IntakeRefused
 SNIFF_BYTES = 64 * 1024
 
 PHOTO, VIDEO, AUDIO, DOCUMENT = "photo", "video", "audio", "document"
+WEB_CAPTURE = "web_capture"
+
+# Web captures (docs/webcapture.md): a WARC file, plain or gzipped, and a WACZ package. libmagic
+# names the last two "application/gzip" and "application/zip" like any archive; only a gzip that
+# opens on a WARC header and a zip laid out as a WACZ are admitted (see _web_capture_type).
+WACZ, WARC, WARC_GZIP = "application/wacz", "application/warc", "application/warc+gzip"
+# The names a WACZ 1.1.1 package holds (its directories and its two JSON files at the top).
+_WACZ_TOP_LEVEL = ("archive/", "indexes/", "pages/", "datapackage.json", "datapackage-digest.json")
 
 # libmagic's answer -> (the media type we store and serve, the kind of evidence).
 ALLOWED_TYPES: dict[str, tuple[str, str]] = {
@@ -49,6 +59,7 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
     # libmagic calls prose with enough commas per line CSV; it is plain text all the same, and
     # is stored and served as text/plain.
     "text/csv": ("text/plain", DOCUMENT),
+    "application/warc": (WARC, WEB_CAPTURE),
 }
 
 # The file-name extensions that agree with each stored media type; the first is the one a
@@ -72,11 +83,15 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "application/pdf": ("pdf",),
     # Not .csv: a spreadsheet opening "text" evaluates =formulas in it (CSV injection).
     "text/plain": ("txt", "text", "log"),
+    WACZ: ("wacz",),
+    WARC: ("warc",),
+    WARC_GZIP: ("gz",),
 }
 
 ACCEPTED_SUMMARY = (
     "Custos accepts photos (JPEG, PNG, HEIC, WebP), videos (MP4, MOV, WebM, MKV), "
-    "audio (MP3, M4A, OGG, WAV, AMR), PDF documents and plain text."
+    "audio (MP3, M4A, OGG, WAV, AMR), PDF documents, plain text and web captures (WACZ, "
+    "WARC)."
 )
 
 # What a refused type is, in words a field worker understands.
@@ -122,7 +137,7 @@ def libmagic_type(prefix: bytes) -> str:
 def detect_type(prefix: bytes) -> DetectedType:
     """The allowed type of a file from its first bytes; IntakeRefused if it is not allowed."""
     mime = libmagic_type(prefix)
-    allowed = ALLOWED_TYPES.get(mime)
+    allowed = ALLOWED_TYPES.get(mime) or _web_capture_type(mime, prefix)
     if allowed is None:
         raise IntakeRefused(
             "type_not_allowed",
@@ -133,6 +148,45 @@ def detect_type(prefix: bytes) -> DetectedType:
     if detected.kind == PHOTO:
         check_image_dimensions(prefix)
     return detected
+
+
+def _web_capture_type(mime: str, prefix: bytes) -> tuple[str, str] | None:
+    """A gzip holding a WARC, or a zip whose leading members are a WACZ's; else None."""
+    if mime == "application/gzip" and _gunzipped_start(prefix).startswith(b"WARC/1."):
+        return WARC_GZIP, WEB_CAPTURE
+    if mime == "application/zip" and _is_wacz_layout(prefix):
+        return WACZ, WEB_CAPTURE
+    return None
+
+
+def _gunzipped_start(prefix: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(wbits=31).decompress(prefix, 16)
+    except zlib.error:
+        return b""
+
+
+def _is_wacz_layout(prefix: bytes) -> bool:
+    """Every zip member whose local header sits in the prefix has a WACZ name (at least one).
+
+    The package itself is checked in full after intake (app/webcapture); this only keeps an
+    arbitrary zip out. A member whose sizes follow its data (flag bit 3) ends the walk.
+    """
+    names, offset = [], 0
+    while prefix[offset : offset + 4] == b"PK\x03\x04" and offset + 30 <= len(prefix):
+        flags, compressed, name_length, extra_length = struct.unpack_from(
+            "<2xH10xI4xHH", prefix, offset + 4
+        )
+        name = prefix[offset + 30 : offset + 30 + name_length]
+        if len(name) < name_length:
+            break
+        names.append(name.decode("utf-8", "replace"))
+        if flags & 0x08:
+            break
+        offset += 30 + name_length + extra_length + compressed
+    return bool(names) and all(
+        n.startswith(_WACZ_TOP_LEVEL[:3]) or n in _WACZ_TOP_LEVEL[3:] for n in names
+    )
 
 
 def check_image_dimensions(prefix: bytes) -> None:

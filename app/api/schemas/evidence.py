@@ -16,6 +16,7 @@ from app.investigations.viewer import InvestigationViewer
 from app.vault.incident_links import ItemIncidentLink, item_incident_links
 from app.vault.models import EvidenceItem
 from app.vault.reading import shown_name
+from app.webcapture.views import capture_checks_json
 
 
 def link_json(link: ItemIncidentLink) -> dict[str, Any]:
@@ -61,9 +62,11 @@ def evidence_json(
 def evidence_record_json(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
     """One item's record: as in the list, plus its duplicates the viewer may see (never a
     hint of one they may not), its near-duplicate search and its consistency checks (the
-    findings themselves only with the identity grant, like the capture facts)."""
+    findings themselves only with the identity grant, like the capture facts) and its web-capture
+    checks (verdict and failure, not the captured URLs)."""
     out = evidence_json(item, shown_name(viewer, item), item_incident_links(viewer, item))
     out["duplicates"] = [view.as_json() for view in links_of(viewer, item)]
     out["near_duplicate_search"] = fingerprint_json(fingerprint_of(item))
     out["consistency_checks"] = [view.as_json() for view in check_views(viewer, item)]
+    out["web_capture_checks"] = capture_checks_json(item)
     return out

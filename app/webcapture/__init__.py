@@ -1,0 +1,1 @@
+"""Web captures (WACZ packages, WARC files): checked after intake without trusting the package."""

@@ -1,0 +1,88 @@
+"""The processing step for web captures: check the decrypted package, keep the result sealed,
+record its digest and verdict in the ledger. Evidence is never refused after the fact."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC
+
+from sqlalchemy import select
+
+from app.crypto.age import AgeReader
+from app.crypto.canonical import canonical_json, utc_timestamp
+from app.custody.ledger import append_custody_event
+from app.extensions import db
+from app.timeutil import utcnow
+from app.vault.models import EvidenceItem, EvidenceKind
+from app.webcapture.inspection import inspect_capture
+from app.webcapture.limits import CaptureLimits
+from app.webcapture.models import WebCaptureCheck
+
+FORMAT = "custos-webcapture-v1"
+ACTOR = "system:media-processing"
+
+
+def check_capture_step(item: EvidenceItem, reader: AgeReader) -> None:
+    """Check a web capture once, at processing (idempotent, like the other steps)."""
+    if item.kind != EvidenceKind.WEB_CAPTURE.value:
+        return
+    done = db.session.scalar(
+        select(WebCaptureCheck.id).where(WebCaptureCheck.evidence_id == item.id).limit(1)
+    )
+    if done is None:
+        run_capture_check(item, reader, CaptureLimits())
+
+
+def run_capture_check(
+    item: EvidenceItem, reader: AgeReader, limits: CaptureLimits
+) -> WebCaptureCheck:
+    with io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024) as file:
+        outcome = inspect_capture(item.media_type, file, limits)
+    checked_at = utcnow()
+    document = {
+        "format": FORMAT,
+        "evidence_id": item.id,
+        "sha256": item.sha256,
+        "media_type": item.media_type,
+        "checked_at": utc_timestamp(checked_at.replace(tzinfo=UTC)),
+        **outcome,
+    }
+    encoded = canonical_json(document)
+    digest = hashlib.sha256(encoded).hexdigest()
+    check = WebCaptureCheck(
+        evidence_id=item.id,
+        investigation_id=item.investigation_id,
+        result=encoded.decode("utf-8"),
+        result_sha256=digest,
+        verdict=outcome["verdict"],
+        checked_at=checked_at,
+    )
+    db.session.add(check)
+    db.session.flush()
+    append_custody_event(
+        item.investigation_id,
+        ACTOR,
+        "web_capture_checked",
+        "evidence",
+        item.id,
+        {
+            "check_id": check.id,
+            "format": FORMAT,
+            "sha256": item.sha256,
+            "result_sha256": digest,
+            "verdict": check.verdict,
+            "records": outcome.get("record_count", 0),
+            "pages": len(outcome.get("pages", [])),
+        },
+    )
+    return check
+
+
+def checks_of(item: EvidenceItem) -> list[WebCaptureCheck]:
+    stmt = (
+        select(WebCaptureCheck)
+        .where(WebCaptureCheck.evidence_id == item.id)
+        .order_by(WebCaptureCheck.checked_at.desc(), WebCaptureCheck.id)
+    )
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,173 @@
+"""Each record of one WARC file (plain, per-record gzip or whole-file gzip) read with warcio:
+its identity headers, its declared digests and whether they hold."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+from app.webcapture.limits import CaptureFailed, CaptureLimits
+
+_GZIP_MAGIC = b"\x1f\x8b"
+# The fields WARC 1.1 makes mandatory in every record.
+_REQUIRED = ("WARC-Type", "WARC-Record-ID", "WARC-Date", "Content-Length")
+# ... and WARC-Target-URI in these types.
+_TARGETED = frozenset({"response", "resource", "request", "revisit", "conversion", "continuation"})
+# WARC-Date: a UTC timestamp in W3C form, to the second or finer (WARC 1.1 §5.4).
+_WARC_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z\Z")
+_RECORD_ID = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^<>\s]+>\Z")
+# What is kept of a warcinfo record: the fields that say how the capture was made.
+_WARCINFO_FIELDS = (
+    "software",
+    "operator",
+    "format",
+    "isPartOf",
+    "description",
+    "http-header-user-agent",
+)
+_WARCINFO_BYTES = 64 * 1024
+
+
+class _CountingReader(io.RawIOBase):
+    """Passes reads through, failing once more than `cap` bytes came out (a gzip bomb)."""
+
+    def __init__(self, source: BinaryIO, cap: int, where: str) -> None:
+        self.source, self.cap, self.where, self.count = source, cap, where, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.source.read(len(buffer))
+        self.count += len(data)
+        if self.count > self.cap:
+            raise CaptureFailed(self.where, f"expands past the {self.cap}-byte cap")
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@dataclass
+class WarcReading:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    warcinfo: list[dict[str, str]] = field(default_factory=list)
+
+
+def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReading:
+    """Read every record of the WARC; CaptureFailed names the first record that is malformed,
+    truncated, or whose WARC-Block-Digest / WARC-Payload-Digest does not hold."""
+    buffered = io.BufferedReader(stream, buffer_size=1024 * 1024)  # type: ignore[arg-type]
+    source: BinaryIO = buffered
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+        # One gzip stream for the whole file or one per record: gzip reads both alike.
+        source = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+    counted = _CountingReader(source, limits.max_total_bytes, where)
+    reading = WarcReading()
+    iterator = ArchiveIterator(io.BufferedReader(counted, 1024 * 1024), check_digests=True)
+    try:
+        for record in iterator:
+            _read_record(record, iterator.offset, where, reading, limits)
+        end = iterator.offset
+        while counted.read(1024 * 1024):
+            pass
+    except CaptureFailed:
+        raise
+    except (
+        ArchiveLoadFailed,
+        EOFError,
+        OSError,
+        zlib.error,
+        ValueError,
+        AttributeError,
+        zipfile.BadZipFile,  # a WARC inside a WACZ read straight from its zip member
+    ) as e:
+        at = f"{where} record {reading.count + 1} (offset {iterator.offset})"
+        raise CaptureFailed(at, f"malformed record: {_first_line(e)}") from None
+    if end != counted.count:
+        at = f"{where} record {reading.count + 1} (offset {end})"
+        raise CaptureFailed(at, "bytes that are not a WARC record")
+    if reading.count == 0:
+        raise CaptureFailed(where, "holds no WARC record")
+    return reading
+
+
+def _read_record(record, offset: int, where: str, reading: WarcReading, limits) -> None:
+    reading.count += 1
+    at = f"{where} record {reading.count} (offset {offset})"
+    headers = record.rec_headers
+    missing = [name for name in _REQUIRED if not headers.get_header(name)]
+    if missing:
+        raise CaptureFailed(at, f"malformed record: no {', '.join(missing)}")
+    kind = headers.get_header("WARC-Type")
+    _check_headers(headers, kind, at)
+    stream = record.raw_stream
+    head = bytearray()
+    for chunk in _chunks(stream):
+        if kind == "warcinfo" and len(head) < _WARCINFO_BYTES:
+            head += chunk[: _WARCINFO_BYTES - len(head)]
+    if getattr(stream, "limit", 0):
+        raise CaptureFailed(at, f"truncated: {stream.limit} bytes of its block are missing")
+    checker = record.digest_checker
+    if checker.passed is False:
+        raise CaptureFailed(at, "; ".join(checker.problems))
+    if kind == "warcinfo" and len(reading.warcinfo) < 100:
+        reading.warcinfo.append({"file": where, **_warcinfo_fields(bytes(head))})
+    reading.by_type[kind] = reading.by_type.get(kind, 0) + 1
+    if len(reading.records) < limits.max_kept_records:
+        reading.records.append(
+            {
+                "file": where,
+                "offset": offset,
+                "type": kind,
+                "record_id": headers.get_header("WARC-Record-ID"),
+                "target_uri": headers.get_header("WARC-Target-URI"),
+                "date": headers.get_header("WARC-Date"),
+                "payload_digest": headers.get_header("WARC-Payload-Digest"),
+                "block_digest": headers.get_header("WARC-Block-Digest"),
+                "digests_checked": checker.passed is True,
+            }
+        )
+
+
+def _check_headers(headers, kind: str, at: str) -> None:
+    if not _WARC_DATE.match(headers.get_header("WARC-Date").strip()):
+        raise CaptureFailed(at, "malformed record: WARC-Date is not a UTC timestamp")
+    if not _RECORD_ID.match(headers.get_header("WARC-Record-ID").strip()):
+        raise CaptureFailed(at, "malformed record: WARC-Record-ID is not a <URI>")
+    if kind in _TARGETED and not headers.get_header("WARC-Target-URI"):
+        raise CaptureFailed(at, f"malformed record: a {kind} record without WARC-Target-URI")
+
+
+def _warcinfo_fields(block: bytes) -> dict[str, str]:
+    """The named `field: value` lines of a warcinfo block (application/warc-fields), as text."""
+    found: dict[str, str] = {}
+    for line in block.decode("utf-8", "replace").splitlines():
+        name, colon, value = line.partition(":")
+        if colon and name.strip() in _WARCINFO_FIELDS:
+            found.setdefault(name.strip(), value.strip()[:500])
+    return found
+
+
+def _chunks(stream) -> Iterator[bytes]:
+    while True:
+        data = stream.read(1024 * 1024)
+        if not data:
+            return
+        yield data
+
+
+def _first_line(error: Exception) -> str:
+    if isinstance(error, AttributeError):  # warcio met a header line it could not split
+        return "unreadable header"
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:200]
