@@ -151,12 +151,12 @@ ENTRIES_SQL = (
 
 def fetch_rows(source: Path | str, investigation_id: str):
     """(rows iterator, close) for ENTRIES_SQL: sqlite3, or a server-side psycopg cursor read
-    in batches of 20,000 as verify_reader.LedgerReader reads PostgreSQL."""
+    in batches of 20,000 in the binary format, as verify_reader.LedgerReader reads PostgreSQL."""
     if isinstance(source, str):
         import psycopg
 
         conn = psycopg.connect(source)
-        cursor = conn.cursor(name="bench_bare_loop")
+        cursor = conn.cursor(name="bench_bare_loop", binary=True)
         cursor.itersize = 20_000
         cursor.execute(ENTRIES_SQL.replace("?", "%s"), (investigation_id,))
         return iter(cursor), conn.close

@@ -227,6 +227,17 @@ def test_unusual_bodies_get_columns_match_verdict(body: bytes, columns: tuple) -
     assert run(wrong)[0].columns_bad_seq == 5
 
 
+def test_a_remembered_head_vouches_only_for_bodies_that_start_with_it() -> None:
+    bodies = [make_body(seq) for seq in range(1, 11)]
+    other = {"type": "user", "id": "4f1c2e9a-0000-4000-8000-000000000002"}
+    bodies[5] = make_body(6, actor={**other, "email": "analyst@example.org"})
+    assert run(rechain(bodies))[0].columns_bad_seq == 6
+    bodies[5] = make_body(6, actor={"type": "user", "id": ACTOR_ID, "email": "new@example.org"})
+    assert run(rechain(bodies))[0].columns_bad_seq is None
+    bodies[5] = make_body(6, action="evidence.deleted")
+    assert run(rechain(bodies))[0].columns_bad_seq == 6
+
+
 def test_only_the_first_column_problem_is_kept() -> None:
     columns = with_columns(3, action="evidence.deleted")
     columns[7] = ("evidence.deleted",) + columns[7][1:]
