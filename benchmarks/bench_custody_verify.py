@@ -14,8 +14,9 @@ both sides rather than on one.
 
 ``--every K``: one checkpoint per K entries (default 1: every append its own commit, the
 worst case, e.g. one evidence view per request). ``--database-url``: PostgreSQL instead of
-SQLite, in a throwaway database created on that server and dropped afterwards; the bare
-loop then reads through a server-side cursor, as verify does.
+SQLite, in a throwaway database created on that server and dropped afterwards (also taken
+from $BENCH_VERIFY_DATABASE_URL, e.g. under `make bench`); the bare loop then reads through
+a server-side cursor, as verify does.
 """
 
 from __future__ import annotations
@@ -225,8 +226,9 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1, help="entries per checkpoint")
     parser.add_argument(
         "--database-url",
+        default=os.environ.get("BENCH_VERIFY_DATABASE_URL") or None,
         help="a PostgreSQL server (postgresql+psycopg://...): the benchmark creates and drops "
-        "its own database there",
+        "its own database there (default: $BENCH_VERIFY_DATABASE_URL, else SQLite)",
     )
     args = parser.parse_args()
 
