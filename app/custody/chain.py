@@ -124,10 +124,13 @@ def verify_chain(
     Hashes are ``str`` and bodies ``bytes``, as sqlite3 and psycopg return TEXT and
     BLOB/bytea columns, so a cursor can be passed straight in.
 
-    This is the hot loop of ``flask custody verify``: its budget is a fixed fraction of
-    two bare SHA-256 calls per row (benchmarks/bench_chain_verify.py), so the loop binds
-    its functions to locals, creates no objects beyond the hash strings, and leaves
-    every explanation to _diagnose_break once something has already failed.
+    Its budget is a fixed fraction of two bare SHA-256 calls per row
+    (benchmarks/bench_chain_verify.py), so the loop binds its functions to locals,
+    creates no objects beyond the hash strings, and leaves every explanation to
+    _diagnose_break once something has already failed. ``flask custody verify`` runs
+    the same checks in verify_pass.LedgerPass (with the filter columns and the Merkle
+    tree, in one loop) and hands this function the first row that fails, so the verdict
+    and its explanation are the ones given here.
     """
     sha256 = hashlib.sha256
     is_hex64 = _HEX64.fullmatch

@@ -4,9 +4,9 @@ What is trusted: the entries' stored bytes and hashes (re-hashed here), and chec
 statements whose minisign signature verifies under the organisation key. Nothing else:
 not the head row, not the denormalised columns, not a checkpoint's columns on their own.
 
-The hot loop is chain.verify_chain over raw DBAPI tuples (no ORM objects, no SQLAlchemy
-rows): `flask custody verify` must reach 300,000 entries/s on SQLite (issue 4, item 4;
-benchmarks/bench_custody_verify.py).
+The hot loop is verify_pass.LedgerPass over raw DBAPI tuples (no ORM objects, no SQLAlchemy
+rows): the chain, the filter columns and the Merkle tree in one pass, at >= 0.43x two bare
+SHA-256 per row and 300,000 entries/s (issues 4 and 14; benchmarks/bench_custody_verify.py).
 
 Every checkpoint's signature and head is checked by default: a forged history that
 someone signed with the key later (or whose older checkpoints contradict it) shows. The
@@ -15,7 +15,7 @@ checks only the newest signature, which vouches for every entry before it throug
 hash chain (docs/custody.md, "What verify proves").
 
 The checkpoint checks are in verify_checkpoints.py, the witness comparison in
-verify_witness.py, the raw reads and the Merkle recomputation in verify_reader.py.
+verify_witness.py, the raw reads in verify_reader.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from dataclasses import dataclass
 
 from app.crypto.minisign import key_id_hex, parse_public_key
 from app.custody import witness
-from app.custody.chain import verify_chain
-from app.custody.columns import ColumnCheck
 from app.custody.verify_checkpoints import (  # noqa: F401 (key_for: presign uses it here)
     Problems,
     TrustedKeys,
@@ -34,7 +32,8 @@ from app.custody.verify_checkpoints import (  # noqa: F401 (key_for: presign use
     key_for,
     signature_key_id,
 )
-from app.custody.verify_reader import LedgerReader, TreeRoots
+from app.custody.verify_pass import LedgerPass, TreeRoots
+from app.custody.verify_reader import LedgerReader
 from app.custody.verify_witness import compare_with_witness, witnessed_sizes_of
 from app.extensions import db
 
@@ -172,7 +171,6 @@ def _verify_in_snapshot(
     allow_unsigned_tail: bool,
 ) -> LedgerVerdict:
     problems = Problems()
-    columns = ColumnCheck()
     # The Merkle root is recomputed from the bodies at the size of every checkpoint that
     # signs one (only the newest with fast): sizes first, then one pass over the entries.
     sizes_sql = _ROOTED_SIZES_SQL if all_signatures else _NEWEST_ROOTED_SIZE_SQL
@@ -184,9 +182,8 @@ def _verify_in_snapshot(
         for name, size in witnessed_sizes_of(records).items()
     }
     roots = TreeRoots(sizes | set(witnessed_sizes.values()))
-    report = verify_chain(
-        roots.rows(columns.rows(reader.stream(_ENTRIES_SQL, (investigation_id,))))
-    )
+    entries = LedgerPass(roots)
+    report = entries.run(reader.stream(_ENTRIES_SQL, (investigation_id,)))
     if not report.ok:
         problems.add(report.bad_seq, report.reason)
     last = report.last_seq  # entries 1..last verified; their stored entry_hash is now trusted
@@ -252,8 +249,8 @@ def _verify_in_snapshot(
         )
 
     # Last, so that a forged or unsigned entry at the same seq is named as such first.
-    if columns.bad_seq is not None and columns.bad_seq <= report.last_seq:
-        problems.add(columns.bad_seq, columns.reason())
+    if entries.columns_bad_seq is not None and entries.columns_bad_seq <= report.last_seq:
+        problems.add(entries.columns_bad_seq, entries.columns_reason())
 
     first = problems.first()
     if first is not None:

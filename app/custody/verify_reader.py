@@ -1,46 +1,10 @@
-"""What verification reads: raw DBAPI rows in one snapshot, and the Merkle roots over them."""
+"""What verification reads: raw DBAPI rows of a ledger, all in one snapshot."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 
 from sqlalchemy import Engine
-
-from app.crypto.merkle import frontier_root
-
-
-class TreeRoots:
-    """Recomputes the Merkle tree from the bodies as rows pass, keeping roots at chosen sizes.
-
-    Takes the rows verify_chain reads and yields them unchanged; ``at[size]`` is the root
-    of entries 1..size for every wanted size the rows reached.
-    """
-
-    def __init__(self, sizes: set[int]) -> None:
-        self.sizes = sizes
-        self.at: dict[int, bytes] = {}
-        self.heads: dict[int, str] = {}  # entry hash at each wanted size
-
-    def rows(self, rows: Iterator[tuple]) -> Iterator[tuple]:
-        sha256 = hashlib.sha256
-        frontier: list[bytes] = []
-        pop, push, sizes, at = frontier.pop, frontier.append, self.sizes, self.at
-        size = 0
-        for row in rows:
-            body = row[4]
-            # A body missing here fails the chain check; what would it add to the tree?
-            node = sha256(b"\x00" + body).digest() if body is not None else b""
-            index = size
-            while index & 1:
-                node = sha256(b"\x01" + pop() + node).digest()
-                index >>= 1
-            push(node)
-            size += 1
-            if size in sizes:
-                at[size] = frontier_root(frontier)
-                self.heads[size] = row[3]
-            yield row
 
 
 class LedgerReader:
@@ -71,7 +35,8 @@ class LedgerReader:
     def stream(self, sql: str, params: tuple) -> Iterator[tuple]:
         """Rows as plain tuples, without loading a whole ledger into memory."""
         if self._postgres:
-            cursor = self._dbapi.cursor(name="custody_verify")  # server-side, in batches
+            # Server-side, in batches, in the binary format (bytea without hex, a third faster).
+            cursor = self._dbapi.cursor(name="custody_verify", binary=True)
             cursor.itersize = 20_000
         else:
             cursor = self._dbapi.cursor()

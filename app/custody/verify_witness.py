@@ -8,7 +8,8 @@ from app.crypto.minisign import SignatureError, verify
 from app.custody import witness
 from app.custody.chain import read_statement
 from app.custody.verify_checkpoints import Problems, check_note, key_for
-from app.custody.verify_reader import LedgerReader, TreeRoots
+from app.custody.verify_pass import TreeRoots
+from app.custody.verify_reader import LedgerReader
 
 _ROOTED_STATEMENTS_SQL = (
     "SELECT seq, statement FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
