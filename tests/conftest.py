@@ -108,28 +108,50 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
 def _truncate_all(app) -> None:
     from app.extensions import db
+    from tests.helpers.cleanup import empty_tables
 
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{name}"'))
+            empty_tables(conn, [t.name for t in db.metadata.sorted_tables])
+
+
+# Set while a shared world (tests/helpers/snapshot.py) is left in the tables after its test.
+WORLD_LEFT = "tests.shared_world_left"
 
 
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest):
-    """Every test that uses the app starts from empty tables."""
+    """Every test that uses the app starts from empty tables, or from its shared world.
+
+    A test of `shared_worlds` restores its world's snapshot first, which overwrites every
+    table, so its rows are left for the next such test; any other test that follows finds
+    the tables emptied first.
+    """
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
+    shares_world = "shared_worlds" in request.fixturenames
+    if not shares_world and app.extensions.pop(WORLD_LEFT, False):
+        _truncate_all(app)
     yield
-    _truncate_all(app)
+    if shares_world:
+        app.extensions[WORLD_LEFT] = True
+    else:
+        _truncate_all(app)
+
+
+@pytest.fixture(scope="module")
+def shared_worlds(app):
+    """A module's costly worlds, each built once and restored before every test using it."""
+    from tests.helpers.snapshot import SharedWorlds
+
+    worlds = SharedWorlds(app, _truncate_all)
+    yield worlds
+    with app.app_context():
+        worlds.close()
+    app.extensions.pop(WORLD_LEFT, None)
 
 
 @pytest.fixture
