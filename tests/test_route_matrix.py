@@ -223,6 +223,17 @@ class SignedInWorld:
     world: World
     cookies: tuple[tuple[str, str], ...]
 
+    @classmethod
+    def of(cls, app, world: World, client) -> SignedInWorld:
+        """The World with the cookies `client` holds (the session of whoever signed in)."""
+        names = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", ""))
+        cookies = tuple(
+            (name, cookie.value)
+            for name in names
+            if (cookie := client.get_cookie(name)) is not None
+        )
+        return cls(world, cookies)
+
     def client(self, app):
         """A fresh test client carrying the persona's session, as its browser would."""
         client = app.test_client()
@@ -236,11 +247,7 @@ def signed_in_world(app, persona: str) -> SignedInWorld:
     client = app.test_client()
     if user is not None:
         sign_in(client, user)
-    names = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", ""))
-    cookies = tuple(
-        (name, cookie.value) for name in names if (cookie := client.get_cookie(name)) is not None
-    )
-    return SignedInWorld(world, cookies)
+    return SignedInWorld.of(app, world, client)
 
 
 def persona_world(app, shared_worlds, persona: str) -> SignedInWorld:
