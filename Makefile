@@ -15,7 +15,8 @@ RUN_PACKAGES := ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-su
 TEST_PACKAGES := age minisign openssl chromium redis-server
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install install-dev system-deps test-system-deps lint pytest-sqlite pytest-postgres bench clean \
+.PHONY: run test install install-dev system-deps test-system-deps lint pytest-passes pytest-sqlite \
+  pytest-postgres bench clean \
   translations load
 
 # On an empty database `make run` loads the demo investigation (fictional content; its accounts
@@ -30,7 +31,7 @@ run: system-deps install
 	@$(FLASK) users first-run
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: system-deps test-system-deps install-dev lint pytest-sqlite pytest-postgres
+test: system-deps test-system-deps install-dev lint pytest-passes
 
 # Installs whichever of the packages it is given are missing, with apt (through sudo when not root).
 define apt_install_missing
@@ -73,6 +74,12 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -r app --severity-level medium --quiet
 
+# The SQLite and PostgreSQL passes at the same time, one per core (tools/test_passes.sh: the
+# PostgreSQL pass's output follows the SQLite pass's, and the last lines name each one's result).
+pytest-passes: install-dev
+	@PYTHON=$(BIN)/python PG_TEST_URL="$(PG_TEST_URL)" tools/test_passes.sh
+
+# Each pass alone.
 pytest-sqlite: install-dev
 	CUSTOS_TEST_DB=sqlite $(BIN)/python -m pytest -q
 

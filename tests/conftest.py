@@ -55,7 +55,10 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    # synchronous_commit=off: a commit does not wait for its WAL to reach the disk, which only
+    # a crash of the server itself could lose (tests/faults crashes a cluster of its own).
+    options = f"options=-csynchronous_commit%3Doff%20-csearch_path%3D{schema}"
+    yield f"{url}{separator}{options}"
     with admin.begin() as conn:
         conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
@@ -87,12 +90,22 @@ def make_config(database_url: str, instance: Path, **overrides) -> TestingConfig
     return config
 
 
+def _without_fsync(dbapi_connection, _record) -> None:
+    """The session's SQLite file need not survive a power cut: no fsync at every commit.
+
+    Journaling and locking are unchanged, so a test that kills a process still sees SQLite
+    roll back what that process had not committed.
+    """
+    dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     """The app under test, its schema built by the real Alembic migrations."""
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.extensions import db
     from app.security.master_key import generate_master_key_file
     from app.security.org_keys import init_keys
 
@@ -101,6 +114,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     application = create_app(make_config(database_url, instance))
     application.test_client_class = IsolatedClient
     with application.app_context():
+        if backend() != "postgresql":
+            sa.event.listen(db.engine, "connect", _without_fsync)
         upgrade()
     init_keys(instance / "keys", application.extensions["custos.master_key"])
     return application
@@ -108,28 +123,50 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
 def _truncate_all(app) -> None:
     from app.extensions import db
+    from tests.helpers.cleanup import empty_tables
 
     with app.app_context():
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                quoted = ", ".join(f'"{name}"' for name in tables)
-                conn.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f'DELETE FROM "{name}"'))
+            empty_tables(conn, [t.name for t in db.metadata.sorted_tables])
+
+
+# Set while a shared world (tests/helpers/snapshot.py) is left in the tables after its test.
+WORLD_LEFT = "tests.shared_world_left"
 
 
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest):
-    """Every test that uses the app starts from empty tables."""
+    """Every test that uses the app starts from empty tables, or from its shared world.
+
+    A test of `shared_worlds` restores its world's snapshot first, which overwrites every
+    table, so its rows are left for the next such test; any other test that follows finds
+    the tables emptied first.
+    """
     if "app" not in request.fixturenames:
         yield
         return
     app = request.getfixturevalue("app")
+    shares_world = "shared_worlds" in request.fixturenames
+    if not shares_world and app.extensions.pop(WORLD_LEFT, False):
+        _truncate_all(app)
     yield
-    _truncate_all(app)
+    if shares_world:
+        app.extensions[WORLD_LEFT] = True
+    else:
+        _truncate_all(app)
+
+
+@pytest.fixture(scope="module")
+def shared_worlds(app):
+    """A module's costly worlds, each built once and restored before every test using it."""
+    from tests.helpers.snapshot import SharedWorlds
+
+    worlds = SharedWorlds(app, _truncate_all)
+    yield worlds
+    with app.app_context():
+        worlds.close()
+    app.extensions.pop(WORLD_LEFT, None)
 
 
 @pytest.fixture

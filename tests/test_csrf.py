@@ -9,7 +9,19 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.web import csrf_token, sign_in
-from tests.test_route_matrix import URL_RULES, World
+from tests.route_expectations import FIELD_A
+from tests.test_route_matrix import URL_RULES, SignedInWorld, World, persona_world
+
+
+def world_with_admin_signed_in(app) -> SignedInWorld:
+    """World, with an administrator who is a member of its investigation signed in."""
+    world = World()
+    admin = UserFactory(role="admin")
+    MembershipFactory(user=admin, investigation=world.investigation)
+    client = app.test_client()
+    sign_in(client, admin)
+    return SignedInWorld.of(app, world, client)
+
 
 POST_RULES = [(endpoint, rule) for endpoint, rule, methods in URL_RULES if "POST" in methods]
 
@@ -21,12 +33,9 @@ def test_form_routes_are_found(app):
 
 @pytest.mark.parametrize("endpoint,rule", POST_RULES, ids=[r[0] for r in POST_RULES])
 @pytest.mark.parametrize("token", [None, "forged-token-value"])
-def test_post_without_valid_token_is_refused(app, app_ctx, endpoint, rule, token):
-    world = World()
-    admin = UserFactory(role="admin")
-    MembershipFactory(user=admin, investigation=world.investigation)
-    client = app.test_client()
-    sign_in(client, admin)
+def test_post_without_valid_token_is_refused(app, app_ctx, shared_worlds, endpoint, rule, token):
+    signed_in = shared_worlds.get("admin member", lambda: world_with_admin_signed_in(app))
+    world, client = signed_in.world, signed_in.client(app)
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     data = {"csrf_token": token} if token else {}
     response = client.post(world.fill(rule), data=data)
@@ -62,10 +71,12 @@ def test_every_state_changing_method_is_covered():
     "endpoint,rule,method", OTHER_WRITE_RULES, ids=[f"{r[0]}-{r[2]}" for r in OTHER_WRITE_RULES]
 )
 @pytest.mark.parametrize("token", [None, "forged-token-value"])
-def test_other_writes_without_valid_token_are_refused(app, app_ctx, endpoint, rule, method, token):
-    world = World()
-    client = app.test_client()
-    sign_in(client, world.subject)  # the uploader, who may change the upload with a token
+def test_other_writes_without_valid_token_are_refused(
+    app, app_ctx, shared_worlds, endpoint, rule, method, token
+):
+    # World's subject: the uploader, who may change the upload with a token.
+    signed_in = persona_world(app, shared_worlds, FIELD_A)
+    world, client = signed_in.world, signed_in.client(app)
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     headers = {"Tus-Resumable": "1.0.0", "Upload-Offset": "0"}
     headers["Content-Type"] = "application/offset+octet-stream"
@@ -81,7 +92,7 @@ def test_other_writes_without_valid_token_are_refused(app, app_ctx, endpoint, ru
     from app.vault.models import UploadSession
 
     db.session.expire_all()
-    upload = db.session.get(UploadSession, world.upload.id)
+    upload = db.session.get(UploadSession, world.values["upload_id"])
     assert upload is not None and upload.offset == 0  # neither appended to nor cancelled
 
 

@@ -11,6 +11,7 @@ tests/api/test_api_matrix.py runs the same table there.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,20 +83,9 @@ class World:
         self.regrant = make_regrant(self.witness, self.subject, self.evidence)
         # A legal hold on the subject's witness (the retention pages).
         self.hold = make_legal_hold(self.witness)
-
-    @staticmethod
-    def evidence_links_of(item):
-        from sqlalchemy import select
-
-        from app.duplicates.models import EvidenceLink
-        from app.extensions import db
-
-        return list(
-            db.session.scalars(select(EvidenceLink).where(EvidenceLink.first_id == item.id))
-        )
-
-    def fill(self, rule: str) -> str:
-        values = {
+        # The URL parameters, read now: a World shared through a database snapshot outlives
+        # the session that loaded its rows.
+        self.values = {
             "reference": self.investigation.reference,
             "user_id": self.subject.id,
             "membership_id": self.membership.id,
@@ -116,8 +106,21 @@ class World:
             "duplicate_id": self.duplicate.id,
             "hold_id": self.hold.id,
         }
+
+    @staticmethod
+    def evidence_links_of(item):
+        from sqlalchemy import select
+
+        from app.duplicates.models import EvidenceLink
+        from app.extensions import db
+
+        return list(
+            db.session.scalars(select(EvidenceLink).where(EvidenceLink.first_id == item.id))
+        )
+
+    def fill(self, rule: str) -> str:
         url = rule
-        for name, value in values.items():
+        for name, value in self.values.items():
             url = url.replace(f"<{name}>", str(value))
         assert "<" not in url, f"add a value for the parameters of {rule} in World.fill"
         return url
@@ -251,17 +254,58 @@ def test_the_table_gives_every_persona_an_outcome():
     assert incomplete == {}
 
 
-@pytest.mark.parametrize("persona", table.PERSONAS)
-@pytest.mark.parametrize("endpoint,rule,method", WEB_RULES, ids=[r[0] for r in WEB_RULES])
-def test_each_persona_gets_what_the_table_says(
-    app, app_ctx, request, endpoint, rule, method, persona
-):
-    expected = expectation_for(endpoint, persona, request.node)
+@dataclass(frozen=True)
+class SignedInWorld:
+    """A World and the cookies of the persona signed in to it (none for the anonymous)."""
+
+    world: World
+    cookies: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, app, world: World, client) -> SignedInWorld:
+        """The World with the cookies `client` holds (the session of whoever signed in)."""
+        names = (app.config["SESSION_COOKIE_NAME"], app.config.get("REMEMBER_COOKIE_NAME", ""))
+        cookies = tuple(
+            (name, cookie.value)
+            for name in names
+            if (cookie := client.get_cookie(name)) is not None
+        )
+        return cls(world, cookies)
+
+    def client(self, app):
+        """A fresh test client carrying the persona's session, as its browser would."""
+        client = app.test_client()
+        for name, value in self.cookies:
+            client.set_cookie(name, value)
+        return client
+
+
+def signed_in_world(app, persona: str) -> SignedInWorld:
     world, user = world_and_user(persona)
     client = app.test_client()
     if user is not None:
         sign_in(client, user)
-    response = send(client, method, world.fill(rule))
+    return SignedInWorld.of(app, world, client)
+
+
+def persona_world(app, shared_worlds, persona: str) -> SignedInWorld:
+    """The persona's World, built once and put back from its snapshot before every test."""
+    return shared_worlds.get(persona, lambda: signed_in_world(app, persona))
+
+
+# Persona by persona, so that the tests of one persona run together and share its World.
+PERSONA_RULES = [(persona, *rule) for persona in table.PERSONAS for rule in WEB_RULES]
+
+
+@pytest.mark.parametrize(
+    "persona,endpoint,rule,method", PERSONA_RULES, ids=[f"{r[1]}-{r[0]}" for r in PERSONA_RULES]
+)
+def test_each_persona_gets_what_the_table_says(
+    app, app_ctx, shared_worlds, request, endpoint, rule, method, persona
+):
+    expected = expectation_for(endpoint, persona, request.node)
+    signed_in = persona_world(app, shared_worlds, persona)
+    response = send(signed_in.client(app), method, signed_in.world.fill(rule))
     assert meets(expected, response, method, json_caller=rule.startswith("/drafts")), (
         endpoint,
         persona,
@@ -271,10 +315,8 @@ def test_each_persona_gets_what_the_table_says(
 
 
 @pytest.mark.parametrize("endpoint,rule,method", API_RULES, ids=[r[0] for r in API_RULES])
-def test_the_api_refuses_the_session_cookie(app, app_ctx, endpoint, rule, method):
+def test_the_api_refuses_the_session_cookie(app, app_ctx, shared_worlds, endpoint, rule, method):
     """A signed-in browser cannot drive the API (no CSRF there): tokens only, so 401."""
-    world = World()
-    client = app.test_client()
-    sign_in(client, world.subject)
-    response = send(client, method, world.fill(rule))
+    signed_in = persona_world(app, shared_worlds, table.FIELD_A)  # World's subject
+    response = send(signed_in.client(app), method, signed_in.world.fill(rule))
     assert response.status_code == 401

@@ -27,12 +27,26 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 T = TypeVar("T")
 
 
+def this_pass_share(ports: range) -> range:
+    """The half of a suite's port range that this pass of `make test` may use.
+
+    `make test` runs its SQLite and PostgreSQL passes at the same time: the SQLite pass takes
+    the lower half of every range, the PostgreSQL pass the upper half, so two servers of the
+    two passes never pick the same free port in the instant before either listens on it.
+    """
+    middle = ports.start + len(ports) // 2
+    if os.environ.get("CUSTOS_TEST_DB", "sqlite") == "postgresql":
+        return range(middle, ports.stop)
+    return range(ports.start, middle)
+
+
 def free_port(ports: range | None, who: str = "the test") -> int:
-    """The first port of `ports` nothing listens on (any free port when `ports` is None)."""
+    """The first port of this pass's share of `ports` nothing listens on (any when None)."""
     if ports is None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             return probe.getsockname()[1]
+    ports = this_pass_share(ports)
     for port in ports:
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
