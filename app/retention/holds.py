@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from app.audit.service import record_event
 from app.casefiles.models import CaseFile
@@ -111,7 +112,9 @@ def active_hold(viewer: InvestigationViewer, hold_id: str) -> LegalHold:
             LegalHold.id == hold_id, LegalHold.investigation_id == viewer.investigation.id
         )
     )
-    if hold is None or not hold.active:
+    if hold is None:  # unknown here, or another investigation's: the same 404 either way
+        raise NotFound()
+    if not hold.active:
         raise RetentionError(_("This hold is no longer in force."))
     return hold
 

@@ -96,6 +96,9 @@ NO_FIELDS = frozenset(
         "admin.sign_out_everywhere",
         "vault.tus_create",
         "drafts.keep",
+        "retention.approve",
+        "retention.refuse",
+        "consistency.consistency_recheck",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
@@ -175,15 +178,31 @@ class Site:
         """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke),
         a second browser signed in (ending other sessions) and a custody alarm (acknowledge)."""
         from app.custody.alarms import raise_alarm
+        from app.duplicates.models import EvidenceLink, LinkKind, LinkStatus
         from app.extensions import db
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
+        from app.investigations.viewer import viewer_of
+        from app.retention.holds import request_release
         from tests.api.helpers import issue_token
         from tests.intake.builders import evidence_row, make_interview, make_witness
 
         world, owner = self.world, self.world.subject
         link_evidence(world.interview, owner, world.evidence.id, "attachment")
         evidence_row(world.investigation, owner)  # one left to link
+        # A near-duplicate suggestion awaiting a reviewer (its confirm-or-reject form).
+        lookalike = evidence_row(world.investigation, owner, kind="photo", media_type="image/jpeg")
+        db.session.add(
+            EvidenceLink(
+                investigation_id=world.investigation.id,
+                first_id=world.evidence.id,
+                second_id=lookalike.id,
+                kind=LinkKind.NEAR.value,
+                status=LinkStatus.SUGGESTED.value,
+                distance=12,
+                implementation="pdqhash (fuzz)",
+            )
+        )
         # A witness who consents: the World's witness has withdrawn consent (a pending re-grant),
         # so sealing is not offered for them.
         consenting = make_witness(world.investigation, owner)
@@ -191,6 +210,10 @@ class Site:
         draft = make_interview(world.investigation, owner, consenting)
         seal_testimony(sealed, owner)
         raise_alarm(db.session, world.investigation.id, None, "raised to show its acknowledge form")
+        # A release of the World's hold asked by the admin: the lawyer's queue shows the
+        # approve and refuse forms.
+        admin_view = viewer_of(world.investigation, self.users["admin"])
+        request_release(admin_view, world.hold.id, "Shown for its approve and refuse forms")
         db.session.commit()
         self.extra_pages = [
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
@@ -245,6 +268,9 @@ class Site:
         return self.tokens[persona]
 
 
+# Case files, retention (holds, rules, two-person requests), duplicate decisions and consistency
+# re-checks are the reviewers' work: the Site's lawyer.
+REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.")
 # A consent re-grant is decided by a second reviewer, a lawyer (tests/intake).
 REGRANT = "intake.witness_regrant"
 # Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.
@@ -258,7 +284,7 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
-    if endpoint.startswith("casefiles.") or endpoint in ("auth.recovery_codes", REGRANT, REVEAL):
+    if endpoint.startswith(REVIEWERS_ONLY) or endpoint in ("auth.recovery_codes", REGRANT, REVEAL):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 

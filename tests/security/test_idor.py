@@ -38,6 +38,8 @@ OBJECT_PARAMS = frozenset(
         "membership_id",
         "removal_id",
         "regrant_id",
+        "duplicate_id",
+        "hold_id",
     }
 )
 # Parameters that are not investigation content: the investigation itself (its membership is
@@ -53,7 +55,10 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LINK_NOT_FOUND_AS_FIELD_ERROR = frozenset({("api.unlink_interview_evidence", "evidence_id")})
 # Routes any member reaches but only a second reviewer may act on (not field staff, not the
 # one who asked): a consent re-grant is decided by a lawyer of the investigation.
-DECIDED_BY_A_REVIEWER = frozenset({"intake.witness_regrant"})
+# So are a suggested duplicate (confirmed or rejected) and a legal hold's release (asked for).
+DECIDED_BY_A_REVIEWER = frozenset(
+    {"intake.witness_regrant", "duplicates.duplicate_decision", "retention.request_release"}
+)
 # Routes only a member holding the identity grant may use (issue 15): revealing a witness's
 # identity. The field worker who registered the witness does not hold it and is refused (403).
 NEEDS_THE_IDENTITY_GRANT = frozenset({"intake.reveal_witness_identity"})
@@ -93,6 +98,8 @@ def values_of(world: World) -> dict[str, str]:
         "framework_code": world.case.framework_code,
         "removal_id": world.case.removal.id,
         "regrant_id": world.regrant.id,
+        "duplicate_id": world.duplicate.id,
+        "hold_id": world.hold.id,
     }
 
 
@@ -223,7 +230,7 @@ def test_writing_with_another_investigations_ids_is_not_found(app, app_ctx, endp
 
 def test_api_evidence_total_counts_only_what_field_staff_may_see(app, app_ctx):
     """The list's `total` follows the field-staff rule too: no count of others' submissions."""
-    world = World()  # its subject, a field worker, uploaded one photo
+    world = World()  # its subject, a field worker, uploaded one photo and then the same again
     other = UserFactory(role="field")
     MembershipFactory(user=other, investigation=world.investigation)
     reviewer = UserFactory(role="lawyer")
@@ -232,6 +239,6 @@ def test_api_evidence_total_counts_only_what_field_staff_may_see(app, app_ctx):
     uploader = ApiClient(app.test_client(), issue_token(other))
     for name in ("one.txt", "two.txt"):
         assert uploader.upload(path, b"field notes\n" + name.encode(), name).status_code == 201
-    for user, expected in ((world.subject, 1), (other, 2), (reviewer, 3)):
+    for user, expected in ((world.subject, 2), (other, 2), (reviewer, 4)):
         body = ApiClient(app.test_client(), issue_token(user)).get(path).get_json()
         assert body["total"] == expected == len(body["items"]), (user.role, body["total"])
