@@ -56,6 +56,10 @@ def sign_in(page: Page, server: LiveServer, role: str, totp) -> None:
     if account.totp_secret:
         page.locator("#code").fill(totp.code(account.totp_secret))
         page.locator("main form button[type=submit]").click()
+    # Signed in and the landing page whole: the next navigation must not cut it off (a busy
+    # machine showed GET / aborted when the test moved on at once).
+    expect(page.locator("form[action='/auth/logout']")).to_be_visible()
+    page.wait_for_load_state("load")
 
 
 def idle_for(context: BrowserContext, server: LiveServer, minutes: int) -> None:
