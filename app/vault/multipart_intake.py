@@ -20,7 +20,8 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 from app.custody.receipts import entries_for
 from app.investigations.models import Investigation
 from app.vault.incident_links import UploadLink, upload_link
-from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake, shown_filename
+from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake
+from app.vault.intake_checks import shown_filename
 from app.vault.models import EvidenceItem
 
 READ_SIZE = 1024 * 1024

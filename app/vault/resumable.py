@@ -43,13 +43,8 @@ from app.security.org_keys import org_recipients
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobNotFound, ResumableBlob
 from app.vault.incident_links import UploadLink
-from app.vault.intake import (
-    check_declared_size,
-    check_filename,
-    clean_client_facts,
-    record_evidence,
-    run_post_intake,
-)
+from app.vault.intake import record_evidence, run_post_intake
+from app.vault.intake_checks import check_declared_size, check_filename, clean_client_facts
 from app.vault.models import EvidenceItem, UploadSession
 from app.vault.refusals import IntakeRefused, UploadProblem
 from app.vault.resumable_discard import discard_session

@@ -13,7 +13,7 @@ from app.security.org_keys import ReadsDisabled, intake_only
 from app.security.rate_limits import upload_limit
 from app.vault import bp
 from app.vault.incident_links import SHOWS_LABELS, incident_choices
-from app.vault.intake import format_size, max_upload_bytes
+from app.vault.intake_checks import format_size, max_upload_bytes
 from app.vault.multipart_intake import upload_receipts
 from app.vault.refusals import IntakeRefused
 from app.vault.upload_request import UploadNotReceived, receive_form_upload

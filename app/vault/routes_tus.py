@@ -28,7 +28,7 @@ from app.investigations.access import get_or_404, investigation_by_reference_or_
 from app.security.rate_limits import tus_create_limit, tus_patch_limit
 from app.vault import bp
 from app.vault.incident_links import upload_link
-from app.vault.intake import max_upload_bytes
+from app.vault.intake_checks import max_upload_bytes
 from app.vault.models import UploadSession
 from app.vault.refusals import IntakeRefused
 from app.vault.resumable import (

@@ -14,6 +14,7 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
 from app.vault.intake import IntakeRefused, begin_intake
+from app.vault.intake_checks import check_filename
 from app.vault.models import EvidenceItem
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import png_bomb, require_tool
@@ -254,6 +255,25 @@ def test_dangerous_file_names_are_refused(world, field_client, vault, dispositio
     assert response.status_code == 400
     assert any(reason in m for m in page_messages(response)), page_messages(response)
     assert_nothing_stored(vault)
+
+
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("../../etc/passwd", "path"),
+        ("..\\..\\boot.ini", "path"),
+        ("photo\x00.jpg", "control characters"),
+        ("photo\n.jpg", "control characters"),
+        ("gpj\u202e.exe", "text-direction"),
+    ],
+    ids=["traversal", "windows-traversal", "nul", "newline", "bidi-override"],
+)
+def test_the_name_check_itself_refuses_each_dangerous_name(name, reason):
+    """The check every intake path calls (form, tus, API) before a byte is read."""
+    with pytest.raises(IntakeRefused) as refused:
+        check_filename(name)
+    assert reason in refused.value.message
+    assert check_filename("Bab al-Hawa, 2016-04-27.jpg") == "Bab al-Hawa, 2016-04-27.jpg"
 
 
 def test_a_refused_file_does_not_stop_the_others(world, field_client, vault):
