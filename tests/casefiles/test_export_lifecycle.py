@@ -18,7 +18,9 @@ from tests.casefiles.test_export_protection import _web_export
 
 
 def ledger(action: str) -> list[dict]:
-    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.action == action))
+    rows = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.id)
+    )
     return [json.loads(row.body) for row in rows]
 
 

@@ -43,7 +43,11 @@ def fingerprint(item) -> MediaFingerprint:
 
 
 def actions(action: str) -> list[LedgerEntry]:
-    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.action == action)))
+    return list(
+        db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.id)
+        )
+    )
 
 
 def test_a_recompressed_and_resized_copy_is_suggested(team):

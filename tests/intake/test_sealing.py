@@ -51,7 +51,9 @@ def seal_through_the_page(world, client, interview):
 
 
 def ledger_entries(action: str) -> list[dict]:
-    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.action == action))
+    rows = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.id)
+    )
     return [json.loads(row.body) for row in rows]
 
 

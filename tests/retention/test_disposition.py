@@ -20,7 +20,9 @@ from tests.retention.conftest import stored_item
 
 
 def ledger(action: str) -> list[dict]:
-    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.action == action))
+    rows = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.id)
+    )
     return [json.loads(row.body) for row in rows]
 
 

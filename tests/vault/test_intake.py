@@ -86,7 +86,9 @@ def only_item() -> EvidenceItem:
 
 def custody(item_id: str) -> dict[str, dict]:
     db.session.expire_all()
-    entries = db.session.scalars(select(LedgerEntry).where(LedgerEntry.object_id == item_id))
+    entries = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.object_id == item_id).order_by(LedgerEntry.id)
+    )
     return {entry.action: json.loads(entry.body) for entry in entries}
 
 

@@ -58,7 +58,11 @@ def rows(model) -> int:
 
 def link_entries() -> list[dict]:
     db.session.expire_all()
-    stmt = select(LedgerEntry).where(LedgerEntry.action == "linked_to_incident")
+    stmt = (
+        select(LedgerEntry)
+        .where(LedgerEntry.action == "linked_to_incident")
+        .order_by(LedgerEntry.id)
+    )
     return [json.loads(entry.body) for entry in db.session.scalars(stmt)]
 
 
