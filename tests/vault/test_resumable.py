@@ -374,9 +374,11 @@ def test_a_store_failure_mid_patch_keeps_only_the_durable_offset(
     data = text_bytes(3 * 1024 * 1024)
     url = tus.create(len(data)).headers["Location"]
     write = LocalPendingBlob.write
+    store_held = []  # how many bytes the store held when the disk filled
 
     def fails_past_one_mib(self, piece):
         if self.size > 1024 * 1024:
+            store_held.append(self.size)
             raise BlobStoreError("writing to the blob store failed: No space left on device", 28)
         write(self, piece)
 
@@ -389,7 +391,9 @@ def test_a_store_failure_mid_patch_keeps_only_the_durable_offset(
     # never ahead of what the store holds durably.
     offset = int(tus.head(url).headers["Upload-Offset"])
     assert frequent_checkpoints and offset == frequent_checkpoints[-1]
-    assert 0 < offset <= 1024 * 1024
+    # How far the writer got before the disk filled depends on the machine's pace; the
+    # promise is only that the offset never passes what the store held.
+    assert 0 < offset <= store_held[0] < len(data)
 
     monkeypatch.setattr(LocalPendingBlob, "write", write)  # space is freed
     assert tus.patch(url, offset, data[offset:]).status_code == 204
