@@ -1,0 +1,54 @@
+"""Shared setups of the retention tests: a case file gathering items, a finished export of one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from app.casefiles.models import CaseExport, CaseFile, CaseItem
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+def casefile_with(world, reference: str, *items, item_type: str = "evidence") -> CaseFile:
+    """A draft case file of the world's investigation holding `items` (evidence or interviews)."""
+    casefile = CaseFile(
+        investigation_id=world.investigation.id,
+        number=int(db.session.query(CaseFile).count()) + 1,
+        reference=reference,
+        title="Hospital strike",
+        legal_question="Who fired?",
+        author_id=world.asker.id,
+    )
+    db.session.add(casefile)
+    db.session.flush()
+    for item in items:
+        db.session.add(
+            CaseItem(
+                casefile_id=casefile.id,
+                investigation_id=world.investigation.id,
+                item_type=item_type,
+                item_id=item.id,
+            )
+        )
+    db.session.commit()
+    return casefile
+
+
+def finished_export(
+    world, casefile: CaseFile, bag: Path, finished_at: datetime | None = None, **fields
+) -> CaseExport:
+    """A finished export of `casefile` whose bag is the file `bag` (written here)."""
+    bag.write_bytes(b"a finished bag")
+    export = CaseExport(
+        casefile_id=casefile.id,
+        investigation_id=world.investigation.id,
+        requested_by_id=world.asker.id,
+        for_whom="OTP",
+        output_path=str(bag),
+        finished_at=finished_at or utcnow(),
+        **fields,
+    )
+    db.session.add(export)
+    db.session.commit()
+    return export
