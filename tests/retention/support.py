@@ -52,3 +52,39 @@ def finished_export(
     db.session.add(export)
     db.session.commit()
     return export
+
+
+def witness_with_attachment(world, legal_proceedings: bool = False):
+    """A witness whose one interview has a stored item attached: (witness, interview, item)."""
+    from app.intake.models.interviews import InterviewEvidence
+    from app.intake.services.taxonomy import sync_taxonomies
+    from tests.intake.builders import consent_input, make_interview, make_witness
+    from tests.retention.conftest import stored_item
+
+    sync_taxonomies()
+    db.session.commit()
+    consent = consent_input(legal_proceedings=legal_proceedings)
+    witness = make_witness(world.investigation, world.field, consent, full_name="X Y")
+    interview = make_interview(world.investigation, world.field, witness)
+    item = stored_item(world)
+    db.session.add(
+        InterviewEvidence(interview_id=interview.id, evidence_id=item.id, role="attachment")
+    )
+    db.session.commit()
+    return witness, interview, item
+
+
+def close_casefile(world, casefile: CaseFile) -> None:
+    """Approve it for referral (its last step) through the real workflow: two lawyers."""
+    from app.casefiles.services.workflow import transition
+
+    transition(world.investigation, casefile, world.asker, "in_review", "Ready")
+    transition(world.investigation, casefile, world.approver, "approved", "Approved")
+    db.session.commit()
+
+
+def reopen_casefile(world, casefile: CaseFile) -> None:
+    from app.casefiles.services.workflow import transition
+
+    transition(world.investigation, casefile, world.asker, "draft", "New evidence came in")
+    db.session.commit()
