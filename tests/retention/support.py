@@ -23,16 +23,21 @@ def casefile_with(world, reference: str, *items, item_type: str = "evidence") ->
     db.session.add(casefile)
     db.session.flush()
     for item in items:
-        db.session.add(
-            CaseItem(
-                casefile_id=casefile.id,
-                investigation_id=world.investigation.id,
-                item_type=item_type,
-                item_id=item.id,
-            )
-        )
+        add_to_casefile(casefile, item, item_type)
     db.session.commit()
     return casefile
+
+
+def add_to_casefile(casefile: CaseFile, item, item_type: str = "evidence") -> None:
+    """Gather one more item into the case file (the caller commits)."""
+    db.session.add(
+        CaseItem(
+            casefile_id=casefile.id,
+            investigation_id=casefile.investigation_id,
+            item_type=item_type,
+            item_id=item.id,
+        )
+    )
 
 
 def finished_export(
