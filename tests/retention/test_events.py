@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEvent
 from app.extensions import db
 from app.intake.services.consent import record_consent, withdrawal
 from app.intake.services.consent_regrants import approve_regrant, request_regrant
@@ -143,6 +144,15 @@ def test_investigation_closed_follows_the_close_and_reopen_commands(app, world):
         assert due_ids() == [item.id]
         assert cli.invoke(args=["investigations", "reopen", reference]).exit_code == 0
         assert due_ids() == []
+    events = db.session.scalars(
+        select(AuditEvent.event)
+        .where(AuditEvent.event.like("investigation.%"))
+        .order_by(AuditEvent.id)
+    )
+    assert [event for event in events if event != "investigation.created"] == [
+        "investigation.closed",
+        "investigation.reopened",
+    ]
 
 
 def test_the_preview_counts_items_due_from_a_case_files_closing(app, world, signed_in):

@@ -130,3 +130,14 @@ def test_the_queue_page_asks_for_the_identity_only(app, world, signed_in):
     assert db.session.scalar(select(RetentionRequest.kind)) == "destroy_identity"
     page = signed_in(world.asker).get(world.url("/requests")).get_data(as_text=True)
     assert "identity only (a rule)" in page
+
+
+def test_the_identity_only_withdraws_exports_naming_the_witness(app, world, tmp_path):
+    from tests.retention.test_forgetting import named_export
+
+    witness, _, _ = witness_with_attachment(world)
+    export, bag = named_export(world, witness, tmp_path)
+    destroy_identity(world, witness)
+    assert not bag.exists()
+    assert db.session.get(type(export), export.id).withdrawn_at is not None
+    assert raw_transcript(witness.id) is not None
