@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.investigations.models import Investigation, InvestigationStatus
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
