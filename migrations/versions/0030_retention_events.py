@@ -1,6 +1,6 @@
 """retention events: when an investigation was closed; rule events up to 24 characters (issue 23)
 
-Revision ID: 0036
+Revision ID: 0030
 Revises: 0029
 Create Date: 2026-12-06 02:40:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0036"
+revision = "0030"
 down_revision = "0029"
 branch_labels = None
 depends_on = None
