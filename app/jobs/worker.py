@@ -29,7 +29,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.jobs.backends import redis_connection
 from app.jobs.models import Job, JobState
-from app.jobs.registry import maintenance_hooks
+from app.jobs.registry import maintenance_hooks, preload_hooks
 from app.jobs.run import run_job, runner_name
 from app.jobs.stale import reap_stale_jobs
 from app.jobs.state import mark_failed
@@ -106,6 +106,13 @@ def run_maintenance(app: Flask) -> None:
                 hook()
         finally:
             db.session.remove()
+
+
+def run_preloads(app: Flask) -> None:
+    """Load once, in the worker, what the registered kinds of job need (before any fork)."""
+    with app.app_context():
+        for hook in preload_hooks(app):
+            hook()
 
 
 class CustosWorker(_AppContextWorker, Worker):

@@ -40,6 +40,15 @@ def pdf_bytes(html: str) -> bytes:
     return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf()
 
 
+def preload_pdf_renderer() -> None:
+    """Import WeasyPrint and render one line, so Pango and the fonts are loaded as well.
+
+    `flask worker` calls it once at start (app/casefiles/jobs.py): every horse it forks for an
+    export then inherits the loaded renderer instead of loading it again.
+    """
+    pdf_bytes("<p>Custos</p>")
+
+
 @dataclass
 class ReportItem:
     number: int
