@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import subprocess
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -309,3 +310,22 @@ def test_bad_pdf_redactions_say_why_and_store_nothing(
         create_redacted_pdf_copy(world.casefile, world.author, pdf, areas)
     db.session.rollback()
     assert stored_state(app) == before
+
+
+def test_redacting_a_video_streams_it_instead_of_holding_it(app, built_case, tmp_path):
+    world = built_case
+    original = make_mp4(tmp_path, seconds=4.0, size="640x480", noisy=True)
+    assert len(original) > 16 * 1024 * 1024
+    video = add_evidence(world, "clip.mp4", original)
+    tracemalloc.start()
+    try:
+        copy = create_redacted_media_copy(
+            world.casefile, world.author, video, {"regions": [BOX], "mute": [[1.0, 2.0]]}
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    db.session.commit()
+    # Neither the original nor the copy is ever held whole: a few pipe blocks at a time.
+    assert copy.size > 4 * 1024 * 1024
+    assert peak < min(len(original), copy.size) // 2
