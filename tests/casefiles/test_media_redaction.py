@@ -21,8 +21,8 @@ from app.casefiles.services.media_redaction import create_redacted_media_copy
 from app.casefiles.services.pdf_redaction import create_redacted_pdf_copy
 from app.custody.models import LedgerEntry
 from app.extensions import db
-from app.vault.intake import begin_intake
 from app.vault.models import Derivative
+from app.vault.upload.stream import begin_intake
 from tests.casefiles.test_export_bag import cli_export
 from tests.helpers.media import make_mp4, require_tool
 

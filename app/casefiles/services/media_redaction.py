@@ -204,7 +204,7 @@ def ffmpeg_argv(
     media_type: str, redaction: MediaRedaction, has_picture: bool, has_sound: bool
 ) -> list[str]:
     """Original on stdin, redacted copy on stdout; only the mapped picture and sound go out."""
-    from app.vault.media_tools import input_args, tool_path
+    from app.vault.media.tools import input_args, tool_path
 
     graph, maps = [], []
     if has_picture:
@@ -237,7 +237,7 @@ def _probe(reader: Any, item: EvidenceItem) -> tuple[float | None, bool, bool]:
 
     A recording's "picture" (an MP3's cover art) is not one: only a video's counts.
     """
-    from app.vault.av_metadata import extract_av
+    from app.vault.media.av_metadata import extract_av
     from app.vault.models import EvidenceKind
 
     fields = extract_av(reader, item.media_type).fields
@@ -250,11 +250,11 @@ def create_redacted_media_copy(casefile: CaseFile, user: Any, item: EvidenceItem
 
     Spans outside the file, empty redactions or a file ffmpeg cannot decode store nothing.
     """
-    from app.vault.av_metadata import plaintext_for_tools
-    from app.vault.derivatives import store_derivative_chunks
-    from app.vault.media_tools import MediaToolError, stream_through
+    from app.vault.media.av_metadata import plaintext_for_tools
+    from app.vault.media.derivatives import store_derivative_chunks
+    from app.vault.media.mp4_layout import MissingIndex
+    from app.vault.media.tools import MediaToolError, stream_through
     from app.vault.models import DerivativeKind, EvidenceKind
-    from app.vault.mp4_layout import MissingIndex
     from app.vault.storage import open_plaintext
 
     if item.kind not in (EvidenceKind.VIDEO.value, EvidenceKind.AUDIO.value):

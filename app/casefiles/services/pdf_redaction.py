@@ -144,7 +144,7 @@ def _rasterised_page(
 
 def create_redacted_pdf_copy(casefile: CaseFile, user: Any, item: EvidenceItem, raw: Any) -> Any:
     """Store a redacted copy of a PDF, linked to its original in the ledger."""
-    from app.vault.derivatives import store_derivative
+    from app.vault.media.derivatives import store_derivative
     from app.vault.models import DerivativeKind
     from app.vault.storage import open_plaintext
 
