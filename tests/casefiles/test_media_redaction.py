@@ -329,3 +329,25 @@ def test_redacting_a_video_streams_it_instead_of_holding_it(app, built_case, tmp
     # Neither the original nor the copy is ever held whole: a few pipe blocks at a time.
     assert copy.size > 4 * 1024 * 1024
     assert peak < min(len(original), copy.size) // 2
+
+
+def test_a_copy_whose_tool_fails_midway_stores_nothing(app, built_case, tmp_path):
+    from app.vault.media.derivatives import store_derivative_chunks
+    from app.vault.media.tools import MediaToolError, stream_through
+    from app.vault.models import DerivativeKind
+
+    world = built_case
+    video = add_evidence(world, "clip.mp4", make_mp4(tmp_path))
+    before = stored_state(app)
+    # Two megabytes of output, then a failure: what was written so far must not be kept.
+    failing = ["/bin/sh", "-c", "head -c 2000000 /dev/zero; echo 'decoder broke' >&2; exit 3"]
+    with pytest.raises(MediaToolError, match="decoder broke"):
+        store_derivative_chunks(
+            video,
+            DerivativeKind.REDACTED,
+            "video/mp4",
+            stream_through(failing, [b"input"], 30),
+            world.author,
+        )
+    db.session.rollback()
+    assert stored_state(app) == before
