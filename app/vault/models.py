@@ -36,7 +36,7 @@ class EvidenceKind(enum.StrEnum):
 class DerivativeKind(enum.StrEnum):
     THUMBNAIL = "thumbnail"  # small JPEG for review pages (photos) or a poster frame (videos)
     STRIPPED = "stripped"  # a photo with every metadata field removed, for sharing
-    REDACTED = "redacted"  # a photo with areas blacked out (case-file issue)
+    REDACTED = "redacted"  # a photo, video, recording or PDF with parts removed (case files)
 
 
 class EvidenceItem(ClientIdMixin, db.Model):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable
 from typing import IO, Any
 
 from PIL import Image, ImageCms, ImageOps
@@ -170,43 +171,61 @@ def _pixels_only(image: Image.Image) -> Image.Image:
 
 
 def store_derivative(
-    item: EvidenceItem, kind: DerivativeKind, media_type: str, data: bytes, actor: Any
+    item: EvidenceItem,
+    kind: DerivativeKind,
+    media_type: str,
+    data: bytes,
+    actor: Any,
+    removed: dict[str, Any] | None = None,
+) -> Derivative:
+    """Encrypt a derivative held in memory (a thumbnail, a photo): see store_derivative_chunks."""
+    derivative = store_derivative_chunks(item, kind, media_type, [data], actor, removed)
+    if derivative.sha256 != hashlib.sha256(data).hexdigest() or derivative.size != len(data):
+        raise DerivativeError("the blob store recorded a different hash or size")
+    return derivative
+
+
+def store_derivative_chunks(
+    item: EvidenceItem,
+    kind: DerivativeKind,
+    media_type: str,
+    chunks: Iterable[bytes],
+    actor: Any,
+    removed: dict[str, Any] | None = None,
 ) -> Derivative:
     """Encrypt a derivative into the blob store, link it to its parent, record its creation.
 
+    `chunks` is consumed as it comes (a redacted video streams out of ffmpeg), and hashed on
+    the way. `removed` says what a redacted copy no longer holds; it goes into the ledger entry.
     Added to the caller's transaction (the caller commits). The blob is durable before the
-    row exists; if the transaction then fails, the blob is an orphan for `blobs gc`.
+    row exists; if the transaction then fails, the blob is an orphan for `blobs gc`. If the
+    chunks fail midway, nothing is stored.
     """
-    stored = write_encrypted([data])
-    sha256 = hashlib.sha256(data).hexdigest()
-    if stored.sha256 != sha256 or stored.size != len(data):
-        raise DerivativeError("the blob store recorded a different hash or size")
+    stored = write_encrypted(chunks)
     derivative = Derivative(
         evidence_id=item.id,
         investigation_id=item.investigation_id,
         kind=kind.value,
         media_type=media_type,
         size=stored.size,
-        sha256=sha256,
+        sha256=stored.sha256,
         blob_key=stored.key,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(derivative)
+    details: dict[str, Any] = {
+        "derivative_id": derivative.id,
+        "kind": kind.value,
+        "media_type": media_type,
+        "parent_sha256": item.sha256,
+        "child_sha256": stored.sha256,
+        "size": stored.size,
+    }
+    if removed is not None:
+        details["removed"] = removed
     # The ledger's object is always the evidence item, so one filter on it gives the item's
     # whole history; the derivative is named in the details.
     append_custody_event(
-        item.investigation_id,
-        actor,
-        "derivative_created",
-        "evidence",
-        item.id,
-        {
-            "derivative_id": derivative.id,
-            "kind": kind.value,
-            "media_type": media_type,
-            "parent_sha256": item.sha256,
-            "child_sha256": sha256,
-            "size": stored.size,
-        },
+        item.investigation_id, actor, "derivative_created", "evidence", item.id, details
     )
     return derivative
