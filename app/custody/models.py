@@ -48,6 +48,10 @@ class LedgerEntry(db.Model):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_sha256: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # 32 secret random bytes bound into the entry's Merkle leaf (leaf format v2,
+    # docs/custody-format.md section 6), disclosed only with the entry's own body; NULL for
+    # entries written before salts (leaf v1). Never shown, logged or exported otherwise.
+    leaf_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     # Copies of body fields for filtering; NOT trusted by verification.
     action: Mapped[str] = mapped_column(String(32), index=True)

@@ -39,7 +39,7 @@ from app.extensions import db
 
 _ENTRIES_SQL = (
     "SELECT seq, prev_hash, body_sha256, entry_hash, body,"
-    " action, object_type, object_id, actor_id, time FROM custody_entries"
+    " action, object_type, object_id, actor_id, time, leaf_salt FROM custody_entries"
     " WHERE investigation_id = ? ORDER BY seq"
 )
 _CHECKPOINTS_SQL = (

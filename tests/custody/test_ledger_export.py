@@ -335,10 +335,22 @@ def test_the_list_may_lie_elsewhere_given_with_withheld(exported, public_key, tm
     assert result.returncode == 0, result.stderr
 
 
-def test_a_withheld_neighbours_leaf_hash_is_the_only_trace_in_the_proofs(exported):
-    from app.crypto import merkle
+def stored_salts() -> list[bytes | None]:
+    rows = db.session.scalars(select(LedgerEntry.leaf_salt).order_by(LedgerEntry.seq))
+    return [None if salt is None else bytes(salt) for salt in rows]
 
-    proofs = json.loads((exported / "custody-proofs.json").read_bytes())["inclusion"]
-    withheld_leaf = merkle.leaf_hash(stored_bodies()[1].encode()).hex()
-    assert proofs["1"][0] == withheld_leaf  # entry 2 is entry 1's sibling
-    assert withheld_leaf not in json.dumps(proofs["3"])  # entry 4's leaf is, for entry 3
+
+def test_a_guessed_withheld_body_cannot_be_confirmed_against_the_proofs(exported):
+    from app.crypto import merkle
+    from app.custody.tree import entry_leaf
+
+    proofs = json.loads((exported / "custody-proofs.json").read_bytes())
+    sibling = proofs["inclusion"]["1"][0]  # entry 2 (withheld) is entry 1's sibling
+    guess = stored_bodies()[1].encode()  # a guess right to the last byte
+    assert sibling != merkle.leaf_hash(guess).hex()
+    # Only entry 2's secret salt would confirm it, and that salt never leaves.
+    salt = stored_salts()[1]
+    assert sibling == entry_leaf(guess, salt).hex()
+    shipped = b"".join(path.read_bytes() for path in exported.rglob("*") if path.is_file())
+    assert salt.hex().encode() not in shipped and salt not in shipped
+    assert set(proofs["salts"]) == {"1", "3"}  # the disclosed entries' salts only
