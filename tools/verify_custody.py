@@ -81,7 +81,8 @@ Checks, and stops at the first problem:
   become: the signed list of withheld entries (its minisign signature, its trusted
   comment, the checkpoint's tree) names exactly the entries the ledger carries, each
   line is {seq, body}, and each body is proved by its inclusion proof against the
-  signed tree root; of a withheld entry only its position is known.
+  signed tree root (its leaf hashed with the salt custody-proofs.json gives for it, if
+  any); of a withheld entry only its position is known.
   6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
      token's imprint is the note's hash, and the earliest genTime is printed: the time
      a timestamp authority vouches for (its CMS signature: openssl ts -verify).

@@ -270,3 +270,18 @@ def test_verify_names_a_checkpoint_whose_signed_root_is_not_the_tree(
     )
     line = failure(cli("custody", "verify", investigation.reference), investigation.reference)
     assert "the Merkle root it signs is not the root of entries 1..4" in line
+
+
+def test_a_leaf_salt_changed_in_sql_fails_verify_at_the_signed_root(
+    app_ctx, investigation, attacker, cli
+):
+    # The salt is secret but not evidence-free: the signed root commits to it, so whoever
+    # swaps it (to make a guessed body "confirm", say) breaks the tree, not the chain.
+    append(investigation, 4)
+    attacker(
+        "UPDATE custody_entries SET leaf_salt = :salt WHERE investigation_id = :inv AND seq = 2",
+        salt=b"\xee" * 32,
+        inv=investigation.id,
+    )
+    line = failure(cli("custody", "verify", investigation.reference), investigation.reference)
+    assert "checkpoint at entry 2: the Merkle root it signs is not the root of entries 1..2" in line
