@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from app.crypto.minisign import key_id_hex, parse_public_key
 from app.custody import witness
+from app.custody.cosign_log import COSIGNATURES_SQL, check_cosignatures, cosigner_keys
 from app.custody.verify_checkpoints import (  # noqa: F401 (key_for: presign uses it here)
     Problems,
     TrustedKeys,
@@ -72,6 +73,7 @@ class LedgerVerdict:
     signed_time: str | None = None
     signed_key: str | None = None
     signatures_checked: int = 0
+    cosignatures_checked: int = 0  # other instances' countersignatures (cosign_log.py)
     bad_seq: int | None = None
     problem: str | None = None
 
@@ -85,6 +87,11 @@ class LedgerVerdict:
             f"OK {self.reference}: entries 1..{self.entries} intact, head {self.head}, "
             f"signed at entry {self.signed_seq} ({self.signed_time}, key {self.signed_key}), "
             f"{self.checkpoints} checkpoints, {self.signatures_checked} signatures checked"
+            + (
+                f", {self.cosignatures_checked} cosignatures checked"
+                if self.cosignatures_checked
+                else ""
+            )
         )
 
 
@@ -181,7 +188,8 @@ def _verify_in_snapshot(
         for label, records in witnessed
         for name, size in witnessed_sizes_of(records).items()
     }
-    roots = TreeRoots(sizes | set(witnessed_sizes.values()))
+    cosigned = reader.rows(COSIGNATURES_SQL, (investigation_id,)) if cosigner_keys() else []
+    roots = TreeRoots(sizes | set(witnessed_sizes.values()) | {row[0] for row in cosigned})
     entries = LedgerPass(roots)
     report = entries.run(reader.stream(_ENTRIES_SQL, (investigation_id,)))
     if not report.ok:
@@ -248,6 +256,8 @@ def _verify_in_snapshot(
             problems,
         )
 
+    cosignatures = check_cosignatures(cosigned, reference, last, roots.at, problems)
+
     # Last, so that a forged or unsigned entry at the same seq is named as such first.
     if entries.columns_bad_seq is not None and entries.columns_bad_seq <= report.last_seq:
         problems.add(entries.columns_bad_seq, entries.columns_reason())
@@ -275,4 +285,5 @@ def _verify_in_snapshot(
         signed_time=signed[1] if signed else None,
         signed_key=signed[2] if signed else None,
         signatures_checked=signatures_checked,
+        cosignatures_checked=cosignatures,
     )
