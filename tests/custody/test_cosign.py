@@ -259,3 +259,39 @@ def test_a_cosignature_is_kept_only_from_a_configured_witness(
     monkeypatch.setitem(app.config, "CUSTOS_CUSTODY_COSIGNER_KEYS", [])
     with pytest.raises(ValueError, match="no witness is trusted"):
         store_cosignature(investigation.reference, witness.cosignature())
+
+
+def test_a_cosignature_never_passes_for_a_checkpoint_nor_the_reverse(app_ctx, investigation):
+    from app.custody.cosign_log import cosignature_problem
+    from app.custody.models import Checkpoint
+    from tools import verify_custody
+
+    append(investigation, 2)
+    checkpoint = db.session.scalar(
+        select(Checkpoint).order_by(Checkpoint.seq.desc(), Checkpoint.id.desc()).limit(1)
+    )
+    statement = bytes(checkpoint.statement)
+    from app.custody.cosign_format import cosignature_comment
+
+    witness_key = SigningKey.generate()
+    signed = json.loads(statement)
+    cosig = witness_key.sign(
+        statement, cosignature_comment(signed, "ABC", "2026-12-06T03:00:00.000000Z"), "x"
+    )
+    assert (
+        cosignature_problem(
+            statement, cosig, {witness_key.key_id_hex(): witness_key.public_key_string()}
+        )
+        is None
+    )
+    with pytest.raises(verify_custody.VerificationError, match="trusted comment"):
+        verify_custody.verify_signed_statement(
+            statement, cosig.encode(), witness_key.public_key_string()
+        )
+    from app.security import org_keys
+
+    ours = org_keys.minisign_public_key()
+    keys = {org_keys.signing_key().key_id_hex(): ours}
+    assert "trusted comment does not say" in cosignature_problem(
+        statement, checkpoint.minisig, keys
+    )
