@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -106,6 +106,13 @@ def frontier_of(leaves: Iterable[tuple[bytes, bytes | None]]) -> list[bytes]:
     return nodes
 
 
+# Only placeholders are put into it, never values.
+_LEVEL_SQL = (
+    "SELECT level, idx, hash FROM custody_tree_nodes"
+    " WHERE investigation_id = {mark} AND level = {mark} AND idx IN ({marks})"
+)
+
+
 class NodeReader:
     """subtree(start, end) hashes from custody_tree_nodes, fetched in as few queries as possible."""
 
@@ -123,18 +130,15 @@ class NodeReader:
             by_level.setdefault(level, []).append(index)
         # One SELECT per level, in one UNION ALL: each is a primary-key lookup on both
         # databases (an OR of levels, or a row-value IN, makes SQLite scan the ledger's nodes).
-        rows = self._session.execute(
-            union_all(
-                *(
-                    select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
-                        TreeNode.investigation_id == self._investigation_id,
-                        TreeNode.level == level,
-                        TreeNode.index.in_(indexes),
-                    )
-                    for level, indexes in by_level.items()
-                )
-            )
-        )
+        # Written as driver SQL: building it as SQLAlchemy expressions cost more than running
+        # it (docs/performance.md, inclusion proofs).
+        session = self._session
+        mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+        parts, params = [], []
+        for level, indexes in by_level.items():
+            parts.append(_LEVEL_SQL.format(mark=mark, marks=", ".join([mark] * len(indexes))))
+            params += [self._investigation_id, level, *indexes]
+        rows = session.connection().exec_driver_sql(" UNION ALL ".join(parts), tuple(params))
         for level, index, node in rows:
             self._known[(level, index)] = bytes(node)
         absent = [key for key in missing if key not in self._known]
