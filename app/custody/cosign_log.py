@@ -9,7 +9,6 @@ and the tree recomputed from the bodies still has the root it cosigned.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 
@@ -21,6 +20,7 @@ from app.custody.chain import read_statement
 from app.custody.cosign_format import REQUEST_TYPE, cosignature_comment
 from app.custody.models import Checkpoint, Cosignature
 from app.custody.tree import NodeReader
+from app.custody.verify_checkpoints import signature_key_id
 from app.extensions import db
 from app.investigations.models import Investigation
 
@@ -85,8 +85,10 @@ def cosign_request(reference: str, witness_key: str) -> bytes:
 
 def cosignature_problem(statement: bytes, minisig: str, keys: dict[str, str]) -> str | None:
     """Why a cosignature of ``statement`` does not hold (None when it does)."""
+    key_id = signature_key_id(minisig)
+    if key_id is None:
+        return "it is not a minisign signature"
     try:
-        key_id = key_id_hex(_signature_key_id(minisig))
         key = keys.get(key_id)
         if key is None:
             return f"signed by key {key_id}, which is not a configured cosigner"
@@ -99,17 +101,6 @@ def cosignature_problem(statement: bytes, minisig: str, keys: dict[str, str]) ->
     if "root" not in signed or comment != cosignature_comment(signed, log_key_id, cosigned_at):
         return "its trusted comment does not say what the checkpoint says"
     return None
-
-
-def _signature_key_id(minisig: str) -> bytes:
-    lines = minisig.strip().splitlines()
-    try:
-        raw = base64.b64decode(lines[1], validate=True)
-    except (IndexError, ValueError):
-        raise SignatureError("not a minisign signature") from None
-    if len(raw) != 74:
-        raise SignatureError("not a minisign signature")
-    return raw[2:10]
 
 
 _COSIGNED = re.compile(
@@ -134,7 +125,7 @@ def store_cosignature(reference: str, minisig: str) -> Cosignature:
         )
     )
     problem = f"it signs none of this ledger's checkpoints at entry {named[1]}"
-    witness_id = key_id_hex(_signature_key_id(minisig))
+    witness_id = signature_key_id(minisig)
     kept = db.session.scalar(
         select(Cosignature).where(
             Cosignature.investigation_id == investigation.id,

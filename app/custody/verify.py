@@ -43,13 +43,18 @@ _ENTRIES_SQL = (
     " action, object_type, object_id, actor_id, time, leaf_salt FROM custody_entries"
     " WHERE investigation_id = ? ORDER BY seq"
 )
+# Each checkpoint with the entry hash stored at its seq: one query, not one per checkpoint.
 _CHECKPOINTS_SQL = (
-    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
-    " WHERE investigation_id = ? ORDER BY seq, id"
+    "SELECT c.seq, c.head, c.statement, c.minisig, c.note, e.entry_hash"
+    " FROM custody_checkpoints c LEFT JOIN custody_entries e"
+    " ON e.investigation_id = c.investigation_id AND e.seq = c.seq"
+    " WHERE c.investigation_id = ? ORDER BY c.seq, c.id"
 )
 _NEWEST_CHECKPOINT_SQL = (
-    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
-    " WHERE investigation_id = ? ORDER BY seq DESC, id DESC LIMIT 1"
+    "SELECT c.seq, c.head, c.statement, c.minisig, c.note, e.entry_hash"
+    " FROM custody_checkpoints c LEFT JOIN custody_entries e"
+    " ON e.investigation_id = c.investigation_id AND e.seq = c.seq"
+    " WHERE c.investigation_id = ? ORDER BY c.seq DESC, c.id DESC LIMIT 1"
 )
 _ROOTED_SIZES_SQL = (
     "SELECT DISTINCT seq FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
@@ -210,13 +215,18 @@ def _verify_in_snapshot(
     )
     trusted_checked = 0
     revoked = getattr(keys, "revoked", frozenset())
-    for seq, head, statement, minisig, note in to_check:
-        if signature_key_id(minisig) in revoked:
+    for seq, head, statement, minisig, note, stored_at_seq in to_check:
+        key_id = signature_key_id(minisig)
+        if key_id in revoked:
             continue
         trusted_checked += 1
         signatures_checked += 1
         checked = check_checkpoint(
-            reader, investigation_id, reference, keys, (statement, minisig, note), roots.at
+            reader,
+            (investigation_id, reference, keys, key_id),
+            (statement, minisig, note),
+            roots.at,
+            (seq, stored_at_seq),
         )
         if not isinstance(checked, str) and (checked[0], checked[3]) != (seq, head):
             checked = f"the row says entry {seq} but its signed statement says {checked[0]}"
