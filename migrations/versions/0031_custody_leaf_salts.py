@@ -6,7 +6,7 @@ leaf hash of a withheld neighbour in an inclusion proof no longer confirms a gue
 Existing entries keep no salt: their leaves (format v1) are what their checkpoints signed.
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 02:40:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
