@@ -500,7 +500,9 @@ def verify_proofs(entries: list[dict], statement: dict, proofs: dict) -> int:
         proof = _hashes(inclusion[str(seq)], f"the inclusion proof of entry {seq}")
         salt = salts.get(str(seq))
         if salt is not None:
-            salt = _hashes([salt], f"the leaf salt of entry {seq}")[0]
+            if not _is_hex64(salt):
+                raise VerificationError(f"the leaf salt of entry {seq} must be 64 lowercase hex")
+            salt = bytes.fromhex(salt)
         leaf = entry_leaf(entry["body"].encode(), salt)
         if not check_inclusion(leaf, seq - 1, size, proof, root):
             raise VerificationError(

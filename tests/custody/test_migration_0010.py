@@ -3,6 +3,9 @@ already there, the old (v1) checkpoints still verify, and the next checkpoint si
 
 from __future__ import annotations
 
+import types
+import uuid
+
 import sqlalchemy as sa
 
 from app.crypto import merkle
@@ -93,7 +96,6 @@ def test_0010_builds_the_tree_over_existing_entries_and_old_checkpoints_still_ve
     from app.extensions import db
     from app.security import org_keys
     from app.security.master_key import generate_master_key_file
-    from tests.helpers.factories import InvestigationFactory
 
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
@@ -101,9 +103,16 @@ def test_0010_builds_the_tree_over_existing_entries_and_old_checkpoints_still_ve
     with app.app_context():
         upgrade(revision="0009")
         org_keys.init_keys(org_keys.keys_dir(), org_keys.master_key())
-        investigation = InvestigationFactory(reference=REFERENCE)
-        db.session.commit()
+        # The investigation as 0009's schema holds it (the model has columns added since).
+        investigation = types.SimpleNamespace(id=str(uuid.uuid4()))
         with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO investigations (id, reference, title, description, status,"
+                    " created_at) VALUES (:id, :ref, 'legacy', '', 'open', CURRENT_TIMESTAMP)"
+                ),
+                {"id": investigation.id, "ref": REFERENCE},
+            )
             write_legacy_ledger(conn, investigation.id, org_keys.signing_key(), bodies)
 
         upgrade()
