@@ -172,6 +172,14 @@ class Config:
         self.CUSTOS_TSA_ROOTS = Path(tsa_roots) if tsa_roots else None
         self.CUSTOS_TSA_TIMEOUT_SECONDS = _env_int("CUSTOS_TSA_TIMEOUT_SECONDS", 10)
         self.CUSTOS_CUSTODY_WITNESS_DIR = Path(witness_dir) if witness_dir else None
+        # Other Custos instances that cosign our checkpoints: their minisign public keys
+        # (RW...), comma-separated. `custody verify` then checks every cosignature kept
+        # (app/custody/cosign_log.py). Empty (the default): none is trusted or checked.
+        self.CUSTOS_CUSTODY_COSIGNER_KEYS = [
+            key.strip()
+            for key in os.environ.get("CUSTOS_CUSTODY_COSIGNER_KEYS", "").split(",")
+            if key.strip()
+        ]
         # A second (or the only) witness: an S3 bucket created with Object Lock. Each record is
         # written in COMPLIANCE mode, kept this many days; no account can delete it sooner
         # (app/custody/witness_s3.py). The endpoint defaults to CUSTOS_S3_ENDPOINT_URL.

@@ -143,7 +143,8 @@ def append_custody_event(
     )
 
     seq, prev_hash, frontier = _lock_head(session, investigation_id)
-    frontier = tree.extend(session, investigation_id, seq, frontier, body)
+    salt = tree.new_salt()
+    frontier = tree.extend(session, investigation_id, seq, frontier, (body, salt))
     seq += 1
     body_sha256 = body_digest(body)
     this_hash = entry_hash(seq, prev_hash, body_sha256)
@@ -154,6 +155,7 @@ def append_custody_event(
         body=body,
         body_sha256=body_sha256,
         entry_hash=this_hash,
+        leaf_salt=salt,
         action=action,
         object_type=object_type,
         object_id=object_id,
