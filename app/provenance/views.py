@@ -33,7 +33,7 @@ IDENTITY_KEYS = ("signer", "claimed", "ingredients", "manifest")
 
 def verdict_label(verdict: str) -> str:
     return {
-        TRUSTED: _("Signed by a trusted signer, unchanged since"),
+        TRUSTED: _("Signed by a trusted signer; unchanged since signing"),
         VALID_UNTRUSTED: _("Validly signed, but the signer is not on the trust list"),
         INVALID: _("Invalid: the file or its manifest changed after signing"),
         NONE: _("No C2PA manifest (this rules nothing out: many apps strip them)"),

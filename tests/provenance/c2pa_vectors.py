@@ -111,7 +111,25 @@ MANIFEST = {
 }
 
 
-def signed_jpeg(authority: Authority, seed: int = 3, manifest: dict | None = None) -> bytes:
+EXIF_CLAIMS = {
+    "label": "stds.exif",
+    "data": {
+        "@context": {"exif": "http://ns.adobe.com/exif/1.0/"},
+        "exif:GPSLatitude": "36,12.125N",
+        "exif:GPSLongitude": "37,8.058E",
+        "exif:DateTimeOriginal": "2016:04:27 10:15:00",
+    },
+}
+
+
+def signed_jpeg(
+    authority: Authority,
+    seed: int = 3,
+    manifest: dict | None = None,
+    ingredient: bytes | None = None,
+) -> bytes:
+    """A JPEG of `scene(seed)` signed by `authority`'s leaf; with `ingredient`, a JPEG it
+    was made from (a "parentOf" ingredient named parent.jpg)."""
     import c2pa
 
     info = c2pa.C2paSignerInfo(
@@ -119,6 +137,9 @@ def signed_jpeg(authority: Authority, seed: int = 3, manifest: dict | None = Non
     )
     source, out = io.BytesIO(jpeg(scene(seed))), io.BytesIO()
     with c2pa.Signer.from_info(info) as signer, c2pa.Builder(json.dumps(manifest or MANIFEST)) as b:
+        if ingredient is not None:
+            parent = {"title": "parent.jpg", "relationship": "parentOf"}
+            b.add_ingredient(parent, "image/jpeg", io.BytesIO(ingredient))
         b.sign(signer, "image/jpeg", source, out)
     return out.getvalue()
 

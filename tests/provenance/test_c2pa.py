@@ -13,10 +13,17 @@ from sqlalchemy import select, text
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.provenance.models import ProvenanceCheck
+from app.vault.processing import process_new_evidence
 from app.vault.storage import open_plaintext
 from tests.duplicates.support import Team, add_item, jpeg, scene
 from tests.helpers.web import csrf_token, sign_in
-from tests.provenance.c2pa_vectors import flip_image_byte, make_authority, signed_jpeg
+from tests.provenance.c2pa_vectors import (
+    EXIF_CLAIMS,
+    MANIFEST,
+    flip_image_byte,
+    make_authority,
+    signed_jpeg,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +135,30 @@ def test_the_result_keeps_signer_claims_sdk_and_trust_list(team, trust_list, aut
     expected = hashlib.sha256(trust_list.read_bytes()).hexdigest()
     assert result["trust_list_sha256"] == expected
     assert result["manifest"]["active_manifest"] in result["manifest"]["manifests"]
+
+
+def test_the_result_keeps_the_claimed_place_and_the_ingredients(team, trust_list, authority):
+    manifest = {**MANIFEST, "assertions": [*MANIFEST["assertions"], EXIF_CLAIMS]}
+    parent = signed_jpeg(authority, seed=9)
+    item = add_item(team.investigation, team.lawyer, signed_jpeg(authority, 3, manifest, parent))
+    result = only_result(item)
+    assert result["verdict"] == "trusted"
+    assert result["claimed"]["place"] == ["36,12.125N", "37,8.058E"]
+    (ingredient,) = result["ingredients"]
+    assert (ingredient["title"], ingredient["relationship"]) == ("parent.jpg", "parentOf")
+
+
+def test_a_trust_list_without_a_certificate_could_not_be_checked(team, trust_list, signed):
+    trust_list.write_text("not a certificate\n")
+    item = add_item(team.investigation, team.lawyer, signed)
+    result = only_result(item)
+    assert result["verdict"] == "could_not_check" and "anchors.pem" in result["reason"]
+
+
+def test_processing_again_adds_no_check(team, trust_list, signed):
+    item = add_item(team.investigation, team.lawyer, signed)
+    process_new_evidence(item.id)
+    assert len(checks_of(item)) == 1 and len(entries(item)) == 1
 
 
 def test_the_ledger_entry_carries_the_verdict_and_the_results_digest(team, trust_list, signed):

@@ -23,7 +23,7 @@ from app.provenance.c2pa_reading import read_manifest, sdk_settings
 from app.provenance.models import ProvenanceCheck
 from app.provenance.trust import TrustList
 from tests.duplicates.support import Team, add_item, jpeg, scene
-from tests.provenance.c2pa_vectors import MANIFEST, make_authority, signed_jpeg
+from tests.provenance.c2pa_vectors import MANIFEST, flip_image_byte, make_authority, signed_jpeg
 
 
 class Listener:
@@ -118,6 +118,7 @@ def test_checks_at_intake_run_with_sockets_blocked(app_ctx, app, tmp_path, monke
     monkeypatch.setitem(app.config, "CUSTOS_C2PA_TRUST_ANCHORS", str(anchors))
     vectors = {
         "trusted": signed_jpeg(authority),
+        "invalid": flip_image_byte(signed_jpeg(authority)),
         "valid_untrusted": signed_jpeg(make_authority("Unknown Root")),
         "none": jpeg(scene(6)),
         "could_not_check": remote_manifest_jpeg(authority, f"{listener.url}/m.c2pa"),
