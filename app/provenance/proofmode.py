@@ -197,14 +197,19 @@ def verify_bundle(file: BinaryIO, pinned: set[str]) -> dict[str, Any]:
     """The outcome of one verification. `pinned` holds the key fingerprints a lawyer pinned
     for the person who sent the bundle (empty: no key pinned for them yet)."""
     try:
-        bundle = open_bundle(file)
-        return _verify(bundle, pinned)
+        return _verify(open_bundle(file), pinned)
     except BundleUnreadable as exc:
-        return {"verdict": COULD_NOT_CHECK, "codes": [{"code": exc.code, "explanation": exc.reason}],
-                "reason": exc.reason}  # fmt: skip
-    except CaptureFailed as exc:
-        return {"verdict": COULD_NOT_CHECK, "codes": [{"code": "bundle_unreadable",
-                "explanation": str(exc)}], "reason": str(exc)}  # fmt: skip
+        return _could_not_check(exc.code, exc.reason)
+    except CaptureFailed as exc:  # a member that lies about its size, found while reading
+        return _could_not_check("bundle_unreadable", str(exc))
+
+
+def _could_not_check(code: str, reason: str) -> dict[str, Any]:
+    return {
+        "verdict": COULD_NOT_CHECK,
+        "codes": [{"code": code, "explanation": reason}],
+        "reason": reason,
+    }
 
 
 def _verify(bundle: Bundle, pinned: set[str]) -> dict[str, Any]:
@@ -275,8 +280,8 @@ def _signatures(bundle: Bundle, media: zipfile.ZipInfo | None, codes: list) -> s
             _check(ring, bundle, "asc", media, "media_signature", codes)
         for proof in ("proof.json", "proof.csv"):
             if proof in bundle.proofs:
-                _check(ring, bundle, proof + ".asc", bundle.proofs[proof], "metadata_signature",
-                       codes, proof)  # fmt: skip
+                signed = bundle.proofs[proof]
+                _check(ring, bundle, proof + ".asc", signed, "metadata_signature", codes, proof)
         return signer
     finally:
         ring.close()
