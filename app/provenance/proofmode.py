@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import shutil
-import subprocess  # nosec B404 (gpg, a fixed program)
+import subprocess  # nosec B404
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -229,7 +229,7 @@ def _verify(bundle: Bundle, pinned: set[str]) -> dict[str, Any]:
     if fingerprint:
         key = "pinned" if fingerprint in pinned else ("other_key" if pinned else "first_use")
         if key != "pinned":
-            _code(codes, "key_not_pinned", f"key {fingerprint}: {key.replace('_', ' ')}")
+            _code(codes, "key_not_pinned", key.replace("_", " "))
     invalid = any(c["code"] in _INVALIDATING for c in codes)
     verdict = INVALID if invalid else (TRUSTED if key == "pinned" else VALID_UNTRUSTED)
     return {

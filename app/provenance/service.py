@@ -1,9 +1,10 @@
-"""Running a C2PA check: validate the decrypted file, keep the result sealed, record its digest.
+"""Running a capture-proof check (C2PA on photos, videos and audio; ProofMode on bundles):
+verify the decrypted file, keep the result sealed, record its digest.
 
 The check made in the processing job is the intake-time record. A re-check (a new trust
-list, a newer SDK) is a new row and a new ledger entry in the name of the member who asked;
-no check is ever changed or removed, so an intake-time "trusted" stays on record even if a
-later check, after the signer's certificate expired, says otherwise.
+list, a newer SDK, a key pinned since) is a new row and a new ledger entry in the name of the
+member who asked; no check is ever changed or removed, so an intake-time "trusted" stays on
+record even if a later check, after the signer's certificate expired, says otherwise.
 """
 
 from __future__ import annotations
@@ -23,41 +24,62 @@ from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.provenance.c2pa_reading import COULD_NOT_CHECK, read_manifest, sdk_version
 from app.provenance.models import ProvenanceCheck
+from app.provenance.pinning import pinned_fingerprints
+from app.provenance.proofmode import verify_bundle
 from app.provenance.trust import TrustList, TrustListUnreadable, configured_trust_list
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem, EvidenceKind
 from app.vault.reading import close_reader, evidence_in, open_verified, require_reads
+from app.vault.sniff import PROOFMODE
 
-FORMAT = "custos-c2pa-v1"
 ACTOR = "system:media-processing"
-KIND = "c2pa"
-CHECKED_KINDS = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO, EvidenceKind.AUDIO})
+C2PA, PROOFMODE_KIND = "c2pa", "proofmode"
+FORMATS = {C2PA: "custos-c2pa-v1", PROOFMODE_KIND: "custos-proofmode-v1"}
+C2PA_KINDS = frozenset({EvidenceKind.PHOTO, EvidenceKind.VIDEO, EvidenceKind.AUDIO})
 
 
-def _outcome(item: EvidenceItem, reader: AgeReader) -> tuple[dict[str, Any], TrustList | None]:
+def check_kind(item: EvidenceItem) -> str | None:
+    """Which proof the item may carry: C2PA for media, ProofMode for a bundle, else none."""
+    if item.media_type == PROOFMODE:
+        return PROOFMODE_KIND
+    return C2PA if item.kind in C2PA_KINDS else None
+
+
+def _plaintext(reader: AgeReader) -> io.BufferedReader:
+    return io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024)
+
+
+def _c2pa(item: EvidenceItem, reader: AgeReader) -> tuple[dict[str, Any], dict[str, Any]]:
+    recorded: dict[str, Any] = {"sdk": sdk_version(), "trust_list_sha256": None}
     try:
-        trust = configured_trust_list()
+        trust: TrustList = configured_trust_list()
     except TrustListUnreadable as exc:
-        return {"verdict": COULD_NOT_CHECK, "reason": str(exc)}, None
-    with io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024) as file:
-        return read_manifest(item.media_type, file, trust), trust
+        return {"verdict": COULD_NOT_CHECK, "reason": str(exc)}, recorded
+    recorded["trust_list_sha256"] = trust.sha256
+    with _plaintext(reader) as file:
+        return read_manifest(item.media_type, file, trust), recorded
 
 
-def run_c2pa_check(item: EvidenceItem, reader: AgeReader, actor: Any) -> ProvenanceCheck:
-    """Validate the item's manifest store (the caller commits). The ledger entry carries the
-    verdict and the result's SHA-256, never the signer or the claims."""
-    outcome, trust = _outcome(item, reader)
+def _proofmode(item: EvidenceItem, reader: AgeReader) -> tuple[dict[str, Any], dict[str, Any]]:
+    pinned = pinned_fingerprints(item.investigation_id, item.uploaded_by_id)
+    with _plaintext(reader) as file:
+        outcome = verify_bundle(file, pinned)
+    return outcome, {"pinned_keys": sorted(pinned)}
+
+
+def run_check(item: EvidenceItem, reader: AgeReader, actor: Any, kind: str) -> ProvenanceCheck:
+    """Verify the item's proof (the caller commits). The ledger entry carries the verdict
+    and the result's SHA-256, never the signer or the claims."""
+    outcome, recorded = (_c2pa if kind == C2PA else _proofmode)(item, reader)
     checked_at = utcnow()
-    trust_sha256 = trust.sha256 if trust else None
     document = {
-        "format": FORMAT,
+        "format": FORMATS[kind],
         "evidence_id": item.id,
         "sha256": item.sha256,
         "media_type": item.media_type,
         "checked_at": utc_timestamp(checked_at.replace(tzinfo=UTC)),
-        "sdk": sdk_version(),
-        "trust_list_sha256": trust_sha256,
+        **recorded,
         **outcome,
     }
     encoded = canonical_json(document)
@@ -65,45 +87,42 @@ def run_c2pa_check(item: EvidenceItem, reader: AgeReader, actor: Any) -> Provena
     check = ProvenanceCheck(
         evidence_id=item.id,
         investigation_id=item.investigation_id,
-        kind=KIND,
+        kind=kind,
         verdict=outcome["verdict"],
         result=encoded.decode("utf-8"),
         result_sha256=digest,
-        trust_list_sha256=trust_sha256,
+        trust_list_sha256=recorded.get("trust_list_sha256"),
         checked_by_id=getattr(actor, "id", None),
         checked_at=checked_at,
     )
     db.session.add(check)
     db.session.flush()
+    details = {
+        "check_id": check.id,
+        "kind": kind,
+        "format": FORMATS[kind],
+        "sha256": item.sha256,
+        "result_sha256": digest,
+        "verdict": check.verdict,
+    }
+    if kind == C2PA:
+        details.update(trust_list_sha256=check.trust_list_sha256, sdk=recorded["sdk"])
     append_custody_event(
-        item.investigation_id,
-        actor,
-        "provenance_checked",
-        "evidence",
-        item.id,
-        {
-            "check_id": check.id,
-            "kind": KIND,
-            "format": FORMAT,
-            "sha256": item.sha256,
-            "result_sha256": digest,
-            "verdict": check.verdict,
-            "trust_list_sha256": trust_sha256,
-            "sdk": document["sdk"],
-        },
+        item.investigation_id, actor, "provenance_checked", "evidence", item.id, details
     )
     return check
 
 
-def c2pa_step(item: EvidenceItem, reader: AgeReader) -> None:
-    """The processing step: the first check of a photo, video or audio file, once."""
-    if item.kind not in CHECKED_KINDS:
+def provenance_step(item: EvidenceItem, reader: AgeReader) -> None:
+    """The processing step: the first check of an item that may carry a proof, once."""
+    kind = check_kind(item)
+    if kind is None:
         return
     done = db.session.scalar(
         select(ProvenanceCheck.id).where(ProvenanceCheck.evidence_id == item.id).limit(1)
     )
     if done is None:
-        run_c2pa_check(item, reader, ACTOR)
+        run_check(item, reader, ACTOR, kind)
 
 
 def checks_of(item: EvidenceItem) -> list[ProvenanceCheck]:
@@ -117,7 +136,7 @@ def checks_of(item: EvidenceItem) -> list[ProvenanceCheck]:
 
 
 class NotCheckable(ServiceError):
-    """The item is not a photo, video or audio file: there is no manifest to look for."""
+    """The item can carry no capture proof (a document, a web capture)."""
 
     status = 409
     code = "not_checkable"
@@ -128,10 +147,13 @@ def recheck(viewer: InvestigationViewer, evidence_id: str) -> ProvenanceCheck:
     caller commits)."""
     require_reads()
     item = evidence_in(viewer, evidence_id)
-    if item.kind not in CHECKED_KINDS:
-        raise NotCheckable(_("Only photos, videos and audio files carry C2PA manifests."))
+    kind = check_kind(item)
+    if kind is None:
+        raise NotCheckable(
+            _("Only photos, videos, audio files and ProofMode bundles carry capture proofs.")
+        )
     reader = open_verified(item.id, item.blob_key, item.size)
     try:
-        return run_c2pa_check(item, reader, viewer.user)
+        return run_check(item, reader, viewer.user, kind)
     finally:
         close_reader(reader)

@@ -1,4 +1,5 @@
-"""provenance checks: an item's C2PA verdict and sealed result (issue 19, item 1)
+"""provenance checks: an item's C2PA or ProofMode verdict and sealed result, and the
+ProofMode keys lawyers pinned (issue 19, items 1 and 2)
 
 Revision ID: 0033
 Revises: 0029
@@ -60,8 +61,57 @@ def upgrade():
             batch_op.f("ix_provenance_checks_investigation_id"), ["investigation_id"], unique=False
         )
 
+    op.create_table(
+        "proofmode_keys",
+        sa.Column("investigation_id", sa.String(length=36), nullable=False),
+        sa.Column("owner_id", sa.String(length=36), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("evidence_id", sa.String(length=36), nullable=True),
+        sa.Column("pinned_by_id", sa.String(length=36), nullable=True),
+        sa.Column("pinned_at", sa.DateTime(), nullable=False),
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["evidence_id"],
+            ["evidence_items.id"],
+            name=op.f("fk_proofmode_keys_evidence_id_evidence_items"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["investigation_id"],
+            ["investigations.id"],
+            name=op.f("fk_proofmode_keys_investigation_id_investigations"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_proofmode_keys_owner_id_users"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["pinned_by_id"],
+            ["users.id"],
+            name=op.f("fk_proofmode_keys_pinned_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proofmode_keys")),
+        sa.UniqueConstraint(
+            "investigation_id",
+            "owner_id",
+            "fingerprint",
+            name=op.f("uq_proofmode_keys_investigation_id"),
+        ),
+    )
+    with op.batch_alter_table("proofmode_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proofmode_keys_investigation_id"), ["investigation_id"], unique=False
+        )
+
 
 def downgrade():
+    with op.batch_alter_table("proofmode_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proofmode_keys_investigation_id"))
+    op.drop_table("proofmode_keys")
     with op.batch_alter_table("provenance_checks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_provenance_checks_investigation_id"))
         batch_op.drop_index(batch_op.f("ix_provenance_checks_evidence_id"))

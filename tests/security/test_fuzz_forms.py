@@ -100,6 +100,7 @@ NO_FIELDS = frozenset(
         "retention.refuse",
         "consistency.consistency_recheck",
         "provenance.provenance_recheck",
+        "provenance.proofmode_key_pin",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
