@@ -171,3 +171,17 @@ def test_no_key_is_added_to_the_servers_own_keyring(phone, tmp_path, monkeypatch
     monkeypatch.setenv("GNUPGHOME", str(tmp_path))
     verify(bundle(phone))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_safetynet_nonce_of_another_file_is_a_mismatch(phone):
+    from tests.provenance.proofmode_vectors import safetynet_jws
+
+    sha = verify(bundle(phone))["proof_sha256"]
+    gst = {f"{sha}.gst": safetynet_jws("cd" * 32)}
+    outcome = verify(bundle(phone, extra=gst), {phone.fingerprint})
+    assert outcome["verdict"] == "invalid" and "gst_nonce_mismatch" in codes(outcome)
+
+
+def test_a_bundle_without_its_proof_json_could_not_be_checked(phone):
+    outcome = verify(bundle(phone, leave_out=(".proof.json",)))
+    assert outcome["verdict"] == "could_not_check" and codes(outcome) == {"metadata_missing"}

@@ -63,6 +63,17 @@ def test_a_bundle_is_received_as_a_proofmode_bundle_and_checked(team, phone):
     assert open_plaintext(item.blob_key).as_file().read() == data
 
 
+def test_a_zip_of_other_files_is_still_refused(team):
+    from app.vault.refusals import IntakeRefused
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("IMG_1.jpg", b"\xff\xd8\xff\xe0")
+        archive.writestr("notes.html", b"<script>alert(1)</script>")
+    with pytest.raises(IntakeRefused):
+        send(team, team.field_a, out.getvalue())
+
+
 def test_bad_bundles_are_received_intact_and_could_not_be_checked(team, phone):
     whole = bundle(phone)
     bomb = io.BytesIO()
@@ -93,6 +104,7 @@ def test_a_lawyer_pins_the_key_then_bundles_from_it_are_trusted(client, team, ph
     assert phone.fingerprint in json.loads(entry.body)["details"]["fingerprint"]
     second = send(team, team.field_a, bundle(phone))
     assert latest(second).verdict == "trusted"
+    assert json.loads(latest(second).result)["pinned_keys"] == [phone.fingerprint]
     assert post(client, team, first, "/provenance").status_code == 302
     assert latest(first).verdict == "trusted"  # the re-check; the first check stays
     assert len(list(db.session.scalars(select(ProvenanceCheck.id)))) == 3
