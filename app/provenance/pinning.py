@@ -19,7 +19,7 @@ from app.investigations.viewer import InvestigationViewer
 from app.provenance.models import ProofModeKey, ProvenanceCheck
 from app.security.refusals import refuse
 from app.service_errors import ServiceError
-from app.vault.reading import evidence_in
+from app.vault.reading.evidence import evidence_in
 
 
 class PinRefused(ServiceError):

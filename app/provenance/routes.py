@@ -12,7 +12,7 @@ from app.form_submission import commit_or_refuse
 from app.investigations.viewer import viewer_for
 from app.provenance import bp
 from app.provenance.pinning import pin_key
-from app.provenance.service import recheck
+from app.provenance.services import recheck
 from app.provenance.views import verdict_label
 from app.service_errors import ServiceError
 

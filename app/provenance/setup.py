@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.provenance.service import provenance_step
+from app.provenance.services import provenance_step
 from app.provenance.views import provenance_panel
 from app.vault.hooks import add_item_panel, on_evidence_processed
 

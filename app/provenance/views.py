@@ -25,7 +25,7 @@ from app.provenance.c2pa_reading import (
     VALID_UNTRUSTED,
 )
 from app.provenance.models import ProvenanceCheck
-from app.provenance.service import check_kind, checks_of
+from app.provenance.services import check_kind, checks_of
 from app.vault.models import EvidenceItem
 
 PUBLIC_KEYS = ("verdict", "sdk", "trust_list_sha256", "reason", "sdk_state", "key")

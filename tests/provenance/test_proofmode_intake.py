@@ -13,8 +13,8 @@ from sqlalchemy import select
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.provenance.models import ProvenanceCheck
-from app.vault.sniff import PROOFMODE
 from app.vault.storage import open_plaintext
+from app.vault.upload.sniff import PROOFMODE
 from tests.duplicates.support import Team, add_item
 from tests.helpers.web import csrf_token, sign_in
 from tests.provenance.proofmode_vectors import bundle, make_phone
@@ -64,7 +64,7 @@ def test_a_bundle_is_received_as_a_proofmode_bundle_and_checked(team, phone):
 
 
 def test_a_zip_of_other_files_is_still_refused(team):
-    from app.vault.refusals import IntakeRefused
+    from app.vault.upload.refusals import IntakeRefused
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
