@@ -32,9 +32,7 @@ def provenance_of(bag, item) -> dict:
     return json.loads(path.read_text())
 
 
-def test_an_export_of_originals_carries_each_check_in_full(
-    app, built_case, tmp_path, monkeypatch
-):
+def test_an_export_of_originals_carries_each_check_in_full(app, built_case, tmp_path, monkeypatch):
     item = add_signed_photo(built_case, monkeypatch, tmp_path, app)
     bag = tmp_path / "bag"
     cli_export(app, built_case.casefile.reference, bag, "--files", "originals")
