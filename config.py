@@ -334,6 +334,11 @@ class Config:
             "CUSTOS_API_WRITE_RATE_LIMIT", "300 per minute"
         )
 
+        # C2PA trust anchors (app/provenance/trust.py): a PEM file of the roots whose signers
+        # the organisation trusts (e.g. the C2PA trust list). Unset: a validly signed file is
+        # "valid, signer not trusted". Read at each check; its SHA-256 is kept with the result.
+        self.CUSTOS_C2PA_TRUST_ANCHORS = os.environ.get("CUSTOS_C2PA_TRUST_ANCHORS") or None
+
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on
         # the Redis queue CUSTOS_JOB_QUEUE for `flask worker` processes. A horse killed

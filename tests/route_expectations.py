@@ -362,6 +362,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "vault.evidence_download_reason": OWN_SUBMISSION,
     "vault.evidence_item": OWN_SUBMISSION,
     "consistency.consistency_recheck": OWN_SUBMISSION,
+    "provenance.provenance_recheck": OWN_SUBMISSION,
+    "provenance.proofmode_key_pin": REGRANT_DECISION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,

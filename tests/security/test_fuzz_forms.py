@@ -99,6 +99,8 @@ NO_FIELDS = frozenset(
         "retention.approve",
         "retention.refuse",
         "consistency.consistency_recheck",
+        "provenance.provenance_recheck",
+        "provenance.proofmode_key_pin",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
@@ -268,9 +270,9 @@ class Site:
         return self.tokens[persona]
 
 
-# Case files, retention (holds, rules, two-person requests), duplicate decisions and consistency
-# re-checks are the reviewers' work: the Site's lawyer.
-REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.")
+# Case files, retention (holds, rules, two-person requests), duplicate decisions, consistency
+# and C2PA re-checks are the reviewers' work: the Site's lawyer.
+REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.", "provenance.")
 # A consent re-grant is decided by a second reviewer, a lawyer (tests/intake).
 REGRANT = "intake.witness_regrant"
 # Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.

@@ -55,9 +55,15 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LINK_NOT_FOUND_AS_FIELD_ERROR = frozenset({("api.unlink_interview_evidence", "evidence_id")})
 # Routes any member reaches but only a second reviewer may act on (not field staff, not the
 # one who asked): a consent re-grant is decided by a lawyer of the investigation.
-# So are a suggested duplicate (confirmed or rejected) and a legal hold's release (asked for).
+# So are a suggested duplicate (confirmed or rejected), a legal hold's release (asked for) and
+# a ProofMode key pinned for its sender.
 DECIDED_BY_A_REVIEWER = frozenset(
-    {"intake.witness_regrant", "duplicates.duplicate_decision", "retention.request_release"}
+    {
+        "intake.witness_regrant",
+        "duplicates.duplicate_decision",
+        "retention.request_release",
+        "provenance.proofmode_key_pin",
+    }
 )
 # Routes only a member holding the identity grant may use (issue 15): revealing a witness's
 # identity. The field worker who registered the witness does not hold it and is refused (403).

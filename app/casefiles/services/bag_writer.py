@@ -44,6 +44,7 @@ from app.casefiles.services.report import (
     transcript_text,
 )
 from app.investigations.models import Investigation
+from app.provenance.exporting import provenance_record
 
 if TYPE_CHECKING:
     from app.casefiles.services.export_bagit import ExportRequest
@@ -196,6 +197,13 @@ class BagWriter:
             item.facts.append(("File", "withheld: no redacted copy, and originals not requested"))
         else:
             item.facts.append(("Files", ", ".join(written)))
+        # Capture proofs and consistency checks: details only beside an unredacted original,
+        # and a string that would disclose a witness withheld as in metadata.json.
+        full = files != FileChoice.REDACTED.value and not hidden
+        provenance, withheld = self.scrub.withhold(provenance_record(evidence, full))
+        if withheld:
+            provenance["withheld_fields"] = withheld
+        self.bag.add_bytes(f"{folder}/provenance.json", json_bytes(provenance))
         record = {
             "item_type": "evidence",
             "id": evidence.id,
