@@ -40,6 +40,8 @@ EVENTS = (
     "investigation.created",
     "api_token.created",
     "api_token.revoked",
+    "openrosa_device.created",
+    "openrosa_device.revoked",
     "custody.ledger_broken",
     "custody.alarm_acknowledged",
     "reauth.failure",
