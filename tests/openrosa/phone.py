@@ -53,7 +53,12 @@ def new_instance_id() -> str:
     return f"uuid:{uuid.uuid4()}"
 
 
-def multipart(xml: bytes, files: list[tuple[str, bytes, str]], incomplete: bool = False) -> bytes:
+def multipart(
+    xml: bytes,
+    files: list[tuple[str, bytes, str]],
+    incomplete: bool = False,
+    xml_first: bool = True,
+) -> bytes:
     out = io.BytesIO()
 
     def part(headers: str, data: bytes) -> None:
@@ -61,17 +66,23 @@ def multipart(xml: bytes, files: list[tuple[str, bytes, str]], incomplete: bool 
         out.write(data)
         out.write(b"\r\n")
 
-    part(
-        'Content-Disposition: form-data; name="xml_submission_file"; '
-        'filename="submission.xml"\r\nContent-Type: text/xml',
-        xml,
-    )
+    def xml_part() -> None:
+        part(
+            'Content-Disposition: form-data; name="xml_submission_file"; '
+            'filename="submission.xml"\r\nContent-Type: text/xml',
+            xml,
+        )
+
+    if xml_first:
+        xml_part()
     for name, data, media_type in files:
         part(
             f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'
             f"Content-Type: {media_type}",
             data,
         )
+    if not xml_first:
+        xml_part()
     if incomplete:
         part('Content-Disposition: form-data; name="*isIncomplete*"', b"yes")
     out.write(f"--{BOUNDARY}--\r\n".encode())
