@@ -1,4 +1,4 @@
-"""Every refused OpenRosa request stores nothing (issue 22: "nothing stored in each refused case")."""
+"""Every refused OpenRosa request stores nothing (issue 22: "nothing stored" when refused)."""
 
 from __future__ import annotations
 
@@ -59,8 +59,9 @@ def test_the_web_session_cookie_is_no_credential_here(app, world, phone):
 
 
 def test_a_revoked_device_stores_nothing(phone, world):
-    from app.openrosa.models import DeviceCredential
     from sqlalchemy import select
+
+    from app.openrosa.models import DeviceCredential
 
     device = db.session.scalar(
         select(DeviceCredential).where(DeviceCredential.username == phone.username)
