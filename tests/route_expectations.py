@@ -285,6 +285,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "auth.new_api_token": ACCOUNT,
     "auth.recovery_codes": ACCOUNT,
     "auth.revoke_api_token": ACCOUNT,
+    "auth.new_openrosa_device": ACCOUNT,
+    "auth.revoke_openrosa_device": ACCOUNT,
     "auth.second_factor": PUBLIC_PAGE,
     "auth.set_password": PUBLIC_PAGE,
     "auth.settings": ACCOUNT,

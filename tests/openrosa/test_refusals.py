@@ -182,3 +182,50 @@ def test_a_body_that_is_not_multipart_is_refused(phone, world):
     )
     assert response.status_code == 415
     assert stored_counts() == before
+
+
+def test_wrong_credentials_are_rate_limited_per_address(phone, app):
+    from app.extensions import limiter
+
+    limiter.reset()
+    app.config["CUSTOS_API_AUTH_FAILURE_LIMIT"] = "3 per minute"
+    wrong = {**OPENROSA, **basic(phone.username, "wrong")}
+    try:
+        codes = [
+            phone.client.get(f"{phone.base}/formList", headers=wrong).status_code for _ in range(4)
+        ]
+    finally:
+        app.config["CUSTOS_API_AUTH_FAILURE_LIMIT"] = "10 per minute"
+        limiter.reset()
+    assert codes == [401, 401, 401, 429]
+
+
+def test_a_deactivated_account_s_device_stores_nothing(phone, world):
+    world.field_a.active = False
+    db.session.commit()
+    _refused(phone, multipart(_xml(world), PHOTO), 401)
+
+
+def test_a_device_credential_opens_no_web_page_and_no_api_call(phone):
+    web = phone.client.get("/auth/settings", headers=phone.headers())
+    assert web.status_code == 302 and "/auth/login" in web.headers["Location"]
+    assert phone.client.get("/api/v1/me", headers=phone.headers()).status_code == 401
+
+
+def test_a_part_the_xml_does_not_name_is_not_stored(phone, world):
+    extra = [*PHOTO, ("unasked.jpg", jpeg_with_exif(size=(100, 80)), "image/jpeg")]
+    assert phone.submit(_xml(world), extra).status_code == 201
+    assert stored_counts()["evidence"] == 1
+
+
+def test_a_chunked_body_is_cut_off_past_the_limit():
+    import io
+
+    from app.openrosa.submission_request import bounded_reader
+    from app.openrosa.submission_xml import SubmissionRejected
+
+    read = bounded_reader(io.BytesIO(b"x" * 10).read, 6)
+    assert read(4) == b"xxxx"
+    with pytest.raises(SubmissionRejected) as refused:
+        read(4)
+    assert refused.value.status == 413

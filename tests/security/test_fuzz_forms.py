@@ -183,6 +183,7 @@ class Site:
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
         from app.investigations.viewer import viewer_of
+        from app.openrosa.devices import issue_device
         from app.retention.holds import request_release
         from tests.api.helpers import issue_token
         from tests.intake.builders import evidence_row, make_interview, make_witness
@@ -220,6 +221,8 @@ class Site:
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
         ]
         issue_token(owner)
+        issue_device(owner, world.investigation.id, "Phone", None)  # its revoke form
+        db.session.commit()
         sign_in(self.app.test_client(), owner)
 
     def endpoint_of(self, path: str, method: str) -> str | None:
