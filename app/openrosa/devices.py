@@ -3,7 +3,7 @@
 A device credential belongs to one user, one investigation in which they are a field member,
 and one purpose: fetching that investigation's forms and submitting to it. The apps send it as
 HTTP Basic credentials (over HTTPS): a random user name and a password of 32 random bytes.
-As for API tokens (app/api/tokens/service.py), only the password's SHA-256 is stored: a
+As for API tokens (app/api/tokens/services.py), only the password's SHA-256 is stored: a
 uniformly random 256-bit secret cannot be guessed from its digest, so a slow hash would only
 hand a caller a way to make the server work.
 
@@ -27,7 +27,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.auth.models import User
 from app.auth.reauth import confirm_identity
 from app.extensions import db

@@ -14,7 +14,7 @@ from flask import current_app, request
 
 from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.submissions import SubmissionOutcome, receive_submission
-from app.vault.upload_request import multipart_boundary
+from app.vault.upload.request import multipart_boundary
 
 TOO_LARGE = "The submission is larger than this server accepts in one request."
 

@@ -45,9 +45,9 @@ from app.openrosa.submission_xml import (
 from app.openrosa.xforms import interview_choices, published_forms
 from app.timeutil import utcnow
 from app.vault.incident_links import UploadLink
-from app.vault.intake import IntakeRefused, IntakeWriter, begin_intake
 from app.vault.models import EvidenceItem
-from app.vault.multipart_intake import MalformedUpload, iter_multipart_events
+from app.vault.upload.multipart import MalformedUpload, iter_multipart_events
+from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
 CHANNEL = "openrosa"
 XML_PART = "xml_submission_file"
