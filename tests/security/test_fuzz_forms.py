@@ -323,8 +323,15 @@ def field_names(app, cls: type) -> set[str]:
         return names
 
 
+# Not web forms: the API (JSON) and the phone apps' OpenRosa submissions (multipart from a
+# device, whose hostile bodies tests/openrosa/test_refusals.py sends).
+MACHINE_PREFIXES = ("/api/", "/openrosa/")
 WEB_POST_ENDPOINTS = sorted(
-    {e for e, rule, methods in URL_RULES if "POST" in methods and not rule.startswith("/api/")}
+    {
+        e
+        for e, rule, methods in URL_RULES
+        if "POST" in methods and not rule.startswith(MACHINE_PREFIXES)
+    }
 )
 ERROR_PAGE = re.compile(r"<h1>\d{3}</h1>\s*<p>([^<]+)</p>")
 LEAKS = ("Traceback", 'File "/', "sqlalchemy.", "psycopg", "werkzeug.")
