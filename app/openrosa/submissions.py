@@ -32,7 +32,12 @@ from app.extensions import db
 from app.intake.errors import IntakeValidationError, SealedTestimonyError
 from app.intake.models import Interview
 from app.intake.models.interviews import EvidenceRole
-from app.intake.services.interviews import InterviewInput, create_interview, link_evidence
+from app.intake.services.interviews import (
+    RECORDING_KINDS,
+    InterviewInput,
+    create_interview,
+    link_evidence,
+)
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
@@ -249,8 +254,12 @@ def _attach(interview: Interview, state: _Receiving, item: EvidenceItem) -> None
     assert state.parsed is not None
     role = EvidenceRole.ATTACHMENT.value
     name = next(a.name for a in state.row.attachments if a.evidence_id == item.id)
-    if name == state.parsed.video and not any(
-        link.role == EvidenceRole.RECORDING.value for link in interview.evidence_links
+    # Only a file the vault found to be audio or video may be the recording (whatever the
+    # app called it); anything else is attached as it is.
+    if (
+        name == state.parsed.video
+        and item.kind in RECORDING_KINDS
+        and not any(link.role == EvidenceRole.RECORDING.value for link in interview.evidence_links)
     ):
         role = EvidenceRole.RECORDING.value
     try:

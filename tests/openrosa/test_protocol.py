@@ -166,3 +166,16 @@ def test_a_resend_with_the_same_instance_id_but_other_answers_is_refused(phone, 
     response = phone.submit(submission_xml(**args, transcript="Something else"), [])
     assert response.status_code == 409
     assert stored_counts() == before
+
+
+def test_a_video_field_holding_a_photo_attaches_it_without_making_it_the_recording(phone, world):
+    xml = submission_xml(
+        instance_id=new_instance_id(),
+        incident=world.incident.id,
+        witness=world.witness.id,
+        video="clip.mp4",
+    )
+    assert phone.submit(xml, [("clip.mp4", jpeg_with_exif(), "video/mp4")]).status_code == 201
+    db.session.expire_all()
+    [interview] = db.session.scalars(select(Interview)).all()
+    assert [link.role for link in interview.evidence_links] == ["attachment"]
