@@ -179,3 +179,22 @@ def test_a_video_field_holding_a_photo_attaches_it_without_making_it_the_recordi
     db.session.expire_all()
     [interview] = db.session.scalars(select(Interview)).all()
     assert [link.role for link in interview.evidence_links] == ["attachment"]
+
+
+def test_the_incident_page_lists_what_the_phone_sent(phone, world, signed_in):
+    xml = submission_xml(
+        instance_id=new_instance_id(),
+        incident=world.incident.id,
+        witness=world.witness.id,
+        photos=["1.jpg", "2.jpg"],
+    )
+    photos = [(f"{n}.jpg", jpeg_with_exif(size=(300 + n, 200)), "image/jpeg") for n in (1, 2)]
+    assert phone.submit(xml, photos).status_code == 201
+    page = signed_in(world.field_a).get(
+        f"/investigations/{world.investigation.reference}/incidents/{world.incident.id}"
+    )
+    assert page.status_code == 200
+    items = db.session.scalars(select(EvidenceItem)).all()
+    assert len(items) == 2
+    for item in items:
+        assert f'data-evidence-id="{item.id}"' in page.get_data(as_text=True)
