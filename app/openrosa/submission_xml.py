@@ -16,13 +16,7 @@ from datetime import date
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from app.openrosa.xforms import (
-    INTERVIEW_FIELDS,
-    PHOTO_FIELD,
-    PHOTO_GROUP,
-    VIDEO_FIELD,
-    BuiltForm,
-)
+from app.openrosa.xforms import PHOTO_FIELD, PHOTO_GROUP, VIDEO_FIELD, BuiltForm
 
 MAX_XML_BYTES = 4 * 1024 * 1024  # a transcript of 1,000,000 characters, with room to spare
 INSTANCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$")
@@ -39,12 +33,12 @@ class SubmissionRejected(ValueError):
 
 
 @dataclass
-class InterviewSubmission:
+class ParsedSubmission:
     form_id: str
     form_version: str
     instance_id: str
     values: dict[str, str]
-    conducted_on: date
+    dates: dict[str, date]
     photos: list[str] = field(default_factory=list)
     video: str | None = None
 
@@ -66,9 +60,7 @@ def _text(element, name: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
-def parse_submission(
-    xml: bytes, forms: dict[str, BuiltForm], choices: dict[str, dict[str, str]]
-) -> InterviewSubmission:
+def parse_submission(xml: bytes, forms: dict[str, BuiltForm]) -> ParsedSubmission:
     """The checked submission; SubmissionRejected (400) saying what is wrong otherwise."""
     try:
         root = fromstring(xml, forbid_dtd=True)
@@ -77,22 +69,29 @@ def parse_submission(
     form_id = root.get("id", "")
     if form_id not in forms:
         raise SubmissionRejected("This server does not publish that form to this device.", 404)
+    form = forms[form_id]
     meta = _child(root, "meta")
     instance_id = _text(meta, "instanceID") if meta is not None else ""
     if not INSTANCE_ID.match(instance_id):
         raise SubmissionRejected("The submission has no valid meta/instanceID.")
     values: dict[str, str] = {}
-    for question in INTERVIEW_FIELDS:
+    dates: dict[str, date] = {}
+    for question in form.questions:
         value = _text(root, question.name)
         if question.required and not value:
             raise SubmissionRejected(f"The answer to “{question.label}” is missing.")
-        if question.kind == "select1" and value and value not in choices[question.name]:
+        if question.kind == "select1" and value and value not in form.choices[question.name]:
             raise SubmissionRejected(f"The answer to “{question.label}” is not one offered.")
+        if question.kind == "date" and value:
+            try:
+                dates[question.name] = date.fromisoformat(value)
+            except ValueError:
+                raise SubmissionRejected(
+                    f"The answer to “{question.label}” is not a date."
+                ) from None
         values[question.name] = value
-    try:
-        conducted_on = date.fromisoformat(values["conducted_on"])
-    except ValueError:
-        raise SubmissionRejected("The date of the interview is not a date.") from None
+    if not form.with_media:
+        return ParsedSubmission(form_id, root.get("version", ""), instance_id, values, dates)
     photos = [
         (p.text or "").strip()
         for group in root
@@ -104,12 +103,12 @@ def parse_submission(
     names = [*photos, *([video] if video else [])]
     if any(not FILE_NAME.match(name) for name in names) or len(set(names)) != len(names):
         raise SubmissionRejected("The submission names a file that is not a plain file name.")
-    return InterviewSubmission(
+    return ParsedSubmission(
         form_id=form_id,
         form_version=root.get("version", ""),
         instance_id=instance_id,
         values=values,
-        conducted_on=conducted_on,
+        dates=dates,
         photos=photos,
         video=video,
     )

@@ -32,22 +32,24 @@ from app.extensions import db
 from app.intake.errors import IntakeValidationError, SealedTestimonyError
 from app.intake.models import Interview
 from app.intake.models.interviews import EvidenceRole
+from app.intake.services.consent import ConsentInput
 from app.intake.services.interviews import (
     RECORDING_KINDS,
     InterviewInput,
     create_interview,
     link_evidence,
 )
+from app.intake.services.witnesses import WitnessInput, register_witness
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
 from app.openrosa.submission_xml import (
     MAX_XML_BYTES,
-    InterviewSubmission,
+    ParsedSubmission,
     SubmissionRejected,
     parse_submission,
 )
-from app.openrosa.xforms import interview_choices, published_forms
+from app.openrosa.xforms import CONSENT_PURPOSES, WITNESS_FORM_ID, published_forms
 from app.timeutil import utcnow
 from app.vault.incident_links import UploadLink
 from app.vault.models import EvidenceItem
@@ -71,6 +73,8 @@ class SubmissionOutcome:
     def message(self) -> str:
         if not self.complete:
             return "Part of the submission received; the rest is expected."
+        if self.submission is not None and self.submission.witness_id is not None:
+            return "Received: the witness and their consent. Find them on the Custos website."
         count = len(self.submission.attachments) if self.submission else 0
         return (
             f"Received: an interview draft with {count} file(s). "
@@ -84,7 +88,7 @@ class _Receiving:
     device: DeviceCredential
     user: Any
     xml: bytearray = field(default_factory=bytearray)
-    parsed: InterviewSubmission | None = None
+    parsed: ParsedSubmission | None = None
     xml_sha256: str = ""
     row: OpenRosaSubmission | None = None
     link: UploadLink | None = None
@@ -158,9 +162,7 @@ def _take_xml(state: _Receiving, data: bytes, more: bool) -> None:
     if more:
         return
     viewer = viewer_of(state.investigation, state.user)
-    state.parsed = parse_submission(
-        bytes(state.xml), published_forms(viewer), interview_choices(viewer)
-    )
+    state.parsed = parse_submission(bytes(state.xml), published_forms(viewer))
     state.xml_sha256 = hashlib.sha256(state.xml).hexdigest()
     state.row = db.session.scalar(
         select(OpenRosaSubmission).where(
@@ -175,7 +177,8 @@ def _take_xml(state: _Receiving, data: bytes, more: bool) -> None:
             "A different submission with this instanceID was received before.", 409
         )
     values = state.parsed.values
-    state.link = UploadLink(incident_id=values["incident"], shows=values["shows"], note="")
+    if values.get("incident"):
+        state.link = UploadLink(incident_id=values["incident"], shows=values["shows"], note="")
 
 
 def _received_names(state: _Receiving) -> set[str]:
@@ -269,57 +272,91 @@ def _attach(interview: Interview, state: _Receiving, item: EvidenceItem) -> None
 
 
 def _complete(state: _Receiving) -> None:
-    """The last POST: make the interview draft (once) with every file received, in one step."""
+    """The last POST: make the record (once), in one transaction with its ledger entry."""
     if _is_complete(state.row):
         return  # a resend of a complete submission: nothing new to make
-    parsed = state.parsed
-    assert parsed is not None
+    assert state.parsed is not None
     try:
         row = _submission_row(state)
-        values = parsed.values
-        interview = create_interview(
-            state.investigation,
-            state.user,
-            InterviewInput(
-                witness_id=values["witness"],
-                conducted_on=parsed.conducted_on,
-                mode=values["mode"],
-                first_hand=values["first_hand"] == "yes",
-                place=values["place"],
-                language=values["language"],
-                incident_ids=[values["incident"]],
-                transcript=values["transcript"],
-            ),
-        )
-        row.interview_id = interview.id
+        if state.parsed.form_id == WITNESS_FORM_ID:
+            kind, record_id, details = "witness", *_make_witness(state, row)
+        else:
+            kind, record_id, details = "interview", *_make_interview(state, row)
         row.completed_at = utcnow()
-        items = [db.session.get(EvidenceItem, a.evidence_id) for a in row.attachments]
-        for item in items:
-            _attach(interview, state, item)
         append_custody_event(
             state.investigation.id,
             state.user,
             "received_via_openrosa",
-            "interview",
-            interview.id,
+            kind,
+            record_id,
             {
-                "instance_id": parsed.instance_id,
-                "form_id": parsed.form_id,
-                "form_version": parsed.form_version,
+                "instance_id": state.parsed.instance_id,
+                "form_id": state.parsed.form_id,
+                "form_version": state.parsed.form_version,
                 "xml_sha256": state.xml_sha256,
                 "device_id": state.device.id,
-                "evidence": sorted(
-                    ({"evidence_id": i.id, "sha256": i.sha256} for i in items),
-                    key=lambda e: e["evidence_id"],
-                ),
-                "missing_files": len(set(parsed.file_names) - _received_names(state)),
+                **details,
             },
         )
         db.session.commit()
     except IntakeValidationError as invalid:
         db.session.rollback()
         fields = ", ".join(sorted({e.field for e in invalid.errors}))
-        raise SubmissionRejected(f"The interview was refused ({fields}).") from None
+        raise SubmissionRejected(f"The submission was refused ({fields}).") from None
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _make_interview(state: _Receiving, row: OpenRosaSubmission) -> tuple[str, dict]:
+    """The interview draft, with every file received attached."""
+    parsed = state.parsed
+    values = parsed.values
+    interview = create_interview(
+        state.investigation,
+        state.user,
+        InterviewInput(
+            witness_id=values["witness"],
+            conducted_on=parsed.dates["conducted_on"],
+            mode=values["mode"],
+            first_hand=values["first_hand"] == "yes",
+            place=values["place"],
+            language=values["language"],
+            incident_ids=[values["incident"]],
+            transcript=values["transcript"],
+        ),
+    )
+    row.interview_id = interview.id
+    items = [db.session.get(EvidenceItem, a.evidence_id) for a in row.attachments]
+    for item in items:
+        _attach(interview, state, item)
+    return interview.id, {
+        "evidence": sorted(
+            ({"evidence_id": i.id, "sha256": i.sha256} for i in items),
+            key=lambda e: e["evidence_id"],
+        ),
+        "missing_files": len(set(parsed.file_names) - _received_names(state)),
+    }
+
+
+def _make_witness(state: _Receiving, row: OpenRosaSubmission) -> tuple[str, dict]:
+    """The witness and their consent, through the same service (and sealing) as the web."""
+    values, dates = state.parsed.values, state.parsed.dates
+    witness = register_witness(
+        state.investigation,
+        state.user,
+        WitnessInput(
+            risk_level=values["risk_level"],
+            full_name=values["full_name"],
+            date_of_birth=values["date_of_birth"],
+            contact=values["contact"],
+            current_location=values["current_location"],
+        ),
+        ConsentInput(
+            **{p: values[f"consent_{p}"] == "yes" for p in CONSENT_PURPOSES},
+            obtained_on=dates["consent_obtained_on"],
+            language=values["consent_language"],
+        ),
+    )
+    row.witness_id = witness.id
+    return witness.id, {"witness": witness.code}

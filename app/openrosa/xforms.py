@@ -25,6 +25,7 @@ from app.investigations.viewer import InvestigationViewer
 from app.vault.incident_links import SHOWS_LABELS
 
 INTERVIEW_FORM_ID = "custos_interview"
+WITNESS_FORM_ID = "custos_witness"
 FORMLIST_NS = "http://openrosa.org/xforms/xformsList"
 MODE_LABELS = {InterviewMode.IN_PERSON.value: "In person", InterviewMode.REMOTE.value: "Remote"}
 YES_NO = {"yes": "Yes", "no": "No"}
@@ -51,6 +52,23 @@ INTERVIEW_FIELDS = (
     Question("transcript", "Transcript", "text"),
 )
 PHOTO_GROUP, PHOTO_FIELD, VIDEO_FIELD = "photos", "photo", "video"
+CONSENT_PURPOSES = ("interview", "legal_proceedings", "un_sharing", "publication", "named")
+# The witness's identity is typed on the phone and sent once; on the server it is sealed
+# exactly as on the web (the same service). The form itself carries no identity of anyone.
+WITNESS_FIELDS = (
+    Question("risk_level", "Risk to the witness if identified", "select1", True),
+    Question("full_name", "Full name", "line"),
+    Question("date_of_birth", "Date of birth (YYYY, YYYY-MM or YYYY-MM-DD)", "line"),
+    Question("contact", "Contact", "line"),
+    Question("current_location", "Current location", "line"),
+    *(
+        Question(f"consent_{purpose}", f"Consents to: {purpose.replace('_', ' ')}", "select1", True)
+        for purpose in CONSENT_PURPOSES
+    ),
+    Question("consent_obtained_on", "Date consent was given", "date", True),
+    Question("consent_language", "Language consent was given in", "line", True),
+)
+RISK_LABELS = {"low": "Low", "medium": "Medium", "high": "High", "extreme": "Extreme"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,9 @@ class BuiltForm:
     title: str
     version: str
     xml: bytes
+    questions: tuple[Question, ...]
+    choices: dict[str, dict[str, str]]
+    with_media: bool
 
     @property
     def md5(self) -> str:
@@ -81,30 +102,53 @@ def interview_choices(viewer: InvestigationViewer) -> dict[str, dict[str, str]]:
     }
 
 
-def build_interview_form(viewer: InvestigationViewer) -> BuiltForm:
-    choices = interview_choices(viewer)
+def _build(
+    form_id: str,
+    title: str,
+    questions: tuple[Question, ...],
+    choices: dict[str, dict[str, str]],
+    with_media: bool,
+) -> BuiltForm:
+    # The version follows the choices, so the apps fetch the form again when they change.
     version = hashlib.sha256(repr(sorted(choices.items())).encode()).hexdigest()[:12]
+    xml = _xform(form_id, title, version, questions, choices, with_media)
+    return BuiltForm(form_id, title, version, xml.encode("utf-8"), questions, choices, with_media)
+
+
+def build_interview_form(viewer: InvestigationViewer) -> BuiltForm:
     title = "Interview with photos and video"
-    xml = _xform(INTERVIEW_FORM_ID, title, version, choices)
-    return BuiltForm(INTERVIEW_FORM_ID, title, version, xml.encode("utf-8"))
+    return _build(INTERVIEW_FORM_ID, title, INTERVIEW_FIELDS, interview_choices(viewer), True)
 
 
-def _xform(form_id: str, title: str, version: str, choices: dict[str, dict[str, str]]) -> str:
-    instance = "".join(f"<{q.name}/>" for q in INTERVIEW_FIELDS)
-    instance += f"<{PHOTO_GROUP}><{PHOTO_FIELD}/></{PHOTO_GROUP}><{VIDEO_FIELD}/>"
-    binds = "".join(_bind(q) for q in INTERVIEW_FIELDS)
-    binds += f'<bind nodeset="/data/{PHOTO_GROUP}/{PHOTO_FIELD}" type="binary"/>'
-    binds += f'<bind nodeset="/data/{VIDEO_FIELD}" type="binary"/>'
+def build_witness_form() -> BuiltForm:
+    choices = {"risk_level": RISK_LABELS} | {f"consent_{p}": YES_NO for p in CONSENT_PURPOSES}
+    return _build(WITNESS_FORM_ID, "Witness with consent", WITNESS_FIELDS, choices, False)
+
+
+def _xform(
+    form_id: str,
+    title: str,
+    version: str,
+    questions: tuple[Question, ...],
+    choices: dict[str, dict[str, str]],
+    with_media: bool,
+) -> str:
+    instance = "".join(f"<{q.name}/>" for q in questions)
+    binds = "".join(_bind(q) for q in questions)
+    body = "".join(_control(q, choices.get(q.name, {})) for q in questions)
+    if with_media:
+        instance += f"<{PHOTO_GROUP}><{PHOTO_FIELD}/></{PHOTO_GROUP}><{VIDEO_FIELD}/>"
+        binds += f'<bind nodeset="/data/{PHOTO_GROUP}/{PHOTO_FIELD}" type="binary"/>'
+        binds += f'<bind nodeset="/data/{VIDEO_FIELD}" type="binary"/>'
+        body += (
+            f'<group ref="/data/{PHOTO_GROUP}"><label>Photos</label>'
+            f'<repeat nodeset="/data/{PHOTO_GROUP}">'
+            f'<upload ref="/data/{PHOTO_GROUP}/{PHOTO_FIELD}" mediatype="image/*">'
+            "<label>Photo</label></upload></repeat></group>"
+            f'<upload ref="/data/{VIDEO_FIELD}" mediatype="video/*"><label>Video</label></upload>'
+        )
     binds += (
         '<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>'
-    )
-    body = "".join(_control(q, choices.get(q.name, {})) for q in INTERVIEW_FIELDS)
-    body += (
-        f'<group ref="/data/{PHOTO_GROUP}"><label>Photos</label>'
-        f'<repeat nodeset="/data/{PHOTO_GROUP}">'
-        f'<upload ref="/data/{PHOTO_GROUP}/{PHOTO_FIELD}" mediatype="image/*">'
-        "<label>Photo</label></upload></repeat></group>"
-        f'<upload ref="/data/{VIDEO_FIELD}" mediatype="video/*"><label>Video</label></upload>'
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -155,5 +199,5 @@ def form_list(forms: list[BuiltForm], download_url) -> bytes:
 
 def published_forms(viewer: InvestigationViewer) -> dict[str, BuiltForm]:
     """The forms this investigation publishes to this member's devices, by form id."""
-    form = build_interview_form(viewer)
-    return {form.form_id: form}
+    forms = (build_interview_form(viewer), build_witness_form())
+    return {form.form_id: form for form in forms}

@@ -61,6 +61,7 @@ def upgrade():
         sa.Column("user_id", sa.String(length=36), nullable=False),
         sa.Column("xml_sha256", sa.String(length=64), nullable=False),
         sa.Column("interview_id", sa.String(length=36), nullable=True),
+        sa.Column("witness_id", sa.String(length=36), nullable=True),
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("completed_at", sa.DateTime(), nullable=True),
         _id(),
@@ -68,6 +69,7 @@ def upgrade():
         _fk("openrosa_submissions", "device_id", "openrosa_devices", "RESTRICT"),
         _fk("openrosa_submissions", "user_id", "users", "RESTRICT"),
         _fk("openrosa_submissions", "interview_id", "interviews", "RESTRICT"),
+        _fk("openrosa_submissions", "witness_id", "witnesses", "RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_openrosa_submissions")),
         sa.UniqueConstraint("investigation_id", "instance_id", name="uq_openrosa_instance"),
     )

@@ -24,9 +24,16 @@ def test_every_answer_carries_the_openrosa_version_and_a_date(phone):
         assert response.headers["Date"].endswith("GMT")
 
 
-def test_the_form_list_names_the_interview_form_and_it_downloads_as_an_xform(phone, world):
-    [entry] = phone.forms()
-    assert entry["formID"] == "custos_interview"
+def interview_entry(phone) -> dict[str, str]:
+    return next(f for f in phone.forms() if f["formID"] == "custos_interview")
+
+
+def test_the_form_list_names_the_interview_and_witness_forms(phone):
+    assert sorted(f["formID"] for f in phone.forms()) == ["custos_interview", "custos_witness"]
+
+
+def test_the_interview_form_downloads_as_an_xform(phone, world):
+    entry = interview_entry(phone)
     response = phone.download(entry["downloadUrl"])
     assert response.status_code == 200
     assert entry["hash"] == "md5:" + hashlib.md5(response.data, usedforsecurity=False).hexdigest()
@@ -44,7 +51,7 @@ def test_the_form_list_names_the_interview_form_and_it_downloads_as_an_xform(pho
 
 
 def test_the_form_offers_witnesses_by_pseudonym_only(phone, world):
-    [entry] = phone.forms()
+    entry = interview_entry(phone)
     body = phone.download(entry["downloadUrl"]).data.decode()
     assert world.witness.code in body
     assert "Rania" not in body
@@ -53,9 +60,9 @@ def test_the_form_offers_witnesses_by_pseudonym_only(phone, world):
 def test_a_new_incident_changes_the_form_version(phone, world):
     from tests.intake.builders import make_incident
 
-    before = phone.forms()[0]["version"]
+    before = interview_entry(phone)["version"]
     make_incident(world.investigation, world.field_a, place_name="Maarrat")
-    assert phone.forms()[0]["version"] != before
+    assert interview_entry(phone)["version"] != before
 
 
 def test_the_preflight_answers_204_with_the_accepted_size(phone, app):
