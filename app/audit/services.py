@@ -38,6 +38,8 @@ EVENTS = (
     "membership.changed",
     "membership.revoked",
     "investigation.created",
+    "investigation.closed",
+    "investigation.reopened",
     "api_token.created",
     "api_token.revoked",
     "openrosa_device.created",
