@@ -1,7 +1,7 @@
 """OpenRosa: per-device credentials, and submissions keyed by instanceID (issue 22, items 2-4)
 
 Revision ID: 0034
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 02:45:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0034"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
