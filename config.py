@@ -303,6 +303,14 @@ class Config:
         # Personal API tokens end (issue 15): one made without a date expires this many days
         # after it is made, and none may be made to last longer.
         self.CUSTOS_API_TOKEN_MAX_DAYS = _env_int("CUSTOS_API_TOKEN_MAX_DAYS", 90)
+        # Phone apps over OpenRosa (issue 22, docs/openrosa.md): a device credential lasts at
+        # most this many days; a submission POST may carry this many bytes (told to the apps in
+        # X-OpenRosa-Accept-Content-Length, so they split larger submissions across POSTs; a
+        # single attachment larger than this is refused, 413, and nothing of it is stored).
+        self.CUSTOS_DEVICE_MAX_DAYS = _env_int("CUSTOS_DEVICE_MAX_DAYS", 90)
+        self.CUSTOS_OPENROSA_MAX_POST_BYTES = _env_int(
+            "CUSTOS_OPENROSA_MAX_POST_BYTES", 1024 * 1024 * 1024
+        )
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused
@@ -390,6 +398,10 @@ class Config:
             raise ConfigurationError("CUSTOS_DRAFT_RETENTION_HOURS must be at least 1.")
         if self.CUSTOS_API_TOKEN_MAX_DAYS < 1:
             raise ConfigurationError("CUSTOS_API_TOKEN_MAX_DAYS must be at least 1.")
+        if self.CUSTOS_DEVICE_MAX_DAYS < 1:
+            raise ConfigurationError("CUSTOS_DEVICE_MAX_DAYS must be at least 1.")
+        if self.CUSTOS_OPENROSA_MAX_POST_BYTES < 1024 * 1024:
+            raise ConfigurationError("CUSTOS_OPENROSA_MAX_POST_BYTES must be at least 1 MiB.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
 

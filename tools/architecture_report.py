@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "approvals": 6,
     "retention": 6,
     "api": 7,
+    "openrosa": 7,
     "admin": 7,
     "main": 7,
     "health": 7,

@@ -67,6 +67,7 @@ class CustodyAction(enum.StrEnum):
     PROOFMODE_KEY_PINNED = "proofmode_key_pinned"  # a sender's ProofMode key, pinned by a lawyer
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
+    RECEIVED_VIA_OPENROSA = "received_via_openrosa"  # a phone app's submission became a draft
     LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep
     LEGAL_HOLD_RELEASED = "legal_hold_released"  # ... lifted by two people (app/retention)
     DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold

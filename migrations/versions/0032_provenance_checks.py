@@ -1,8 +1,8 @@
 """provenance checks: an item's C2PA or ProofMode verdict and sealed result, and the
 ProofMode keys lawyers pinned (issue 19, items 1 and 2)
 
-Revision ID: 0033
-Revises: 0029
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-06 02:50:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0033"
-down_revision = "0029"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

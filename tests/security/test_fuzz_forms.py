@@ -185,6 +185,7 @@ class Site:
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
         from app.investigations.viewer import viewer_of
+        from app.openrosa.devices import issue_device
         from app.retention.holds import request_release
         from tests.api.helpers import issue_token
         from tests.intake.builders import evidence_row, make_interview, make_witness
@@ -222,6 +223,8 @@ class Site:
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
         ]
         issue_token(owner)
+        issue_device(owner, world.investigation.id, "Phone", None)  # its revoke form
+        db.session.commit()
         sign_in(self.app.test_client(), owner)
 
     def endpoint_of(self, path: str, method: str) -> str | None:
@@ -322,8 +325,15 @@ def field_names(app, cls: type) -> set[str]:
         return names
 
 
+# Not web forms: the API (JSON) and the phone apps' OpenRosa submissions (multipart from a
+# device, whose hostile bodies tests/openrosa/test_refusals.py sends).
+MACHINE_PREFIXES = ("/api/", "/openrosa/")
 WEB_POST_ENDPOINTS = sorted(
-    {e for e, rule, methods in URL_RULES if "POST" in methods and not rule.startswith("/api/")}
+    {
+        e
+        for e, rule, methods in URL_RULES
+        if "POST" in methods and not rule.startswith(MACHINE_PREFIXES)
+    }
 )
 ERROR_PAGE = re.compile(r"<h1>\d{3}</h1>\s*<p>([^<]+)</p>")
 LEAKS = ("Traceback", 'File "/', "sqlalchemy.", "psycopg", "werkzeug.")

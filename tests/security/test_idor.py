@@ -45,8 +45,11 @@ OBJECT_PARAMS = frozenset(
 # Parameters that are not investigation content: the investigation itself (its membership is
 # the route matrix's business), accounts (administrators act on every account) and the
 # legal frameworks, which are shared reference data; four-eyes requests are about accounts and
-# shown to every administrator.
-NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id"})
+# shown to every administrator. An OpenRosa `form_id` names one of the forms Custos publishes
+# (the same names in every investigation, not a row); which investigation a device may reach
+# is checked with its credential (tests/openrosa/test_refusals.py: another investigation's
+# address is 404).
+NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id", "form_id"})
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The API's unlink names a link (interview, evidence) in its path; an evidence id that is not
 # linked to the interview is refused as a field error, 422 unknown_evidence (documented), for
