@@ -110,8 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
-    from app.provenance import bp as provenance_bp
     from app.openrosa import bp as openrosa_bp
+    from app.provenance import bp as provenance_bp
     from app.retention import bp as retention_bp
     from app.vault.routes import bp as vault_bp
 

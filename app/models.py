@@ -36,8 +36,8 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
-from app.provenance.models import ProofModeKey, ProvenanceCheck
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
+from app.provenance.models import ProofModeKey, ProvenanceCheck
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
