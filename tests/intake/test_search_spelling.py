@@ -38,7 +38,8 @@ def found(client, world, q: str) -> set[str]:
     response = client.get(world.url("/incidents"), query_string={"q": q})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    return {name for name in (*PLACES, "Khan Shaykhun") if name in page}
+    rows = page[page.index("<tbody") : page.index("</tbody>")]  # not the search hint's examples
+    return {name for name in (*PLACES, "Khan Shaykhun") if name in rows}
 
 
 SEARCHES = {
@@ -74,14 +75,14 @@ def test_spellings_never_reach_into_another_investigation(world, client_for, pla
     )
     make_incident(theirs, world.outsider, place_name="Sarmeen", admin_area="")
     db.session.commit()
+    assert found(client_for(world.lawyer), world, "سرمين") == {"Sarmin"}
     ours = client_for(world.lawyer).get(world.url("/incidents"), query_string={"q": "سرمين"})
-    assert "Sarmin" in ours.get_data(as_text=True)
     assert "Sarmeen" not in ours.get_data(as_text=True)
     other = client_for(world.outsider).get(
         f"/investigations/{theirs.reference}/incidents", query_string={"q": "سرمين"}
     )
-    assert "Sarmeen" in other.get_data(as_text=True)
-    assert "Sarmin" not in other.get_data(as_text=True)
+    rows = other.get_data(as_text=True).split("<tbody", 1)[1]
+    assert "Sarmeen" in rows and "Sarmin" not in rows
 
 
 SAME = [
