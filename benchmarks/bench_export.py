@@ -53,7 +53,7 @@ def build_case(app, size: int) -> str:
     from app.casefiles.services.frameworks import load_shipped_frameworks
     from app.extensions import db
     from app.investigations.models import Investigation, Membership
-    from app.vault.intake import begin_intake
+    from app.vault.upload.stream import begin_intake
 
     with app.app_context():
         load_shipped_frameworks()

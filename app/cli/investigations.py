@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.admin import services
-from app.auth.accounts import user_by_email
+from app.auth.services.accounts import user_by_email
 from app.extensions import db
 from app.investigations.models import Investigation, Membership
 
@@ -51,7 +51,7 @@ def add_member(reference: str, email: str, role: str | None, may_see_identities:
         raise click.ClickException(str(exc)) from exc
     if may_see_identities:
         # On the web an admin granting this to themselves needs a second admin (four eyes).
-        from app.admin.approvals.service import record_sole_actor
+        from app.admin.approvals.services import record_sole_actor
 
         record_sole_actor("identity_grant", user, investigation)
     db.session.commit()

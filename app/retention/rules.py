@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.retention.due import due_under

@@ -121,7 +121,7 @@ class UploadSession(ClientIdMixin, db.Model):
     # JSON of the incident link the finished item gets (app/vault/incident_links.py), if any.
     incident_link: Mapped[str | None] = mapped_column(EncryptedText)
     # Resumption state of the age stream being written (file key wrapped, chunk counter, the
-    # not-yet-sealed tail), owned by app/vault/resumable.py; encrypted because it holds keys.
+    # not-yet-sealed tail), owned by app/vault/tus/sessions.py; encrypted because it holds keys.
     stream_state: Mapped[str | None] = mapped_column(EncryptedText)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     spool_key: Mapped[str | None] = mapped_column(String(200))

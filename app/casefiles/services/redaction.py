@@ -279,7 +279,7 @@ def parse_rectangles(raw: Any) -> list[Rectangle]:
 
 def redact_photo(file: IO[bytes], rectangles: list[Rectangle]) -> tuple[bytes, str]:
     """Black out the rectangles on the upright photo; return (clean bytes, media type)."""
-    from app.vault.metadata import open_image
+    from app.vault.media.metadata import open_image
 
     try:
         image = open_image(file)
@@ -312,7 +312,7 @@ def create_redacted_copy(
     casefile: CaseFile, user: Any, item: EvidenceItem, rectangles: list[Rectangle]
 ) -> Any:
     """Store a redacted derivative of a photo, linked to its original in the ledger."""
-    from app.vault.derivatives import store_derivative
+    from app.vault.media.derivatives import store_derivative
     from app.vault.models import DerivativeKind, EvidenceKind
     from app.vault.storage import open_plaintext
 
