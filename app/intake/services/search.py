@@ -32,6 +32,7 @@ from app.intake.models import (
     incident_targets,
     interview_incidents,
 )
+from app.intake.name_spelling import names_spelled_alike
 from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
 from app.intake.visibility import (
@@ -161,11 +162,14 @@ def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -
     )
     if filters.q:
         term = filters.q
+        places, areas = _places_spelled_alike(viewer, term)
         stmt = stmt.where(
             or_(
                 Incident.place_name.icontains(term, autoescape=True),
                 Incident.admin_area.icontains(term, autoescape=True),
-                _perpetrator_matches(term),
+                Incident.place_name.in_(places),
+                Incident.admin_area.in_(areas),
+                _perpetrator_matches(viewer, term),
             )
         )
     if filters.date_from:
@@ -195,7 +199,7 @@ def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -
             )
         )
     if filters.perpetrator:
-        stmt = stmt.where(_perpetrator_matches(filters.perpetrator))
+        stmt = stmt.where(_perpetrator_matches(viewer, filters.perpetrator))
     if filters.has_video is not None:
         stmt = stmt.where(has_video if filters.has_video else ~has_video)
     if filters.has_photo is not None:
@@ -217,12 +221,28 @@ def _cleaned(filters: IncidentFilters) -> IncidentFilters:
     )
 
 
-def _perpetrator_matches(term: str) -> Any:
+def _places_spelled_alike(viewer: InvestigationViewer, term: str) -> tuple[list[str], list[str]]:
+    """The place names and areas of the viewer's incidents that `term` may mean, in another
+    script or a near spelling (app/intake/name_spelling.py): one query, matched here."""
+    if intake_only():  # its database role may not read places back (known_areas)
+        return [], []
+    stmt = visible_incidents(select(Incident.place_name, Incident.admin_area).distinct(), viewer)
+    rows = db.session.execute(stmt).all()
+    places = names_spelled_alike(term, sorted({place for place, _ in rows if place}))
+    areas = names_spelled_alike(term, sorted({area for _, area in rows if area}))
+    return places, areas
+
+
+def _perpetrator_matches(viewer: InvestigationViewer, term: str) -> Any:
+    alike = [] if intake_only() else names_spelled_alike(term, known_perpetrators(viewer))
     return exists(
         select(1).where(
             and_(
                 IncidentPerpetrator.incident_id == Incident.id,
-                IncidentPerpetrator.name.icontains(term, autoescape=True),
+                or_(
+                    IncidentPerpetrator.name.icontains(term, autoescape=True),
+                    IncidentPerpetrator.name.in_(alike),
+                ),
             )
         )
     )
