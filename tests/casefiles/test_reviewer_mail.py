@@ -117,3 +117,16 @@ def test_a_mail_login_without_starttls_is_refused_at_start(monkeypatch):
     monkeypatch.setenv("CUSTOS_SMTP_STARTTLS", "false")
     with pytest.raises(ConfigurationError, match="in the clear"):
         Config()
+
+
+def test_an_address_carrying_a_header_cannot_add_one_to_the_mail(app, mail_server):
+    """ASVS V1.3.11: the address is the only stored value the mail carries; one that smuggles a
+    second header line (stored past the account form's own check) is refused, never sent."""
+    from app.casefiles.services.review_mail import reviewer_message
+
+    with app.test_request_context():
+        lawyer = UserFactory(role="lawyer")
+        lawyer.email = "lawyer@example.org\r\nBcc: someone@elsewhere.example"
+        with pytest.raises(ValueError, match="linefeed or carriage return"):
+            reviewer_message(lawyer)
+    assert mail_server.received == []
