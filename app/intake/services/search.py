@@ -351,7 +351,12 @@ def search_incidents(
 def incident_markers(
     viewer: InvestigationViewer, filters: IncidentFilters, opened: OpenedIncidents | None = None
 ) -> list[dict[str, Any]]:
-    """Map markers: plain JSON values of the matching incidents that have coordinates."""
+    """Map markers: plain JSON values of the matching incidents that have coordinates.
+
+    None on an intake-only node: it cannot open a place (nor may its role read one).
+    """
+    if intake_only():
+        return []
     opened = opened or open_incidents(viewer)
     ids = [
         i
