@@ -141,3 +141,23 @@ def test_a_member_of_both_investigations_sees_each_ones_own_areas(world, keys):
     db.session.commit()
     assert search.known_areas(viewer_of(world.investigation, world.lawyer)) == [AREA]
     assert search.known_areas(viewer_of(other, world.lawyer)) == ["Raqqa"]
+
+
+def test_what_a_worker_opened_is_never_shown_once_the_value_or_the_keys_change(
+    world, keys, nodes, client_for
+):
+    """The memo of opened particulars (app/intake/opened_particulars.py) is keyed by the exact
+    sealed bytes and the identities that opened them."""
+    from app.intake.services.incidents import update_incident
+    from tests.intake.builders import incident_input
+
+    incident = make_incident(world.investigation, world.field_a, place_name=PLACE)
+    client = client_for(world.lawyer)
+    assert PLACE in client.get(world.url("/incidents")).get_data(as_text=True)
+    update_incident(incident, world.field_a, incident_input(place_name="Corrected Marker-3333"))
+    db.session.commit()
+    body = client.get(world.url("/incidents")).get_data(as_text=True)
+    assert "Corrected Marker-3333" in body and PLACE not in body
+    nodes.intake(intake_only=False)  # the identity file gone
+    body = client.get(world.url("/incidents")).get_data(as_text=True)
+    assert UNREADABLE_MESSAGE in body and "Marker-3333" not in body

@@ -328,6 +328,7 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     clear = (
         f"{INCIDENT_DAY} 00:00:00",
         INCIDENT_WEAPON,
+        "medical_facility",  # its target code
         witness_code,
         field.email,
         hashlib.sha256(PHOTO).hexdigest(),

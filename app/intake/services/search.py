@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, exists, false, func, or_, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.intake.models import (
@@ -31,6 +32,7 @@ from app.intake.models import (
     incident_targets,
     interview_incidents,
 )
+from app.intake.opened_particulars import open_all
 from app.intake.particulars import Particulars
 from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
@@ -223,17 +225,16 @@ class OpenedIncidents:
 
     Decrypt-and-filter (docs/security.md, "Sealed fields"): what lists, the map and the
     timeline search in (places, areas, perpetrators) is sealed, so it is opened here, on the
-    reading node, for the incidents the viewer may see and no others, once per page. The
-    loaded incidents stay referenced here, so the rows of the page that follow come from the
-    session's identity map with their particulars already open, not opened twice.
+    reading node, for the incidents the viewer may see and no others, once per page
+    (app/intake/opened_particulars.py keeps what a worker opened).
     """
 
     viewer: InvestigationViewer
-    incidents: dict[str, Incident]
+    opened: dict[str, tuple[str, Particulars]]
 
     def particulars(self, incident_id: str) -> Particulars | None:
-        incident = self.incidents.get(incident_id)
-        return None if incident is None else incident.where_and_who
+        hit = self.opened.get(incident_id)
+        return None if hit is None else hit[1]
 
     def matching_ids(self, filters: IncidentFilters, order: tuple) -> list[str]:
         """The ids passing every filter, in `order`: clear columns in SQL, sealed ones here."""
@@ -250,9 +251,14 @@ class OpenedIncidents:
         names = {name for p in self._readable() for name in p.perpetrators}
         return sorted(names, key=str.casefold)
 
+    def fill(self, incident: Incident) -> None:
+        """Give a row loaded without its particulars the value opened here (not opened twice)."""
+        hit = self.opened.get(incident.id)
+        if hit is not None and "particulars" not in incident.__dict__:
+            set_committed_value(incident, "particulars", hit[0])
+
     def _readable(self) -> list[Particulars]:
-        opened = (incident.where_and_who for incident in self.incidents.values())
-        return [p for p in opened if p.readable]
+        return [p for _text, p in self.opened.values() if p.readable]
 
 
 def open_incidents(viewer: InvestigationViewer) -> OpenedIncidents:
@@ -260,10 +266,8 @@ def open_incidents(viewer: InvestigationViewer) -> OpenedIncidents:
     database role may not read them and which holds no key to open them."""
     if intake_only():
         return OpenedIncidents(viewer, {})
-    stmt = visible_incidents(select(Incident), viewer).options(
-        load_only(Incident.id, Incident.particulars)
-    )
-    return OpenedIncidents(viewer, {i.id: i for i in db.session.scalars(stmt)})
+    rows = db.session.execute(visible_incidents(select(Incident.id, Incident.particulars), viewer))
+    return OpenedIncidents(viewer, open_all(rows))
 
 
 # What naming an incident ("12 May 2016, about 09:30 — Al-Quds hospital") loads: its time as
@@ -284,13 +288,14 @@ TIMELINE_ORDER = (Incident.occurred_from, Incident.created_at, Incident.id)
 
 
 def _rows(
-    viewer: InvestigationViewer, ids: list[str], order: tuple, texts: bool = False
+    opened: OpenedIncidents, ids: list[str], order: tuple, texts: bool = False
 ) -> list[IncidentRow]:
     """The given incidents with their counts, in `order`. Unless `texts` is asked for, the
     long sealed texts pages do not list (description, who reported the figures, the note on
     an "other" target) are neither loaded nor opened."""
     if not ids:
         return []
+    viewer = opened.viewer
     testimony_count, has_video, has_photo = _counts(viewer)
     deferred = (
         []
@@ -314,20 +319,17 @@ def _rows(
         .where(Incident.id.in_(ids))
         .options(
             *deferred,
+            defer(Incident.particulars),  # opened already: given to each row below
             selectinload(Incident.targets),
             selectinload(Incident.weapon),
         )
         .order_by(*order)
     )
-    return [
-        IncidentRow(
-            incident=incident,
-            testimony_count=int(count or 0),
-            has_video=bool(video),
-            has_photo=bool(photo),
-        )
-        for incident, count, video, photo in db.session.execute(stmt)
-    ]
+    rows = []
+    for incident, count, video, photo in db.session.execute(stmt):
+        opened.fill(incident)
+        rows.append(IncidentRow(incident, int(count or 0), bool(video), bool(photo)))
+    return rows
 
 
 def search_incidents(
@@ -344,7 +346,7 @@ def search_incidents(
     opened = opened or open_incidents(viewer)
     ids = opened.matching_ids(filters, LIST_ORDER)
     shown = ids[(page - 1) * per_page : page * per_page]
-    rows = _rows(viewer, shown, LIST_ORDER, texts)
+    rows = _rows(opened, shown, LIST_ORDER, texts)
     return Page(items=rows, total=len(ids), page=page, per_page=per_page)
 
 
@@ -364,7 +366,7 @@ def incident_markers(
         if (p := opened.particulars(i)) is not None and p.has_coordinates
     ]
     markers = []
-    for row in _rows(viewer, ids[:MAP_LIMIT], MAP_ORDER):
+    for row in _rows(opened, ids[:MAP_LIMIT], MAP_ORDER):
         incident = row.incident
         markers.append(
             {
@@ -396,7 +398,7 @@ def incident_timeline(
     """Matching incidents in date order, grouped by month; and whether the list was cut."""
     opened = opened or open_incidents(viewer)
     ids = opened.matching_ids(filters, TIMELINE_ORDER)
-    rows = _rows(viewer, ids[:TIMELINE_LIMIT], TIMELINE_ORDER)
+    rows = _rows(opened, ids[:TIMELINE_LIMIT], TIMELINE_ORDER)
     months: OrderedDict[date, TimelineMonth] = OrderedDict()
     for row in rows:
         key = row.incident.occurred_from.date().replace(day=1)
