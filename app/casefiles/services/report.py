@@ -112,7 +112,7 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
         "coordinates": coordinates,
         "weapon": incident.weapon.label if incident.weapon else "",
         "targets": scrub.text(", ".join(target_labels(incident))),
-        "perpetrators": ", ".join(scrub.text(p.name) for p in incident.perpetrators),
+        "perpetrators": ", ".join(scrub.text(name) for name in incident.perpetrators),
         "killed": incident.killed,
         "injured": incident.injured,
         "casualties_reported_by": scrub.text(incident.casualties_reported_by),

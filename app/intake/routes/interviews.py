@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 from app.accesslog.services import reads_of
 from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form
-from app.intake import bp, pages
+from app.intake import bp, pages, receipt_lists
 from app.intake.errors import SealedTestimonyError, UnreadableHereError
 from app.intake.file_cards import cards_by_id, file_cards
 from app.intake.forms.interviews import (
@@ -26,6 +26,7 @@ from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
 from app.intake.routes.page_context import (
     COMMON_LANGUAGES,
     page_number,
+    receipt_list_page,
     vault_links,
 )
 from app.intake.services.interviews import (
@@ -154,6 +155,8 @@ def after_save(reference: str, interview: Interview, form: InterviewForm):
 @bp.route("/interviews")
 def interviews(reference: str):
     viewer = viewer_for(reference)
+    if intake_only():
+        return receipt_list_page(viewer, receipt_lists.interview_receipts(viewer, page_number()))
     status = request.args.get("status", "")[:8]
     context = pages.interview_list(viewer, status, page_number())
     return render_template("intake/interviews/list.html", **context)
