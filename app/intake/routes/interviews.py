@@ -23,11 +23,7 @@ from app.intake.forms.interviews import (
 from app.intake.models import Addendum, Interview, InterviewEvidence
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
-from app.intake.routes.page_context import (
-    COMMON_LANGUAGES,
-    page_number,
-    vault_links,
-)
+from app.intake.routes.page_context import page_number, vault_links
 from app.intake.services.interviews import (
     create_interview,
     linkable_evidence,
@@ -45,6 +41,7 @@ from app.intake.visibility import (
     interview_or_404,
     may_add_addendum,
     may_edit_interview,
+    may_see_interpreter_identity,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
@@ -58,8 +55,15 @@ INTERVIEW_DRAFT_FIELDS = (
     "interviewer_id",
     "conducted_on",
     "place",
-    "language",
+    "languages",
+    "interpreter_present",
+    "interpreter_user_id",
+    "interpreter_code",
     "interpreter",
+    "interpreted_from",
+    "interpreted_to",
+    "read_back",
+    "read_back_language",
     "mode",
     "incident_ids",
     "first_hand",
@@ -123,8 +127,7 @@ def form_page(viewer: InvestigationViewer, form: InterviewForm, interview: Inter
             "intake/interviews/form.html",
             investigation=viewer.investigation,
             form=form,
-            interview=interview_view(interview) if interview else None,
-            languages=COMMON_LANGUAGES,
+            interview=interview_view(interview, True) if interview else None,
         ),
         status,
     )
@@ -209,7 +212,7 @@ def detail_page(
     return render_template(
         "intake/interviews/detail.html",
         investigation=viewer.investigation,
-        interview=interview_view(record),
+        interview=interview_view(record, may_see_interpreter_identity(viewer, record)),
         may_edit=may_edit,
         may_add_addendum=record.is_sealed and may_add_addendum(viewer, record),
         link_form=link_form,
