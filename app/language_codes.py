@@ -86,7 +86,7 @@ def _names(reader: str) -> dict[str, str]:
 
 
 def label(code: str, reader: str) -> str:
-    """"العربية · Arabic (ar)": own name, reader's name, code; the own name once if they agree."""
+    """ "العربية · Arabic (ar)": own name, reader's name, code; the own name once if they agree."""
     theirs = reader_name(code, reader)
     mine = own_name(code)
     if mine and mine.casefold() != theirs.casefold():

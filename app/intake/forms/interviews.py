@@ -169,6 +169,14 @@ class AddendumForm(FlaskForm):
     text = TextAreaField(_l("Correction or addition"), render_kw={"rows": 5})
 
 
+class LanguagesFixForm(FlaskForm):
+    """The codes of a language written as free text before codes (a flagged record)."""
+
+    languages = SelectMultipleField(
+        _l("Languages spoken in the interview"), choices=[], validate_choice=False
+    )
+
+
 class LinkEvidenceForm(FlaskForm):
     evidence_id = MultiCheckboxField(_l("Your uploads not attached yet"), choices=[])
     role = RadioField(_l("They are"), choices=ROLE_CHOICES, default=EvidenceRole.ATTACHMENT.value)

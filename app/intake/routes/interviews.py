@@ -16,6 +16,7 @@ from app.intake.file_cards import cards_by_id, file_cards
 from app.intake.forms.interviews import (
     AddendumForm,
     InterviewForm,
+    LanguagesFixForm,
     LinkEvidenceForm,
     SealForm,
     UnlinkEvidenceForm,
@@ -24,6 +25,7 @@ from app.intake.models import Addendum, Interview, InterviewEvidence
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
 from app.intake.routes.page_context import page_number, vault_links
+from app.intake.services.interview_languages import fix_languages
 from app.intake.services.interviews import (
     create_interview,
     linkable_evidence,
@@ -194,6 +196,7 @@ def detail_page(
     addendum_form: AddendumForm,
     status=200,
     upload_outcomes=None,
+    languages_form: LanguagesFixForm | None = None,
 ):
     if intake_only():
         return render_template(
@@ -222,9 +225,38 @@ def detail_page(
         accept=ACCEPTED_FILES,
         unlink_form=UnlinkEvidenceForm(),
         addendum_form=addendum_form,
+        languages_form=languages_fix_form(viewer, record, languages_form),
         access_reads=reads_of(viewer, "testimony", record.id),
         **vault_links(viewer.investigation.reference),
     ), status
+
+
+def languages_fix_form(
+    viewer: InvestigationViewer, record: Interview, form: LanguagesFixForm | None
+) -> LanguagesFixForm | None:
+    """The form choosing the codes of a flagged free-text language, for who may fix it."""
+    if not (record.language_to_fix and may_add_addendum(viewer, record)):
+        return None
+    form = form or LanguagesFixForm()
+    form.languages.choices = pages.language_choices()["languages"]
+    return form
+
+
+@bp.route("/interviews/<interview_id>/languages", methods=["POST"])
+def fix_interview_languages(reference: str, interview_id: str):
+    viewer = viewer_for(reference)
+    record = load_interview(viewer, interview_id)
+    if not may_add_addendum(viewer, record):
+        abort(403)
+    form = LanguagesFixForm()
+    return submit_form(
+        form,
+        lambda: fix_languages(record, current_user, list(form.languages.data or [])),
+        done=lambda _codes: to_interview(reference, record.id, _("Languages recorded.")),
+        page=lambda status: detail_page(
+            viewer, load_interview(viewer, interview_id), AddendumForm(), status, None, form
+        ),
+    )
 
 
 @bp.route("/interviews/<interview_id>/edit", methods=["GET", "POST"])

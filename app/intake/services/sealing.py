@@ -165,6 +165,10 @@ def seal_problems(interview: Interview) -> list[FieldError]:
         errors.append(FieldError("witness_id", "no_interview_consent"))
     if not (interview.transcript or "").strip():
         errors.append(FieldError("transcript", "transcript_required"))
+    if interview.record_format == 1:  # the rule of its time: a language, as free text
+        if not (interview.language or "").strip():
+            errors.append(FieldError("language", "language_required"))
+        return errors
     if not interview.languages:
         errors.append(FieldError("languages", "language_required"))
     if interview.interpreter_present is None:
