@@ -245,17 +245,12 @@ def languages_fix_form(
 @bp.route("/interviews/<interview_id>/languages", methods=["POST"])
 def fix_interview_languages(reference: str, interview_id: str):
     viewer = viewer_for(reference)
-    record = load_interview(viewer, interview_id)
-    if not may_add_addendum(viewer, record):
-        abort(403)
-    form = LanguagesFixForm()
+    record, form = load_interview(viewer, interview_id), LanguagesFixForm()
     return submit_form(
         form,
         lambda: fix_languages(record, current_user, list(form.languages.data or [])),
         done=lambda _codes: to_interview(reference, record.id, _("Languages recorded.")),
-        page=lambda status: detail_page(
-            viewer, load_interview(viewer, interview_id), AddendumForm(), status, None, form
-        ),
+        page=lambda status: detail_page(viewer, record, AddendumForm(), status, None, form),
     )
 
 
