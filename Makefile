@@ -17,7 +17,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test install install-dev system-deps test-system-deps lint pytest-passes pytest-sqlite \
   pytest-postgres bench clean \
-  translations load
+  translations load load-steps
 
 # On an empty database `make run` loads the demo investigation (fictional content; its accounts
 # are printed once) and first-run then finds accounts and creates none. `make run DEMO=0` skips
@@ -114,6 +114,12 @@ bench: install-dev
 # Needs PostgreSQL and Redis on 127.0.0.1; CUSTOS_LOAD_PG_URL / CUSTOS_LOAD_REDIS_URL override.
 load: system-deps test-system-deps install-dev
 	$(BIN)/python -m benchmarks.load
+
+# How much one machine holds (issue 24): field users and lawyers added in steps until the p95
+# page latency passes 1 s or a request fails, on S3 (moto) and on the local blob store; the
+# largest load each held (benchmarks/load/steps.py, docs/performance.md). Same services as `load`.
+load-steps: system-deps test-system-deps install-dev
+	$(BIN)/python -m benchmarks.load.steps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -152,10 +152,10 @@ class Config:
         self.CUSTOS_DRAFT_RETENTION_HOURS = _env_int("CUSTOS_DRAFT_RETENTION_HOURS", 168)
         self.CUSTOS_MAX_DRAFTS_PER_USER = _env_int("CUSTOS_MAX_DRAFTS_PER_USER", 100)
         # How long a tus PATCH holds its upload; a PATCH whose worker died blocks the resume
-        # (423, "retry") this long (app/vault/resumable.py).
+        # (423, "retry") this long (app/vault/tus/sessions.py).
         self.CUSTOS_TUS_LEASE_SECONDS = _env_int("CUSTOS_TUS_LEASE_SECONDS", 60)
-        # Reading evidence (app/vault/reading.py): one `streamed` custody entry per user and
-        # item per this many seconds, however many Range requests a player makes.
+        # Reading evidence (app/vault/reading/evidence.py): one `streamed` custody entry
+        # per user and item per this many seconds, however many Range requests a player makes.
         # Days a ledger entry's keyed client-address digest is kept (0: never recorded).
         self.CUSTOS_CUSTODY_ORIGIN_DAYS = _env_int("CUSTOS_CUSTODY_ORIGIN_DAYS", 30)
         # A directory the database's owner cannot rewrite (another volume or host, mounted
@@ -221,7 +221,7 @@ class Config:
         )
         # Consecutive failed password or code checks before an account waits between tries;
         # each further failure doubles the wait, from the base up to the ceiling
-        # (app/auth/login_service.py, throttle_delay). Never a lock anyone could trigger.
+        # (app/auth/services/login.py, throttle_delay). Never a lock anyone could trigger.
         self.LOCKOUT_THRESHOLD = _env_int("CUSTOS_LOCKOUT_THRESHOLD", 5)
         self.LOGIN_DELAY_BASE_SECONDS = _env_int("CUSTOS_LOGIN_DELAY_BASE_SECONDS", 1)
         self.LOGIN_DELAY_MAX_MINUTES = _env_int("CUSTOS_LOGIN_DELAY_MAX_MINUTES", 15)

@@ -111,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
     from app.retention import bp as retention_bp
-    from app.vault.web import bp as vault_bp
+    from app.vault.routes import bp as vault_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(health_bp)
@@ -164,7 +164,7 @@ def register_evidence_checks() -> None:
 def register_credential_revokers(app: Flask) -> None:
     """What ends with an account's credentials (a password change, deactivation, sign-out
     everywhere) beyond its sessions: the API tokens."""
-    from app.api.tokens.service import revoke_all_tokens
+    from app.api.tokens.services import revoke_all_tokens
     from app.auth.credential_hooks import register_credential_revoker
 
     register_credential_revoker(app, revoke_all_tokens)

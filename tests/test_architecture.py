@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from pathlib import Path
 
@@ -108,3 +109,25 @@ def test_tests_mirror_app_package_for_package():
     packages -= {"translations"}
     mirrored = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir()}
     assert packages - mirrored == set()
+
+
+# The spellings the renames retired: views are `routes`, what they call `services`.
+RETIRED_LAYER_NAMES = re.compile(r"routes_\w+\.py|resources|service\.py|\w+_service\.py")
+
+
+def test_each_layer_is_spelled_one_way():
+    """Views live in `routes`, what they call in `services`: no `routes_*.py`, `resources/`,
+    `service.py` or `*_service.py` anywhere in app/ (docs/architecture.md)."""
+    misspelled = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "app").rglob("*")
+        if "translations" not in path.parts
+        and (path.suffix == ".py" or path.is_dir())
+        and RETIRED_LAYER_NAMES.fullmatch(path.name)
+    ]
+    assert misspelled == []
+
+
+def test_file_upload_in_the_vault_is_not_called_intake():
+    """ "Intake" is testimony (app/intake); the vault's upload modules say "upload"."""
+    assert [p.name for p in (ROOT / "app" / "vault").rglob("*intake*")] == []

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from app.auth.accounts import AccountError, create_user
 from app.auth.models import User
+from app.auth.services.accounts import AccountError, create_user
 from app.casefiles.services.errors import CaseFileConflict
 from app.extensions import db
 from app.form_submission import commit_or_refuse, submit_form

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.vault.resumable import create_upload
+from app.vault.tus.sessions import create_upload
 from tests import route_expectations as table
 from tests.casefiles.builders import make_case_records
 from tests.conftest import make_config

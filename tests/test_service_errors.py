@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.admin.services import InvestigationError
-from app.api.tokens.service import TokenError
-from app.auth.accounts import AccountError
+from app.api.tokens.services import TokenError
+from app.auth.services.accounts import AccountError
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileForbidden
 from app.intake.errors import (
     IntakePermissionError,
@@ -18,7 +18,7 @@ from app.intake.errors import (
     SealedTestimonyError,
 )
 from app.service_errors import ServiceError
-from app.vault.refusals import IntakeRefused
+from app.vault.upload.refusals import IntakeRefused
 
 ROOT = Path(__file__).resolve().parents[1]
 

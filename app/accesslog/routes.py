@@ -6,7 +6,7 @@ from flask import Response, render_template, request
 
 from app.accesslog import bp
 from app.accesslog.models import ReadKind
-from app.accesslog.service import access_report, report_csv
+from app.accesslog.services import access_report, report_csv
 from app.investigations.viewer import viewer_for
 
 REPORT = "/<reference>/access-report"

@@ -8,7 +8,7 @@ from wtforms import BooleanField, DateField, EmailField, SelectField, StringFiel
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.admin.services import MEMBER_ROLES
-from app.audit.service import EVENTS
+from app.audit.services import EVENTS
 from app.auth.models import ROLES
 
 ROLE_CHOICES = [(role, role) for role in ROLES]

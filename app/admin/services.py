@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from app.audit.service import record_event
-from app.auth.accounts import user_by_email
+from app.audit.services import record_event
 from app.auth.models import User
+from app.auth.services.accounts import user_by_email
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
 from app.investigations.models import (

@@ -17,7 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(limit_api_writes)  # after the app's hooks: the token's user is known
 
-from app.api import resources, routes_tokens  # noqa: E402,F401
+from app.api import routes  # noqa: E402,F401
 from app.api.errors import install_api_error_handlers  # noqa: E402
 
 install_api_error_handlers(bp)

@@ -5,7 +5,7 @@ cookie is neither read nor written for them, so a browser that is signed in cann
 to call the API by another site (no ambient credential), and CSRF protection, which exists
 to stop exactly that, does not apply (the blueprint is exempted in app/api/__init__.py).
 
-The tus endpoints (app/vault/routes_tus.py) serve both the web uploader, signed in with the
+The tus endpoints (app/vault/routes/tus.py) serve both the web uploader, signed in with the
 session cookie, and API clients. A tus request that carries a bearer token is handled like
 an API request (token only, no CSRF); one without keeps the session and its CSRF check, which
 this hook makes itself for those two endpoints (they are exempted from Flask-WTF's own hook,
@@ -28,7 +28,7 @@ from limits import parse
 from werkzeug.exceptions import NotFound
 
 from app.api.errors import api_error_response
-from app.api.tokens.service import WRITE, TokenCheck, TokenStatus, check_token, record_use
+from app.api.tokens.services import WRITE, TokenCheck, TokenStatus, check_token, record_use
 from app.extensions import csrf, db, limiter, login_manager
 from config import ConfigurationError
 

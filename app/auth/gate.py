@@ -13,7 +13,7 @@ from flask import Flask, flash, g, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.auth import session_registry
 from app.auth.models import User
 from app.extensions import db, login_manager

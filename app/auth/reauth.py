@@ -5,9 +5,9 @@ changing what authenticates the account)."""
 
 from __future__ import annotations
 
-from app.audit.service import record_event
-from app.auth.accounts import AccountError
+from app.audit.services import record_event
 from app.auth.models import User
+from app.auth.services.accounts import AccountError
 from app.extensions import db
 from app.security import totp
 from app.security.passwords import verify_password
@@ -48,7 +48,7 @@ def _refuse(user: User, what: str, message: str, field: str) -> None:
 
 def regenerate_recovery_codes(user: User, password: str | None, code: str | None) -> list[str]:
     """Fresh recovery codes (shown once), after the password and a TOTP code typed again."""
-    from app.auth.login_service import replace_recovery_codes
+    from app.auth.services.login import replace_recovery_codes
 
     confirm_identity(user, password, code)
     return replace_recovery_codes(user)

@@ -20,8 +20,6 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from app.auth import bp, session_registry
-from app.auth.accounts import change_own_password, set_language, set_password_with_token
-from app.auth.enrollment import confirm_enrollment, pending_secret
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
@@ -34,7 +32,11 @@ from app.auth.forms import (
     SetPasswordForm,
 )
 from app.auth.gate import SESSION_ID_KEY
-from app.auth.login_service import (
+from app.auth.models import User
+from app.auth.reauth import regenerate_recovery_codes
+from app.auth.services.accounts import change_own_password, set_language, set_password_with_token
+from app.auth.services.enrollment import confirm_enrollment, pending_secret
+from app.auth.services.login import (
     LoginStatus,
     check_password,
     check_second_factor,
@@ -43,8 +45,6 @@ from app.auth.login_service import (
     record_logout,
     unused_recovery_codes,
 )
-from app.auth.models import User
-from app.auth.reauth import regenerate_recovery_codes
 from app.extensions import db, limiter
 from app.form_submission import commit_or_refuse, committed
 from app.security import totp

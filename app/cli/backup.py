@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from app.backup.archive import ArchiveError
-from app.backup.service import BackupError, create_backup, restore_backup
+from app.backup.services import BackupError, create_backup, restore_backup
 from app.vault.blobstore.base import BlobStoreError
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the blob store.")

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.auth.accounts import user_by_email
+from app.auth.services.accounts import user_by_email
 from app.casefiles.models import CaseFile, Destination
 from app.casefiles.services.destinations import RULES
 from app.casefiles.services.errors import CaseFileError

@@ -27,7 +27,7 @@ def process_command(limit: int, all_items: bool) -> None:
     """
     from app.security.org_keys import ReadsDisabled, intake_only
     from app.vault.processing import pending_evidence_ids, process_new_evidence
-    from app.vault.reading import EvidenceUnreadable
+    from app.vault.reading.evidence import EvidenceUnreadable
 
     if intake_only():
         raise click.ClickException(str(ReadsDisabled()))

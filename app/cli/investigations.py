@@ -1,4 +1,4 @@
-"""`flask investigations ...`: create investigations, add members, list them."""
+"""`flask investigations ...`: create investigations, add members, list, close and reopen them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from app.admin import services
-from app.auth.accounts import user_by_email
+from app.auth.services.accounts import user_by_email
 from app.extensions import db
+from app.investigations import closing
 from app.investigations.models import Investigation, Membership
 
 investigations_cli = AppGroup("investigations", help="Create investigations and manage members.")
@@ -51,7 +52,7 @@ def add_member(reference: str, email: str, role: str | None, may_see_identities:
         raise click.ClickException(str(exc)) from exc
     if may_see_identities:
         # On the web an admin granting this to themselves needs a second admin (four eyes).
-        from app.admin.approvals.service import record_sole_actor
+        from app.admin.approvals.services import record_sole_actor
 
         record_sole_actor("identity_grant", user, investigation)
     db.session.commit()
@@ -75,3 +76,30 @@ def list_investigations() -> None:
         click.echo(
             f"{investigation.reference}\t{investigation.status}\t{members}\t{investigation.title}"
         )
+
+
+@investigations_cli.command("close")
+@click.argument("reference")
+def close(reference: str) -> None:
+    """Close an investigation (retention rules may count from its closing)."""
+    _set_closed(reference, closing.close_investigation, "closed")
+
+
+@investigations_cli.command("reopen")
+@click.argument("reference")
+def reopen(reference: str) -> None:
+    """Reopen a closed investigation (due dates counted from its closing go away)."""
+    _set_closed(reference, closing.reopen_investigation, "reopened")
+
+
+def _set_closed(reference: str, change, done: str) -> None:
+    investigation = services.investigation_by_reference(reference.upper())
+    if investigation is None:
+        raise click.ClickException(f"No investigation {reference}.")
+    try:
+        change(investigation)
+    except closing.ClosingError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"{investigation.reference} {done}")

@@ -12,14 +12,14 @@ retention_cli = AppGroup("retention", help="Retention rules, legal holds and dis
 
 @retention_cli.command("run")
 def run_command() -> None:
-    """List every item a rule has brought due; items under a legal hold are listed as held."""
+    """List every item (or witness identity) a rule has brought due; held ones are marked."""
     from app.retention.due import due_items
 
     listed = due_items()
     db.session.commit()  # the ledger's "disposition blocked" entries, if any
     for due in listed:
         line = (
-            f"{due.investigation} evidence {due.evidence_id}: {due.action} "
+            f"{due.investigation} {due.subject} {due.label}: {due.action} "
             f"(due {due.due_at:%Y-%m-%d})"
         )
         if due.held_by:

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from app.auth import accounts
 from app.auth.models import ROLES, User
+from app.auth.services import accounts
 from app.extensions import db
 
 users_cli = AppGroup("users", help="Create and list user accounts.")
@@ -82,8 +82,8 @@ def _account_or_fail(email: str) -> User:
 @click.argument("email")
 def reset_2fa(email: str) -> None:
     """Reset an account's second factor (on the web, a lawyer's or admin's needs two admins)."""
-    from app.admin.approvals.service import record_sole_actor
-    from app.auth.enrollment import reset_second_factor
+    from app.admin.approvals.services import record_sole_actor
+    from app.auth.services.enrollment import reset_second_factor
 
     user = _account_or_fail(email)
     reset_second_factor(user, actor=None)
@@ -96,7 +96,7 @@ def reset_2fa(email: str) -> None:
 @click.argument("email")
 def reinvite(email: str) -> None:
     """Print a new one-time set-password link (on the web, for an account in use, two admins)."""
-    from app.admin.approvals.service import record_sole_actor
+    from app.admin.approvals.services import record_sole_actor
 
     user = _account_or_fail(email)
     if not user.active:

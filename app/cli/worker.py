@@ -39,7 +39,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], in_process: bool) -> No
     """
     from redis.exceptions import RedisError
 
-    from app.jobs.worker import make_worker
+    from app.jobs.worker import make_worker, run_preloads
 
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
@@ -49,6 +49,7 @@ def worker_command(burst: bool, queues: tuple[str, ...], in_process: bool) -> No
         )
     try:
         worker = make_worker(app, queues or None, in_process=in_process)
+        run_preloads(app)
         worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))
     except RedisError as exc:
         raise click.ClickException(f"Redis is unreachable ({type(exc).__name__})") from exc

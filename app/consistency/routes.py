@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.consistency import bp
-from app.consistency.service import recheck
+from app.consistency.services import recheck
 from app.error_responses import error_response
 from app.investigations.viewer import viewer_for
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.consistency.service import check_at_processing
+from app.consistency.services import check_at_processing
 from app.consistency.views import consistency_panel
 from app.vault.hooks import add_item_panel, on_evidence_processed
 

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.consistency.comparison import CONSISTENT, MISMATCH
 from app.consistency.models import ConsistencyCheck
-from app.consistency.service import checks_of
+from app.consistency.services import checks_of
 from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem
 

@@ -42,7 +42,7 @@ def raise_alarm(
     session: Session, investigation_id: str, bad_seq: int | None, problem: str
 ) -> LedgerAlarm:
     """Record the break (once while unacknowledged) in the alarms and the audit log."""
-    from app.audit.service import record_event
+    from app.audit.services import record_event
 
     existing = open_alarm(session, investigation_id)
     if existing is not None:
@@ -60,7 +60,7 @@ def raise_alarm(
 
 def acknowledge(session: Session, investigation: Investigation, user: Any, note: str) -> int:
     """Mark the investigation's open alarms as looked at by ``user``; return how many."""
-    from app.audit.service import record_event
+    from app.audit.services import record_event
 
     alarms = session.scalars(
         select(LedgerAlarm).where(

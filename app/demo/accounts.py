@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import pyotp
 
-from app.auth import accounts
-from app.auth.enrollment import confirm_enrollment, pending_secret, reset_second_factor
 from app.auth.models import User
+from app.auth.services import accounts
+from app.auth.services.enrollment import confirm_enrollment, pending_secret, reset_second_factor
 from app.demo.scenario import AccountSpec, Scenario
 
 

@@ -14,8 +14,8 @@ from app.demo.world import DemoWorld, loading
 from app.intake.services.evidence_links import checked_link
 from app.investigations.viewer import viewer_of
 from app.vault.incident_links import EvidenceShows
-from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
+from app.vault.upload.stream import begin_intake
 
 CHUNK = 64 * 1024
 # What each photo scene shows of its incident (all were taken after the strike).

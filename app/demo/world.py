@@ -7,8 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from app.admin.services import InvestigationError
-from app.auth.accounts import AccountError
 from app.auth.models import User
+from app.auth.services.accounts import AccountError
 from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
 from app.demo.accounts import DemoAccount, EnrollmentFailed
@@ -19,7 +19,7 @@ from app.intake.errors import IntakeError
 from app.intake.models import Incident, Interview, Witness
 from app.investigations.models import Investigation
 from app.vault.models import EvidenceItem
-from app.vault.refusals import IntakeRefused
+from app.vault.upload.refusals import IntakeRefused
 
 # What the services refuse with a message; anything else is a bug and keeps its traceback.
 REFUSALS = (

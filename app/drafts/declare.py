@@ -9,7 +9,7 @@ from flask import request
 from flask_login import current_user
 
 from app.drafts.forms import DRAFT_FIELDS_ATTRIBUTE, form_of_request
-from app.drafts.service import discard_draft
+from app.drafts.services import discard_draft
 
 
 def keeps_drafts(*fields: str) -> Callable:

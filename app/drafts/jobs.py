@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.drafts.service import purge_expired_drafts
+from app.drafts.services import purge_expired_drafts
 from app.jobs.registry import register_maintenance
 
 

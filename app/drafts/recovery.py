@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth import session_registry
 from app.drafts.forms import DraftForm, form_of_request
-from app.drafts.service import DraftRefused, keep_draft
+from app.drafts.services import DraftRefused, keep_draft
 from app.extensions import db
 
 

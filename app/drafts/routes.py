@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.drafts import bp
 from app.drafts.forms import form_of_action
-from app.drafts.service import DraftRefused, keep_draft
+from app.drafts.services import DraftRefused, keep_draft
 from app.form_submission import committed
 
 

@@ -8,7 +8,7 @@ from flask_babel import format_time
 from flask_login import current_user
 
 from app.drafts.forms import form_of_action
-from app.drafts.service import draft_of
+from app.drafts.services import draft_of
 from app.security.org_keys import intake_only
 
 

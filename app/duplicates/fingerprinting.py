@@ -20,8 +20,8 @@ from app.duplicates.pdq import ALGORITHM, PictureHash, hash_picture, hash_rgb_fr
 from app.duplicates.pdq import implementation as pdq_implementation
 from app.duplicates.suggestions import suggest_near_duplicates
 from app.extensions import db
-from app.vault.media_tools import MediaToolMissing
-from app.vault.metadata import open_image
+from app.vault.media.metadata import open_image
+from app.vault.media.tools import MediaToolMissing
 from app.vault.models import EvidenceItem, EvidenceKind
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from app.vault.av_metadata import plaintext_for_tools
-from app.vault.media_tools import MediaToolError, input_args, run_on_stream, tool_path
-from app.vault.mp4_layout import MissingIndex, Ranges
+from app.vault.media.av_metadata import plaintext_for_tools
+from app.vault.media.mp4_layout import MissingIndex, Ranges
+from app.vault.media.tools import MediaToolError, input_args, run_on_stream, tool_path
 
 # One frame a second, at most MAX_FRAMES spread over the whole video. Frames are scaled to a
 # fixed square: copies at another size or bit rate scale to the same picture.

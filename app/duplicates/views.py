@@ -15,7 +15,7 @@ from app.duplicates.visibility import visible_links
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem
-from app.vault.reading import shown_name
+from app.vault.reading.evidence import shown_name
 
 
 @dataclass(frozen=True)

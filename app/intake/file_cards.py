@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.vault.models import DerivativeKind, EvidenceItem
-from app.vault.reading import shown_name
+from app.vault.reading.evidence import shown_name
 
 
 @dataclass(frozen=True)

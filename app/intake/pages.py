@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.accesslog.reasons import Reason
-from app.accesslog.service import reads_of
+from app.accesslog.services import reads_of
 from app.auth.models import User
 from app.extensions import db
 from app.intake.forms.interviews import ONE_LANGUAGE_FIELDS

@@ -36,6 +36,8 @@ class Investigation(ClientIdMixin, db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=InvestigationStatus.OPEN.value)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # When it was last closed; empty while open (reopening empties it): retention counts from it.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="investigation", cascade="all, delete-orphan"

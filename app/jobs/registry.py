@@ -21,6 +21,9 @@ from app.jobs.handle import JobHandle
 JobHandler = Callable[[JobHandle, dict], str | None]
 # Called by each worker maintenance round, in an app context; its return value is ignored.
 MaintenanceHook = Callable[[], Any]
+# Called once by `flask worker` before its first job, in an app context: what every job of a
+# kind would otherwise load for itself (a forked horse inherits it from the worker).
+PreloadHook = Callable[[], Any]
 
 _EXTENSION = "custos.jobs"
 
@@ -29,6 +32,7 @@ _EXTENSION = "custos.jobs"
 class JobRegistry:
     handlers: dict[str, JobHandler] = field(default_factory=dict)
     maintenance: list[MaintenanceHook] = field(default_factory=list)
+    preloads: list[PreloadHook] = field(default_factory=list)
 
 
 def job_registry(app: Flask) -> JobRegistry:
@@ -49,6 +53,17 @@ def register_maintenance(app: Flask, hook: MaintenanceHook) -> None:
     hooks = job_registry(app).maintenance
     if hook not in hooks:
         hooks.append(hook)
+
+
+def register_preload(app: Flask, hook: PreloadHook) -> None:
+    """Have `flask worker` call `hook` once at start, before it forks any horse."""
+    hooks = job_registry(app).preloads
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+def preload_hooks(app: Flask) -> list[PreloadHook]:
+    return list(job_registry(app).preloads)
 
 
 def is_registered(kind: str) -> bool:

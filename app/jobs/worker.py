@@ -17,6 +17,7 @@ failed exports left on disk.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Sequence
 from functools import partial
@@ -29,7 +30,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.jobs.backends import redis_connection
 from app.jobs.models import Job, JobState
-from app.jobs.registry import maintenance_hooks
+from app.jobs.registry import maintenance_hooks, preload_hooks
 from app.jobs.run import run_job, runner_name
 from app.jobs.stale import reap_stale_jobs
 from app.jobs.state import mark_failed
@@ -106,6 +107,21 @@ def run_maintenance(app: Flask) -> None:
                 hook()
         finally:
             db.session.remove()
+
+
+def run_preloads(app: Flask) -> None:
+    """Load once, in the worker, what the registered kinds of job need (before any fork).
+
+    Then everything loaded so far is moved out of the cyclic garbage collector's reach, as
+    app/warmup.py does for web workers: a horse's full collections no longer walk the app,
+    WeasyPrint and the fonts (seconds of an export's report on a loaded machine), nor write
+    to the pages it shares with the worker.
+    """
+    with app.app_context():
+        for hook in preload_hooks(app):
+            hook()
+    gc.collect()
+    gc.freeze()
 
 
 class CustosWorker(_AppContextWorker, Worker):

@@ -6,7 +6,7 @@ from typing import Any, NoReturn
 
 from flask_babel import gettext as _
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
 from app.retention.errors import HeldByLegalHold

@@ -59,12 +59,17 @@ def holds_on_evidence_id(investigation_id: str, evidence_id: str) -> list[LegalH
 
 
 def holds_on_witness(witness: Witness) -> list[LegalHold]:
-    interviews = select(Interview.id).where(Interview.witness_id == witness.id)
-    stmt = _active(witness.investigation_id).where(
+    return holds_on_witness_id(witness.investigation_id, witness.id)
+
+
+def holds_on_witness_id(investigation_id: str, witness_id: str) -> list[LegalHold]:
+    """The same from the ids alone: no witness row loaded, no sealed field opened."""
+    interviews = select(Interview.id).where(Interview.witness_id == witness_id)
+    stmt = _active(investigation_id).where(
         or_(
             LegalHold.target_type == HoldTarget.INVESTIGATION.value,
             (LegalHold.target_type == HoldTarget.WITNESS.value)
-            & (LegalHold.target_id == witness.id),
+            & (LegalHold.target_id == witness_id),
             (LegalHold.target_type == HoldTarget.CASEFILE.value)
             & LegalHold.target_id.in_(_casefiles_holding("interview", interviews)),
         )

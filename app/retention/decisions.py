@@ -29,7 +29,7 @@ def approve(viewer: InvestigationViewer, request_id: str) -> Decision:
         decision.released = release_hold(request, viewer.user)
     elif kind is RequestKind.DESTROY_EVIDENCE:
         decision.blob_keys = destroy_evidence(request, viewer.user)
-    else:
+    else:  # forgetting a witness, or destroying their identity only
         forget_witness(request, viewer.user)
     close(request, viewer, RequestOutcome.APPROVED)
     return decision

@@ -7,6 +7,10 @@ notes, places, interpreters, addenda) goes too, unless a legal hold covers it or
 consented to use in legal proceedings earlier: then it stays and the reviewer is told which.
 The pseudonymous code always stays: it names nobody, and the ledger and case files use it.
 A hold on the witness themself refuses the request (a hold wins over every request).
+
+"The identity only" (the action of a retention rule, not the witness's own request) destroys
+the identity fields and the exports that name the witness, and keeps the testimony. Any hold
+that covers the witness refuses it: a rule never outweighs a court's order to keep.
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ TESTIMONY_FIELDS = ("transcript", "notes", "place", "interpreter")
 
 
 def request_forgetting(
-    viewer: InvestigationViewer, witness_code: str, reason: str
+    viewer: InvestigationViewer, witness_code: str, reason: str, identity_only: bool = False
 ) -> RetentionRequest:
+    """The witness's request (identity and testimony), or a rule's (the identity only)."""
     witness = _witness(viewer.investigation.id, witness_code)
-    _refuse_if_held_in_person(witness, viewer.user)
-    return open_request(viewer, RequestKind.FORGET_WITNESS, witness.id, witness.code, reason)
+    kind = RequestKind.DESTROY_IDENTITY if identity_only else RequestKind.FORGET_WITNESS
+    _refuse_if_held(witness, viewer.user, kind)
+    return open_request(viewer, kind, witness.id, witness.code, reason)
 
 
 def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
@@ -44,7 +50,8 @@ def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
     witness = db.session.get(Witness, request.target_id)
     if witness is None:
         raise RetentionError(_("This witness no longer exists."))
-    _refuse_if_held_in_person(witness, approver)
+    kind = RequestKind(request.kind)
+    _refuse_if_held(witness, approver, kind)
     holds = holds_on_witness(witness)
     kept = [
         {
@@ -55,7 +62,7 @@ def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
     interview_ids = list(
         db.session.scalars(select(Interview.id).where(Interview.witness_id == witness.id))
     )
-    testimony_kept_because = _why_testimony_stays(witness, holds)
+    testimony_kept_because = _why_testimony_stays(witness, holds, kind)
     if interview_ids and testimony_kept_because:
         kept.append(
             {
@@ -95,6 +102,7 @@ def forget_witness(request: RetentionRequest, approver) -> list[dict[str, str]]:
             "request": request.id,
             "fields_destroyed": list(IDENTITY_FIELDS),
             "testimony": "kept" if testimony_kept_because else "destroyed",
+            "identity_only": kind is RequestKind.DESTROY_IDENTITY,
             "requested_by": request.requested_by_id,
             "approved_by": approver.id,
         },
@@ -129,7 +137,9 @@ def _withdraw_exports_naming(witness: Witness, approver) -> list[dict[str, str]]
     return kept
 
 
-def _why_testimony_stays(witness: Witness, holds) -> str | None:
+def _why_testimony_stays(witness: Witness, holds, kind: RequestKind) -> str | None:
+    if kind is RequestKind.DESTROY_IDENTITY:
+        return _("Only the identity was to be destroyed (a retention rule's action).")
     if holds:
         return _("Legal hold: %(holds)s.", holds="; ".join(hold.describe() for hold in holds))
     earlier = [record for record in witness.consent_records if record.legal_proceedings]
@@ -171,9 +181,10 @@ def _witness(investigation_id: str, code: str) -> Witness:
     return witness
 
 
-def _refuse_if_held_in_person(witness: Witness, actor) -> None:
-    holds = [
-        hold for hold in holds_on_witness(witness) if hold.target_type == HoldTarget.WITNESS.value
-    ]
+def _refuse_if_held(witness: Witness, actor, kind: RequestKind) -> None:
+    """The witness's own request yields to a hold on them in person; a rule's, to any hold."""
+    holds = holds_on_witness(witness)
+    if kind is RequestKind.FORGET_WITNESS:
+        holds = [hold for hold in holds if hold.target_type == HoldTarget.WITNESS.value]
     if holds:
         refuse_for_holds(witness.investigation_id, actor, "witness", witness.id, holds)

@@ -38,6 +38,14 @@ class DestroyForm(FlaskForm):
 
 class ForgetForm(FlaskForm):
     witness_code = StringField(_l("Witness code"), validators=[Length(max=16)])
+    scope = SelectField(
+        _l("What is destroyed"),
+        choices=[
+            ("forget", _l("The identity and the testimony: the witness asked to be forgotten")),
+            ("identity", _l("The identity only: a retention rule came due")),
+        ],
+        validate_choice=False,
+    )
     reason = TextAreaField(
         _l("The witness's request (how and when it was made)"), validators=[Length(max=2000)]
     )
@@ -57,7 +65,13 @@ class RuleForm(FlaskForm):
     )
     event = SelectField(
         _l("Counted from"),
-        choices=[("received", _l("when the item was received")), ("date", _l("a date"))],
+        choices=[
+            ("received", _l("when the item was received (a witness: registered)")),
+            ("casefile_closed", _l("when its case files are closed (approved for referral)")),
+            ("consent_withdrawn", _l("when the witness withdrew all consent")),
+            ("investigation_closed", _l("when the investigation is closed")),
+            ("date", _l("a date")),
+        ],
         validate_choice=False,
     )
     event_date = DateField(_l("The date (for “a date”)"), validators=[Optional()])
@@ -66,6 +80,7 @@ class RuleForm(FlaskForm):
         _l("At the end"),
         choices=[
             ("review", _l("a lawyer reviews the item")),
+            ("destroy_identity", _l("the witness's identity only is proposed for destruction")),
             ("destroy_item", _l("the item is proposed for destruction (two people)")),
         ],
         validate_choice=False,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.casefiles.models import CaseFile
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db

@@ -34,6 +34,7 @@ class RequestKind(enum.StrEnum):
     RELEASE_HOLD = "release_hold"
     DESTROY_EVIDENCE = "destroy_evidence"
     FORGET_WITNESS = "forget_witness"
+    DESTROY_IDENTITY = "destroy_identity"  # the identity only: a rule came due, testimony stays
 
 
 class RequestOutcome(enum.StrEnum):
@@ -44,15 +45,19 @@ class RequestOutcome(enum.StrEnum):
 class RetentionEvent(enum.StrEnum):
     """What a retention period is counted from."""
 
-    RECEIVED = "received"  # the item's intake
+    RECEIVED = "received"  # the item's intake (for a witness: their registration)
+    CASEFILE_CLOSED = "casefile_closed"  # every case file holding it approved for referral
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # every witness it belongs to withdrew all consent
+    INVESTIGATION_CLOSED = "investigation_closed"
     DATE = "date"  # a fixed date (an agreement's end, a statute's)
 
 
 class RetentionAction(enum.StrEnum):
-    """What happens when the period ends: a lawyer reviews, or the item is proposed for
-    destruction (which still takes two people)."""
+    """What happens when the period ends: a lawyer reviews, the item is proposed for
+    destruction, or the identity of a witness is (both still take two people)."""
 
     REVIEW = "review"
+    DESTROY_IDENTITY = "destroy_identity"  # rules of witnesses: their identity, nothing else
     DESTROY_ITEM = "destroy_item"
 
 
@@ -69,7 +74,7 @@ class RetentionRule(ClientIdMixin, db.Model):
         ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
     )
     item_kind: Mapped[str] = mapped_column(String(16))  # an EvidenceKind, or "any"
-    event: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str] = mapped_column(String(24))
     event_date: Mapped[date | None] = mapped_column(Date)  # for the "date" event
     period_days: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(16))

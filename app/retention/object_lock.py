@@ -6,15 +6,32 @@ so the object store itself refuses to delete them, whatever credentials ask; rel
 clears it on the blobs no other hold still covers. Called after the database commit: the
 object store is not part of the transaction, and a failure is reported, the hold in the
 database standing either way.
+
+What comes under a hold after it was placed gets the lock too: an item uploaded into a held
+investigation, a derivative made of a held item, an item (or an interview it is attached to)
+gathered into a held case file, an item attached to a held witness's interview. Every flush
+notes the new rows of those kinds whose item a hold now covers; once the transaction commits,
+their blobs' current versions get the legal hold (nothing is locked for a rolled-back one).
 """
 
 from __future__ import annotations
 
-from flask import current_app
+import logging
 
-from app.retention.coverage import holds_on_evidence, items_under
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from app.casefiles.models import CaseItem
+from app.intake.models.interviews import InterviewEvidence
+from app.retention.coverage import holds_on_evidence, holds_on_evidence_id, items_under
 from app.retention.models import LegalHold
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import blob_store
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "custos.object_lock_pending"
 
 
 def mirroring() -> bool:
@@ -35,3 +52,71 @@ def mirror_hold(hold: LegalHold) -> int:
             store.set_legal_hold(key, keep)
             changed += 1
     return changed
+
+
+def _evidence_ids_touched(session: Session, rows) -> set[str]:
+    """The evidence items that the new rows may have brought under a hold."""
+    ids: set[str] = set()
+    interviews: set[str] = set()
+    for row in rows:
+        if isinstance(row, EvidenceItem):
+            ids.add(row.id)
+        elif isinstance(row, Derivative | InterviewEvidence):
+            ids.add(row.evidence_id)
+        elif isinstance(row, CaseItem) and row.item_type == "evidence":
+            ids.add(row.item_id)
+        elif isinstance(row, CaseItem) and row.item_type == "interview":
+            interviews.add(row.item_id)
+    if interviews:
+        attached = select(InterviewEvidence.evidence_id).where(
+            InterviewEvidence.interview_id.in_(interviews)
+        )
+        ids.update(session.scalars(attached))
+    return ids
+
+
+def _held_blob_keys(session: Session, evidence_ids: set[str]) -> set[str]:
+    keys: set[str] = set()
+    items = session.execute(
+        select(EvidenceItem.id, EvidenceItem.investigation_id, EvidenceItem.blob_key).where(
+            EvidenceItem.id.in_(evidence_ids)
+        )
+    )
+    for evidence_id, investigation_id, blob_key in list(items):
+        if holds_on_evidence_id(investigation_id, evidence_id):
+            keys.add(blob_key)
+            keys.update(
+                session.scalars(
+                    select(Derivative.blob_key).where(Derivative.evidence_id == evidence_id)
+                )
+            )
+    return keys
+
+
+@event.listens_for(Session, "after_flush")
+def _note_newly_covered(session: Session, _flush_context) -> None:
+    if not has_app_context() or not current_app.config.get("CUSTOS_S3_OBJECT_LOCK"):
+        return
+    if not mirroring():
+        return
+    evidence_ids = _evidence_ids_touched(session, list(session.new))
+    if evidence_ids:
+        session.info.setdefault(_PENDING_KEY, set()).update(_held_blob_keys(session, evidence_ids))
+
+
+@event.listens_for(Session, "after_commit")
+def _lock_newly_covered(session: Session) -> None:
+    keys = session.info.pop(_PENDING_KEY, None)
+    if not keys or not has_app_context():
+        return
+    store = blob_store()
+    for key in sorted(keys):
+        try:
+            store.set_legal_hold(key, True)
+        except BlobStoreError:  # Custos's own delete guard still refuses; the log says which
+            log.warning("object lock: could not set the legal hold on held blob %s", key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

@@ -27,6 +27,7 @@ KIND_NAMES = {
     RequestKind.RELEASE_HOLD.value: _l("Release a legal hold"),
     RequestKind.DESTROY_EVIDENCE.value: _l("Destroy an evidence item"),
     RequestKind.FORGET_WITNESS.value: _l("Forget a witness (request to be forgotten)"),
+    RequestKind.DESTROY_IDENTITY.value: _l("Destroy a witness's identity only (a rule)"),
 }
 
 
@@ -72,7 +73,7 @@ def approved_message(request: RetentionRequest) -> str:
                 "its tombstone remains."
             )
         )
-    if request.kind == RequestKind.FORGET_WITNESS.value:
+    if request.kind in (RequestKind.FORGET_WITNESS.value, RequestKind.DESTROY_IDENTITY.value):
         kept = "; ".join(f"{entry['what']}: {entry['why']}" for entry in request.kept)
         return str(_l("Approved: the witness's identity is destroyed. Kept: %(kept)s", kept=kept))
     return str(_l("Approved: the hold is released."))

@@ -61,7 +61,9 @@ def request_forgetting(reference: str):
     form = ForgetForm()
     return submit_form(
         form,
-        lambda: forgetting.request_forgetting(viewer, form.witness_code.data, form.reason.data),
+        lambda: forgetting.request_forgetting(
+            viewer, form.witness_code.data, form.reason.data, form.scope.data == "identity"
+        ),
         lambda request: pages.done(pages.FORGETTING_ASKED, "retention.queue", reference),
         template_page("retention/queue.html", **pages.queue_context(viewer, forget=form)),
     )

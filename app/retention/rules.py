@@ -8,7 +8,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.retention.due import due_under
@@ -52,7 +52,8 @@ def add_rule(viewer: InvestigationViewer, data: RuleInput) -> RetentionRule:
 
 
 def preview_rule(viewer: InvestigationViewer, data: RuleInput) -> int:
-    """How many items the rule would bring due now, before it is saved (nothing is stored).
+    """How many items (or witnesses) the rule would bring due now, before it is saved (nothing
+    is stored); counted from the events as they stand (events.py), as `retention run` counts.
 
     Rules are only ever added, never edited, so no existing due date moves: an item falls due
     under the earliest of the rules that cover it.
@@ -74,6 +75,11 @@ def _validated(viewer: InvestigationViewer, data: RuleInput) -> RetentionRule:
         )
     if data.period_days > MAX_PERIOD_DAYS:
         raise RetentionError(_("At most %(n)d days.", n=MAX_PERIOD_DAYS), field="period_days")
+    if data.action == RetentionAction.DESTROY_IDENTITY.value and data.item_kind != ANY_KIND:
+        raise RetentionError(
+            _("A rule that destroys identities is about witnesses: choose “any kind”."),
+            field="item_kind",
+        )
     if data.event == RetentionEvent.DATE.value and data.event_date is None:
         raise RetentionError(_("Give the date the period counts from."), field="event_date")
     return RetentionRule(

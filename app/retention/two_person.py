@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.audit.service import record_event
+from app.audit.services import record_event
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
 from app.retention.errors import RetentionError, SecondPersonRequired

@@ -22,8 +22,8 @@ from sqlalchemy import Column, select
 from app.extensions import db
 from app.timeutil import utcnow
 from app.vault.delete_guard import DeletionRefused
-from app.vault.resumable_discard import expire_sessions
 from app.vault.storage import blob_store
+from app.vault.tus.discard import expire_sessions
 
 DEFAULT_OLDER_THAN = timedelta(hours=1)
 Report = Callable[[str, str, int], None]  # (key, what was removed, bytes)

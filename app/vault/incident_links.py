@@ -97,7 +97,7 @@ class IncidentDirectory:
     # (id, label) of the incidents the viewer may link to, newest first.
     choices: Callable[[InvestigationViewer], list[tuple[str, str]]]
     # Check an upload's incident fields before any byte is stored; None when none was chosen.
-    # Raises app.vault.refusals.IntakeRefused with a message saying what is wrong.
+    # Raises app.vault.upload.refusals.IntakeRefused with a message saying what is wrong.
     upload_link: Callable[[Investigation, Any, dict[str, str]], UploadLink | None]
     # Link a just-recorded upload, inside the transaction that records it.
     link_new_upload: Callable[[UploadLink, EvidenceItem], None]

@@ -16,7 +16,7 @@ from app.jobs.handle import JobFailed, JobHandle
 from app.jobs.queue import enqueue
 from app.jobs.registry import register_job_kind
 from app.vault.processing import process_new_evidence
-from app.vault.reading import EvidenceUnreadable
+from app.vault.reading.evidence import EvidenceUnreadable
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ class EvidenceKind(enum.StrEnum):
 class DerivativeKind(enum.StrEnum):
     THUMBNAIL = "thumbnail"  # small JPEG for review pages (photos) or a poster frame (videos)
     STRIPPED = "stripped"  # a photo with every metadata field removed, for sharing
-    REDACTED = "redacted"  # a photo with areas blacked out (case-file issue)
+    REDACTED = "redacted"  # a photo, video, recording or PDF with parts removed (case files)
 
 
 class EvidenceItem(ClientIdMixin, db.Model):
@@ -121,7 +121,7 @@ class UploadSession(ClientIdMixin, db.Model):
     # JSON of the incident link the finished item gets (app/vault/incident_links.py), if any.
     incident_link: Mapped[str | None] = mapped_column(EncryptedText)
     # Resumption state of the age stream being written (file key wrapped, chunk counter, the
-    # not-yet-sealed tail), owned by app/vault/resumable.py; encrypted because it holds keys.
+    # not-yet-sealed tail), owned by app/vault/tus/sessions.py; encrypted because it holds keys.
     stream_state: Mapped[str | None] = mapped_column(EncryptedText)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     spool_key: Mapped[str | None] = mapped_column(String(200))

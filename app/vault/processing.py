@@ -19,18 +19,18 @@ from app.crypto.age import AgeReader
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.security.org_keys import ReadsDisabled
-from app.vault.derivatives import (
+from app.vault.hooks import run_processing_steps
+from app.vault.media.derivatives import (
     DerivativeError,
     photo_thumbnail,
     store_derivative,
     stripped_photo,
     video_poster,
 )
-from app.vault.extraction import OK, REFUSED, Extraction
-from app.vault.hooks import run_processing_steps
-from app.vault.metadata import extract_metadata
+from app.vault.media.extraction import OK, REFUSED, Extraction
+from app.vault.media.metadata import extract_metadata
 from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
-from app.vault.reading import close_reader, open_verified
+from app.vault.reading.evidence import close_reader, open_verified
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.vault.hooks import add_item_panel, on_evidence_processed
-from app.webcapture.service import check_capture_step
+from app.webcapture.services import check_capture_step
 from app.webcapture.views import web_capture_panel
 
 

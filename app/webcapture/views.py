@@ -8,7 +8,7 @@ from typing import Any
 from app.investigations.viewer import InvestigationViewer
 from app.vault.models import EvidenceItem, EvidenceKind
 from app.webcapture.models import WebCaptureCheck
-from app.webcapture.service import checks_of
+from app.webcapture.services import checks_of
 
 
 def web_capture_panel(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any] | None:

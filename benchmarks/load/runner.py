@@ -158,9 +158,12 @@ def seed(stack: Stack, accounts: dict, acks: Path) -> None:
             handle.write(json.dumps(record) + "\n")
 
 
-def run_locust(stack: Stack, settings: LoadSettings, accounts_path: Path) -> float:
-    """locust --headless for the run time (CSV files kept in the work folder); the wall time."""
+def run_locust(stack: Stack, settings: LoadSettings, accounts_path: Path, tag: str = "") -> float:
+    """locust --headless for the run time (CSV files kept in the work folder); the wall time.
+
+    `tag` names this run's samples and logs, so that several runs can share one stack."""
     workdir = stack.workdir
+    suffix = f"-{tag}" if tag else ""
     config = {
         **json.loads(accounts_path.read_text()),
         "field_users": settings.field_users,
@@ -171,11 +174,11 @@ def run_locust(stack: Stack, settings: LoadSettings, accounts_path: Path) -> flo
         "pace_max_s": settings.pace_max_s,
         "bases_dir": str(workdir / "bases"),
         "acks_path": str(workdir / "acks.jsonl"),
-        "samples_path": str(workdir / "samples.json"),
+        "samples_path": str(workdir / f"samples{suffix}.json"),
     }
-    config_path = workdir / "locust-config.json"
+    config_path = workdir / f"locust-config{suffix}.json"
     config_path.write_text(json.dumps(config))
-    prefix = workdir / "locust"
+    prefix = workdir / f"locust{suffix}"
     users = settings.field_users + settings.lawyers
     argv = [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks/load/locustfile.py")]
     argv += ["--headless", "-u", str(users), "-r", str(settings.spawn_rate)]
@@ -189,7 +192,8 @@ def run_locust(stack: Stack, settings: LoadSettings, accounts_path: Path) -> flo
     argv += ["--exit-code-on-error", "0", "--loglevel", "WARNING"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CUSTOS_LOAD_CONFIG": str(config_path)}
     start = time.monotonic()
-    with open(workdir / "locust.log", "wb") as log:
+    log_path = workdir / f"locust{suffix}.log"
+    with open(log_path, "wb") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
         try:
             process.wait(timeout=settings.run_time_s + settings.stop_timeout_s + 120)
@@ -199,7 +203,7 @@ def run_locust(stack: Stack, settings: LoadSettings, accounts_path: Path) -> flo
             raise RuntimeError("locust did not stop by itself") from None
     wall = time.monotonic() - start
     if process.returncode != 0:
-        tail = (workdir / "locust.log").read_text(errors="replace")[-4000:]
+        tail = log_path.read_text(errors="replace")[-4000:]
         raise RuntimeError(f"locust exited with {process.returncode}:\n{tail}")
     return wall
 

@@ -37,6 +37,7 @@ class StackSettings:
     web_workers: int = 4
     web_threads: int = 8
     job_workers: int = 2
+    blob_backend: str = "s3"  # or "local": the blob folder under the stack's instance folder
     pg_admin_url: str = DEFAULT_PG_ADMIN_URL
     redis_url: str = DEFAULT_REDIS_URL
 
@@ -158,7 +159,10 @@ class StackBuilder:
 
     def build(self) -> Stack:
         check_services(self.settings)
-        for port in (self.settings.web_port, self.settings.s3_port):
+        ports = [self.settings.web_port]
+        if self.settings.blob_backend == "s3":
+            ports.append(self.settings.s3_port)
+        for port in ports:
             if not _port_free(port):
                 raise StackUnavailable(f"port {port} is taken; choose other ports")
         stack = self.stack
@@ -180,13 +184,7 @@ class StackBuilder:
             "SECRET_KEY": secrets.token_urlsafe(48),
             "CUSTOS_MASTER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": _with_database(self.settings.pg_admin_url, stack.database),
-            "CUSTOS_BLOB_BACKEND": "s3",
-            "CUSTOS_S3_BUCKET": f"custos-load-{token}",
-            "CUSTOS_S3_ENDPOINT_URL": s3,
-            "CUSTOS_S3_PREFIX": "custos/",
-            "AWS_ACCESS_KEY_ID": "load-test",
-            "AWS_SECRET_ACCESS_KEY": "load-test",  # moto accepts any credentials
-            "AWS_DEFAULT_REGION": "us-east-1",
+            "CUSTOS_BLOB_BACKEND": self.settings.blob_backend,
             "CUSTOS_JOB_BACKEND": "rq",
             "REDIS_URL": self.settings.redis_url,
             "CUSTOS_JOB_QUEUE": f"custos-load-{token}",
@@ -195,6 +193,21 @@ class StackBuilder:
             "CUSTOS_LOGIN_RATE_LIMIT": "100000 per minute",
             "CUSTOS_LOG_LEVEL": "WARNING",
         }
+        if self.settings.blob_backend == "s3":
+            stack.env.update(
+                {
+                    "CUSTOS_S3_BUCKET": f"custos-load-{token}",
+                    "CUSTOS_S3_ENDPOINT_URL": s3,
+                    "CUSTOS_S3_PREFIX": "custos/",
+                    "AWS_ACCESS_KEY_ID": "load-test",
+                    "AWS_SECRET_ACCESS_KEY": "load-test",  # moto accepts any credentials
+                    "AWS_DEFAULT_REGION": "us-east-1",
+                }
+            )
+            self._start_moto(s3, stack.env["CUSTOS_S3_BUCKET"])
+        return stack
+
+    def _start_moto(self, endpoint: str, bucket: str) -> None:
         moto = self.start(
             "moto",
             [
@@ -208,8 +221,7 @@ class StackBuilder:
             ],
         )
         _wait_for_port(self.settings.s3_port, moto, "moto_server")
-        self._make_bucket(s3, stack.env["CUSTOS_S3_BUCKET"])
-        return stack
+        self._make_bucket(endpoint, bucket)
 
     def _make_bucket(self, endpoint: str, bucket: str) -> None:
         import boto3

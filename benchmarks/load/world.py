@@ -30,8 +30,8 @@ def _app():
 
 def create(out: Path, field_count: int, lawyer_count: int) -> None:
     from app.admin import services
-    from app.api.tokens.service import create_token
-    from app.auth import accounts
+    from app.api.tokens.services import create_token
+    from app.auth.services import accounts
     from app.demo.accounts import enroll_totp
     from app.extensions import db
 

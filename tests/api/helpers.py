@@ -7,7 +7,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from app.api.tokens.service import create_token
+from app.api.tokens.services import create_token
 from app.extensions import db
 
 API = "/api/v1"
@@ -81,7 +81,7 @@ def assert_conforms(value: Any, schema_name: str) -> None:
     """`value` matches components/schemas/<schema_name> of the OpenAPI document."""
     from jsonschema import Draft202012Validator
 
-    from app.api.resources.openapi import openapi_document
+    from app.api.routes.openapi import openapi_document
 
     document = openapi_document()
     schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}

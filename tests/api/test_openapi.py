@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.api.resources.openapi import openapi_document
+from app.api.routes.openapi import openapi_document
 from app.extensions import db
 from tests.api.helpers import incident_body, interview_body, witness_body
 from tests.test_route_matrix import URL_RULES

@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.api.tokens.models import ApiToken
-from app.api.tokens.service import TokenError, create_token
+from app.api.tokens.services import TokenError, create_token
 from app.audit.models import AuditEvent
-from app.auth.accounts import deactivate
-from app.auth.enrollment import reset_second_factor
+from app.auth.services.accounts import deactivate
+from app.auth.services.enrollment import reset_second_factor
 from app.extensions import db, limiter
 from app.intake.models import Incident
 from app.timeutil import utcnow

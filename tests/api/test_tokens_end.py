@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
-from app.auth import accounts
-from app.auth.enrollment import reset_second_factor
-from app.auth.login_service import replace_recovery_codes
+from app.auth.services import accounts
+from app.auth.services.enrollment import reset_second_factor
+from app.auth.services.login import replace_recovery_codes
 from app.extensions import db
 from app.timeutil import utcnow
 from tests.api.helpers import ApiClient, issue_token

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.audit.service import AuditFilter, audit_query, record_event
+from app.audit.services import AuditFilter, audit_query, record_event
 from app.extensions import db
 from app.timeutil import utcnow
 

@@ -14,8 +14,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.auth.login_service import throttle_delay
 from app.auth.models import User
+from app.auth.services.login import throttle_delay
 from app.extensions import db, limiter
 from tests.helpers.factories import DEFAULT_PASSWORD
 from tests.helpers.web import page_messages, post_form, sign_in

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth.accounts import AccountError, create_user, set_password
+from app.auth.services.accounts import AccountError, create_user, set_password
 from tests.helpers.web import page_messages, post_form, sign_in
 
 TOO_GUESSABLE = [

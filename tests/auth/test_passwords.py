@@ -48,7 +48,7 @@ def test_no_plaintext_password_or_totp_secret_in_database_or_logs(app, make_user
 
 
 def test_set_password_link_sets_password_once(app, make_user, client):
-    from app.auth.accounts import issue_set_password_token
+    from app.auth.services.accounts import issue_set_password_token
 
     user = make_user(password_hash=None)
     token = issue_set_password_token(user)
@@ -66,8 +66,8 @@ def test_set_password_link_sets_password_once(app, make_user, client):
 def test_expired_set_password_link_is_refused(app, make_user, client):
     from datetime import timedelta
 
-    from app.auth.accounts import issue_set_password_token
     from app.auth.models import SetPasswordToken
+    from app.auth.services.accounts import issue_set_password_token
 
     user = make_user(password_hash=None)
     token = issue_set_password_token(user)
@@ -80,7 +80,7 @@ def test_expired_set_password_link_is_refused(app, make_user, client):
 
 
 def test_short_password_is_refused_with_reason(app, make_user, client):
-    from app.auth.accounts import issue_set_password_token
+    from app.auth.services.accounts import issue_set_password_token
 
     user = make_user(password_hash=None)
     token = issue_set_password_token(user)

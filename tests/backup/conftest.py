@@ -45,7 +45,7 @@ def populated(app_ctx) -> Populated:
     """Accounts with 2FA, a witness with an identity and a superseded consent, an incident,
     a photo through the real intake (so a thumbnail and a stripped copy), and a PDF."""
     from app.intake.services.consent import record_consent
-    from app.vault.intake import begin_intake
+    from app.vault.upload.stream import begin_intake
     from tests.intake.builders import consent_input, make_incident, make_witness
 
     investigation = InvestigationFactory()

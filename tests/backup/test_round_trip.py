@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import undefer_group
 
-from app.backup.service import SEEDED_TABLES
+from app.backup.services import SEEDED_TABLES
 from app.custody.fixity import run_sweep
 from app.custody.models import LedgerEntry
 from app.custody.verify import verify_ledgers
@@ -183,7 +183,7 @@ def test_blobs_are_copied_in_constant_memory(app, app_ctx, investigation, tmp_pa
     import os
     import tracemalloc
 
-    from app.backup.service import create_backup
+    from app.backup.services import create_backup
     from app.vault.storage import write_encrypted
 
     chunk = os.urandom(1024 * 1024)

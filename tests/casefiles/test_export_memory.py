@@ -10,8 +10,8 @@ from app.casefiles.services.export_bagit import ExportRequest, export_casefile
 from app.casefiles.services.redaction import Exporter
 from app.crypto.age import Identity
 from app.extensions import db
-from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
+from app.vault.upload.stream import begin_intake
 from tests.casefiles.conftest import crime
 
 BIG = 48 * 1024 * 1024

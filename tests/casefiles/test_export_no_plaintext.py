@@ -14,7 +14,7 @@ from app.casefiles.services.export_bagit import ExportRequest, export_casefile
 from app.casefiles.services.exports import exporter_for
 from app.crypto.age import AgeReader, FileSource, Identity
 from app.extensions import db
-from app.vault.intake import begin_intake
+from app.vault.upload.stream import begin_intake
 
 EVIDENCE_MARKER = b"PLAINTEXT-EVIDENCE-MARKER-7731"
 TESTIMONY_MARKER = b"second strike hit the entrance"

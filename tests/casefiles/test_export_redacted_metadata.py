@@ -8,7 +8,7 @@ import json
 from app.casefiles.services import casefiles
 from app.casefiles.services.redaction import Rectangle, create_redacted_copy
 from app.extensions import db
-from app.vault.intake import begin_intake
+from app.vault.upload.stream import begin_intake
 from tests.casefiles.test_export_bag import cli_export
 from tests.casefiles.test_export_protection import bag_texts, find_identities
 from tests.helpers.media import jpeg_with_exif

@@ -88,7 +88,9 @@ def test_the_redaction_page_stores_a_redacted_derivative_linked_in_the_ledger(
     assert b"Exif" not in data and b"WITNESS-XMP-MARKER" not in data
     actions = [
         json.loads(e.body)
-        for e in db.session.scalars(select(LedgerEntry).where(LedgerEntry.object_id == w.photo.id))
+        for e in db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.object_id == w.photo.id).order_by(LedgerEntry.id)
+        )
     ]
     created = [
         e

@@ -145,7 +145,7 @@ def test_the_form_offers_only_the_case_files_witnesses(tricky_case, signed_in):
 
 
 def test_metadata_that_would_disclose_a_witness_is_withheld_and_listed(app, tricky_case, tmp_path):
-    from app.vault.intake import begin_intake
+    from app.vault.upload.stream import begin_intake
     from tests.helpers.media import jpeg_with_exif
 
     world = tricky_case

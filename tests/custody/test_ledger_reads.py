@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.custody.models import EntryOrigin, LedgerEntry
 from app.custody.origins import origin_digest
 from app.extensions import db
-from app.vault.derivatives import store_derivative
-from app.vault.intake import begin_intake
+from app.vault.media.derivatives import store_derivative
 from app.vault.models import DerivativeKind, EvidenceItem
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.media import jpeg_with_exif
 from tests.helpers.web import sign_in

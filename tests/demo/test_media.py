@@ -18,8 +18,8 @@ from app.demo.media import (
     syria_utc_offset,
 )
 from app.demo.scenario import load_scenario
-from app.vault.metadata import extract_photo
-from app.vault.sniff import SNIFF_BYTES, detect_type
+from app.vault.media.metadata import extract_photo
+from app.vault.upload.sniff import SNIFF_BYTES, detect_type
 from tests.helpers.media import require_tool
 
 pytestmark = pytest.mark.nodb

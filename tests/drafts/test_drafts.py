@@ -10,7 +10,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.drafts.models import Draft
-from app.drafts.service import purge_expired_drafts
+from app.drafts.services import purge_expired_drafts
 from app.extensions import db
 from app.intake.models import Interview
 from app.timeutil import utcnow

@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.extensions import db
 from app.security import org_keys
-from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 
 

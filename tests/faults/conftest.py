@@ -147,7 +147,7 @@ def collect_garbage(app: Flask) -> str:
 def long_case(vault, request):
     """The case files' realistic small case plus an 8 MiB document: an export takes seconds."""
     from app.casefiles.services import casefiles
-    from app.vault.intake import begin_intake
+    from app.vault.upload.stream import begin_intake
     from tests.vault.vault_support import text_bytes
 
     case = request.getfixturevalue("built_case")

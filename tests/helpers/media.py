@@ -177,8 +177,8 @@ def make_photo_evidence(investigation, user, data: bytes | None = None, filename
     """A photo evidence item made through the real intake (so with its derivatives)."""
     from app.extensions import db
     from app.security import org_keys
-    from app.vault.intake import begin_intake
     from app.vault.models import EvidenceItem
+    from app.vault.upload.stream import begin_intake
 
     if not org_keys.keys_initialised():
         org_keys.init_keys(org_keys.keys_dir(), org_keys.master_key())

@@ -32,7 +32,9 @@ def link(world, client, item, incident_id, shows="attack", note=""):
 
 def ledger(action: str) -> list[dict]:
     db.session.expire_all()
-    rows = db.session.scalars(select(LedgerEntry).where(LedgerEntry.action == action))
+    rows = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == action).order_by(LedgerEntry.id)
+    )
     return [json.loads(row.body) for row in rows]
 
 
@@ -288,7 +290,7 @@ def test_the_date_taken_filter_reads_only_the_newest_items_up_to_its_limit(
 ):
     from datetime import timedelta
 
-    import app.vault.reading as reading
+    import app.vault.reading.evidence as reading
 
     older = evidence_row(world.investigation, world.field_a, kind="photo", media_type="image/jpeg")
     older.extracted_metadata = json.dumps({"fields": {"captured_at": "2016-04-27T10:15:00"}})

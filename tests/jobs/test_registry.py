@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -11,6 +14,7 @@ from app.casefiles.jobs import register_casefile_jobs
 from app.casefiles.services.export_lifecycle import expire_exports
 from app.casefiles.services.exports import remove_abandoned_outputs, run_export_job
 from app.casefiles.services.removals import purge_expired_removals
+from app.casefiles.services.report import preload_pdf_renderer
 from app.custody.jobs import FIXITY_SWEEP, fixity_sweep_job
 from app.extensions import db
 from app.jobs.models import Job
@@ -33,6 +37,27 @@ def test_each_package_registers_the_work_it_owns(app):
 
 
 @pytest.mark.nodb
+def test_the_worker_preloads_the_report_renderer_its_export_horses_inherit():
+    """`flask worker` runs the preloads before forking: an export's horse finds WeasyPrint,
+    Pango and the fonts loaded (docs/performance.md, "Case-file export")."""
+    code = (
+        "import sys; from flask import Flask; from app.casefiles.jobs import "
+        "register_casefile_jobs; from app.jobs.worker import run_preloads; app = Flask('w'); "
+        "register_casefile_jobs(app); assert 'weasyprint' not in sys.modules; "
+        "run_preloads(app); assert 'weasyprint' in sys.modules; print('loaded')"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0 and "loaded" in run.stdout, run.stderr[-2000:]
+
+
+@pytest.mark.nodb
 def test_importing_a_package_registers_nothing():
     """An app that did not register case files cannot queue an export, whatever was imported."""
     bare = Flask(__name__)
@@ -46,6 +71,7 @@ def test_importing_a_package_registers_nothing():
         expire_exports,
         purge_expired_removals,
     ]
+    assert job_registry(bare).preloads == [preload_pdf_renderer]
 
 
 @pytest.mark.nodb

@@ -171,7 +171,7 @@ def test_a_worker_calls_the_registered_maintenance_hooks_when_it_starts(
 
 
 def test_uploaded_media_is_processed_by_the_worker_not_the_request(app, app_ctx, rq_backend):
-    from app.vault.intake import begin_intake
+    from app.vault.upload.stream import begin_intake
     from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
     from tests.helpers.media import jpeg_with_exif
 

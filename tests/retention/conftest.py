@@ -10,9 +10,9 @@ import pytest
 
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer, viewer_of
-from app.vault.intake import begin_intake
 from app.vault.models import Derivative, DerivativeKind, EvidenceItem
 from app.vault.storage import write_encrypted
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.vault.vault_support import isolated_vault, text_bytes
 

@@ -12,6 +12,7 @@ from app.vault import gc
 from app.vault.delete_guard import DeletionRefused
 from app.vault.storage import blob_store
 from tests.retention.conftest import stored_item
+from tests.retention.support import casefile_with
 from tests.retention.test_disposition import destroy, hold_on
 
 
@@ -25,28 +26,8 @@ def test_deleting_a_held_original_or_derivative_is_refused_by_the_store(app, wor
 
 
 def test_a_case_file_hold_reaches_the_blob_through_the_case_file(app, world):
-    from app.casefiles.models import CaseFile, CaseItem
-
     item = stored_item(world)
-    casefile = CaseFile(
-        investigation_id=world.investigation.id,
-        number=1,
-        reference="CF-T-002",
-        title="Market",
-        legal_question="Who fired?",
-        author_id=world.asker.id,
-    )
-    db.session.add(casefile)
-    db.session.flush()
-    db.session.add(
-        CaseItem(
-            casefile_id=casefile.id,
-            investigation_id=world.investigation.id,
-            item_type="evidence",
-            item_id=item.id,
-        )
-    )
-    db.session.commit()
+    casefile_with(world, "CF-T-002", item)
     holds.place_hold(
         world.viewer(world.asker), holds.HoldInput("casefile", "CF-T-002", "OTP", "R-2", "Trial")
     )

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.intake.models.interviews import InterviewEvidence
 from app.intake.services.taxonomy import sync_taxonomies
 from app.retention import decisions, disposition, forgetting, holds
 from app.retention.errors import RetentionError
@@ -14,25 +13,16 @@ from app.retention.models import RetentionRequest
 from app.vault import gc
 from app.vault.delete_guard import DeletionRefused
 from app.vault.storage import blob_store
-from tests.intake.builders import consent_input, make_interview, make_witness
+from tests.intake.builders import consent_input, make_witness
 from tests.retention.conftest import stored_item
+from tests.retention.support import witness_with_attachment
 from tests.retention.test_disposition import ledger
 
 
 @pytest.fixture
 def attached(world):
     """A witness whose interview has the item attached: (witness, item)."""
-    sync_taxonomies()
-    db.session.commit()
-    witness = make_witness(
-        world.investigation, world.field, consent_input(legal_proceedings=False), full_name="X Y"
-    )
-    interview = make_interview(world.investigation, world.field, witness)
-    item = stored_item(world)
-    db.session.add(
-        InterviewEvidence(interview_id=interview.id, evidence_id=item.id, role="attachment")
-    )
-    db.session.commit()
+    witness, _, item = witness_with_attachment(world)
     return witness, item
 
 

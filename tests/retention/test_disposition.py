@@ -17,6 +17,7 @@ from app.vault.blobstore.base import BlobNotFound
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import blob_store
 from tests.retention.conftest import stored_item
+from tests.retention.support import casefile_with
 
 
 def ledger(action: str) -> list[dict]:
@@ -174,27 +175,7 @@ def test_a_hold_on_something_outside_the_investigation_is_refused(app, world):
 
 
 def test_an_item_in_a_case_file_is_not_destroyed_behind_the_case_file(app, world):
-    from app.casefiles.models import CaseFile, CaseItem
-
     item = stored_item(world)
-    casefile = CaseFile(
-        investigation_id=world.investigation.id,
-        number=1,
-        reference="CF-T-001",
-        title="Hospital strike",
-        legal_question="Was it a hospital?",
-        author_id=world.asker.id,
-    )
-    db.session.add(casefile)
-    db.session.flush()
-    db.session.add(
-        CaseItem(
-            casefile_id=casefile.id,
-            investigation_id=world.investigation.id,
-            item_type="evidence",
-            item_id=item.id,
-        )
-    )
-    db.session.commit()
+    casefile_with(world, "CF-T-001", item)
     with pytest.raises(RetentionError, match="case file"):
         disposition.request_destruction(world.viewer(world.asker), item.id, "Expired")

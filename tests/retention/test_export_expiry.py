@@ -6,41 +6,27 @@ from datetime import timedelta
 
 import pytest
 
-from app.casefiles.models import CaseExport, CaseFile
+from app.casefiles.models import CaseExport
 from app.casefiles.services.export_lifecycle import expire_exports
 from app.extensions import db
 from app.retention import holds
 from app.timeutil import utcnow
 from tests.retention.conftest import stored_item
+from tests.retention.support import casefile_with, finished_export
 
 
 @pytest.fixture
 def old_export(world, tmp_path):
-    casefile = CaseFile(
-        investigation_id=world.investigation.id,
-        number=1,
-        reference="CF-T-EXP",
-        title="Bakery",
-        legal_question="Who?",
-        author_id=world.asker.id,
-    )
-    db.session.add(casefile)
-    db.session.flush()
     bag = tmp_path / "bag.tar"
-    bag.write_bytes(b"a finished bag")
     item = stored_item(world)
-    export = CaseExport(
-        casefile_id=casefile.id,
-        investigation_id=world.investigation.id,
-        requested_by_id=world.asker.id,
-        for_whom="OTP",
-        output_path=str(bag),
+    export = finished_export(
+        world,
+        casefile_with(world, "CF-T-EXP"),
+        bag,
         finished_at=utcnow() - timedelta(days=400),
         expires_at=utcnow() - timedelta(days=1),
         item_refs=[["evidence", item.id]],
     )
-    db.session.add(export)
-    db.session.commit()
     return export, bag, item
 
 

@@ -14,6 +14,7 @@ from app.retention import decisions, forgetting, holds
 from app.retention.errors import HeldByLegalHold, SecondPersonRequired
 from app.retention.models import RetentionRequest
 from tests.intake.builders import consent_input, make_interview, make_witness
+from tests.retention.support import casefile_with, finished_export
 from tests.retention.test_disposition import ledger
 
 IDENTITY = dict(full_name="Amal Haddad", contact="+963 955 000 111", date_of_birth="1980-02-01")
@@ -124,33 +125,9 @@ def test_the_requester_cannot_approve_forgetting(app, world, witness):
 
 
 def named_export(world, witness, tmp_path):
-    from app.casefiles.models import CaseExport, CaseFile
-    from app.timeutil import utcnow
-
-    casefile = CaseFile(
-        investigation_id=world.investigation.id,
-        number=1,
-        reference="CF-T-NAMED",
-        title="Bakery",
-        legal_question="Who?",
-        author_id=world.asker.id,
-    )
-    db.session.add(casefile)
-    db.session.flush()
     bag = tmp_path / "named.tar"
-    bag.write_bytes(b"a bag naming the witness")
-    export = CaseExport(
-        casefile_id=casefile.id,
-        investigation_id=world.investigation.id,
-        requested_by_id=world.asker.id,
-        for_whom="OTP",
-        output_path=str(bag),
-        finished_at=utcnow(),
-        named_witness_ids=[witness.id],
-    )
-    db.session.add(export)
-    db.session.commit()
-    return export, bag
+    casefile = casefile_with(world, "CF-T-NAMED")
+    return finished_export(world, casefile, bag, named_witness_ids=[witness.id]), bag
 
 
 def test_forgetting_withdraws_exports_that_name_the_witness(app, world, witness, tmp_path):

@@ -8,11 +8,13 @@ import secrets
 import pytest
 
 from app.extensions import db
+from app.intake.models.interviews import InterviewEvidence
 from app.retention import decisions, holds, object_lock
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import unguarded
 from app.vault.storage import blob_store
 from tests.retention.conftest import stored_item
+from tests.retention.support import add_to_casefile, casefile_with, witness_with_attachment
 from tests.retention.test_disposition import destroy, hold_on
 
 pytestmark = pytest.mark.parametrize("store_backend", ["s3"], indirect=True)
@@ -93,3 +95,81 @@ def test_placing_a_hold_on_the_page_sets_the_object_lock(app, world, locked_buck
     }
     assert post_form(signed_in(world.asker), world.url("/holds"), form).status_code == 302
     assert unguarded(blob_store()).legal_hold(item.blob_key)
+
+
+def release(world, hold) -> None:
+    request = holds.request_release(world.viewer(world.asker), hold.id, "Judgment final")
+    db.session.commit()
+    decision = decisions.approve(world.viewer(world.approver), request.id)
+    db.session.commit()
+    decisions.finish(decision)
+
+
+def place(world, target_type: str, target: str = ""):
+    hold = holds.place_hold(
+        world.viewer(world.asker), holds.HoldInput(target_type, target, "Court", "R-9", "Keep")
+    )
+    db.session.commit()
+    object_lock.mirror_hold(hold)
+    return hold
+
+
+def test_an_item_uploaded_into_a_held_investigation_gets_the_lock(app, world, locked_bucket):
+    place(world, "investigation")
+    item = stored_item(world)  # the original, then a derivative made of it: both locked
+    store = unguarded(blob_store())
+    assert all(store.legal_hold(key) for key in keys_of(item))
+    with pytest.raises(BlobStoreError):
+        store.delete(item.derivatives[0].blob_key)
+
+
+def test_an_item_added_to_a_held_case_file_gets_the_lock_and_release_clears_it(
+    app, world, locked_bucket
+):
+    casefile = casefile_with(world, "CF-T-LOCK")
+    hold = place(world, "casefile", "CF-T-LOCK")
+    item = stored_item(world)
+    store = unguarded(blob_store())
+    assert not store.legal_hold(item.blob_key)  # not in the case file yet
+    add_to_casefile(casefile, item)
+    db.session.commit()
+    assert all(store.legal_hold(key) for key in keys_of(item))
+    release(world, hold)
+    assert not any(store.legal_hold(key) for key in keys_of(item))
+
+
+def test_an_item_attached_to_a_held_witness_later_gets_the_lock(app, world, locked_bucket):
+    witness, interview, _ = witness_with_attachment(world)
+    place(world, "witness", witness.code)
+    later = stored_item(world)
+    assert not unguarded(blob_store()).legal_hold(later.blob_key)
+    db.session.add(
+        InterviewEvidence(interview_id=interview.id, evidence_id=later.id, role="attachment")
+    )
+    db.session.commit()
+    assert all(unguarded(blob_store()).legal_hold(key) for key in keys_of(later))
+
+
+def test_a_rolled_back_addition_locks_nothing(app, world, locked_bucket):
+    casefile = casefile_with(world, "CF-T-ROLL")
+    place(world, "casefile", "CF-T-ROLL")
+    item = stored_item(world)
+    add_to_casefile(casefile, item)
+    db.session.flush()
+    db.session.rollback()
+    db.session.commit()
+    assert not unguarded(blob_store()).legal_hold(item.blob_key)
+
+
+def test_releasing_the_later_hold_leaves_the_lock_the_earlier_one_needs(app, world, locked_bucket):
+    item = stored_item(world)
+    casefile = casefile_with(world, "CF-T-TWO")
+    investigation_hold = place(world, "investigation")
+    case_hold = place(world, "casefile", "CF-T-TWO")
+    add_to_casefile(casefile, item)
+    db.session.commit()
+    release(world, case_hold)
+    store = unguarded(blob_store())
+    assert all(store.legal_hold(key) for key in keys_of(item))
+    release(world, investigation_hold)
+    assert not any(store.legal_hold(key) for key in keys_of(item))

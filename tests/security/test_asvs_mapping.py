@@ -102,4 +102,4 @@ def test_a_test_that_never_reaches_the_control_is_caught():
     assert not targets(config_test, "app.security.headers:sandbox_evidence")
     # a route of the control's module, written as the test writes its URLs
     assert targets("tests/auth/test_login.py", "app.auth.routes:logout")
-    assert not targets("tests/auth/test_passwords.py", "app.admin.routes_audit:audit")
+    assert not targets("tests/auth/test_passwords.py", "app.admin.routes.audit:audit")

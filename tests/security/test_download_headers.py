@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.vault.http_framing import content_disposition, download_name
-from app.vault.sniff import EXTENSIONS
+from app.vault.reading.http_framing import content_disposition, download_name
+from app.vault.upload.sniff import EXTENSIONS
 from tests.helpers.media import jpeg_with_exif
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)
     assert_safe_to_save,

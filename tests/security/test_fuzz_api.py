@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from app.api.resources.openapi import openapi_document
+from app.api.routes.openapi import openapi_document
 from app.extensions import db
 from tests.api.conftest import world  # noqa: F401 (the API's world of records, as a fixture)
 from tests.api.helpers import error_of, incident_body, interview_body, witness_body

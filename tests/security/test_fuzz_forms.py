@@ -344,7 +344,7 @@ def check_answer(response, before: dict[str, int], endpoint: str) -> None:
         assert said, (endpoint, response.status_code, "no message on the page")
         after = row_counts()
         changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
-        # Refused credentials are audited (app/auth/login_service.py): that row is the point.
+        # Refused credentials are audited (app/auth/services/login.py): that row is the point.
         if endpoint.startswith("auth."):
             changed.pop("audit_events", None)
         assert changed == {}, (endpoint, "half-stored", changed)

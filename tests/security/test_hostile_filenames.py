@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from app.vault.sniff import EXTENSIONS
+from app.vault.upload.sniff import EXTENSIONS
 from tests.helpers.media import jpeg_with_exif
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)
     CHANNELS,

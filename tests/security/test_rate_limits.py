@@ -68,7 +68,7 @@ def totp_target(app, make_user) -> Target:
 
 
 def recovery_code_target(app, make_user) -> Target:
-    from app.auth.login_service import replace_recovery_codes
+    from app.auth.services.login import replace_recovery_codes
 
     user, attempt = pending_second_factor(app, make_user)
     codes = replace_recovery_codes(user)
@@ -98,7 +98,7 @@ def enrollment_target(app, make_user) -> Target:
 
 
 def set_password_target(app, make_user) -> Target:
-    from app.auth.accounts import issue_set_password_token
+    from app.auth.services.accounts import issue_set_password_token
 
     user = make_user(role="field")
     link_code = issue_set_password_token(user)

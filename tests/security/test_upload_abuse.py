@@ -1,7 +1,7 @@
 """Hostile uploads on every intake path: polyglots, metadata and pixel bombs, broken media,
 sizes that lie, and a resumable upload sent in ten thousand pieces.
 
-The outcome for each kind of file follows the type allow-list (app/vault/sniff.py), which
+The outcome for each kind of file follows the type allow-list (app/vault/upload/sniff.py), which
 judges the first 64 KiB by content, never by name:
 
 - A file whose bytes begin as an allowed type IS that type, whatever else it carries: a JPEG
@@ -40,7 +40,7 @@ from PIL import Image
 from werkzeug.test import EnvironBuilder
 
 from app.security import org_keys
-from app.vault.resumable import hash_cache
+from app.vault.tus.sessions import hash_cache
 from tests.api.helpers import error_of
 from tests.helpers.media import jpeg_with_exif, make_mp4, png_bomb
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)

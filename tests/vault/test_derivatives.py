@@ -13,17 +13,17 @@ from sqlalchemy import select
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
-from app.vault.derivatives import (
+from app.vault.media.derivatives import (
     THUMBNAIL_MAX_PX,
     DerivativeError,
     photo_thumbnail,
     stripped_photo,
     video_poster,
 )
-from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
 from app.vault.processing import process_new_evidence
 from app.vault.storage import open_plaintext
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import (
     age_reader,

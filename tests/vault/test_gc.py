@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.timeutil import utcnow
 from app.vault.gc import collect_garbage
-from app.vault.intake import begin_intake
 from app.vault.models import UploadSession
-from app.vault.resumable import create_upload
 from app.vault.storage import blob_store, write_encrypted
+from app.vault.tus.sessions import create_upload
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.vault.vault_support import isolated_vault, text_bytes
 

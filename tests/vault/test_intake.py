@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
-from app.vault.intake import IntakeRefused, begin_intake
-from app.vault.intake_checks import check_filename
 from app.vault.models import EvidenceItem
+from app.vault.upload.checks import check_filename
+from app.vault.upload.stream import IntakeRefused, begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import png_bomb, require_tool
 from tests.helpers.web import csrf_token, page_messages

@@ -8,11 +8,11 @@ import subprocess
 
 import pytest
 
-from app.vault.av_metadata import parse_iso6709
-from app.vault.extraction import OK, REFUSED, UNSUPPORTED
-from app.vault.media_tools import TOOL_ADDRESS_SPACE_BYTES, MediaToolError, run_on_stream
-from app.vault.metadata import MAX_IMAGE_PIXELS, extract_metadata, extract_photo
-from app.vault.mp4_layout import index_first, top_level_boxes
+from app.vault.media.av_metadata import parse_iso6709
+from app.vault.media.extraction import OK, REFUSED, UNSUPPORTED
+from app.vault.media.metadata import MAX_IMAGE_PIXELS, extract_metadata, extract_photo
+from app.vault.media.mp4_layout import index_first, top_level_boxes
+from app.vault.media.tools import TOOL_ADDRESS_SPACE_BYTES, MediaToolError, run_on_stream
 from tests.helpers.media import (
     age_reader,
     heic_with_exif,

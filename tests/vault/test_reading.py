@@ -13,11 +13,16 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.investigations.viewer import viewer_of
 from app.security import org_keys
-from app.vault.http_framing import ByteRange, RangeNotSatisfiable, content_disposition, parse_range
-from app.vault.intake import begin_intake
 from app.vault.models import Derivative, EvidenceItem
-from app.vault.reading import stream_item
+from app.vault.reading.evidence import stream_item
+from app.vault.reading.http_framing import (
+    ByteRange,
+    RangeNotSatisfiable,
+    content_disposition,
+    parse_range,
+)
 from app.vault.storage import blob_store
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import jpeg_with_exif, make_mp4
 from tests.vault.vault_support import isolated_vault

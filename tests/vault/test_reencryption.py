@@ -11,10 +11,10 @@ from app.crypto.age.source import BytesSource
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
-from app.vault.intake import begin_intake
 from app.vault.models import EvidenceItem
-from app.vault.resumable_stream import verify_stored
 from app.vault.storage import blob_store
+from app.vault.tus.age_stream import verify_stored
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.vault.vault_support import decrypt_with_age_cli, isolated_vault, raw_blob, text_bytes
 

@@ -16,12 +16,12 @@ from app.crypto.age.errors import HeaderMacError
 from app.extensions import db
 from app.security import org_keys
 from app.timeutil import utcnow
-from app.vault import resumable
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.blobstore.local import LocalPendingBlob
 from app.vault.models import EvidenceItem, UploadSession
-from app.vault.resumable import hash_cache
 from app.vault.storage import blob_store
+from app.vault.tus import sessions as resumable
+from app.vault.tus.sessions import hash_cache
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import png_bomb
 from tests.helpers.web import csrf_token

@@ -14,7 +14,7 @@ from flask import Flask
 from app.vault.blobstore import local
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.blobstore.local import LocalBlobStore
-from app.vault.resumable_writer import BlobWriterThread
+from app.vault.tus.writer import BlobWriterThread
 
 pytestmark = pytest.mark.nodb
 

@@ -12,9 +12,9 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.intake.models import Witness
 from app.security import org_keys
-from app.vault.intake import begin_intake
 from app.vault.rotation import rotate_keys
 from app.vault.storage import blob_store, write_encrypted
+from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.vault.vault_support import decrypt_with_age_cli, isolated_vault, raw_blob, text_bytes
 

@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from app.vault.refusals import IntakeRefused
-from app.vault.sniff import SNIFF_BYTES, detect_type
+from app.vault.upload.refusals import IntakeRefused
+from app.vault.upload.sniff import SNIFF_BYTES, detect_type
 from tests.webcapture.captures import wacz_bytes, warc_bytes, whole_file_gzip_warc
 
 

@@ -2,7 +2,7 @@
 
 No client facts, extracted metadata or content: those are read through the vault's item page,
 which records the read in the custody ledger. The file name is identity information: the caller
-passes the name the viewer may read (`app.vault.reading.shown_name`).
+passes the name the viewer may read (`app.vault.reading.evidence.shown_name`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from app.duplicates.views import fingerprint_json, fingerprint_of, links_of
 from app.investigations.viewer import InvestigationViewer
 from app.vault.incident_links import ItemIncidentLink, item_incident_links
 from app.vault.models import EvidenceItem
-from app.vault.reading import shown_name
+from app.vault.reading.evidence import shown_name
 from app.webcapture.views import capture_checks_json
 
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.api.tokens.service import MAX_NAME
+from app.api.tokens.services import MAX_NAME
 from app.auth.forms import ReauthForm
 
 SCOPE_CHOICES = [

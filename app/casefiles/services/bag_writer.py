@@ -51,6 +51,14 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[3]
 VERIFIER = ROOT / "tools" / "verify_custody.py"
 _COPY_BLOCK = 1024 * 1024
+# The media types redaction writes (redaction.py, media_redaction.py, pdf_redaction.py).
+REDACTED_EXTENSIONS = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "video/mp4": ".mp4",
+    "audio/flac": ".flac",
+    "application/pdf": ".pdf",
+}
 
 Progress = Callable[[float, str], None]
 
@@ -167,7 +175,7 @@ class BagWriter:
         if files in (FileChoice.REDACTED.value, FileChoice.BOTH.value):
             copies = redacted_copies(evidence)
             for index, copy in enumerate(copies, start=1):
-                extension = ".png" if copy.media_type == "image/png" else ".jpg"
+                extension = REDACTED_EXTENSIONS.get(copy.media_type, ".bin")
                 name = f"redacted-{index}{extension}"
                 self._copy_blob(copy.blob_key, copy.sha256, copy.size, f"{folder}/redacted/{name}")
                 written.append(f"redacted/{name}")

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accesslog.models import ReadKind
-from app.accesslog.service import record_read
+from app.accesslog.services import record_read
 from app.auth.models import User
 from app.casefiles.models import CaseExport, CaseFile
 from app.casefiles.services.destinations import (

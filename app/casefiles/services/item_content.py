@@ -18,9 +18,9 @@ from app.intake.services.reads import record_testimony_read
 from app.intake.when import incident_when
 from app.investigations.viewer import InvestigationViewer
 from app.security.org_keys import intake_only
-from app.vault.item_view import capture_time
 from app.vault.models import DerivativeKind
-from app.vault.reading import record_evidence_read, shown_name
+from app.vault.reading.evidence import record_evidence_read, shown_name
+from app.vault.reading.item_view import capture_time
 
 EXCERPT_CHARS = 280
 

@@ -24,9 +24,9 @@ from app.intake.visibility import visible_incidents, visible_interviews
 from app.intake.when import incident_when
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
-from app.vault.item_view import capture_time
 from app.vault.models import EvidenceItem, visible_evidence
-from app.vault.reading import neutral_name
+from app.vault.reading.evidence import neutral_name
+from app.vault.reading.item_view import capture_time
 
 MODELS: dict[str, type] = {
     ItemType.INCIDENT.value: Incident,

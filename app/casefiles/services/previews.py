@@ -17,7 +17,7 @@ PREVIEW_MAX_PX = 1600
 
 
 def photo_preview(evidence: Any, user: Any, casefile: Any) -> bytes:
-    from app.vault.metadata import open_image
+    from app.vault.media.metadata import open_image
     from app.vault.storage import open_plaintext
 
     with open_plaintext(evidence.blob_key).as_file() as plaintext:

@@ -259,27 +259,27 @@ def parse_rectangles(raw: Any) -> list[Rectangle]:
         raise CaseFileError("Draw at least one rectangle over what must be hidden.", "rectangles")
     if len(raw) > MAX_RECTANGLES:
         raise CaseFileError(f"At most {MAX_RECTANGLES} rectangles.", "rectangles")
-    out = []
-    for entry in raw:
-        if isinstance(entry, dict):
-            entry = [entry.get(k) for k in ("x", "y", "w", "h")]
-        try:
-            x, y, w, h = (float(v) for v in entry)
-        except (TypeError, ValueError):
-            raise CaseFileError(
-                "A rectangle is four numbers: x, y, width, height.", "rectangles"
-            ) from None
-        if not all(math.isfinite(v) for v in (x, y, w, h)):
-            raise CaseFileError("A rectangle is four numbers: x, y, width, height.", "rectangles")
-        if x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > 1.0001 or y + h > 1.0001:
-            raise CaseFileError("A rectangle lies outside the photo.", "rectangles")
-        out.append(Rectangle(x, y, min(w, 1 - x), min(h, 1 - y)))
-    return out
+    return [parse_rectangle(entry) for entry in raw]
+
+
+def parse_rectangle(entry: Any, where: str = "rectangles") -> Rectangle:
+    """[x, y, w, h] or {"x":..,"y":..,"w":..,"h":..} as fractions of the picture or page."""
+    if isinstance(entry, dict):
+        entry = [entry.get(k) for k in ("x", "y", "w", "h")]
+    try:
+        x, y, w, h = (float(v) for v in entry)
+    except (TypeError, ValueError):
+        raise CaseFileError("A rectangle is four numbers: x, y, width, height.", where) from None
+    if not all(math.isfinite(v) for v in (x, y, w, h)):
+        raise CaseFileError("A rectangle is four numbers: x, y, width, height.", where)
+    if x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > 1.0001 or y + h > 1.0001:
+        raise CaseFileError("A rectangle lies outside the picture.", where)
+    return Rectangle(x, y, min(w, 1 - x), min(h, 1 - y))
 
 
 def redact_photo(file: IO[bytes], rectangles: list[Rectangle]) -> tuple[bytes, str]:
     """Black out the rectangles on the upright photo; return (clean bytes, media type)."""
-    from app.vault.metadata import open_image
+    from app.vault.media.metadata import open_image
 
     try:
         image = open_image(file)
@@ -312,7 +312,7 @@ def create_redacted_copy(
     casefile: CaseFile, user: Any, item: EvidenceItem, rectangles: list[Rectangle]
 ) -> Any:
     """Store a redacted derivative of a photo, linked to its original in the ledger."""
-    from app.vault.derivatives import store_derivative
+    from app.vault.media.derivatives import store_derivative
     from app.vault.models import DerivativeKind, EvidenceKind
     from app.vault.storage import open_plaintext
 
@@ -320,7 +320,8 @@ def create_redacted_copy(
         raise CaseFileError("Only photos can be redacted here.")
     with open_plaintext(item.blob_key).as_file() as plaintext:
         data, media_type = redact_photo(plaintext, rectangles)
-    return store_derivative(item, DerivativeKind.REDACTED, media_type, data, user)
+    removed = {"areas_blacked_out": len(rectangles), "metadata": "all"}
+    return store_derivative(item, DerivativeKind.REDACTED, media_type, data, user, removed)
 
 
 def redacted_copies(item: EvidenceItem) -> list[Any]:

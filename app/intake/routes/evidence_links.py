@@ -15,7 +15,7 @@ from app.intake.services.evidence_links import (
     unlink_from_incident,
 )
 from app.investigations.viewer import viewer_for
-from app.vault.reading import evidence_in
+from app.vault.reading.evidence import evidence_in
 
 ITEM = "/evidence/<evidence_id>/incidents"
 

@@ -1,6 +1,6 @@
 """Interview views for its files: upload several and attach them in one step, pick, detach.
 
-Uploads go through the vault's one intake (app/vault/upload_request.py): the CSRF token is
+Uploads go through the vault's one intake (app/vault/upload/request.py): the CSRF token is
 checked in the stream before any byte is stored, each file is hashed and encrypted as it
 arrives, and it is attached to the draft in the transaction that records it.
 """
@@ -24,8 +24,8 @@ from app.intake.services.interviews import unlink_evidence
 from app.investigations.viewer import viewer_for
 from app.security.rate_limits import upload_limit
 from app.service_errors import ServiceError
-from app.vault.multipart_intake import IntakeOutcome
-from app.vault.upload_request import UploadNotReceived, multipart_boundary, receive_form_upload
+from app.vault.upload.multipart import IntakeOutcome
+from app.vault.upload.request import UploadNotReceived, multipart_boundary, receive_form_upload
 
 
 def _attached_message(attacher: Attacher) -> str:
@@ -42,7 +42,7 @@ def _attached_message(attacher: Attacher) -> str:
 
 
 @bp.route("/interviews/<interview_id>/evidence/upload", methods=["POST"])
-@csrf.exempt  # checked in the body stream, before any file byte is stored (multipart_intake)
+@csrf.exempt  # checked in the body stream, before any file byte is stored (vault.upload.multipart)
 @upload_limit
 def upload_interview_evidence(reference: str, interview_id: str):
     if multipart_boundary() is None:

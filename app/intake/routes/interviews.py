@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload, undefer_group
 
-from app.accesslog.service import reads_of
+from app.accesslog.services import reads_of
 from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form
 from app.intake import bp, pages

@@ -35,7 +35,7 @@ class Attacher:
     attached: list[str] = field(default_factory=list)  # evidence ids, in order
     recording: str | None = None  # the evidence id attached as the recording, if any
     not_recording: list[str] = field(default_factory=list)  # asked as recording, attached
-    # An upload's own form fields, filled as they arrive (app/vault/multipart_intake.py).
+    # An upload's own form fields, filled as they arrive (app/vault/upload/multipart.py).
     form_fields: dict[str, str] = field(
         default_factory=lambda: {"role": EvidenceRole.ATTACHMENT.value}
     )

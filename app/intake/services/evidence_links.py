@@ -43,8 +43,8 @@ from app.vault.models import (
     EvidenceKind,
     visible_evidence,
 )
-from app.vault.reading import shown_name
-from app.vault.refusals import IntakeRefused
+from app.vault.reading.evidence import shown_name
+from app.vault.upload.refusals import IntakeRefused
 
 MAX_NOTE = 500
 SHOWS = tuple(shows.value for shows in EvidenceShows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.accesslog.models import ReadKind
 from app.accesslog.reasons import Reason
-from app.accesslog.service import record_read
+from app.accesslog.services import record_read
 from app.intake.models import Interview, Witness
 from app.investigations.viewer import InvestigationViewer
 

@@ -128,7 +128,7 @@ class LocalBlobStore:
 
     def read_partial(self, key: str, state: str) -> tuple[int, Iterator[bytes]]:
         """The size of a resumable object at the checkpoint that returned `state`, and its
-        bytes up to there (the tus re-key after a crash, app/vault/resumable_rekey.py)."""
+        bytes up to there (the tus re-key after a crash, app/vault/tus/rekey.py)."""
         size = int(json.loads(state)["size"])
         try:
             file = open(self.partial_path(key), "rb")  # noqa: SIM115 (closed by the generator)

@@ -1,0 +1,11 @@
+"""Admin pages, one module per area; importing this package registers their views."""
+
+from app.admin.routes import (  # noqa: F401
+    approvals,
+    audit,
+    fixity,
+    frameworks,
+    investigations,
+    taxonomy,
+    users,
+)

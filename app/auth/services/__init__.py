@@ -1,0 +1,1 @@
+"""Account services: credentials and their checks, account lifecycle, second-factor enrolment."""

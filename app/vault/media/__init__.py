@@ -1,0 +1,1 @@
+"""Media facts and derivatives: EXIF and ffprobe readers, the MP4 index, thumbnails."""

@@ -1,0 +1,1 @@
+"""File upload into the vault: the streaming pass, its checks, multipart and form posts."""
