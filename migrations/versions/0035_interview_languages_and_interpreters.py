@@ -8,7 +8,7 @@ it was; its codes lie outside the seal. Drafts take the codes in place of their 
 An interpreter named in the old free-text field is recorded as present.
 
 Revision ID: 0035
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 02:40:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0035"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

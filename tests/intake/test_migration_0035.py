@@ -61,7 +61,7 @@ def test_0035_reads_languages_into_codes_and_flags_the_rest(private_database, tm
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
     with app.app_context():
-        upgrade(revision="0029")
+        upgrade(revision="0030")
         investigation, user = InvestigationFactory(), UserFactory(role="field")
         db.session.commit()
         _seed(db, investigation, user)
@@ -77,7 +77,7 @@ def test_0035_reads_languages_into_codes_and_flags_the_rest(private_database, tm
             "draft-dialect": ("Syrian dialect", "", 2, None),  # flagged: no codes
             "sealed-dialect": ("Aramaic, Syrian", "", 1, None),
         }
-        downgrade(revision="0029")
+        downgrade(revision="0030")
         with db.engine.connect() as conn:
             languages = dict(conn.execute(sa.text("SELECT id, language FROM interviews")).all())
             columns = {c["name"] for c in sa.inspect(conn).get_columns("interviews")}
