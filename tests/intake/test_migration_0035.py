@@ -19,7 +19,7 @@ ROWS = {
 }
 
 
-def _seed(db, investigation, user) -> None:
+def _seed(db, investigation_id: str, user_id: str) -> None:
     with db.engine.begin() as conn:
         conn.execute(
             sa.text(
@@ -27,7 +27,7 @@ def _seed(db, investigation, user) -> None:
                 " created_at, updated_at) VALUES ('w1', :inv, 1, 'W-0001', 'high',"
                 " '2016-05-02 10:00:00', '2016-05-02 10:00:00')"
             ),
-            dict(inv=investigation.id),
+            dict(inv=investigation_id),
         )
         for row_id, (status, language, interpreter) in ROWS.items():
             conn.execute(
@@ -40,8 +40,8 @@ def _seed(db, investigation, user) -> None:
                 ),
                 dict(
                     id=row_id,
-                    inv=investigation.id,
-                    user=user.id,
+                    inv=investigation_id,
+                    user=user_id,
                     language=language,
                     interpreter=b"\x02sealed" if interpreter else None,
                     yes=True,
@@ -64,7 +64,8 @@ def test_0035_reads_languages_into_codes_and_flags_the_rest(private_database, tm
         upgrade(revision="0030")
         investigation, user = InvestigationFactory(), UserFactory(role="field")
         db.session.commit()
-        _seed(db, investigation, user)
+        _seed(db, investigation.id, user.id)
+        db.session.remove()  # no open transaction may hold a lock the migration waits for
         upgrade(revision="0035")
         query = sa.text(
             "SELECT id, language, languages, record_format, interpreter_present FROM interviews"
