@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from app.accesslog.reasons import Reason
 from app.accesslog.services import reads_of
 from app.auth.models import User
 from app.extensions import db
+from app.intake.forms.interviews import ONE_LANGUAGE_FIELDS
 from app.intake.models import Incident, Witness
 from app.intake.services import search
 from app.intake.services.evidence_links import incident_evidence
@@ -32,6 +34,7 @@ from app.intake.visibility import (
 from app.intake.when import incident_when
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
+from app.language_codes import choices
 from app.security.org_keys import intake_only
 from app.vault.incident_links import SHOWS_LABELS
 
@@ -182,4 +185,14 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
         if viewer.sees_all
         else [(user.id, f"{user.name} ({user.email})")],
         "incident_ids": incidents,
+        **language_choices(),
+        # Any member may have interpreted; naming one gives them nothing to read.
+        "interpreter_user_id": [("", _("— none —"))] + member_choices(viewer),
     }
+
+
+def language_choices() -> dict[str, list[tuple[str, str]]]:
+    """The language fields of the interview form, labelled in the reader's language."""
+    offered = list(choices(str(get_locale() or "en")))
+    single = [("", _("— choose —"))] + offered
+    return {"languages": offered, **{name: single for name in ONE_LANGUAGE_FIELDS}}

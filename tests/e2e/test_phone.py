@@ -60,7 +60,7 @@ def idle_for(context: BrowserContext, server: LiveServer, minutes: int) -> None:
 def new_interview_form(page: Page, server: LiveServer) -> None:
     page.goto(investigation_url(server, "/interviews/new"))
     page.locator("select[name=witness_id]").select_option(index=1)
-    page.locator("input[name=language]").fill("Arabic")
+    page.locator("select[name=languages]").select_option("ar")
 
 
 def test_a_transcript_typed_before_the_session_expires_is_there_after_signing_in(
