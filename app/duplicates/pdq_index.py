@@ -11,12 +11,13 @@ benchmarks/bench_pdq_index.py, with the figures in docs/performance.md.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import any_, bindparam, select
+from sqlalchemy import any_, bindparam, cast, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.types import Integer
+from sqlalchemy.types import Integer, Text
 
 from app.duplicates.matching import MAX_DISTANCE, MIN_FRAME_SHARE, MIN_QUALITY, Frame, usable
 from app.duplicates.models import FingerprintFrame, MediaFingerprint, PdqIndexEntry
@@ -46,16 +47,19 @@ def joined(parts: Iterable[int]) -> int:
     return value
 
 
-def neighbours(part: int, width: int) -> set[int]:
-    """The chunk and every value at most CHUNK_RADIUS bits from it."""
-    found = {part}
+@functools.cache
+def _masks(width: int) -> tuple[int, ...]:
+    """Every mask of at most CHUNK_RADIUS bits within a chunk of `width` bits (0 included)."""
+    masks = [0]
     for flips in range(1, CHUNK_RADIUS + 1):
         for bits in itertools.combinations(range(width), flips):
-            mask = 0
-            for bit in bits:
-                mask |= 1 << bit
-            found.add(part ^ mask)
-    return found
+            masks.append(sum(1 << bit for bit in bits))
+    return tuple(masks)
+
+
+def neighbours(part: int, width: int) -> set[int]:
+    """The chunk and every value at most CHUNK_RADIUS bits from it."""
+    return {part ^ mask for mask in _masks(width)}
 
 
 def probes(frame: Frame) -> list[set[int]]:
@@ -126,7 +130,12 @@ def _rows_near(investigation_id: str, wanted: list[set[int]]) -> dict[str, tuple
     rows: dict[str, tuple[int, ...]] = {}
     for column, values in zip(COLUMNS, wanted, strict=True):
         if postgres:
-            condition = column == any_(bindparam("values", sorted(values), type_=ARRAY(Integer)))
+            # One array literal: psycopg adapting thousands of ints one by one costs more
+            # than the index lookups.
+            literal = "{" + ",".join(map(str, sorted(values))) + "}"
+            condition = column == any_(
+                cast(bindparam("values", literal, type_=Text), ARRAY(Integer))
+            )
         else:
             condition = column.in_(sorted(values))
         stmt = select(PdqIndexEntry.frame_id, *COLUMNS).where(
