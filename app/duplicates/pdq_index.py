@@ -15,7 +15,7 @@ import functools
 import itertools
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import any_, bindparam, cast, select
+from sqlalchemy import Select, any_, bindparam, cast, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import Integer, Text
 
@@ -124,23 +124,37 @@ def matching_fingerprint_ids(investigation_id: str, query: Sequence[Frame]) -> s
 
 
 def _rows_near(investigation_id: str, wanted: list[set[int]]) -> dict[str, tuple[int, ...]]:
-    # One statement per chunk: each uses its column's index (one OR over all of them can
-    # make PostgreSQL's planner choose a sequential scan), and parameters stay few.
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    rows: dict[str, tuple[int, ...]] = {}
-    for column, values in zip(COLUMNS, wanted, strict=True):
-        if postgres:
-            # One array literal: psycopg adapting thousands of ints one by one costs more
-            # than the index lookups.
-            literal = "{" + ",".join(map(str, sorted(values))) + "}"
-            condition = column == any_(
-                cast(bindparam("values", literal, type_=Text), ARRAY(Integer))
+    # One SELECT per chunk, so that each uses its column's index (one OR over all of them can
+    # make PostgreSQL's planner choose a sequential scan). PostgreSQL gets them as one UNION
+    # ALL (one round trip) with each chunk's values as one array literal: psycopg adapting
+    # thousands of ints one by one costs more than the index lookups. SQLite gets one
+    # statement per chunk, within its limit on bound parameters.
+    if db.session.get_bind().dialect.name == "postgresql":
+        selects = [
+            _near(
+                investigation_id,
+                column == any_(cast(bindparam(f"v{i}", _array(values), Text), ARRAY(Integer))),
             )
-        else:
-            condition = column.in_(sorted(values))
-        stmt = select(PdqIndexEntry.frame_id, *COLUMNS).where(
-            PdqIndexEntry.investigation_id == investigation_id, condition
-        )
+            for i, (column, values) in enumerate(zip(COLUMNS, wanted, strict=True))
+        ]
+        statements = [union_all(*selects)]
+    else:
+        statements = [
+            _near(investigation_id, column.in_(sorted(values)))
+            for column, values in zip(COLUMNS, wanted, strict=True)
+        ]
+    rows: dict[str, tuple[int, ...]] = {}
+    for stmt in statements:
         for frame_id, *parts in db.session.execute(stmt):
             rows[frame_id] = tuple(parts)
     return rows
+
+
+def _near(investigation_id: str, condition) -> Select:
+    return select(PdqIndexEntry.frame_id, *COLUMNS).where(
+        PdqIndexEntry.investigation_id == investigation_id, condition
+    )
+
+
+def _array(values: set[int]) -> str:
+    return "{" + ",".join(map(str, sorted(values))) + "}"
