@@ -129,6 +129,8 @@ class FingerprintFrame(ClientIdMixin, db.Model):
     dihedral_hex: Mapped[str] = mapped_column(Text)
 
     fingerprint: Mapped[MediaFingerprint] = relationship(back_populates="frames")
+    # Deleted with the frame on every database (SQLite here does not enforce foreign keys).
+    index_entry: Mapped[PdqIndexEntry | None] = relationship(cascade="all, delete-orphan")
 
 
 class PdqIndexEntry(db.Model):

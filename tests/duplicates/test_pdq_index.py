@@ -164,3 +164,9 @@ def test_the_processing_job_indexes_usable_frames_and_deleting_a_frame_drops_its
         select(MediaFingerprint).where(MediaFingerprint.evidence_id == item.id)
     )
     assert db.session.get(PdqIndexEntry, real.frames[0].id) is not None
+    frame_id = real.frames[0].id
+    db.session.delete(real)  # its frames go with it, and their index entries
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(PdqIndexEntry, frame_id) is None
+    assert db.session.get(PdqIndexEntry, frame.id) is not None
