@@ -22,7 +22,12 @@ from app.consistency.models import ConsistencyCheck
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
 from app.custody.signer_keys import CustodySigner
 from app.drafts.models import Draft
-from app.duplicates.models import EvidenceLink, FingerprintFrame, MediaFingerprint
+from app.duplicates.models import (
+    EvidenceLink,
+    FingerprintFrame,
+    MediaFingerprint,
+    PdqIndexEntry,
+)
 from app.intake.models import (
     Addendum,
     ConsentRecord,
@@ -66,6 +71,7 @@ __all__ = [
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
+    "PdqIndexEntry",
     "Corroboration",
     "ElementLink",
     "Job",
