@@ -93,3 +93,21 @@ def test_a_document_and_an_evidence_page_do_not_load_numpy(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_rss_tool_reports_a_fresh_worker(tmp_path):
+    """tools/worker_rss.py, the command docs/performance.md measures a worker with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
+    done = subprocess.run(
+        [sys.executable, "tools/worker_rss.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert [line.split("  ")[0] for line in lines[:3]] == [
+        "after create_app()",
+        "after warm_up()",
+        "after GET /healthz 200",
+    ]
+    assert all("VmRSS" in line and "VmHWM" in line for line in lines[:3])
+    assert "botocore=False" in lines[3] and "numpy=False" in lines[3]
