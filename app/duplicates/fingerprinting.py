@@ -32,6 +32,8 @@ ACTOR = "system:media-processing"
 
 def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
     """Hash the item once per implementation, then look for near-duplicates of it."""
+    if item.kind not in (EvidenceKind.PHOTO, EvidenceKind.VIDEO):
+        return  # nothing to hash, nothing imported: a document's intake never loads numpy
     implementation = pdq_implementation()
     done = db.session.scalar(
         select(MediaFingerprint.id).where(
@@ -39,7 +41,7 @@ def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
             MediaFingerprint.implementation == implementation,
         )
     )
-    if done is not None or item.kind not in (EvidenceKind.PHOTO, EvidenceKind.VIDEO):
+    if done is not None:
         return
     fingerprint = MediaFingerprint(
         evidence_id=item.id,
