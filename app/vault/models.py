@@ -37,6 +37,7 @@ class DerivativeKind(enum.StrEnum):
     THUMBNAIL = "thumbnail"  # small JPEG for review pages (photos) or a poster frame (videos)
     STRIPPED = "stripped"  # a photo with every metadata field removed, for sharing
     REDACTED = "redacted"  # a photo with areas blacked out (case-file issue)
+    SCREENSHOT = "screenshot"  # a web capture's screenshot, re-encoded (app/webcapture)
 
 
 class EvidenceItem(ClientIdMixin, db.Model):
