@@ -120,11 +120,12 @@ class PageViews:
             return
         raw = collector.data()
         html = _decode(raw, meta["content_type"])
-        title = _TITLE.search(raw)
+        found = _TITLE.search(raw)
+        title = page_text(_decode(found.group(1), meta["content_type"])) if found else None
         self.views.append(
             {
                 **_ids(meta),
-                "title": page_text(_decode(title.group(1), meta["content_type"])) if title else None,
+                "title": title,
                 "text": page_text(html),
                 "html": sanitise(html),
                 "truncated": collector.size > HTML_BYTES,
