@@ -36,6 +36,7 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
+from app.provenance.models import EvidenceProvenance
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
@@ -57,6 +58,7 @@ __all__ = [
     "CaseItem",
     "ConsistencyCheck",
     "WebCaptureCheck",
+    "EvidenceProvenance",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
