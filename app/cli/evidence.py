@@ -73,9 +73,7 @@ def import_captures_command(folder: Path, reference: str, by_email: str) -> None
     if user is None or membership_for(investigation, user) is None:
         raise click.ClickException(f"{by_email} is not a member of {investigation.reference}.")
     total = sum(p.stat().st_size for p, problem in capture_files(folder) if problem is None)
-    with click.progressbar(
-        length=total, label="Receiving", file=sys.stderr
-    ) as bar:
+    with click.progressbar(length=total, label="Receiving", file=sys.stderr) as bar:
         result = import_captures(folder, investigation, user, bar.update)
     for outcome in result.received:
         check = outcome.verdict or "not checked yet"
