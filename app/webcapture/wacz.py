@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
+from app.webcapture.signature import signature_verdict
 from app.webcapture.warcrecords import read_warc
 from app.webcapture.zipmembers import checked_members, read_member
 
@@ -29,6 +30,7 @@ def check_wacz(
     datapackage_bytes = _small_member(archive, members[DATAPACKAGE], limits)
     digest_document = _json_object(_small_member(archive, members[DIGEST], limits), DIGEST)
     result["datapackage_digest"] = digest_document
+    result["signature"] = signature_verdict(digest_document)  # a finding, never a failure
     _check_datapackage_digest(digest_document, datapackage_bytes)
     datapackage = _json_object(datapackage_bytes, DATAPACKAGE)
     result["datapackage"] = {

@@ -85,13 +85,15 @@ def datapackage(members: dict[str, bytes], edit=None) -> bytes:
     return json.dumps(document, indent=2).encode()
 
 
-def digest_of(datapackage_json: bytes) -> bytes:
-    return json.dumps(
-        {
-            "path": "datapackage.json",
-            "hash": "sha256:" + hashlib.sha256(datapackage_json).hexdigest(),
-        }
-    ).encode()
+def digest_of(datapackage_json: bytes, sign=None) -> bytes:
+    """datapackage-digest.json; `sign(hash)` may return its signedData (WACZ signing)."""
+    document = {
+        "path": "datapackage.json",
+        "hash": "sha256:" + hashlib.sha256(datapackage_json).hexdigest(),
+    }
+    if sign is not None:
+        document["signedData"] = sign(document["hash"])
+    return json.dumps(document).encode()
 
 
 def wacz_bytes(
@@ -101,13 +103,18 @@ def wacz_bytes(
     drop: tuple[str, ...] = (),
     compression: int = zipfile.ZIP_STORED,
     edit=None,
+    sign=None,
 ) -> bytes:
     """A WACZ: `declared` (default: `members`) is what datapackage.json describes; `extra`
     members are added after it is made; `drop` names files left out of the zip; `edit` may
     change the datapackage document before it is written (its digest follows it)."""
     members = dict(members if members is not None else wacz_members())
     package = datapackage(declared if declared is not None else members, edit)
-    files = {**members, "datapackage.json": package, "datapackage-digest.json": digest_of(package)}
+    files = {
+        **members,
+        "datapackage.json": package,
+        "datapackage-digest.json": digest_of(package, sign),
+    }
     files.update(extra or {})
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
