@@ -98,6 +98,7 @@ def check_org_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accesslog import bp as accesslog_bp
+    from app.acquisition import bp as acquisition_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp  # before auth's registration: it adds the token pages
     from app.auth import bp as auth_bp
@@ -110,7 +111,6 @@ def register_blueprints(app: Flask) -> None:
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
-    from app.provenance import bp as provenance_bp
     from app.retention import bp as retention_bp
     from app.vault.routes import bp as vault_bp
 
@@ -129,7 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(drafts_bp)
     app.register_blueprint(duplicates_bp)
     app.register_blueprint(consistency_bp)
-    app.register_blueprint(provenance_bp)
+    app.register_blueprint(acquisition_bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -154,15 +154,15 @@ def register_jobs(app: Flask) -> None:
 def register_evidence_checks() -> None:
     """What packages above the vault add to every item: duplicates, consistency checks,
     web-capture checks, the acquisition record."""
+    from app.acquisition.setup import register_acquisition
     from app.consistency.setup import register_consistency
     from app.duplicates.setup import register_duplicates
-    from app.provenance.setup import register_provenance
     from app.webcapture.setup import register_webcapture
 
     register_duplicates()
     register_consistency()
     register_webcapture()
-    register_provenance()
+    register_acquisition()
 
 
 def register_credential_revokers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from app.accesslog.models import AccessRecord
+from app.acquisition.models import AcquisitionRecord
 from app.admin.approvals.models import ApprovalRequest
 from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
@@ -36,7 +37,6 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
-from app.provenance.models import EvidenceProvenance
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
@@ -58,7 +58,7 @@ __all__ = [
     "CaseItem",
     "ConsistencyCheck",
     "WebCaptureCheck",
-    "EvidenceProvenance",
+    "AcquisitionRecord",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",

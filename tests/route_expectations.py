@@ -364,7 +364,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "consistency.consistency_recheck": OWN_SUBMISSION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
     # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
-    "provenance.record_evidence_provenance": OWN_SUBMISSION,
+    "acquisition.record_evidence_acquisition": OWN_SUBMISSION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,
     "vault.tus_create": MEMBER,

@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
     "duplicates": 6,
     "consistency": 6,
     "webcapture": 6,
-    "provenance": 6,
+    "acquisition": 6,
     "accesslog": 5,
     "approvals": 6,
     "retention": 6,

@@ -54,7 +54,7 @@ ACTIONS = frozenset(
         "consistency_checked", "linked_to_incident", "unlinked_from_incident",
         "legal_hold_placed", "legal_hold_released",
         "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
-        "provenance_recorded",
+        "acquisition_recorded",
     }
 )  # fmt: skip
 

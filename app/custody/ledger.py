@@ -63,7 +63,7 @@ class CustodyAction(enum.StrEnum):
     DUPLICATE_REJECTED = "duplicate_rejected"  # ... a reviewer says: not the same capture
     CONSISTENCY_CHECKED = "consistency_checked"  # file facts compared with statements
     WEB_CAPTURE_CHECKED = "web_capture_checked"  # a WACZ/WARC checked against itself
-    PROVENANCE_RECORDED = "provenance_recorded"  # an item's acquisition record set or changed
+    ACQUISITION_RECORDED = "acquisition_recorded"  # an item's acquisition record set or changed
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
     LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep

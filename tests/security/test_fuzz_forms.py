@@ -276,7 +276,7 @@ REGRANT = "intake.witness_regrant"
 # Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.
 REVEAL = "intake.reveal_witness_identity"
 # ... and sees (and fills) who an item was acquired from in its acquisition record.
-PROVENANCE = "provenance.record_evidence_provenance"
+ACQUISITION = "acquisition.record_evidence_acquisition"
 
 
 def preferred_persona(endpoint: str) -> str:
@@ -290,7 +290,7 @@ def preferred_persona(endpoint: str) -> str:
         "auth.recovery_codes",
         REGRANT,
         REVEAL,
-        PROVENANCE,
+        ACQUISITION,
     ):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"

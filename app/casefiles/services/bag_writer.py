@@ -200,7 +200,7 @@ class BagWriter:
             "uploaded_by": evidence.uploaded_by.email if evidence.uploaded_by else None,
             "files": written,
             "redacted_copies": derivatives,
-            # The Berkeley Protocol record (app/provenance); who it came from is identity.
+            # The Berkeley Protocol record (app/acquisition); who it came from is identity.
             **evidence_extras(evidence, not hidden and files != FileChoice.REDACTED.value),
         }
         if files == FileChoice.REDACTED.value:

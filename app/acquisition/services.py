@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.acquisition.models import AcquisitionRecord, Edited, Generation, Method
 from app.casefiles.models import CaseFile, CaseItem, CaseStatus, ItemType
 from app.crypto.canonical import canonical_json
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
-from app.provenance.models import Edited, EvidenceProvenance, Generation, Method
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem, EvidenceKind
@@ -45,24 +45,24 @@ _HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 _HASH_LINE = re.compile(r"([a-z0-9]+):([0-9a-f]+)\Z")
 
 
-class ProvenanceRefused(ServiceError):
+class AcquisitionRefused(ServiceError):
     """A value of the record refused (400), naming its field."""
 
 
-class ProvenanceLocked(ServiceError):
+class AcquisitionLocked(ServiceError):
     """The item is in an approved case file: its record is what was approved (409)."""
 
     status = 409
-    code = "provenance_locked"
+    code = "acquisition_locked"
 
 
-def stored_record(item: EvidenceItem) -> EvidenceProvenance | None:
+def stored_record(item: EvidenceItem) -> AcquisitionRecord | None:
     return db.session.scalar(
-        select(EvidenceProvenance).where(EvidenceProvenance.evidence_id == item.id)
+        select(AcquisitionRecord).where(AcquisitionRecord.evidence_id == item.id)
     )
 
 
-def provenance_locked(item: EvidenceItem) -> bool:
+def acquisition_locked(item: EvidenceItem) -> bool:
     """True once any approved case file holds the item."""
     stmt = (
         select(CaseItem.id)
@@ -124,23 +124,23 @@ def export_record(item: EvidenceItem, with_identity: bool) -> dict[str, Any]:
             record[name] = record[name].replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     if not with_identity:
         record["withheld"] = list(IDENTITY_FIELDS)
-    record["locked"] = provenance_locked(item)
+    record["locked"] = acquisition_locked(item)
     return record
 
 
-def record_provenance(
+def record_acquisition(
     viewer: InvestigationViewer, item: EvidenceItem, values: dict[str, Any]
-) -> EvidenceProvenance:
+) -> AcquisitionRecord:
     """Record or change the item's record. Without the identity grant, `acquired_from` is
     neither read nor changed. Refused whole (nothing stored) on any bad value."""
-    if provenance_locked(item):
-        raise ProvenanceLocked(
+    if acquisition_locked(item):
+        raise AcquisitionLocked(
             _("This item is in an approved case file: its acquisition record can no longer change.")
         )
     clean = checked_values(values)
     row = stored_record(item)
     if row is None:
-        row = EvidenceProvenance(evidence_id=item.id, investigation_id=item.investigation_id)
+        row = AcquisitionRecord(evidence_id=item.id, investigation_id=item.investigation_id)
         db.session.add(row)
     editable = [n for n in FIELDS if viewer.may_see_identities or n not in IDENTITY_FIELDS]
     changed = [name for name in editable if getattr(row, name) != clean[name]]
@@ -154,7 +154,7 @@ def record_provenance(
     append_custody_event(
         item.investigation_id,
         viewer.user,
-        "provenance_recorded",
+        "acquisition_recorded",
         "evidence",
         item.id,
         {
@@ -173,14 +173,14 @@ def checked_values(values: dict[str, Any]) -> dict[str, Any]:
         value = value.strip() if isinstance(value, str) else value
         clean[name] = value or None
         if isinstance(clean[name], str) and len(clean[name]) > MAX_TEXT:
-            raise ProvenanceRefused(_("At most %(n)s characters.", n=MAX_TEXT), name)
+            raise AcquisitionRefused(_("At most %(n)s characters.", n=MAX_TEXT), name)
     link = clean["online_link"]
     if link and (urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).netloc):
         message = _("The online link must be an http or https address.")
-        raise ProvenanceRefused(message, "online_link")
+        raise AcquisitionRefused(message, "online_link")
     for name, choices in CHOICE_FIELDS.items():
         if clean[name] is not None and clean[name] not in {c.value for c in choices}:
-            raise ProvenanceRefused(_("Choose one of the listed values."), name)
+            raise AcquisitionRefused(_("Choose one of the listed values."), name)
     clean["acquired_at"] = _checked_time(clean["acquired_at"])
     clean["hashes_at_acquisition"] = _checked_hashes(clean["hashes_at_acquisition"])
     return clean
@@ -192,9 +192,9 @@ def _checked_time(value: Any) -> datetime | None:
     else:
         moment = _parsed_time(value)
         if moment is None:
-            raise ProvenanceRefused(_("Give the date and time of acquisition."), "acquired_at")
+            raise AcquisitionRefused(_("Give the date and time of acquisition."), "acquired_at")
     if moment is not None and moment > utcnow():
-        raise ProvenanceRefused(_("The date of acquisition is in the future."), "acquired_at")
+        raise AcquisitionRefused(_("The date of acquisition is in the future."), "acquired_at")
     return moment
 
 
@@ -219,14 +219,14 @@ def _checked_hashes(value: str | None) -> str | None:
     for line in lines:
         match = _HASH_LINE.match(line)
         if not match or _HASH_LENGTHS.get(match.group(1)) != len(match.group(2)):
-            raise ProvenanceRefused(
+            raise AcquisitionRefused(
                 _("One hash a line, written algorithm:hex (md5, sha1, sha256 or sha512)."),
                 "hashes_at_acquisition",
             )
     return "\n".join(lines) or None
 
 
-def _digestible(row: EvidenceProvenance) -> dict[str, Any]:
+def _digestible(row: AcquisitionRecord) -> dict[str, Any]:
     document: dict[str, Any] = {"evidence_id": row.evidence_id}
     for name in FIELDS:
         value = getattr(row, name)

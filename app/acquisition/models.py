@@ -34,12 +34,12 @@ class Edited(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
-class EvidenceProvenance(ClientIdMixin, db.Model):
+class AcquisitionRecord(ClientIdMixin, db.Model):
     """Free text is sealed (a link or a title can say who was being looked at); `acquired_from`
     is identity information, shown only with the identity grant. One row per item, changed in
     place while the item is in no approved case file; each change is a ledger entry."""
 
-    __tablename__ = "evidence_provenance"
+    __tablename__ = "evidence_acquisition"
 
     evidence_id: Mapped[str] = mapped_column(
         ForeignKey("evidence_items.id", ondelete="CASCADE"), unique=True

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
-from app.provenance.models import Edited, Generation, Method
+from app.acquisition.models import Edited, Generation, Method
 
 METHOD_LABELS = {
     Method.WEB_CAPTURE.value: _l("Web capture (WACZ or WARC)"),
@@ -32,7 +32,7 @@ def _choices(labels: dict) -> list[tuple[str, object]]:
     return [("", _l("Not recorded")), *labels.items()]
 
 
-class ProvenanceForm(FlaskForm):
+class AcquisitionForm(FlaskForm):
     online_link = StringField(_l("Online link"))
     online_title = StringField(_l("Online title"))
     acquired_at = StringField(_l("Date and time of acquisition (UTC)"))

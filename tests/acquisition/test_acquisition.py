@@ -6,10 +6,10 @@ import json
 
 from sqlalchemy import select, text
 
+from app.acquisition.models import AcquisitionRecord
 from app.casefiles.models import CaseFile, CaseItem, CaseStatus
 from app.custody.models import LedgerEntry
 from app.extensions import db
-from app.provenance.models import EvidenceProvenance
 from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.web import post_form
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)
@@ -49,7 +49,7 @@ def item_page(client, ref: str, evidence_id: str) -> str:
 
 def record(client, ref: str, evidence_id: str, values: dict):
     page = f"/investigations/{ref}/evidence/{evidence_id}"
-    return post_form(client, f"{page}/provenance", values, page=page)
+    return post_form(client, f"{page}/acquisition", values, page=page)
 
 
 def test_an_uploaded_item_shows_what_custos_knows_until_a_record_is_made(intake):
@@ -64,7 +64,7 @@ def test_an_uploaded_item_shows_what_custos_knows_until_a_record_is_made(intake)
 def test_a_web_capture_shows_its_link_title_and_tool_as_the_derived_record(intake):
     sent = intake.send("web", "c.wacz", wacz_bytes())
     page = item_page(intake.web, intake.ref, sent.evidence_id)
-    panel = page[page.index("provenance-heading") :]
+    panel = page[page.index("acquisition-heading") :]
     assert "http://news.example/market" in panel
     assert "Web capture (WACZ or WARC)" in panel
     assert "(tests)" in panel  # the software the WARC names
@@ -78,25 +78,25 @@ def test_recording_the_record_shows_it_seals_it_and_ledgers_field_names_only(int
     for shown in ("SECRET-LINK-MARKER", "TITLE-MARKER", SOURCE, "yt-dlp 2026.02"):
         assert shown in page.replace("&#39;", "'"), shown
     assert "md5:0123456789abcdef0123456789abcdef" in page
-    panel = page[page.index("provenance-heading") :]
+    panel = page[page.index("acquisition-heading") :]
     assert "Date of acquisition</dt><dd>March 1, 2026, 9:30" in panel
-    assert custody_actions(evidence_id).count("provenance_recorded") == 1
+    assert custody_actions(evidence_id).count("acquisition_recorded") == 1
     entry = db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.action == "provenance_recorded")
+        select(LedgerEntry).where(LedgerEntry.action == "acquisition_recorded")
     ).one()
     details = entry.body.decode()
     assert "online_link" in details and "acquired_from" in details
     for secret in ("SECRET-LINK-MARKER", "TITLE-MARKER", "SOURCE-MARKER"):
         assert secret not in details
-    raw = db.session.execute(text("SELECT * FROM evidence_provenance")).one()
+    raw = db.session.execute(text("SELECT * FROM evidence_acquisition")).one()
     assert not any(b"MARKER" in bytes(v) for v in raw if isinstance(v, bytes | memoryview))
 
     changed = dict(VALUES, edited="yes", edit_note="cut to the first minute")
     assert record(intake.web, intake.ref, evidence_id, changed).status_code == 302
-    assert custody_actions(evidence_id).count("provenance_recorded") == 2
+    assert custody_actions(evidence_id).count("acquisition_recorded") == 2
     last = db.session.scalars(
         select(LedgerEntry)
-        .where(LedgerEntry.action == "provenance_recorded")
+        .where(LedgerEntry.action == "acquisition_recorded")
         .order_by(LedgerEntry.seq.desc())
     ).first()
     assert json.loads(last.body)["details"]["fields"] == ["edited", "edit_note"]
@@ -115,8 +115,8 @@ def test_a_bad_value_is_refused_and_nothing_is_stored(intake):
         response = record(intake.web, intake.ref, evidence_id, dict(VALUES, **{field: bad}))
         assert response.status_code == 400, field
     db.session.expire_all()
-    assert db.session.scalar(select(EvidenceProvenance.id)) is None
-    assert "provenance_recorded" not in custody_actions(evidence_id)
+    assert db.session.scalar(select(AcquisitionRecord.id)) is None
+    assert "acquisition_recorded" not in custody_actions(evidence_id)
 
 
 def test_without_the_identity_grant_who_it_came_from_is_neither_shown_nor_changed(
@@ -133,7 +133,7 @@ def test_without_the_identity_grant_who_it_came_from_is_neither_shown_nor_change
     overwrite = dict(VALUES, acquired_from="someone else", online_title="Retitled")
     assert record(client, intake.ref, evidence_id, overwrite).status_code == 302
     db.session.expire_all()
-    row = db.session.scalars(select(EvidenceProvenance)).one()
+    row = db.session.scalars(select(AcquisitionRecord)).one()
     assert (row.acquired_from, row.online_title) == (SOURCE, "Retitled")
 
 
@@ -168,6 +168,6 @@ def test_once_an_approved_case_file_holds_the_item_its_record_cannot_change(inta
     assert response.status_code == 409
     db.session.expire_all()
     assert (
-        db.session.scalars(select(EvidenceProvenance)).one().online_title == VALUES["online_title"]
+        db.session.scalars(select(AcquisitionRecord)).one().online_title == VALUES["online_title"]
     )
-    assert custody_actions(evidence_id).count("provenance_recorded") == 1
+    assert custody_actions(evidence_id).count("acquisition_recorded") == 1

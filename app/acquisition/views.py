@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.acquisition.forms import EDITED_LABELS, GENERATION_LABELS, METHOD_LABELS, AcquisitionForm
+from app.acquisition.services import acquisition_locked, record_of
 from app.investigations.viewer import InvestigationViewer
-from app.provenance.forms import EDITED_LABELS, GENERATION_LABELS, METHOD_LABELS, ProvenanceForm
-from app.provenance.services import provenance_locked, record_of
 from app.vault.models import EvidenceItem
 
 
-def provenance_panel(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
+def acquisition_panel(viewer: InvestigationViewer, item: EvidenceItem) -> dict[str, Any]:
     identity = viewer.may_see_identities
     record = record_of(item, identity)
-    locked = provenance_locked(item)
+    locked = acquisition_locked(item)
     form = None
     if not locked:
         shown = {k: v for k, v in record.items() if k != "acquired_at"}
         moment = record.get("acquired_at")
         shown["acquired_at"] = moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else ""
-        form = ProvenanceForm(formdata=None, data=shown)
+        form = AcquisitionForm(formdata=None, data=shown)
         if not identity:
             del form.acquired_from
     return {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from app.acquisition.services import record_acquisition
 from app.extensions import db
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
-from app.provenance.services import record_provenance
 from tests.casefiles.test_export_bag import cli_export
 
 SOURCE = "SOURCE-MARKER Abu Khalil"
@@ -19,7 +19,7 @@ def record_for(world) -> None:
     viewer = InvestigationViewer(
         investigation=world.investigation, user=world.author, membership=membership
     )
-    record_provenance(
+    record_acquisition(
         viewer,
         world.photo,
         {

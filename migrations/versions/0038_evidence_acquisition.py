@@ -1,4 +1,4 @@
-"""evidence provenance: each item's Berkeley Protocol acquisition record (issue 20, item 4)
+"""evidence acquisition: each item's Berkeley Protocol acquisition record (issue 20, item 4)
 
 Revision ID: 0038
 Revises: 0030
@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        "evidence_provenance",
+        "evidence_acquisition",
         sa.Column("evidence_id", sa.String(length=36), nullable=False),
         sa.Column("investigation_id", sa.String(length=36), nullable=False),
         sa.Column("online_link", sa.LargeBinary(), nullable=True),
@@ -38,31 +38,31 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["evidence_id"],
             ["evidence_items.id"],
-            name=op.f("fk_evidence_provenance_evidence_id_evidence_items"),
+            name=op.f("fk_evidence_acquisition_evidence_id_evidence_items"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["investigation_id"],
             ["investigations.id"],
-            name=op.f("fk_evidence_provenance_investigation_id_investigations"),
+            name=op.f("fk_evidence_acquisition_investigation_id_investigations"),
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["updated_by_id"],
             ["users.id"],
-            name=op.f("fk_evidence_provenance_updated_by_id_users"),
+            name=op.f("fk_evidence_acquisition_updated_by_id_users"),
             ondelete="SET NULL",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_provenance")),
-        sa.UniqueConstraint("evidence_id", name=op.f("uq_evidence_provenance_evidence_id")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_acquisition")),
+        sa.UniqueConstraint("evidence_id", name=op.f("uq_evidence_acquisition_evidence_id")),
     )
-    with op.batch_alter_table("evidence_provenance", schema=None) as batch_op:
+    with op.batch_alter_table("evidence_acquisition", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_evidence_provenance_investigation_id"), ["investigation_id"], unique=False
+            batch_op.f("ix_evidence_acquisition_investigation_id"), ["investigation_id"], unique=False
         )
 
 
 def downgrade():
-    with op.batch_alter_table("evidence_provenance", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_evidence_provenance_investigation_id"))
-    op.drop_table("evidence_provenance")
+    with op.batch_alter_table("evidence_acquisition", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_acquisition_investigation_id"))
+    op.drop_table("evidence_acquisition")

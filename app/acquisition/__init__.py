@@ -2,6 +2,6 @@
 
 from flask import Blueprint
 
-bp = Blueprint("provenance", __name__)
+bp = Blueprint("acquisition", __name__)
 
-from app.provenance import routes  # noqa: E402,F401  (registers the views)
+from app.acquisition import routes  # noqa: E402,F401  (registers the views)
