@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from app.accesslog.models import AccessRecord
+from app.acquisition.models import AcquisitionRecord
 from app.admin.approvals.models import ApprovalRequest
 from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
@@ -68,6 +69,7 @@ __all__ = [
     "WebCaptureCheck",
     "ProvenanceCheck",
     "ProofModeKey",
+    "AcquisitionRecord",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
