@@ -91,6 +91,7 @@ def test_the_witness_refuses_with_the_api_error_shape_and_nothing_half_done(
         "foreign log": post(live_witness, json.dumps(foreign).encode()),
         "not json": post(live_witness, b"{not json"),
         "too large": post(live_witness, b" " * (64 * 1024 + 1)),
+        "form": post(live_witness, b"a=1", **{"Content-Type": "application/x-www-form-urlencoded"}),
     }
 
     expected = {
@@ -98,6 +99,7 @@ def test_the_witness_refuses_with_the_api_error_shape_and_nothing_half_done(
         "foreign log": (403, "log_key_not_served", "not signed by a log key this witness"),
         "not json": (400, "bad_request", "the request is not JSON"),
         "too large": (413, "too_large", "at most 64 KiB"),
+        "form": (415, "unsupported_media_type", "as application/json"),
     }
     for case, (status, code, message) in expected.items():
         answer = answers[case]
@@ -125,6 +127,30 @@ def test_a_refusal_reaches_the_operator_and_nothing_is_kept(
     assert "REFUSED: the cosignature is refused: signed by key" in done.output
     (verdict,) = verify_ledgers(investigation.reference)
     assert "cosignatures checked" not in verdict.line()
+
+
+def test_deleting_the_kept_cosignatures_gets_the_next_request_refused_by_the_witness(
+    app, app_ctx, investigation, public_key, live_witness, attacker
+):
+    append(investigation, 3)
+    assert cosign_over_http(app, investigation, live_witness).exit_code == 0
+    attacker("DELETE FROM custody_cosignatures WHERE investigation_id = :inv", inv=investigation.id)
+    append(investigation, 1)
+
+    done = cosign_over_http(app, investigation, live_witness)
+
+    assert done.exit_code == 1
+    assert "REFUSED: the witness refused (409): the last cosigned head is at entry 3" in done.output
+
+
+def test_the_endpoint_is_off_unless_configured_with_log_keys(app, investigation, public_key):
+    with app.app_context():
+        append(investigation, 1)
+        body = cosign_request(investigation.reference, SigningKey.generate().public_key_string())
+    answer = app.test_client().post(PATH, data=body, content_type="application/json")
+
+    assert answer.status_code == 404
+    assert answer.get_json()["error"]["code"] == "not_found"
 
 
 def test_a_replayed_request_is_refused_and_requests_are_rate_limited_per_address(

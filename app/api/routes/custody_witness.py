@@ -13,7 +13,13 @@ from app.api import bp
 from app.api.errors import ApiError
 from app.custody.checkpoints import SigningUnavailable
 from app.custody.cosign import CosignMalformed, CosignRefused
-from app.custody.cosign_http import MAX_REQUEST_BYTES, UnknownLog, WitnessOff, serve_cosign
+from app.custody.cosign_http import (
+    MAX_REQUEST_BYTES,
+    UnknownLog,
+    WitnessOff,
+    serve_cosign,
+    served_log_keys,
+)
 from app.extensions import limiter
 
 # Most specific first: CosignMalformed is a CosignRefused.
@@ -33,8 +39,12 @@ def cosign_rate_limit() -> str:
 @bp.route("/custody/cosign", methods=["POST"])
 @limiter.limit(cosign_rate_limit)
 def custody_cosign():
+    if not served_log_keys():  # off: the same answer as an address that does not exist
+        raise ApiError(404, "not_found", "Not found.")
     if (request.content_length or 0) > MAX_REQUEST_BYTES:
         raise ApiError(413, "too_large", "A cosign request is at most 64 KiB.")
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the request as application/json.")
     try:
         return jsonify(cosignature=serve_cosign(request.get_data(cache=False)))
     except tuple(kind for kind, _status, _code in _REFUSALS) as exc:
