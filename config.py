@@ -271,6 +271,17 @@ class Config:
         self.SERVER_TIMING = _env_bool("CUSTOS_SERVER_TIMING", False)
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
+        # Mail (issue 18): where set, a case file sent for review is mailed to the lawyers who
+        # may approve it (app/casefiles/services/review_mail.py); empty host, no mail at all.
+        self.CUSTOS_SMTP_HOST = (os.environ.get("CUSTOS_SMTP_HOST") or "").strip()
+        self.CUSTOS_SMTP_PORT = _env_int("CUSTOS_SMTP_PORT", 587)
+        self.CUSTOS_SMTP_STARTTLS = _env_bool("CUSTOS_SMTP_STARTTLS", True)
+        self.CUSTOS_SMTP_USERNAME = os.environ.get("CUSTOS_SMTP_USERNAME") or ""
+        self.CUSTOS_SMTP_PASSWORD = os.environ.get("CUSTOS_SMTP_PASSWORD") or ""
+        self.CUSTOS_MAIL_FROM = os.environ.get("CUSTOS_MAIL_FROM") or (
+            f"custos@{urlsplit(self.CUSTOS_BASE_URL).hostname or 'localhost'}"
+        )
+        self.validate_mail()
         # The name the organisation signs custody checkpoints as (C2SP signed note key name,
         # and the first part of each ledger's log origin "<name>/custody/<reference>").
         # Keep it stable: it is inside every signed checkpoint. Default: the base URL's host.
@@ -416,6 +427,14 @@ class Config:
             raise ConfigurationError("CUSTOS_OPENROSA_MAX_POST_BYTES must be at least 1 MiB.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
+
+    def validate_mail(self) -> None:
+        """A mail password is never sent in the clear: a login needs STARTTLS."""
+        if self.CUSTOS_SMTP_USERNAME and not self.CUSTOS_SMTP_STARTTLS:
+            raise ConfigurationError(
+                "CUSTOS_SMTP_USERNAME is set with CUSTOS_SMTP_STARTTLS off: the password would "
+                "cross the network in the clear. Turn STARTTLS on."
+            )
 
     def validate_jobs(self) -> None:
         if self.CUSTOS_JOB_BACKEND not in ("inline", "thread", "rq"):

@@ -202,6 +202,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The `flask` commands; a gunicorn web worker runs none, so it skips importing them
+    (backup, demo and the rest pull in boto3's botocore and more: tests/test_web_worker.py)."""
+    if app.config["WEB_WORKER"]:
+        return
     from app.cli import register_cli
 
     register_cli(app)

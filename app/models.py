@@ -22,12 +22,16 @@ from app.consistency.models import ConsistencyCheck
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
 from app.custody.signer_keys import CustodySigner
 from app.drafts.models import Draft
-from app.duplicates.models import EvidenceLink, FingerprintFrame, MediaFingerprint
+from app.duplicates.models import (
+    EvidenceLink,
+    FingerprintFrame,
+    MediaFingerprint,
+    PdqIndexEntry,
+)
 from app.intake.models import (
     Addendum,
     ConsentRecord,
     Incident,
-    IncidentPerpetrator,
     Interview,
     InterviewEvidence,
     TargetType,
@@ -67,6 +71,7 @@ __all__ = [
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
+    "PdqIndexEntry",
     "Corroboration",
     "ElementLink",
     "Job",
@@ -77,7 +82,6 @@ __all__ = [
     "Addendum",
     "ConsentRecord",
     "Incident",
-    "IncidentPerpetrator",
     "Interview",
     "InterviewEvidence",
     "TargetType",

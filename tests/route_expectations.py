@@ -346,6 +346,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.edit_incident": INCIDENT_EDIT,
     "intake.edit_interview": OWNER_CHANGES,
     "intake.edit_witness": WITNESS_EDIT,
+    # Choosing the codes of a flagged free-text language: who may add an addendum.
+    "intake.fix_interview_languages": OWN_SUBMISSION,
     "intake.reveal_witness_identity": IDENTITY_REVEAL,
     "intake.incident": MEMBER,
     "intake.incident_map": MEMBER,

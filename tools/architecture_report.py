@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "crypto": 0,
     "timeutil": 0,
     "service_errors": 0,
+    "language_codes": 0,
     "extensions": 1,
     "error_responses": 1,
     "form_submission": 1,

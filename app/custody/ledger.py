@@ -48,6 +48,8 @@ class CustodyAction(enum.StrEnum):
     KEY_ROTATED = "key_rotated"
     TESTIMONY_SEALED = "testimony_sealed"
     ADDENDUM_ADDED = "addendum_added"
+    # Codes chosen for a language written as free text in testimony sealed before codes
+    TESTIMONY_LANGUAGES_RECORDED = "testimony_languages_recorded"
     ASSESSED = "assessed"
     EXPORT_WITHDRAWN = "export_withdrawn"  # a finished export no longer offered (consent)
     EXPORT_EXPIRED = "export_expired"  # a finished export deleted at the end of its retention

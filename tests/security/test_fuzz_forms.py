@@ -177,7 +177,8 @@ class Site:
         self._crawl()
 
     def _add_records_that_bring_more_forms(self) -> None:
-        """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke),
+        """A linked evidence item (unlink), a sealed interview (addenda), one whose language
+        is to fix (its codes), an API token (revoke),
         a second browser signed in (ending other sessions) and a custody alarm (acknowledge)."""
         from app.custody.alarms import raise_alarm
         from app.duplicates.models import EvidenceLink, LinkKind, LinkStatus
@@ -212,6 +213,12 @@ class Site:
         sealed = make_interview(world.investigation, owner, consenting)
         draft = make_interview(world.investigation, owner, consenting)
         seal_testimony(sealed, owner)
+        # Testimony sealed before languages were codes, its free text naming none of the list:
+        # its page shows the form choosing the codes.
+        flagged = make_interview(world.investigation, owner, consenting)
+        flagged.record_format, flagged.languages, flagged.language = 1, "", "Syrian dialect"
+        db.session.flush()
+        seal_testimony(flagged, owner)
         raise_alarm(db.session, world.investigation.id, None, "raised to show its acknowledge form")
         # A release of the World's hold asked by the admin: the lawyer's queue shows the
         # approve and refuse forms.
@@ -220,6 +227,7 @@ class Site:
         db.session.commit()
         self.extra_pages = [
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
+            f"/investigations/{world.investigation.reference}/interviews/{flagged.id}",
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
         ]
         issue_token(owner)

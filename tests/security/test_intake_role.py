@@ -111,6 +111,52 @@ def test_the_incident_receipt_shown_after_saving_works_under_the_role(
     assert "marker 6161" not in body and form["place_name"] not in body
 
 
+def test_the_lists_answer_receipts_under_the_role(app_ctx, intake_node, field_world):
+    """The incident, witness and interview lists of an intake node are read from key columns
+    only: under its role they answer 200 with one receipt per row, never a name or a place."""
+    investigation, field = field_world
+    ids = _submit_everything(intake_node, investigation, field)
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="List Place Marker-7171", perpetrators="Unit Marker-7272")
+    saved = post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    incident_id = saved.headers["Location"].rsplit("/", 1)[1]
+    witness = db.session.get(Witness, ids["witness"])
+    interview = db.session.get(Interview, ids["interview"])
+    incident = db.session.get(Incident, incident_id)
+    expected = {
+        "/incidents": (incident_id, incident.sealed_sizes["particulars"]),
+        "/witnesses": (witness.code, witness.sealed_sizes["full_name"]),
+        "/interviews": (interview.id, interview.sealed_sizes["transcript"]),
+    }
+    for path, (shown, size) in expected.items():
+        page = client.get(f"{base}{path}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200, (path, body[:2000])
+        assert shown in body and f"sealed, {size} bytes stored" in body, path
+        for secret in ("Marker-7171", "Marker-7272", "Amal Example", MARKER):
+            assert secret not in body, (path, secret)
+    incidents = client.get(f"{base}/incidents").get_data(as_text=True)
+    assert "sealed to a key this node does not hold" in incidents
+
+
+def test_the_map_and_timeline_list_receipts_under_the_role(app_ctx, intake_node, field_world):
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="Map Place Marker-7373")
+    post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    for path in ("/incidents/map", "/incidents/timeline"):
+        page = client.get(f"{base}{path}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200, (path, body[:2000])
+        assert "shown on the reading node" in body and "Marker-7373" not in body
+    markers = client.get(f"{base}/incidents/map.json")
+    assert markers.status_code == 200 and markers.get_json() == {"markers": []}
+
+
 def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_world):
     investigation, field = field_world
     api = ApiClient(intake_node.test_client(), issue_token(field))
@@ -124,6 +170,33 @@ def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_wor
     assert shown.status_code == 200, shown.get_json()
     fields = {f["field"]: f for f in shown.get_json()["receipt"]["fields"]}
     assert fields["transcript"]["recorded"] and MARKER not in shown.get_data(as_text=True)
+
+
+def test_the_api_lists_answer_receipts_under_the_role(app_ctx, intake_node, field_world):
+    """The API's incident, witness and interview lists on an intake node are receipts read from
+    key columns (as the web lists are): 200 under the role, never a name, place or transcript."""
+    investigation, field = field_world
+    ids = _submit_everything(intake_node, investigation, field)
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="Api Place Marker-7474", perpetrators="Unit Marker-7575")
+    post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    api = ApiClient(intake_node.test_client(), issue_token(field))
+    witness = db.session.get(Witness, ids["witness"])
+    for path, shown in (("/incidents", None), ("/witnesses", witness.code), ("/interviews", None)):
+        listed = api.get(f"{base}{path}")
+        assert listed.status_code == 200, (path, listed.get_data(as_text=True)[:2000])
+        body = listed.get_json()
+        assert body["total"] >= 1 and body["items"], path
+        assert all(item["receipt"]["fields"] for item in body["items"]), path
+        if shown:
+            assert shown in [item["label"] for item in body["items"]], path
+        text = listed.get_data(as_text=True)
+        for secret in ("Marker-7474", "Marker-7575", "Amal Example", MARKER):
+            assert secret not in text, (path, secret)
+    interviews = api.get(f"{base}/interviews").get_json()["items"]
+    assert ids["interview"] in [item["id"] for item in interviews]
 
 
 def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(

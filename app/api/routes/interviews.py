@@ -15,10 +15,12 @@ from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
 from app.api.routes.reasons import api_reason
+from app.api.routes.receipts import receipt_page
 from app.api.routes.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.interviews import addendum_text, interview_input, link_input
 from app.extensions import db
+from app.intake import receipt_lists
 from app.intake.errors import IntakePermissionError, SealedTestimonyError
 from app.intake.models import Addendum, Interview, InterviewEvidence, InterviewStatus
 from app.intake.models.interviews import TESTIMONY_GROUP
@@ -33,7 +35,12 @@ from app.intake.services.interviews import (
 from app.intake.services.reads import record_testimony_read
 from app.intake.services.sealing import add_addendum, seal_testimony
 from app.intake.views import interview_view
-from app.intake.visibility import interview_or_404, may_add_addendum, may_edit_interview
+from app.intake.visibility import (
+    interview_or_404,
+    may_add_addendum,
+    may_edit_interview,
+    may_see_interpreter_identity,
+)
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
 
@@ -68,7 +75,8 @@ def testimony(viewer: InvestigationViewer, interview_id: str) -> dict:
     db.session.expire_all()
     if intake_only():
         return receipt(viewer, interview_id)
-    return interview_view(load_interview(viewer, interview_id))
+    record = load_interview(viewer, interview_id)
+    return interview_view(record, may_see_interpreter_identity(viewer, record))
 
 
 def receipt(viewer: InvestigationViewer, interview_id: str) -> dict:
@@ -102,6 +110,8 @@ def interviews(reference: str):
     viewer = viewer_for(reference)
     filters = interview_filters()
     wanted = page_request()
+    if intake_only():
+        return ok(receipt_page(receipt_lists.interview_receipts(viewer, wanted.page)))
 
     def fetch(number: int):
         page = search.list_interviews(viewer, **filters, page=number)
@@ -130,7 +140,7 @@ def interview(reference: str, interview_id: str):
         return ok(receipt(viewer, interview_id))  # no testimony read: none can be read here
     record = load_interview(viewer, interview_id)
     record_testimony_read(viewer, record, reason, channel="api")
-    return ok(interview_view(record))
+    return ok(interview_view(record, may_see_interpreter_identity(viewer, record)))
 
 
 @bp.put("/investigations/<reference>/interviews/<interview_id>")

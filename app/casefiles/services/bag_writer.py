@@ -249,7 +249,19 @@ class BagWriter:
             "id": interview.id,
             "witness": self.plan.witness_label(interview.witness),
             "conducted_on": interview.conducted_on.isoformat(),
-            "language": interview.language,
+            "languages": (interview.languages or "").split(),
+            "language_as_written": interview.language or "",
+            # The interpreter by code or staff id, never an external interpreter's identity
+            # (sealed like a witness's, and kept out of the bag like one).
+            "interpreter": {
+                "present": interview.interpreter_present,
+                "staff_id": interview.interpreter_user_id,
+                "code": interview.interpreter_code,
+                "interpreted_from": interview.interpreted_from,
+                "interpreted_to": interview.interpreted_to,
+                "read_back": interview.read_back,
+                "read_back_language": interview.read_back_language,
+            },
             "mode": interview.mode,
             "first_hand": interview.first_hand,
             "sealed_at": iso_time(interview.sealed_at),
