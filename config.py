@@ -180,6 +180,18 @@ class Config:
             for key in os.environ.get("CUSTOS_CUSTODY_COSIGNER_KEYS", "").split(",")
             if key.strip()
         ]
+        # As a witness for other instances: the log keys (RW..., comma-separated) whose
+        # checkpoints POST /api/v1/custody/cosign countersigns. Empty (the default): the
+        # endpoint answers 404 to everyone (app/custody/cosign_http.py).
+        self.CUSTOS_CUSTODY_WITNESS_LOG_KEYS = [
+            key.strip()
+            for key in os.environ.get("CUSTOS_CUSTODY_WITNESS_LOG_KEYS", "").split(",")
+            if key.strip()
+        ]
+        # Cosign requests accepted per client address (a signature check and a proof each).
+        self.CUSTOS_CUSTODY_COSIGN_RATE_LIMIT = (
+            os.environ.get("CUSTOS_CUSTODY_COSIGN_RATE_LIMIT") or "30 per minute"
+        )
         # A second (or the only) witness: an S3 bucket created with Object Lock. Each record is
         # written in COMPLIANCE mode, kept this many days; no account can delete it sooner
         # (app/custody/witness_s3.py). The endpoint defaults to CUSTOS_S3_ENDPOINT_URL.

@@ -91,6 +91,11 @@ ACCOUNT = policy("account", OK)
 # in; a browser's session cookie, whoever it belongs to, is no credential there (401, with the
 # Basic challenge). tests/openrosa/ covers what a device may and may not do.
 DEVICE_ONLY = Policy("device credential only", {persona: 401 for persona in PERSONAS})
+# The cosigning witness endpoint (issue 14): off unless the instance is configured with the
+# log keys it serves (CUSTOS_CUSTODY_WITNESS_LOG_KEYS, unset here), so 404 for everyone;
+# once on, a log-signed checkpoint is the only credential, never a session.
+# tests/custody/test_cosign_http.py covers it switched on.
+WITNESS_OFF = Policy("witness endpoint, off unless configured", {p: 404 for p in PERSONAS})
 # Administration: the account's role decides, not membership (admins manage investigations
 # they are not members of, and see no content through these pages).
 ADMIN = policy(
@@ -250,6 +255,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "openrosa.form_list_document": DEVICE_ONLY,
     "openrosa.submission": DEVICE_ONLY,
     "api.add_interview_addendum": OWN_SUBMISSION,
+    "api.custody_cosign": WITNESS_OFF,
     "api.evidence_item": OWN_SUBMISSION,
     "api.evidence_list": MEMBER,
     "api.incident": MEMBER,

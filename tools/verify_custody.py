@@ -89,6 +89,11 @@ Checks, and stops at the first problem:
   6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
      token's imprint is the note's hash, and the earliest genTime is printed: the time
      a timestamp authority vouches for (its CMS signature: openssl ts -verify).
+  7. with --cosigner-key (repeat for each witness): cosigned/ holds a cosignature by
+     each given key whose signature verifies, whose trusted comment states the cosigned
+     checkpoint and the key that signed this export, and whose tree the exported
+     checkpoint extends (its consistency proof); the time each witness vouches for is
+     printed. Cosignatures by keys not given are not trusted.
 """
 
 EPILOG = """\
@@ -854,6 +859,120 @@ def vouched_time(folder: Path, stamped: dict) -> str:
     )
 
 
+# -- cosignatures by witnesses (section 10.2): someone else saw this history -------------------
+
+COSIGNED_DIR = "cosigned"
+
+
+def signature_key_id(signature: bytes) -> str | None:
+    """The key id a minisign signature names, as minisign prints it (None if unreadable)."""
+    try:
+        packed = base64.b64decode(signature.decode("utf-8").split("\n")[1].strip(), validate=True)
+    except (IndexError, UnicodeDecodeError, binascii.Error, ValueError):
+        return None
+    return _key_id_hex(packed[2:10]) if len(packed) == 74 else None
+
+
+def cosigner_key_ids(keys: list[str]) -> dict[str, str]:
+    """The given --cosigner-key values by key id."""
+    by_id = {}
+    for key in keys:
+        raw = _b64(key.strip().splitlines()[-1].strip() if key.strip() else "", "cosigner key")
+        if len(raw) != 42 or raw[:2] != b"Ed":
+            raise VerificationError("a --cosigner-key is not a minisign Ed25519 key (RW...)")
+        by_id[_key_id_hex(raw[2:10])] = key
+    return by_id
+
+
+def verify_cosignatures(
+    folder: Path, statement: dict, log_key_id: str | None, keys: dict[str, str]
+) -> str:
+    """Check every cosigned/WITNESS/ against the given cosigner keys; a summary to print.
+
+    Each holds a checkpoint statement, a witness's minisign signature of it
+    (checkpoint.json.cosig) and the consistency proof from its tree to the exported one.
+    Every given key must have cosigned; cosignatures by keys not given are not trusted.
+    """
+    found = sorted(path for path in folder.glob("*") if path.is_dir()) if folder.is_dir() else []
+    if not keys:
+        return f", {len(found)} cosignature(s) not checked (no --cosigner-key)" if found else ""
+    summary, seen = "", set()
+    for witness in found:
+        where = f"{COSIGNED_DIR}/{witness.name}"
+        try:
+            cosigned = (witness / "checkpoint.json").read_bytes()
+            signature = (witness / "checkpoint.json.cosig").read_bytes()
+            proof = _read_json(witness / "consistency.json")
+        except OSError:
+            raise VerificationError(
+                f"{where} lacks checkpoint.json, checkpoint.json.cosig or consistency.json"
+            ) from None
+        key_id = signature_key_id(signature)
+        if key_id not in keys:
+            continue  # a witness the reader does not trust vouches for nothing
+        try:
+            summary += _check_cosignature(
+                cosigned, signature, keys[key_id], (statement, log_key_id), proof
+            )
+        except VerificationError as exc:
+            raise VerificationError(f"{where}: {exc}") from None
+        seen.add(key_id)
+    missing = sorted(set(keys) - seen)
+    if missing:
+        raise VerificationError(
+            f"the export carries no cosignature by witness key {', '.join(missing)}"
+            " (not cosigned, or a cosignature by another key stands in for it)"
+        )
+    return summary
+
+
+_COSIGNED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+
+
+def _check_cosignature(
+    cosigned: bytes, signature: bytes, key: str, exported: tuple[dict, str | None], proof: object
+) -> str:
+    """One cosignature: its signature, its comment, the log it names, the proof to the export."""
+    statement, log_key_id = exported
+    try:
+        text = signature.decode("utf-8")
+    except UnicodeDecodeError:
+        raise VerificationError("the cosignature is not in the minisign format") from None
+    comment, key_id = verify_minisign(cosigned, text, key, what="cosignature")
+    older = read_statement(cosigned)
+    if "root" not in older:
+        raise VerificationError("the cosigned checkpoint signs no tree root (v1)")
+    prefix = (
+        f"custos-cosignature-v1 {older['investigation']} entries 1..{older['seq']}"
+        f" root {older['root']} log "
+    )
+    words = comment.removeprefix(prefix).split(" ")
+    if (
+        not comment.startswith(prefix)
+        or len(words) != 3
+        or words[1] != "cosigned"
+        or not _COSIGNED_AT.fullmatch(words[2])
+    ):
+        raise VerificationError(
+            f"the cosignature's trusted comment ({comment!r}) does not say what the cosigned"
+            " checkpoint says"
+        )
+    if words[0] != log_key_id:
+        raise VerificationError(
+            f"the witness cosigned a checkpoint of log key {words[0]}, not of the key"
+            f" {log_key_id} that signed this export"
+        )
+    if older["investigation"] != statement["investigation"]:
+        raise VerificationError("the cosigned checkpoint is about another investigation")
+    try:
+        verify_consistency_file(statement, older, proof)
+    except VerificationError as exc:
+        raise VerificationError(
+            f"the exported checkpoint is not the one the cosigned tree leads to ({exc})"
+        ) from None
+    return f", entries 1..{older['seq']} cosigned by witness {key_id} at {words[2]}"
+
+
 # -- a BagIt case-file export: each evidence file against the ledger's signed hashes ---------
 
 
@@ -1010,6 +1129,14 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="check only that each present body hashes right and names the investigation,"
         " not its members, action, time format and canonical form (section 1)",
     )
+    parser.add_argument(
+        "--cosigner-key",
+        metavar="RW...",
+        action="append",
+        default=[],
+        help="a witness's minisign key (repeat for each): the export must carry a cosignature"
+        " by it (cosigned/), over a checkpoint the exported one extends",
+    )
     key = parser.add_mutually_exclusive_group(required=True)
     key.add_argument(
         "--public-key",
@@ -1130,6 +1257,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.since == timestamped:
                 summary += vouched_time(timestamped.parent, older)
+        summary += verify_cosignatures(
+            args.ledger.parent / COSIGNED_DIR,
+            read_statement(statement_bytes),
+            signature_key_id(signature_bytes),
+            cosigner_key_ids(args.cosigner_key),
+        )
         bag = args.bag or bag_of(args.ledger)
         if bag is not None:
             fields = ENTRY_FIELDS if withheld is None else DISCLOSED_FIELDS

@@ -11,6 +11,10 @@ an API request (token only, no CSRF); one without keeps the session and its CSRF
 this hook makes itself for those two endpoints (they are exempted from Flask-WTF's own hook,
 which cannot tell the two kinds apart). Either way the route code sees `current_user`.
 
+One API endpoint takes no token: POST /api/v1/custody/cosign, whose body is a checkpoint
+signed by a log key the instance serves as a witness (app/custody/cosign_http.py); the
+cookie is still neither read nor written there.
+
 Any request that carries a bearer token is token-only, wherever it goes: on a page that does
 not take tokens it is simply not signed in.
 
@@ -38,6 +42,9 @@ API_PATH_PREFIX = "/api/"
 COOKIELESS_PREFIXES = (API_PATH_PREFIX, "/openrosa/")
 # Vault endpoints that also accept a token (the tus upload protocol, for API clients).
 TOKEN_UPLOAD_ENDPOINTS = frozenset({"vault.tus_create", "vault.tus_upload"})
+# Endpoints whose request body authenticates itself (a checkpoint signed by a log key the
+# witness serves, app/api/routes/custody_witness.py): no token, and still no cookie.
+SIGNED_BODY_ENDPOINTS = frozenset({"api.custody_cosign"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FAILURE_KEY = "api-token-failure"
 CHALLENGE = 'Bearer realm="custos"'
@@ -83,6 +90,8 @@ def authenticate_request():
     if request.path.startswith(API_PATH_PREFIX):
         if isinstance(request.routing_exception, NotFound):
             return None  # no such address: 404 whoever asks, and nothing is revealed
+        if request.endpoint in SIGNED_BODY_ENDPOINTS:
+            return None
         return _authenticate_with_token_only()
     if request.endpoint in TOKEN_UPLOAD_ENDPOINTS:
         if bearer_token() is not None:

@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.set_password",
         "health.healthz",
         "health.readyz",
+        "api.custody_cosign",  # authenticated by its signed body (app/api/auth.py)
     }
 )
 # The key under which the Flask session carries the server-side session's token.

@@ -14,6 +14,7 @@ from app.crypto.minisign import SignatureError
 from app.custody.alarms import raise_alarm
 from app.custody.checkpoints import SigningUnavailable, current_signing_key, sign_checkpoint
 from app.custody.cosign import CosignRefused, cosign
+from app.custody.cosign_http import WitnessAnswerError, send_cosign_request
 from app.custody.cosign_log import cosign_request, store_cosignature
 from app.custody.fixity import FixityOutcome, run_sweep
 from app.custody.origins import purge_origins
@@ -160,13 +161,28 @@ def cosign_command(request_file, log_key: str, out) -> None:
 @custody_cli.command("cosign-request")
 @click.argument("reference")
 @click.option("--witness-key", required=True, help="The witness's minisign public key (RW...).")
-def cosign_request_command(reference: str, witness_key: str) -> None:
+@click.option(
+    "--witness-url",
+    default=None,
+    help="Send the request to this witness (https://HOST/api/v1/custody/cosign) and keep"
+    " its cosignature; without it the request is printed, for the file exchange.",
+)
+def cosign_request_command(reference: str, witness_key: str, witness_url: str | None) -> None:
     """Print the cosign request for a witness: newest signed tree, proof from its last head."""
     try:
-        click.echo(cosign_request(reference, witness_key).decode("utf-8"))
+        request = cosign_request(reference, witness_key)
     except (LookupError, ProofError, SignatureError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    if witness_url is None:
+        click.echo(request.decode("utf-8"))
+        return
+    try:
+        kept = store_cosignature(reference, send_cosign_request(witness_url, request))
+    except (WitnessAnswerError, ValueError) as exc:
+        click.echo(f"REFUSED: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{reference}: entries 1..{kept.seq} cosigned by witness {kept.witness_key_id}")
 
 
 @custody_cli.command("cosign-store")

@@ -34,12 +34,16 @@ class CosignRefused(ValueError):
     """The witness will not countersign this request; the message says why."""
 
 
+class CosignMalformed(CosignRefused):
+    """The request is not a cosign request at all (not JSON, wrong members or types)."""
+
+
 def read_request(data: bytes) -> dict:
     """A cosign request's fields, checked for shape; CosignRefused naming what is wrong."""
     try:
         request = json.loads(data)
     except ValueError:
-        raise CosignRefused("the request is not JSON") from None
+        raise CosignMalformed("the request is not JSON") from None
     if (
         not isinstance(request, dict)
         or set(request) != REQUEST_FIELDS
@@ -50,11 +54,11 @@ def read_request(data: bytes) -> dict:
         or request["old_size"] < 0
         or not isinstance(request["proof"], list)
     ):
-        raise CosignRefused(f"the request is not a {REQUEST_TYPE}")
+        raise CosignMalformed(f"the request is not a {REQUEST_TYPE}")
     try:
         request["proof"] = [bytes.fromhex(node) for node in request["proof"]]
     except (TypeError, ValueError):
-        raise CosignRefused("the consistency proof is not a list of hex hashes") from None
+        raise CosignMalformed("the consistency proof is not a list of hex hashes") from None
     return request
 
 

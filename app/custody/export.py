@@ -22,6 +22,7 @@ from app.custody.alarms import open_alarm, raise_alarm
 from app.custody.chain import verify_chain
 from app.custody.checkpoints import current_signing_key, sign_checkpoint
 from app.custody.disclosure import sign_disclosure
+from app.custody.export_cosigned import write_cosigned
 from app.custody.models import Checkpoint, CheckpointTimestamp, LedgerEntry
 from app.custody.presign import LedgerBroken
 from app.custody.tree import NodeReader
@@ -135,6 +136,7 @@ def export_ledger(
         json.dumps(proofs, separators=(",", ":"), sort_keys=True), encoding="utf-8"
     )
     _write_timestamped(investigation, checkpoint, nodes, out_dir / TIMESTAMPED_DIR)
+    write_cosigned(checkpoint, nodes, out_dir)
 
 
 def _write_timestamped(

@@ -107,7 +107,13 @@ def test_the_readme_is_a_how_to_verify_page_that_sends_readers_to_the_published_
     assert hashlib.sha256((ROOT / "tools" / "verify_custody.py").read_bytes()).hexdigest() in readme
     key_id = format(int.from_bytes(base64.b64decode(public_key)[2:10], "little"), "X")
     assert f"key id {key_id}" in readme
-    for command in ("bagit.py --validate", "minisign -Vm", "openssl ts -verify", "age -d"):
+    for command in (
+        "bagit.py --validate",
+        "minisign -Vm",
+        "openssl ts -verify",
+        "age -d",
+        "--cosigner-key",
+    ):
         assert command in readme, command
 
 

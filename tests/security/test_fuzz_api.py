@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from app.api.routes.openapi import openapi_document
 from app.extensions import db
+from app.security import org_keys
 from tests.api.conftest import world  # noqa: F401 (the API's world of records, as a fixture)
 from tests.api.helpers import error_of, incident_body, interview_body, witness_body
 from tests.security.row_counts import row_counts
@@ -241,12 +242,28 @@ class Records:
                 "obtained_on": "2016-05-03",
             },
         }
+        if (method, path) == ("POST", "/custody/cosign"):
+            return cosign_body(self.ref)
         assert (method, path) in bodies, f"add a valid body for {method} {path} in this file"
         return bodies[(method, path)]
 
 
+def cosign_body(reference: str) -> dict:
+    """A genuine cosign request for the world's ledger; the instance is its own witness here,
+    configured (by `records`) to serve its own log key."""
+    from app.custody.cosign_log import cosign_request
+
+    witness_key = org_keys.minisign_public_key()
+    return json.loads(cosign_request(reference, witness_key))
+
+
 @pytest.fixture
-def records(world):  # noqa: F811 (the fixture imported above)
+def records(app, world, monkeypatch):  # noqa: F811 (the fixture imported above)
+    # The cosign witness endpoint is off by default: on here, so that it is fuzzed for real.
+    keys = [org_keys.minisign_public_key()]
+    monkeypatch.setitem(app.config, "CUSTOS_CUSTODY_WITNESS_LOG_KEYS", keys)
+    # Its per-address limit would answer 429 to the fuzzer's hundreds of requests.
+    monkeypatch.setitem(app.config, "CUSTOS_CUSTODY_COSIGN_RATE_LIMIT", "100000 per minute")
     return Records(world)
 
 

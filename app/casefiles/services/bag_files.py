@@ -91,6 +91,8 @@ bag proves nothing by itself: whoever could alter the bag could alter it too).
        proof in the signed Merkle tree; the signed list of the entries withheld (only their
        positions and count); the signed checkpoint and what its trusted comment says; and
        (data/custody/timestamped/) that it extends the newest timestamped checkpoint
+     add --cosigner-key <witness key> for each witness you trust (its key from the
+     witness, not from this bag): its cosignature in data/custody/cosigned/ must hold
   4. minisign -Vm data/custody/checkpoint.json -P <public key>
      minisign -Vm data/custody/custody-withheld.json -P <public key>
        each signature alone; its trusted comment says what it covers
