@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, IntegerField, SelectField, SubmitField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, StopValidation
 
 from app.casefiles.services.errors import CaseFileError
 
@@ -21,14 +21,28 @@ BOX_ROWS = 4
 SPAN_ROWS = 4
 AREA_ROWS = 4
 EDGES = ("x", "y", "w", "h")
+MAX_PAGE = 100_000
+
+
+def _finite(form: Any, field: Any) -> None:
+    """NaN and infinities parse as decimals but are no position or time (and NaN compares by
+    raising): refused before NumberRange compares them."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(str(_l("Give a number.")))
+
+
+def _page_number(form: Any, field: Any) -> None:
+    # Compared as integers: NumberRange would turn a 30-digit number into a float and overflow.
+    if field.data is not None and not 1 <= field.data <= MAX_PAGE:
+        raise StopValidation(str(_l("Pages are numbered from 1 to %(most)d.", most=MAX_PAGE)))
 
 
 def _percent(label: Any) -> DecimalField:
-    return DecimalField(label, places=None, validators=[Optional(), NumberRange(0, 100)])
+    return DecimalField(label, places=None, validators=[Optional(), _finite, NumberRange(0, 100)])
 
 
 def _seconds(label: Any) -> DecimalField:
-    return DecimalField(label, places=None, validators=[Optional(), NumberRange(min=0)])
+    return DecimalField(label, places=None, validators=[Optional(), _finite, NumberRange(min=0)])
 
 
 def _edges(prefix: str, n: int) -> dict[str, DecimalField]:
@@ -138,9 +152,7 @@ for _n in range(1, AREA_ROWS + 1):
     setattr(
         MediaRedactForm,
         f"area{_n}_page",
-        IntegerField(
-            _l("Page (area %(n)d)", n=_n), validators=[Optional(), NumberRange(min=1, max=100000)]
-        ),
+        IntegerField(_l("Page (area %(n)d)", n=_n), validators=[Optional(), _page_number]),
     )
     for _name, _field in _edges("area", _n).items():
         setattr(MediaRedactForm, _name, _field)

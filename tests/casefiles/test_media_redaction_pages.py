@@ -110,6 +110,8 @@ def test_a_video_is_previewed_then_redacted_by_a_job(app, built_case, signed_in,
         ({"box2_start": "1", "box2_end": "2"}, "Box 2 has times but no position"),
         ({"box1_w": "150"}, "Number must be between 0 and 100"),
         ({"mute1_start": "soon", "mute1_end": "1"}, "Not a valid decimal value"),
+        ({"mute1_start": "NaN", "mute1_end": "1"}, "Give a number."),
+        ({**BOX_1, "box1_x": "Infinity"}, "Give a number."),
     ],
 )
 @pytest.mark.parametrize("button", ["preview", "save"])
@@ -140,6 +142,7 @@ def test_a_recording_lists_its_muted_spans_and_offers_no_boxes(built_case, signe
     rows = re.findall(r"<tr><td>([\d.]+)</td><td>([\d.]+)</td><td>([\d.]+)</td></tr>", html)
     assert rows == [("0.0", "0.25", "0.25"), ("1.0", "1.5", "0.5")]
     assert preview_urls(html) == []
+    assert client.get(url + "/preview?at=0").status_code == 404  # no picture to show
 
 
 def test_a_pdf_page_is_previewed_with_its_area_then_redacted(built_case, signed_in):
@@ -151,6 +154,8 @@ def test_a_pdf_page_is_previewed_with_its_area_then_redacted(built_case, signed_
     beyond = post_form(client, url, {**area, "area1_page": "3", "preview": "1"}, page=url)
     assert beyond.status_code == 400
     assert "Page 3 does not exist: the document has 2 pages." in beyond.get_data(as_text=True)
+    huge = post_form(client, url, {**area, "area1_page": "2" * 30, "preview": "1"}, page=url)
+    assert "Pages are numbered from 1 to 100000." in huge.get_data(as_text=True)
     html = post_form(client, url, {**area, "preview": "1"}, page=url).get_data(as_text=True)
     (page,) = preview_urls(html)
     picture = Image.open(io.BytesIO(client.get(page).get_data())).convert("L")
@@ -171,4 +176,4 @@ def test_a_photo_or_an_incident_is_not_redacted_here(built_case, signed_in):
         response = client.get(page_url(world, world.items[name]))
         assert response.status_code == 302
     preview = client.get(page_url(world, world.items["photo"]) + "/preview?at=0")
-    assert preview.status_code == 404
+    assert preview.status_code == 302 and preview.mimetype != "image/jpeg"

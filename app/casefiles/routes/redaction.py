@@ -86,7 +86,9 @@ def redaction_preview(reference: str, case_ref: str, item_id: str):
     """A still (video) or page (PDF) with the boxes drawn, made in memory, never cached."""
     investigation, casefile, case_item = load_case_item(reference, case_ref, item_id)
     evidence, kind, elsewhere = _media_or_redirect(investigation, casefile, case_item)
-    if elsewhere is not None or kind == "audio":
+    if elsewhere is not None:
+        return elsewhere
+    if kind == "audio":
         abort(404)
     data = committed(lambda: _picture(evidence, kind, casefile))
     response = Response(data, mimetype="image/jpeg")
