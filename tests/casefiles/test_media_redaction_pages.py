@@ -65,6 +65,8 @@ def test_a_video_is_previewed_then_redacted_by_a_job(app, built_case, signed_in,
     video, case_item = added(world, "clip.mp4", make_mp4(tmp_path, seconds=3.0))
     client = signed_in(world.author)
     url = page_url(world, case_item)
+    item_page = client.get(url.removesuffix("/redact-media")).get_data(as_text=True)
+    assert f'href="{url}"' in item_page  # the item offers the page
     page = client.get(url).get_data(as_text=True)
     # Every box field has a visible label tied to it, for a keyboard and a screen reader.
     assert '<label for="box1_x">Left edge, % of the width (box 1)</label>' in page
