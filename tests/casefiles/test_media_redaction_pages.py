@@ -179,3 +179,25 @@ def test_a_photo_or_an_incident_is_not_redacted_here(built_case, signed_in):
         assert response.status_code == 302
     preview = client.get(page_url(world, world.items["photo"]) + "/preview?at=0")
     assert preview.status_code == 302 and preview.mimetype != "image/jpeg"
+
+
+def test_a_copy_asked_by_an_account_since_deactivated_fails_with_a_reason(built_case, tmp_path):
+    """The job re-checks who asked: a deactivated account's copy is not made, and says why."""
+    from app.casefiles.services.redaction_jobs import run_redaction_job
+    from app.jobs.handle import JobFailed, JobHandle
+
+    world = built_case
+    video, case_item = added(world, "clip.mp4", make_mp4(tmp_path, seconds=1.0))
+    payload = {
+        "casefile_id": world.casefile.id,
+        "case_item_id": case_item.id,
+        "evidence_id": video.id,
+        "user_id": world.author.id,
+        "redaction": {"regions": [{"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}]},
+    }
+    world.author.active = False
+    db.session.commit()
+    before = counts()
+    with pytest.raises(JobFailed, match="no longer active"):
+        run_redaction_job(JobHandle("no-such-job"), payload)
+    assert counts() == before
