@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 # Debian packages, split by who needs them so that `make run` installs only what running needs.
 # Running: ffmpeg (media metadata, derivatives and the demo's media), libmagic1 (type detection),
 # and pango, harfbuzz-subset and Noto fonts for WeasyPrint (case-file report and transcript PDFs).
-RUN_PACKAGES := ffmpeg libmagic1 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
+RUN_PACKAGES := ffmpeg libmagic1 gnupg libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core
 # Testing: age and minisign (interop with the reference tools), openssl (a local RFC 3161 TSA and
 # `openssl ts -verify`), Chromium for the end-to-end tests
 # (Playwright drives /usr/bin/chromium; it never downloads one), and redis-server, which the suite

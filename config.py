@@ -172,6 +172,14 @@ class Config:
         self.CUSTOS_TSA_ROOTS = Path(tsa_roots) if tsa_roots else None
         self.CUSTOS_TSA_TIMEOUT_SECONDS = _env_int("CUSTOS_TSA_TIMEOUT_SECONDS", 10)
         self.CUSTOS_CUSTODY_WITNESS_DIR = Path(witness_dir) if witness_dir else None
+        # Other Custos instances that cosign our checkpoints: their minisign public keys
+        # (RW...), comma-separated. `custody verify` then checks every cosignature kept
+        # (app/custody/cosign_log.py). Empty (the default): none is trusted or checked.
+        self.CUSTOS_CUSTODY_COSIGNER_KEYS = [
+            key.strip()
+            for key in os.environ.get("CUSTOS_CUSTODY_COSIGNER_KEYS", "").split(",")
+            if key.strip()
+        ]
         # A second (or the only) witness: an S3 bucket created with Object Lock. Each record is
         # written in COMPLIANCE mode, kept this many days; no account can delete it sooner
         # (app/custody/witness_s3.py). The endpoint defaults to CUSTOS_S3_ENDPOINT_URL.
@@ -251,6 +259,17 @@ class Config:
         self.SERVER_TIMING = _env_bool("CUSTOS_SERVER_TIMING", False)
         # Used to build links printed by CLI commands (set-password links), outside any request.
         self.CUSTOS_BASE_URL = os.environ.get("CUSTOS_BASE_URL") or "http://127.0.0.1:5000"
+        # Mail (issue 18): where set, a case file sent for review is mailed to the lawyers who
+        # may approve it (app/casefiles/services/review_mail.py); empty host, no mail at all.
+        self.CUSTOS_SMTP_HOST = (os.environ.get("CUSTOS_SMTP_HOST") or "").strip()
+        self.CUSTOS_SMTP_PORT = _env_int("CUSTOS_SMTP_PORT", 587)
+        self.CUSTOS_SMTP_STARTTLS = _env_bool("CUSTOS_SMTP_STARTTLS", True)
+        self.CUSTOS_SMTP_USERNAME = os.environ.get("CUSTOS_SMTP_USERNAME") or ""
+        self.CUSTOS_SMTP_PASSWORD = os.environ.get("CUSTOS_SMTP_PASSWORD") or ""
+        self.CUSTOS_MAIL_FROM = os.environ.get("CUSTOS_MAIL_FROM") or (
+            f"custos@{urlsplit(self.CUSTOS_BASE_URL).hostname or 'localhost'}"
+        )
+        self.validate_mail()
         # The name the organisation signs custody checkpoints as (C2SP signed note key name,
         # and the first part of each ledger's log origin "<name>/custody/<reference>").
         # Keep it stable: it is inside every signed checkpoint. Default: the base URL's host.
@@ -295,6 +314,14 @@ class Config:
         # Personal API tokens end (issue 15): one made without a date expires this many days
         # after it is made, and none may be made to last longer.
         self.CUSTOS_API_TOKEN_MAX_DAYS = _env_int("CUSTOS_API_TOKEN_MAX_DAYS", 90)
+        # Phone apps over OpenRosa (issue 22, docs/openrosa.md): a device credential lasts at
+        # most this many days; a submission POST may carry this many bytes (told to the apps in
+        # X-OpenRosa-Accept-Content-Length, so they split larger submissions across POSTs; a
+        # single attachment larger than this is refused, 413, and nothing of it is stored).
+        self.CUSTOS_DEVICE_MAX_DAYS = _env_int("CUSTOS_DEVICE_MAX_DAYS", 90)
+        self.CUSTOS_OPENROSA_MAX_POST_BYTES = _env_int(
+            "CUSTOS_OPENROSA_MAX_POST_BYTES", 1024 * 1024 * 1024
+        )
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused
@@ -325,6 +352,11 @@ class Config:
         self.CUSTOS_API_WRITE_RATE_LIMIT = _env_rate_limit(
             "CUSTOS_API_WRITE_RATE_LIMIT", "300 per minute"
         )
+
+        # C2PA trust anchors (app/provenance/trust.py): a PEM file of the roots whose signers
+        # the organisation trusts (e.g. the C2PA trust list). Unset: a validly signed file is
+        # "valid, signer not trusted". Read at each check; its SHA-256 is kept with the result.
+        self.CUSTOS_C2PA_TRUST_ANCHORS = os.environ.get("CUSTOS_C2PA_TRUST_ANCHORS") or None
 
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on
@@ -377,8 +409,20 @@ class Config:
             raise ConfigurationError("CUSTOS_DRAFT_RETENTION_HOURS must be at least 1.")
         if self.CUSTOS_API_TOKEN_MAX_DAYS < 1:
             raise ConfigurationError("CUSTOS_API_TOKEN_MAX_DAYS must be at least 1.")
+        if self.CUSTOS_DEVICE_MAX_DAYS < 1:
+            raise ConfigurationError("CUSTOS_DEVICE_MAX_DAYS must be at least 1.")
+        if self.CUSTOS_OPENROSA_MAX_POST_BYTES < 1024 * 1024:
+            raise ConfigurationError("CUSTOS_OPENROSA_MAX_POST_BYTES must be at least 1 MiB.")
         if self.CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS < 0:
             raise ConfigurationError("CUSTOS_STREAM_CUSTODY_WINDOW_SECONDS must not be negative.")
+
+    def validate_mail(self) -> None:
+        """A mail password is never sent in the clear: a login needs STARTTLS."""
+        if self.CUSTOS_SMTP_USERNAME and not self.CUSTOS_SMTP_STARTTLS:
+            raise ConfigurationError(
+                "CUSTOS_SMTP_USERNAME is set with CUSTOS_SMTP_STARTTLS off: the password would "
+                "cross the network in the clear. Turn STARTTLS on."
+            )
 
     def validate_jobs(self) -> None:
         if self.CUSTOS_JOB_BACKEND not in ("inline", "thread", "rq"):

@@ -110,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from app.intake import bp as intake_bp
     from app.investigations import bp as investigations_bp
     from app.main import bp as main_bp
+    from app.openrosa import bp as openrosa_bp
+    from app.provenance import bp as provenance_bp
     from app.retention import bp as retention_bp
     from app.vault.routes import bp as vault_bp
 
@@ -128,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(drafts_bp)
     app.register_blueprint(duplicates_bp)
     app.register_blueprint(consistency_bp)
+    app.register_blueprint(provenance_bp)
+    app.register_blueprint(openrosa_bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -151,14 +155,16 @@ def register_jobs(app: Flask) -> None:
 
 def register_evidence_checks() -> None:
     """What packages above the vault add to every item: duplicates, consistency checks,
-    web-capture checks."""
+    web-capture checks, C2PA checks."""
     from app.consistency.setup import register_consistency
     from app.duplicates.setup import register_duplicates
+    from app.provenance.setup import register_provenance
     from app.webcapture.setup import register_webcapture
 
     register_duplicates()
     register_consistency()
     register_webcapture()
+    register_provenance()
 
 
 def register_credential_revokers(app: Flask) -> None:
@@ -166,19 +172,24 @@ def register_credential_revokers(app: Flask) -> None:
     everywhere) beyond its sessions: the API tokens."""
     from app.api.tokens.services import revoke_all_tokens
     from app.auth.credential_hooks import register_credential_revoker
+    from app.openrosa.devices import revoke_all_devices
 
     register_credential_revoker(app, revoke_all_tokens)
+    register_credential_revoker(app, revoke_all_devices)
 
 
 def register_request_hooks(app: Flask) -> None:
     from app.api.auth import install_token_auth
     from app.auth.gate import install_gate
+    from app.openrosa import bp as openrosa_bp
+    from app.openrosa.auth import install_device_auth
     from app.request_logging import install_request_logging
     from app.security.headers import install_security_headers
     from app.security.intake_role import install_write_only_sessions
 
     install_request_logging(app)
     install_token_auth(app)  # before the gate: it decides who the user is under /api/
+    install_device_auth(app, openrosa_bp)  # ... and under /openrosa/ (phone apps)
     install_gate(app)
     install_security_headers(app)
     install_write_only_sessions(app)

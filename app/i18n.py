@@ -10,6 +10,8 @@ from babel.dates import get_datetime_format
 from flask import Flask, current_app, has_request_context, request
 from flask_login import current_user
 
+from app.language_codes import label as language_label
+
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 
@@ -62,8 +64,19 @@ def display_number(value: Number | None) -> str:
     return flask_babel.format_decimal(value)
 
 
+def display_language(code: str | None) -> str:
+    """A BCP 47 code as "own name · reader's name (code)" in the reader's language."""
+    if not code:
+        return "—"
+    return language_label(code, str(flask_babel.get_locale() or "en"))
+
+
 def register_locale_filters(app: Flask) -> None:
-    """Templates write `x|date`, `x|datetime`, `x|datetime(seconds=True)` and `n|number`."""
+    """Templates write `x|date`, `x|datetime`, `x|datetime(seconds=True)`, `n|number` and
+    `code|language_label`."""
     app.jinja_env.filters.update(
-        date=display_date, datetime=display_datetime, number=display_number
+        date=display_date,
+        datetime=display_datetime,
+        number=display_number,
+        language_label=display_language,
     )

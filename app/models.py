@@ -27,7 +27,6 @@ from app.intake.models import (
     Addendum,
     ConsentRecord,
     Incident,
-    IncidentPerpetrator,
     Interview,
     InterviewEvidence,
     TargetType,
@@ -36,12 +35,17 @@ from app.intake.models import (
 )
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
+from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
+from app.provenance.models import ProofModeKey, ProvenanceCheck
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
 from app.webcapture.models import WebCaptureCheck
 
 __all__ = [
+    "DeviceCredential",
+    "OpenRosaAttachment",
+    "OpenRosaSubmission",
     "EvidenceTombstone",
     "IncidentEvidence",
     "LegalHold",
@@ -57,6 +61,8 @@ __all__ = [
     "CaseItem",
     "ConsistencyCheck",
     "WebCaptureCheck",
+    "ProvenanceCheck",
+    "ProofModeKey",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
@@ -70,7 +76,6 @@ __all__ = [
     "Addendum",
     "ConsentRecord",
     "Incident",
-    "IncidentPerpetrator",
     "Interview",
     "InterviewEvidence",
     "TargetType",

@@ -47,7 +47,7 @@ REPEATS = 5
 REFERENCE = "INV-2024-BENCH"
 ENTRY_COLUMNS = (
     "investigation_id, seq, prev_hash, body, body_sha256, entry_hash, action, object_type,"
-    " object_id, actor_id, time"
+    " object_id, actor_id, time, leaf_salt"
 )
 CHECKPOINT_COLUMNS = "investigation_id, seq, head, time, statement, minisig, key_id"
 
@@ -75,7 +75,8 @@ def build_app(instance: Path, database_uri: str | None = None):
 
 
 def fill(db_path: Path | str, investigation_id: str, count: int, every: int, key) -> None:
-    """Entries as append_custody_event writes them, and a checkpoint every ``every`` entries.
+    """Entries as append_custody_event writes them (leaf salts included), and a checkpoint
+    every ``every`` entries.
 
     ``db_path``: the SQLite file, or a PostgreSQL URL (rows then go in with COPY).
     """
@@ -106,7 +107,7 @@ def fill(db_path: Path | str, investigation_id: str, count: int, every: int, key
         naive = moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         entries.append(
             (investigation_id, seq, prev, body, digest, current, "viewed", "evidence")
-            + (object_id, actor_id, naive)
+            + (object_id, actor_id, naive, secrets.token_bytes(32))  # a salted (v2) leaf
         )
         if seq % every == 0 or seq == count:
             statement = head_statement(REFERENCE, seq, current, moment)
@@ -131,8 +132,8 @@ def fill(db_path: Path | str, investigation_id: str, count: int, every: int, key
     db = sqlite3.connect(db_path)
     db.executemany(
         "INSERT INTO custody_entries (investigation_id, seq, prev_hash, body, body_sha256,"
-        " entry_hash, action, object_type, object_id, actor_id, time)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " entry_hash, action, object_type, object_id, actor_id, time, leaf_salt)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         entries,
     )
     db.executemany(

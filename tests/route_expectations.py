@@ -87,6 +87,10 @@ def policy(name: str, default: str | int, **overrides: str | int) -> Policy:
 PUBLIC_PAGE = Policy("public", {persona: PUBLIC for persona in PERSONAS})
 # Anyone signed in, about their own account or the organisation's shared reference data.
 ACCOUNT = policy("account", OK)
+# Phone apps' OpenRosa endpoints (issue 22): a device credential (HTTP Basic) is the only way
+# in; a browser's session cookie, whoever it belongs to, is no credential there (401, with the
+# Basic challenge). tests/openrosa/ covers what a device may and may not do.
+DEVICE_ONLY = Policy("device credential only", {persona: 401 for persona in PERSONAS})
 # Administration: the account's role decides, not membership (admins manage investigations
 # they are not members of, and see no content through these pages).
 ADMIN = policy(
@@ -242,6 +246,9 @@ EXPECTATIONS: dict[str, Policy] = {
     "admin.user_detail": ADMIN,
     "admin.users": ADMIN,
     # api/ (tokens only): no account role decides there, membership and ownership do.
+    "openrosa.form_download": DEVICE_ONLY,
+    "openrosa.form_list_document": DEVICE_ONLY,
+    "openrosa.submission": DEVICE_ONLY,
     "api.add_interview_addendum": OWN_SUBMISSION,
     "api.evidence_item": OWN_SUBMISSION,
     "api.evidence_list": MEMBER,
@@ -278,6 +285,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "auth.new_api_token": ACCOUNT,
     "auth.recovery_codes": ACCOUNT,
     "auth.revoke_api_token": ACCOUNT,
+    "auth.new_openrosa_device": ACCOUNT,
+    "auth.revoke_openrosa_device": ACCOUNT,
     "auth.second_factor": PUBLIC_PAGE,
     "auth.set_password": PUBLIC_PAGE,
     "auth.settings": ACCOUNT,
@@ -333,6 +342,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.edit_incident": INCIDENT_EDIT,
     "intake.edit_interview": OWNER_CHANGES,
     "intake.edit_witness": WITNESS_EDIT,
+    # Choosing the codes of a flagged free-text language: who may add an addendum.
+    "intake.fix_interview_languages": OWN_SUBMISSION,
     "intake.reveal_witness_identity": IDENTITY_REVEAL,
     "intake.incident": MEMBER,
     "intake.incident_map": MEMBER,
@@ -364,6 +375,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "vault.evidence_download_reason": OWN_SUBMISSION,
     "vault.evidence_item": OWN_SUBMISSION,
     "consistency.consistency_recheck": OWN_SUBMISSION,
+    "provenance.provenance_recheck": OWN_SUBMISSION,
+    "provenance.proofmode_key_pin": REGRANT_DECISION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,

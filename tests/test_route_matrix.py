@@ -105,6 +105,7 @@ class World:
             "regrant_id": self.regrant.id,
             "duplicate_id": self.duplicate.id,
             "hold_id": self.hold.id,
+            "form_id": "custos_interview",
         }
 
     @staticmethod

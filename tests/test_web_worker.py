@@ -43,10 +43,11 @@ def test_gunicorn_conf_marks_its_workers_as_web_workers():
     assert 'os.environ.setdefault("CUSTOS_WEB_WORKER", "1")' in text
 
 
-@pytest.mark.parametrize("module", ["rfc3161_client", "numpy", "pdqhash"])
+@pytest.mark.parametrize("module", ["rfc3161_client", "numpy", "pdqhash", "c2pa"])
 def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
     """rfc3161-client (~4 MB) serves the maintenance round that asks a TSA; numpy and pdqhash
-    (~12 MB) the processing job that hashes pictures. Neither is a web worker's work."""
+    (~12 MB) the processing job that hashes pictures, c2pa-python (a 23 MB native library)
+    the processing job's C2PA check. None of them is a web worker's work."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
     probe = f"import sys; import wsgi; print({module!r} in sys.modules)"

@@ -54,6 +54,8 @@ ACTIONS = frozenset(
         "consistency_checked", "linked_to_incident", "unlinked_from_incident",
         "legal_hold_placed", "legal_hold_released",
         "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
+        "provenance_checked", "proofmode_key_pinned",
+        "testimony_languages_recorded",
     }
 )  # fmt: skip
 
@@ -81,7 +83,8 @@ Checks, and stops at the first problem:
   become: the signed list of withheld entries (its minisign signature, its trusted
   comment, the checkpoint's tree) names exactly the entries the ledger carries, each
   line is {seq, body}, and each body is proved by its inclusion proof against the
-  signed tree root; of a withheld entry only its position is known.
+  signed tree root (its leaf hashed with the salt custody-proofs.json gives for it, if
+  any); of a withheld entry only its position is known.
   6. with timestamped/: its signed note states the stamped checkpoint, each RFC 3161
      token's imprint is the note's hash, and the earliest genTime is printed: the time
      a timestamp authority vouches for (its CMS signature: openssl ts -verify).
@@ -410,6 +413,14 @@ def leaf_hash(data: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + data).digest()
 
 
+LEAF_V2_LABEL = b"custos-leaf-v2\n"  # a salted leaf's data: this, the 32-byte salt, the body
+
+
+def entry_leaf(body: bytes, salt: bytes | None) -> bytes:
+    """An entry's leaf hash: format v2 with its salt, v1 (the body alone) without one."""
+    return leaf_hash(body if salt is None else LEAF_V2_LABEL + salt + body)
+
+
 def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
@@ -470,8 +481,12 @@ def verify_proofs(entries: list[dict], statement: dict, proofs: dict) -> int:
     if "root" not in statement:
         raise VerificationError("inclusion proofs need a v2 checkpoint (it signs the tree root)")
     size, root = statement["seq"], bytes.fromhex(statement["root"])
-    if not isinstance(proofs, dict) or set(proofs) != {"tree_size", "root", "inclusion"}:
-        raise VerificationError("proofs file must hold tree_size, root and inclusion")
+    if not isinstance(proofs, dict) or set(proofs) - {"salts"} != {
+        "tree_size",
+        "root",
+        "inclusion",
+    }:
+        raise VerificationError("proofs file must hold tree_size, root, inclusion (and salts)")
     if (proofs["tree_size"], proofs["root"]) != (size, statement["root"]):
         raise VerificationError("proofs are for another tree than the signed checkpoint")
     inclusion = proofs["inclusion"]
@@ -480,9 +495,18 @@ def verify_proofs(entries: list[dict], statement: dict, proofs: dict) -> int:
     disclosed = {entry["seq"]: entry for entry in entries if entry["body"] is not None}
     if set(inclusion) != {str(seq) for seq in disclosed}:
         raise VerificationError("there must be one inclusion proof per disclosed entry")
+    salts = proofs.get("salts", {})
+    if not isinstance(salts, dict) or not set(salts) <= set(inclusion):
+        raise VerificationError("salts must map disclosed entry numbers to their leaf salts")
     for seq, entry in disclosed.items():
         proof = _hashes(inclusion[str(seq)], f"the inclusion proof of entry {seq}")
-        if not check_inclusion(leaf_hash(entry["body"].encode()), seq - 1, size, proof, root):
+        salt = salts.get(str(seq))
+        if salt is not None:
+            if not _is_hex64(salt):
+                raise VerificationError(f"the leaf salt of entry {seq} must be 64 lowercase hex")
+            salt = bytes.fromhex(salt)
+        leaf = entry_leaf(entry["body"].encode(), salt)
+        if not check_inclusion(leaf, seq - 1, size, proof, root):
             raise VerificationError(
                 f"entry {seq}: its body is not in the signed Merkle tree (rewritten)"
             )

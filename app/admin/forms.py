@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.admin.audit_wording import event_choices
 from app.admin.services import MEMBER_ROLES
-from app.audit.services import EVENTS
 from app.auth.models import ROLES
 
 ROLE_CHOICES = [(role, role) for role in ROLES]
@@ -64,7 +64,7 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter changes nothing
 
     event = SelectField(
-        _l("Event"), choices=[("", "any")] + [(e, e) for e in EVENTS], validators=[Optional()]
+        _l("Event"), choices=[("", _l("Any event")), *event_choices()], validators=[Optional()]
     )
     actor = StringField(_l("Actor email"), validators=[Optional(), Length(max=254)])
     since = DateField(_l("From (UTC)"), validators=[Optional()])

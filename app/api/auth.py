@@ -33,6 +33,9 @@ from app.extensions import csrf, db, limiter, login_manager
 from config import ConfigurationError
 
 API_PATH_PREFIX = "/api/"
+# Phone apps' OpenRosa endpoints (app/openrosa/auth.py): HTTP Basic device credentials only,
+# so, like the API, no cookie session is opened or sent there.
+COOKIELESS_PREFIXES = (API_PATH_PREFIX, "/openrosa/")
 # Vault endpoints that also accept a token (the tus upload protocol, for API clients).
 TOKEN_UPLOAD_ENDPOINTS = frozenset({"vault.tus_create", "vault.tus_upload"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -72,7 +75,7 @@ def bearer_token() -> str | None:
 def is_token_request(request: Request) -> bool:
     """Whether this request authenticates with a token only (decided before any routing)."""
     scheme = request.headers.get("Authorization", "").partition(" ")[0]
-    return request.path.startswith(API_PATH_PREFIX) or scheme.lower() == "bearer"
+    return request.path.startswith(COOKIELESS_PREFIXES) or scheme.lower() == "bearer"
 
 
 def authenticate_request():

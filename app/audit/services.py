@@ -42,6 +42,8 @@ EVENTS = (
     "investigation.reopened",
     "api_token.created",
     "api_token.revoked",
+    "openrosa_device.created",
+    "openrosa_device.revoked",
     "custody.ledger_broken",
     "custody.alarm_acknowledged",
     "reauth.failure",

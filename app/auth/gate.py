@@ -60,8 +60,10 @@ def install_gate(app: Flask) -> None:
         """The cookie's session must be live on the server (session_registry)."""
         if not current_user.is_authenticated:
             return None
-        if g.get("api_token") is not None:
-            return None  # a bearer-token request has no cookie session (app/api/auth.py)
+        if g.get("api_token") is not None or g.get("openrosa_device") is not None:
+            # A bearer-token or device request has no cookie session (app/api/auth.py,
+            # app/openrosa/auth.py).
+            return None
         outcome = session_registry.check(session.get(SESSION_ID_KEY), current_user)
         if outcome.problem is None:
             if db.session.dirty:

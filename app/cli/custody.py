@@ -10,8 +10,11 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.crypto.merkle import ProofError
+from app.crypto.minisign import SignatureError
 from app.custody.alarms import raise_alarm
 from app.custody.checkpoints import SigningUnavailable, current_signing_key, sign_checkpoint
+from app.custody.cosign import CosignRefused, cosign
+from app.custody.cosign_log import cosign_request, store_cosignature
 from app.custody.fixity import FixityOutcome, run_sweep
 from app.custody.origins import purge_origins
 from app.custody.presign import LedgerBroken
@@ -134,6 +137,52 @@ def witness_command(reference: str | None) -> None:
     click.echo(f"witnessed {written} checkpoint(s), {failed} failed", err=bool(failed))
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+@custody_cli.command("cosign")
+@click.argument("request_file", type=click.File("rb"))
+@click.option("--log-key", required=True, help="The log instance's minisign public key (RW...).")
+@click.option("--out", type=click.File("w"), default="-", help="Where to write the cosignature.")
+def cosign_command(request_file, log_key: str, out) -> None:
+    """As a witness: countersign another instance's checkpoint with this instance's key.
+
+    Only if the log's key signed it and it extends the last head cosigned for that log and
+    ledger (consistency proof); otherwise refuse, change nothing and exit 1.
+    """
+    try:
+        signature = cosign(request_file.read(), log_key, current_signing_key())
+    except (CosignRefused, SigningUnavailable) as exc:
+        click.echo(f"REFUSED: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    out.write(signature)
+
+
+@custody_cli.command("cosign-request")
+@click.argument("reference")
+@click.option("--witness-key", required=True, help="The witness's minisign public key (RW...).")
+def cosign_request_command(reference: str, witness_key: str) -> None:
+    """Print the cosign request for a witness: newest signed tree, proof from its last head."""
+    try:
+        click.echo(cosign_request(reference, witness_key).decode("utf-8"))
+    except (LookupError, ProofError, SignatureError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@custody_cli.command("cosign-store")
+@click.argument("reference")
+@click.argument("cosignature_file", type=click.File("r"))
+def cosign_store_command(reference: str, cosignature_file) -> None:
+    """Keep a witness's cosignature of one of this ledger's checkpoints, once it verifies."""
+    try:
+        kept = store_cosignature(reference, cosignature_file.read())
+    except LookupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except ValueError as exc:
+        click.echo(f"REFUSED: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"{reference}: entries 1..{kept.seq} cosigned by witness {kept.witness_key_id}")
 
 
 @custody_cli.command("purge-origins")

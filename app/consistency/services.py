@@ -12,7 +12,8 @@ import json
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from app.consistency.comparison import compare, findings
 from app.consistency.incidents import incidents_for
@@ -110,3 +111,16 @@ def recheck(viewer: InvestigationViewer, evidence_id: str) -> ConsistencyCheck:
     check = run_check(item, viewer.user)
     db.session.commit()
     return check
+
+
+def items_with_findings():
+    """SELECT of the ids of items whose latest consistency check counts at least one finding
+    (a re-check that finds nothing supersedes an earlier one that did)."""
+    later = aliased(ConsistencyCheck)
+    return select(ConsistencyCheck.evidence_id).where(
+        ConsistencyCheck.findings > 0,
+        ~exists().where(
+            later.evidence_id == ConsistencyCheck.evidence_id,
+            later.checked_at > ConsistencyCheck.checked_at,
+        ),
+    )

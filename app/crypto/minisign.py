@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import os
 
@@ -119,8 +120,11 @@ def key_id_hex(key_id: bytes) -> str:
     return format(int.from_bytes(key_id, "little"), "X")
 
 
+@functools.lru_cache(maxsize=64)
 def parse_public_key(public_key: str) -> tuple[bytes, Ed25519PublicKey]:
-    """(key id, key) from an ``RW...`` string or the text of a ``.pub`` file."""
+    """(key id, key) from an ``RW...`` string or the text of a ``.pub`` file.
+
+    Cached (keys are immutable): verify checks each checkpoint against the same few keys."""
     lines = public_key.strip().splitlines()
     if len(lines) == 2 and lines[0].startswith(_UNTRUSTED_PREFIX):
         lines = lines[1:]

@@ -1,7 +1,8 @@
 """Exporting a ledger for outsiders: JSON Lines plus the signed checkpoint (custody-format.md s.8).
 
 A whole-ledger export carries every entry, chained. An export about some objects carries
-only the entries about them, each with an inclusion proof against the signed tree root, and
+only the entries about them, each with an inclusion proof against the signed tree root (and
+its leaf salt: the salts of withheld entries never leave, section 6), and
 the signed list of the positions it withholds (app/custody/disclosure.py, section 4): of a
 withheld entry neither body nor digest nor chain hash leaves. So are withheld the bodies of
 entries written before client addresses left the bodies.
@@ -67,13 +68,14 @@ def export_ledger(
             LedgerEntry.body_sha256,
             LedgerEntry.entry_hash,
             LedgerEntry.body,
+            LedgerEntry.leaf_salt,
         )
         .where(LedgerEntry.investigation_id == investigation.id)
         .order_by(LedgerEntry.seq)
     ).all()
     if not rows:
         raise LedgerExportError(f"{investigation.reference} has no custody entries to export")
-    report = verify_chain(tuple(row) for row in rows)
+    report = verify_chain(tuple(row)[:5] for row in rows)
     if not report.ok:
         raise LedgerExportError(
             f"{investigation.reference}: the ledger does not verify ({report.reason}); "
@@ -85,13 +87,16 @@ def export_ledger(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     disclosed: list[int] = []
+    salts: dict[str, str] = {}
     lines: list[dict] = []
-    for seq, prev, body_sha256, this_hash, body in rows:
+    for seq, prev, body_sha256, this_hash, body, salt in rows:
         object_id, names_address = _about(body)
         # Entries written before issue 15 carry the client address in their body: it
         # must not reach a court, so such an entry stays home.
         if (wanted is None or object_id in wanted) and not names_address:
             disclosed.append(seq)
+            if salt is not None:  # a disclosed entry's salt only: a withheld one's stays
+                salts[str(seq)] = bytes(salt).hex()
             text = bytes(body).decode("utf-8")
             line = {"seq": seq, "prev": prev, "body_sha256": body_sha256, "hash": this_hash}
             lines.append({**line, "body": text})
@@ -124,6 +129,7 @@ def export_ledger(
             str(seq): [node.hex() for node in nodes.inclusion(seq - 1, checkpoint.seq)]
             for seq in disclosed
         },
+        "salts": salts,
     }
     (out_dir / PROOFS_FILE).write_text(
         json.dumps(proofs, separators=(",", ":"), sort_keys=True), encoding="utf-8"

@@ -48,6 +48,8 @@ class CustodyAction(enum.StrEnum):
     KEY_ROTATED = "key_rotated"
     TESTIMONY_SEALED = "testimony_sealed"
     ADDENDUM_ADDED = "addendum_added"
+    # Codes chosen for a language written as free text in testimony sealed before codes
+    TESTIMONY_LANGUAGES_RECORDED = "testimony_languages_recorded"
     ASSESSED = "assessed"
     EXPORT_WITHDRAWN = "export_withdrawn"  # a finished export no longer offered (consent)
     EXPORT_EXPIRED = "export_expired"  # a finished export deleted at the end of its retention
@@ -63,8 +65,11 @@ class CustodyAction(enum.StrEnum):
     DUPLICATE_REJECTED = "duplicate_rejected"  # ... a reviewer says: not the same capture
     CONSISTENCY_CHECKED = "consistency_checked"  # file facts compared with statements
     WEB_CAPTURE_CHECKED = "web_capture_checked"  # a WACZ/WARC checked against itself
+    PROVENANCE_CHECKED = "provenance_checked"  # a C2PA manifest or ProofMode bundle verified
+    PROOFMODE_KEY_PINNED = "proofmode_key_pinned"  # a sender's ProofMode key, pinned by a lawyer
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
+    RECEIVED_VIA_OPENROSA = "received_via_openrosa"  # a phone app's submission became a draft
     LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep
     LEGAL_HOLD_RELEASED = "legal_hold_released"  # ... lifted by two people (app/retention)
     DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold
@@ -143,7 +148,8 @@ def append_custody_event(
     )
 
     seq, prev_hash, frontier = _lock_head(session, investigation_id)
-    frontier = tree.extend(session, investigation_id, seq, frontier, body)
+    salt = tree.new_salt()
+    frontier = tree.extend(session, investigation_id, seq, frontier, (body, salt))
     seq += 1
     body_sha256 = body_digest(body)
     this_hash = entry_hash(seq, prev_hash, body_sha256)
@@ -154,6 +160,7 @@ def append_custody_event(
         body=body,
         body_sha256=body_sha256,
         entry_hash=this_hash,
+        leaf_salt=salt,
         action=action,
         object_type=object_type,
         object_id=object_id,

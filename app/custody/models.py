@@ -48,6 +48,10 @@ class LedgerEntry(db.Model):
     body: Mapped[bytes] = mapped_column(LargeBinary)
     body_sha256: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+    # 32 secret random bytes bound into the entry's Merkle leaf (leaf format v2,
+    # docs/custody-format.md section 6), disclosed only with the entry's own body; NULL for
+    # entries written before salts (leaf v1). Never shown, logged or exported otherwise.
+    leaf_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     # Copies of body fields for filtering; NOT trusted by verification.
     action: Mapped[str] = mapped_column(String(32), index=True)
@@ -131,6 +135,43 @@ class CheckpointTimestamp(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Cosignature(db.Model):
+    """Another instance's countersignature of one of our checkpoints (custody-format.md s.10.1).
+
+    Self-contained: the statement it signs is kept with it, so it checks even if the
+    checkpoint row went. `custody verify` checks each against the configured cosigner keys
+    and the tree recomputed from the bodies.
+    """
+
+    __tablename__ = "custody_cosignatures"
+    __table_args__ = (UniqueConstraint("investigation_id", "seq", "witness_key_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    investigation_id: Mapped[str] = mapped_column(ForeignKey("investigations.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    statement: Mapped[bytes] = mapped_column(LargeBinary)  # the checkpoint statement it signs
+    minisig: Mapped[str] = mapped_column(Text)  # the witness's .minisig over the statement
+    witness_key_id: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CosignedHead(db.Model):
+    """On a witness instance: the last head it cosigned for each log key and ledger.
+
+    What the witness compares every new request with: a smaller tree, or a proof that
+    does not lead from this root to the new one, is refused (app/custody/cosign.py).
+    """
+
+    __tablename__ = "custody_cosigned_heads"
+
+    log_key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    cosigned_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class FixitySweep(db.Model):

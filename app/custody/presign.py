@@ -86,6 +86,7 @@ def check_before_signing(
             LedgerEntry.object_id,
             LedgerEntry.actor_id,
             LedgerEntry.time,
+            LedgerEntry.leaf_salt,
         )
         .where(
             LedgerEntry.investigation_id == investigation_id,
@@ -104,7 +105,7 @@ def check_before_signing(
         rows = rows[1:]
     columns = ColumnCheck()
     report = verify_chain(
-        columns.rows(tuple(row) for row in rows), after_seq=after_seq, after_hash=after_hash
+        columns.rows(tuple(row)[:10] for row in rows), after_seq=after_seq, after_hash=after_hash
     )
     if not report.ok:
         raise LedgerBroken(report.bad_seq, report.reason)
@@ -118,7 +119,8 @@ def check_before_signing(
         )
     frontier = _frontier_at(session, investigation_id, after_seq, signed_root)
     for size, row in enumerate(rows, start=after_seq):
-        merkle.append_leaf(frontier, size, merkle.leaf_hash(bytes(row.body)))
+        salt = None if row.leaf_salt is None else bytes(row.leaf_salt)
+        merkle.append_leaf(frontier, size, tree.entry_leaf(bytes(row.body), salt))
     return merkle.frontier_root(frontier)
 
 
@@ -137,12 +139,7 @@ def _frontier_at(
             )
         return frontier
     # Signed before the Merkle log (v1), or nothing signed yet: build from the bodies once.
-    bodies = session.execute(
-        select(LedgerEntry.body)
-        .where(LedgerEntry.investigation_id == investigation_id, LedgerEntry.seq <= size)
-        .order_by(LedgerEntry.seq)
-    ).scalars()
-    return tree.frontier_of(bytes(body) for body in bodies)
+    return tree.frontier_of(tree.stored_leaves(session, investigation_id, size))
 
 
 def _check_signed(investigation_id: str, reference: str, last) -> bytes | None:

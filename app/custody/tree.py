@@ -1,16 +1,19 @@
 """Each investigation's Merkle tree in the database: extended on append, read for proofs.
 
 Leaf i (0-based) is entry i + 1's canonical body, hashed as RFC 9162 section 2.1 says
-(app/custody/merkle.py). An append extends the frontier kept on the head row and stores the
-subtrees it completed in custody_tree_nodes: about two rows per entry, never a rebuild.
+(app/crypto/merkle.py): since leaf format v2 with the entry's secret salt in front, so a
+leaf hash that an inclusion proof shows of a withheld entry cannot confirm a guessed body.
+An append extends the frontier kept on the head row and stores the subtrees it completed
+in custody_tree_nodes: about two rows per entry, never a rebuild.
 Proofs read the O(log n) node hashes they need in one query.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,24 @@ from app.crypto import merkle
 from app.custody.models import LedgerEntry, TreeNode
 
 HASH = 32
+SALT_BYTES = 32
+# Leaf data of format v2: this label, the salt, the body (custody-format.md section 6).
+# A v1 leaf's data is the body alone, which starts with "{": the two cannot collide.
+LEAF_V2_LABEL = b"custos-leaf-v2\n"
+
+
+def new_salt() -> bytes:
+    """A fresh secret salt for the next entry's leaf."""
+    return secrets.token_bytes(SALT_BYTES)
+
+
+def entry_leaf(body: bytes, salt: bytes | None) -> bytes:
+    """The leaf hash of an entry: v2 with its salt, v1 (the body alone) for an older entry."""
+    if salt is None:
+        return merkle.leaf_hash(body)
+    if len(salt) != SALT_BYTES:
+        raise ValueError(f"a leaf salt is {SALT_BYTES} bytes")
+    return merkle.leaf_hash(LEAF_V2_LABEL + salt + body)
 
 
 def split_frontier(packed: bytes | None) -> list[bytes]:
@@ -26,9 +47,13 @@ def split_frontier(packed: bytes | None) -> list[bytes]:
 
 
 def extend(
-    session: Session, investigation_id: str, size: int, frontier: bytes, body: bytes
+    session: Session,
+    investigation_id: str,
+    size: int,
+    frontier: bytes,
+    leaf: tuple[bytes, bytes | None],
 ) -> bytes:
-    """Add leaf number ``size`` (0-based) for ``body``; return the new packed frontier.
+    """Add leaf number ``size`` (0-based) for ``leaf`` (body, salt); return the new frontier.
 
     The head row's frontier is a cache: one that does not fit ``size`` (the head was moved
     behind the application's back) is rebuilt, so appending still works and the record of
@@ -37,7 +62,7 @@ def extend(
     nodes = split_frontier(frontier)
     if len(nodes) != size.bit_count():
         nodes = _rebuilt_frontier(session, investigation_id, size)
-    made = merkle.append_leaf(nodes, size, merkle.leaf_hash(body))
+    made = merkle.append_leaf(nodes, size, entry_leaf(*leaf))
     rows = [
         {"investigation_id": investigation_id, "level": level, "idx": index, "hash": node}
         for level, index, node in made
@@ -58,20 +83,34 @@ def extend(
 
 
 def _rebuilt_frontier(session: Session, investigation_id: str, size: int) -> list[bytes]:
-    bodies = session.execute(
-        select(LedgerEntry.body)
+    return frontier_of(stored_leaves(session, investigation_id, size))
+
+
+def stored_leaves(
+    session: Session, investigation_id: str, size: int
+) -> Iterable[tuple[bytes, bytes | None]]:
+    """(body, salt) of entries 1..size, in order: the leaves as the database holds them."""
+    rows = session.execute(
+        select(LedgerEntry.body, LedgerEntry.leaf_salt)
         .where(LedgerEntry.investigation_id == investigation_id, LedgerEntry.seq <= size)
         .order_by(LedgerEntry.seq)
-    ).scalars()
-    return frontier_of(bytes(body) for body in bodies)
+    )
+    return ((bytes(body), None if salt is None else bytes(salt)) for body, salt in rows)
 
 
-def frontier_of(leaves: Iterable[bytes]) -> list[bytes]:
-    """The frontier over leaf data (bodies), for building a tree in one pass."""
+def frontier_of(leaves: Iterable[tuple[bytes, bytes | None]]) -> list[bytes]:
+    """The frontier over (body, salt) leaves, for building a tree in one pass."""
     nodes: list[bytes] = []
-    for size, body in enumerate(leaves):
-        merkle.append_leaf(nodes, size, merkle.leaf_hash(body))
+    for size, (body, salt) in enumerate(leaves):
+        merkle.append_leaf(nodes, size, entry_leaf(body, salt))
     return nodes
+
+
+# Only placeholders are put into it, never values.
+_LEVEL_SQL = (
+    "SELECT level, idx, hash FROM custody_tree_nodes"
+    " WHERE investigation_id = {mark} AND level = {mark} AND idx IN ({marks})"
+)
 
 
 class NodeReader:
@@ -91,18 +130,15 @@ class NodeReader:
             by_level.setdefault(level, []).append(index)
         # One SELECT per level, in one UNION ALL: each is a primary-key lookup on both
         # databases (an OR of levels, or a row-value IN, makes SQLite scan the ledger's nodes).
-        rows = self._session.execute(
-            union_all(
-                *(
-                    select(TreeNode.level, TreeNode.index, TreeNode.hash).where(
-                        TreeNode.investigation_id == self._investigation_id,
-                        TreeNode.level == level,
-                        TreeNode.index.in_(indexes),
-                    )
-                    for level, indexes in by_level.items()
-                )
-            )
-        )
+        # Written as driver SQL: building it as SQLAlchemy expressions cost more than running
+        # it (docs/performance.md, inclusion proofs).
+        session = self._session
+        mark = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
+        parts, params = [], []
+        for level, indexes in by_level.items():
+            parts.append(_LEVEL_SQL.format(mark=mark, marks=", ".join([mark] * len(indexes))))
+            params += [self._investigation_id, level, *indexes]
+        rows = session.connection().exec_driver_sql(" UNION ALL ".join(parts), tuple(params))
         for level, index, node in rows:
             self._known[(level, index)] = bytes(node)
         absent = [key for key in missing if key not in self._known]

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from app.crypto.minisign import key_id_hex, parse_public_key
 from app.custody import witness
+from app.custody.cosign_log import COSIGNATURES_SQL, check_cosignatures, cosigner_keys
 from app.custody.verify_checkpoints import (  # noqa: F401 (key_for: presign uses it here)
     Problems,
     TrustedKeys,
@@ -39,16 +40,21 @@ from app.extensions import db
 
 _ENTRIES_SQL = (
     "SELECT seq, prev_hash, body_sha256, entry_hash, body,"
-    " action, object_type, object_id, actor_id, time FROM custody_entries"
+    " action, object_type, object_id, actor_id, time, leaf_salt FROM custody_entries"
     " WHERE investigation_id = ? ORDER BY seq"
 )
+# Each checkpoint with the entry hash stored at its seq: one query, not one per checkpoint.
 _CHECKPOINTS_SQL = (
-    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
-    " WHERE investigation_id = ? ORDER BY seq, id"
+    "SELECT c.seq, c.head, c.statement, c.minisig, c.note, e.entry_hash"
+    " FROM custody_checkpoints c LEFT JOIN custody_entries e"
+    " ON e.investigation_id = c.investigation_id AND e.seq = c.seq"
+    " WHERE c.investigation_id = ? ORDER BY c.seq, c.id"
 )
 _NEWEST_CHECKPOINT_SQL = (
-    "SELECT seq, head, statement, minisig, note FROM custody_checkpoints"
-    " WHERE investigation_id = ? ORDER BY seq DESC, id DESC LIMIT 1"
+    "SELECT c.seq, c.head, c.statement, c.minisig, c.note, e.entry_hash"
+    " FROM custody_checkpoints c LEFT JOIN custody_entries e"
+    " ON e.investigation_id = c.investigation_id AND e.seq = c.seq"
+    " WHERE c.investigation_id = ? ORDER BY c.seq DESC, c.id DESC LIMIT 1"
 )
 _ROOTED_SIZES_SQL = (
     "SELECT DISTINCT seq FROM custody_checkpoints WHERE investigation_id = ? AND root IS NOT NULL"
@@ -72,6 +78,7 @@ class LedgerVerdict:
     signed_time: str | None = None
     signed_key: str | None = None
     signatures_checked: int = 0
+    cosignatures_checked: int = 0  # other instances' countersignatures (cosign_log.py)
     bad_seq: int | None = None
     problem: str | None = None
 
@@ -85,6 +92,11 @@ class LedgerVerdict:
             f"OK {self.reference}: entries 1..{self.entries} intact, head {self.head}, "
             f"signed at entry {self.signed_seq} ({self.signed_time}, key {self.signed_key}), "
             f"{self.checkpoints} checkpoints, {self.signatures_checked} signatures checked"
+            + (
+                f", {self.cosignatures_checked} cosignatures checked"
+                if self.cosignatures_checked
+                else ""
+            )
         )
 
 
@@ -181,7 +193,8 @@ def _verify_in_snapshot(
         for label, records in witnessed
         for name, size in witnessed_sizes_of(records).items()
     }
-    roots = TreeRoots(sizes | set(witnessed_sizes.values()))
+    cosigned = reader.rows(COSIGNATURES_SQL, (investigation_id,)) if cosigner_keys() else []
+    roots = TreeRoots(sizes | set(witnessed_sizes.values()) | {row[0] for row in cosigned})
     entries = LedgerPass(roots)
     report = entries.run(reader.stream(_ENTRIES_SQL, (investigation_id,)))
     if not report.ok:
@@ -202,13 +215,18 @@ def _verify_in_snapshot(
     )
     trusted_checked = 0
     revoked = getattr(keys, "revoked", frozenset())
-    for seq, head, statement, minisig, note in to_check:
-        if signature_key_id(minisig) in revoked:
+    for seq, head, statement, minisig, note, stored_at_seq in to_check:
+        key_id = signature_key_id(minisig)
+        if key_id in revoked:
             continue
         trusted_checked += 1
         signatures_checked += 1
         checked = check_checkpoint(
-            reader, investigation_id, reference, keys, (statement, minisig, note), roots.at
+            reader,
+            (investigation_id, reference, keys, key_id),
+            (statement, minisig, note),
+            roots.at,
+            (seq, stored_at_seq),
         )
         if not isinstance(checked, str) and (checked[0], checked[3]) != (seq, head):
             checked = f"the row says entry {seq} but its signed statement says {checked[0]}"
@@ -248,6 +266,8 @@ def _verify_in_snapshot(
             problems,
         )
 
+    cosignatures = check_cosignatures(cosigned, reference, last, roots.at, problems)
+
     # Last, so that a forged or unsigned entry at the same seq is named as such first.
     if entries.columns_bad_seq is not None and entries.columns_bad_seq <= report.last_seq:
         problems.add(entries.columns_bad_seq, entries.columns_reason())
@@ -275,4 +295,5 @@ def _verify_in_snapshot(
         signed_time=signed[1] if signed else None,
         signed_key=signed[2] if signed else None,
         signatures_checked=signatures_checked,
+        cosignatures_checked=cosignatures,
     )

@@ -63,16 +63,20 @@ def find_rewritten_span(
 
 def check_checkpoint(
     reader: LedgerReader,
-    investigation_id: str,
-    reference: str,
-    keys: dict[str, str],
+    ledger: tuple[str, str, dict[str, str], str | None],
     row: tuple[bytes, str, bytes | None],
     roots: dict[int, bytes],
+    stored: tuple[int, str | None],
 ) -> tuple[int, str, str, str] | str:
-    """(seq, time, key id, head) of a checkpoint that verifies and matches the chain, or why not."""
+    """(seq, time, key id, head) of a checkpoint that verifies and matches the chain, or why not.
+
+    ``ledger``: (investigation id, reference, trusted keys, the signature's key id);
+    ``stored``: the row's seq and the entry hash stored there (None: no such entry), read
+    with the checkpoint, so only a statement naming another seq costs a query.
+    """
+    investigation_id, reference, keys, key_id = ledger
     statement, minisig, note = row
     statement = bytes(statement)
-    key_id = signature_key_id(minisig)
     if key_id is None:
         return "the signature is not in the minisign format"
     if key_id not in keys:
@@ -88,7 +92,10 @@ def check_checkpoint(
         return str(exc)
     if signed["investigation"] != reference:
         return f"the signed statement is about {signed['investigation']}, not {reference}"
-    actual = reader.scalar(_ENTRY_HASH_SQL, investigation_id, signed["seq"])
+    if stored[0] == signed["seq"]:
+        actual = stored[1]
+    else:
+        actual = reader.scalar(_ENTRY_HASH_SQL, investigation_id, signed["seq"])
     if actual is None:
         return f"it signs entry {signed['seq']}, which is missing (deleted)"
     if actual != signed["head"]:

@@ -3,7 +3,8 @@
 Every entry is checked in a single loop, with no generator between the cursor and the
 hashing: seqs 1, 2, 3... linked by prev hashes, each body hashing to its digest, each
 entry hash recomputed (chain.verify_chain's checks), the filter columns against the
-signed body (columns.py), and the Merkle tree recomputed from the bodies with its root
+signed body (columns.py), and the Merkle tree recomputed from the bodies (and their leaf
+salts, tree.entry_leaf) with its root
 kept at every wanted size. It is the hot loop of `flask custody verify`, budgeted at 0.43x
 two bare SHA-256 per row over the same rows (issue 14, benchmarks/bench_custody_verify.py),
 so it binds its functions to locals and leaves every explanation to chain.verify_chain,
@@ -21,10 +22,13 @@ from itertools import chain
 from app.crypto.merkle import frontier_root
 from app.custody.chain import GENESIS_HASH, ChainReport, verify_chain
 from app.custody.columns import columns_match
+from app.custody.tree import LEAF_V2_LABEL
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")  # a stored body digest, as chain.verify_chain reads it
 
-# (seq, prev, body_sha256, hash, body, action, object_type, object_id, actor_id, time)
+_LEAF_V2 = b"\x00" + LEAF_V2_LABEL  # the prefix of a salted leaf hash's preimage
+
+# (seq, prev, body_sha256, hash, body, action, object_type, object_id, actor_id, time, salt)
 LedgerRow = tuple
 
 
@@ -78,6 +82,7 @@ class LedgerPass:
             object_id,
             actor,
             time,
+            salt,
         ) in remaining:
             if seq != expected or prev != head:
                 break
@@ -95,7 +100,10 @@ class LedgerPass:
                     body_sha256 = digest
                 elif digest != body_sha256:
                     break
-                node = sha256(b"\x00" + body).digest()
+                if salt is None:
+                    node = sha256(b"\x00" + body).digest()
+                else:
+                    node = sha256(_LEAF_V2 + salt + body).digest()
                 if columns_ok and not (
                     plain(body, action, object_type, object_id, actor, time)
                     or columns_match(body, action, object_type, object_id, actor, time)

@@ -7,7 +7,7 @@ own uploads, and seal their own testimony (custody entry testimony_sealed).
 
 from __future__ import annotations
 
-from app.demo.scenario import ConsentSpec, IncidentSpec
+from app.demo.scenario import ConsentSpec, IncidentSpec, InterviewSpec
 from app.demo.world import DemoWorld, loading
 from app.extensions import db
 from app.intake.services.consent import ConsentInput, record_consent
@@ -81,6 +81,22 @@ def record_witnesses(world: DemoWorld) -> None:
     db.session.commit()
 
 
+def _interpreter_input(spec: InterviewSpec) -> dict:
+    """The scenario's languages and interpreter as InterviewInput fields."""
+    interpreter = spec.interpreter
+    read_back = interpreter.get("read_back") or ""
+    return {
+        "languages": list(spec.languages),
+        "interpreter_present": interpreter.get("present"),
+        "interpreter_code": interpreter.get("code") or "",
+        "interpreter": interpreter.get("identity") or "",
+        "interpreted_from": interpreter.get("from") or "",
+        "interpreted_to": interpreter.get("to") or "",
+        "read_back": True if read_back else None,
+        "read_back_language": read_back,
+    }
+
+
 def record_interviews(world: DemoWorld) -> None:
     for spec in world.scenario.interviews:
         user = world.user(spec.by)
@@ -94,8 +110,7 @@ def record_interviews(world: DemoWorld) -> None:
                     mode=spec.mode,
                     first_hand=spec.first_hand,
                     place=spec.place,
-                    language=spec.language,
-                    interpreter=spec.interpreter,
+                    **_interpreter_input(spec),
                     incident_ids=[world.incidents[key].id for key in spec.incidents],
                     transcript=spec.transcript,
                     notes=spec.notes,

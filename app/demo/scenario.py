@@ -112,8 +112,8 @@ class InterviewSpec:
     conducted_on: date
     mode: str
     place: str
-    language: str
-    interpreter: str
+    languages: tuple[str, ...]
+    interpreter: dict  # present, code, identity, from, to, read_back (a language code)
     first_hand: bool
     incidents: tuple[str, ...]
     attachments: tuple[str, ...]
@@ -302,8 +302,8 @@ def _interview(raw: dict) -> InterviewSpec:
         conducted_on=raw["conducted_on"],
         mode=raw["mode"],
         place=raw.get("place", ""),
-        language=raw.get("language", ""),
-        interpreter=raw.get("interpreter", ""),
+        languages=tuple(raw.get("languages", [])),
+        interpreter=dict(raw.get("interpreter") or {}),
         first_hand=bool(raw["first_hand"]),
         incidents=tuple(raw.get("incidents", [])),
         attachments=tuple(raw.get("attachments", [])),

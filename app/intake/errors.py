@@ -44,6 +44,31 @@ MESSAGES = {
     ),
     "transcript_required": _l("A testimony cannot be sealed without a transcript."),
     "language_required": _l("A testimony cannot be sealed without its language."),
+    "unknown_language": _l("Choose languages from the list."),
+    "too_many_languages": _l("Choose at most 6 languages."),
+    "interpreter_unanswered": _l(
+        "Say whether an interpreter was present: a testimony cannot be sealed without it."
+    ),
+    "interpreter_not_present": _l(
+        "No interpreter was present: clear the interpreter's details, or say one was."
+    ),
+    "interpreter_who": _l(
+        "Name the interpreter: a member of this investigation, or an external interpreter's"
+        " code (not both)."
+    ),
+    "interpreter_identity_needs_code": _l(
+        "The identity is for an external interpreter: give their code too."
+    ),
+    "invalid_interpreter_code": _l(
+        "An interpreter's code is 1 to 32 letters, digits or dashes, for example INT-07."
+    ),
+    "language_pair_required": _l("Choose both languages the interpreter worked between."),
+    "language_pair_same": _l("The interpreter worked between two different languages."),
+    "read_back_language_required": _l("Choose the language the record was read back in."),
+    "read_back_language_without_read_back": _l(
+        "A read-back language is for a record that was read back: say it was, or clear it."
+    ),
+    "languages_not_to_fix": _l("This testimony's languages are already recorded as codes."),
     "unknown_evidence": _l("Choose one of your own uploads in this investigation."),
     "recording_kind": _l("A recording must be an audio or video file."),
     "recording_exists": _l("This interview already has a recording; attach this file instead."),

@@ -20,6 +20,9 @@ from app.intake.models.interviews import Addendum, Interview, InterviewEvidence,
 from app.intake.models.witnesses import ConsentRecord
 
 WRITE_ONCE = (Addendum, ConsentRecord)
+# What may still be written on testimony sealed before languages were codes (format 1): its
+# codes, chosen by a person from its free text; the seal covers that text, not the codes.
+OUTSIDE_FORMAT_1_SEAL = frozenset({"languages"})
 
 
 def _committed_status(session: Session, interview: Interview) -> str | None:
@@ -42,11 +45,18 @@ def _interview_is_sealed(session: Session, interview_id: str) -> bool:
     return status == InterviewStatus.SEALED.value
 
 
+def _only_outside_the_seal(interview: Interview) -> bool:
+    state = instance_state(interview)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    return interview.record_format == 1 and changed <= OUTSIDE_FORMAT_1_SEAL
+
+
 def _refuse_changes_to_sealed_testimony(session: Session, flush_context: Any, instances: Any):
     for obj in session.dirty:
         if isinstance(obj, Interview) and session.is_modified(obj):
             if _committed_status(session, obj) == InterviewStatus.SEALED.value:
-                raise SealedTestimonyError()
+                if not _only_outside_the_seal(obj):
+                    raise SealedTestimonyError()
         elif isinstance(obj, WRITE_ONCE) and session.is_modified(obj):
             raise ImmutableRecordError(f"{type(obj).__name__} rows are written once")
     for obj in session.deleted:

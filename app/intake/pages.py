@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from app.accesslog.reasons import Reason
 from app.accesslog.services import reads_of
 from app.auth.models import User
 from app.extensions import db
+from app.intake.forms.interviews import ONE_LANGUAGE_FIELDS
 from app.intake.models import Incident, Witness
 from app.intake.services import search
 from app.intake.services.evidence_links import incident_evidence
@@ -32,26 +34,28 @@ from app.intake.visibility import (
 from app.intake.when import incident_when
 from app.investigations.models import Membership
 from app.investigations.viewer import InvestigationViewer
+from app.language_codes import choices
 from app.security.org_keys import intake_only
 from app.vault.incident_links import SHOWS_LABELS
 
 
-def _areas_and_perpetrators(viewer: InvestigationViewer) -> dict[str, Any]:
+def _areas_and_perpetrators(opened: search.OpenedIncidents) -> dict[str, Any]:
     return {
-        "known_areas": search.known_areas(viewer),
-        "known_perpetrators": search.known_perpetrators(viewer),
+        "known_areas": opened.known_areas(),
+        "known_perpetrators": opened.known_perpetrators(),
     }
 
 
 def incident_list(
     viewer: InvestigationViewer, form, query: dict[str, str], page: int
 ) -> dict[str, Any]:
+    opened = search.open_incidents(viewer)
     return {
         "investigation": viewer.investigation,
         "filter_form": form,
         "query": query,
-        "page": search.search_incidents(viewer, form.to_filters(), page),
-        **_areas_and_perpetrators(viewer),
+        "page": search.search_incidents(viewer, form.to_filters(), page, opened=opened),
+        **_areas_and_perpetrators(opened),
     }
 
 
@@ -64,19 +68,20 @@ def incident_map(
         "query": query,
         "tiles_url": config["CUSTOS_MAP_TILES_URL"],
         "tiles_attribution": config["CUSTOS_MAP_TILES_ATTRIBUTION"],
-        **_areas_and_perpetrators(viewer),
+        **_areas_and_perpetrators(search.open_incidents(viewer)),
     }
 
 
 def incident_timeline(viewer: InvestigationViewer, form) -> dict[str, Any]:
-    months, truncated = search.incident_timeline(viewer, form.to_filters())
+    opened = search.open_incidents(viewer)
+    months, truncated = search.incident_timeline(viewer, form.to_filters(), opened=opened)
     return {
         "investigation": viewer.investigation,
         "filter_form": form,
         "months": months,
         "truncated": truncated,
         "limit": search.TIMELINE_LIMIT,
-        **_areas_and_perpetrators(viewer),
+        **_areas_and_perpetrators(opened),
     }
 
 
@@ -169,7 +174,9 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
         incidents = [(i, f"{when:%Y-%m-%d} — {i[:8]}") for i, when in rows]
     else:
         rows = db.session.scalars(
-            visible_incidents(select(Incident), viewer).order_by(Incident.occurred_from.desc())
+            visible_incidents(select(Incident), viewer)
+            .options(search.LABEL_LOAD)
+            .order_by(Incident.occurred_from.desc())
         )
         incidents = [(i.id, f"{incident_when(i)} — {i.place_name}") for i in rows]
     return {
@@ -178,4 +185,14 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
         if viewer.sees_all
         else [(user.id, f"{user.name} ({user.email})")],
         "incident_ids": incidents,
+        **language_choices(),
+        # Any member may have interpreted; naming one gives them nothing to read.
+        "interpreter_user_id": [("", _("— none —"))] + member_choices(viewer),
     }
+
+
+def language_choices() -> dict[str, list[tuple[str, str]]]:
+    """The language fields of the interview form, labelled in the reader's language."""
+    offered = list(choices(str(get_locale() or "en")))
+    single = [("", _("— choose —"))] + offered
+    return {"languages": offered, **{name: single for name in ONE_LANGUAGE_FIELDS}}

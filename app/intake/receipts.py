@@ -21,7 +21,7 @@ from app.security.sealed_sizes import stored_sizes
 from app.vault.models import EvidenceItem
 
 TESTIMONY_FIELDS = ("place", "interpreter", "transcript", "notes")
-INCIDENT_FIELDS = ("casualties_reported_by", "description")
+INCIDENT_FIELDS = ("particulars", "casualties_reported_by", "description")
 
 # What a receipt page loads: only columns the intake role may SELECT (app/security/intake_role.py).
 # Loading the whole row would name the sealed columns, and the database refuses the query.

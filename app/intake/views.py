@@ -130,7 +130,27 @@ def _incident_label(incident: Any) -> dict[str, Any]:
     }
 
 
-def interview_summary(interview: Interview, testimony: bool = False) -> dict[str, Any]:
+def _interpreter_view(interview: Interview, identities: bool) -> dict[str, Any]:
+    """Who interpreted: a colleague, or an external code; the identity behind a code only
+    with `identities` (the caller's grant), never a key that could carry it otherwise."""
+    view = {
+        "present": interview.interpreter_present,
+        "member": _person(interview.interpreter_user),
+        "code": interview.interpreter_code,
+        "interpreted_from": interview.interpreted_from,
+        "interpreted_to": interview.interpreted_to,
+        "read_back": interview.read_back,
+        "read_back_language": interview.read_back_language,
+        "identity_visible": identities,
+    }
+    if identities:
+        view["identity"] = interview.interpreter or ""
+    return view
+
+
+def interview_summary(
+    interview: Interview, testimony: bool = False, identities: bool = False
+) -> dict[str, Any]:
     """An interview for lists and pages: the witness by code only; transcript on request."""
     view = {
         "id": interview.id,
@@ -140,7 +160,10 @@ def interview_summary(interview: Interview, testimony: bool = False) -> dict[str
         "created_by": _person(interview.created_by),
         "conducted_on": interview.conducted_on,
         "mode": interview.mode,
-        "language": interview.language,
+        "languages": (interview.languages or "").split(),
+        "language_as_written": interview.language or "",
+        "language_to_fix": interview.language_to_fix,
+        "record_format": interview.record_format,
         "first_hand": interview.first_hand,
         "incidents": [_incident_label(incident) for incident in interview.incidents],
         "content_hash": interview.content_hash,
@@ -152,7 +175,7 @@ def interview_summary(interview: Interview, testimony: bool = False) -> dict[str
     if testimony:
         view.update(
             place=interview.place or "",
-            interpreter=interview.interpreter or "",
+            interpreter=_interpreter_view(interview, identities),
             transcript=interview.transcript or "",
             notes=interview.notes or "",
             evidence=[_evidence_view(link) for link in interview.evidence_links],
@@ -186,11 +209,13 @@ def interview_receipt_view(interview: Interview) -> dict[str, Any]:
     }
 
 
-def interview_view(interview: Interview) -> dict[str, Any]:
+def interview_view(interview: Interview, identities: bool = False) -> dict[str, Any]:
     """A whole testimony for its page or an API client (the caller checked visibility).
 
-    On an intake-only node: the summary and the receipt, never the words.
+    `identities`: the viewer may see an external interpreter's identity
+    (app/intake/visibility.py, may_see_interpreter_identity). On an intake-only node: the
+    summary and the receipt, never the words.
     """
     if intake_only():
         return interview_receipt_view(interview)
-    return interview_summary(interview, testimony=True)
+    return interview_summary(interview, testimony=True, identities=identities)

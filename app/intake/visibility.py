@@ -109,6 +109,12 @@ def may_reveal_identity(viewer: InvestigationViewer, witness: Witness) -> bool:
     return viewer.may_see_identities
 
 
+def may_see_interpreter_identity(viewer: InvestigationViewer, interview: Interview) -> bool:
+    # An external interpreter's identity is sealed like a witness's, and shown like one: to
+    # the identities grant, and to the author who wrote it down.
+    return viewer.may_see_identities or viewer.is_author(interview.created_by_id)
+
+
 def may_record_consent(viewer: InvestigationViewer, witness: Witness) -> bool:
     # A withdrawal can reach any reviewer (a phone call to the lawyer); it must be recordable.
     return viewer.is_author(witness.created_by_id) or viewer.sees_all

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, select, update
+from sqlalchemy import Column, MetaData, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from app.security.encrypted_type import (
@@ -76,7 +76,31 @@ def reencrypt_table(
             update(table).where(primary_key == row_id, column == blob).values({column.name: fresh})
         )
         rotated += result.rowcount
+        if result.rowcount:
+            _refresh_sealed_sizes(session, table, row_id)
     return rotated
+
+
+def _refresh_sealed_sizes(session: Session, table: Table, row_id: object) -> None:
+    """Keep a row's `sealed_sizes` (what intake receipts show, app/security/sealed_sizes.py)
+    equal to what its encrypted columns now store: a value re-sealed by rotation can change
+    length (a legacy AES-GCM value becomes an age file; another recipient type, another
+    stanza), and the flush that records sizes does not see a rotation's UPDATE."""
+    if "sealed_sizes" not in table.c:
+        return
+    (primary_key,) = table.primary_key.columns
+    columns = [column for column in table.columns if isinstance(column.type, EncryptedText)]
+    lengths = session.execute(
+        select(*(func.length(column) for column in columns)).where(primary_key == row_id)
+    ).one()
+    sizes = {
+        column.name: int(length)
+        for column, length in zip(columns, lengths, strict=True)
+        if length is not None
+    }
+    session.execute(
+        update(table).where(primary_key == row_id).values(sealed_sizes=dict(sorted(sizes.items())))
+    )
 
 
 def count_values_needing_rotation(session: Session, metadata: MetaData) -> int:

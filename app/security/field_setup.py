@@ -43,7 +43,7 @@ def init_field_encryption_from_config(app: Flask) -> None:
     app.extensions["custos.master_key"] = master
     keyring = FieldKeyring(master, previous)
     init_field_encryption(app, keyring)
-    init_field_sealing(app, FieldSealer(_current_recipient, _identities_held, legacy=keyring))
+    init_field_sealing(app, FieldSealer(_current_recipient, identities_held, legacy=keyring))
 
 
 def _current_recipient() -> Recipient:
@@ -52,7 +52,7 @@ def _current_recipient() -> Recipient:
     return org_keys.org_recipients()[-1]
 
 
-def _identities_held() -> list[Identity]:
+def identities_held() -> list[Identity]:
     """The organisation identities, or none on a node that does not hold them."""
     if org_keys.intake_only():
         return []

@@ -63,9 +63,9 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("weapon_types", ("SELECT",)),
     Grant("target_types", ("SELECT",)),
     # What intake creates, written blind.
+    # Places, areas, coordinates and alleged perpetrators are one sealed column (particulars),
+    # left out of the key columns like every other sealed one.
     Grant("incidents", ("INSERT", _INCIDENT_KEYS)),
-    # The integer key comes back from INSERT ... RETURNING, which needs SELECT on it.
-    Grant("incident_perpetrators", ("INSERT", "SELECT (id, incident_id, position)")),
     Grant("incident_targets", ("INSERT",)),
     Grant("witnesses", ("INSERT", _WITNESS_KEYS)),
     # Consent records hold purposes (yes/no), dates, a language and staff ids, never a name:

@@ -38,7 +38,12 @@ def record_sealed_sizes(obj: Any, written: dict[str, int | None]) -> None:
 
 def stored_sizes(obj: Any, names: tuple[str, ...]) -> list[dict[str, Any]]:
     """Each named sealed field: recorded or not, and the bytes stored (the sealed size)."""
-    sizes = (obj.sealed_sizes if isinstance(obj, SealedSizesMixin) else None) or {}
+    return sizes_of(obj.sealed_sizes if isinstance(obj, SealedSizesMixin) else None, names)
+
+
+def sizes_of(recorded: dict[str, int] | None, names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The same from a row's `sealed_sizes` value read on its own (a key-only list)."""
+    sizes = recorded or {}
     return [
         {"field": name, "recorded": name in sizes, "stored_bytes": int(sizes.get(name, 0))}
         for name in names

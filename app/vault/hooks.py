@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
+
     from app.crypto.age import AgeReader
     from app.investigations.viewer import InvestigationViewer
     from app.vault.models import EvidenceItem
@@ -18,6 +20,9 @@ RecordedHook = Callable[["EvidenceItem", Any], None]
 ProcessingStep = Callable[["EvidenceItem", "AgeReader"], None]
 # (viewer, item) -> the template's context, or None to show nothing.
 PanelContext = Callable[["InvestigationViewer", "EvidenceItem"], dict | None]
+# () -> a SELECT of the ids of evidence items whose latest check of this kind found something
+# for a person to weigh (the evidence list's "has provenance findings" filter).
+FindingSource = Callable[[], "Select"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class ItemPanel:
 _recorded: dict[str, RecordedHook] = {}
 _processing: dict[str, ProcessingStep] = {}
 _panels: dict[str, ItemPanel] = {}
+_finding_sources: dict[str, FindingSource] = {}
 
 
 def on_evidence_recorded(name: str, hook: RecordedHook) -> None:
@@ -41,6 +47,14 @@ def on_evidence_processed(name: str, step: ProcessingStep) -> None:
 
 def add_item_panel(name: str, template: str, context: PanelContext) -> None:
     _panels[name] = ItemPanel(template, context)
+
+
+def add_finding_source(name: str, source: FindingSource) -> None:
+    _finding_sources[name] = source
+
+
+def finding_sources() -> list[FindingSource]:
+    return list(_finding_sources.values())
 
 
 def run_recorded_hooks(item: EvidenceItem, actor: Any) -> None:

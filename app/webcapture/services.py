@@ -7,7 +7,8 @@ import hashlib
 import io
 from datetime import UTC
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
+from sqlalchemy.orm import aliased
 
 from app.crypto.age import AgeReader
 from app.crypto.canonical import canonical_json, utc_timestamp
@@ -86,3 +87,15 @@ def checks_of(item: EvidenceItem) -> list[WebCaptureCheck]:
         .order_by(WebCaptureCheck.checked_at.desc(), WebCaptureCheck.id)
     )
     return list(db.session.scalars(stmt))
+
+
+def items_with_failed_checks():
+    """SELECT of the ids of items whose latest web-capture check failed."""
+    later = aliased(WebCaptureCheck)
+    return select(WebCaptureCheck.evidence_id).where(
+        WebCaptureCheck.verdict == "failed",
+        ~exists().where(
+            later.evidence_id == WebCaptureCheck.evidence_id,
+            later.checked_at > WebCaptureCheck.checked_at,
+        ),
+    )

@@ -56,8 +56,46 @@
       summary = buildSummary(error.closest("form"));
     }
   }
+  // The summary lists the fields in error in the order of the page (a form class may declare
+  // them in another order), so its first entry is the first field the eye meets.
+  function inPageOrder(summary) {
+    var items = Array.prototype.slice.call(summary.querySelectorAll("li"));
+    var position = function (item) {
+      var link = item.querySelector('a[href^="#"]');
+      return link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+    };
+    var linked = items.filter(position);
+    if (linked.length < 2) {
+      return;
+    }
+    var sorted = linked.slice().sort(function (a, b) {
+      return position(a).compareDocumentPosition(position(b)) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+    });
+    var list = linked[0].parentNode;
+    sorted.forEach(function (item) {
+      list.appendChild(item);
+    });
+  }
+
   if (summary) {
+    inPageOrder(summary);
     summary.setAttribute("tabindex", "-1");
-    summary.focus();
+    // At the top of the screen, not merely somewhere on it: on a phone the page below the
+    // summary is what the eye reads next.
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "start" });
+    // Following a link to "#field" scrolls to it but leaves the focus on the link: put it in
+    // the field, ready to type, with its label in sight above it.
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest('a[href^="#"]');
+      var field = link ? document.getElementById(link.getAttribute("href").slice(1)) : null;
+      if (!field) {
+        return;
+      }
+      event.preventDefault();
+      var holder = field.closest(".field") || field;
+      holder.scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
   }
 })();

@@ -123,10 +123,10 @@ def test_audit_log_page_filters_by_event(app, make_user):
         app.test_client(), "/auth/login", {"email": victim.email, "password": "wrong-password-1"}
     )
     page = client.get("/admin/audit?event=login.failure").get_data(as_text=True)
-    assert "login.failure" in page and victim.email in page
-    assert "<td>login.success</td>" not in page
+    assert "<td>Sign-in refused</td>" in page and victim.email in page
+    assert "<td>Signed in</td>" not in page
     everything = client.get("/admin/audit").get_data(as_text=True)
-    assert "<td>login.success</td>" in everything
+    assert "<td>Signed in</td>" in everything
 
 
 def test_audit_filter_with_a_bad_date_is_a_clear_400(app, make_user):

@@ -137,7 +137,8 @@ def interview_body(witness_id: str, **overrides) -> dict:
         "mode": "in_person",
         "first_hand": True,
         "place": "Gaziantep",
-        "language": "Arabic",
+        "languages": ["ar"],
+        "interpreter_present": False,
         "transcript": "I saw the second strike hit the entrance.",
         "notes": "Calm, consistent.",
     }

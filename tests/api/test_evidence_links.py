@@ -149,3 +149,22 @@ def test_unlinking_with_another_investigations_incident_is_404(world):
     item = evidence_row(world.investigation, world.field_a)
     answer = world.api(world.field_a).delete(links_path(world, item, f"/{foreign.id}"))
     assert answer.status_code == 404
+
+
+def test_the_evidence_list_filters_by_has_provenance_findings(world):
+    from app.consistency.models import ConsistencyCheck
+
+    flagged = evidence_row(world.investigation, world.field_a)
+    evidence_row(world.investigation, world.field_a)
+    db.session.add(
+        ConsistencyCheck(
+            evidence_id=flagged.id,
+            investigation_id=world.investigation.id,
+            result="{}",
+            result_sha256="0" * 64,
+            findings=1,
+        )
+    )
+    db.session.commit()
+    listed = world.api(world.lawyer).get(world.path("/evidence?findings=1"))
+    assert [item["id"] for item in listed.get_json()["items"]] == [flagged.id]

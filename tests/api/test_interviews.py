@@ -121,3 +121,31 @@ def test_recording_is_linked_and_unlinked_on_a_draft(world):
     assert [e["evidence_id"] for e in linked.get_json()["evidence"]] == [evidence_id]
     unlinked = api.delete(url + f"/evidence/{evidence_id}")
     assert unlinked.status_code == 200 and unlinked.get_json()["evidence"] == []
+
+
+def test_a_language_not_on_the_list_is_refused_with_its_field(world):
+    api = world.api(world.field_a)
+    witness = api.post(world.path("/witnesses"), json=witness_body()).get_json()
+    body = interview_body(witness["id"], languages=["Arabic"])
+    response = api.post(world.path("/interviews"), json=body)
+    assert response.status_code == 422
+    assert error_of(response)["fields"]["languages"][0]["code"] == "unknown_language"
+    assert db.session.scalar(sa.select(Interview.id)) is None
+
+
+def test_an_external_interpreters_identity_reaches_only_the_identities_grant(world):
+    interpreter = dict(
+        interpreter_present=True,
+        interpreter_code="INT-3",
+        interpreter="Interpreter Example (fictional)",
+        interpreted_from="ar",
+        interpreted_to="en",
+    )
+    api, _, draft = new_draft(world, **interpreter)
+    assert api.post(world.path(f"/interviews/{draft['id']}/seal")).status_code == 200
+    url = world.path(f"/interviews/{draft['id']}")
+    reason = {"X-Access-Reason": "verification"}
+    plain = world.api(world.lawyer).get(url, headers=reason).get_json()["interpreter"]
+    cleared = world.api(world.lawyer_identities).get(url, headers=reason).get_json()["interpreter"]
+    assert plain["code"] == "INT-3" and "identity" not in plain
+    assert cleared["identity"] == "Interpreter Example (fictional)"

@@ -52,6 +52,19 @@ def test_the_tree_root_and_statement_are_as_documented(example):
     assert read_statement(statement)["type"] == "custos-checkpoint-v2"
 
 
+def test_the_salted_leaf_vector_is_what_both_implementations_compute(example):
+    from app.custody.tree import entry_leaf
+
+    salt = bytes.fromhex(example["salt_2"])
+    assert salt == bytes(range(0x21, 0x41))
+    body_1, body_2 = example["body_1"].encode(), example["body_2"].encode()
+    for leaf_of in (entry_leaf, verify_custody.entry_leaf):
+        assert leaf_of(body_2, salt).hex() == example["salted_leaf_hash_2"]
+        assert leaf_of(body_1, None).hex() == example["leaf_hash_1"]
+    leaves = [entry_leaf(body_1, None), entry_leaf(body_2, salt)]
+    assert merkle.root_of(leaves)[1].hex() == example["mixed_root"]
+
+
 def test_the_minisign_vector_is_what_the_key_signs_and_what_both_verifiers_accept(example):
     assert KEY.public_key_string() == example["public_key"]
     assert KEY.key_id_hex() == example["key_id"]

@@ -335,10 +335,105 @@ def test_the_list_may_lie_elsewhere_given_with_withheld(exported, public_key, tm
     assert result.returncode == 0, result.stderr
 
 
-def test_a_withheld_neighbours_leaf_hash_is_the_only_trace_in_the_proofs(exported):
-    from app.crypto import merkle
+def stored_salts() -> list[bytes | None]:
+    rows = db.session.scalars(select(LedgerEntry.leaf_salt).order_by(LedgerEntry.seq))
+    return [None if salt is None else bytes(salt) for salt in rows]
 
-    proofs = json.loads((exported / "custody-proofs.json").read_bytes())["inclusion"]
-    withheld_leaf = merkle.leaf_hash(stored_bodies()[1].encode()).hex()
-    assert proofs["1"][0] == withheld_leaf  # entry 2 is entry 1's sibling
-    assert withheld_leaf not in json.dumps(proofs["3"])  # entry 4's leaf is, for entry 3
+
+def test_a_guessed_withheld_body_cannot_be_confirmed_against_the_proofs(exported):
+    from app.crypto import merkle
+    from app.custody.tree import entry_leaf
+
+    proofs = json.loads((exported / "custody-proofs.json").read_bytes())
+    sibling = proofs["inclusion"]["1"][0]  # entry 2 (withheld) is entry 1's sibling
+    guess = stored_bodies()[1].encode()  # a guess right to the last byte
+    assert sibling != merkle.leaf_hash(guess).hex()
+    # Only entry 2's secret salt would confirm it, and that salt never leaves.
+    salt = stored_salts()[1]
+    assert sibling == entry_leaf(guess, salt).hex()
+    shipped = b"".join(path.read_bytes() for path in exported.rglob("*") if path.is_file())
+    assert salt.hex().encode() not in shipped and salt not in shipped
+    assert set(proofs["salts"]) == {"1", "3"}  # the disclosed entries' salts only
+
+
+def _proofs(folder: Path) -> dict:
+    return json.loads((folder / "custody-proofs.json").read_bytes())
+
+
+def _change_a_salt(proofs: dict) -> None:
+    proofs["salts"]["3"] = "ee" * 32
+
+
+def _drop_a_salt(proofs: dict) -> None:
+    del proofs["salts"]["1"]
+
+
+def _drop_every_salt(proofs: dict) -> None:
+    del proofs["salts"]
+
+
+def _give_a_withheld_entry_a_salt(proofs: dict) -> None:
+    proofs["salts"]["2"] = "ee" * 32
+
+
+def _malformed_salt(proofs: dict) -> None:
+    proofs["salts"]["1"] = "not hex"
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (_change_a_salt, "entry 3: its body is not in the signed Merkle tree"),
+        (_drop_a_salt, "entry 1: its body is not in the signed Merkle tree"),
+        (_drop_every_salt, "entry 1: its body is not in the signed Merkle tree"),
+        (_give_a_withheld_entry_a_salt, "salts must map disclosed entry numbers"),
+        (_malformed_salt, "the leaf salt of entry 1 must be"),
+    ],
+)
+def test_the_verifier_rejects_a_disclosed_salt_changed_dropped_or_added(
+    exported, public_key, tamper, message
+):
+    proofs = _proofs(exported)
+    tamper(proofs)
+    (exported / "custody-proofs.json").write_text(json.dumps(proofs))
+    result = verify_tool(exported, public_key)
+    assert result.returncode == 1
+    assert message in result.stderr
+
+
+def test_a_ledger_written_before_salts_still_exports_and_verifies_with_and_without_them(
+    app_ctx, investigation, public_key, tmp_path, monkeypatch
+):
+    from app.custody import tree
+    from app.custody.verify import verify_ledgers
+
+    # Entries 1..3 as they were written before leaf salts (v1 leaves), signed then.
+    monkeypatch.setattr(tree, "new_salt", lambda: None)
+    for object_id in ("item-a", "item-b", "item-a"):
+        append_custody_event(investigation.id, "system:test", "viewed", "evidence", object_id, {})
+        db.session.commit()
+    export_ledger(investigation, {"item-a"}, tmp_path / "old")
+    db.session.commit()
+    old = tmp_path / "old"
+    assert _proofs(old)["salts"] == {}
+    # An export written before salts has no "salts" member at all: still accepted.
+    proofs = _proofs(old)
+    del proofs["salts"]
+    (old / "custody-proofs.json").write_text(json.dumps(proofs))
+    assert verify_tool(old, public_key).returncode == 0, verify_tool(old, public_key).stderr
+
+    monkeypatch.undo()
+    for object_id in ("item-b", "item-a"):
+        append_custody_event(investigation.id, "system:test", "viewed", "evidence", object_id, {})
+        db.session.commit()
+    assert [salt is None for salt in stored_salts()] == [True, True, True, False, False]
+    export_ledger(investigation, {"item-a"}, tmp_path / "mixed")
+    export_ledger(investigation, None, tmp_path / "whole")
+    db.session.commit()
+    assert set(_proofs(tmp_path / "mixed")["salts"]) == {"5"}
+    assert set(_proofs(tmp_path / "whole")["salts"]) == {"4", "5"}
+    for folder in ("mixed", "whole"):
+        result = verify_tool(tmp_path / folder, public_key)
+        assert result.returncode == 0, result.stderr
+    (verdict,) = verify_ledgers(investigation.reference)
+    assert verdict.ok and verdict.signatures_checked >= 2, verdict.problem

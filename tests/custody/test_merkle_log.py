@@ -26,7 +26,7 @@ from app.custody.checkpoints import trusted_comment
 from app.custody.export import export_ledger
 from app.custody.ledger import append_custody_event
 from app.custody.models import Checkpoint, LedgerEntry
-from app.custody.tree import NodeReader
+from app.custody.tree import NodeReader, entry_leaf, stored_leaves
 from app.extensions import db
 from tests.custody.tamper import failure
 from tests.custody.test_ledger_export import verify_tool
@@ -53,6 +53,12 @@ def bodies(investigation) -> list[bytes]:
     ]
 
 
+def leaves_of(investigation) -> list[bytes]:
+    """The leaf hashes, from each body and its secret salt (custody-format.md section 6)."""
+    stored = stored_leaves(db.session, investigation.id, 10**9)
+    return [entry_leaf(body, salt) for body, salt in stored]
+
+
 def newest(investigation) -> Checkpoint:
     return db.session.scalar(
         select(Checkpoint)
@@ -71,7 +77,7 @@ def test_each_checkpoint_signs_the_tree_root_as_a_c2sp_signed_note(
 ):
     append(investigation, 5)
     checkpoint = newest(investigation)
-    expected_root = merkle.root_of(map(merkle.leaf_hash, bodies(investigation)))[1]
+    expected_root = merkle.root_of(leaves_of(investigation))[1]
     assert checkpoint.root == expected_root.hex()
     # The note, checked here from https://c2sp.org/signed-note alone, not with app code.
     text, _, signature_line = bytes(checkpoint.note).rpartition(b"\n\n")
@@ -112,8 +118,7 @@ def test_minisign_verifies_the_statement_and_shows_the_root_in_its_comment(
 
 def test_proofs_from_the_tree_store_match_a_computation_from_the_bodies(app_ctx, investigation):
     append(investigation, 23)
-    data = bodies(investigation)
-    leaves = [merkle.leaf_hash(body) for body in data]
+    leaves = leaves_of(investigation)
     nodes = NodeReader(db.session, investigation.id)
     for size in (1, 2, 7, 16, 23):
         root = merkle.root_of(leaves[:size])[1]
@@ -265,3 +270,18 @@ def test_verify_names_a_checkpoint_whose_signed_root_is_not_the_tree(
     )
     line = failure(cli("custody", "verify", investigation.reference), investigation.reference)
     assert "the Merkle root it signs is not the root of entries 1..4" in line
+
+
+def test_a_leaf_salt_changed_in_sql_fails_verify_at_the_signed_root(
+    app_ctx, investigation, attacker, cli
+):
+    # The salt is secret but not evidence-free: the signed root commits to it, so whoever
+    # swaps it (to make a guessed body "confirm", say) breaks the tree, not the chain.
+    append(investigation, 4)
+    attacker(
+        "UPDATE custody_entries SET leaf_salt = :salt WHERE investigation_id = :inv AND seq = 2",
+        salt=b"\xee" * 32,
+        inv=investigation.id,
+    )
+    line = failure(cli("custody", "verify", investigation.reference), investigation.reference)
+    assert "checkpoint at entry 2: the Merkle root it signs is not the root of entries 1..2" in line

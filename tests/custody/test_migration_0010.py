@@ -3,6 +3,9 @@ already there, the old (v1) checkpoints still verify, and the next checkpoint si
 
 from __future__ import annotations
 
+import types
+import uuid
+
 import sqlalchemy as sa
 
 from app.crypto import merkle
@@ -88,12 +91,11 @@ def test_0010_builds_the_tree_over_existing_entries_and_old_checkpoints_still_ve
     from app import create_app
     from app.custody.ledger import append_custody_event
     from app.custody.models import Checkpoint, LedgerAlarm
-    from app.custody.tree import NodeReader
+    from app.custody.tree import NodeReader, entry_leaf
     from app.custody.verify import verify_ledgers
     from app.extensions import db
     from app.security import org_keys
     from app.security.master_key import generate_master_key_file
-    from tests.helpers.factories import InvestigationFactory
 
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
@@ -101,9 +103,16 @@ def test_0010_builds_the_tree_over_existing_entries_and_old_checkpoints_still_ve
     with app.app_context():
         upgrade(revision="0009")
         org_keys.init_keys(org_keys.keys_dir(), org_keys.master_key())
-        investigation = InvestigationFactory(reference=REFERENCE)
-        db.session.commit()
+        # The investigation as 0009's schema holds it (the model has columns added since).
+        investigation = types.SimpleNamespace(id=str(uuid.uuid4()))
         with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO investigations (id, reference, title, description, status,"
+                    " created_at) VALUES (:id, :ref, 'legacy', '', 'open', CURRENT_TIMESTAMP)"
+                ),
+                {"id": investigation.id, "ref": REFERENCE},
+            )
             write_legacy_ledger(conn, investigation.id, org_keys.signing_key(), bodies)
 
         upgrade()
@@ -117,12 +126,14 @@ def test_0010_builds_the_tree_over_existing_entries_and_old_checkpoints_still_ve
         append_custody_event(investigation.id, "system:test", "viewed", "evidence", "ev-6", {})
         db.session.commit()
         newest = db.session.scalar(sa.select(Checkpoint).order_by(Checkpoint.seq.desc()).limit(1))
-        entries = [
-            bytes(body)
-            for body in db.session.scalars(sa.text("SELECT body FROM custody_entries ORDER BY seq"))
-        ]
+        entries = db.session.execute(
+            sa.text("SELECT body, leaf_salt FROM custody_entries ORDER BY seq")
+        ).all()
+        # The entries written before leaf salts keep their v1 leaves; the new one is salted.
+        assert [salt is None for _body, salt in entries] == [True] * 5 + [False]
+        leaves = [entry_leaf(bytes(body), salt and bytes(salt)) for body, salt in entries]
         assert newest.seq == 6
-        assert newest.root == merkle.root_of(map(merkle.leaf_hash, entries))[1].hex()
+        assert newest.root == merkle.root_of(leaves)[1].hex()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LedgerAlarm)) == 0
         (verdict,) = verify_ledgers(REFERENCE)
         assert verdict.ok and verdict.signatures_checked == 3, verdict.problem

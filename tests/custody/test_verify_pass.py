@@ -10,6 +10,7 @@ from app.crypto import merkle
 from app.crypto.canonical import canonical_json
 from app.custody.chain import GENESIS_HASH, body_digest, entry_hash, verify_chain
 from app.custody.columns import columns_match
+from app.custody.tree import entry_leaf
 from app.custody.verify_pass import LedgerPass, TreeRoots
 
 OBJECT_ID = "EV-{seq}"
@@ -35,14 +36,19 @@ def columns_of(seq: int) -> tuple:
     return ("evidence.viewed", "evidence", OBJECT_ID.format(seq=seq), ACTOR_ID, time)
 
 
+def salt_of(seq: int) -> bytes | None:
+    """Entries 1..5 were written before leaf salts (v1 leaves), later ones have a salt."""
+    return None if seq <= 5 else bytes([seq % 256]) * 32
+
+
 def rechain(bodies: list[bytes | None], columns: list[tuple] | None = None) -> list[tuple]:
-    """Full ledger rows (chain fields, body, filter columns) over ``bodies``."""
+    """Full ledger rows (chain fields, body, filter columns, leaf salt) over ``bodies``."""
     rows, prev = [], GENESIS_HASH
     for seq, body in enumerate(bodies, start=1):
         digest = body_digest(body if body is not None else b"redacted %d" % seq)
         current = entry_hash(seq, prev, digest)
         row_columns = columns[seq - 1] if columns else columns_of(seq)
-        rows.append((seq, prev, digest, current, body, *row_columns))
+        rows.append((seq, prev, digest, current, body, *row_columns, salt_of(seq)))
         prev = current
     return rows
 
@@ -65,7 +71,7 @@ def test_the_roots_are_the_merkle_roots_of_the_bodies(size: int) -> None:
     bodies = [make_body(seq) for seq in range(1, 41)]
     rows = rechain(bodies)
     checked, _report = run(rows, {size, 40})
-    leaves = [merkle.leaf_hash(body) for body in bodies]
+    leaves = [entry_leaf(body, salt_of(seq)) for seq, body in enumerate(bodies, start=1)]
     assert checked.roots.at[size] == merkle.root_of(leaves[:size])[1]
     assert checked.roots.heads[size] == rows[size - 1][3]
     assert checked.roots.at[40] == merkle.root_of(leaves)[1]
@@ -167,7 +173,7 @@ def test_a_column_that_differs_from_its_body_is_named(changes: dict, body: bytes
     assert report.ok
     assert checked.columns_bad_seq == 5
     assert "entry 5: its action, actor, object or time column differs" in checked.columns_reason()
-    assert not columns_match(rows[4][4], *rows[4][5:])
+    assert not columns_match(rows[4][4], *rows[4][5:10])
 
 
 def test_the_columns_of_a_body_with_extra_object_fields_match_when_quotes_are_not_injected():
@@ -244,3 +250,12 @@ def test_only_the_first_column_problem_is_kept() -> None:
     rows = rechain([make_body(seq) for seq in range(1, 11)], columns)
     checked, _report = run(rows)
     assert checked.columns_bad_seq == 3
+
+
+def test_a_leaf_salt_changed_in_the_database_changes_the_root_not_the_chain() -> None:
+    rows = rechain([make_body(seq) for seq in range(1, 9)])
+    honest, _ = run(rows, {8})
+    rows[6] = rows[6][:10] + (b"\xee" * 32,)
+    forged, report = run(rows, {8})
+    assert report.ok
+    assert forged.roots.at[8] != honest.roots.at[8]

@@ -103,7 +103,7 @@ witnesses:
               named: false, obtained_on: 2015-11-01, language: Arabic}
 interviews:
   - {key: i-one, by: field, witness: w-one, conducted_on: 2015-11-02, mode: in_person,
-     language: Arabic, first_hand: true, incidents: [one], seal: true,
+     languages: [ar], interpreter: {present: false}, first_hand: true, incidents: [one], seal: true,
      transcript: "[Fictional testimony]"}
 party_response: {key: response, by: field, issued_on: 2015-12-23, filename: r.txt,
                  text: "DEMO CONTENT - FICTIONAL TEXT."}

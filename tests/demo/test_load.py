@@ -173,7 +173,7 @@ def test_every_photo_and_video_is_linked_to_its_incident(demo_ctx):
 
     investigation = demo_investigation()
     links = db.session.execute(
-        select(EvidenceItem.kind, IncidentEvidence.shows, Incident.place_name)
+        select(EvidenceItem.kind, IncidentEvidence.shows, Incident)
         .join(IncidentEvidence, IncidentEvidence.evidence_id == EvidenceItem.id)
         .join(Incident, Incident.id == IncidentEvidence.incident_id)
         .where(EvidenceItem.investigation_id == investigation.id)
@@ -187,10 +187,11 @@ def test_every_photo_and_video_is_linked_to_its_incident(demo_ctx):
         )
     )
     assert len(links) == media
-    assert {shows for _kind, shows, _place in links} >= {"aftermath", "weapon_remnant"}
+    assert {shows for _kind, shows, _incident in links} >= {"aftermath", "weapon_remnant"}
     scenario = load_scenario()
     expected = {scenario.incident(spec.incident).place for spec in scenario.photos}
-    assert {place for kind, _shows, place in links if kind == "photo"} == expected
+    # The place is sealed (app/intake/particulars.py): read from the opened incident.
+    assert {i.place_name for kind, _shows, i in links if kind == "photo"} == expected
     entries = db.session.scalar(
         select(func.count())
         .select_from(LedgerEntry)

@@ -7,6 +7,7 @@ Fixtures (see the modules for details):
 - `context` / `page` (per test): a fresh BrowserContext and a Page in it, watched by `guard`
   (tests/e2e/guards.py); after the test, any console error, failed request or unexpected
   answer >= 400 fails it. `guard.expect(status, url_regex)` allows an intentional one.
+- `phone` (per test): (context, page, guard) of a phone-sized (390×844) touch browser.
 - `totp` (session): a `TotpClock` (tests/e2e/totp.py) giving never-reused codes.
 Helpers: `tests.e2e.actions.sign_in`, `checkpoint` (screenshot + axe), `tests.e2e.screens.
 screenshot`, `tests.e2e.accessibility.check_accessibility`.
@@ -23,6 +24,7 @@ from tests.e2e.live_server import fresh_database, start_live_server
 from tests.e2e.totp import TotpClock
 
 expect.set_options(timeout=20_000)  # a busy 2-core machine; the pages themselves are quick
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +78,18 @@ def page(context, guard, live_server):
     tab = context.new_page()
     yield tab
     guard.check()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page in a phone-sized browser, watched by the guard like the conftest's `page`."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(20_000)
+    guard = Guard(context)
+    try:
+        yield context, context.new_page(), guard
+        guard.check()
+    finally:
+        context.close()

@@ -117,7 +117,8 @@ def record_interview(page: Page, server: LiveServer, witness_code: str, incident
     page.locator("select[name=witness_id]").select_option(label=witness_code)
     page.locator(f"input[name=incident_ids][value='{incident_id}']").check()
     page.locator("input[name=place]").fill("Reyhanli")
-    page.locator("input[name=language]").fill("Arabic")
+    page.locator("select[name=languages]").select_option("ar")
+    page.locator("input[name=interpreter_present][value=no]").check()
     page.locator("textarea[name=transcript]").fill(
         "I was at the market when the first bomb fell. (e2e test transcript)"
     )

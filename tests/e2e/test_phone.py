@@ -17,35 +17,19 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.conftest import PHONE
 from tests.e2e.field_steps import investigation_url, register_witness
-from tests.e2e.guards import Guard
 from tests.e2e.live_server import LiveServer
 from tests.e2e.test_accessibility import BEHIND_ACTIONS, HTML_PAGES, STARTS, endpoint_of, walk
 from tests.e2e.test_accessibility import sign_in as sign_in_walking
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 390, "height": 844}
 SESSION_COOKIE = "custos_session"
 TRANSCRIPT = (
     "We ran to the shelter under the bakery when the planes came back. "
     "My neighbour's son was still outside. (e2e: typed before the session expired)"
 )
-
-
-@pytest.fixture
-def phone(browser, live_server):
-    """A page in a phone-sized browser, watched by the guard like the conftest's `page`."""
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport=PHONE, is_mobile=True, has_touch=True
-    )
-    context.set_default_timeout(20_000)
-    guard = Guard(context)
-    try:
-        yield context, context.new_page(), guard
-        guard.check()
-    finally:
-        context.close()
 
 
 def sign_in(page: Page, server: LiveServer, role: str, totp) -> None:
@@ -76,7 +60,7 @@ def idle_for(context: BrowserContext, server: LiveServer, minutes: int) -> None:
 def new_interview_form(page: Page, server: LiveServer) -> None:
     page.goto(investigation_url(server, "/interviews/new"))
     page.locator("select[name=witness_id]").select_option(index=1)
-    page.locator("input[name=language]").fill("Arabic")
+    page.locator("select[name=languages]").select_option("ar")
 
 
 def test_a_transcript_typed_before_the_session_expires_is_there_after_signing_in(

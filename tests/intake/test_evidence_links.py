@@ -302,3 +302,51 @@ def test_the_date_taken_filter_reads_only_the_newest_items_up_to_its_limit(
     assert set(listed_ids(client.get(query))) == {older.id}
     monkeypatch.setattr(reading, "TAKEN_SCAN_LIMIT", 1)
     assert listed_ids(client.get(query)) == []
+
+
+def _consistency_check(item, findings, minutes_ago):
+    from datetime import timedelta
+
+    from app.consistency.models import ConsistencyCheck
+    from app.timeutil import utcnow
+
+    db.session.add(
+        ConsistencyCheck(
+            evidence_id=item.id,
+            investigation_id=item.investigation_id,
+            result="{}",
+            result_sha256="0" * 64,
+            findings=findings,
+            checked_at=utcnow() - timedelta(minutes=minutes_ago),
+        )
+    )
+
+
+def test_the_evidence_list_filters_by_has_provenance_findings(world, client_for):
+    from app.timeutil import utcnow
+    from app.webcapture.models import WebCaptureCheck
+
+    flagged = evidence_row(world.investigation, world.field_a)
+    _consistency_check(flagged, 2, minutes_ago=1)
+    rechecked = evidence_row(world.investigation, world.field_a)
+    _consistency_check(rechecked, 1, minutes_ago=10)
+    _consistency_check(rechecked, 0, minutes_ago=1)  # the latest check found nothing
+    capture = evidence_row(world.investigation, world.field_a, "web_capture", "application/wacz")
+    db.session.add(
+        WebCaptureCheck(
+            evidence_id=capture.id,
+            investigation_id=capture.investigation_id,
+            result="{}",
+            result_sha256="0" * 64,
+            verdict="failed",
+            checked_at=utcnow(),
+        )
+    )
+    evidence_row(world.investigation, world.field_a)  # never checked
+    db.session.commit()
+    query = world.url("/evidence?findings=1")
+    page = client_for(world.lawyer).get(query)
+    assert set(listed_ids(page)) == {flagged.id, capture.id}
+    assert 'name="findings"' in page.get_data(as_text=True)
+    assert listed_ids(client_for(world.field_b).get(query)) == []
+    assert client_for(world.lawyer).get(world.url("/evidence?findings=maybe")).status_code == 400

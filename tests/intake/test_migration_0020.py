@@ -15,13 +15,13 @@ def test_0020_turns_whole_day_ranges_into_ranges_of_days(private_database, tmp_p
     from app import create_app
     from app.extensions import db
     from app.security.master_key import generate_master_key_file
-    from tests.helpers.factories import InvestigationFactory
+    from tests.helpers.old_schema import insert_investigation
 
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
     with app.app_context():
         upgrade(revision="0019")
-        investigation = InvestigationFactory()
+        investigation = insert_investigation()
         db.session.commit()
         insert = sa.text(
             "INSERT INTO incidents (id, investigation_id, time_certainty, occurred_from,"

@@ -102,6 +102,8 @@ NO_FIELDS = frozenset(
         "retention.approve",
         "retention.refuse",
         "consistency.consistency_recheck",
+        "provenance.provenance_recheck",
+        "provenance.proofmode_key_pin",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
@@ -195,7 +197,8 @@ class Site:
         self._crawl()
 
     def _add_records_that_bring_more_forms(self) -> None:
-        """A linked evidence item (unlink), a sealed interview (addenda), an API token (revoke),
+        """A linked evidence item (unlink), a sealed interview (addenda), one whose language
+        is to fix (its codes), an API token (revoke),
         a second browser signed in (ending other sessions), a custody alarm (acknowledge) and a
         PDF and a video in the case file (their redaction forms)."""
         from app.casefiles.services import casefiles
@@ -205,6 +208,7 @@ class Site:
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
         from app.investigations.viewer import viewer_of
+        from app.openrosa.devices import issue_device
         from app.retention.holds import request_release
         from tests.api.helpers import issue_token
         from tests.helpers.media import make_photo_evidence
@@ -232,6 +236,12 @@ class Site:
         sealed = make_interview(world.investigation, owner, consenting)
         draft = make_interview(world.investigation, owner, consenting)
         seal_testimony(sealed, owner)
+        # Testimony sealed before languages were codes, its free text naming none of the list:
+        # its page shows the form choosing the codes.
+        flagged = make_interview(world.investigation, owner, consenting)
+        flagged.record_format, flagged.languages, flagged.language = 1, "", "Syrian dialect"
+        db.session.flush()
+        seal_testimony(flagged, owner)
         raise_alarm(db.session, world.investigation.id, None, "raised to show its acknowledge form")
         # A release of the World's hold asked by the admin: the lawyer's queue shows the
         # approve and refuse forms.
@@ -253,6 +263,7 @@ class Site:
         cases = f"/investigations/{world.investigation.reference}/cases"
         self.extra_pages = [
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
+            f"/investigations/{world.investigation.reference}/interviews/{flagged.id}",
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
             *(
                 f"{cases}/{world.case.casefile.reference}/items/{item.id}/redact-media"
@@ -260,6 +271,8 @@ class Site:
             ),
         ]
         issue_token(owner)
+        issue_device(owner, world.investigation.id, "Phone", None)  # its revoke form
+        db.session.commit()
         sign_in(self.app.test_client(), owner)
 
     def endpoint_of(self, path: str, method: str) -> str | None:
@@ -308,9 +321,9 @@ class Site:
         return self.tokens[persona]
 
 
-# Case files, retention (holds, rules, two-person requests), duplicate decisions and consistency
-# re-checks are the reviewers' work: the Site's lawyer.
-REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.")
+# Case files, retention (holds, rules, two-person requests), duplicate decisions, consistency
+# and C2PA re-checks are the reviewers' work: the Site's lawyer.
+REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.", "provenance.")
 # A consent re-grant is decided by a second reviewer, a lawyer (tests/intake).
 REGRANT = "intake.witness_regrant"
 # Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.
@@ -360,8 +373,15 @@ def field_names(app, cls: type) -> set[str]:
         return names
 
 
+# Not web forms: the API (JSON) and the phone apps' OpenRosa submissions (multipart from a
+# device, whose hostile bodies tests/openrosa/test_refusals.py sends).
+MACHINE_PREFIXES = ("/api/", "/openrosa/")
 WEB_POST_ENDPOINTS = sorted(
-    {e for e, rule, methods in URL_RULES if "POST" in methods and not rule.startswith("/api/")}
+    {
+        e
+        for e, rule, methods in URL_RULES
+        if "POST" in methods and not rule.startswith(MACHINE_PREFIXES)
+    }
 )
 ERROR_PAGE = re.compile(r"<h1>\d{3}</h1>\s*<p>([^<]+)</p>")
 LEAKS = ("Traceback", 'File "/', "sqlalchemy.", "psycopg", "werkzeug.")

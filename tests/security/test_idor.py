@@ -45,8 +45,11 @@ OBJECT_PARAMS = frozenset(
 # Parameters that are not investigation content: the investigation itself (its membership is
 # the route matrix's business), accounts (administrators act on every account) and the
 # legal frameworks, which are shared reference data; four-eyes requests are about accounts and
-# shown to every administrator.
-NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id"})
+# shown to every administrator. An OpenRosa `form_id` names one of the forms Custos publishes
+# (the same names in every investigation, not a row); which investigation a device may reach
+# is checked with its credential (tests/openrosa/test_refusals.py: another investigation's
+# address is 404).
+NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id", "form_id"})
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The API's unlink names a link (interview, evidence) in its path; an evidence id that is not
 # linked to the interview is refused as a field error, 422 unknown_evidence (documented), for
@@ -55,9 +58,15 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LINK_NOT_FOUND_AS_FIELD_ERROR = frozenset({("api.unlink_interview_evidence", "evidence_id")})
 # Routes any member reaches but only a second reviewer may act on (not field staff, not the
 # one who asked): a consent re-grant is decided by a lawyer of the investigation.
-# So are a suggested duplicate (confirmed or rejected) and a legal hold's release (asked for).
+# So are a suggested duplicate (confirmed or rejected), a legal hold's release (asked for) and
+# a ProofMode key pinned for its sender.
 DECIDED_BY_A_REVIEWER = frozenset(
-    {"intake.witness_regrant", "duplicates.duplicate_decision", "retention.request_release"}
+    {
+        "intake.witness_regrant",
+        "duplicates.duplicate_decision",
+        "retention.request_release",
+        "provenance.proofmode_key_pin",
+    }
 )
 # Routes only a member holding the identity grant may use (issue 15): revealing a witness's
 # identity. The field worker who registered the witness does not hold it and is refused (403).

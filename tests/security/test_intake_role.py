@@ -111,6 +111,52 @@ def test_the_incident_receipt_shown_after_saving_works_under_the_role(
     assert "marker 6161" not in body and form["place_name"] not in body
 
 
+def test_the_lists_answer_receipts_under_the_role(app_ctx, intake_node, field_world):
+    """The incident, witness and interview lists of an intake node are read from key columns
+    only: under its role they answer 200 with one receipt per row, never a name or a place."""
+    investigation, field = field_world
+    ids = _submit_everything(intake_node, investigation, field)
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="List Place Marker-7171", perpetrators="Unit Marker-7272")
+    saved = post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    incident_id = saved.headers["Location"].rsplit("/", 1)[1]
+    witness = db.session.get(Witness, ids["witness"])
+    interview = db.session.get(Interview, ids["interview"])
+    incident = db.session.get(Incident, incident_id)
+    expected = {
+        "/incidents": (incident_id, incident.sealed_sizes["particulars"]),
+        "/witnesses": (witness.code, witness.sealed_sizes["full_name"]),
+        "/interviews": (interview.id, interview.sealed_sizes["transcript"]),
+    }
+    for path, (shown, size) in expected.items():
+        page = client.get(f"{base}{path}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200, (path, body[:2000])
+        assert shown in body and f"sealed, {size} bytes stored" in body, path
+        for secret in ("Marker-7171", "Marker-7272", "Amal Example", MARKER):
+            assert secret not in body, (path, secret)
+    incidents = client.get(f"{base}/incidents").get_data(as_text=True)
+    assert "sealed to a key this node does not hold" in incidents
+
+
+def test_the_map_and_timeline_list_receipts_under_the_role(app_ctx, intake_node, field_world):
+    investigation, field = field_world
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="Map Place Marker-7373")
+    post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    for path in ("/incidents/map", "/incidents/timeline"):
+        page = client.get(f"{base}{path}")
+        body = page.get_data(as_text=True)
+        assert page.status_code == 200, (path, body[:2000])
+        assert "shown on the reading node" in body and "Marker-7373" not in body
+    markers = client.get(f"{base}/incidents/map.json")
+    assert markers.status_code == 200 and markers.get_json() == {"markers": []}
+
+
 def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_world):
     investigation, field = field_world
     api = ApiClient(intake_node.test_client(), issue_token(field))

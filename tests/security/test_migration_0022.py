@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.instance import fresh_database
+from tests.helpers.old_schema import insert_investigation
 
 NAME = "Legacy Marker-6061 Name"
 PLACE = "Legacy Marker-6062 Place"
@@ -43,7 +44,7 @@ def test_0022_reseals_legacy_values_and_downgrades_back(tmp_path):
             upgrade(revision="0021")
             init_keys(tmp_path / "keys", master_key())
             user = UserFactory(role="field")
-            investigation = InvestigationFactory()
+            investigation = insert_investigation()
             MembershipFactory(user=user, investigation=investigation)
             db.session.commit()
             # What a server before 0022 wrote: AES-GCM under the master key, bound to the row

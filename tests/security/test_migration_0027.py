@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
+from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.instance import fresh_database
+from tests.helpers.old_schema import insert_investigation
 
 
 def test_0027_fills_the_sealed_sizes_of_existing_rows_and_downgrades(tmp_path):
@@ -28,7 +29,7 @@ def test_0027_fills_the_sealed_sizes_of_existing_rows_and_downgrades(tmp_path):
             upgrade(revision="0026")
             init_keys(tmp_path / "keys", master_key())
             user = UserFactory(role="field")
-            investigation = InvestigationFactory()
+            investigation = insert_investigation()
             MembershipFactory(user=user, investigation=investigation)
             db.session.commit()
             witness_id = new_row_id()

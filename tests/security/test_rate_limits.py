@@ -169,6 +169,9 @@ CREDENTIAL_ENDPOINTS = {
     "auth.new_api_token": reauth_target(
         "/auth/settings/tokens/new", "/auth/settings/tokens/new", {"name": "x", "scope": "read"}
     ),
+    "auth.new_openrosa_device": reauth_target(
+        "/auth/settings/devices/new", "/auth/settings/devices/new", {"name": "x"}
+    ),
     "auth.recovery_codes": reauth_target("/auth/2fa/recovery-codes", "/auth/settings", {}),
 }
 # The recovery code is typed into the second-factor form, so it is limited with it.
@@ -178,6 +181,7 @@ NOT_CREDENTIAL_ENDPOINTS = {
     "auth.logout",
     "auth.change_language",
     "auth.revoke_api_token",
+    "auth.revoke_openrosa_device",
 }
 AUTH_POST_ENDPOINTS = {
     endpoint

@@ -54,12 +54,26 @@ CONTACT = "+90 555 0141 4141"
 MARKER = "Seizure-drill marker 8080: the convoy turned left at the old mill."
 PHOTO = jpeg_with_exif()  # GPS 36 12' 7.5" N, 37 8' 3.25" E
 COORDINATES = ("36.2020833", "37.1342361")
-SECRETS = (NAME, CONTACT, MARKER, "Marker-4141", "marker 8080", *COORDINATES)
-# Written in the clear or under the master key, which the intake node holds: what the drill
-# shows a seizure DOES reveal (docs/security.md, "What a seized intake node reveals").
+# An incident's particulars: place, area, coordinates, alleged perpetrators (sealed).
 INCIDENT_PLACE = "Seizure Place Marker-5151"
+INCIDENT_AREA = "Seizure Area Marker-5154"
 INCIDENT_COORDINATES = ("36.5151", "37.5151")
+INCIDENT_PERPETRATORS = ("Seizure Unit Marker-5155", "Seizure Party Marker-5156")
 INCIDENT_DESCRIPTION = "Seizure description marker 5152."
+INCIDENT_SECRETS = (
+    INCIDENT_PLACE,
+    INCIDENT_AREA,
+    *INCIDENT_COORDINATES,
+    *INCIDENT_PERPETRATORS,
+    INCIDENT_DESCRIPTION,
+)
+SECRETS = (NAME, CONTACT, MARKER, "Marker-4141", "marker 8080", *COORDINATES, *INCIDENT_SECRETS)
+# Kept in the clear: an incident's day (lists, the map and the timeline sort and filter on
+# it in SQL) and its weapon code; what the drill shows a seizure DOES reveal, with the values
+# under the master key, which the intake node holds (docs/security.md, "What a seized intake
+# node reveals").
+INCIDENT_DAY = "2016-04-27"
+INCIDENT_WEAPON = "guided_bomb"
 DRAFT_TEXT = "Seizure draft marker 5153, typed on the reading node."
 TOTP_SEED = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -118,9 +132,13 @@ def _submit(node, investigation, field) -> dict[str, str]:
         client,
         f"{base}/incidents/new",
         incident_form(
+            start_date=INCIDENT_DAY,
             place_name=INCIDENT_PLACE,
+            admin_area=INCIDENT_AREA,
             latitude=INCIDENT_COORDINATES[0],
             longitude=INCIDENT_COORDINATES[1],
+            perpetrators="\n".join(INCIDENT_PERPETRATORS),
+            weapon_code=INCIDENT_WEAPON,
             description=INCIDENT_DESCRIPTION,
         ),
         page=f"{base}/incidents/new",
@@ -241,8 +259,9 @@ def _full_node_from(seized: Seized, database_url: str, keys: Path):
     return node
 
 
-def _pages(node, investigation, reader, ids) -> list[str]:
-    """What a cleared lawyer sees on a node: the identity revealed, the testimony, the photo."""
+def _pages(node, investigation, reader, ids) -> tuple[list[str], list[dict]]:
+    """What a cleared lawyer sees on a node: the identity revealed, the testimony, the photo,
+    the incident's page and the incident list; and the map's markers."""
     client = node.test_client()
     sign_in(client, reader)
     base = f"/investigations/{investigation.reference}"
@@ -250,9 +269,12 @@ def _pages(node, investigation, reader, ids) -> list[str]:
     shown = [post_form(client, reveal, {"access_reason": "case_review"}, page=reveal)]
     shown.append(client.get(f"{base}/interviews/{ids['interview']}"))
     shown.append(client.get(f"{base}/evidence/{ids['evidence']}"))
-    for page in shown:
+    shown.append(client.get(f"{base}/incidents/{ids['incident']}"))
+    shown.append(client.get(f"{base}/incidents"))
+    markers = client.get(f"{base}/incidents/map.json")
+    for page in (*shown, markers):
         assert page.status_code == 200, page.get_data(as_text=True)[:2000]
-    return [page.get_data(as_text=True) for page in shown]
+    return [page.get_data(as_text=True) for page in shown], markers.get_json()["markers"]
 
 
 def _photo_bytes(item_id: str) -> bytes:
@@ -297,17 +319,16 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     assert not (seized.keys / org_keys.IDENTITIES_FILE).exists()
     dump = seized.dump.read_bytes()
     assert b"CREATE TABLE" in dump and ids["interview"].encode() in dump  # a real, whole dump
-    for secret in (*SECRETS, DRAFT_TEXT, TOTP_SEED, INCIDENT_DESCRIPTION):
+    for secret in (*SECRETS, DRAFT_TEXT, TOTP_SEED):
         assert secret.encode() not in dump, secret
-    # Written in the clear: an incident's place, area, coordinates and alleged perpetrators
-    # (not sealed yet); witness codes; staff accounts; file hashes; the testimony's hash.
+    # Written in the clear: an incident's day and weapon code; witness codes; staff accounts;
+    # file hashes; the testimony's hash.
     witness_code = db.session.get(Witness, ids["witness"]).code
     content_hash = db.session.get(Interview, ids["interview"]).content_hash
     clear = (
-        INCIDENT_PLACE,
-        *INCIDENT_COORDINATES,
-        "Aleppo",
-        "Allied militia",
+        f"{INCIDENT_DAY} 00:00:00",
+        INCIDENT_WEAPON,
+        "medical_facility",  # its target code
         witness_code,
         field.email,
         hashlib.sha256(PHOTO).hexdigest(),
@@ -317,6 +338,8 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
         assert value.encode() in dump, value
     sizes = db.session.get(Interview, ids["interview"]).sealed_sizes
     assert f'"transcript": {sizes["transcript"]}'.encode() in dump
+    particulars = db.session.get(Incident, ids["incident"]).sealed_sizes["particulars"]
+    assert f'"particulars": {particulars}'.encode() in dump
     # The node's own checkpoint key opens with the master key in the seized instance folder.
     node_key = org_keys._load_signing_key(
         seized.keys,
@@ -328,7 +351,9 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     for blob in seized.blobs.rglob("*"):
         if blob.is_file():
             held = blob.read_bytes()
-            assert photo_middle not in held and MARKER.encode() not in held, blob
+            assert photo_middle not in held, blob
+            for secret in (MARKER, *INCIDENT_SECRETS):
+                assert secret.encode() not in held, (blob, secret)
 
     # A full node started from what was seized, without the organisation identity.
     seized_node = _full_node_from(seized, restored_database(seized.dump), tmp_path / "seizer-keys")
@@ -349,14 +374,20 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
                 _photo_bytes(ids["evidence"])
             incident = db.session.get(Incident, ids["incident"])
             assert incident.description == UNREADABLE_MESSAGE
+            assert incident.place_name == UNREADABLE_MESSAGE
+            assert incident.perpetrators == (UNREADABLE_MESSAGE,)
+            assert incident.admin_area == "" and incident.latitude is incident.longitude is None
+            assert f"{incident.occurred_from:%Y-%m-%d}" == INCIDENT_DAY  # kept in the clear
             # What the master key the node holds opens: every EncryptedText value.
             assert db.session.get(Draft, draft.id).fields == DRAFT_TEXT
             assert db.session.get(User, lawyer.id).totp_secret == TOTP_SEED
             db.session.remove()
-        for page in _pages(seized_node, investigation, lawyer, ids):
+        pages, markers = _pages(seized_node, investigation, lawyer, ids)
+        for page in pages:
             assert UNREADABLE_MESSAGE in page
             for secret in SECRETS:
                 assert secret not in page, secret
+        assert markers == []  # no coordinates it can read to put on the map
     finally:
         with seized_node.app_context():
             db.session.remove()
@@ -370,6 +401,12 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     extracted = json.loads(db.session.get(EvidenceItem, ids["evidence"]).extracted_metadata)
     gps = extracted["fields"]["gps"]
     assert (f"{gps['latitude']:.7f}", f"{gps['longitude']:.7f}") == COORDINATES
-    shown = "\n".join(_pages(app, investigation, lawyer, ids))
+    pages, markers = _pages(app, investigation, lawyer, ids)
+    shown = "\n".join(pages)
     assert NAME in shown and CONTACT in shown and MARKER in shown
     assert COORDINATES[0] in shown and COORDINATES[1] in shown
+    for secret in INCIDENT_SECRETS:
+        assert secret in shown, secret
+    (marker,) = markers
+    assert (str(marker["lat"]), str(marker["lon"])) == INCIDENT_COORDINATES
+    assert marker["place_name"] == INCIDENT_PLACE

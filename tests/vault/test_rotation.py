@@ -150,3 +150,56 @@ def test_rotation_reseals_witness_identities_to_the_new_recipient(app, app_ctx, 
     assert count_values_needing_rotation(db.session, db.metadata) == 0
     db.session.expire_all()
     assert db.session.get(Witness, witness.id).full_name == "Rotated Marker-88"
+
+
+def test_rotation_keeps_the_sizes_receipts_show_equal_to_what_is_stored(app, app_ctx, vault):
+    """A value re-sealed by rotation can change length (here a value written before sealing,
+    AES-GCM under the master key, becomes an age file): `sealed_sizes`, which intake receipts
+    show, follows it; a field of the row rotation did not touch keeps its size."""
+    import sqlalchemy as sa
+
+    from app.intake.services.taxonomy import sync_taxonomies
+    from app.security.encrypted_type import current_keyring, field_context
+    from tests.intake.builders import make_incident, make_witness
+
+    sync_taxonomies()
+    investigation = InvestigationFactory()
+    user = UserFactory(role="field")
+    MembershipFactory(user=user, investigation=investigation)
+    witness = make_witness(investigation, user, full_name="Legacy Marker-89", contact="+90 1")
+    incident = make_incident(investigation, user, place_name="Rotated Place Marker-90")
+    context = field_context("witnesses", "full_name", witness.id)
+    legacy = current_keyring().encrypt("Legacy Marker-89", context)
+    table = sa.table(
+        "witnesses",
+        sa.column("id", sa.String),
+        sa.column("full_name", sa.LargeBinary),
+        sa.column("sealed_sizes", sa.JSON),
+    )
+    sizes = dict(witness.sealed_sizes, full_name=len(legacy))
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == witness.id)
+        .values(full_name=legacy, sealed_sizes=sizes)
+    )
+    db.session.commit()
+
+    rotate_keys()
+
+    db.session.expire_all()
+
+    def stored_length(table: str, column: str, row_id: str) -> int:
+        query = sa.text(f"SELECT length({column}) FROM {table} WHERE id = :id")  # noqa: S608
+        return db.session.execute(query, {"id": row_id}).scalar_one()
+
+    after = db.session.get(Witness, witness.id)
+    assert after.sealed_sizes["full_name"] == stored_length("witnesses", "full_name", witness.id)
+    assert after.sealed_sizes["full_name"] != len(legacy)
+    assert after.sealed_sizes["contact"] == stored_length("witnesses", "contact", witness.id)
+    assert after.full_name == "Legacy Marker-89"
+    from app.intake.models import Incident
+
+    rotated = db.session.get(Incident, incident.id)
+    length = stored_length("incidents", "particulars", incident.id)
+    assert rotated.sealed_sizes["particulars"] == length
+    assert rotated.place_name == "Rotated Place Marker-90"

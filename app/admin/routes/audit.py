@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import render_template, request
 
 from app.admin import bp
+from app.admin.audit_wording import describe
 from app.admin.forms import AuditFilterForm
 from app.audit.services import AuditFilter, audit_query
 from app.auth.roles import role_required
@@ -32,4 +33,5 @@ def audit():
         )
     page = db.paginate(audit_query(filters), per_page=PAGE_SIZE, error_out=False, max_per_page=200)
     status = 400 if form.errors else 200
-    return render_template("admin/audit.html", form=form, page=page), status
+    lines = describe(page.items)  # in words: app/admin/audit_wording.py
+    return render_template("admin/audit.html", form=form, page=page, lines=lines), status

@@ -73,7 +73,7 @@ def incidents(reference: str):
     viewer = viewer_for(reference)
     filters, query = incident_filters()
     wanted = page_request()
-    page = search.search_incidents(viewer, filters, wanted.page, wanted.per_page)
+    page = search.search_incidents(viewer, filters, wanted.page, wanted.per_page, texts=True)
     items = [
         incident_json(r.incident, r.testimony_count, r.has_video, r.has_photo) for r in page.items
     ]

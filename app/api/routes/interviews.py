@@ -33,7 +33,12 @@ from app.intake.services.interviews import (
 from app.intake.services.reads import record_testimony_read
 from app.intake.services.sealing import add_addendum, seal_testimony
 from app.intake.views import interview_view
-from app.intake.visibility import interview_or_404, may_add_addendum, may_edit_interview
+from app.intake.visibility import (
+    interview_or_404,
+    may_add_addendum,
+    may_edit_interview,
+    may_see_interpreter_identity,
+)
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
 
@@ -68,7 +73,8 @@ def testimony(viewer: InvestigationViewer, interview_id: str) -> dict:
     db.session.expire_all()
     if intake_only():
         return receipt(viewer, interview_id)
-    return interview_view(load_interview(viewer, interview_id))
+    record = load_interview(viewer, interview_id)
+    return interview_view(record, may_see_interpreter_identity(viewer, record))
 
 
 def receipt(viewer: InvestigationViewer, interview_id: str) -> dict:
@@ -130,7 +136,7 @@ def interview(reference: str, interview_id: str):
         return ok(receipt(viewer, interview_id))  # no testimony read: none can be read here
     record = load_interview(viewer, interview_id)
     record_testimony_read(viewer, record, reason, channel="api")
-    return ok(interview_view(record))
+    return ok(interview_view(record, may_see_interpreter_identity(viewer, record)))
 
 
 @bp.put("/investigations/<reference>/interviews/<interview_id>")

@@ -13,6 +13,7 @@ from app.api.schemas.output import person
 from app.consistency.views import check_views
 from app.duplicates.views import fingerprint_json, fingerprint_of, links_of
 from app.investigations.viewer import InvestigationViewer
+from app.provenance.views import provenance_views
 from app.vault.incident_links import ItemIncidentLink, item_incident_links
 from app.vault.models import EvidenceItem
 from app.vault.reading.evidence import shown_name
@@ -63,10 +64,12 @@ def evidence_record_json(viewer: InvestigationViewer, item: EvidenceItem) -> dic
     """One item's record: as in the list, plus its duplicates the viewer may see (never a
     hint of one they may not), its near-duplicate search and its consistency checks (the
     findings themselves only with the identity grant, like the capture facts) and its web-capture
-    checks (verdict and failure, not the captured URLs)."""
+    checks (verdict and failure, not the captured URLs) and its C2PA checks (verdict and codes;
+    the signer and claims only with the identity grant)."""
     out = evidence_json(item, shown_name(viewer, item), item_incident_links(viewer, item))
     out["duplicates"] = [view.as_json() for view in links_of(viewer, item)]
     out["near_duplicate_search"] = fingerprint_json(fingerprint_of(item))
     out["consistency_checks"] = [view.as_json() for view in check_views(viewer, item)]
     out["web_capture_checks"] = capture_checks_json(item)
+    out["provenance_checks"] = [view.as_json() for view in provenance_views(viewer, item)]
     return out

@@ -63,7 +63,7 @@ def incident_json(
         "latitude": incident.latitude,
         "longitude": incident.longitude,
         "precision_m": incident.precision_m,
-        "perpetrators": [p.name for p in incident.perpetrators],
+        "perpetrators": list(incident.perpetrators),
         "weapon": {"code": incident.weapon.code, "label": incident.weapon.label}
         if incident.weapon
         else None,

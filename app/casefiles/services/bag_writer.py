@@ -44,6 +44,7 @@ from app.casefiles.services.report import (
     transcript_text,
 )
 from app.investigations.models import Investigation
+from app.provenance.exporting import provenance_record
 
 if TYPE_CHECKING:
     from app.casefiles.services.export_bagit import ExportRequest
@@ -196,6 +197,13 @@ class BagWriter:
             item.facts.append(("File", "withheld: no redacted copy, and originals not requested"))
         else:
             item.facts.append(("Files", ", ".join(written)))
+        # Capture proofs and consistency checks: details only beside an unredacted original,
+        # and a string that would disclose a witness withheld as in metadata.json.
+        full = files != FileChoice.REDACTED.value and not hidden
+        provenance, withheld = self.scrub.withhold(provenance_record(evidence, full))
+        if withheld:
+            provenance["withheld_fields"] = withheld
+        self.bag.add_bytes(f"{folder}/provenance.json", json_bytes(provenance))
         record = {
             "item_type": "evidence",
             "id": evidence.id,
@@ -241,7 +249,19 @@ class BagWriter:
             "id": interview.id,
             "witness": self.plan.witness_label(interview.witness),
             "conducted_on": interview.conducted_on.isoformat(),
-            "language": interview.language,
+            "languages": (interview.languages or "").split(),
+            "language_as_written": interview.language or "",
+            # The interpreter by code or staff id, never an external interpreter's identity
+            # (sealed like a witness's, and kept out of the bag like one).
+            "interpreter": {
+                "present": interview.interpreter_present,
+                "staff_id": interview.interpreter_user_id,
+                "code": interview.interpreter_code,
+                "interpreted_from": interview.interpreted_from,
+                "interpreted_to": interview.interpreted_to,
+                "read_back": interview.read_back,
+                "read_back_language": interview.read_back_language,
+            },
             "mode": interview.mode,
             "first_hand": interview.first_hand,
             "sealed_at": iso_time(interview.sealed_at),

@@ -8,6 +8,7 @@ Layout of the bag (all payload under data/, written once, streamed):
     data/report/casefile-report.html|.pdf
     data/items/NNN-<type>-<id>/         metadata.json, assessments.json, and per type:
         original/<original name>        evidence bytes (when originals were asked for)
+        provenance.json                 evidence: capture-proof and consistency checks
         redacted/<name>                 redacted copies (when asked for)
         transcript.txt|.pdf             sealed testimony with its addenda
     data/custody/                       custody-ledger.jsonl, checkpoint.json(.minisig)

@@ -21,6 +21,7 @@ from app.casefiles.services.scrubber import Scrubber
 from app.casefiles.services.workflow import STATUS_LABELS
 from app.intake.target_labels import target_labels
 from app.intake.when import certainty_label, incident_when
+from app.language_codes import label as language_label
 
 TEMPLATE_DIR = "casefiles/export"
 
@@ -112,7 +113,7 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
         "coordinates": coordinates,
         "weapon": incident.weapon.label if incident.weapon else "",
         "targets": scrub.text(", ".join(target_labels(incident))),
-        "perpetrators": ", ".join(scrub.text(p.name) for p in incident.perpetrators),
+        "perpetrators": ", ".join(scrub.text(name) for name in incident.perpetrators),
         "killed": incident.killed,
         "injured": incident.injured,
         "casualties_reported_by": scrub.text(incident.casualties_reported_by),
@@ -144,6 +145,32 @@ def _css() -> str:
 # --- Transcripts --------------------------------------------------------------------------------
 
 
+def _languages_line(interview: Any) -> str:
+    codes = (interview.languages or "").split()
+    if not codes:
+        return f"{interview.language or '-'} (as written; no language code chosen)"
+    return ", ".join(language_label(code, "en") for code in codes)
+
+
+def _interpreter_line(interview: Any) -> str:
+    """By staff id or code; an external interpreter's identity stays out, like a witness's."""
+    if interview.interpreter_present is None:
+        return "not recorded"
+    if not interview.interpreter_present:
+        return "none present"
+    if interview.interpreter_user_id:
+        who = f"staff member {interview.interpreter_user_id}"
+    else:
+        who = interview.interpreter_code or "named in the sealed record"
+    pair = f"{interview.interpreted_from or '?'} -> {interview.interpreted_to or '?'}"
+    read_back = (
+        f"; read back in {interview.read_back_language}"
+        if interview.read_back
+        else ("; not read back" if interview.read_back is False else "")
+    )
+    return f"{who} ({pair}){read_back}"
+
+
 def transcript_text(planned: PlannedItem, plan: ExportPlan, addenda: list[Any]) -> str:
     """The sealed testimony as plain UTF-8 text, with its addenda (corrections) after it."""
     interview = planned.obj
@@ -152,7 +179,8 @@ def transcript_text(planned: PlannedItem, plan: ExportPlan, addenda: list[Any]) 
         f"Testimony of {plan.witness_label(interview.witness)}",
         f"Interview id: {interview.id}",
         f"Date: {interview.conducted_on.isoformat()}",
-        f"Language: {interview.language}",
+        f"Languages: {_languages_line(interview)}",
+        f"Interpreter: {_interpreter_line(interview)}",
         f"Mode: {interview.mode.replace('_', ' ')}",
         f"Account: {'first-hand' if interview.first_hand else 'not first-hand (hearsay)'}",
         f"Sealed: {_when(interview.sealed_at)}; content hash (SHA-256): {interview.content_hash}",

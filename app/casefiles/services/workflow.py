@@ -23,6 +23,7 @@ from app.casefiles.models import (
 )
 from app.casefiles.services.casefiles import elements_of
 from app.casefiles.services.errors import CaseFileConflict, CaseFileError, CaseFileForbidden
+from app.casefiles.services.review_mail import queue_reviewer_mail
 from app.extensions import db
 from app.investigations.access import membership_for, visible
 from app.investigations.models import Investigation
@@ -156,6 +157,8 @@ def transition(
     db.session.add(record)
     db.session.flush()
     db.session.refresh(casefile)
+    if to_status == CaseStatus.IN_REVIEW.value:
+        queue_reviewer_mail(casefile, user)
     return record
 
 

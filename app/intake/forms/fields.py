@@ -1,8 +1,8 @@
-"""Form fields the intake pages need beyond WTForms' own: a group of checkboxes."""
+"""Form fields the intake pages need beyond WTForms' own: checkboxes, an answer left open."""
 
 from __future__ import annotations
 
-from wtforms import SelectMultipleField
+from wtforms import RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -15,3 +15,12 @@ class MultiCheckboxField(SelectMultipleField):
     def pre_validate(self, form: object) -> None:
         # Unknown values are reported by the service with a named error, not WTForms' text.
         return None
+
+
+class OptionalRadioField(RadioField):
+    """Radio buttons that may be left unanswered (a draft): nothing ticked is no answer, and
+    anything ticked must be one of the choices."""
+
+    def pre_validate(self, form: object) -> None:
+        if self.data:
+            super().pre_validate(form)

@@ -127,7 +127,7 @@ class IncidentForm(FlaskForm):
             "target_note",
         ):
             getattr(self, name).data = getattr(incident, name)
-        self.perpetrators.data = "\n".join(p.name for p in incident.perpetrators)
+        self.perpetrators.data = "\n".join(incident.perpetrators)
         self.target_codes.data = [t.code for t in incident.targets]
 
     def to_input(self) -> IncidentInput:

@@ -12,13 +12,14 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Optional
 
-from app.intake.forms.fields import MultiCheckboxField
+from app.intake.forms.fields import MultiCheckboxField, OptionalRadioField
 from app.intake.models import EvidenceRole, Interview, InterviewMode
 from app.intake.services.interviews import InterviewInput
 from app.timeutil import utcnow
@@ -31,6 +32,20 @@ FIRST_HAND_CHOICES = [
     ("yes", _l("First-hand: the witness saw or heard it themselves")),
     ("no", _l("Not first-hand: the witness was told by others")),
 ]
+INTERPRETER_CHOICES = [("no", _l("No interpreter")), ("yes", _l("An interpreter was present"))]
+READ_BACK_CHOICES = [("yes", _l("Read back")), ("no", _l("Not read back"))]
+# Fields that take one language from the list (the empty choice first: not chosen).
+ONE_LANGUAGE_FIELDS = ("interpreted_from", "interpreted_to", "read_back_language")
+
+
+def _yes_no(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _as_yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
 ROLE_CHOICES = [
     (EvidenceRole.ATTACHMENT.value, _l("Attachment")),
     (EvidenceRole.RECORDING.value, _l("Recording of this interview (audio or video)")),
@@ -46,11 +61,28 @@ class InterviewForm(FlaskForm):
     )
     place = StringField(_l("Place of the interview"), render_kw={"autocomplete": "off"})
     mode = RadioField(_l("Mode"), choices=MODE_CHOICES, default=InterviewMode.IN_PERSON.value)
-    language = StringField(
-        _l("Language of the interview"),
-        render_kw={"list": "common-languages", "autocomplete": "off"},
+    languages = SelectMultipleField(
+        _l("Languages spoken in the interview"), choices=[], validate_choice=False
     )
-    interpreter = StringField(_l("Interpreter (if any)"), render_kw={"autocomplete": "off"})
+    interpreter_present = OptionalRadioField(
+        _l("Was an interpreter present?"), choices=INTERPRETER_CHOICES, default=""
+    )
+    interpreter_user_id = SelectField(
+        _l("Interpreter: a member of this investigation"), choices=[], validate_choice=False
+    )
+    interpreter_code = StringField(
+        _l("or an external interpreter's code"), render_kw={"autocomplete": "off"}
+    )
+    interpreter = StringField(
+        _l("External interpreter's name and contact (sealed, shown like a witness's identity)"),
+        render_kw={"autocomplete": "off"},
+    )
+    interpreted_from = SelectField(_l("Interpreted from"), choices=[], validate_choice=False)
+    interpreted_to = SelectField(_l("Interpreted into"), choices=[], validate_choice=False)
+    read_back = OptionalRadioField(
+        _l("Was the record read back to the witness?"), choices=READ_BACK_CHOICES, default=""
+    )
+    read_back_language = SelectField(_l("Read back in"), choices=[], validate_choice=False)
     first_hand = RadioField(
         _l("Is the account first-hand?"), choices=FIRST_HAND_CHOICES, default="yes"
     )
@@ -81,8 +113,15 @@ class InterviewForm(FlaskForm):
         self.conducted_on.data = interview.conducted_on
         self.place.data = interview.place or ""
         self.mode.data = interview.mode
-        self.language.data = interview.language
+        self.languages.data = (interview.languages or "").split()
+        self.interpreter_present.data = _as_yes_no(interview.interpreter_present)
+        self.interpreter_user_id.data = interview.interpreter_user_id or ""
+        self.interpreter_code.data = interview.interpreter_code or ""
         self.interpreter.data = interview.interpreter or ""
+        self.interpreted_from.data = interview.interpreted_from or ""
+        self.interpreted_to.data = interview.interpreted_to or ""
+        self.read_back.data = _as_yes_no(interview.read_back)
+        self.read_back_language.data = interview.read_back_language or ""
         self.first_hand.data = "yes" if interview.first_hand else "no"
         self.incident_ids.data = [incident.id for incident in interview.incidents]
         self.transcript.data = interview.transcript or ""
@@ -96,8 +135,15 @@ class InterviewForm(FlaskForm):
             mode=self.mode.data or "",
             first_hand=self.first_hand.data == "yes",
             place=self.place.data or "",
-            language=self.language.data or "",
+            languages=list(self.languages.data or []),
+            interpreter_present=_yes_no(self.interpreter_present.data),
+            interpreter_user_id=self.interpreter_user_id.data or None,
+            interpreter_code=self.interpreter_code.data or "",
             interpreter=self.interpreter.data or "",
+            interpreted_from=self.interpreted_from.data or "",
+            interpreted_to=self.interpreted_to.data or "",
+            read_back=_yes_no(self.read_back.data),
+            read_back_language=self.read_back_language.data or "",
             incident_ids=list(self.incident_ids.data or []),
             transcript=self.transcript.data or "",
             notes=self.notes.data or "",
@@ -121,6 +167,14 @@ class SealForm(FlaskForm):
 
 class AddendumForm(FlaskForm):
     text = TextAreaField(_l("Correction or addition"), render_kw={"rows": 5})
+
+
+class LanguagesFixForm(FlaskForm):
+    """The codes of a language written as free text before codes (a flagged record)."""
+
+    languages = SelectMultipleField(
+        _l("Languages spoken in the interview"), choices=[], validate_choice=False
+    )
 
 
 class LinkEvidenceForm(FlaskForm):

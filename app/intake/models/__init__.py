@@ -2,7 +2,6 @@
 
 from app.intake.models.incidents import (
     Incident,
-    IncidentPerpetrator,
     TimeCertainty,
     incident_targets,
 )
@@ -33,7 +32,6 @@ __all__ = [
     "ConsentRegrant",
     "EvidenceRole",
     "Incident",
-    "IncidentPerpetrator",
     "Interview",
     "InterviewEvidence",
     "InterviewMode",

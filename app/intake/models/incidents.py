@@ -9,7 +9,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    Float,
     ForeignKey,
     Integer,
     String,
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.extensions import db
 from app.intake.models.taxonomy import TargetType, WeaponType
+from app.intake.particulars import Particulars
 from app.security.encrypted_type import ClientIdMixin, SealedText
 from app.security.sealed_sizes import SealedSizesMixin
 from app.timeutil import utcnow
@@ -45,17 +45,11 @@ incident_targets = Table(
 
 class Incident(ClientIdMixin, SealedSizesMixin, db.Model):
     __tablename__ = "incidents"
-    # The database refuses what the services refuse, so no other writer can store it either.
+    # The database refuses what the services refuse, so no other writer can store it either;
+    # sealed values (coordinates among them) it cannot see, so the services alone check them.
     __table_args__ = (
         CheckConstraint("killed IS NULL OR killed >= 0", name="killed_not_negative"),
         CheckConstraint("injured IS NULL OR injured >= 0", name="injured_not_negative"),
-        CheckConstraint(
-            "latitude IS NULL OR (latitude >= -90 AND latitude <= 90)", name="latitude_range"
-        ),
-        CheckConstraint(
-            "longitude IS NULL OR (longitude >= -180 AND longitude <= 180)",
-            name="longitude_range",
-        ),
         CheckConstraint(
             "occurred_to IS NULL OR occurred_to >= occurred_from", name="range_in_order"
         ),
@@ -75,11 +69,10 @@ class Incident(ClientIdMixin, SealedSizesMixin, db.Model):
     occurred_to: Mapped[datetime | None] = mapped_column(DateTime)
     # For an approximate time: give or take this many minutes (1 minute to 24 hours).
     uncertainty_minutes: Mapped[int | None] = mapped_column(Integer)
-    place_name: Mapped[str] = mapped_column(String(200))
-    admin_area: Mapped[str] = mapped_column(String(120), default="", index=True)
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
-    precision_m: Mapped[int | None] = mapped_column(Integer)
+    # Where and who: place name, area, coordinates and their precision, alleged perpetrators,
+    # sealed together as one JSON value (app/intake/particulars.py); read them through
+    # `where_and_who` and the properties below, write them with `set_particulars`.
+    particulars: Mapped[str | None] = mapped_column(SealedText)
     weapon_code: Mapped[str | None] = mapped_column(
         ForeignKey("weapon_types.code", ondelete="RESTRICT"), index=True
     )
@@ -100,27 +93,51 @@ class Incident(ClientIdMixin, SealedSizesMixin, db.Model):
     targets: Mapped[list[TargetType]] = relationship(
         secondary=incident_targets, order_by=TargetType.position
     )
-    perpetrators: Mapped[list[IncidentPerpetrator]] = relationship(
-        back_populates="incident",
-        cascade="all, delete-orphan",
-        order_by="IncidentPerpetrator.position",
-    )
     created_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Incident {self.id}>"
 
+    @property
+    def where_and_who(self) -> Particulars:
+        """The particulars opened (parsed once per value); the sentence on a node that cannot."""
+        raw = self.particulars
+        cached = self.__dict__.get(_PARSED)
+        if cached is not None and cached[0] is raw:
+            return cached[1]
+        parsed = Particulars.from_text(raw)
+        self.__dict__[_PARSED] = (raw, parsed)
+        return parsed
 
-class IncidentPerpetrator(db.Model):
-    """One alleged perpetrator (a party, unit or person); an incident can have several."""
+    def set_particulars(self, particulars: Particulars) -> None:
+        self.particulars = particulars.to_text()
 
-    __tablename__ = "incident_perpetrators"
+    @property
+    def place_name(self) -> str:
+        return self.where_and_who.place_name
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    incident_id: Mapped[str] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
-    )
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(200))
+    @property
+    def admin_area(self) -> str:
+        return self.where_and_who.admin_area
 
-    incident: Mapped[Incident] = relationship(back_populates="perpetrators")
+    @property
+    def latitude(self) -> float | None:
+        return self.where_and_who.latitude
+
+    @property
+    def longitude(self) -> float | None:
+        return self.where_and_who.longitude
+
+    @property
+    def precision_m(self) -> int | None:
+        return self.where_and_who.precision_m
+
+    @property
+    def perpetrators(self) -> tuple[str, ...]:
+        """The alleged perpetrators' names, in the order given."""
+        return self.where_and_who.perpetrators
+
+
+# Where an incident keeps its parsed particulars, beside the value they were parsed from (a
+# plain instance attribute: SQLAlchemy leaves keys it does not map alone).
+_PARSED = "_custos_particulars_parsed"

@@ -28,6 +28,8 @@ from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
 TESTIMONY_GROUP = "testimony"
+# The seal's document format of new testimony (see Interview.record_format).
+RECORD_FORMAT = 2
 
 
 class InterviewStatus(enum.StrEnum):
@@ -70,8 +72,27 @@ class Interview(ClientIdMixin, SealedSizesMixin, db.Model):
     conducted_on: Mapped[date] = mapped_column(Date, index=True)
     # Where and through whom can point to the witness: encrypted.
     place: Mapped[str | None] = mapped_column(SealedText)
+    # Free text as written before languages were codes (kept: a sealed record's hash covers it);
+    # new records leave it empty. `languages`: BCP 47 codes spoken, space-separated
+    # (app/language_codes.py); empty while `language` names none the list knows (to fix).
     language: Mapped[str] = mapped_column(String(64), default="")
+    languages: Mapped[str] = mapped_column(String(64), default="")
+    # The seal's document format (app/intake/services/sealing.py): 1 for testimony sealed
+    # before languages and interpreters were recorded as fields, 2 since.
+    record_format: Mapped[int] = mapped_column(Integer, default=RECORD_FORMAT)
+    # Interpreter: present or not (None: not recorded, older records); a member of Custos or
+    # an external interpreter known by a code, whose identity is sealed in `interpreter`
+    # like a witness's; the pair of languages interpreted; the read-back to the witness.
+    interpreter_present: Mapped[bool | None] = mapped_column(Boolean)
+    interpreter_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="RESTRICT")
+    )
+    interpreter_code: Mapped[str | None] = mapped_column(String(32))
     interpreter: Mapped[str | None] = mapped_column(SealedText)
+    interpreted_from: Mapped[str | None] = mapped_column(String(16))
+    interpreted_to: Mapped[str | None] = mapped_column(String(16))
+    read_back: Mapped[bool | None] = mapped_column(Boolean)
+    read_back_language: Mapped[str | None] = mapped_column(String(16))
     mode: Mapped[str] = mapped_column(String(16))
     first_hand: Mapped[bool] = mapped_column(Boolean, default=True)
     transcript: Mapped[str | None] = mapped_column(
@@ -91,6 +112,7 @@ class Interview(ClientIdMixin, SealedSizesMixin, db.Model):
     interviewer: Mapped[User] = relationship(foreign_keys=[interviewer_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     sealed_by: Mapped[User | None] = relationship(foreign_keys=[sealed_by_id])
+    interpreter_user: Mapped[User | None] = relationship(foreign_keys=[interpreter_user_id])
     incidents: Mapped[list[Incident]] = relationship(
         secondary=interview_incidents, order_by=Incident.occurred_from
     )
@@ -104,6 +126,11 @@ class Interview(ClientIdMixin, SealedSizesMixin, db.Model):
     @property
     def is_sealed(self) -> bool:
         return self.status == InterviewStatus.SEALED.value
+
+    @property
+    def language_to_fix(self) -> bool:
+        """A language was written as free text that names none of the list: a person chooses."""
+        return bool((self.language or "").strip()) and not self.languages
 
     def __repr__(self) -> str:
         return f"<Interview {self.id} {self.status}>"

@@ -10,10 +10,10 @@ from flask_login import current_user
 
 from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form, template_page
-from app.intake import bp, pages
+from app.intake import bp, pages, receipt_lists
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm
 from app.intake.receipts import INCIDENT_RECEIPT_LOAD, incident_receipt
-from app.intake.routes.page_context import page_number, query_of
+from app.intake.routes.page_context import page_number, query_of, receipt_list_page
 from app.intake.services import search
 from app.intake.services.incidents import create_incident, update_incident
 from app.intake.services.taxonomy import active_targets, active_weapons, choices_for
@@ -89,6 +89,8 @@ def incident_saved(message: str, reference: str):
 @bp.route("/incidents")
 def incidents(reference: str):
     viewer = viewer_for(reference)
+    if intake_only():
+        return receipt_list_page(viewer, receipt_lists.incident_receipts(viewer, page_number()))
     form = filter_form(viewer)
     context = pages.incident_list(viewer, form, query_of(form), page_number())
     return render_template("intake/incidents/list.html", **context)

@@ -10,12 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload, undefer_group
 from app.accesslog.services import reads_of
 from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form
-from app.intake import bp, pages
+from app.intake import bp, pages, receipt_lists
 from app.intake.errors import SealedTestimonyError, UnreadableHereError
 from app.intake.file_cards import cards_by_id, file_cards
 from app.intake.forms.interviews import (
     AddendumForm,
     InterviewForm,
+    LanguagesFixForm,
     LinkEvidenceForm,
     SealForm,
     UnlinkEvidenceForm,
@@ -23,11 +24,8 @@ from app.intake.forms.interviews import (
 from app.intake.models import Addendum, Interview, InterviewEvidence
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
-from app.intake.routes.page_context import (
-    COMMON_LANGUAGES,
-    page_number,
-    vault_links,
-)
+from app.intake.routes.page_context import page_number, receipt_list_page, vault_links
+from app.intake.services.interview_languages import fix_languages
 from app.intake.services.interviews import (
     create_interview,
     linkable_evidence,
@@ -45,6 +43,7 @@ from app.intake.visibility import (
     interview_or_404,
     may_add_addendum,
     may_edit_interview,
+    may_see_interpreter_identity,
 )
 from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.org_keys import intake_only
@@ -58,8 +57,15 @@ INTERVIEW_DRAFT_FIELDS = (
     "interviewer_id",
     "conducted_on",
     "place",
-    "language",
+    "languages",
+    "interpreter_present",
+    "interpreter_user_id",
+    "interpreter_code",
     "interpreter",
+    "interpreted_from",
+    "interpreted_to",
+    "read_back",
+    "read_back_language",
     "mode",
     "incident_ids",
     "first_hand",
@@ -123,8 +129,7 @@ def form_page(viewer: InvestigationViewer, form: InterviewForm, interview: Inter
             "intake/interviews/form.html",
             investigation=viewer.investigation,
             form=form,
-            interview=interview_view(interview) if interview else None,
-            languages=COMMON_LANGUAGES,
+            interview=interview_view(interview, True) if interview else None,
         ),
         status,
     )
@@ -154,6 +159,8 @@ def after_save(reference: str, interview: Interview, form: InterviewForm):
 @bp.route("/interviews")
 def interviews(reference: str):
     viewer = viewer_for(reference)
+    if intake_only():
+        return receipt_list_page(viewer, receipt_lists.interview_receipts(viewer, page_number()))
     status = request.args.get("status", "")[:8]
     context = pages.interview_list(viewer, status, page_number())
     return render_template("intake/interviews/list.html", **context)
@@ -191,6 +198,7 @@ def detail_page(
     addendum_form: AddendumForm,
     status=200,
     upload_outcomes=None,
+    languages_form: LanguagesFixForm | None = None,
 ):
     if intake_only():
         return render_template(
@@ -209,7 +217,7 @@ def detail_page(
     return render_template(
         "intake/interviews/detail.html",
         investigation=viewer.investigation,
-        interview=interview_view(record),
+        interview=interview_view(record, may_see_interpreter_identity(viewer, record)),
         may_edit=may_edit,
         may_add_addendum=record.is_sealed and may_add_addendum(viewer, record),
         link_form=link_form,
@@ -219,9 +227,33 @@ def detail_page(
         accept=ACCEPTED_FILES,
         unlink_form=UnlinkEvidenceForm(),
         addendum_form=addendum_form,
+        languages_form=languages_fix_form(viewer, record, languages_form),
         access_reads=reads_of(viewer, "testimony", record.id),
         **vault_links(viewer.investigation.reference),
     ), status
+
+
+def languages_fix_form(
+    viewer: InvestigationViewer, record: Interview, form: LanguagesFixForm | None
+) -> LanguagesFixForm | None:
+    """The form choosing the codes of a flagged free-text language, for who may fix it."""
+    if not (record.language_to_fix and may_add_addendum(viewer, record)):
+        return None
+    form = form or LanguagesFixForm()
+    form.languages.choices = pages.language_choices()["languages"]
+    return form
+
+
+@bp.route("/interviews/<interview_id>/languages", methods=["POST"])
+def fix_interview_languages(reference: str, interview_id: str):
+    viewer = viewer_for(reference)
+    record, form = load_interview(viewer, interview_id), LanguagesFixForm()
+    return submit_form(
+        form,
+        lambda: fix_languages(record, current_user, list(form.languages.data or [])),
+        done=lambda _codes: to_interview(reference, record.id, _("Languages recorded.")),
+        page=lambda status: detail_page(viewer, record, AddendumForm(), status, None, form),
+    )
 
 
 @bp.route("/interviews/<interview_id>/edit", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ Every intake view starts from `app.investigations.viewer.viewer_for(reference)`.
 
 from __future__ import annotations
 
-from flask import current_app, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_wtf import FlaskForm
 
 COMMON_LANGUAGES = ("Arabic", "English", "Kurdish", "French", "Russian", "Turkish", "Farsi")
@@ -38,3 +38,10 @@ def vault_links(reference: str) -> dict[str, str | None]:
         else None,
         "vault_item_endpoint": "vault.evidence_item" if "vault.evidence_item" in views else None,
     }
+
+
+def receipt_list_page(viewer, listing, note: str | None = None):
+    """A list on an intake-only node: its receipts (app/intake/receipt_lists.py)."""
+    return render_template(
+        "intake/receipts/list.html", investigation=viewer.investigation, listing=listing, note=note
+    )

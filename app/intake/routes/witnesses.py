@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer_group
 from app.accesslog.forms import ReasonForm
 from app.accesslog.views import reason_page
 from app.form_submission import saved, submit_form, template_page
-from app.intake import bp, pages
+from app.intake import bp, pages, receipt_lists
 from app.intake.forms.witnesses import (
     ConsentForm,
     RegrantDecisionForm,
@@ -24,7 +24,7 @@ from app.intake.forms.witnesses import (
 from app.intake.models import ConsentRegrant, RegrantOutcome, Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.receipts import WITNESS_RECEIPT_LOAD
-from app.intake.routes.page_context import COMMON_LANGUAGES, page_number
+from app.intake.routes.page_context import COMMON_LANGUAGES, page_number, receipt_list_page
 from app.intake.services import consent_regrants as regrants
 from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import (
@@ -73,6 +73,8 @@ def witness_saved(message: str, reference: str, witness_id: str):
 @bp.route("/witnesses")
 def witnesses(reference: str):
     viewer = viewer_for(reference)
+    if intake_only():
+        return receipt_list_page(viewer, receipt_lists.witness_receipts(viewer, page_number()))
     q, risk = request.args.get("q", "")[:40], request.args.get("risk", "")[:16]
     context = pages.witness_list(viewer, q, risk, page_number())
     return render_template("intake/witnesses/list.html", **context)

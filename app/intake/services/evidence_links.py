@@ -22,6 +22,7 @@ from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.errors import FieldError, IntakeValidationError, field_error
 from app.intake.models import Incident
+from app.intake.services.search import LABEL_LOAD
 from app.intake.textinput import clean_text, looks_like_row_id
 from app.intake.visibility import incident_or_404, visible_incidents
 from app.intake.when import incident_when
@@ -156,8 +157,10 @@ def incident_choices(viewer: InvestigationViewer) -> list[tuple[str, str]]:
             )
             for row in rows
         ]
-    stmt = visible_incidents(select(Incident), viewer).order_by(
-        Incident.occurred_from.desc(), Incident.id
+    stmt = (
+        visible_incidents(select(Incident), viewer)
+        .options(LABEL_LOAD)
+        .order_by(Incident.occurred_from.desc(), Incident.id)
     )
     return [(i.id, f"{i.place_name} · {incident_when(i)}") for i in db.session.scalars(stmt)]
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
-from app.intake.models import Incident, IncidentPerpetrator, TargetType, TimeCertainty, WeaponType
+from app.intake.models import Incident, TargetType, TimeCertainty, WeaponType
+from app.intake.particulars import Particulars
 from app.intake.services.replay import replayed
 from app.intake.target_labels import OTHER_TARGET
 from app.intake.textinput import (
@@ -275,11 +276,6 @@ def _apply(incident: Incident, clean: _CleanIncident) -> None:
         "occurred_from",
         "occurred_to",
         "uncertainty_minutes",
-        "place_name",
-        "admin_area",
-        "latitude",
-        "longitude",
-        "precision_m",
         "weapon_code",
         "killed",
         "injured",
@@ -288,10 +284,16 @@ def _apply(incident: Incident, clean: _CleanIncident) -> None:
         "target_note",
     ):
         setattr(incident, name, getattr(clean, name))
-    incident.perpetrators = [
-        IncidentPerpetrator(position=position, name=name)
-        for position, name in enumerate(clean.perpetrators)
-    ]
+    incident.set_particulars(
+        Particulars(
+            place_name=clean.place_name,
+            admin_area=clean.admin_area,
+            latitude=clean.latitude,
+            longitude=clean.longitude,
+            precision_m=clean.precision_m,
+            perpetrators=tuple(clean.perpetrators),
+        )
+    )
     incident.targets = list(
         db.session.scalars(select(TargetType).where(TargetType.code.in_(clean.target_codes)))
     )

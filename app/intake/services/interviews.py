@@ -27,6 +27,14 @@ from app.intake.models import (
     InterviewStatus,
     Witness,
 )
+from app.intake.models.interviews import RECORD_FORMAT
+from app.intake.services.interview_languages import (
+    CleanInterpreter,
+    apply_interpreter,
+    clean_interpreter,
+    clean_languages,
+    is_member,
+)
 from app.intake.services.replay import replayed
 from app.intake.textinput import (
     check_length,
@@ -37,7 +45,7 @@ from app.intake.textinput import (
     normalise_client_id,
 )
 from app.intake.visibility import may_edit_interview, visible_incidents, visible_witnesses
-from app.investigations.models import Investigation, Membership
+from app.investigations.models import Investigation
 from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.security.org_keys import intake_only
 from app.timeutil import utcnow
@@ -58,8 +66,15 @@ class InterviewInput:
     first_hand: bool
     interviewer_id: str | None = None  # default: the person recording it
     place: str = ""
-    language: str = ""
-    interpreter: str = ""
+    languages: list[str] = field(default_factory=list)  # BCP 47 codes, from the list
+    interpreter_present: bool | None = None
+    interpreter_user_id: str | None = None  # a member of the investigation, or
+    interpreter_code: str = ""  # an external interpreter's code, with
+    interpreter: str = ""  # their identity (sealed)
+    interpreted_from: str = ""
+    interpreted_to: str = ""
+    read_back: bool | None = None
+    read_back_language: str = ""
     incident_ids: list[str] = field(default_factory=list)
     transcript: str = ""
     notes: str = ""
@@ -73,8 +88,8 @@ class _CleanInterview:
     mode: str
     first_hand: bool
     place: str | None
-    language: str
-    interpreter: str | None
+    languages: str
+    interpreter: CleanInterpreter
     incidents: list[Incident]
     transcript: str | None
     notes: str | None
@@ -95,7 +110,7 @@ def validate_interview(data: InterviewInput, viewer: InvestigationViewer) -> _Cl
         # Field staff record their own interviews; naming another member would hand them
         # a testimony they could then not see.
         errors.append(FieldError("interviewer_id", "unknown_member"))
-    elif not _is_member(viewer, interviewer_id):
+    elif not is_member(viewer, interviewer_id):
         errors.append(FieldError("interviewer_id", "unknown_member"))
     if check_required(errors, "conducted_on", data.conducted_on):
         if data.conducted_on > (utcnow() + timedelta(hours=14)).date():
@@ -104,10 +119,8 @@ def validate_interview(data: InterviewInput, viewer: InvestigationViewer) -> _Cl
         errors.append(FieldError("mode", "invalid_choice"))
     place = clean_line(data.place)
     check_length(errors, "place", place, 300)
-    language = clean_line(data.language)
-    check_length(errors, "language", language, 64)
-    interpreter = clean_line(data.interpreter)
-    check_length(errors, "interpreter", interpreter, 300)
+    languages = clean_languages(data.languages, errors, "languages")
+    interpreter = clean_interpreter(data, viewer, errors)
     incidents = _incidents(data.incident_ids, viewer, errors)
     transcript = clean_text(data.transcript)
     check_length(errors, "transcript", transcript, MAX_TRANSCRIPT)
@@ -122,25 +135,11 @@ def validate_interview(data: InterviewInput, viewer: InvestigationViewer) -> _Cl
         mode=data.mode,
         first_hand=bool(data.first_hand),
         place=place or None,
-        language=language,
-        interpreter=interpreter or None,
+        languages=languages,
+        interpreter=interpreter,
         incidents=incidents,
         transcript=transcript or None,
         notes=notes or None,
-    )
-
-
-def _is_member(viewer: InvestigationViewer, user_id: str) -> bool:
-    if not looks_like_row_id(user_id):
-        return False
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.investigation_id == viewer.investigation.id,
-                Membership.user_id == user_id,
-            )
-        )
-        is not None
     )
 
 
@@ -173,8 +172,10 @@ def _apply(interview: Interview, clean: _CleanInterview) -> None:
     interview.mode = clean.mode
     interview.first_hand = clean.first_hand
     interview.place = clean.place
-    interview.language = clean.language
-    interview.interpreter = clean.interpreter
+    interview.languages = clean.languages
+    if clean.languages:
+        interview.language = ""  # the codes now say what the free text said
+    apply_interpreter(interview, clean.interpreter)
     interview.incidents = clean.incidents
     interview.transcript = clean.transcript
     interview.notes = clean.notes
@@ -203,6 +204,7 @@ def create_interview(
         investigation_id=investigation.id,
         created_by_id=user.id,
         status=InterviewStatus.DRAFT.value,
+        record_format=RECORD_FORMAT,
     )
     if client_id:
         interview.id = normalise_client_id(client_id)

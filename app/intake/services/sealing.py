@@ -46,6 +46,9 @@ from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 
 TESTIMONY_FORMAT = "custos-testimony-v1"
+# Format 2 (interviews.record_format): the spoken languages as BCP 47 codes and the
+# interpreter on the record. Testimony sealed in format 1 keeps its document and its hash.
+TESTIMONY_FORMAT_2 = "custos-testimony-v2"
 ADDENDUM_FORMAT = "custos-testimony-addendum-v1"
 MAX_ADDENDUM = 100_000
 CUSTODY_OBJECT = "testimony"
@@ -80,7 +83,7 @@ def testimony_document(interview: Interview) -> dict[str, Any]:
                 interview_incidents.c.interview_id == interview.id
             )
         ).all()
-    return {
+    document = {
         "format": TESTIMONY_FORMAT,
         "interview_id": interview.id,
         "investigation_id": interview.investigation_id,
@@ -111,11 +114,36 @@ def testimony_document(interview: Interview) -> dict[str, Any]:
         "sealed_by_id": interview.sealed_by_id,
         "sealed_at": _stamp(interview.sealed_at) if interview.sealed_at else None,
     }
+    if interview.record_format == 1:
+        return document
+    del document["language"]
+    document.update(
+        format=TESTIMONY_FORMAT_2,
+        languages=(interview.languages or "").split(),
+        interpreter=_interpreter_document(interview),
+    )
+    return document
+
+
+def _interpreter_document(interview: Interview) -> dict[str, Any]:
+    return {
+        "present": interview.interpreter_present,
+        "user_id": interview.interpreter_user_id,
+        "code": interview.interpreter_code,
+        "identity": interview.interpreter or "",
+        "from": interview.interpreted_from,
+        "to": interview.interpreted_to,
+        "read_back": interview.read_back,
+        "read_back_language": interview.read_back_language,
+    }
 
 
 def _readable(document: dict[str, Any]) -> dict[str, Any]:
     """The document, if every text in it was read here; a hash of placeholders is refused."""
-    if any(isinstance(value, UnreadableText) for value in document.values()):
+    interpreter = document.get("interpreter")
+    nested = interpreter.values() if isinstance(interpreter, dict) else ()
+    values = [*document.values(), *nested]
+    if any(isinstance(value, UnreadableText) for value in values):
         raise UnreadableHereError()
     return document
 
@@ -137,8 +165,14 @@ def seal_problems(interview: Interview) -> list[FieldError]:
         errors.append(FieldError("witness_id", "no_interview_consent"))
     if not (interview.transcript or "").strip():
         errors.append(FieldError("transcript", "transcript_required"))
-    if not (interview.language or "").strip():
-        errors.append(FieldError("language", "language_required"))
+    if interview.record_format == 1:  # the rule of its time: a language, as free text
+        if not (interview.language or "").strip():
+            errors.append(FieldError("language", "language_required"))
+        return errors
+    if not interview.languages:
+        errors.append(FieldError("languages", "language_required"))
+    if interview.interpreter_present is None:
+        errors.append(FieldError("interpreter_present", "interpreter_unanswered"))
     return errors
 
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, exists, false, func, or_, select
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.intake.models import (
     ConsentRecord,
     Incident,
-    IncidentPerpetrator,
     Interview,
     InterviewEvidence,
     InterviewStatus,
@@ -32,6 +32,8 @@ from app.intake.models import (
     incident_targets,
     interview_incidents,
 )
+from app.intake.opened_particulars import open_all
+from app.intake.particulars import Particulars
 from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
 from app.intake.views import interview_summary, witness_view
 from app.intake.visibility import (
@@ -145,29 +147,20 @@ def _has_media(viewer: InvestigationViewer, kind: EvidenceKind) -> Any:
     return or_(Incident.id.in_(linked), Incident.id.in_(in_testimony))
 
 
-def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -> Select:
-    filters = _cleaned(filters)
-    testimony_count = _testimony_count(viewer)
-    has_video = _has_media(viewer, EvidenceKind.VIDEO)
-    has_photo = _has_media(viewer, EvidenceKind.PHOTO)
-    stmt = visible_incidents(
-        select(
-            Incident,
-            testimony_count.label("testimony_count"),
-            has_video.label("has_video"),
-            has_photo.label("has_photo"),
-        ),
-        viewer,
+def _counts(viewer: InvestigationViewer) -> tuple[Any, Any, Any]:
+    """Testimony count, has video, has photo: each over what the viewer may see."""
+    return (
+        _testimony_count(viewer),
+        _has_media(viewer, EvidenceKind.VIDEO),
+        _has_media(viewer, EvidenceKind.PHOTO),
     )
-    if filters.q:
-        term = filters.q
-        stmt = stmt.where(
-            or_(
-                Incident.place_name.icontains(term, autoescape=True),
-                Incident.admin_area.icontains(term, autoescape=True),
-                _perpetrator_matches(term),
-            )
-        )
+
+
+def _clear_filters(viewer: InvestigationViewer, filters: IncidentFilters) -> Select:
+    """The ids of the visible incidents that pass the filters on columns kept in the clear
+    (dates, weapon, target, photos, video, testimony); the sealed ones are applied in Python."""
+    testimony_count, has_video, has_photo = _counts(viewer)
+    stmt = visible_incidents(select(Incident.id), viewer)
     if filters.date_from:
         start = datetime.combine(filters.date_from, time(0, 0))
         stmt = stmt.where(func.coalesce(Incident.occurred_to, Incident.occurred_from) >= start)
@@ -175,8 +168,6 @@ def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -
         # The last instant of that day (the next midnight does not exist after 9999-12-31).
         end = datetime.combine(filters.date_to, time.max)
         stmt = stmt.where(Incident.occurred_from <= end)
-    if filters.area:
-        stmt = stmt.where(func.lower(Incident.admin_area) == filters.area.lower())
     if filters.weapon:
         # An unknown code matches nothing (and never reaches the database as odd bytes).
         known = looks_like_term_code(filters.weapon)
@@ -194,8 +185,6 @@ def _filtered_incidents(viewer: InvestigationViewer, filters: IncidentFilters) -
                 )
             )
         )
-    if filters.perpetrator:
-        stmt = stmt.where(_perpetrator_matches(filters.perpetrator))
     if filters.has_video is not None:
         stmt = stmt.where(has_video if filters.has_video else ~has_video)
     if filters.has_photo is not None:
@@ -217,59 +206,167 @@ def _cleaned(filters: IncidentFilters) -> IncidentFilters:
     )
 
 
-def _perpetrator_matches(term: str) -> Any:
-    return exists(
-        select(1).where(
-            and_(
-                IncidentPerpetrator.incident_id == Incident.id,
-                IncidentPerpetrator.name.icontains(term, autoescape=True),
-            )
-        )
+def _sealed_match(particulars: Particulars | None, filters: IncidentFilters) -> bool:
+    """The filters on sealed particulars, on one opened value (unreadable matches none)."""
+    if not (filters.q or filters.area or filters.perpetrator):
+        return True
+    if particulars is None:
+        return False
+    return (
+        (not filters.q or particulars.matches_text(filters.q))
+        and (not filters.area or particulars.in_area(filters.area))
+        and (not filters.perpetrator or particulars.names_perpetrator(filters.perpetrator))
     )
 
 
-def _rows(stmt: Select) -> list[IncidentRow]:
-    stmt = stmt.options(
-        selectinload(Incident.perpetrators),
-        selectinload(Incident.targets),
-        selectinload(Incident.weapon),
+@dataclass
+class OpenedIncidents:
+    """Every incident a viewer may see, its particulars opened: one sealed value each.
+
+    Decrypt-and-filter (docs/security.md, "Sealed fields"): what lists, the map and the
+    timeline search in (places, areas, perpetrators) is sealed, so it is opened here, on the
+    reading node, for the incidents the viewer may see and no others, once per page
+    (app/intake/opened_particulars.py keeps what a worker opened).
+    """
+
+    viewer: InvestigationViewer
+    opened: dict[str, tuple[str, Particulars]]
+
+    def particulars(self, incident_id: str) -> Particulars | None:
+        hit = self.opened.get(incident_id)
+        return None if hit is None else hit[1]
+
+    def matching_ids(self, filters: IncidentFilters, order: tuple) -> list[str]:
+        """The ids passing every filter, in `order`: clear columns in SQL, sealed ones here."""
+        filters = _cleaned(filters)
+        ordered = db.session.scalars(_clear_filters(self.viewer, filters).order_by(*order))
+        return [i for i in ordered if _sealed_match(self.particulars(i), filters)]
+
+    def known_areas(self) -> list[str]:
+        """Administrative areas already used in the investigation (suggestions for forms)."""
+        areas = {p.admin_area for p in self._readable() if p.admin_area}
+        return sorted(areas, key=str.casefold)
+
+    def known_perpetrators(self) -> list[str]:
+        names = {name for p in self._readable() for name in p.perpetrators}
+        return sorted(names, key=str.casefold)
+
+    def fill(self, incident: Incident) -> None:
+        """Give a row loaded without its particulars the value opened here (not opened twice)."""
+        hit = self.opened.get(incident.id)
+        if hit is not None and "particulars" not in incident.__dict__:
+            set_committed_value(incident, "particulars", hit[0])
+
+    def _readable(self) -> list[Particulars]:
+        return [p for _text, p in self.opened.values() if p.readable]
+
+
+def open_incidents(viewer: InvestigationViewer) -> OpenedIncidents:
+    """The viewer's incidents with their particulars open; none on an intake-only node, whose
+    database role may not read them and which holds no key to open them."""
+    if intake_only():
+        return OpenedIncidents(viewer, {})
+    rows = db.session.execute(visible_incidents(select(Incident.id, Incident.particulars), viewer))
+    return OpenedIncidents(viewer, open_all(rows))
+
+
+# What naming an incident ("12 May 2016, about 09:30 — Al-Quds hospital") loads: its time as
+# entered and its sealed particulars, not its long texts.
+LABEL_LOAD = load_only(
+    Incident.id,
+    Incident.occurred_from,
+    Incident.occurred_to,
+    Incident.time_certainty,
+    Incident.uncertainty_minutes,
+    Incident.particulars,
+)
+
+# Sort orders: all on columns kept in the clear (times), so the database sorts.
+LIST_ORDER = (Incident.occurred_from.desc(), Incident.created_at.desc(), Incident.id)
+MAP_ORDER = (Incident.occurred_from.desc(), Incident.id)
+TIMELINE_ORDER = (Incident.occurred_from, Incident.created_at, Incident.id)
+
+
+def _rows(
+    opened: OpenedIncidents, ids: list[str], order: tuple, texts: bool = False
+) -> list[IncidentRow]:
+    """The given incidents with their counts, in `order`. Unless `texts` is asked for, the
+    long sealed texts pages do not list (description, who reported the figures, the note on
+    an "other" target) are neither loaded nor opened."""
+    if not ids:
+        return []
+    viewer = opened.viewer
+    testimony_count, has_video, has_photo = _counts(viewer)
+    deferred = (
+        []
+        if texts
+        else [
+            defer(Incident.description),
+            defer(Incident.casualties_reported_by),
+            defer(Incident.target_note),
+        ]
     )
-    return [
-        IncidentRow(
-            incident=incident,
-            testimony_count=int(count or 0),
-            has_video=bool(video),
-            has_photo=bool(photo),
+    stmt = (
+        visible_incidents(
+            select(
+                Incident,
+                testimony_count.label("testimony_count"),
+                has_video.label("has_video"),
+                has_photo.label("has_photo"),
+            ),
+            viewer,
         )
-        for incident, count, video, photo in db.session.execute(stmt)
-    ]
+        .where(Incident.id.in_(ids))
+        .options(
+            *deferred,
+            defer(Incident.particulars),  # opened already: given to each row below
+            selectinload(Incident.targets),
+            selectinload(Incident.weapon),
+        )
+        .order_by(*order)
+    )
+    rows = []
+    for incident, count, video, photo in db.session.execute(stmt):
+        opened.fill(incident)
+        rows.append(IncidentRow(incident, int(count or 0), bool(video), bool(photo)))
+    return rows
 
 
 def search_incidents(
-    viewer: InvestigationViewer, filters: IncidentFilters, page: int = 1, per_page: int = PER_PAGE
+    viewer: InvestigationViewer,
+    filters: IncidentFilters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    opened: OpenedIncidents | None = None,
+    texts: bool = False,
 ) -> Page[IncidentRow]:
-    """One page of the incidents matching the filters, newest first."""
+    """One page of the incidents matching the filters, newest first (`texts`: with the long
+    sealed texts opened too, for the API)."""
     page = _page_number(page)
-    stmt = _filtered_incidents(viewer, filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    stmt = (
-        stmt.order_by(Incident.occurred_from.desc(), Incident.created_at.desc(), Incident.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return Page(items=_rows(stmt), total=int(total or 0), page=page, per_page=per_page)
+    opened = opened or open_incidents(viewer)
+    ids = opened.matching_ids(filters, LIST_ORDER)
+    shown = ids[(page - 1) * per_page : page * per_page]
+    rows = _rows(opened, shown, LIST_ORDER, texts)
+    return Page(items=rows, total=len(ids), page=page, per_page=per_page)
 
 
-def incident_markers(viewer: InvestigationViewer, filters: IncidentFilters) -> list[dict[str, Any]]:
-    """Map markers: plain JSON values of the matching incidents that have coordinates."""
-    stmt = (
-        _filtered_incidents(viewer, filters)
-        .where(Incident.latitude.is_not(None), Incident.longitude.is_not(None))
-        .order_by(Incident.occurred_from.desc(), Incident.id)
-        .limit(MAP_LIMIT)
-    )
+def incident_markers(
+    viewer: InvestigationViewer, filters: IncidentFilters, opened: OpenedIncidents | None = None
+) -> list[dict[str, Any]]:
+    """Map markers: plain JSON values of the matching incidents that have coordinates.
+
+    None on an intake-only node: it cannot open a place (nor may its role read one).
+    """
+    if intake_only():
+        return []
+    opened = opened or open_incidents(viewer)
+    ids = [
+        i
+        for i in opened.matching_ids(filters, MAP_ORDER)
+        if (p := opened.particulars(i)) is not None and p.has_coordinates
+    ]
     markers = []
-    for row in _rows(stmt):
+    for row in _rows(opened, ids[:MAP_LIMIT], MAP_ORDER):
         incident = row.incident
         markers.append(
             {
@@ -296,44 +393,26 @@ def incident_markers(viewer: InvestigationViewer, filters: IncidentFilters) -> l
 
 
 def incident_timeline(
-    viewer: InvestigationViewer, filters: IncidentFilters
+    viewer: InvestigationViewer, filters: IncidentFilters, opened: OpenedIncidents | None = None
 ) -> tuple[list[TimelineMonth], bool]:
     """Matching incidents in date order, grouped by month; and whether the list was cut."""
-    stmt = (
-        _filtered_incidents(viewer, filters)
-        .order_by(Incident.occurred_from, Incident.created_at, Incident.id)
-        .limit(TIMELINE_LIMIT + 1)
-    )
-    rows = _rows(stmt)
-    truncated = len(rows) > TIMELINE_LIMIT
+    opened = opened or open_incidents(viewer)
+    ids = opened.matching_ids(filters, TIMELINE_ORDER)
+    rows = _rows(opened, ids[:TIMELINE_LIMIT], TIMELINE_ORDER)
     months: OrderedDict[date, TimelineMonth] = OrderedDict()
-    for row in rows[:TIMELINE_LIMIT]:
+    for row in rows:
         key = row.incident.occurred_from.date().replace(day=1)
         months.setdefault(key, TimelineMonth(label=key)).rows.append(row)
-    return list(months.values()), truncated
+    return list(months.values()), len(ids) > TIMELINE_LIMIT
 
 
 def known_areas(viewer: InvestigationViewer) -> list[str]:
     """Administrative areas already used in the investigation (suggestions for forms).
 
-    None on an intake-only node: its database role may not read places back, and a seized
-    node should not hand out the list.
+    None on an intake-only node: it cannot open places, and a seized node should not hand
+    out the list.
     """
-    if intake_only():
-        return []
-    stmt = visible_incidents(select(Incident.admin_area).distinct(), viewer).where(
-        Incident.admin_area != ""
-    )
-    return sorted(db.session.scalars(stmt), key=str.casefold)
-
-
-def known_perpetrators(viewer: InvestigationViewer) -> list[str]:
-    stmt = (
-        select(IncidentPerpetrator.name)
-        .distinct()
-        .join(Incident, Incident.id == IncidentPerpetrator.incident_id)
-    )
-    return sorted(db.session.scalars(visible_incidents(stmt, viewer)), key=str.casefold)
+    return open_incidents(viewer).known_areas()
 
 
 # --- Witnesses and interviews -------------------------------------------------------------------
@@ -415,7 +494,7 @@ def list_interviews(
             joinedload(Interview.interviewer),
             joinedload(Interview.created_by),
             joinedload(Interview.sealed_by),
-            selectinload(Interview.incidents),
+            selectinload(Interview.incidents).options(LABEL_LOAD),
         )
         .order_by(Interview.conducted_on.desc(), Interview.created_at.desc(), Interview.id)
         .limit(PER_PAGE)

@@ -1,4 +1,5 @@
-"""The evidence list's filters: incident, kind, date taken and (for reviewers) uploader.
+"""The evidence list's filters: incident, kind, date taken, (for reviewers) uploader, and
+whether an item has provenance findings.
 
 Every filter narrows what `visible_evidence` already grants the viewer; none widens it. Two
 need more than membership: filtering by uploader is for reviewers (field staff see only their
@@ -7,6 +8,12 @@ capture fact (identity class, docs/security.md), so only members with the identi
 filter by it. The date taken is read from the sealed metadata (the file's own capture time,
 else the time the client reported), so that filter runs over the decrypted rows of at most
 TAKEN_SCAN_LIMIT items, newest first, and says when it stopped there.
+
+"Has provenance findings" keeps the items whose latest check of some kind found something for a
+person to weigh: a consistency check with at least one finding (docs/provenance.md), a
+web-capture check that failed (docs/webcapture.md). Those packages sit above the vault and
+name their items through `app.vault.hooks.add_finding_source`. Every member who sees an item
+sees whether it has findings (how many, not what they say), so the filter needs no grant.
 """
 
 from __future__ import annotations
@@ -17,11 +24,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select
 
 from app.auth.models import User
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer
+from app.vault.hooks import finding_sources
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import EvidenceItem, EvidenceKind
 
@@ -45,6 +53,7 @@ class EvidenceFilters:
     uploaded_by_id: str = ""
     taken_from: date | None = None
     taken_to: date | None = None
+    with_findings: bool = False
 
     @property
     def by_taken_date(self) -> bool:
@@ -57,6 +66,7 @@ class EvidenceFilters:
             "uploader": self.uploaded_by_id,
             "taken_from": self.taken_from.isoformat() if self.taken_from else "",
             "taken_to": self.taken_to.isoformat() if self.taken_to else "",
+            "findings": "1" if self.with_findings else "",
         }
         return {name: value for name, value in values.items() if value}
 
@@ -92,9 +102,12 @@ def parse_evidence_filters(args: Mapping[str, str], viewer: InvestigationViewer)
             "The date taken is a capture fact: only members allowed to see identities may "
             "filter by it."
         )
+    findings = (args.get("findings") or "").strip()
+    if findings not in ("", "0", "1"):
+        problems["findings"] = "Tick the box, or leave it empty."
     if problems:
         raise FilterRefused(problems)
-    return EvidenceFilters(incident_id, kind, uploader, taken_from, taken_to)
+    return EvidenceFilters(incident_id, kind, uploader, taken_from, taken_to, findings == "1")
 
 
 def filtered(stmt: Select, filters: EvidenceFilters) -> Select:
@@ -111,6 +124,9 @@ def filtered(stmt: Select, filters: EvidenceFilters) -> Select:
         stmt = stmt.where(EvidenceItem.kind == filters.kind if filters.kind in KINDS else false())
     if filters.uploaded_by_id:
         stmt = stmt.where(EvidenceItem.uploaded_by_id == filters.uploaded_by_id)
+    if filters.with_findings:
+        sources = [EvidenceItem.id.in_(source()) for source in finding_sources()]
+        stmt = stmt.where(or_(*sources) if sources else false())
     return stmt
 
 

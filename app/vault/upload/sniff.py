@@ -8,6 +8,7 @@ decide before it stores anything, while holding no more than that in memory.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -31,6 +32,17 @@ WEB_CAPTURE = "web_capture"
 WACZ, WARC, WARC_GZIP = "application/wacz", "application/warc", "application/warc+gzip"
 # The names a WACZ 1.1.1 package holds (its directories and its two JSON files at the top).
 _WACZ_TOP_LEVEL = ("archive/", "indexes/", "pages/", "datapackage.json", "datapackage-digest.json")
+
+# ProofMode bundles (docs/provenance.md): a zip of one capture and its proof files. Only a zip
+# whose members seen in the prefix are proof files or captured media is admitted; the bundle
+# is verified in full after intake (app/provenance/proofmode.py).
+PROOFMODE = "application/vnd.proofmode+zip"
+_PROOFMODE_NAME = re.compile(
+    r"^(?:[0-9a-f]{64}\.(?:proof\.json|proof\.csv|proof\.json\.asc|proof\.csv\.asc|asc|ots|gst)"
+    r"|pubkey\.asc|.*\.devicecheck|c2paidentity\.cert"
+    r"|[^/]+\.(?:jpe?g|png|heic|heif|webp|mp4|mov|3gp|webm|m4a|aac|mp3|wav|amr|ogg)(?:\.asc)?)$",
+    re.IGNORECASE,
+)
 
 # libmagic's answer -> (the media type we store and serve, the kind of evidence).
 ALLOWED_TYPES: dict[str, tuple[str, str]] = {
@@ -86,12 +98,13 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     WACZ: ("wacz",),
     WARC: ("warc",),
     WARC_GZIP: ("gz",),
+    PROOFMODE: ("zip",),
 }
 
 ACCEPTED_SUMMARY = (
     "Custos accepts photos (JPEG, PNG, HEIC, WebP), videos (MP4, MOV, WebM, MKV), "
-    "audio (MP3, M4A, OGG, WAV, AMR), PDF documents, plain text and web captures (WACZ, "
-    "WARC)."
+    "audio (MP3, M4A, OGG, WAV, AMR), PDF documents, plain text, web captures (WACZ, "
+    "WARC) and ProofMode bundles."
 )
 
 # What a refused type is, in words a field worker understands.
@@ -156,6 +169,8 @@ def _web_capture_type(mime: str, prefix: bytes) -> tuple[str, str] | None:
         return WARC_GZIP, WEB_CAPTURE
     if mime == "application/zip" and _is_wacz_layout(prefix):
         return WACZ, WEB_CAPTURE
+    if mime == "application/zip" and _is_proofmode_layout(prefix):
+        return PROOFMODE, DOCUMENT
     return None
 
 
@@ -166,12 +181,9 @@ def _gunzipped_start(prefix: bytes) -> bytes:
         return b""
 
 
-def _is_wacz_layout(prefix: bytes) -> bool:
-    """Every zip member whose local header sits in the prefix has a WACZ name (at least one).
-
-    The package itself is checked in full after intake (app/webcapture); this only keeps an
-    arbitrary zip out. A member whose sizes follow its data (flag bit 3) ends the walk.
-    """
+def _zip_names(prefix: bytes) -> list[str]:
+    """The names of the zip members whose local headers sit in the prefix, in order. A member
+    whose sizes follow its data (flag bit 3) ends the walk."""
     names, offset = [], 0
     while prefix[offset : offset + 4] == b"PK\x03\x04" and offset + 30 <= len(prefix):
         flags, compressed, name_length, extra_length = struct.unpack_from(
@@ -184,9 +196,26 @@ def _is_wacz_layout(prefix: bytes) -> bool:
         if flags & 0x08:
             break
         offset += 30 + name_length + extra_length + compressed
+    return names
+
+
+def _is_wacz_layout(prefix: bytes) -> bool:
+    """Every zip member whose local header sits in the prefix has a WACZ name (at least one).
+
+    The package itself is checked in full after intake (app/webcapture); this only keeps an
+    arbitrary zip out.
+    """
+    names = _zip_names(prefix)
     return bool(names) and all(
         n.startswith(_WACZ_TOP_LEVEL[:3]) or n in _WACZ_TOP_LEVEL[3:] for n in names
     )
+
+
+def _is_proofmode_layout(prefix: bytes) -> bool:
+    """Every zip member seen in the prefix is a ProofMode proof file or captured media (at
+    least one): a bundle whose media comes first may show nothing else in the prefix."""
+    names = _zip_names(prefix)
+    return bool(names) and all(_PROOFMODE_NAME.match(n.rsplit("/", 1)[-1]) for n in names)
 
 
 def check_image_dimensions(prefix: bytes) -> None:

@@ -72,8 +72,10 @@ class IntakeWriter:
         declared_size: int | None,
         channel: str = "multipart",
         on_recorded: Callable[[EvidenceItem], None] | None = None,
+        received_details: dict[str, Any] | None = None,
     ) -> None:
         self.investigation = investigation
+        self.received_details = received_details  # more for the ledger's `received` entry
         self.on_recorded = on_recorded  # changes other rows in the item's own transaction
         self.user = user
         self.filename = filename
@@ -156,6 +158,7 @@ class IntakeWriter:
             client_facts=self.client_facts,
             channel=self.channel,
             on_recorded=self.on_recorded,
+            received_details=self.received_details,
         )
         run_post_intake(item.id)
         return item
@@ -176,11 +179,14 @@ def begin_intake(
     client_facts: dict | None,
     declared_size: int | None,
     on_recorded: Callable[[EvidenceItem], None] | None = None,
+    channel: str = "multipart",
+    received_details: dict[str, Any] | None = None,
 ) -> IntakeWriter:
     """Start receiving one file for an investigation the user is a member of.
 
     on_recorded(item) runs in the transaction that records the item (attaching it to an
-    interview, say): both are stored, or neither.
+    interview, say): both are stored, or neither. channel and received_details say, in the
+    ledger's `received` entry, how the file came (an OpenRosa submission's instanceID, say).
     """
     if membership_for(investigation, user) is None:
         # Routes answer 404 before getting here; a service caller without membership is a bug.
@@ -189,7 +195,14 @@ def begin_intake(
     check_declared_size(declared_size)
     facts = clean_client_facts(client_facts)
     return IntakeWriter(
-        investigation, user, filename, facts, declared_size, on_recorded=on_recorded
+        investigation,
+        user,
+        filename,
+        facts,
+        declared_size,
+        channel=channel,
+        on_recorded=on_recorded,
+        received_details=received_details,
     )
 
 
@@ -208,6 +221,7 @@ def record_evidence(
     client_facts: dict | None,
     channel: str,
     on_recorded: Callable[[EvidenceItem], None] | None = None,
+    received_details: dict[str, Any] | None = None,
 ) -> EvidenceItem:
     """Insert the item and its custody entries in one transaction; the blob is already durable.
 
@@ -253,6 +267,7 @@ def record_evidence(
                 "media_type": detected.media_type,
                 "kind": detected.kind,
                 "blob_key": blob_key,
+                **(received_details or {}),
                 "channel": channel,
             },
         )

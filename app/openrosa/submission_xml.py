@@ -1,0 +1,114 @@
+"""Reading a submission's XML: parsed without entities, checked against the form it claims.
+
+The document is parsed with defusedxml (no DTD, no entity expansion: a "billion laughs" or an
+external entity in a submission is refused, never resolved). Names are compared without
+namespaces, since apps differ in whether they keep the form's default namespace on the
+instance. Every value of a select question must be one the form offered this user; the files
+it names must be plain file names (they are matched against the parts of the POST).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from app.openrosa.xforms import PHOTO_FIELD, PHOTO_GROUP, VIDEO_FIELD, BuiltForm
+
+MAX_XML_BYTES = 4 * 1024 * 1024  # a transcript of 1,000,000 characters, with room to spare
+INSTANCE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$")
+FILE_NAME = re.compile(r"^[^/\\\x00-\x1f]{1,255}$")
+
+
+class SubmissionRejected(ValueError):
+    """The submission is not one this server can accept; nothing was stored."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class ParsedSubmission:
+    form_id: str
+    form_version: str
+    instance_id: str
+    values: dict[str, str]
+    dates: dict[str, date]
+    photos: list[str] = field(default_factory=list)
+    video: str | None = None
+
+    @property
+    def file_names(self) -> list[str]:
+        return [*self.photos, *([self.video] if self.video else [])]
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _child(element, name: str):
+    return next((c for c in element if _local(c.tag) == name), None)
+
+
+def _text(element, name: str) -> str:
+    found = _child(element, name)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def parse_submission(xml: bytes, forms: dict[str, BuiltForm]) -> ParsedSubmission:
+    """The checked submission; SubmissionRejected (400) saying what is wrong otherwise."""
+    try:
+        root = fromstring(xml, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        raise SubmissionRejected("The submission is not well-formed XML.") from None
+    form_id = root.get("id", "")
+    if form_id not in forms:
+        raise SubmissionRejected("This server does not publish that form to this device.", 404)
+    form = forms[form_id]
+    meta = _child(root, "meta")
+    instance_id = _text(meta, "instanceID") if meta is not None else ""
+    if not INSTANCE_ID.match(instance_id):
+        raise SubmissionRejected("The submission has no valid meta/instanceID.")
+    values: dict[str, str] = {}
+    dates: dict[str, date] = {}
+    for question in form.questions:
+        value = _text(root, question.name)
+        if question.required and not value:
+            raise SubmissionRejected(f"The answer to “{question.label}” is missing.")
+        if question.kind == "select1" and value and value not in form.choices[question.name]:
+            raise SubmissionRejected(f"The answer to “{question.label}” is not one offered.")
+        if question.kind == "date" and value:
+            try:
+                dates[question.name] = date.fromisoformat(value)
+            except ValueError:
+                raise SubmissionRejected(
+                    f"The answer to “{question.label}” is not a date."
+                ) from None
+        values[question.name] = value
+    if not form.with_media:
+        return ParsedSubmission(form_id, root.get("version", ""), instance_id, values, dates)
+    photos = [
+        (p.text or "").strip()
+        for group in root
+        if _local(group.tag) == PHOTO_GROUP
+        for p in group
+        if _local(p.tag) == PHOTO_FIELD and (p.text or "").strip()
+    ]
+    video = _text(root, VIDEO_FIELD) or None
+    names = [*photos, *([video] if video else [])]
+    if any(not FILE_NAME.match(name) for name in names) or len(set(names)) != len(names):
+        raise SubmissionRejected("The submission names a file that is not a plain file name.")
+    return ParsedSubmission(
+        form_id=form_id,
+        form_version=root.get("version", ""),
+        instance_id=instance_id,
+        values=values,
+        dates=dates,
+        photos=photos,
+        video=video,
+    )
