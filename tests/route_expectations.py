@@ -314,6 +314,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "casefiles.new": CASEFILE,
     "casefiles.preview": CASEFILE_EVIDENCE,
     "casefiles.redact": CASEFILE_EVIDENCE,
+    "casefiles.redact_media": CASEFILE_EVIDENCE,
+    "casefiles.redaction_preview": CASEFILE_EVIDENCE,
     "casefiles.confirm_removal": CASEFILE,
     "casefiles.remove": CASEFILE,
     "casefiles.restore": CASEFILE,

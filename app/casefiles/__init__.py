@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("casefiles", __name__)
 
-from app.casefiles.routes import cases, exports, items, matrix, refusals, removals  # noqa: E402,F401
+from app.casefiles.routes import (  # noqa: E402,F401
+    cases,
+    exports,
+    items,
+    matrix,
+    redaction,
+    refusals,
+    removals,
+)

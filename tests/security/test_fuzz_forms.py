@@ -14,10 +14,13 @@ refusal (4xx) must say why on the page and leave every table as it was.
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import re
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -115,6 +118,23 @@ NOT_SHOWN_HERE = {
 ANONYMOUS = frozenset({"auth.login", "auth.set_password"})
 
 
+def one_page_pdf() -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842).close()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def one_second_mp4() -> bytes:
+    from tests.helpers.media import make_mp4
+
+    with tempfile.TemporaryDirectory() as folder:
+        return make_mp4(Path(folder), seconds=1.0, size="64x48")
+
+
 class FormReader(HTMLParser):
     """Every <form> of a page: (method, action, field names)."""
 
@@ -179,7 +199,9 @@ class Site:
     def _add_records_that_bring_more_forms(self) -> None:
         """A linked evidence item (unlink), a sealed interview (addenda), one whose language
         is to fix (its codes), an API token (revoke),
-        a second browser signed in (ending other sessions) and a custody alarm (acknowledge)."""
+        a second browser signed in (ending other sessions), a custody alarm (acknowledge) and a
+        PDF and a video in the case file (their redaction forms)."""
+        from app.casefiles.services import casefiles
         from app.custody.alarms import raise_alarm
         from app.duplicates.models import EvidenceLink, LinkKind, LinkStatus
         from app.extensions import db
@@ -189,6 +211,7 @@ class Site:
         from app.openrosa.devices import issue_device
         from app.retention.holds import request_release
         from tests.api.helpers import issue_token
+        from tests.helpers.media import make_photo_evidence
         from tests.intake.builders import evidence_row, make_interview, make_witness
 
         world, owner = self.world, self.world.subject
@@ -224,11 +247,28 @@ class Site:
         # approve and refuse forms.
         admin_view = viewer_of(world.investigation, self.users["admin"])
         request_release(admin_view, world.hold.id, "Shown for its approve and refuse forms")
+        # A PDF and a video in the case file: their redaction forms (page areas; boxes, spans),
+        # stored for real, so that a valid redaction reads them as the page does.
+        redactable = [
+            casefiles.add_item(
+                world.case.casefile,
+                world.investigation,
+                self.users["lawyer"],
+                "evidence",
+                make_photo_evidence(world.investigation, owner, data, name).id,
+            )
+            for name, data in (("statement.pdf", one_page_pdf()), ("clip.mp4", one_second_mp4()))
+        ]
         db.session.commit()
+        cases = f"/investigations/{world.investigation.reference}/cases"
         self.extra_pages = [
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
             f"/investigations/{world.investigation.reference}/interviews/{flagged.id}",
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
+            *(
+                f"{cases}/{world.case.casefile.reference}/items/{item.id}/redact-media"
+                for item in redactable
+            ),
         ]
         issue_token(owner)
         issue_device(owner, world.investigation.id, "Phone", None)  # its revoke form
