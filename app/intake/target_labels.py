@@ -15,7 +15,7 @@ def target_labels(incident: Any) -> list[str]:
         if target.code == OTHER_TARGET and incident.target_note:
             labels.append(f"{_other()}: {incident.target_note}")
         else:
-            labels.append(target.label)
+            labels.append(target.shown_label)
     return labels
 
 

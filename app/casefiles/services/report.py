@@ -111,7 +111,7 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
         "place": scrub.text(incident.place_name),
         "admin_area": scrub.text(incident.admin_area),
         "coordinates": coordinates,
-        "weapon": incident.weapon.label if incident.weapon else "",
+        "weapon": incident.weapon.shown_label if incident.weapon else "",
         "targets": scrub.text(", ".join(target_labels(incident))),
         "perpetrators": ", ".join(scrub.text(name) for name in incident.perpetrators),
         "killed": incident.killed,
