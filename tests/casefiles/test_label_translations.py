@@ -36,3 +36,21 @@ def test_a_crime_without_a_translation_shows_its_english_title(built_case, signe
     db.session.commit()
     page = matrix_page(built_case, signed_in, "ar")
     assert crime("8(2)(e)(iv)").title in page
+
+
+def test_the_report_of_an_export_started_by_an_arabic_reader_keeps_english_titles(
+    app, built_case, signed_in, tmp_path, export_dir
+):
+    from tests.casefiles.test_export_protection import _download_bag, _web_export
+
+    w = built_case
+    w.author.language = "ar"
+    db.session.commit()
+    client = signed_in(w.author)
+    response, _base = _web_export(
+        client, w, {"files": "originals", "for_whom": "UN Commission of Inquiry"}
+    )
+    bag = _download_bag(client, w, response, tmp_path)
+    report = next(bag.rglob("casefile-report.html")).read_text(encoding="utf-8")
+    assert crime("8(2)(e)(iv)").title in report and ARABIC_IV not in report
+    assert "Hospital or medical facility" in report and "مستشفى" not in report

@@ -34,7 +34,7 @@ def test_an_arabic_reader_filters_the_list_by_arabic_labels(world, client_for):
     assert f'<option value="guided_bomb">{ARABIC_GUIDED_BOMB}</option>' in page
     assert f'<option value="medical_facility">{ARABIC_HOSPITAL}</option>' in page
     filtered = client.get(world.url("/incidents?weapon=guided_bomb")).get_data(as_text=True)
-    assert f"<td data-label=\"السلاح\">{ARABIC_GUIDED_BOMB}</td>" in filtered
+    assert f'<td data-label="السلاح">{ARABIC_GUIDED_BOMB}</td>' in filtered
 
 
 def test_a_russian_reader_sees_russian_labels_on_the_map_markers(world, client_for):
