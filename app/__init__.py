@@ -98,6 +98,7 @@ def check_org_keys(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accesslog import bp as accesslog_bp
+    from app.acquisition import bp as acquisition_bp
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp  # before auth's registration: it adds the token pages
     from app.auth import bp as auth_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(consistency_bp)
     app.register_blueprint(provenance_bp)
     app.register_blueprint(openrosa_bp)
+    app.register_blueprint(acquisition_bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -155,7 +157,8 @@ def register_jobs(app: Flask) -> None:
 
 def register_evidence_checks() -> None:
     """What packages above the vault add to every item: duplicates, consistency checks,
-    web-capture checks, C2PA checks."""
+    web-capture checks, C2PA checks, the acquisition record."""
+    from app.acquisition.setup import register_acquisition
     from app.consistency.setup import register_consistency
     from app.duplicates.setup import register_duplicates
     from app.provenance.setup import register_provenance
@@ -165,6 +168,7 @@ def register_evidence_checks() -> None:
     register_consistency()
     register_webcapture()
     register_provenance()
+    register_acquisition()
 
 
 def register_credential_revokers(app: Flask) -> None:
@@ -202,6 +206,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """The `flask` commands; a gunicorn web worker runs none, so it skips importing them
+    (backup, demo and the rest pull in boto3's botocore and more: tests/test_web_worker.py)."""
+    if app.config["WEB_WORKER"]:
+        return
     from app.cli import register_cli
 
     register_cli(app)

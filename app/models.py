@@ -1,6 +1,7 @@
 """Imports every package's models so the metadata (and Alembic) sees the whole schema."""
 
 from app.accesslog.models import AccessRecord
+from app.acquisition.models import AcquisitionRecord
 from app.admin.approvals.models import ApprovalRequest
 from app.api.tokens.models import ApiToken
 from app.audit.models import AuditEvent
@@ -22,7 +23,12 @@ from app.consistency.models import ConsistencyCheck
 from app.custody.models import Checkpoint, FixitySweep, LedgerEntry, LedgerHead
 from app.custody.signer_keys import CustodySigner
 from app.drafts.models import Draft
-from app.duplicates.models import EvidenceLink, FingerprintFrame, MediaFingerprint
+from app.duplicates.models import (
+    EvidenceLink,
+    FingerprintFrame,
+    MediaFingerprint,
+    PdqIndexEntry,
+)
 from app.intake.models import (
     Addendum,
     ConsentRecord,
@@ -63,9 +69,11 @@ __all__ = [
     "WebCaptureCheck",
     "ProvenanceCheck",
     "ProofModeKey",
+    "AcquisitionRecord",
     "EvidenceLink",
     "FingerprintFrame",
     "MediaFingerprint",
+    "PdqIndexEntry",
     "Corroboration",
     "ElementLink",
     "Job",

@@ -376,6 +376,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "provenance.provenance_recheck": OWN_SUBMISSION,
     "provenance.proofmode_key_pin": REGRANT_DECISION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
+    # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
+    "acquisition.record_evidence_acquisition": OWN_SUBMISSION,
     "vault.evidence_list": MEMBER,
     "vault.evidence_stream": OWN_SUBMISSION,
     "vault.tus_create": MEMBER,

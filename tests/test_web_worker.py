@@ -1,4 +1,4 @@
-"""A gunicorn web worker leaves out what only the command line needs (Alembic: ~10 MB a worker)."""
+"""A gunicorn web worker leaves out what only the command line or a job needs (RSS budget)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.nodb
 
 PROBE = (
     "import sys; from app import create_app; app = create_app(); "
-    "print('alembic' in sys.modules, 'migrate' in app.extensions)"
+    "print('alembic' in sys.modules, 'migrate' in app.extensions, 'backup' in app.cli.commands)"
 )
 
 
@@ -30,12 +30,12 @@ def _probe(tmp_path: Path, web_worker: str | None) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def test_a_web_worker_does_not_load_alembic(tmp_path):
-    assert _probe(tmp_path, "1") == "False False"
+def test_a_web_worker_does_not_load_alembic_or_the_commands(tmp_path):
+    assert _probe(tmp_path, "1") == "False False False"
 
 
-def test_the_command_line_keeps_flask_db(tmp_path):
-    assert _probe(tmp_path, None) == "True True"
+def test_the_command_line_keeps_flask_db_and_the_commands(tmp_path):
+    assert _probe(tmp_path, None) == "True True True"
 
 
 def test_gunicorn_conf_marks_its_workers_as_web_workers():
@@ -43,16 +43,71 @@ def test_gunicorn_conf_marks_its_workers_as_web_workers():
     assert 'os.environ.setdefault("CUSTOS_WEB_WORKER", "1")' in text
 
 
-@pytest.mark.parametrize("module", ["rfc3161_client", "numpy", "pdqhash", "c2pa"])
+WORKER_PROBE = (
+    "import sys; import wsgi; from app.warmup import warm_up; warm_up(wsgi.app); "
+    "assert wsgi.app.test_client().get('/healthz').status_code == 200; "
+    "print({module!r} in sys.modules)"
+)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["rfc3161_client", "numpy", "pdqhash", "c2pa", "botocore", "alembic", "mako", "pygments"],
+)
 def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
     """rfc3161-client (~4 MB) serves the maintenance round that asks a TSA; numpy and pdqhash
     (~12 MB) the processing job that hashes pictures, c2pa-python (a 23 MB native library)
-    the processing job's C2PA check. None of them is a web worker's work."""
+    the processing job's C2PA check; botocore only the S3 blob store and S3 witness (this
+    instance uses the local store and no witness), and through the backup command; Alembic,
+    Mako and Pygments only `flask db`. None of them is a web worker's work, warmed up and
+    serving."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
-    probe = f"import sys; import wsgi; print({module!r} in sys.modules)"
+    probe = WORKER_PROBE.format(module=module)
     done = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+DOCUMENT_PROBE = (
+    "import sys; import wsgi; "
+    "from app.duplicates.fingerprinting import fingerprint_step; "
+    "from app.duplicates.pdq import implementation; "
+    "from app.vault.models import EvidenceItem, EvidenceKind; "
+    "implementation(); "
+    "fingerprint_step(EvidenceItem(kind=EvidenceKind.DOCUMENT), None); "
+    "print('numpy' in sys.modules, 'pdqhash' in sys.modules)"
+)
+
+
+def test_a_document_and_an_evidence_page_do_not_load_numpy(tmp_path):
+    """Without a job queue the web worker processes each upload itself: the PDQ step skips a
+    document before asking for its implementation, and the implementation's name (asked by
+    every evidence page) comes from the package metadata, so neither imports pdqhash."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
+    done = subprocess.run(
+        [sys.executable, "-c", DOCUMENT_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_the_rss_tool_reports_a_fresh_worker(tmp_path):
+    """tools/worker_rss.py, the command docs/performance.md measures a worker with."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
+    done = subprocess.run(
+        [sys.executable, "tools/worker_rss.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert [line.split("  ")[0] for line in lines[:3]] == [
+        "after create_app()",
+        "after warm_up()",
+        "after GET /healthz 200",
+    ]
+    assert all("VmRSS" in line and "VmHWM" in line for line in lines[:3])
+    assert "botocore=False" in lines[3] and "numpy=False" in lines[3]

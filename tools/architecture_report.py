@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "consistency": 6,
     "webcapture": 6,
     "provenance": 6,
+    "acquisition": 6,
     "accesslog": 5,
     "approvals": 6,
     "retention": 6,

@@ -55,7 +55,8 @@ ACTIONS = frozenset(
         "legal_hold_placed", "legal_hold_released",
         "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
         "provenance_checked", "proofmode_key_pinned",
-        "testimony_languages_recorded",
+        "testimony_languages_recorded", "received_via_openrosa",
+        "acquisition_recorded",
     }
 )  # fmt: skip
 

@@ -1,6 +1,10 @@
-"""`flask evidence process`: media processing for items that have not had it yet."""
+"""`flask evidence process` (media processing for items that have not had it yet) and
+`flask evidence import-captures` (a folder of web captures received through the upload path)."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -43,4 +47,40 @@ def process_command(limit: int, all_items: bool) -> None:
         click.echo(f"processed: {evidence_id}")
     click.echo(f"total: {len(ids) - failed} processed, {failed} unreadable")
     if failed:
+        raise SystemExit(1)
+
+
+@evidence_cli.command("import-captures")
+@click.argument(
+    "folder", type=click.Path(exists=True, file_okay=False, path_type=Path, resolve_path=True)
+)
+@click.option("--investigation", "reference", required=True, help="The investigation's reference.")
+@click.option(
+    "--by", "by_email", required=True, help="The member receiving them (named in the ledger)."
+)
+def import_captures_command(folder: Path, reference: str, by_email: str) -> None:
+    """Receive every web capture (WACZ, WARC) under FOLDER into the investigation, as the
+    upload form would, and say what was received, what was refused and why."""
+    from app.admin.services import investigation_by_reference
+    from app.auth.services.accounts import user_by_email
+    from app.investigations.access import membership_for
+    from app.webcapture.folder_import import capture_files, import_captures
+
+    investigation = investigation_by_reference(reference.upper())
+    if investigation is None:
+        raise click.ClickException(f"No investigation {reference}.")
+    user = user_by_email(by_email)
+    if user is None or membership_for(investigation, user) is None:
+        raise click.ClickException(f"{by_email} is not a member of {investigation.reference}.")
+    total = sum(p.stat().st_size for p, problem in capture_files(folder) if problem is None)
+    with click.progressbar(length=total, label="Receiving", file=sys.stderr) as bar:
+        result = import_captures(folder, investigation, user, bar.update)
+    for outcome in result.received:
+        check = outcome.verdict or "not checked yet"
+        failure = f" ({outcome.failure})" if outcome.failure else ""
+        click.echo(f"received: {outcome.path} -> {outcome.evidence_id}, check {check}{failure}")
+    for outcome in result.refused:
+        click.echo(f"refused: {outcome.path}: {outcome.reason}")
+    click.echo(f"total: {len(result.received)} received, {len(result.refused)} refused")
+    if result.refused:
         raise SystemExit(1)

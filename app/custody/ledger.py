@@ -67,6 +67,7 @@ class CustodyAction(enum.StrEnum):
     WEB_CAPTURE_CHECKED = "web_capture_checked"  # a WACZ/WARC checked against itself
     PROVENANCE_CHECKED = "provenance_checked"  # a C2PA manifest or ProofMode bundle verified
     PROOFMODE_KEY_PINNED = "proofmode_key_pinned"  # a sender's ProofMode key, pinned by a lawyer
+    ACQUISITION_RECORDED = "acquisition_recorded"  # an item's acquisition record set or changed
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
     RECEIVED_VIA_OPENROSA = "received_via_openrosa"  # a phone app's submission became a draft

@@ -32,6 +32,10 @@ _READINESS_TTL_SECONDS = 60
 class S3Witness:
     """Witness records as object versions in a bucket with Object Lock."""
 
+    # What a write to the bucket may raise besides OSError: logged by name, never raised
+    # (app/custody/witness.py imports botocore only through this module, when S3 is set).
+    store_errors: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
+
     def __init__(self, client: Any, bucket: str, prefix: str, retain_days: int) -> None:
         self.client = client
         self.bucket = bucket

@@ -18,6 +18,7 @@ from app.duplicates.matching import MIN_QUALITY
 from app.duplicates.models import FingerprintFrame, FingerprintStatus, MediaFingerprint
 from app.duplicates.pdq import ALGORITHM, PictureHash, hash_picture, hash_rgb_frame
 from app.duplicates.pdq import implementation as pdq_implementation
+from app.duplicates.pdq_index import index_frames
 from app.duplicates.suggestions import suggest_near_duplicates
 from app.extensions import db
 from app.vault.media.metadata import open_image
@@ -31,6 +32,8 @@ ACTOR = "system:media-processing"
 
 def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
     """Hash the item once per implementation, then look for near-duplicates of it."""
+    if item.kind not in (EvidenceKind.PHOTO, EvidenceKind.VIDEO):
+        return  # nothing to hash, nothing imported: a document's intake never loads numpy
     implementation = pdq_implementation()
     done = db.session.scalar(
         select(MediaFingerprint.id).where(
@@ -38,7 +41,7 @@ def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
             MediaFingerprint.implementation == implementation,
         )
     )
-    if done is not None or item.kind not in (EvidenceKind.PHOTO, EvidenceKind.VIDEO):
+    if done is not None:
         return
     fingerprint = MediaFingerprint(
         evidence_id=item.id,
@@ -86,6 +89,7 @@ def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
         },
     )
     if fingerprint.status == FingerprintStatus.HASHED.value:
+        index_frames(fingerprint)
         suggest_near_duplicates(item, fingerprint)
     else:
         log.info("evidence %s not hashed for near-duplicates: %s", item.id, fingerprint.status)

@@ -129,3 +129,37 @@ class FingerprintFrame(ClientIdMixin, db.Model):
     dihedral_hex: Mapped[str] = mapped_column(Text)
 
     fingerprint: Mapped[MediaFingerprint] = relationship(back_populates="frames")
+    # Deleted with the frame on every database (SQLite here does not enforce foreign keys).
+    index_entry: Mapped[PdqIndexEntry | None] = relationship(cascade="all, delete-orphan")
+
+
+class PdqIndexEntry(db.Model):
+    """A usable frame's hash cut into 11 chunks, each indexed: the near-duplicate lookup.
+
+    Multi-index hashing (app/duplicates/pdq_index.py): two hashes at most 31 bits apart have
+    at least one chunk at most 2 bits apart, so the lookup probes each chunk's index with the
+    query's chunks and their 1- and 2-bit neighbours and checks the exact distance of the few
+    rows found. The chunks, read in order, are the hash. Frames below the quality threshold
+    never match and are not indexed. Denormalised investigation id: the lookup reads rows of
+    the query's investigation only.
+    """
+
+    __tablename__ = "pdq_index"
+
+    frame_id: Mapped[str] = mapped_column(
+        ForeignKey("fingerprint_frames.id", ondelete="CASCADE"), primary_key=True
+    )
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT")
+    )
+    c0: Mapped[int] = mapped_column(Integer, index=True)
+    c1: Mapped[int] = mapped_column(Integer, index=True)
+    c2: Mapped[int] = mapped_column(Integer, index=True)
+    c3: Mapped[int] = mapped_column(Integer, index=True)
+    c4: Mapped[int] = mapped_column(Integer, index=True)
+    c5: Mapped[int] = mapped_column(Integer, index=True)
+    c6: Mapped[int] = mapped_column(Integer, index=True)
+    c7: Mapped[int] = mapped_column(Integer, index=True)
+    c8: Mapped[int] = mapped_column(Integer, index=True)
+    c9: Mapped[int] = mapped_column(Integer, index=True)
+    c10: Mapped[int] = mapped_column(Integer, index=True)

@@ -24,10 +24,14 @@ HEX_DIGITS = 64  # 256 bits
 
 @functools.cache
 def implementation() -> str:
-    """Stored with every hash: hashes of different implementations are never compared."""
-    import pdqhash
+    """Stored with every hash: hashes of different implementations are never compared.
 
-    return f"pdqhash {pdqhash.__version__}"
+    Read from the installed package's metadata (the same version as `pdqhash.__version__`,
+    tests/duplicates/test_pdq.py), not by importing pdqhash: an evidence page asks for it,
+    and importing pdqhash loads numpy (about 12 MB) into the web worker."""
+    from importlib.metadata import version
+
+    return f"pdqhash {version('pdqhash')}"
 
 
 @dataclass(frozen=True)

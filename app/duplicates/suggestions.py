@@ -15,6 +15,7 @@ from app.duplicates.models import (
     MediaFingerprint,
 )
 from app.duplicates.pdq import HEX_DIGITS
+from app.duplicates.pdq_index import matching_fingerprint_ids
 from app.extensions import db
 from app.vault.models import EvidenceItem, EvidenceKind
 
@@ -46,7 +47,12 @@ def suggest_near_duplicates(
 ) -> list[EvidenceLink]:
     """Suggest a link to each item of the same investigation and kind, hashed by the same
     implementation, that matches; never one already linked, never an exact duplicate (that
-    link exists already), never across investigations."""
+    link exists already), never across investigations. The chunk index finds the few
+    fingerprints with a matching frame; the full rule then decides on each of them."""
+    query = frames_of(fingerprint)
+    found_ids = matching_fingerprint_ids(item.investigation_id, query)
+    if not found_ids:
+        return []
     linked = (
         select(EvidenceLink.first_id)
         .where(EvidenceLink.second_id == item.id)
@@ -56,6 +62,7 @@ def suggest_near_duplicates(
         select(MediaFingerprint)
         .join(EvidenceItem, EvidenceItem.id == MediaFingerprint.evidence_id)
         .where(
+            MediaFingerprint.id.in_(found_ids),
             MediaFingerprint.investigation_id == item.investigation_id,
             EvidenceItem.investigation_id == item.investigation_id,
             MediaFingerprint.implementation == fingerprint.implementation,
@@ -68,7 +75,6 @@ def suggest_near_duplicates(
         .options(selectinload(MediaFingerprint.frames))
         .order_by(EvidenceItem.received_at, EvidenceItem.id)
     ).all()
-    query = frames_of(fingerprint)
     links = []
     for candidate in candidates:
         found = compare(item.kind, query, frames_of(candidate))

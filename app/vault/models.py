@@ -37,6 +37,7 @@ class DerivativeKind(enum.StrEnum):
     THUMBNAIL = "thumbnail"  # small JPEG for review pages (photos) or a poster frame (videos)
     STRIPPED = "stripped"  # a photo with every metadata field removed, for sharing
     REDACTED = "redacted"  # a photo, video, recording or PDF with parts removed (case files)
+    SCREENSHOT = "screenshot"  # a web capture's screenshot, re-encoded (app/webcapture)
 
 
 class EvidenceItem(ClientIdMixin, db.Model):

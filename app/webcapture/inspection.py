@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, BinaryIO
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
+from app.webcapture.pageview import PageViews
 from app.webcapture.wacz import check_wacz
 from app.webcapture.warcrecords import read_warc
 
@@ -12,7 +13,9 @@ PASSED, FAILED = "passed", "failed"
 WACZ_TYPE = "application/wacz"
 
 
-def inspect_capture(media_type: str, file: BinaryIO, limits: CaptureLimits) -> dict[str, Any]:
+def inspect_capture(
+    media_type: str, file: BinaryIO, limits: CaptureLimits, views: PageViews | None = None
+) -> dict[str, Any]:
     """Check a WACZ package (media_type application/wacz) or a WARC file (plain or gzipped).
 
     The outcome is data, never an exception: `verdict` is "passed" or "failed", and a failure
@@ -21,9 +24,9 @@ def inspect_capture(media_type: str, file: BinaryIO, limits: CaptureLimits) -> d
     result: dict[str, Any] = {"package": "wacz" if media_type == WACZ_TYPE else "warc"}
     try:
         if media_type == WACZ_TYPE:
-            check_wacz(file, limits, result)
+            check_wacz(file, limits, result, views)
         else:
-            reading = read_warc(file, "warc", limits)
+            reading = read_warc(file, "warc", limits, views)
             result["records"] = reading.records
             result["record_count"] = reading.count
             result["record_types"] = reading.by_type

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import UTC
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
@@ -15,10 +16,12 @@ from app.crypto.canonical import canonical_json, utc_timestamp
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.timeutil import utcnow
-from app.vault.models import EvidenceItem, EvidenceKind
+from app.vault.media.derivatives import DerivativeError, store_derivative, stripped_photo
+from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
 from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
 from app.webcapture.models import WebCaptureCheck
+from app.webcapture.pageview import PageViews, screenshot_page
 
 FORMAT = "custos-webcapture-v1"
 ACTOR = "system:media-processing"
@@ -38,8 +41,11 @@ def check_capture_step(item: EvidenceItem, reader: AgeReader) -> None:
 def run_capture_check(
     item: EvidenceItem, reader: AgeReader, limits: CaptureLimits
 ) -> WebCaptureCheck:
+    views = PageViews()
     with io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024) as file:
-        outcome = inspect_capture(item.media_type, file, limits)
+        outcome = inspect_capture(item.media_type, file, limits, views)
+    outcome["views"] = views.views
+    outcome["screenshots"] = store_screenshots(item, views.screenshots)
     checked_at = utcnow()
     document = {
         "format": FORMAT,
@@ -78,6 +84,24 @@ def run_capture_check(
         },
     )
     return check
+
+
+def store_screenshots(item: EvidenceItem, shots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each screenshot re-encoded with its metadata dropped (never the captured bytes as they
+    came) and stored as a derivative of the item, so Custos serves it as its own image type."""
+    kept = []
+    for shot in shots:
+        entry = {k: v for k, v in shot.items() if k != "data"}
+        entry["page"] = screenshot_page(shot.get("target_uri") or "")
+        try:
+            data, media_type = stripped_photo(io.BytesIO(shot["data"]))
+        except (DerivativeError, OSError, ValueError):
+            entry["unreadable"] = True
+        else:
+            derivative = store_derivative(item, DerivativeKind.SCREENSHOT, media_type, data, ACTOR)
+            entry["derivative_id"] = derivative.id
+        kept.append(entry)
+    return kept
 
 
 def checks_of(item: EvidenceItem) -> list[WebCaptureCheck]:

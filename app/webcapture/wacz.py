@@ -9,6 +9,8 @@ import zipfile
 from typing import Any, BinaryIO
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
+from app.webcapture.pageview import PageViews
+from app.webcapture.signature import signature_verdict
 from app.webcapture.warcrecords import read_warc
 from app.webcapture.zipmembers import checked_members, read_member
 
@@ -17,7 +19,9 @@ _WARC_SUFFIXES = (".warc", ".warc.gz")
 _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
 
 
-def check_wacz(file: BinaryIO, limits: CaptureLimits, result: dict[str, Any]) -> None:
+def check_wacz(
+    file: BinaryIO, limits: CaptureLimits, result: dict[str, Any], views: PageViews | None = None
+) -> None:
     """Fill `result` as the check goes (what was read stays even when a later step fails);
     CaptureFailed names the first resource or record that fails."""
     archive, infos = checked_members(file, limits)
@@ -26,6 +30,7 @@ def check_wacz(file: BinaryIO, limits: CaptureLimits, result: dict[str, Any]) ->
     datapackage_bytes = _small_member(archive, members[DATAPACKAGE], limits)
     digest_document = _json_object(_small_member(archive, members[DIGEST], limits), DIGEST)
     result["datapackage_digest"] = digest_document
+    result["signature"] = signature_verdict(digest_document)  # a finding, never a failure
     _check_datapackage_digest(digest_document, datapackage_bytes)
     datapackage = _json_object(datapackage_bytes, DATAPACKAGE)
     result["datapackage"] = {
@@ -46,13 +51,15 @@ def check_wacz(file: BinaryIO, limits: CaptureLimits, result: dict[str, Any]) ->
         if digest.hexdigest() != declared[0]:
             raise CaptureFailed(path, "SHA-256 differs from the one datapackage.json declares")
     result["pages"] = _pages(archive, members[PAGES], limits)
+    if views is not None:
+        views.wanted = {page["url"] for page in result["pages"]}
     result["records"] = records = []
     result["record_count"] = 0
     result["record_types"] = types = {}
     result["warcinfo"] = warcinfo = []
     for path in sorted(p for p in members if _is_warc(p)):
         with archive.open(members[path]) as stream:
-            reading = read_warc(stream, path, limits)  # type: ignore[arg-type]
+            reading = read_warc(stream, path, limits, views)  # type: ignore[arg-type]
         result["record_count"] += reading.count
         for kind, count in reading.by_type.items():
             types[kind] = types.get(kind, 0) + count

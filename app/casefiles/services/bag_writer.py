@@ -29,6 +29,7 @@ from app.casefiles.services.bag_packaging import sign_tagmanifest
 from app.casefiles.services.bag_report import bag_info, legal_record, write_report
 from app.casefiles.services.bag_stream import BagStream
 from app.casefiles.services.errors import ExportError
+from app.casefiles.services.item_extras import evidence_extras
 from app.casefiles.services.redaction import (
     Exporter,
     ExportPlan,
@@ -215,6 +216,8 @@ class BagWriter:
             "uploaded_by": evidence.uploaded_by.email if evidence.uploaded_by else None,
             "files": written,
             "redacted_copies": derivatives,
+            # The Berkeley Protocol record (app/acquisition); who it came from is identity.
+            **evidence_extras(evidence, not hidden and files != FileChoice.REDACTED.value),
         }
         if files == FileChoice.REDACTED.value:
             # What the original carries about where, when and on what it was taken, and what
