@@ -244,3 +244,38 @@ def test_every_message_in_the_code_is_translated(language):
     translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.string}
     missing = sorted(in_code - translated - {""})
     assert not missing, f"run `make translations` and translate into {language}: {missing}"
+
+
+# --- the shipped labels (issue 21, item 6) ------------------------------------------------------
+
+
+def shipped_labels() -> list[tuple[str, str, dict]]:
+    """(file, field, entry) for every weapon, target and crime shipped in app/taxonomy."""
+    import yaml
+
+    taxonomy = ROOT / "app" / "taxonomy"
+    labels = []
+    for name, key in (("weapons.yaml", "weapons"), ("targets.yaml", "targets")):
+        entries = yaml.safe_load((taxonomy / name).read_text(encoding="utf-8"))[key]
+        labels += [(name, "label", entry) for entry in entries]
+    for path in sorted((taxonomy / "legal").glob("*.yaml")):
+        crimes = yaml.safe_load(path.read_text(encoding="utf-8"))["crimes"]
+        labels += [(path.name, "title", crime) for crime in crimes]
+    return labels
+
+
+ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
+CYRILLIC_LETTERS = re.compile(r"[\u0400-\u04ff]")
+
+
+@pytest.mark.nodb
+def test_every_shipped_label_has_an_arabic_and_a_russian_translation():
+    labels = shipped_labels()
+    assert len(labels) >= 29  # 10 weapons, 9 targets, 10 crimes of the Rome Statute art. 8
+    missing = [
+        f"{name} {entry['code']} {field}_{lang}"
+        for name, field, entry in labels
+        for lang, letters in (("ar", ARABIC_LETTERS), ("ru", CYRILLIC_LETTERS))
+        if not letters.search(str(entry.get(f"{field}_{lang}") or ""))
+    ]
+    assert not missing, f"shipped labels without a translation: {missing}"

@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "error_responses": 1,
     "form_submission": 1,
     "i18n": 1,
+    "label_translations": 1,
     "request_logging": 1,
     "security": 2,
     "audit": 2,

@@ -22,12 +22,29 @@ class AddWeaponForm(FlaskForm):
         _l("Code (permanent, e.g. thermobaric)"), validators=[DataRequired(), Length(max=40)]
     )
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    label_ar = StringField(
+        _l("Label in Arabic"), validators=[Length(max=120)], render_kw={"lang": "ar", "dir": "rtl"}
+    )
+    label_ru = StringField(
+        _l("Label in Russian"), validators=[Length(max=120)], render_kw={"lang": "ru"}
+    )
 
 
 class UpdateWeaponForm(FlaskForm):
     code = HiddenField(validators=[DataRequired()])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=120)])
+    label_ar = StringField(
+        _l("Label in Arabic"), validators=[Length(max=120)], render_kw={"lang": "ar", "dir": "rtl"}
+    )
+    label_ru = StringField(
+        _l("Label in Russian"), validators=[Length(max=120)], render_kw={"lang": "ru"}
+    )
     active = BooleanField(_l("Offered in forms"))
+
+
+def translations(form: AddWeaponForm | UpdateWeaponForm) -> dict[str, str | None]:
+    """The Arabic and Russian labels as sent; a field not sent (None) leaves its label alone."""
+    return {"ar": form.label_ar.data, "ru": form.label_ru.data}
 
 
 def page(add_form: AddWeaponForm, status: int = 200):
@@ -36,7 +53,7 @@ def page(add_form: AddWeaponForm, status: int = 200):
         "admin/taxonomy_weapons.html",
         weapons=weapons,
         add_form=add_form,
-        update_form_for=lambda w: UpdateWeaponForm(code=w.code, label=w.label, active=w.active),
+        update_form_for=lambda w: UpdateWeaponForm(obj=w, formdata=None),
     ), status
 
 
@@ -46,7 +63,7 @@ def taxonomy_weapons():
     form = AddWeaponForm()
     return submit_form(
         form,
-        lambda: add_weapon_type(form.code.data, form.label.data, current_user),
+        lambda: add_weapon_type(form.code.data, form.label.data, current_user, translations(form)),
         done=lambda weapon: saved(
             _("Weapon type %(code)s added.", code=weapon.code), "admin.taxonomy_weapons"
         ),
@@ -62,7 +79,9 @@ def update_taxonomy_weapon():
         flash(_("Give the weapon type a label."), "error")
         return page(AddWeaponForm(formdata=None), 400)
     outcome = commit_or_refuse(
-        lambda: update_weapon_type(form.code.data, form.label.data, form.active.data, current_user)
+        lambda: update_weapon_type(
+            form.code.data, form.label.data, form.active.data, current_user, translations(form)
+        )
     )
     if isinstance(outcome, ServiceError):
         return page(AddWeaponForm(formdata=None), outcome.status)

@@ -14,6 +14,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.label_translations import in_reader_language
 from app.timeutil import utcnow
 
 
@@ -54,6 +55,9 @@ class LegalCrime(db.Model):
     )
     code: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
+    # The title in the interface's other languages; empty means "show the English one".
+    title_ar: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    title_ru: Mapped[str] = mapped_column(String(300), default="", server_default="")
     context: Mapped[str] = mapped_column(String(40), default="")
     citation: Mapped[str] = mapped_column(String(300), default="")
     counterpart: Mapped[str | None] = mapped_column(String(40))
@@ -68,6 +72,11 @@ class LegalCrime(db.Model):
     @property
     def label(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (English when it has no translation)."""
+        return in_reader_language(self, "title")
 
 
 class LegalElement(db.Model):

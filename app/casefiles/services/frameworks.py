@@ -46,6 +46,8 @@ class CrimeSpec:
     counterpart: str | None
     note: str
     elements: tuple[ElementSpec, ...]
+    title_ar: str = ""
+    title_ru: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ def validate_document(data: Any) -> FrameworkSpec:
             CrimeSpec(
                 code=crime_code,
                 title=_text(crime, "title", where, 300),
+                title_ar=_text(crime, "title_ar", where, 300, required=False),
+                title_ru=_text(crime, "title_ru", where, 300, required=False),
                 context=context,
                 citation=_text(crime, "citation", where, 300),
                 counterpart=_text(crime, "counterpart", where, 40, required=False) or None,
@@ -214,6 +218,8 @@ def store_framework(spec: FrameworkSpec, origin: str, actor: Any = None) -> Lega
             framework_id=framework.id,
             code=crime_spec.code,
             title=crime_spec.title,
+            title_ar=crime_spec.title_ar,
+            title_ru=crime_spec.title_ru,
             context=crime_spec.context,
             citation=crime_spec.citation,
             counterpart=crime_spec.counterpart,

@@ -112,7 +112,7 @@ def incident_facts(incident: Any, scrub: Scrubber) -> dict:
         "admin_area": scrub.text(incident.admin_area),
         "coordinates": coordinates,
         "weapon": incident.weapon.label if incident.weapon else "",
-        "targets": scrub.text(", ".join(target_labels(incident))),
+        "targets": scrub.text(", ".join(target_labels(incident, in_english=True))),
         "perpetrators": ", ".join(scrub.text(name) for name in incident.perpetrators),
         "killed": incident.killed,
         "injured": incident.injured,

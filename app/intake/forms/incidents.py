@@ -98,8 +98,10 @@ class IncidentForm(FlaskForm):
     description = TextAreaField(_l("Description"), render_kw={"rows": 6})
 
     def set_choices(self, weapons: list, targets: list) -> None:
-        self.weapon_code.choices = [("", _l("— choose —"))] + [(w.code, w.label) for w in weapons]
-        self.target_codes.choices = [(t.code, t.label) for t in targets]
+        self.weapon_code.choices = [("", _l("— choose —"))] + [
+            (w.code, w.shown_label) for w in weapons
+        ]
+        self.target_codes.choices = [(t.code, t.shown_label) for t in targets]
 
     def fill_from(self, incident: Incident) -> None:
         self.time_certainty.data = incident.time_certainty
@@ -174,8 +176,8 @@ class IncidentFilterForm(FlaskForm):
     has_testimony = SelectField(_l("Has testimony"), choices=YES_NO_ANY, validators=[Optional()])
 
     def set_choices(self, weapons: list, targets: list) -> None:
-        self.weapon.choices = [("", _l("Any"))] + [(w.code, w.label) for w in weapons]
-        self.target.choices = [("", _l("Any"))] + [(t.code, t.label) for t in targets]
+        self.weapon.choices = [("", _l("Any"))] + [(w.code, w.shown_label) for w in weapons]
+        self.target.choices = [("", _l("Any"))] + [(t.code, t.shown_label) for t in targets]
 
     def to_filters(self) -> IncidentFilters:
         """The filters, ignoring any field that did not parse (a bad date filters nothing)."""

@@ -381,7 +381,7 @@ def incident_markers(
                 "time_certainty": incident.time_certainty,
                 "uncertainty_minutes": incident.uncertainty_minutes,
                 "when": incident_when(incident),
-                "weapon": incident.weapon.label if incident.weapon else None,
+                "weapon": incident.weapon.shown_label if incident.weapon else None,
                 "killed": incident.killed,
                 "injured": incident.injured,
                 "testimony_count": row.testimony_count,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.intake.errors import FieldError, IntakeValidationError, field_error
 from app.intake.models import Incident, TargetType, WeaponType
+from app.label_translations import LABEL_LANGUAGES
 from app.timeutil import utcnow
 
 TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
@@ -20,7 +21,8 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
 
 def read_seed(model: type[WeaponType] | type[TargetType]) -> list[dict[str, Any]]:
-    """The terms of a shipped taxonomy file, in order, as {code, label, position}."""
+    """The terms of a shipped taxonomy file, in order, as {code, label, label_ar, label_ru,
+    position}."""
     filename, key = FILES[model]
     data = yaml.safe_load((TAXONOMY_DIR / filename).read_text(encoding="utf-8"))
     terms = []
@@ -28,21 +30,35 @@ def read_seed(model: type[WeaponType] | type[TargetType]) -> list[dict[str, Any]
         code, label = str(entry["code"]), str(entry["label"])
         if not CODE_PATTERN.match(code):
             raise ValueError(f"{filename}: bad code {code!r}")
-        terms.append({"code": code, "label": label, "position": position * 10})
+        translations = {
+            f"label_{lang}": str(entry.get(f"label_{lang}") or "") for lang in LABEL_LANGUAGES
+        }
+        terms.append({"code": code, "label": label, **translations, "position": position * 10})
     return terms
 
 
 def sync_taxonomies() -> dict[str, int]:
-    """Add every shipped term the database lacks; never overwrite an admin's label or retire."""
+    """Add every shipped term the database lacks and shipped translations of labels nobody has
+    translated yet; never overwrite an admin's label, translation or retirement."""
     added = {}
     for model in FILES:
-        known = set(db.session.scalars(select(model.code)))
+        known = {term.code: term for term in db.session.scalars(select(model))}
         new = [term for term in read_seed(model) if term["code"] not in known]
         for term in new:
             db.session.add(model(**term, active=True))
+        for term in read_seed(model):
+            if term["code"] in known:
+                _fill_missing_translations(known[term["code"]], term)
         added[model.__tablename__] = len(new)
     db.session.flush()
     return added
+
+
+def _fill_missing_translations(row: WeaponType | TargetType, term: dict[str, Any]) -> None:
+    for lang in LABEL_LANGUAGES:
+        field = f"label_{lang}"
+        if not getattr(row, field) and term[field]:
+            setattr(row, field, term[field])
 
 
 def active_weapons() -> list[WeaponType]:
@@ -77,7 +93,24 @@ def all_weapons() -> list[WeaponType]:
     return list(db.session.scalars(select(WeaponType).order_by(WeaponType.position)))
 
 
-def add_weapon_type(code: str, label: str, actor: Any) -> WeaponType:
+def _translations(translations: dict[str, str | None] | None) -> dict[str, str]:
+    """{"label_ar": ..., "label_ru": ...} from admins' input, for the languages given (None or
+    missing: not given); an empty one means "show the English label"."""
+    given = {lang: value for lang, value in (translations or {}).items() if value is not None}
+    cleaned = {
+        f"label_{lang}": value.strip() for lang, value in given.items() if lang in LABEL_LANGUAGES
+    }
+    too_long = [
+        FieldError(field, "too_long") for field, value in cleaned.items() if len(value) > 120
+    ]
+    if too_long:
+        raise IntakeValidationError(too_long)
+    return cleaned
+
+
+def add_weapon_type(
+    code: str, label: str, actor: Any, translations: dict[str, str] | None = None
+) -> WeaponType:
     """A new weapon type (admins). The code is permanent; the label can change later."""
     code = (code or "").strip().lower()
     label = (label or "").strip()
@@ -92,10 +125,12 @@ def add_weapon_type(code: str, label: str, actor: Any) -> WeaponType:
         errors.append(FieldError("label", "too_long"))
     if errors:
         raise IntakeValidationError(errors)
+    translated = _translations(translations)
     last = max((w.position for w in all_weapons()), default=0)
     weapon = WeaponType(
         code=code,
         label=label,
+        **translated,
         position=last + 10,
         active=True,
         updated_by_id=getattr(actor, "id", None),
@@ -106,8 +141,11 @@ def add_weapon_type(code: str, label: str, actor: Any) -> WeaponType:
     return weapon
 
 
-def update_weapon_type(code: str, label: str, active: bool, actor: Any) -> WeaponType:
-    """Relabel or retire/restore a weapon type; incidents keep pointing at it either way."""
+def update_weapon_type(
+    code: str, label: str, active: bool, actor: Any, translations: dict[str, str] | None = None
+) -> WeaponType:
+    """Relabel (in each language) or retire/restore a weapon type; incidents keep pointing at it
+    either way. A language left out of `translations` keeps its label."""
     weapon = db.session.get(WeaponType, code) if CODE_PATTERN.match(code or "") else None
     if weapon is None:
         raise field_error("code", "invalid_choice")
@@ -116,6 +154,8 @@ def update_weapon_type(code: str, label: str, active: bool, actor: Any) -> Weapo
         raise field_error("label", "required")
     if len(label) > 120:
         raise field_error("label", "too_long")
+    for field, value in _translations(translations).items():
+        setattr(weapon, field, value)
     weapon.label = label
     weapon.active = bool(active)
     weapon.updated_by_id = getattr(actor, "id", None)
