@@ -46,6 +46,10 @@ def test_post_without_valid_token_is_refused(app, app_ctx, shared_worlds, endpoi
     elif rule.startswith("/api/"):
         # Token-only: the session cookie is no credential there, so CSRF cannot apply (app/api).
         assert response.status_code == 401
+    elif rule.startswith("/openrosa/"):
+        # Phone credentials only (HTTP Basic): a browser's session cookie is refused there, so
+        # there is no ambient credential for CSRF to abuse (app/openrosa/auth.py).
+        assert response.status_code == 401
     elif rule.startswith("/drafts"):  # the drafts script's JSON endpoint (app/drafts/routes.py)
         assert response.status_code == 400
         assert response.json["error"]["code"] == "csrf_failed"
