@@ -19,7 +19,7 @@ from app.auth.models import User
 from app.extensions import db
 from app.intake.forms.interviews import ONE_LANGUAGE_FIELDS
 from app.intake.models import Incident, Witness
-from app.intake.services import search
+from app.intake.services import search, testimony_lists
 from app.intake.services.evidence_links import incident_evidence
 from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import identity_recorded
@@ -89,7 +89,7 @@ def incident_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
     return {
         "investigation": viewer.investigation,
         "incident": record,
-        "interviews": search.list_interviews(viewer, incident_id=record.id),
+        "interviews": testimony_lists.list_interviews(viewer, incident_id=record.id),
         "evidence": incident_evidence(viewer, record),
         "shows_labels": SHOWS_LABELS,
         "may_edit": may_edit_incident(viewer, record),
@@ -99,11 +99,11 @@ def incident_detail(viewer: InvestigationViewer, record) -> dict[str, Any]:
 def witness_list(viewer: InvestigationViewer, q: str, risk: str, page: int) -> dict[str, Any]:
     return {
         "investigation": viewer.investigation,
-        "page": search.list_witnesses(viewer, q=q, risk_level=risk, page=page),
+        "page": testimony_lists.list_witnesses(viewer, q=q, risk_level=risk, page=page),
         "q": q,
         "risk": risk,
         "query": {name: value for name, value in (("q", q), ("risk", risk)) if value},
-        "identities_visible": False,  # a list names no one (search.list_witnesses)
+        "identities_visible": False,  # a list names no one (testimony_lists.list_witnesses)
     }
 
 
@@ -114,7 +114,7 @@ def witness_detail(viewer: InvestigationViewer, record, revealed: bool = False) 
         "witness": witness_view(record, viewer.membership if revealed else None),
         "may_reveal": viewer.may_see_identities and not revealed,
         "access_reads": reads_of(viewer, "witness", record.id),
-        "interviews": search.list_interviews(viewer, witness_id=record.id),
+        "interviews": testimony_lists.list_interviews(viewer, witness_id=record.id),
         "may_edit": may_edit_witness(viewer, record),
         "may_record_consent": may_record_consent(viewer, record),
     }
@@ -140,7 +140,7 @@ def witness_edit(viewer: InvestigationViewer, record) -> dict[str, Any]:
 def interview_list(viewer: InvestigationViewer, status: str, page: int) -> dict[str, Any]:
     return {
         "investigation": viewer.investigation,
-        "page": search.list_interviews(viewer, status=status, page=page),
+        "page": testimony_lists.list_interviews(viewer, status=status, page=page),
         "status": status,
         "query": {"status": status} if status else {},
     }

@@ -192,7 +192,7 @@ def test_a_reading_node_missing_its_identity_answers_the_api_with_the_sentence(a
 
 
 def test_witness_search_matches_codes_never_sealed_names(world, keys):
-    from app.intake.services.search import list_witnesses
+    from app.intake.services.testimony_lists import list_witnesses
     from app.investigations.viewer import viewer_of
 
     first = make_witness(world.investigation, world.field_a, full_name=NAME)

@@ -25,7 +25,7 @@ from app.intake.errors import IntakePermissionError, SealedTestimonyError
 from app.intake.models import Addendum, Interview, InterviewEvidence, InterviewStatus
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.receipts import INTERVIEW_RECEIPT_LOAD
-from app.intake.services import search
+from app.intake.services import search, testimony_lists
 from app.intake.services.interviews import (
     create_interview,
     link_evidence,
@@ -114,7 +114,7 @@ def interviews(reference: str):
         return ok(receipt_page(receipt_lists.interview_receipts(viewer, wanted.page)))
 
     def fetch(number: int):
-        page = search.list_interviews(viewer, **filters, page=number)
+        page = testimony_lists.list_interviews(viewer, **filters, page=number)
         return page.items, page.total
 
     items, total = window(fetch, search.PER_PAGE, wanted)

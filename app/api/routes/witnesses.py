@@ -24,7 +24,7 @@ from app.intake import receipt_lists
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
-from app.intake.services import search
+from app.intake.services import search, testimony_lists
 from app.intake.services.consent import withdraw_consent
 from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import register_witness
@@ -50,7 +50,7 @@ def witnesses(reference: str):
         return ok(receipt_page(receipt_lists.witness_receipts(viewer, wanted.page)))
 
     def fetch(number: int):
-        page = search.list_witnesses(viewer, q=q, risk_level=risk_level, page=number)
+        page = testimony_lists.list_witnesses(viewer, q=q, risk_level=risk_level, page=number)
         return page.items, page.total
 
     items, total = window(fetch, search.PER_PAGE, wanted)

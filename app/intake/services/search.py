@@ -1,4 +1,4 @@
-"""Lists with search and filters, the incident map's markers and the timeline.
+"""Incident lists with search and filters, the incident map's markers and the timeline.
 
 Each list runs a fixed number of queries whatever its length: rows come with their related
 rows through selectinload and with their counts as correlated subqueries, never per row.
@@ -17,30 +17,22 @@ from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, exists, false, func, or_, select
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm import defer, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.intake.models import (
-    ConsentRecord,
     Incident,
-    Interview,
     InterviewEvidence,
-    InterviewStatus,
-    RiskLevel,
-    Witness,
     incident_targets,
     interview_incidents,
 )
 from app.intake.opened_particulars import open_all
 from app.intake.particulars import Particulars
-from app.intake.textinput import clean_line, looks_like_row_id, looks_like_term_code
-from app.intake.views import interview_summary, witness_view
+from app.intake.textinput import clean_line, looks_like_term_code
 from app.intake.visibility import (
     visible_incidents,
     visible_interview_ids,
-    visible_interviews,
-    visible_witnesses,
 )
 from app.intake.when import incident_when
 from app.investigations.viewer import InvestigationViewer
@@ -106,7 +98,8 @@ class TimelineMonth:
     rows: list[IncidentRow] = field(default_factory=list)
 
 
-def _page_number(page: int) -> int:
+def page_number(page: int) -> int:
+    """A requested page number, kept within 1..100,000."""
     return max(1, min(int(page or 1), 100_000))
 
 
@@ -342,7 +335,7 @@ def search_incidents(
 ) -> Page[IncidentRow]:
     """One page of the incidents matching the filters, newest first (`texts`: with the long
     sealed texts opened too, for the API)."""
-    page = _page_number(page)
+    page = page_number(page)
     opened = opened or open_incidents(viewer)
     ids = opened.matching_ids(filters, LIST_ORDER)
     shown = ids[(page - 1) * per_page : page * per_page]
@@ -413,92 +406,3 @@ def known_areas(viewer: InvestigationViewer) -> list[str]:
     out the list.
     """
     return open_incidents(viewer).known_areas()
-
-
-# --- Witnesses and interviews -------------------------------------------------------------------
-
-
-def list_witnesses(
-    viewer: InvestigationViewer, q: str = "", risk_level: str = "", page: int = 1
-) -> Page[dict[str, Any]]:
-    """The witnesses the viewer may see, newest code first, by code alone.
-
-    A list never carries identities, even to members with the grant: an identity is revealed
-    one witness at a time with a stated reason, which the access log records.
-    """
-    page = _page_number(page)
-    interview_count = (
-        select(func.count())
-        .select_from(Interview)
-        .where(Interview.witness_id == Witness.id, Interview.id.in_(visible_interview_ids(viewer)))
-        .correlate(Witness)
-        .scalar_subquery()
-    )
-    stmt = visible_witnesses(select(Witness, interview_count.label("interviews")), viewer)
-    q = clean_line(q)[:40]
-    if q:
-        stmt = stmt.where(Witness.code.icontains(q, autoescape=True))
-    if risk_level in tuple(RiskLevel):
-        stmt = stmt.where(Witness.risk_level == risk_level)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    options = [
-        selectinload(Witness.consent_records).options(
-            joinedload(ConsentRecord.obtained_by), joinedload(ConsentRecord.recorded_by)
-        ),
-        joinedload(Witness.created_by),
-    ]
-    stmt = (
-        stmt.options(*options)
-        .order_by(Witness.number.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    )
-    items = []
-    for witness, count in db.session.execute(stmt):
-        view = witness_view(witness, None)
-        view["interview_count"] = int(count or 0)
-        items.append(view)
-    return Page(items=items, total=int(total or 0), page=page, per_page=PER_PAGE)
-
-
-def list_interviews(
-    viewer: InvestigationViewer,
-    status: str = "",
-    witness_id: str = "",
-    incident_id: str = "",
-    page: int = 1,
-) -> Page[dict[str, Any]]:
-    """The interviews the viewer may see (field staff: their own), newest first."""
-    page = _page_number(page)
-    stmt = visible_interviews(select(Interview), viewer)
-    if status in tuple(InterviewStatus):
-        stmt = stmt.where(Interview.status == status)
-    if witness_id:
-        stmt = stmt.where(
-            Interview.witness_id == witness_id if looks_like_row_id(witness_id) else false()
-        )
-    if incident_id and not looks_like_row_id(incident_id):
-        stmt = stmt.where(false())
-    elif incident_id:
-        stmt = stmt.where(
-            Interview.id.in_(
-                select(interview_incidents.c.interview_id).where(
-                    interview_incidents.c.incident_id == incident_id
-                )
-            )
-        )
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    stmt = (
-        stmt.options(
-            joinedload(Interview.witness),
-            joinedload(Interview.interviewer),
-            joinedload(Interview.created_by),
-            joinedload(Interview.sealed_by),
-            selectinload(Interview.incidents).options(LABEL_LOAD),
-        )
-        .order_by(Interview.conducted_on.desc(), Interview.created_at.desc(), Interview.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    )
-    items = [interview_summary(interview) for interview in db.session.scalars(stmt).unique()]
-    return Page(items=items, total=int(total or 0), page=page, per_page=PER_PAGE)
