@@ -42,6 +42,7 @@ from app.intake.services.interviews import (
 from app.intake.services.witnesses import WitnessInput, register_witness
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
+from app.language_codes import codes_from_text
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
 from app.openrosa.submission_xml import (
     MAX_XML_BYTES,
@@ -321,7 +322,9 @@ def _make_interview(state: _Receiving, row: OpenRosaSubmission) -> tuple[str, di
             mode=values["mode"],
             first_hand=values["first_hand"] == "yes",
             place=values["place"],
-            language=values["language"],
+            # The phone's free text read as codes; what is not recognised is left for the author
+            # to choose on the web before sealing (the draft needs none).
+            languages=codes_from_text(values["language"]) or [],
             incident_ids=[values["incident"]],
             transcript=values["transcript"],
         ),

@@ -42,6 +42,13 @@ ELSEWHERE: dict[str, str] = {
     "retention.rules_page": "not met by the walks; why is not yet traced",
     "auth.end_sessions": "shown only to someone signed in from a second browser",
     "auth.revoke_api_token": "a button with a hidden token id; the demo's accounts hold none",
+    "auth.revoke_openrosa_device": "a button with a hidden device id; the demo has no phones",
+    "intake.fix_interview_languages": "only testimony sealed before language codes offers it",
+    "intake.seal_interview": "the demo's drafts answer no interpreter question, so none offers"
+    " sealing; tests/e2e/test_phone.py checks the seal form's refusal and focus",
+    "casefiles.redact_media": "behind a case file's video item; tests/e2e/test_redaction_flow.py"
+    " checks its refusal and focus",
+    "acquisition.record_evidence_acquisition": "not met by the walks; why is not yet traced",
 }
 
 # Every POST form of the page with a field a person fills in (buttons alone take no input).

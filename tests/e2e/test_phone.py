@@ -20,7 +20,14 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.e2e.conftest import PHONE
 from tests.e2e.field_steps import investigation_url, register_witness
 from tests.e2e.live_server import LiveServer
-from tests.e2e.test_accessibility import BEHIND_ACTIONS, HTML_PAGES, STARTS, endpoint_of, walk
+from tests.e2e.test_accessibility import (
+    BEHIND_ACTIONS,
+    CHECKED_IN_THEIR_FLOW,
+    HTML_PAGES,
+    STARTS,
+    endpoint_of,
+    walk,
+)
 from tests.e2e.test_accessibility import sign_in as sign_in_walking
 
 pytestmark = pytest.mark.e2e
@@ -61,6 +68,7 @@ def new_interview_form(page: Page, server: LiveServer) -> None:
     page.goto(investigation_url(server, "/interviews/new"))
     page.locator("select[name=witness_id]").select_option(index=1)
     page.locator("select[name=languages]").select_option("ar")
+    page.locator("input[name=interpreter_present][value=no]").check()
 
 
 def test_a_transcript_typed_before_the_session_expires_is_there_after_signing_in(
@@ -171,7 +179,8 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, totp):
         page.locator("form[action='/auth/logout'] button[type=submit]").click()
         expect(page.locator("form[action='/auth/logout']")).to_have_count(0)
     assert not overflow.failures, "pages wider than a phone:\n" + "\n".join(overflow.failures)
-    missing = HTML_PAGES - BEHIND_ACTIONS - overflow.checked
+    # The media redaction page is reached only by its own flow, on a desktop: not checked here.
+    missing = HTML_PAGES - BEHIND_ACTIONS - set(CHECKED_IN_THEIR_FLOW) - overflow.checked
     assert not missing, f"no link reached these pages, so they went unchecked: {sorted(missing)}"
 
 

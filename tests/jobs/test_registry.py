@@ -13,8 +13,12 @@ from flask import Flask
 from app.casefiles.jobs import register_casefile_jobs
 from app.casefiles.services.export_lifecycle import expire_exports
 from app.casefiles.services.exports import remove_abandoned_outputs, run_export_job
+from app.casefiles.services.redaction_jobs import JOB_KIND as MEDIA_REDACTION
+from app.casefiles.services.redaction_jobs import run_redaction_job
 from app.casefiles.services.removals import purge_expired_removals
 from app.casefiles.services.report import preload_pdf_renderer
+from app.casefiles.services.review_mail import JOB_KIND as REVIEWER_MAIL
+from app.casefiles.services.review_mail import send_reviewer_mail
 from app.custody.jobs import FIXITY_SWEEP, fixity_sweep_job
 from app.extensions import db
 from app.jobs.models import Job
@@ -32,6 +36,8 @@ def test_each_package_registers_the_work_it_owns(app):
         EVIDENCE_PROCESSING: process_evidence_job,
         FIXITY_SWEEP: fixity_sweep_job,
         "casefile_export": run_export_job,
+        REVIEWER_MAIL: send_reviewer_mail,
+        MEDIA_REDACTION: run_redaction_job,
     } | {kind: fn for kind, fn in registry.handlers.items() if kind.startswith("test_")}
     assert remove_abandoned_outputs in registry.maintenance
 
@@ -65,7 +71,11 @@ def test_importing_a_package_registers_nothing():
         enqueue("casefile_export", {"export_id": "x"})
     register_casefile_jobs(bare)
     register_casefile_jobs(bare)  # create_app and a worker may both ask: registered once
-    assert job_registry(bare).handlers == {"casefile_export": run_export_job}
+    assert job_registry(bare).handlers == {
+        "casefile_export": run_export_job,
+        REVIEWER_MAIL: send_reviewer_mail,
+        MEDIA_REDACTION: run_redaction_job,
+    }
     assert job_registry(bare).maintenance == [
         remove_abandoned_outputs,
         expire_exports,
