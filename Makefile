@@ -88,7 +88,7 @@ pytest-sqlite: install-dev
 pytest-postgres: install-dev
 	@if [ "$(CI)" = "true" ] || [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  CUSTOS_TEST_DB=postgresql TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$(PG_TEST_URL)}" \
-	    $(BIN)/python -m pytest -q -m "not nodb"; \
+	    $(BIN)/python -m pytest -q -m "not nodb and not once"; \
 	else \
 	  echo "SKIPPED: the PostgreSQL run (set TEST_DATABASE_URL=$(PG_TEST_URL) to run it)"; \
 	fi

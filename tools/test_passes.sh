@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The two pytest passes of `make test`, side by side: SQLite, and PostgreSQL (`-m "not nodb"`)
+# The two pytest passes of `make test`, side by side: SQLite, and PostgreSQL (`-m "not nodb and
+# not once"`: tests needing no database, and browser walks of page looks, run in one pass only)
 # when TEST_DATABASE_URL is set or CI=true (in CI it is mandatory: a missing server fails it).
 # Each pass is one Python process on one core, and they share nothing: each has its own temp
 # folder, database, Redis (tests/helpers/redis_server.py) and half of every port range
@@ -22,7 +23,7 @@ trap 'exit 130' INT TERM
 if [ "${CI:-}" = "true" ] || [ -n "${TEST_DATABASE_URL:-}" ]; then
   echo "The PostgreSQL pass runs alongside; its output follows the SQLite pass's."
   CUSTOS_TEST_DB=postgresql TEST_DATABASE_URL="${TEST_DATABASE_URL:-$PG_TEST_URL}" \
-    "$PYTHON" -m pytest -q --durations=30 -m "not nodb" --basetemp="$work/postgresql" \
+    "$PYTHON" -m pytest -q --durations=30 -m "not nodb and not once" --basetemp="$work/postgresql" \
     -o cache_dir=.pytest_cache/postgresql "$@" >"$work/postgresql.log" 2>&1 &
   pg_pid=$!
 fi

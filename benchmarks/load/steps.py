@@ -197,7 +197,8 @@ def run_steps(settings: StepSettings, store: str) -> StepRun:
             if reason:
                 run.stopped_because = f"step {number + 1}: {reason}"
                 break
-            wait_for_a_fresh_totp_period()
+            if number + 1 < settings.max_steps:
+                wait_for_a_fresh_totp_period()
         else:
             run.stopped_because = f"the last step ({settings.max_steps}) still held"
         run.load_after = os.getloadavg()
