@@ -105,8 +105,12 @@ translations: install
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
 	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
+# The benchmarks whose budgets name PostgreSQL run on the same server as the tests, each in a
+# throwaway database of its own.
 bench: install-dev
-	$(BIN)/python -m benchmarks
+	BENCH_PDQ_DATABASE_URL="$${BENCH_PDQ_DATABASE_URL:-$(PG_TEST_URL)}" \
+	BENCH_RETENTION_DATABASE_URL="$${BENCH_RETENTION_DATABASE_URL:-$(PG_TEST_URL)}" \
+	  $(BIN)/python -m benchmarks
 
 # The load test (issue 8): 50 field users uploading 1-20 MB and 20 lawyers streaming, for 3
 # minutes, against gunicorn, its own PostgreSQL database, S3 (moto) and Redis with RQ workers,
