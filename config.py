@@ -369,6 +369,10 @@ class Config:
         # the organisation trusts (e.g. the C2PA trust list). Unset: a validly signed file is
         # "valid, signer not trusted". Read at each check; its SHA-256 is kept with the result.
         self.CUSTOS_C2PA_TRUST_ANCHORS = os.environ.get("CUSTOS_C2PA_TRUST_ANCHORS") or None
+        # SafetyNet roots (app/provenance/safetynet.py): a PEM file of the roots that issue
+        # attest.android.com's certificates (Google's, which this server cannot fetch). Unset:
+        # a ProofMode bundle's SafetyNet attestation says "chain not checked: no root configured".
+        self.CUSTOS_SAFETYNET_ROOTS = os.environ.get("CUSTOS_SAFETYNET_ROOTS") or None
 
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on

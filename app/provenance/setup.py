@@ -1,7 +1,10 @@
-"""Hooks the capture-proof checks (C2PA, ProofMode) add to processing and the item page."""
+"""Hooks the capture-proof checks (C2PA, ProofMode) add to processing, the item page and the
+consistency checks (what a proof claims, compared like the file's own facts)."""
 
 from __future__ import annotations
 
+from app.consistency.claims import add_claim_source
+from app.provenance.claims import provenance_claims
 from app.provenance.services import provenance_step
 from app.provenance.views import provenance_panel
 from app.vault.hooks import add_item_panel, on_evidence_processed
@@ -10,3 +13,4 @@ from app.vault.hooks import add_item_panel, on_evidence_processed
 def register_provenance() -> None:
     on_evidence_processed("provenance_check", provenance_step)
     add_item_panel("provenance", "provenance/_panel.html", provenance_panel)
+    add_claim_source("provenance", provenance_claims)
