@@ -7,6 +7,7 @@ from __future__ import annotations
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -72,6 +73,9 @@ def test_a_lock_the_store_refused_is_shown_and_set_by_the_maintenance_round(
     assert pending() == 2
     page = client.get(world.url("/holds")).get_data(as_text=True)
     assert WAITING in page and item.blob_key in page and "2 stored file(s)" in page
+    [error] = set(db.session.scalars(select(ObjectLockPending.last_error)))
+    assert "Error" in error and escape(error) in page  # the store's own words, and since when
+    assert "1 attempt(s) since" in page
 
     run_maintenance(app)
 
