@@ -76,6 +76,8 @@ class CustodyAction(enum.StrEnum):
     DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold
     DESTROYED = "destroyed"  # an item's blob and derivatives removed; a tombstone remains
     IDENTITY_DESTROYED = "identity_destroyed"  # a witness's identity fields destroyed
+    INVESTIGATION_CLOSED = "investigation_closed"  # retention may count from it (app/retention)
+    INVESTIGATION_REOPENED = "investigation_reopened"  # ... and that closing no longer counts
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

@@ -89,6 +89,8 @@ NO_FIELDS = frozenset(
         "admin.reset_2fa",
         "admin.unlock",
         "admin.revoke_member",
+        "admin.close_investigation",
+        "admin.reopen_investigation",
         "auth.logout",
         "casefiles.remove",
         "casefiles.restore",
