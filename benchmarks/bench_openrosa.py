@@ -136,6 +136,9 @@ def upload_openrosa(server: Gunicorn, phone: Phone, ref: str, source: Path, size
     credentials = base64.b64encode(f"{phone.username}:{phone.password}".encode()).decode()
     headers = {"X-OpenRosa-Version": "1.0", "Authorization": f"Basic {credentials}"}
     client = Client(server.port)
+    # As a phone does: the form list first (days earlier, or just before), then HEAD and POST.
+    if client.request("GET", f"/openrosa/{ref}/formList", headers=headers).status != 200:
+        raise RuntimeError("the OpenRosa form list did not answer 200")
     path = f"/openrosa/{ref}/submission"
     if client.request("HEAD", path, headers=headers).status != 204:
         raise RuntimeError("the OpenRosa pre-flight did not answer 204")
