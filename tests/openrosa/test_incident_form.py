@@ -67,6 +67,7 @@ def test_an_incident_report_becomes_an_incident_once_with_its_time_and_margin(ph
     instance_id = new_instance_id()
     first = phone.submit(incident_xml(instance_id), [])
     assert first.status_code == 201, first.data
+    assert b"Update the interview form to choose this incident" in first.data
     again = phone.submit(incident_xml(instance_id), [])
     assert (again.status_code, again.data) == (201, first.data)
     [incident] = new_incidents(world)
