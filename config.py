@@ -334,6 +334,10 @@ class Config:
         self.CUSTOS_OPENROSA_MAX_POST_BYTES = _env_int(
             "CUSTOS_OPENROSA_MAX_POST_BYTES", 1024 * 1024 * 1024
         )
+        # The forms ask the phone to encrypt each finalized submission to this node's form key
+        # (ODK encrypted forms, app/openrosa/form_key.py): the phone then keeps nothing
+        # readable. 0 publishes them unencrypted (an intake-only node always does).
+        self.CUSTOS_OPENROSA_ENCRYPTED_FORMS = _env_bool("CUSTOS_OPENROSA_ENCRYPTED_FORMS", True)
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused

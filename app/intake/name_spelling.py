@@ -27,7 +27,6 @@ import unicodedata
 from functools import lru_cache
 
 from anyascii import anyascii
-from rapidfuzz.distance import Levenshtein
 
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
 ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # tashkeel, superscript alif, tatweel
@@ -99,6 +98,10 @@ def skeletons(name: str) -> tuple[frozenset[str], ...]:
 def _word_matches(sought: frozenset[str], name_word: frozenset[str]) -> bool:
     if sought & name_word:
         return True
+    # Imported here: rapidfuzz costs a web worker 3.7 MB of its 120 MB budget, and only a
+    # search by name needs it (tests/test_web_worker.py).
+    from rapidfuzz.distance import Levenshtein
+
     for mine in sought:
         for theirs in name_word:
             if len(mine) >= MIN_PREFIX and theirs.startswith(mine):

@@ -24,7 +24,7 @@ from app.vault.models import EvidenceItem
 from app.vault.upload.checks import shown_filename
 from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
-READ_SIZE = 1024 * 1024
+READ_SIZE = 256 * 1024
 MAX_FIELD_BYTES = 16 * 1024
 MAX_PARTS = 200
 # Part headers and the preamble are buffered until complete; a body that never ends its
