@@ -1,7 +1,7 @@
 """OpenRosa incident reports: a submission may become an incident (issue 22, item 2)
 
-Revision ID: 0043
-Revises: 0038
+Revision ID: 0040
+Revises: 0039
 Create Date: 2026-12-06 06:00:00.000000
 
 Adds `openrosa_submissions.incident_id`, what an incident-report submission became (as
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0043"
-down_revision = "0038"
+revision = "0040"
+down_revision = "0039"
 branch_labels = None
 depends_on = None
 
