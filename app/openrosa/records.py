@@ -8,6 +8,8 @@ its incident as they are recorded, and attached to the interview once it exists.
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.intake.errors import IntakeValidationError, SealedTestimonyError
@@ -29,7 +31,7 @@ from app.openrosa.receiving import Receiving
 from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.xforms import CONSENT_PURPOSES, WITNESS_FORM_ID
 from app.timeutil import utcnow
-from app.vault.models import EvidenceItem
+from app.vault.models import EvidenceItem, receipt_columns_only
 
 
 def is_complete(row: OpenRosaSubmission | None) -> bool:
@@ -128,7 +130,14 @@ def _make_interview(state: Receiving, row: OpenRosaSubmission) -> tuple[str, dic
         ),
     )
     row.interview_id = interview.id
-    items = [db.session.get(EvidenceItem, a.evidence_id) for a in row.attachments]
+    items = [
+        db.session.scalar(
+            select(EvidenceItem)
+            .where(EvidenceItem.id == a.evidence_id)
+            .options(receipt_columns_only())
+        )
+        for a in row.attachments
+    ]
     for item in items:
         attach(interview, state, item)
     return interview.id, {
