@@ -383,6 +383,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "consistency.consistency_recheck": OWN_SUBMISSION,
     "provenance.provenance_recheck": OWN_SUBMISSION,
     "provenance.proofmode_key_pin": REGRANT_DECISION,
+    "provenance.wacz_key_pin": REGRANT_DECISION,
+    "provenance.wacz_key_unpin": REGRANT_DECISION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
     # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
     "acquisition.record_evidence_acquisition": OWN_SUBMISSION,

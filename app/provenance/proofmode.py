@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from app.provenance.pinning import key_standing
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 from app.webcapture.zipmembers import checked_members, read_member
 
@@ -227,7 +228,7 @@ def _verify(bundle: Bundle, pinned: set[str]) -> dict[str, Any]:
     _safetynet(bundle, codes)
     key = None
     if fingerprint:
-        key = "pinned" if fingerprint in pinned else ("other_key" if pinned else "first_use")
+        key = key_standing(fingerprint, pinned)
         if key != "pinned":
             _code(codes, "key_not_pinned", key.replace("_", " "))
     invalid = any(c["code"] in _INVALIDATING for c in codes)
