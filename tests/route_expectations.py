@@ -265,6 +265,9 @@ EXPECTATIONS: dict[str, Policy] = {
     "api.investigation": MEMBER,
     "api.investigations": ACCOUNT,
     "api.link_evidence_incident": OWN_SUBMISSION,
+    # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
+    "api.evidence_acquisition": OWN_SUBMISSION,
+    "api.record_evidence_acquisition": OWN_SUBMISSION,
     "api.link_interview_evidence": OWNER_CHANGES,
     "api.me": ACCOUNT,
     "api.new_incident": MEMBER,
