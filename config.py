@@ -377,6 +377,11 @@ class Config:
         # attest.android.com's certificates (Google's, which this server cannot fetch). Unset:
         # a ProofMode bundle's SafetyNet attestation says "chain not checked: no root configured".
         self.CUSTOS_SAFETYNET_ROOTS = os.environ.get("CUSTOS_SAFETYNET_ROOTS") or None
+        # WACZ domain signatures (app/webcapture/trust.py): PEM files of the roots trusted for
+        # the signing domain's certificate chain and for the RFC 3161 timestamp's. Unset: a
+        # domain signature that holds is "untrusted chain". Read at each check, SHA-256 kept.
+        self.CUSTOS_WACZ_DOMAIN_ROOTS = os.environ.get("CUSTOS_WACZ_DOMAIN_ROOTS") or None
+        self.CUSTOS_WACZ_TIMESTAMP_ROOTS = os.environ.get("CUSTOS_WACZ_TIMESTAMP_ROOTS") or None
 
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on

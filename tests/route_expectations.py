@@ -267,6 +267,9 @@ EXPECTATIONS: dict[str, Policy] = {
     "api.investigation": MEMBER,
     "api.investigations": ACCOUNT,
     "api.link_evidence_incident": OWN_SUBMISSION,
+    # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
+    "api.evidence_acquisition": OWN_SUBMISSION,
+    "api.record_evidence_acquisition": OWN_SUBMISSION,
     "api.link_interview_evidence": OWNER_CHANGES,
     "api.me": ACCOUNT,
     "api.new_incident": MEMBER,
@@ -385,6 +388,8 @@ EXPECTATIONS: dict[str, Policy] = {
     "consistency.consistency_recheck": OWN_SUBMISSION,
     "provenance.provenance_recheck": OWN_SUBMISSION,
     "provenance.proofmode_key_pin": REGRANT_DECISION,
+    "provenance.wacz_key_pin": REGRANT_DECISION,
+    "provenance.wacz_key_unpin": REGRANT_DECISION,
     "duplicates.duplicate_decision": REGRANT_DECISION,
     # An item's acquisition record: whoever may see the item (A's upload: A and reviewers).
     "acquisition.record_evidence_acquisition": OWN_SUBMISSION,

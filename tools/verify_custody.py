@@ -57,6 +57,7 @@ ACTIONS = frozenset(
         "provenance_checked", "proofmode_key_pinned",
         "testimony_languages_recorded", "received_via_openrosa",
         "acquisition_recorded", "investigation_closed", "investigation_reopened",
+        "wacz_key_pinned", "wacz_key_unpinned",
     }
 )  # fmt: skip
 

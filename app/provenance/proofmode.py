@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from app.provenance.pinning import key_standing
 from app.provenance.safetynet import INVALIDATING as INVALIDATING_ATTESTATION
 from app.provenance.safetynet import AttestationRoots, check_attestation
 from app.webcapture.limits import CaptureFailed, CaptureLimits
@@ -233,7 +234,7 @@ def _verify(bundle: Bundle, pinned: set[str], roots: AttestationRoots) -> dict[s
         codes += check_attestation(bundle.read(bundle.proofs["gst"]), bundle.sha256, roots)
     key = None
     if fingerprint:
-        key = "pinned" if fingerprint in pinned else ("other_key" if pinned else "first_use")
+        key = key_standing(fingerprint, pinned)
         if key != "pinned":
             _code(codes, "key_not_pinned", key.replace("_", " "))
     invalid = any(c["code"] in _INVALIDATING for c in codes)

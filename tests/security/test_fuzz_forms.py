@@ -106,6 +106,8 @@ NO_FIELDS = frozenset(
         "consistency.consistency_recheck",
         "provenance.provenance_recheck",
         "provenance.proofmode_key_pin",
+        "provenance.wacz_key_pin",
+        "provenance.wacz_key_unpin",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
