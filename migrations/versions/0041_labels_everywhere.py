@@ -7,7 +7,10 @@ empty ones: its readers see English). A new table vocabulary_labels holds the la
 consent purpose and custody action in English, Arabic and Russian, filled from
 app/taxonomy/consent_purposes.yaml and custody_actions.yaml (data files, not code: the migration
 only reads them). Users gain reading_languages, BCP 47 codes ("ar en"), empty for everyone:
-nobody had recorded any before.
+nobody had recorded any before. Consent records and re-grant requests gain language_code: the
+code of the language consent was explained in, read from the free text of the records made
+before (which stays as written: a record is never rewritten), None where the text names no
+one language of the list (shown as written).
 
 Revision ID: 0041
 Revises: 0038
@@ -30,6 +33,7 @@ depends_on = None
 
 TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "app" / "taxonomy"
 LANGUAGES = ("ar", "ru")
+CONSENT_TABLES = ("witness_consents", "consent_regrants")
 VOCABULARIES = {
     "consent_purpose": "consent_purposes.yaml",
     "custody_action": "custody_actions.yaml",
@@ -166,11 +170,37 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("vocabulary", "code", name="pk_vocabulary_labels"),
     )
+    for table in CONSENT_TABLES:
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.add_column(sa.Column("language_code", sa.String(16), nullable=True))
     _fill_frameworks()
     _fill_vocabularies()
+    _read_consent_languages()
+
+
+def _read_consent_languages():
+    from app.language_codes import codes_from_text
+
+    connection = op.get_bind()
+    for name in CONSENT_TABLES:
+        table = sa.table(
+            name,
+            sa.column("id", sa.String),
+            sa.column("language", sa.String),
+            sa.column("language_code", sa.String),
+        )
+        for row_id, text in connection.execute(sa.select(table.c.id, table.c.language)).all():
+            codes = codes_from_text(text or "")
+            if codes and len(codes) == 1:
+                connection.execute(
+                    table.update().where(table.c.id == row_id).values(language_code=codes[0])
+                )
 
 
 def downgrade():
+    for table in reversed(CONSENT_TABLES):
+        with op.batch_alter_table(table) as batch_op:
+            batch_op.drop_column("language_code")
     op.drop_table("vocabulary_labels")
     with op.batch_alter_table("users") as batch_op:
         batch_op.drop_column("reading_languages")

@@ -1,7 +1,8 @@
 """Revision 0041: frameworks gain Arabic and Russian titles and their elements texts, filled
 from the shipped files for the rows with the same codes (contextual elements too); an uploaded
 framework keeps empty ones; consent purposes and custody actions get their labels; existing
-accounts get no reading languages; down removes it all."""
+accounts get no reading languages; consent records get the code of their language beside the
+text; down removes it all."""
 
 from __future__ import annotations
 
@@ -40,6 +41,33 @@ def _framework(conn, framework_id: int, code: str) -> None:
         )
 
 
+def _consents(conn, languages: dict[str, str]) -> None:
+    conn.execute(
+        sa.text(
+            "INSERT INTO investigations (id, reference, title, description, status, created_at)"
+            " VALUES ('i1', 'INV-1', 'T', '', 'open', :now)"
+        ),
+        {"now": NOW},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO witnesses (id, investigation_id, number, code, risk_level, created_at,"
+            " updated_at) VALUES ('w1', 'i1', 1, 'W-0001', 'high', :now, :now)"
+        ),
+        {"now": NOW},
+    )
+    for seq, (row_id, text) in enumerate(languages.items(), start=1):
+        conn.execute(
+            sa.text(
+                "INSERT INTO witness_consents (id, witness_id, investigation_id, seq, kind,"
+                " interview, legal_proceedings, un_sharing, publication, named, obtained_on,"
+                " language, recorded_at) VALUES (:id, 'w1', 'i1', :seq, 'given', :yes, :yes,"
+                " :yes, :yes, :yes, :now, :text, :now)"
+            ),
+            {"id": row_id, "seq": seq, "yes": True, "now": NOW, "text": text},
+        )
+
+
 def _columns(db, table: str) -> set[str]:
     return {c["name"] for c in sa.inspect(db.engine).get_columns(table)}
 
@@ -66,6 +94,7 @@ def test_0041_fills_the_shipped_translations_and_down_removes_them(private_datab
                 ),
                 {"yes": True, "now": NOW},
             )
+            _consents(conn, {"c1": "Arabic", "c2": "Syrian dialect", "c3": "Arabic and Kurdish"})
         upgrade(revision="0041")
         with db.engine.connect() as conn:
             titles = dict(conn.execute(sa.text("SELECT id, title_ru FROM legal_frameworks")).all())
@@ -76,6 +105,12 @@ def test_0041_fills_the_shipped_translations_and_down_removes_them(private_datab
                 ).all()
             )
             reading = conn.execute(sa.text("SELECT reading_languages FROM users")).scalar()
+            consents = {
+                row_id: (text, code)
+                for row_id, text, code in conn.execute(
+                    sa.text("SELECT id, language, language_code FROM witness_consents")
+                )
+            }
         assert titles == {
             1: "Римский статут, статья 8: военные преступления при ведении военных действий",
             2: "",
@@ -85,8 +120,15 @@ def test_0041_fills_the_shipped_translations_and_down_removes_them(private_datab
         assert texts[21] == texts[22] == ""
         assert labels["consent_purpose:named"] == "ذكر الاسم" and len(labels) == 50
         assert reading == ""
+        # The text stays as written; its code beside it, none where it names no one language.
+        assert consents == {
+            "c1": ("Arabic", "ar"),
+            "c2": ("Syrian dialect", None),
+            "c3": ("Arabic and Kurdish", None),
+        }
         downgrade(revision="0038")
         assert "vocabulary_labels" not in sa.inspect(db.engine).get_table_names()
         assert "text_ar" not in _columns(db, "legal_elements")
         assert "reading_languages" not in _columns(db, "users")
+        assert "language_code" not in _columns(db, "witness_consents")
         db.engine.dispose()

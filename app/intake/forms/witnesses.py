@@ -49,7 +49,7 @@ class _ConsentFields:
     )
     consent_language = StringField(
         _l("Language in which consent was explained"),
-        render_kw={"list": "common-languages", "autocomplete": "off"},
+        render_kw={"list": "all-languages", "autocomplete": "off"},
     )
 
     def consent_input(self, obtained_by_id: str | None = None) -> ConsentInput:
