@@ -56,8 +56,11 @@ def register_template_context(app: Flask) -> None:
     from app.demo.banner import demo_banner_context
     from app.drafts.templating import kept_draft
     from app.i18n import RTL_LANGUAGES, register_locale_filters
+    from app.vocabulary.labels import label_of
 
     register_locale_filters(app)
+    # "custody_action"|vocabulary_label... : the code's label in the reader's language.
+    app.jinja_env.globals["vocabulary_label"] = label_of
     app.jinja_env.globals["kept_draft"] = kept_draft  # templates/drafts/_macros.html
     app.context_processor(demo_banner_context)  # the demo-content banner (templates/base.html)
     app.context_processor(custody_alarm_context)  # the broken-ledger banner (same place)

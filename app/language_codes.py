@@ -135,3 +135,23 @@ def codes_from_text(text: str) -> list[str] | None:
             return None
         codes.append(code)
     return list(dict.fromkeys(codes))
+
+
+# "العربية · Arabic (ar)": the code a label of `label()` ends with.
+LABEL_CODE = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\)\s*$")
+
+
+def code_from_entry(text: str) -> str:
+    """The code of what a person typed into, or picked from, a list of labels: "ar",
+    "العربية · Arabic (ar)", "Arabic". The text itself when it names no one language, so the
+    service refuses it by name; "" when nothing was typed."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    code = canonical_code(text)
+    if code is None and (match := LABEL_CODE.search(text)):
+        code = canonical_code(match.group(1))
+    if code is None:
+        codes = codes_from_text(text)
+        code = codes[0] if codes and len(codes) == 1 else None
+    return code or text

@@ -46,9 +46,11 @@ from app.provenance.models import ProofModeKey, ProvenanceCheck, WaczKey
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
+from app.vocabulary.models import VocabularyLabel
 from app.webcapture.models import WebCaptureCheck
 
 __all__ = [
+    "VocabularyLabel",
     "DeviceCredential",
     "OpenRosaAttachment",
     "OpenRosaSubmission",

@@ -250,17 +250,34 @@ def test_every_message_in_the_code_is_translated(language):
 
 
 def shipped_labels() -> list[tuple[str, str, dict]]:
-    """(file, field, entry) for every weapon, target and crime shipped in app/taxonomy."""
+    """(file, field, entry) for every label shipped in app/taxonomy: weapons, targets, consent
+    purposes, custody actions, and of each legal framework its title, its crimes' titles and
+    every element's text (the contextual ones too)."""
     import yaml
 
     taxonomy = ROOT / "app" / "taxonomy"
     labels = []
-    for name, key in (("weapons.yaml", "weapons"), ("targets.yaml", "targets")):
+    for name, key in (
+        ("weapons.yaml", "weapons"),
+        ("targets.yaml", "targets"),
+        ("consent_purposes.yaml", "consent_purpose"),
+        ("custody_actions.yaml", "custody_action"),
+    ):
         entries = yaml.safe_load((taxonomy / name).read_text(encoding="utf-8"))[key]
         labels += [(name, "label", entry) for entry in entries]
     for path in sorted((taxonomy / "legal").glob("*.yaml")):
-        crimes = yaml.safe_load(path.read_text(encoding="utf-8"))["crimes"]
-        labels += [(path.name, "title", crime) for crime in crimes]
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        labels.append((path.name, "title", document["framework"]))
+        for crime in document["crimes"]:
+            labels.append((path.name, "title", crime))
+            labels += [
+                (path.name, "text", dict(e, code=f"{crime['code']} el. {e['code']}"))
+                for e in crime["elements"]
+            ]
+        for context, elements in (document.get("contextual") or {}).items():
+            labels += [
+                (path.name, "text", dict(e, code=f"{context} {e['code']}")) for e in elements
+            ]
     return labels
 
 
@@ -271,7 +288,9 @@ CYRILLIC_LETTERS = re.compile(r"[\u0400-\u04ff]")
 @pytest.mark.nodb
 def test_every_shipped_label_has_an_arabic_and_a_russian_translation():
     labels = shipped_labels()
-    assert len(labels) >= 29  # 10 weapons, 9 targets, 10 crimes of the Rome Statute art. 8
+    # 10 weapons, 9 targets, 5 consent purposes, 45 custody actions; the Rome Statute art. 8:
+    # its title, 10 crimes, 26 elements and 4 contextual ones.
+    assert len(labels) >= 110
     missing = [
         f"{name} {entry['code']} {field}_{lang}"
         for name, field, entry in labels
@@ -279,3 +298,48 @@ def test_every_shipped_label_has_an_arabic_and_a_russian_translation():
         if not letters.search(str(entry.get(f"{field}_{lang}") or ""))
     ]
     assert not missing, f"shipped labels without a translation: {missing}"
+
+
+@pytest.mark.nodb
+def test_every_consent_purpose_and_custody_action_of_the_code_has_a_shipped_label():
+    """A purpose or action added to the code without a label in app/taxonomy fails here (and
+    then the test above, until it is translated)."""
+    from app.custody.ledger import CustodyAction
+    from app.intake.models import ConsentPurpose
+
+    shipped = {(name, entry["code"]) for name, _field, entry in shipped_labels()}
+    missing = [
+        (name, member.value)
+        for name, vocabulary in (
+            ("consent_purposes.yaml", ConsentPurpose),
+            ("custody_actions.yaml", CustodyAction),
+        )
+        for member in vocabulary
+        if (name, member.value) not in shipped
+    ]
+    assert not missing, f"codes without a shipped label: {missing}"
+
+
+@pytest.mark.nodb
+def test_the_check_fails_on_a_shipped_label_left_in_english(monkeypatch):
+    """The test above can fail: a label whose Arabic is empty or still English is caught."""
+    untranslated = [
+        (
+            "custody_actions.yaml",
+            "label",
+            {
+                "code": "received",
+                "label": "Received",
+                "label_ar": "Received",
+                "label_ru": "Получение",
+            },
+        ),
+        (
+            "rome.yaml",
+            "text",
+            {"code": "8(2)(b)(i) el. 1", "text": "The perpetrator…", "text_ru": "Исполнитель…"},
+        ),
+    ]
+    monkeypatch.setattr(f"{__name__}.shipped_labels", lambda: untranslated * 60)
+    with pytest.raises(AssertionError, match=r"received label_ar.*el\. 1 text_ar"):
+        test_every_shipped_label_has_an_arabic_and_a_russian_translation()

@@ -110,6 +110,7 @@ class World:
             "duplicate_id": self.duplicate.id,
             "hold_id": self.hold.id,
             "form_id": "custos_interview",
+            "vocabulary": "custody_action",
         }
 
     @staticmethod

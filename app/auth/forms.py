@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from app.security.passwords import MAX_PASSWORD_LENGTH
@@ -71,6 +78,21 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGES)
+    # Codes chosen from app/language_codes.py's list (choices set by the view, in the reader's
+    # language); the service refuses a code not on the list.
+    reading_languages = SelectMultipleField(
+        _l("Languages you read, most preferred first"),
+        choices=[],
+        validate_choice=False,
+        render_kw={"size": 8},
+    )
+
+    def set_reading_choices(self, choices: list[tuple[str, str]], chosen: list[str]) -> None:
+        """Offer `choices`, the ones chosen first in their order (a multiple select keeps the
+        order of its options, so the preference order shows and is sent back as it is)."""
+        by_code = dict(choices)
+        first = [(code, by_code[code]) for code in chosen if code in by_code]
+        self.reading_languages.choices = first + [c for c in choices if c[0] not in chosen]
 
 
 class EndSessionsForm(FlaskForm):

@@ -41,6 +41,8 @@ class User(ClientIdMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # The BCP 47 codes this person reads, most preferred first ("ar en"; app/reading_languages.py).
+    reading_languages: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 

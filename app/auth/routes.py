@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -47,6 +48,8 @@ from app.auth.services.login import (
 )
 from app.extensions import db, limiter
 from app.form_submission import commit_or_refuse, committed
+from app.language_codes import choices as language_choices
+from app.language_codes import split_codes
 from app.security import totp
 from app.service_errors import ServiceError
 
@@ -222,12 +225,28 @@ def set_password_view():
     return redirect(url_for("auth.login"))
 
 
+def _language_form(form: LanguageForm | None = None) -> LanguageForm:
+    """The language form, its reading languages offered from the list in the reader's language."""
+    form = form or LanguageForm(language=current_user.language)
+    form.set_reading_choices(
+        list(language_choices(str(get_locale() or "en"))),
+        split_codes(current_user.reading_languages),
+    )
+    if not form.is_submitted():
+        form.reading_languages.data = split_codes(current_user.reading_languages)
+    return form
+
+
 @bp.route("/settings", methods=["GET"])
 def settings():
+    return _settings_page()
+
+
+def _settings_page(language_form: LanguageForm | None = None, status: int = 200):
     return render_template(
         "auth/settings.html",
         password_form=ChangePasswordForm(),
-        language_form=LanguageForm(language=current_user.language),
+        language_form=_language_form(language_form),
         confirm_form=ConfirmForm(),
         reauth_form=ReauthForm(),
         unused_codes=unused_recovery_codes(current_user) if current_user.has_2fa else 0,
@@ -235,7 +254,7 @@ def settings():
         current_token=session.get(SESSION_ID_KEY),
         is_current_session=session_registry.is_current,
         end_sessions_form=EndSessionsForm(),
-    )
+    ), status
 
 
 @bp.route("/settings/sessions/end", methods=["POST"])
@@ -279,5 +298,10 @@ def change_language():
     form = LanguageForm()
     if not form.validate_on_submit():
         abort(400)
-    committed(lambda: set_language(current_user, form.language.data))
+    outcome = commit_or_refuse(
+        lambda: set_language(current_user, form.language.data, form.reading_languages.data),
+        form,
+    )
+    if isinstance(outcome, ServiceError):
+        return _settings_page(language_form=form, status=outcome.status)
     return redirect(url_for("auth.settings"))

@@ -17,6 +17,7 @@ from wtforms.validators import (
 from app.custody.ledger import CustodyAction
 from app.custody.timeline import LedgerFilter, actor_filter_value, day_range
 from app.investigations.viewer import InvestigationViewer
+from app.vocabulary.labels import label_of
 
 
 def _within_float(form, field) -> None:
@@ -29,11 +30,7 @@ class LedgerFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField(
-        _l("Action"),
-        choices=[("", _l("any"))] + [(a.value, a.value.replace("_", " ")) for a in CustodyAction],
-        validators=[Optional()],
-    )
+    action = SelectField(_l("Action"), choices=[("", _l("any"))], validators=[Optional()])
     object_type = SelectField(_l("Object type"), choices=[("", _l("any"))], validators=[Optional()])
     object_id = StringField(
         _l("Object id"),
@@ -49,6 +46,13 @@ class LedgerFilterForm(FlaskForm):
     page = IntegerField(
         _l("Page"), validators=[Optional(), _within_float, NumberRange(min=1, max=1_000_000)]
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The actions in the reader's language (labels are data: app/taxonomy).
+        self.action.choices = [("", _l("any"))] + [
+            (action.value, label_of("custody_action", action.value)) for action in CustodyAction
+        ]
 
     def set_object_types(self, object_types: list[str]) -> None:
         self.object_type.choices = [("", _l("any"))] + [(t, t) for t in object_types]

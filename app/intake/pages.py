@@ -17,7 +17,6 @@ from app.accesslog.reasons import Reason
 from app.accesslog.services import reads_of
 from app.auth.models import User
 from app.extensions import db
-from app.intake.forms.interviews import ONE_LANGUAGE_FIELDS
 from app.intake.models import Incident, Witness
 from app.intake.services import search, testimony_lists
 from app.intake.services.evidence_links import incident_evidence
@@ -193,6 +192,4 @@ def interview_choices(viewer: InvestigationViewer, user: Any) -> dict[str, list[
 
 def language_choices() -> dict[str, list[tuple[str, str]]]:
     """The language fields of the interview form, labelled in the reader's language."""
-    offered = list(choices(str(get_locale() or "en")))
-    single = [("", _("— choose —"))] + offered
-    return {"languages": offered, **{name: single for name in ONE_LANGUAGE_FIELDS}}
+    return {"languages": list(choices(str(get_locale() or "en")))}

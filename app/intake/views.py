@@ -36,6 +36,7 @@ def consent_record_view(record: ConsentRecord) -> dict[str, Any]:
         "obtained_by": _person(record.obtained_by),
         "obtained_on": record.obtained_on,
         "language": record.language,
+        "language_code": record.language_code,
         "recorded_by": _person(record.recorded_by),
         "recorded_at": record.recorded_at,
         "supersedes_id": record.supersedes_id,

@@ -96,3 +96,18 @@ def test_markup_and_sql_metacharacters_come_back_verbatim_as_data(world):
     assert response.mimetype == "application/json"
     assert response.get_json()["identity"]["full_name"] == name
     assert count(Witness) == 1
+
+
+def test_the_consent_language_is_stored_as_its_code_and_a_stranger_refused(world):
+    """Issue 21, item 1: a code of the list, or a name read into it; anything else 422."""
+    api = world.api(world.field_a)
+    named = api.post(world.path("/witnesses"), json=witness_body())  # "language": "Arabic"
+    assert named.status_code == 201
+    consent = named.get_json()["consent"]
+    assert (consent["language"], consent["language_code"]) == ("ar", "ar")
+    body = witness_body()
+    body["consent"] = dict(body["consent"], language="Syrian dialect")
+    refused = api.post(world.path("/witnesses"), json=body)
+    assert refused.status_code == 422
+    assert error_of(refused)["fields"]["consent.language"][0]["code"] == "unknown_language"
+    assert count(Witness) == 1

@@ -1,10 +1,11 @@
 """Crime titles in the reader's language on case-file pages (issue 21, item 6), English where a
-title has no translation; the PDF report, an English document, keeps the English titles."""
+title has no translation; the PDF report, an English document, keeps the English titles and
+elements."""
 
 from __future__ import annotations
 
 from app.extensions import db
-from tests.casefiles.conftest import crime
+from tests.casefiles.conftest import crime, element
 
 ARABIC_IV = "الهجوم على أعيان محمية: المستشفيات والمدارس وأماكن العبادة وغيرها"
 RUSSIAN_E_I = "Нападения на гражданское население (вооружённый конфликт немеждународного характера)"
@@ -54,3 +55,6 @@ def test_the_report_of_an_export_started_by_an_arabic_reader_keeps_english_title
     report = next(bag.rglob("casefile-report.html")).read_text(encoding="utf-8")
     assert crime("8(2)(e)(iv)").title in report and ARABIC_IV not in report
     assert "Hospital or medical facility" in report and "مستشفى" not in report
+    # ... and the English elements (issue 21, item 6: the report stays one English document)
+    directed = element("8(2)(e)(iv)", "1")
+    assert directed.text in report and directed.text_ar not in report

@@ -25,7 +25,10 @@ def test_registration_records_the_first_consent(world):
     witness = make_witness(world.investigation, world.field_a)
     record = current_consent(witness)
     assert record.kind == "given" and record.seq == 1 and record.supersedes_id is None
-    assert record.obtained_by_id == world.field_a.id and record.language == "Arabic"
+    assert record.obtained_by_id == world.field_a.id and (
+        record.language,
+        record.language_code,
+    ) == ("ar", "ar")
     assert consent_allows(witness, "legal_proceedings") and consent_allows(witness, "named")
 
 

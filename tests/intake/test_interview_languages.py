@@ -223,3 +223,53 @@ def test_a_language_to_fix_refuses_what_is_not_on_the_list(world, client_for):
     assert response.status_code == 400 and shows_error(response, "unknown_language")
     db.session.expire_all()
     assert db.session.get(Interview, interview.id).languages == ""
+
+
+# --- the one-language fields: one shared list (issue 21; the page was 135 KB with four lists) --
+
+
+def test_the_form_holds_the_language_list_once_and_stays_small(world, client_for):
+    response = client_for(world.field_a).get(world.url("/interviews/new"))
+    page = response.get_data(as_text=True)
+    assert page.count("<datalist") == 1 and page.count('list="all-languages"') == 3
+    assert page.count('<option value="العربية · Arabic (ar)">') == 1
+    assert page.count('<option value="ar">') == 1  # the spoken languages' select
+    assert len(response.get_data()) < 90_000
+
+
+def test_a_language_typed_or_picked_from_the_list_is_stored_as_its_code(world, client_for):
+    witness = make_witness(world.investigation, world.field_a)
+    client = client_for(world.field_a)
+    url = world.url("/interviews/new")
+    picked = dict(
+        interview_form(witness.id),
+        interpreter_present="yes",
+        interpreter_code="INT-07",
+        interpreted_from="العربية · Arabic (ar)",  # picked from the list
+        interpreted_to="English",  # typed as a name
+        read_back="yes",
+        read_back_language="ar",  # typed as the code
+    )
+    assert post_form(client, url, picked, page=url).status_code == 302
+    interview = db.session.scalar(select(Interview))
+    assert (interview.interpreted_from, interview.interpreted_to) == ("ar", "en")
+    assert interview.read_back_language == "ar"
+    edit = client.get(world.url(f"/interviews/{interview.id}/edit")).get_data(as_text=True)
+    assert 'name="interpreted_to" type="text" value="English (en)"' in edit
+
+
+def test_a_typed_language_not_on_the_list_is_refused_by_name(world, client_for):
+    witness = make_witness(world.investigation, world.field_a)
+    client = client_for(world.field_a)
+    url = world.url("/interviews/new")
+    data = dict(
+        interview_form(witness.id),
+        interpreter_present="yes",
+        interpreter_code="INT-07",
+        interpreted_from="Syrian dialect",
+        interpreted_to="en",
+    )
+    response = post_form(client, url, data, page=url)
+    assert response.status_code == 400 and shows_error(response, "unknown_language")
+    assert 'value="Syrian dialect"' in response.get_data(as_text=True)  # kept for correcting
+    assert db.session.scalar(select(Interview.id)) is None

@@ -48,8 +48,11 @@ OBJECT_PARAMS = frozenset(
 # shown to every administrator. An OpenRosa `form_id` names one of the forms Custos publishes
 # (the same names in every investigation, not a row); which investigation a device may reach
 # is checked with its credential (tests/openrosa/test_refusals.py: another investigation's
-# address is 404).
-NOT_OBJECT_PARAMS = frozenset({"reference", "user_id", "framework_code", "request_id", "form_id"})
+# address is 404). A `vocabulary` names a closed list of labels (consent purposes, custody
+# actions), shared reference data like the frameworks.
+NOT_OBJECT_PARAMS = frozenset(
+    {"reference", "user_id", "framework_code", "request_id", "form_id", "vocabulary"}
+)
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # The API's unlink names a link (interview, evidence) in its path; an evidence id that is not
 # linked to the interview is refused as a field error, 422 unknown_evidence (documented), for

@@ -6,6 +6,7 @@ from app.admin.routes import (  # noqa: F401
     fixity,
     frameworks,
     investigations,
+    labels,
     taxonomy,
     users,
 )

@@ -15,6 +15,7 @@ from app.auth import session_registry
 from app.auth.credential_hooks import revoke_other_credentials
 from app.auth.models import ROLES, SetPasswordToken, User
 from app.extensions import db
+from app.reading_languages import clean_reading_languages
 from app.security.password_strength import account_words
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.service_errors import ServiceError
@@ -140,7 +141,11 @@ def require_current_password(user: User, current: str) -> None:
         raise AccountError("The current password is not correct.")
 
 
-def set_language(user: User, language: str) -> None:
+def set_language(user: User, language: str, reading_languages: list[str] | None = None) -> None:
+    """The interface language and, when given, the reading languages (BCP 47 codes chosen from
+    the list, most preferred first; app/reading_languages.py)."""
+    if reading_languages is not None:
+        user.reading_languages = clean_reading_languages(reading_languages)
     user.language = language
 
 

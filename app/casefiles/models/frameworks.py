@@ -31,6 +31,9 @@ class LegalFramework(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(300))
+    # The title in the interface's other languages; empty means "show the English one".
+    title_ar: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    title_ru: Mapped[str] = mapped_column(String(300), default="", server_default="")
     source: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500), default="")
     origin: Mapped[str] = mapped_column(String(16), default="shipped")  # shipped | uploaded
@@ -41,6 +44,11 @@ class LegalFramework(db.Model):
     crimes: Mapped[list[LegalCrime]] = relationship(
         back_populates="framework", order_by="LegalCrime.position"
     )
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (English when it has no translation)."""
+        return in_reader_language(self, "title")
 
 
 class LegalCrime(db.Model):
@@ -92,6 +100,10 @@ class LegalElement(db.Model):
     code: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    # The text in the interface's other languages (a translation of our paraphrase, a reading
+    # aid like the English; the authentic text the citation names governs). Empty: English.
+    text_ar: Mapped[str] = mapped_column(Text, default="", server_default="")
+    text_ru: Mapped[str] = mapped_column(Text, default="", server_default="")
     citation: Mapped[str] = mapped_column(String(300), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -100,3 +112,8 @@ class LegalElement(db.Model):
     @property
     def label(self) -> str:
         return f"{self.crime.code} el. {self.code}"
+
+    @property
+    def shown_text(self) -> str:
+        """The text in the reader's language (English when it has no translation)."""
+        return in_reader_language(self, "text")

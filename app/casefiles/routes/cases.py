@@ -32,7 +32,7 @@ def _crime_form(form: CaseFileForm) -> CaseFileForm:
         # First use on a fresh installation: the shipped frameworks are data, loaded on demand.
         committed(load_shipped_frameworks)
         crimes = crime_choices()
-    form.crimes.choices = [(crime.id, f"{crime.code} — {crime.title}") for crime in crimes]
+    form.crimes.choices = [(crime.id, f"{crime.code} — {crime.shown_title}") for crime in crimes]
     return form
 
 

@@ -44,7 +44,7 @@ def _item_page(investigation, casefile, case_item, forms=None, status=200):
         forms.setdefault(name, form_class(formdata=None))
     elements = service.elements_of(casefile)
     forms["link"].element.choices = [
-        (element.id, f"{element.crime.code} el. {element.code}: {element.text[:90]}")
+        (element.id, f"{element.crime.code} el. {element.code}: {element.shown_text[:90]}")
         for element in elements
     ]
     summaries = summaries_for(investigation, current_user, casefile.items)

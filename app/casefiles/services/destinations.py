@@ -20,6 +20,7 @@ from app.casefiles.models import CaseFile, CaseStatus, Destination
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
 from app.casefiles.services.witnesses import PURPOSE_LABELS
 from app.intake.models import ConsentPurpose
+from app.vocabulary.labels import label_of
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,13 @@ class DestinationRule:
 
     @property
     def purpose_text(self) -> str:
+        """In English, for the bag's metadata (bag-info.txt is read by machines and courts)."""
         return ", ".join(PURPOSE_LABELS[p] for p in self.purposes)
+
+    @property
+    def shown_purposes(self) -> str:
+        """The purposes' labels in the reader's language, for the export page."""
+        return ", ".join(label_of("consent_purpose", p) for p in self.purposes)
 
 
 RULES: dict[str, DestinationRule] = {

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.casefiles.models import ElementKind, LegalCrime, LegalElement, LegalFramework
 from app.casefiles.services.errors import CaseFileError
 from app.extensions import db
+from app.label_translations import LABEL_LANGUAGES
 
 LEGAL_DIR = Path(__file__).resolve().parents[2] / "taxonomy" / "legal"
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -35,6 +36,8 @@ class ElementSpec:
     kind: str
     text: str
     citation: str
+    text_ar: str = ""
+    text_ru: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class FrameworkSpec:
     source: str
     url: str
     crimes: tuple[CrimeSpec, ...]
+    title_ar: str = ""
+    title_ru: str = ""
 
 
 class FrameworkDocumentError(CaseFileError):
@@ -143,6 +148,8 @@ def validate_document(data: Any) -> FrameworkSpec:
     return FrameworkSpec(
         code=code,
         title=_text(head, "title", "framework", 300),
+        title_ar=_text(head, "title_ar", "framework", 300, required=False),
+        title_ru=_text(head, "title_ru", "framework", 300, required=False),
         source=_text(head, "source", "framework", 1000, required=False),
         url=_text(head, "url", "framework", 500, required=False),
         crimes=tuple(crimes),
@@ -160,6 +167,8 @@ def _element(raw: Any, where: str, contextual: bool) -> ElementSpec:
         code=_text(element, "code", where, 16),
         kind=kind,
         text=_text(element, "text", where, 4000),
+        text_ar=_text(element, "text_ar", where, 4000, required=False),
+        text_ru=_text(element, "text_ru", where, 4000, required=False),
         citation=_text(element, "citation", where, 300, required=False),
     )
 
@@ -205,6 +214,8 @@ def store_framework(spec: FrameworkSpec, origin: str, actor: Any = None) -> Lega
     framework = LegalFramework(
         code=spec.code,
         title=spec.title,
+        title_ar=spec.title_ar,
+        title_ru=spec.title_ru,
         source=spec.source,
         url=spec.url,
         origin=origin,
@@ -235,6 +246,8 @@ def store_framework(spec: FrameworkSpec, origin: str, actor: Any = None) -> Lega
                     code=element.code,
                     kind=element.kind,
                     text=element.text,
+                    text_ar=element.text_ar,
+                    text_ru=element.text_ru,
                     citation=element.citation or crime_spec.citation,
                     position=element_position * 10,
                 )
@@ -248,7 +261,8 @@ def shipped_documents() -> list[Path]:
 
 
 def load_shipped_frameworks() -> list[str]:
-    """Add every shipped framework the database lacks; returns the codes added."""
+    """Add every shipped framework the database lacks, and the shipped translations of a
+    loaded one that nobody has written yet; returns the codes added."""
     added = []
     known = set(db.session.scalars(select(LegalFramework.code)))
     for path in shipped_documents():
@@ -256,7 +270,31 @@ def load_shipped_frameworks() -> list[str]:
         if spec.code not in known:
             store_framework(spec, origin="shipped")
             added.append(spec.code)
+        else:
+            _fill_missing_translations(spec)
     return added
+
+
+def _fill_missing_translations(spec: FrameworkSpec) -> None:
+    """Shipped titles and element texts in Arabic and Russian, where the row has none: an
+    admin's translation is never overwritten, the English text never touched."""
+    framework = framework_by_code(spec.code)
+    if framework is None:
+        return
+    pairs: list[tuple[Any, Any, str]] = [(framework, spec, "title")]
+    crimes = {crime.code: crime for crime in framework.crimes}
+    for crime_spec in spec.crimes:
+        crime = crimes.get(crime_spec.code)
+        if crime is None:
+            continue
+        pairs.append((crime, crime_spec, "title"))
+        elements = {element.code: element for element in crime.elements}
+        pairs += [(elements[e.code], e, "text") for e in crime_spec.elements if e.code in elements]
+    for row, shipped, field in pairs:
+        for lang in LABEL_LANGUAGES:
+            name = f"{field}_{lang}"
+            if not getattr(row, name) and getattr(shipped, name):
+                setattr(row, name, getattr(shipped, name))
 
 
 def add_uploaded_framework(raw: bytes | str, actor: Any) -> LegalFramework:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import uuid4
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -22,6 +23,7 @@ from wtforms.validators import DataRequired, Optional
 from app.intake.forms.fields import MultiCheckboxField, OptionalRadioField
 from app.intake.models import EvidenceRole, Interview, InterviewMode
 from app.intake.services.interviews import InterviewInput
+from app.language_codes import code_from_entry, label
 from app.timeutil import utcnow
 
 MODE_CHOICES = [
@@ -34,12 +36,18 @@ FIRST_HAND_CHOICES = [
 ]
 INTERPRETER_CHOICES = [("no", _l("No interpreter")), ("yes", _l("An interpreter was present"))]
 READ_BACK_CHOICES = [("yes", _l("Read back")), ("no", _l("Not read back"))]
-# Fields that take one language from the list (the empty choice first: not chosen).
-ONE_LANGUAGE_FIELDS = ("interpreted_from", "interpreted_to", "read_back_language")
+# The one-language fields take their options from the page's one <datalist id=all-languages>
+# (templates/intake/interviews/form.html).
+ONE_LANGUAGE = {"list": "all-languages", "autocomplete": "off"}
 
 
 def _yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False}.get(value or "")
+
+
+def _shown(code: str | None) -> str:
+    """A stored code as its label in the reader's language, as the list offers it."""
+    return label(code, str(get_locale() or "en")) if code else ""
 
 
 def _as_yes_no(value: bool | None) -> str:
@@ -77,12 +85,14 @@ class InterviewForm(FlaskForm):
         _l("External interpreter's name and contact (sealed, shown like a witness's identity)"),
         render_kw={"autocomplete": "off"},
     )
-    interpreted_from = SelectField(_l("Interpreted from"), choices=[], validate_choice=False)
-    interpreted_to = SelectField(_l("Interpreted into"), choices=[], validate_choice=False)
+    # One language each, typed or picked from one list the page holds once (a <datalist>: four
+    # selects of all 633 languages made the page 135 KB, 71 KB now); the code is read back.
+    interpreted_from = StringField(_l("Interpreted from"), render_kw=ONE_LANGUAGE)
+    interpreted_to = StringField(_l("Interpreted into"), render_kw=ONE_LANGUAGE)
     read_back = OptionalRadioField(
         _l("Was the record read back to the witness?"), choices=READ_BACK_CHOICES, default=""
     )
-    read_back_language = SelectField(_l("Read back in"), choices=[], validate_choice=False)
+    read_back_language = StringField(_l("Read back in"), render_kw=ONE_LANGUAGE)
     first_hand = RadioField(
         _l("Is the account first-hand?"), choices=FIRST_HAND_CHOICES, default="yes"
     )
@@ -98,6 +108,8 @@ class InterviewForm(FlaskForm):
         form = cls()
         for name, options in choices.items():
             getattr(form, name).choices = options
+        # The <datalist> of the one-language fields: the spoken languages' options again.
+        form.language_list = choices.get("languages", [])
         return form
 
     def fill_new(self, witness_id: str, interviewer_id: str, incident_id: str | None) -> None:
@@ -118,10 +130,10 @@ class InterviewForm(FlaskForm):
         self.interpreter_user_id.data = interview.interpreter_user_id or ""
         self.interpreter_code.data = interview.interpreter_code or ""
         self.interpreter.data = interview.interpreter or ""
-        self.interpreted_from.data = interview.interpreted_from or ""
-        self.interpreted_to.data = interview.interpreted_to or ""
+        self.interpreted_from.data = _shown(interview.interpreted_from)
+        self.interpreted_to.data = _shown(interview.interpreted_to)
         self.read_back.data = _as_yes_no(interview.read_back)
-        self.read_back_language.data = interview.read_back_language or ""
+        self.read_back_language.data = _shown(interview.read_back_language)
         self.first_hand.data = "yes" if interview.first_hand else "no"
         self.incident_ids.data = [incident.id for incident in interview.incidents]
         self.transcript.data = interview.transcript or ""
@@ -140,10 +152,10 @@ class InterviewForm(FlaskForm):
             interpreter_user_id=self.interpreter_user_id.data or None,
             interpreter_code=self.interpreter_code.data or "",
             interpreter=self.interpreter.data or "",
-            interpreted_from=self.interpreted_from.data or "",
-            interpreted_to=self.interpreted_to.data or "",
+            interpreted_from=code_from_entry(self.interpreted_from.data),
+            interpreted_to=code_from_entry(self.interpreted_to.data),
             read_back=_yes_no(self.read_back.data),
-            read_back_language=self.read_back_language.data or "",
+            read_back_language=code_from_entry(self.read_back_language.data),
             incident_ids=list(self.incident_ids.data or []),
             transcript=self.transcript.data or "",
             notes=self.notes.data or "",

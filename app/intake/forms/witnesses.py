@@ -10,9 +10,10 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import Optional
 
 from app.intake.models import RiskLevel
-from app.intake.services.consent import ConsentInput, withdrawal
+from app.intake.services.consent import PURPOSES, ConsentInput, withdrawal
 from app.intake.services.witnesses import WitnessInput
 from app.timeutil import utcnow
+from app.vocabulary.labels import label_of
 
 RISK_CHOICES = [
     ("", _l("— choose —")),
@@ -21,13 +22,6 @@ RISK_CHOICES = [
     (RiskLevel.HIGH.value, _l("High")),
     (RiskLevel.EXTREME.value, _l("Extreme")),
 ]
-PURPOSE_LABELS = {
-    "interview": _l("to be interviewed"),
-    "legal_proceedings": _l("to the use of the testimony in legal proceedings"),
-    "un_sharing": _l("to sharing with UN bodies"),
-    "publication": _l("to publication"),
-    "named": _l("to being named"),
-}
 NO_AUTOFILL = {"autocomplete": "off"}
 
 
@@ -38,17 +32,24 @@ def _today():
 class _ConsentFields:
     """The consent questions, shared by registration and the consent page."""
 
-    consent_interview = BooleanField(PURPOSE_LABELS["interview"])
-    consent_legal_proceedings = BooleanField(PURPOSE_LABELS["legal_proceedings"])
-    consent_un_sharing = BooleanField(PURPOSE_LABELS["un_sharing"])
-    consent_publication = BooleanField(PURPOSE_LABELS["publication"])
-    consent_named = BooleanField(PURPOSE_LABELS["named"])
+    # Labelled with the purposes' labels in the reader's language (data: __init__).
+    consent_interview = BooleanField()
+    consent_legal_proceedings = BooleanField()
+    consent_un_sharing = BooleanField()
+    consent_publication = BooleanField()
+    consent_named = BooleanField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for purpose in PURPOSES:
+            getattr(self, f"consent_{purpose}").label.text = label_of("consent_purpose", purpose)
+
     consent_obtained_on = DateField(
         _l("Consent obtained on"), validators=[Optional()], default=_today
     )
     consent_language = StringField(
         _l("Language in which consent was explained"),
-        render_kw={"list": "common-languages", "autocomplete": "off"},
+        render_kw={"list": "all-languages", "autocomplete": "off"},
     )
 
     def consent_input(self, obtained_by_id: str | None = None) -> ConsentInput:

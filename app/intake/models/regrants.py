@@ -41,6 +41,7 @@ class ConsentRegrant(ClientIdMixin, db.Model):
     obtained_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     obtained_on: Mapped[date] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))  # as on ConsentRecord
     # The document of the new consent: an evidence item (a signed form, a recording).
     document_id: Mapped[str] = mapped_column(ForeignKey("evidence_items.id", ondelete="RESTRICT"))
     requested_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

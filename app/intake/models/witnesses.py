@@ -113,7 +113,12 @@ class ConsentRecord(ClientIdMixin, db.Model):
     named: Mapped[bool] = mapped_column(Boolean, default=False)
     obtained_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     obtained_on: Mapped[date] = mapped_column(Date)
+    # As chosen: a BCP 47 code from the list (app/language_codes.py); free text in records made
+    # before codes, kept as written.
     language: Mapped[str] = mapped_column(String(64))
+    # The code of `language`; for a record made before codes, the one migration 0041 read from
+    # its text, or None when the text names no language of the list (shown as written).
+    language_code: Mapped[str | None] = mapped_column(String(16))
     recorded_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 from flask import current_app, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-COMMON_LANGUAGES = ("Arabic", "English", "Kurdish", "French", "Russian", "Turkish", "Farsi")
-
 
 def query_of(form: FlaskForm) -> dict[str, str]:
     """The form's own non-empty values from the query string, to carry into links.

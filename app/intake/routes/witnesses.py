@@ -24,7 +24,7 @@ from app.intake.forms.witnesses import (
 from app.intake.models import ConsentRegrant, RegrantOutcome, Witness
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.intake.receipts import WITNESS_RECEIPT_LOAD
-from app.intake.routes.page_context import COMMON_LANGUAGES, page_number, receipt_list_page
+from app.intake.routes.page_context import page_number, receipt_list_page
 from app.intake.services import consent_regrants as regrants
 from app.intake.services.reads import record_identity_read
 from app.intake.services.witnesses import (
@@ -61,7 +61,7 @@ def witness_page(template: str, viewer: InvestigationViewer, form, **context):
         template,
         investigation=viewer.investigation,
         form=form,
-        languages=COMMON_LANGUAGES,
+        languages=pages.language_choices()["languages"],
         **context,
     )
 

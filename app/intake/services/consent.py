@@ -20,10 +20,11 @@ from app.extensions import db
 from app.intake.errors import FieldError, IntakePermissionError, IntakeValidationError
 from app.intake.models import ConsentKind, ConsentPurpose, ConsentRecord, Witness
 from app.intake.numbering import insert_with_next_number
-from app.intake.textinput import check_length, check_required, clean_line, looks_like_row_id
+from app.intake.textinput import check_required, clean_line, looks_like_row_id
 from app.intake.visibility import may_record_consent
 from app.investigations.models import Investigation, Membership
 from app.investigations.viewer import InvestigationViewer, viewer_of
+from app.language_codes import canonical_code, code_from_entry
 from app.timeutil import utcnow
 
 PURPOSES = tuple(purpose.value for purpose in ConsentPurpose)
@@ -77,11 +78,12 @@ def consent_allows(witness: Witness, purpose: str) -> bool:
 
 
 def validate_consent(data: ConsentInput, viewer: InvestigationViewer) -> tuple[str, str]:
-    """(language, obtained_by_id) cleaned; raises with every problem named."""
+    """(language code, obtained_by_id) cleaned; raises with every problem named. The language
+    is a BCP 47 code of the list, given as the code, its label or a name ("Arabic")."""
     errors: list[FieldError] = []
-    language = clean_line(data.language)
-    if check_required(errors, "language", language):
-        check_length(errors, "language", language, 64)
+    language = code_from_entry(clean_line(data.language))
+    if check_required(errors, "language", language) and canonical_code(language) is None:
+        errors.append(FieldError("language", "unknown_language"))
     if check_required(errors, "obtained_on", data.obtained_on):
         if data.obtained_on > (utcnow() + timedelta(hours=14)).date():
             errors.append(FieldError("obtained_on", "date_in_future"))
@@ -163,6 +165,7 @@ def add_consent_record(
             obtained_by_id=obtained_by_id,
             obtained_on=data.obtained_on,
             language=language,
+            language_code=language,
             recorded_by_id=viewer.user.id,
             recorded_at=utcnow(),
         )

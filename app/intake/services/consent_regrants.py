@@ -61,6 +61,7 @@ def request_regrant(
         obtained_by_id=obtained_by_id,
         obtained_on=data.obtained_on,
         language=language,
+        language_code=language,
         document_id=document.id,
         requested_by_id=user.id,
         requested_at=utcnow(),

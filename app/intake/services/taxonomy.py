@@ -14,6 +14,7 @@ from app.intake.errors import FieldError, IntakeValidationError, field_error
 from app.intake.models import Incident, TargetType, WeaponType
 from app.label_translations import LABEL_LANGUAGES
 from app.timeutil import utcnow
+from app.vocabulary.labels import sync_vocabulary_labels
 
 TAXONOMY_DIR = Path(__file__).resolve().parents[2] / "taxonomy"
 FILES = {WeaponType: ("weapons.yaml", "weapons"), TargetType: ("targets.yaml", "targets")}
@@ -38,8 +39,9 @@ def read_seed(model: type[WeaponType] | type[TargetType]) -> list[dict[str, Any]
 
 
 def sync_taxonomies() -> dict[str, int]:
-    """Add every shipped term the database lacks and shipped translations of labels nobody has
-    translated yet; never overwrite an admin's label, translation or retirement."""
+    """Add every shipped term (weapons, targets, consent purposes, custody actions) the database
+    lacks and shipped translations of labels nobody has translated yet; never overwrite an
+    admin's label, translation or retirement."""
     added = {}
     for model in FILES:
         known = {term.code: term for term in db.session.scalars(select(model))}
@@ -51,7 +53,7 @@ def sync_taxonomies() -> dict[str, int]:
                 _fill_missing_translations(known[term["code"]], term)
         added[model.__tablename__] = len(new)
     db.session.flush()
-    return added
+    return {**added, **sync_vocabulary_labels()}
 
 
 def _fill_missing_translations(row: WeaponType | TargetType, term: dict[str, Any]) -> None:
