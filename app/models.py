@@ -36,6 +36,7 @@ from app.intake.models import (
     Interview,
     InterviewEvidence,
     TargetType,
+    Translation,
     WeaponType,
     Witness,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "Interview",
     "InterviewEvidence",
     "TargetType",
+    "Translation",
     "WeaponType",
     "Witness",
     "AuditEvent",

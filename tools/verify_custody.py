@@ -56,7 +56,7 @@ ACTIONS = frozenset(
         "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
         "provenance_checked", "proofmode_key_pinned",
         "testimony_languages_recorded", "received_via_openrosa",
-        "acquisition_recorded",
+        "acquisition_recorded", "translation_sealed",
     }
 )  # fmt: skip
 
