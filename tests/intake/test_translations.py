@@ -57,7 +57,7 @@ def draft_form(interview, **overrides):
         "supersedes_id": "",
         "source_language": "ar",
         "target_language": "en",
-        "method": "human",
+        "translated_by": "human",
         "engine": "",
         "engine_version": "",
         "text": ENGLISH,
@@ -272,9 +272,11 @@ def test_a_correction_is_a_new_version_that_supersedes_the_sealed_one(world, cli
 
 def test_a_machine_translation_names_its_engine_and_is_marked(world, client_for, sealed):
     client = client_for(world.lawyer)
-    refused = translate(world, client, sealed, method="machine")
+    refused = translate(world, client, sealed, translated_by="machine")
     assert refused.status_code == 400 and shows_error(refused, "engine_required")
-    made = translate(world, client, sealed, method="machine", engine="Argos", engine_version="1.9")
+    made = translate(
+        world, client, sealed, translated_by="machine", engine="Argos", engine_version="1.9"
+    )
     assert made.status_code == 302
     draft = only_translation()
     page = client.get(page_url(world, sealed, draft.id)).get_data(as_text=True)

@@ -27,7 +27,11 @@ class TranslationForm(FlaskForm):
     supersedes_id = HiddenField()
     source_language = SelectField(_l("From"), choices=[], validate_choice=False)
     target_language = SelectField(_l("Into"), choices=[], validate_choice=False)
-    method = RadioField(_l("Method"), choices=METHOD_CHOICES, default=TranslationMethod.HUMAN.value)
+    # Not "method": a form control of that name would hide the form's own `method` property
+    # from scripts (DOM named properties), as an "action" control would hide `action`.
+    translated_by = RadioField(
+        _l("Method"), choices=METHOD_CHOICES, default=TranslationMethod.HUMAN.value
+    )
     engine = StringField(_l("Translation program (machine translation only)"))
     engine_version = StringField(_l("Its version"))
     text = TextAreaField(_l("Translation"), render_kw={"rows": 16, "dir": "auto"})
@@ -37,7 +41,7 @@ class TranslationForm(FlaskForm):
             source_language=self.source_language.data or "",
             target_language=self.target_language.data or "",
             text=self.text.data or "",
-            method=self.method.data or "",
+            method=self.translated_by.data or "",
             engine=self.engine.data or "",
             engine_version=self.engine_version.data or "",
         )
@@ -52,7 +56,7 @@ class TranslationForm(FlaskForm):
     def fill_from(self, translation: Translation) -> None:
         self.source_language.data = translation.source_language
         self.target_language.data = translation.target_language
-        self.method.data = translation.method
+        self.translated_by.data = translation.method
         self.engine.data = translation.engine or ""
         self.engine_version.data = translation.engine_version or ""
         self.text.data = translation.text or ""

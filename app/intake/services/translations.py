@@ -80,7 +80,7 @@ def _clean(data: TranslationInput, errors: list[FieldError]) -> dict[str, Any]:
     method = (data.method or "").strip()
     engine, version = clean_line(data.engine), clean_line(data.engine_version)
     if method not in {m.value for m in TranslationMethod}:
-        errors.append(FieldError("method", "invalid_choice"))
+        errors.append(FieldError("translated_by", "invalid_choice"))
     elif method == TranslationMethod.MACHINE.value and not (engine and version):
         errors.append(FieldError("engine", "engine_required"))
     elif method == TranslationMethod.HUMAN.value and (engine or version):
