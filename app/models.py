@@ -36,6 +36,7 @@ from app.intake.models import (
     Interview,
     InterviewEvidence,
     TargetType,
+    Translation,
     WeaponType,
     Witness,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "Interview",
     "InterviewEvidence",
     "TargetType",
+    "Translation",
     "WeaponType",
     "Witness",
     "AuditEvent",

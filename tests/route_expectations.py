@@ -373,6 +373,13 @@ EXPECTATIONS: dict[str, Policy] = {
     "intake.new_interview": MEMBER,
     "intake.new_witness": MEMBER,
     "intake.seal_interview": OWNER_CHANGES,
+    # Translations go with the testimony (docs/translations.md): whoever sees A's testimony
+    # reads its translations, starts one, and revises and seals another person's draft (the
+    # translator's own seal is refused as input, 400); only the translator edits a draft.
+    "intake.new_translation": OWN_SUBMISSION,
+    "intake.translation": OWN_SUBMISSION,
+    "intake.seal_translation": OWN_SUBMISSION,
+    "intake.edit_translation": OWNER_CHANGES,
     "intake.unlink_evidence_incident": OWN_SUBMISSION,
     "intake.unlink_interview_evidence": OWNER_CHANGES,
     "intake.witness": OWN_SUBMISSION,

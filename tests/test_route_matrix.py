@@ -63,6 +63,9 @@ class World:
         self.interview = make_interview(
             self.investigation, self.subject, self.witness, incidents=[self.incident]
         )
+        # A translation draft of it by the subject (the translation pages); services refuse to
+        # translate a draft testimony, so the row is written as it would be stored.
+        self.translation = make_translation_row(self.interview, self.subject)
         # Evidence with its derivatives (vault reading pages).
         self.photo = jpeg_with_exif()
         self.evidence = make_photo_evidence(self.investigation, self.subject, self.photo)
@@ -96,6 +99,7 @@ class World:
             "incident_id": self.incident.id,
             "witness_id": self.witness.id,
             "interview_id": self.interview.id,
+            "translation_id": self.translation.id,
             "evidence_id": self.evidence.id,
             "derivative_id": self.derivative.id,
             "upload_id": self.upload.id,
@@ -130,6 +134,24 @@ class World:
             url = url.replace(f"<{name}>", str(value))
         assert "<" not in url, f"add a value for the parameters of {rule} in World.fill"
         return url
+
+
+def make_translation_row(interview, translator):
+    from app.extensions import db
+    from app.intake.models import Translation
+
+    translation = Translation(
+        investigation_id=interview.investigation_id,
+        interview_id=interview.id,
+        source_hash="0" * 64,
+        source_language="ar",
+        target_language="en",
+        translator_id=translator.id,
+        text="A translation draft (route matrix).",
+    )
+    db.session.add(translation)
+    db.session.commit()
+    return translation
 
 
 def make_regrant(witness, subject, document):

@@ -58,6 +58,7 @@ ACTIONS = frozenset(
         "testimony_languages_recorded", "received_via_openrosa",
         "acquisition_recorded", "investigation_closed", "investigation_reopened",
         "wacz_key_pinned", "wacz_key_unpinned",
+        "translation_sealed",
     }
 )  # fmt: skip
 

@@ -48,6 +48,8 @@ class CustodyAction(enum.StrEnum):
     KEY_ROTATED = "key_rotated"
     TESTIMONY_SEALED = "testimony_sealed"
     ADDENDUM_ADDED = "addendum_added"
+    # A translation of sealed testimony or of an addendum, revised and sealed by a second person
+    TRANSLATION_SEALED = "translation_sealed"
     # Codes chosen for a language written as free text in testimony sealed before codes
     TESTIMONY_LANGUAGES_RECORDED = "testimony_languages_recorded"
     ASSESSED = "assessed"

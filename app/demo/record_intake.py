@@ -14,6 +14,12 @@ from app.intake.services.consent import ConsentInput, record_consent
 from app.intake.services.incidents import IncidentInput, create_incident
 from app.intake.services.interviews import InterviewInput, create_interview, link_evidence
 from app.intake.services.sealing import add_addendum, seal_testimony
+from app.intake.services.translation_sealing import seal_translation
+from app.intake.services.translations import (
+    TranslationInput,
+    TranslationSource,
+    start_translation,
+)
 from app.intake.services.witnesses import WitnessInput, register_witness
 
 
@@ -124,5 +130,20 @@ def record_interviews(world: DemoWorld) -> None:
                 seal_testimony(interview, user)
             if spec.addendum:
                 add_addendum(interview, user, spec.addendum)
+            if spec.translation:
+                record_translation(world, interview, spec.translation)
             world.interviews[spec.key] = interview
         db.session.commit()
+
+
+def record_translation(world: DemoWorld, interview, spec: dict) -> None:
+    """A sealed translation of the testimony: one person translates, a second seals it."""
+    translation = start_translation(
+        interview,
+        world.user(spec["by"]),
+        TranslationSource("testimony", interview.content_hash),
+        TranslationInput(
+            source_language=spec["from"], target_language=spec["to"], text=spec["text"]
+        ),
+    )
+    seal_translation(translation, interview, world.user(spec["revised_by"]))

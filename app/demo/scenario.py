@@ -122,6 +122,9 @@ class InterviewSpec:
     transcript: str
     notes: str
     addendum: str
+    # A sealed translation: {by, revised_by, from, to, text} (a lawyer translates, a second
+    # person revises and seals it; docs/translations.md). Empty: none.
+    translation: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,7 @@ def _interview(raw: dict) -> InterviewSpec:
         transcript=raw["transcript"].strip(),
         notes=raw.get("notes", ""),
         addendum=(raw.get("addendum") or "").strip(),
+        translation=dict(raw.get("translation") or {}),
     )
 
 
@@ -424,6 +428,15 @@ def _check(scenario: Scenario) -> None:
             media = need("evidence", key, interview.key)
             if media.by != interview.by:
                 raise ScenarioError(f"{interview.key}: {key} is not its interviewer's upload")
+        translation = interview.translation
+        if translation:
+            need("account", translation["by"], interview.key)
+            need("account", translation["revised_by"], interview.key)
+            if not interview.seal or translation["by"] == translation["revised_by"]:
+                raise ScenarioError(
+                    f"{interview.key}: a translation is of sealed testimony, sealed by a second"
+                    " person"
+                )
     for casefile in scenario.casefiles:
         need("account", casefile.author, casefile.key)
         refs = set()

@@ -95,6 +95,25 @@ MESSAGES = {
     ),
     "regrant_own_request": _l("You asked for this re-grant: another reviewer must decide it."),
     "regrant_not_pending": _l("This re-grant is no longer waiting (decided already)."),
+    "translation_of_draft": _l(
+        "Only sealed testimony can be translated: the original must be sealed first."
+    ),
+    "source_hash_mismatch": _l(
+        "This is not the content hash of the testimony or addendum you chose to translate:"
+        " reload the page and translate the sealed text it shows."
+    ),
+    "unknown_source": _l("Choose the testimony or one of its addenda."),
+    "same_language": _l("A translation goes into another language than the one it translates."),
+    "engine_required": _l("A machine translation names its engine and the engine's version."),
+    "engine_without_machine": _l(
+        "An engine is named for a machine translation only: choose “machine”, or clear it."
+    ),
+    "reviser_is_translator": _l(
+        "You translated this text: a second person must revise and seal it."
+    ),
+    "supersedes_not_sealed": _l(
+        "A corrected version replaces a sealed translation of the same text into the same language."
+    ),
     "client_id_conflict": _l("This form was already used for something else; reload the page."),
     "invalid_client_id": _l("This form is damaged; reload the page."),
 }
@@ -163,6 +182,20 @@ class SealedTestimonyError(IntakeError):
     )
 
     def __init__(self, detail: str = "sealed testimony cannot be changed; add an addendum"):
+        super().__init__(detail)
+
+
+class SealedTranslationError(IntakeError):
+    """A sealed translation never changes; a correction is a new version that supersedes it."""
+
+    status = 409
+    code = "translation_sealed"
+    shown_on_form = False
+    public_message = (
+        "This translation is sealed and cannot be changed. Start a corrected version instead."
+    )
+
+    def __init__(self, detail: str = "sealed translation cannot be changed; start a new one"):
         super().__init__(detail)
 
 

@@ -1,4 +1,4 @@
-"""ORM guard: sealed testimony, its links, addenda and consent records never change.
+"""ORM guard: sealed testimony, its links, addenda, translations and consent records never change.
 
 The services refuse such changes with a clear message first; this hook is the backstop that
 holds for any code path through the ORM (a future service, a CLI command, a careless fix).
@@ -15,8 +15,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
-from app.intake.errors import ImmutableRecordError, SealedTestimonyError
+from app.intake.errors import ImmutableRecordError, SealedTestimonyError, SealedTranslationError
 from app.intake.models.interviews import Addendum, Interview, InterviewEvidence, InterviewStatus
+from app.intake.models.translations import Translation, TranslationStatus
 from app.intake.models.witnesses import ConsentRecord
 
 WRITE_ONCE = (Addendum, ConsentRecord)
@@ -39,6 +40,21 @@ def _committed_status(session: Session, interview: Interview) -> str | None:
         return session.scalar(select(Interview.status).where(Interview.id == interview.id))
 
 
+def _translation_was_sealed(session: Session, translation: Translation) -> bool:
+    """Whether the row is sealed in the database (the seal itself is the one allowed change)."""
+    state = instance_state(translation)
+    if state.key is None:
+        return False
+    history = state.attrs.status.history
+    committed = (history.deleted or history.unchanged or [None])[0]
+    if committed is None:
+        with session.no_autoflush:
+            committed = session.scalar(
+                select(Translation.status).where(Translation.id == translation.id)
+            )
+    return committed == TranslationStatus.SEALED.value
+
+
 def _interview_is_sealed(session: Session, interview_id: str) -> bool:
     with session.no_autoflush:
         status = session.scalar(select(Interview.status).where(Interview.id == interview_id))
@@ -57,11 +73,16 @@ def _refuse_changes_to_sealed_testimony(session: Session, flush_context: Any, in
             if _committed_status(session, obj) == InterviewStatus.SEALED.value:
                 if not _only_outside_the_seal(obj):
                     raise SealedTestimonyError()
+        elif isinstance(obj, Translation) and session.is_modified(obj):
+            if _translation_was_sealed(session, obj):
+                raise SealedTranslationError()
         elif isinstance(obj, WRITE_ONCE) and session.is_modified(obj):
             raise ImmutableRecordError(f"{type(obj).__name__} rows are written once")
     for obj in session.deleted:
         if isinstance(obj, Interview) and _committed_status(session, obj) == "sealed":
             raise SealedTestimonyError()
+        if isinstance(obj, Translation) and _translation_was_sealed(session, obj):
+            raise SealedTranslationError()
         if isinstance(obj, WRITE_ONCE):
             raise ImmutableRecordError(f"{type(obj).__name__} rows are never deleted")
         if isinstance(obj, InterviewEvidence) and _interview_is_sealed(session, obj.interview_id):

@@ -7,7 +7,11 @@ who submitted a row, and the intake-specific rules for changing a visible record
 - witnesses and interviews are submissions: field staff see only those they created. Another
   field worker's record answers 404, exactly like a record that does not exist, so ids cannot
   be probed;
-- witness identities only with the membership's `may_see_identities` flag (see views.py).
+- witness identities only with the membership's `may_see_identities` flag (see views.py);
+- translations of testimony go with the testimony: whoever sees a testimony sees its
+  translations (drafts included: they hold nothing the original does not), nobody else.
+  Only the translator edits a draft; anyone else who sees the testimony may revise and seal
+  it, so the reviser is always a second person (docs/translations.md).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from flask import abort
 from sqlalchemy import Select, select
 
 from app.extensions import db
-from app.intake.models import Incident, Interview, Witness
+from app.intake.models import Incident, Interview, Translation, Witness
 from app.intake.textinput import looks_like_row_id
 from app.investigations.viewer import InvestigationViewer, ledger_object_kind
 from app.security.refusals import refuse
@@ -43,6 +47,13 @@ def visible_interviews(stmt: Select, viewer: InvestigationViewer) -> Select:
 def visible_interview_ids(viewer: InvestigationViewer) -> Select:
     """Subquery of the interviews the viewer may see (for has-testimony style filters)."""
     return visible_interviews(select(Interview.id), viewer)
+
+
+def visible_translations(stmt: Select, viewer: InvestigationViewer) -> Select:
+    """Translations of the testimony the viewer sees: the testimony's scope, nothing more."""
+    return viewer.scope(stmt, Translation).where(
+        Translation.interview_id.in_(visible_interview_ids(viewer))
+    )
 
 
 # Ledger entries about an object are shown to whoever may see the object (viewer.ledger_scope).
@@ -74,6 +85,16 @@ def witness_or_404(viewer: InvestigationViewer, witness_id: str, *options: Any) 
 def interview_or_404(viewer: InvestigationViewer, interview_id: str, *options: Any) -> Interview:
     _row_id_or_404(interview_id)
     stmt = visible_interviews(select(Interview), viewer).where(Interview.id == interview_id)
+    return _one_or_404(stmt.options(*options))
+
+
+def translation_or_404(
+    viewer: InvestigationViewer, interview: Interview, translation_id: str, *options: Any
+) -> Translation:
+    _row_id_or_404(translation_id)
+    stmt = visible_translations(select(Translation), viewer).where(
+        Translation.id == translation_id, Translation.interview_id == interview.id
+    )
     return _one_or_404(stmt.options(*options))
 
 
@@ -127,3 +148,13 @@ def may_edit_interview(viewer: InvestigationViewer, interview: Interview) -> boo
 
 def may_add_addendum(viewer: InvestigationViewer, interview: Interview) -> bool:
     return viewer.is_author(interview.created_by_id) or viewer.sees_all
+
+
+def may_edit_translation(viewer: InvestigationViewer, translation: Translation) -> bool:
+    # A draft is its translator's work: the reviser reads it and seals it, or sends it back.
+    return viewer.is_author(translation.translator_id) and not translation.is_sealed
+
+
+def may_revise_translation(viewer: InvestigationViewer, translation: Translation) -> bool:
+    # A second person: whoever sees the testimony, except the one who translated it.
+    return not viewer.is_author(translation.translator_id) and not translation.is_sealed

@@ -296,7 +296,7 @@ def test_the_bag_is_laid_out_and_signed_as_custody_format_8_1_specifies(
     out = tmp_path / "bag"
     cli_export(app, built_case.casefile.reference, out)
 
-    assert len(paths) == 11
+    assert len(paths) == 12
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["data", *(p for p in paths if "/" not in p)]
     )

@@ -145,6 +145,23 @@ def test_interviews_include_sealed_testimony_and_drafts(demo_ctx):
     assert any(not interview.first_hand for interview in interviews)  # hearsay is recorded
 
 
+def test_arabic_testimony_has_sealed_english_translations_by_two_people(demo_ctx):
+    from app.intake.models import Translation
+    from app.intake.services.translation_sealing import verify_sealed_translation
+
+    translations = db.session.scalars(
+        select(Translation).where(Translation.investigation_id == demo_investigation().id)
+    ).all()
+    assert len(translations) == 2
+    for translation in translations:
+        interview = db.session.get(Interview, translation.interview_id)
+        assert (translation.source_language, translation.target_language) == ("ar", "en")
+        assert translation.source_hash == interview.content_hash
+        assert "المبنى" in interview.transcript or "السوق" in interview.transcript
+        assert translation.translator_id != translation.reviser_id
+        assert verify_sealed_translation(translation, interview)
+
+
 def test_photos_videos_and_recordings_are_stored_and_attached(demo_ctx):
     investigation = demo_investigation()
     items = db.session.scalars(

@@ -74,7 +74,11 @@ BEHIND_ACTIONS = frozenset(
 )
 # Pages a flow of their own reaches and checks with axe (tests/e2e/actions.py checkpoint), in
 # English: the media redaction page, behind a video item of a case file.
-CHECKED_IN_THEIR_FLOW = {"casefiles.redact_media": "tests/e2e/test_redaction_flow.py"}
+CHECKED_IN_THEIR_FLOW = {
+    "casefiles.redact_media": "tests/e2e/test_redaction_flow.py",
+    # A translation draft of one's own: the demo's translations are all sealed.
+    "intake.edit_translation": "tests/e2e/test_translation_flow.py",
+}
 
 
 def _url_map():

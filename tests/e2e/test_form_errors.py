@@ -49,6 +49,10 @@ ELSEWHERE: dict[str, str] = {
     "casefiles.redact_media": "behind a case file's video item; tests/e2e/test_redaction_flow.py"
     " checks its refusal and focus",
     "acquisition.record_evidence_acquisition": "not met by the walks; why is not yet traced",
+    "intake.edit_translation": "only a translator's own draft offers it; the demo's translations"
+    " are sealed (tests/e2e/test_translation_flow.py drafts one)",
+    "intake.seal_translation": "only another person's draft offers it; the demo's translations"
+    " are sealed (tests/e2e/test_translation_flow.py seals one)",
 }
 
 # Every POST form of the page with a field a person fills in (buttons alone take no input).

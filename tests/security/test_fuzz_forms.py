@@ -211,6 +211,11 @@ class Site:
         from app.extensions import db
         from app.intake.services.interviews import link_evidence
         from app.intake.services.sealing import seal_testimony
+        from app.intake.services.translations import (
+            TranslationInput,
+            TranslationSource,
+            start_translation,
+        )
         from app.investigations.viewer import viewer_of
         from app.openrosa.devices import issue_device
         from app.retention.holds import request_release
@@ -240,6 +245,13 @@ class Site:
         sealed = make_interview(world.investigation, owner, consenting)
         draft = make_interview(world.investigation, owner, consenting)
         seal_testimony(sealed, owner)
+        # A translation draft of it by the owner: a second person's page shows the seal form.
+        translation = start_translation(
+            sealed,
+            owner,
+            TranslationSource("testimony", sealed.content_hash),
+            TranslationInput(source_language="ar", target_language="en", text="Translated."),
+        )
         # Testimony sealed before languages were codes, its free text naming none of the list:
         # its page shows the form choosing the codes.
         flagged = make_interview(world.investigation, owner, consenting)
@@ -269,6 +281,9 @@ class Site:
             f"/investigations/{world.investigation.reference}/interviews/{sealed.id}",
             f"/investigations/{world.investigation.reference}/interviews/{flagged.id}",
             f"/investigations/{world.investigation.reference}/interviews/{draft.id}/seal",
+            f"/investigations/{world.investigation.reference}/interviews/{sealed.id}/translations/new",
+            f"/investigations/{world.investigation.reference}/interviews/{sealed.id}"
+            f"/translations/{translation.id}",
             *(
                 f"{cases}/{world.case.casefile.reference}/items/{item.id}/redact-media"
                 for item in redactable
@@ -334,6 +349,8 @@ REGRANT = "intake.witness_regrant"
 REVEAL = "intake.reveal_witness_identity"
 # ... and sees (and fills) who an item was acquired from in its acquisition record.
 ACQUISITION = "acquisition.record_evidence_acquisition"
+# A translation is sealed by a second person, never its translator (the owner here).
+TRANSLATION_SEAL = "intake.seal_translation"
 
 
 def preferred_persona(endpoint: str) -> str:
@@ -348,6 +365,7 @@ def preferred_persona(endpoint: str) -> str:
         REGRANT,
         REVEAL,
         ACQUISITION,
+        TRANSLATION_SEAL,
     ):
         return "lawyer"  # recovery codes: only an account with a second factor has them
     return "owner"

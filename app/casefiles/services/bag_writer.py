@@ -28,6 +28,13 @@ from app.casefiles.services.bag_files import (
 from app.casefiles.services.bag_packaging import sign_tagmanifest
 from app.casefiles.services.bag_report import bag_info, legal_record, write_report
 from app.casefiles.services.bag_stream import BagStream
+from app.casefiles.services.bag_translations import (
+    TRANSLATIONS_FILE,
+    sealed_translations,
+    translation_entry,
+    translation_pdf,
+    translation_text_file,
+)
 from app.casefiles.services.errors import ExportError
 from app.casefiles.services.item_extras import evidence_extras
 from app.casefiles.services.redaction import (
@@ -87,6 +94,7 @@ class BagWriter:
         self.copied = 0
         self.total_bytes = max(1, self._bytes_to_copy())
         self.moment = datetime.now(UTC)
+        self.translations: list[dict] = []  # translations.json (bag_translations.py)
 
     def write(self) -> str:
         """Stream every file of the bag, then its tag files; returns the tag manifest's SHA-256."""
@@ -110,6 +118,7 @@ class BagWriter:
         for item, planned in zip(report_items, self.plan.included, strict=True):
             item.custody_entries = counts.get(planned.case_item.item_id, 0)
         self.bag.add_bytes("exclusions.json", json_bytes([e.as_dict() for e in self.plan.excluded]))
+        self.bag.add_bytes(TRANSLATIONS_FILE, json_bytes(self.translations))
         self.bag.add_bytes("tools/verify_custody.py", VERIFIER.read_bytes())
         self.report(74, "Writing the case-file report (HTML and PDF).")
         write_report(self, report_items, custody)
@@ -247,6 +256,7 @@ class BagWriter:
         )
         item.hashes.append(("Sealed content hash", interview.content_hash or ""))
         item.facts.append(("Files", "transcript.txt, transcript.pdf"))
+        self._write_translations(folder, interview, item, title)
         return {
             "item_type": "interview",
             "id": interview.id,
@@ -276,6 +286,18 @@ class BagWriter:
                 for a in addenda
             ],
         }
+
+    def _write_translations(self, folder: str, interview: Any, item: ReportItem, title: str):
+        """Every sealed translation beside the original: text, side-by-side PDF, its record."""
+        for number, version in enumerate(sealed_translations(interview), start=1):
+            record, shown = translation_entry(version, interview, self.scrub, folder, number)
+            self.bag.add_bytes(
+                f"{folder}/{shown['stem']}.txt", translation_text_file(shown).encode("utf-8")
+            )
+            self.bag.add_bytes(f"{folder}/{shown['stem']}.pdf", translation_pdf(title, shown))
+            item.translations.append(shown)
+            item.hashes.append((f"Sealed translation {number}", shown["content_hash"]))
+            self.translations.append(record)
 
     def _copy_blob(self, blob_key: str, expected_sha256: str, size: int, dest: str) -> None:
         """Stream a blob, decrypted chunk by chunk, into the bag as `dest`; its hash must match

@@ -11,9 +11,11 @@ Layout of the bag (all payload under data/, written once, streamed):
         provenance.json                 evidence: capture-proof and consistency checks
         redacted/<name>                 redacted copies (when asked for)
         transcript.txt|.pdf             sealed testimony with its addenda
+        translations/NN-*.txt|.pdf      its sealed translations; the PDF beside the original
     data/custody/                       custody-ledger.jsonl, checkpoint.json(.minisig)
     data/tools/verify_custody.py        the standalone ledger verifier
     data/exclusions.json                what was left out, and why
+    data/translations.json              the sealed translations: hashes, languages, people
 
 The tag manifest covers bagit.txt, bag-info.txt and manifest-sha256.txt, the manifest covers
 every payload byte, and the signature covers the tag manifest: a change to any byte of the bag

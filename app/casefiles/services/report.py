@@ -71,6 +71,7 @@ class ReportItem:
     annotations: list[dict] = field(default_factory=list)
     corroborations: list[str] = field(default_factory=list)
     custody_entries: int = 0
+    translations: list[dict] = field(default_factory=list)  # bag_translations.translation_entry
 
 
 @dataclass

@@ -16,6 +16,7 @@ from app.intake.models.interviews import (
 )
 from app.intake.models.regrants import ConsentRegrant, RegrantOutcome
 from app.intake.models.taxonomy import TargetType, WeaponType
+from app.intake.models.translations import Translation, TranslationMethod, TranslationStatus
 from app.intake.models.witnesses import (
     ConsentKind,
     ConsentPurpose,
@@ -40,6 +41,9 @@ __all__ = [
     "RiskLevel",
     "TargetType",
     "TimeCertainty",
+    "Translation",
+    "TranslationMethod",
+    "TranslationStatus",
     "WeaponType",
     "Witness",
     "incident_targets",

@@ -7,5 +7,6 @@ from app.intake.routes import (  # noqa: F401
     interview_media,
     interviews,
     refusals,
+    translations,
     witnesses,
 )

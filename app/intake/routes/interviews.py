@@ -38,6 +38,7 @@ from app.intake.services.sealing import (
     seal_problems,
     seal_testimony,
 )
+from app.intake.services.translation_versions import translation_versions
 from app.intake.views import interview_view
 from app.intake.visibility import (
     interview_or_404,
@@ -229,6 +230,7 @@ def detail_page(
         addendum_form=addendum_form,
         languages_form=languages_fix_form(viewer, record, languages_form),
         access_reads=reads_of(viewer, "testimony", record.id),
+        translations=translation_versions(viewer, record) if record.is_sealed else [],
         **vault_links(viewer.investigation.reference),
     ), status
 

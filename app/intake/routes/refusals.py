@@ -10,7 +10,12 @@ from flask_babel import gettext as _
 from app.error_responses import error_response
 from app.extensions import db
 from app.intake import bp
-from app.intake.errors import IntakePermissionError, SealedTestimonyError, UnreadableHereError
+from app.intake.errors import (
+    IntakePermissionError,
+    SealedTestimonyError,
+    SealedTranslationError,
+    UnreadableHereError,
+)
 
 
 @bp.errorhandler(IntakePermissionError)
@@ -26,6 +31,16 @@ def testimony_sealed(exc: SealedTestimonyError):
     return error_response(
         409,
         _("This testimony is sealed and cannot be changed. Add an addendum to correct it."),
+    )
+
+
+@bp.errorhandler(SealedTranslationError)
+def translation_sealed(exc: SealedTranslationError):
+    db.session.rollback()
+    # What a crafted POST against a sealed translation gets (nothing is changed).
+    return error_response(
+        409,
+        _("This translation is sealed and cannot be changed. Start a corrected version instead."),
     )
 
 
