@@ -52,15 +52,25 @@ WORKER_PROBE = (
 
 @pytest.mark.parametrize(
     "module",
-    ["rfc3161_client", "numpy", "pdqhash", "c2pa", "botocore", "alembic", "mako", "pygments"],
+    [
+        "rfc3161_client",
+        "numpy",
+        "pdqhash",
+        "c2pa",
+        "botocore",
+        "alembic",
+        "mako",
+        "pygments",
+        "rapidfuzz",
+    ],
 )
 def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
     """rfc3161-client (~4 MB) serves the maintenance round that asks a TSA; numpy and pdqhash
     (~12 MB) the processing job that hashes pictures, c2pa-python (a 23 MB native library)
     the processing job's C2PA check; botocore only the S3 blob store and S3 witness (this
     instance uses the local store and no witness), and through the backup command; Alembic,
-    Mako and Pygments only `flask db`. None of them is a web worker's work, warmed up and
-    serving."""
+    Mako and Pygments only `flask db`; rapidfuzz (~3.7 MB) only a search for a witness's name.
+    None of them is a web worker's work, warmed up and serving."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
     probe = WORKER_PROBE.format(module=module)

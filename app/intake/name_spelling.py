@@ -27,7 +27,6 @@ import unicodedata
 from functools import lru_cache
 
 from anyascii import anyascii
-from rapidfuzz.distance import Levenshtein
 
 ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
 ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # tashkeel, superscript alif, tatweel
@@ -96,6 +95,15 @@ def skeletons(name: str) -> tuple[frozenset[str], ...]:
     return tuple(result)
 
 
+@lru_cache(maxsize=1)
+def _levenshtein():
+    """rapidfuzz (about 3.7 MB per process) loads with the first name search, not in every web
+    worker at start (tests/test_web_worker.py; docs/performance.md, "A web worker's memory")."""
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein
+
+
 def _word_matches(sought: frozenset[str], name_word: frozenset[str]) -> bool:
     if sought & name_word:
         return True
@@ -105,7 +113,7 @@ def _word_matches(sought: frozenset[str], name_word: frozenset[str]) -> bool:
                 return True
             if (
                 min(len(mine), len(theirs)) >= MIN_NEAR
-                and Levenshtein.distance(mine, theirs, score_cutoff=1) <= 1
+                and _levenshtein().distance(mine, theirs, score_cutoff=1) <= 1
             ):
                 return True
     return False
