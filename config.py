@@ -334,6 +334,10 @@ class Config:
         self.CUSTOS_OPENROSA_MAX_POST_BYTES = _env_int(
             "CUSTOS_OPENROSA_MAX_POST_BYTES", 1024 * 1024 * 1024
         )
+        # The forms ask the phone to encrypt each finalized submission to this node's form key
+        # (ODK encrypted forms, app/openrosa/form_key.py): the phone then keeps nothing
+        # readable. 0 publishes them unencrypted (an intake-only node always does).
+        self.CUSTOS_OPENROSA_ENCRYPTED_FORMS = _env_bool("CUSTOS_OPENROSA_ENCRYPTED_FORMS", True)
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused
@@ -369,6 +373,15 @@ class Config:
         # the organisation trusts (e.g. the C2PA trust list). Unset: a validly signed file is
         # "valid, signer not trusted". Read at each check; its SHA-256 is kept with the result.
         self.CUSTOS_C2PA_TRUST_ANCHORS = os.environ.get("CUSTOS_C2PA_TRUST_ANCHORS") or None
+        # SafetyNet roots (app/provenance/safetynet.py): a PEM file of the roots that issue
+        # attest.android.com's certificates (Google's, which this server cannot fetch). Unset:
+        # a ProofMode bundle's SafetyNet attestation says "chain not checked: no root configured".
+        self.CUSTOS_SAFETYNET_ROOTS = os.environ.get("CUSTOS_SAFETYNET_ROOTS") or None
+        # WACZ domain signatures (app/webcapture/trust.py): PEM files of the roots trusted for
+        # the signing domain's certificate chain and for the RFC 3161 timestamp's. Unset: a
+        # domain signature that holds is "untrusted chain". Read at each check, SHA-256 kept.
+        self.CUSTOS_WACZ_DOMAIN_ROOTS = os.environ.get("CUSTOS_WACZ_DOMAIN_ROOTS") or None
+        self.CUSTOS_WACZ_TIMESTAMP_ROOTS = os.environ.get("CUSTOS_WACZ_TIMESTAMP_ROOTS") or None
 
         # Background jobs (issue 8, app/jobs/runners.py): "thread" runs them in this process
         # (the embedded default, no Redis), "inline" at commit in the caller's thread, "rq" on

@@ -156,8 +156,9 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_evidence_checks() -> None:
-    """What packages above the vault add to every item: duplicates, consistency checks,
-    web-capture checks, C2PA checks, the acquisition record."""
+    """What packages above the vault add to every item: duplicates, capture-proof checks,
+    consistency checks, web-capture checks, the acquisition record. Processing runs the steps
+    in this order: a proof is verified before the consistency check compares its claims."""
     from app.acquisition.setup import register_acquisition
     from app.consistency.setup import register_consistency
     from app.duplicates.setup import register_duplicates
@@ -165,9 +166,9 @@ def register_evidence_checks() -> None:
     from app.webcapture.setup import register_webcapture
 
     register_duplicates()
+    register_provenance()
     register_consistency()
     register_webcapture()
-    register_provenance()
     register_acquisition()
 
 

@@ -42,7 +42,7 @@ from app.intake.models import (
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
-from app.provenance.models import ProofModeKey, ProvenanceCheck
+from app.provenance.models import ProofModeKey, ProvenanceCheck, WaczKey
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
 from app.vault.models import Derivative, EvidenceItem, UploadSession
@@ -69,6 +69,7 @@ __all__ = [
     "WebCaptureCheck",
     "ProvenanceCheck",
     "ProofModeKey",
+    "WaczKey",
     "AcquisitionRecord",
     "EvidenceLink",
     "FingerprintFrame",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_both_passes_run_side_by_side_and_pass(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "sqlite saw the postgresql pass running" in out
-    assert "postgresql pass args: -m pytest -q -m not nodb" in out
+    assert "postgresql pass args: -m pytest -q --durations=30 -m not nodb and not once" in out
     assert out.index("===== pytest, SQLite pass") < out.index("===== pytest, PostgreSQL pass")
     assert out.index("===== pytest, PostgreSQL pass") < out.index("postgresql pass args")
     assert out.rstrip().endswith("pytest, SQLite pass: passed\npytest, PostgreSQL pass: passed")
@@ -85,3 +86,29 @@ def test_the_two_passes_take_disjoint_halves_of_each_port_range(monkeypatch, por
     assert set(sqlite_ports).isdisjoint(postgres_ports)
     assert set(sqlite_ports) | set(postgres_ports) == set(ports)
     assert len(sqlite_ports) == len(postgres_ports) >= 5
+
+
+def test_the_postgresql_pass_leaves_out_only_the_walks_marked_once():
+    """The English accessibility walk runs on both databases; the Arabic one in one pass."""
+    collected = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-m",
+            "not nodb and not once",
+            "tests/e2e/test_accessibility.py",
+            "tests/e2e/test_phone.py",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    ).stdout
+    assert "test_every_page_is_accessible[en]" in collected
+    assert "test_every_page_is_accessible[ar]" not in collected
+    assert "test_no_page_scrolls_sideways_on_a_phone" not in collected
+    assert "test_a_seal_error_is_announced_and_focused" in collected

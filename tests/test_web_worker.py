@@ -62,6 +62,7 @@ WORKER_PROBE = (
         "mako",
         "pygments",
         "rapidfuzz",
+        "nh3",
     ],
 )
 def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
@@ -69,8 +70,9 @@ def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
     (~12 MB) the processing job that hashes pictures, c2pa-python (a 23 MB native library)
     the processing job's C2PA check; botocore only the S3 blob store and S3 witness (this
     instance uses the local store and no witness), and through the backup command; Alembic,
-    Mako and Pygments only `flask db`; rapidfuzz (~3.7 MB) only a search for a witness's name.
-    None of them is a web worker's work, warmed up and serving."""
+    Mako and Pygments only `flask db`; rapidfuzz (~3.7 MB) only a search by name,
+    nh3 (~1.5 MB) only a captured web page shown. None of them
+    is a web worker's work, warmed up and serving."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
     probe = WORKER_PROBE.format(module=module)
@@ -129,7 +131,9 @@ def test_gunicorn_conf_bounds_what_a_worker_receives_at_once(monkeypatch):
     web worker during every upload (docs/performance.md, "A web worker's memory")."""
     from gunicorn.http.unreader import SocketUnreader
 
-    monkeypatch.delenv("CUSTOS_WEB_WORKER", raising=False)  # the file sets it: restored after
+    # The file sets CUSTOS_WEB_WORKER: recorded here so that it is removed again afterwards.
+    monkeypatch.setenv("CUSTOS_WEB_WORKER", "")
+    monkeypatch.delenv("CUSTOS_WEB_WORKER")
     saved = SocketUnreader.max_body_chunk
     try:
         SocketUnreader.max_body_chunk = 1024 * 1024

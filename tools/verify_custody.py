@@ -56,7 +56,8 @@ ACTIONS = frozenset(
         "disposition_blocked", "destroyed", "identity_destroyed", "web_capture_checked",
         "provenance_checked", "proofmode_key_pinned",
         "testimony_languages_recorded", "received_via_openrosa",
-        "acquisition_recorded",
+        "acquisition_recorded", "investigation_closed", "investigation_reopened",
+        "wacz_key_pinned", "wacz_key_unpinned",
     }
 )  # fmt: skip
 

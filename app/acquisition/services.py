@@ -117,7 +117,8 @@ def record_of(item: EvidenceItem, with_identity: bool) -> dict[str, Any]:
 
 
 def export_record(item: EvidenceItem, with_identity: bool) -> dict[str, Any]:
-    """The record in a bag's metadata.json: times as ISO 8601 UTC, identity only if allowed."""
+    """The record in a bag's metadata.json and the API: times as ISO 8601 UTC, identity only
+    if allowed."""
     record = record_of(item, with_identity)
     for name in ("acquired_at", "updated_at"):
         if record[name] is not None:
@@ -207,7 +208,10 @@ def _parsed_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # year 1 or 9999 moved past the calendar's edge
+            return None
     return moment
 
 

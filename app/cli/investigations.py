@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.admin import services
 from app.auth.services.accounts import user_by_email
 from app.extensions import db
-from app.investigations import closing
 from app.investigations.models import Investigation, Membership
+from app.retention import closing
 
 investigations_cli = AppGroup("investigations", help="Create investigations and manage members.")
 

@@ -1,11 +1,13 @@
-"""The comparison itself: the file's capture time and place against the uploader's statement
-and against each incident the item is tied to. Findings to weigh, never verdicts.
+"""The comparison itself: the capture time and place the file gives (its EXIF or ffprobe facts,
+and what its C2PA manifest or ProofMode proof claims) against the uploader's statement and
+against each incident the item is tied to. Findings to weigh, never verdicts.
 
 Every check gives an outcome: `consistent`, `mismatch` (a finding for a person to weigh: a
 camera clock set wrong, a copy re-saved, a place mistyped are all possible) or
 `not_comparable` (one side is missing). Incident times are local at the place; a file time
 that names its zone (a video's UTC creation time) can be compared with them only within a
-day's worth of zones, and the check says so.
+day's worth of zones, and the check says so. Each check names its `source`: `file` (the
+extracted metadata), `c2pa` or `proofmode` (a proof's claims, with that proof's verdict).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from app.consistency.claims import ProofClaims
 from app.consistency.facts import (
     Moment,
     Place,
@@ -25,6 +28,7 @@ from app.consistency.facts import (
 )
 
 CONSISTENT, MISMATCH, NOT_COMPARABLE = "consistent", "mismatch", "not_comparable"
+FILE = "file"  # the source of the EXIF or ffprobe facts
 # A device clock and the time a person remembers rarely agree to the second.
 STATED_TIME_TOLERANCE = timedelta(minutes=5)
 # A phone's GPS fix and a position typed from a map rarely agree to the metre.
@@ -38,9 +42,15 @@ class Check:
     check: str  # time_vs_stated, place_vs_stated, time_vs_incident, place_vs_incident
     outcome: str
     detail: dict[str, Any] = field(default_factory=dict)
+    source: str = FILE  # file, c2pa, proofmode
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "outcome": self.outcome, "detail": self.detail}
+        return {
+            "check": self.check,
+            "source": self.source,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,15 +75,37 @@ def stated_facts(client_facts: dict[str, Any]) -> FileFacts:
 
 
 def compare(
-    extracted_fields: dict[str, Any], client_facts: dict[str, Any], incidents: Sequence[Any]
+    extracted_fields: dict[str, Any],
+    client_facts: dict[str, Any],
+    incidents: Sequence[Any],
+    claims: Sequence[ProofClaims] = (),
 ) -> list[Check]:
-    """All checks, in a stable order: against the statement, then each incident by id."""
-    file = file_facts(extracted_fields)
+    """All checks, in a stable order: the file's facts, then each proof's claims; for each,
+    against the statement, then each incident by id."""
     stated = stated_facts(client_facts)
-    checks = [time_vs_stated(file.time, stated.time), place_vs_stated(file.place, stated.place)]
-    for incident in sorted(incidents, key=lambda i: i.id):
-        checks.append(time_vs_incident(file.time, incident))
-        checks.append(place_vs_incident(file.place, incident))
+    ordered = sorted(incidents, key=lambda i: i.id)
+    checks = _checks_of(file_facts(extracted_fields), stated, ordered, FILE, {})
+    for claim in claims:
+        proof = {"proof_check_id": claim.check_id, "proof_verdict": claim.verdict}
+        facts = FileFacts(claim.time, claim.place)
+        checks += _checks_of(facts, stated, ordered, claim.source, proof)
+    return checks
+
+
+def _checks_of(
+    facts: FileFacts,
+    stated: FileFacts,
+    incidents: Sequence[Any],
+    source: str,
+    proof: dict[str, Any],
+) -> list[Check]:
+    checks = [time_vs_stated(facts.time, stated.time), place_vs_stated(facts.place, stated.place)]
+    for incident in incidents:
+        checks.append(time_vs_incident(facts.time, incident))
+        checks.append(place_vs_incident(facts.place, incident))
+    for check in checks:
+        check.source = source
+        check.detail.update(proof)
     return checks
 
 

@@ -2,7 +2,10 @@
 
 The check made in the processing job is the intake-time record. A re-check (after the item
 was tied to an incident, or an incident's time was corrected) is a new row and a new ledger
-entry; no check is ever changed or removed.
+entry; no check is ever changed or removed. A check compares the claims of the item's latest
+capture-proof check (app/consistency/claims.py) as they stand when it runs: the processing job
+verifies the proof before it checks consistency (app/__init__.py registers them in that
+order).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from app.consistency.claims import claims_for
 from app.consistency.comparison import compare, findings
 from app.consistency.incidents import incidents_for
 from app.consistency.models import ConsistencyCheck
@@ -27,7 +31,9 @@ from app.timeutil import utcnow
 from app.vault.models import EvidenceItem
 from app.vault.reading.evidence import evidence_in
 
-FORMAT = "custos-consistency-v1"
+# v2: each check names its source (file, c2pa, proofmode) and `proofs` lists the capture-proof
+# checks whose claims were compared; a v1 result compared the file's metadata alone.
+FORMAT = "custos-consistency-v2"
 ACTOR = "system:media-processing"
 
 
@@ -45,7 +51,8 @@ def run_check(item: EvidenceItem, actor: Any) -> ConsistencyCheck:
     extracted = _loads(item.extracted_metadata).get("fields") or {}
     stated = _loads(item.client_facts)
     incidents = incidents_for(item)
-    checks = compare(extracted, stated, incidents)
+    claims = claims_for(item)
+    checks = compare(extracted, stated, incidents, claims)
     checked_at = utcnow()
     document = {
         "format": FORMAT,
@@ -53,6 +60,9 @@ def run_check(item: EvidenceItem, actor: Any) -> ConsistencyCheck:
         "sha256": item.sha256,
         "checked_at": utc_timestamp(checked_at.replace(tzinfo=UTC)),
         "incident_ids": [i.id for i in incidents],
+        "proofs": [
+            {"source": c.source, "check_id": c.check_id, "verdict": c.verdict} for c in claims
+        ],
         "checks": [c.as_dict() for c in checks],
     }
     encoded = canonical_json(document)

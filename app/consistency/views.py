@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from app.consistency.comparison import CONSISTENT, MISMATCH
+from app.consistency.comparison import CONSISTENT, FILE, MISMATCH
 from app.consistency.models import ConsistencyCheck
 from app.consistency.services import checks_of
 from app.investigations.viewer import InvestigationViewer
@@ -30,9 +30,14 @@ class CheckView:
         return json.loads(self.check.result) if self.details_visible else {}
 
     @property
-    def rows(self) -> list[tuple[str, str, str]]:
-        """(outcome, what was compared, what was found) for each check."""
-        return [(c["outcome"], *describe(c)) for c in self.document.get("checks", [])]
+    def checks(self) -> list[dict[str, Any]]:
+        """The checks, each naming its source (a v1 result compared the file's facts alone)."""
+        return [{"source": FILE, **c} for c in self.document.get("checks", [])]
+
+    @property
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(outcome, where the value comes from, what was compared, what was found)."""
+        return [(c["outcome"], source_label(c), *describe(c)) for c in self.checks]
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -42,7 +47,7 @@ class CheckView:
             "result_sha256": self.check.result_sha256,
         }
         if self.details_visible:
-            out["checks"] = self.document.get("checks", [])
+            out["checks"] = self.checks
         return out
 
 
@@ -60,27 +65,75 @@ def _place(value: Any) -> str:
     return "—" if not value else f"{value[0]}, {value[1]}"
 
 
+def source_label(check: dict[str, Any]) -> str:
+    """Where the compared value comes from; a proof's claim names that proof's verdict."""
+    source, verdict = check.get("source", FILE), (check.get("detail") or {}).get("proof_verdict")
+    if source == "c2pa":
+        return _("Claimed by its C2PA manifest (verdict: %(verdict)s)", verdict=verdict)
+    if source == "proofmode":
+        return _("Claimed by its ProofMode proof (verdict: %(verdict)s)", verdict=verdict)
+    return _("The file's metadata (EXIF, ffprobe)")
+
+
 def describe(check: dict[str, Any]) -> tuple[str, str]:
+    """(what was compared, what was found) in words."""
     kind, d, outcome = check["check"], check.get("detail") or {}, check["outcome"]
+    claimed = check.get("source", FILE) != FILE
+    return _what(kind, d, claimed), _found_for(kind, d, outcome)
+
+
+def _what(kind: str, d: dict[str, Any], claimed: bool) -> str:
+    file, place = d.get("file") or "—", _place(d.get("file"))
+    stated = d.get("stated")
     if kind == "time_vs_stated":
-        what = _(
-            "Capture time: file %(file)s, stated %(stated)s",
-            file=d.get("file") or "—",
-            stated=d.get("stated") or "—",
+        if claimed:
+            return _(
+                "Capture time: claimed %(file)s, stated %(stated)s", file=file, stated=stated or "—"
+            )
+        return _("Capture time: file %(file)s, stated %(stated)s", file=file, stated=stated or "—")
+    if kind == "place_vs_stated":
+        if claimed:
+            return _(
+                "Place: claimed %(file)s, stated %(stated)s", file=place, stated=_place(stated)
+            )
+        return _("Place: file %(file)s, stated %(stated)s", file=place, stated=_place(stated))
+    if kind == "time_vs_incident":
+        start, end = d.get("window") or ["", ""]
+        if claimed:
+            return _(
+                "Claimed capture time %(file)s against the incident's time, %(start)s to %(end)s",
+                file=file,
+                start=start,
+                end=end,
+            )
+        return _(
+            "Capture time %(file)s against the incident's time, %(start)s to %(end)s",
+            file=file,
+            start=start,
+            end=end,
         )
+    incident = _place(d.get("incident"))
+    if claimed:
+        return _(
+            "Claimed place %(file)s against the incident's place %(incident)s",
+            file=place,
+            incident=incident,
+        )
+    return _(
+        "Place %(file)s against the incident's place %(incident)s", file=place, incident=incident
+    )
+
+
+def _found_for(kind: str, d: dict[str, Any], outcome: str) -> str:
+    if kind == "time_vs_stated":
         found = _found(outcome, _("%(minutes)s minutes apart", minutes=d.get("difference_minutes")))
         if d.get("zone_unknown"):
             found += " " + _(
                 "(one time names its zone, the other does not: up to 14 hours allowed)"
             )
-        return what, found
+        return found
     if kind == "place_vs_stated":
-        what = _(
-            "Place: file %(file)s, stated %(stated)s",
-            file=_place(d.get("file")),
-            stated=_place(d.get("stated")),
-        )
-        return what, _found(
+        return _found(
             outcome,
             _(
                 "%(metres)s m apart (up to %(allowed)s m expected)",
@@ -89,26 +142,14 @@ def describe(check: dict[str, Any]) -> tuple[str, str]:
             ),
         )
     if kind == "time_vs_incident":
-        window = d.get("window") or ["", ""]
-        what = _(
-            "Capture time %(file)s against the incident's time, %(start)s to %(end)s",
-            file=d.get("file") or "—",
-            start=window[0],
-            end=window[1],
-        )
         if "before_minutes" in d:
             gap = _("%(minutes)s minutes before it", minutes=d["before_minutes"])
         elif "after_minutes" in d:
             gap = _("%(minutes)s minutes after it", minutes=d["after_minutes"])
         else:
             gap = _("within it")
-        return what, _found(outcome, gap)
-    what = _(
-        "Place %(file)s against the incident's place %(incident)s",
-        file=_place(d.get("file")),
-        incident=_place(d.get("incident")),
-    )
-    return what, _found(
+        return _found(outcome, gap)
+    return _found(
         outcome,
         _(
             "%(metres)s m away; its uncertainty radius is %(radius)s m",

@@ -67,6 +67,8 @@ class CustodyAction(enum.StrEnum):
     WEB_CAPTURE_CHECKED = "web_capture_checked"  # a WACZ/WARC checked against itself
     PROVENANCE_CHECKED = "provenance_checked"  # a C2PA manifest or ProofMode bundle verified
     PROOFMODE_KEY_PINNED = "proofmode_key_pinned"  # a sender's ProofMode key, pinned by a lawyer
+    WACZ_KEY_PINNED = "wacz_key_pinned"  # an anonymous WACZ signing key pinned for an investigation
+    WACZ_KEY_UNPINNED = "wacz_key_unpinned"  # ... and no longer pinned
     ACQUISITION_RECORDED = "acquisition_recorded"  # an item's acquisition record set or changed
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
@@ -76,6 +78,8 @@ class CustodyAction(enum.StrEnum):
     DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold
     DESTROYED = "destroyed"  # an item's blob and derivatives removed; a tombstone remains
     IDENTITY_DESTROYED = "identity_destroyed"  # a witness's identity fields destroyed
+    INVESTIGATION_CLOSED = "investigation_closed"  # retention may count from it (app/retention)
+    INVESTIGATION_REOPENED = "investigation_reopened"  # ... and that closing no longer counts
 
 
 # The ledger travels to courts and opposing counsel inside exports; it names staff (id,

@@ -22,6 +22,7 @@ from app.demo.presence import DEMO_REFERENCE, database_contents, next_demo_refer
 from app.demo.record_casefiles import record_casefiles
 from app.demo.record_intake import record_incidents, record_interviews, record_witnesses
 from app.demo.record_media import record_media
+from app.demo.record_phone import record_phone_submissions
 from app.demo.scenario import Scenario, ScenarioError, load_scenario
 from app.demo.world import DemoLoadFailed, DemoWorld, loading
 from app.extensions import db
@@ -101,6 +102,7 @@ def load_demo(force: bool = False, scenario: Scenario | None = None) -> LoadRepo
         record_media(world)
         record_witnesses(world)
         record_interviews(world)
+        record_phone_submissions(world)
         record_casefiles(world)
     except DemoLoadFailed as exc:
         raise DemoLoadFailed(

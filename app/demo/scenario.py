@@ -181,6 +181,21 @@ class CaseFileSpec:
 
 
 @dataclass(frozen=True)
+class PhoneSubmissionSpec:
+    """An interview with photos sent from a phone over OpenRosa (docs/openrosa.md)."""
+
+    key: str
+    by: str
+    witness: str
+    incident: str
+    conducted_on: date
+    place: str
+    language: str
+    transcript: str
+    photos: tuple[PhotoSpec, ...]
+
+
+@dataclass(frozen=True)
 class Scenario:
     reference: str
     title: str
@@ -195,6 +210,7 @@ class Scenario:
     interviews: tuple[InterviewSpec, ...]
     party_response: ResponseSpec
     casefiles: tuple[CaseFileSpec, ...]
+    phone_submissions: tuple[PhoneSubmissionSpec, ...] = ()
     _index: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -237,9 +253,18 @@ def _build(data: dict) -> Scenario:
             interviews=tuple(_interview(i) for i in data["interviews"]),
             party_response=ResponseSpec(**data["party_response"]),
             casefiles=tuple(_casefile(c) for c in data["casefiles"]),
+            phone_submissions=tuple(_phone(p) for p in data.get("phone_submissions", [])),
         )
     except (KeyError, TypeError) as exc:
         raise ScenarioError(f"{SCENARIO_FILE.name}: missing or unexpected field {exc}") from None
+
+
+def _phone(raw: dict) -> PhoneSubmissionSpec:
+    photos = tuple(
+        PhotoSpec(by=raw["by"], incident=raw["incident"], **photo) for photo in raw["photos"]
+    )
+    fields = {k: v for k, v in raw.items() if k not in ("photos", "transcript")}
+    return PhoneSubmissionSpec(**fields, transcript=raw["transcript"].strip(), photos=photos)
 
 
 def _account(raw: dict) -> AccountSpec:
@@ -369,6 +394,10 @@ def _check(scenario: Scenario) -> None:
         add("witness", witness.key, witness)
     for interview in scenario.interviews:
         add("interview", interview.key, interview)
+    for phone in scenario.phone_submissions:
+        add("interview", phone.key, phone)
+        for photo in phone.photos:
+            add("evidence", photo.key, photo)
 
     def need(kind: str, key: str, where: str) -> Any:
         if f"{kind}:{key}" not in index:
@@ -381,6 +410,10 @@ def _check(scenario: Scenario) -> None:
             raise ScenarioError(f"{spec.key} is recorded by {spec.by!r}, who is not a member")
     for spec in (*scenario.photos, *scenario.videos):
         need("incident", spec.incident, spec.key)
+    for phone in scenario.phone_submissions:
+        need("incident", phone.incident, phone.key)
+        if need("witness", phone.witness, phone.key).by != phone.by:
+            raise ScenarioError(f"{phone.key}: a phone offers only its user's own witnesses")
     for interview in scenario.interviews:
         witness = need("witness", interview.witness, interview.key)
         if witness.by != interview.by:

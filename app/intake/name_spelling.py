@@ -95,25 +95,20 @@ def skeletons(name: str) -> tuple[frozenset[str], ...]:
     return tuple(result)
 
 
-@lru_cache(maxsize=1)
-def _levenshtein():
-    """rapidfuzz (about 3.7 MB per process) loads with the first name search, not in every web
-    worker at start (tests/test_web_worker.py; docs/performance.md, "A web worker's memory")."""
-    from rapidfuzz.distance import Levenshtein
-
-    return Levenshtein
-
-
 def _word_matches(sought: frozenset[str], name_word: frozenset[str]) -> bool:
     if sought & name_word:
         return True
+    # Imported here: rapidfuzz costs a web worker 3.7 MB of its 120 MB budget, and only a
+    # search by name needs it (tests/test_web_worker.py).
+    from rapidfuzz.distance import Levenshtein
+
     for mine in sought:
         for theirs in name_word:
             if len(mine) >= MIN_PREFIX and theirs.startswith(mine):
                 return True
             if (
                 min(len(mine), len(theirs)) >= MIN_NEAR
-                and _levenshtein().distance(mine, theirs, score_cutoff=1) <= 1
+                and Levenshtein.distance(mine, theirs, score_cutoff=1) <= 1
             ):
                 return True
     return False

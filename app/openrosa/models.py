@@ -62,11 +62,12 @@ class OpenRosaSubmission(ClientIdMixin, db.Model):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # SHA-256 of the submission XML: a resend must carry the same document.
     xml_sha256: Mapped[str] = mapped_column(String(64))
-    # What the submission became, once complete: an interview draft, or a witness.
+    # What the submission became, once complete: an interview draft, a witness or an incident.
     interview_id: Mapped[str | None] = mapped_column(
         ForeignKey("interviews.id", ondelete="RESTRICT")
     )
     witness_id: Mapped[str | None] = mapped_column(ForeignKey("witnesses.id", ondelete="RESTRICT"))
+    incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id", ondelete="RESTRICT"))
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from typing import Any
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
+from app.openrosa.questions import AnswerError, read_answer
 from app.openrosa.xforms import PHOTO_FIELD, PHOTO_GROUP, VIDEO_FIELD, BuiltForm
 
 MAX_XML_BYTES = 4 * 1024 * 1024  # a transcript of 1,000,000 characters, with room to spare
@@ -37,8 +38,8 @@ class ParsedSubmission:
     form_id: str
     form_version: str
     instance_id: str
-    values: dict[str, str]
-    dates: dict[str, date]
+    values: dict[str, str]  # every answer as sent (stripped), "" when unanswered
+    typed: dict[str, Any]  # the answers read as their type (a date, a time, a list...)
     photos: list[str] = field(default_factory=list)
     video: str | None = None
 
@@ -47,59 +48,70 @@ class ParsedSubmission:
         return [*self.photos, *([self.video] if self.video else [])]
 
 
-def _local(tag: str) -> str:
+def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _child(element, name: str):
-    return next((c for c in element if _local(c.tag) == name), None)
+def child_element(element, name: str):
+    return next((c for c in element if local_name(c.tag) == name), None)
 
 
-def _text(element, name: str) -> str:
-    found = _child(element, name)
+def child_text(element, name: str) -> str:
+    found = child_element(element, name)
     return (found.text or "").strip() if found is not None else ""
+
+
+def parse_document(xml: bytes):
+    """The document's root element, parsed without DTDs or entities; 400 when malformed."""
+    try:
+        return fromstring(xml, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        raise SubmissionRejected("The submission is not well-formed XML.") from None
+
+
+def instance_id_of(root) -> str:
+    meta = child_element(root, "meta")
+    instance_id = child_text(meta, "instanceID") if meta is not None else ""
+    if not INSTANCE_ID.match(instance_id):
+        raise SubmissionRejected("The submission has no valid meta/instanceID.")
+    return instance_id
 
 
 def parse_submission(xml: bytes, forms: dict[str, BuiltForm]) -> ParsedSubmission:
     """The checked submission; SubmissionRejected (400) saying what is wrong otherwise."""
-    try:
-        root = fromstring(xml, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
-        raise SubmissionRejected("The submission is not well-formed XML.") from None
+    return parse_instance(parse_document(xml), forms)
+
+
+def parse_instance(root, forms: dict[str, BuiltForm]) -> ParsedSubmission:
     form_id = root.get("id", "")
     if form_id not in forms:
         raise SubmissionRejected("This server does not publish that form to this device.", 404)
     form = forms[form_id]
-    meta = _child(root, "meta")
-    instance_id = _text(meta, "instanceID") if meta is not None else ""
-    if not INSTANCE_ID.match(instance_id):
-        raise SubmissionRejected("The submission has no valid meta/instanceID.")
+    instance_id = instance_id_of(root)
     values: dict[str, str] = {}
-    dates: dict[str, date] = {}
+    typed: dict[str, Any] = {}
     for question in form.questions:
-        value = _text(root, question.name)
+        value = child_text(root, question.name)
         if question.required and not value:
             raise SubmissionRejected(f"The answer to “{question.label}” is missing.")
-        if question.kind == "select1" and value and value not in form.choices[question.name]:
-            raise SubmissionRejected(f"The answer to “{question.label}” is not one offered.")
-        if question.kind == "date" and value:
+        if value:
             try:
-                dates[question.name] = date.fromisoformat(value)
-            except ValueError:
-                raise SubmissionRejected(
-                    f"The answer to “{question.label}” is not a date."
-                ) from None
+                typed[question.name] = read_answer(
+                    question, value, form.choices.get(question.name, {})
+                )
+            except AnswerError as wrong:
+                raise SubmissionRejected(f"The answer to “{question.label}” is {wrong}.") from None
         values[question.name] = value
     if not form.with_media:
-        return ParsedSubmission(form_id, root.get("version", ""), instance_id, values, dates)
+        return ParsedSubmission(form_id, root.get("version", ""), instance_id, values, typed)
     photos = [
         (p.text or "").strip()
         for group in root
-        if _local(group.tag) == PHOTO_GROUP
+        if local_name(group.tag) == PHOTO_GROUP
         for p in group
-        if _local(p.tag) == PHOTO_FIELD and (p.text or "").strip()
+        if local_name(p.tag) == PHOTO_FIELD and (p.text or "").strip()
     ]
-    video = _text(root, VIDEO_FIELD) or None
+    video = child_text(root, VIDEO_FIELD) or None
     names = [*photos, *([video] if video else [])]
     if any(not FILE_NAME.match(name) for name in names) or len(set(names)) != len(names):
         raise SubmissionRejected("The submission names a file that is not a plain file name.")
@@ -108,7 +120,7 @@ def parse_submission(xml: bytes, forms: dict[str, BuiltForm]) -> ParsedSubmissio
         form_version=root.get("version", ""),
         instance_id=instance_id,
         values=values,
-        dates=dates,
+        typed=typed,
         photos=photos,
         video=video,
     )

@@ -1,5 +1,5 @@
-"""An OpenRosa submission becomes Custos records: attachments through the vault's one intake,
-the interview as a draft its author reviews and seals on the web (issue 22, item 4).
+"""An OpenRosa submission POST read as it arrives: its XML checked first, its files streamed
+into the vault's one intake, encrypted ones opened on the way (issue 22, item 4).
 
 The body is read as it arrives (the vault's multipart decoder): `xml_submission_file` first,
 checked against the form before any attachment byte is stored; then each attachment the XML
@@ -7,8 +7,14 @@ names streams into an IntakeWriter (hashed, encrypted, ledger `received` with th
 the instanceID) and, in the transaction that records it, is tied to the incident chosen in
 the form and to the submission's row. When the last POST of the submission arrives (no
 `*isIncomplete*` part: ODK Collect splits a large submission across several POSTs, each with
-the XML), the interview draft is made, its files attached, and the ledger gets
-`received_via_openrosa` on it, in one transaction.
+the XML), the record is made (app/openrosa/records.py).
+
+An encrypted submission (ODK encrypted forms, app/openrosa/encrypted.py) sends a manifest as
+its XML and each file as `<name>.enc`. Each is decrypted as it streams, straight into its
+IntakeWriter (no plaintext reaches the disk but as the vault's age ciphertext); the writers
+are held open until every file has come and the manifest's MD5s match, then recorded; a
+mismatch aborts them all, so nothing of a tampered submission is stored. It must therefore
+arrive in one POST.
 
 instanceID is the idempotency key: a file the submission already holds is read past and not
 stored again, and a resent whole submission creates nothing new and answers as the first did.
@@ -20,40 +26,35 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.sansio.multipart import Data, Field, File
 
-from app.custody.ledger import append_custody_event
 from app.extensions import db
-from app.intake.errors import IntakeValidationError, SealedTestimonyError
-from app.intake.models import Interview
-from app.intake.models.interviews import EvidenceRole
-from app.intake.services.consent import ConsentInput
-from app.intake.services.interviews import (
-    RECORDING_KINDS,
-    InterviewInput,
-    create_interview,
-    link_evidence,
-)
-from app.intake.services.witnesses import WitnessInput, register_witness
 from app.investigations.models import Investigation
 from app.investigations.viewer import viewer_of
-from app.language_codes import codes_from_text
-from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
+from app.openrosa.encrypted import (
+    Envelope,
+    is_encrypted_manifest,
+    plain_name,
+    read_manifest,
+)
+from app.openrosa.form_key import form_private_key
+from app.openrosa.models import DeviceCredential, OpenRosaSubmission
+from app.openrosa.receiving import Receiving
+from app.openrosa.records import complete_submission, is_complete, record_attachment
 from app.openrosa.submission_xml import (
     MAX_XML_BYTES,
-    ParsedSubmission,
     SubmissionRejected,
-    parse_submission,
+    parse_document,
+    parse_instance,
 )
-from app.openrosa.xforms import CONSENT_PURPOSES, WITNESS_FORM_ID, published_forms
-from app.timeutil import utcnow
+from app.openrosa.xforms import published_forms
+from app.security.org_keys import KeyStoreError, ReadsDisabled
 from app.vault.incident_links import UploadLink
-from app.vault.models import EvidenceItem
 from app.vault.upload.multipart import MalformedUpload, iter_multipart_events
 from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
@@ -72,31 +73,21 @@ class SubmissionOutcome:
 
     @property
     def message(self) -> str:
+        row = self.submission
         if not self.complete:
             return "Part of the submission received; the rest is expected."
-        if self.submission is not None and self.submission.witness_id is not None:
+        if row is not None and row.witness_id is not None:
             return "Received: the witness and their consent. Find them on the Custos website."
-        count = len(self.submission.attachments) if self.submission else 0
+        if row is not None and row.incident_id is not None:
+            return (
+                "Received: the incident report. Update the interview form to choose this "
+                "incident there."
+            )
+        count = len(row.attachments) if row else 0
         return (
             f"Received: an interview draft with {count} file(s). "
             "Review and seal it on the Custos website."
         )
-
-
-@dataclass
-class _Receiving:
-    investigation: Investigation
-    device: DeviceCredential
-    user: Any
-    xml: bytearray = field(default_factory=bytearray)
-    parsed: ParsedSubmission | None = None
-    xml_sha256: str = ""
-    row: OpenRosaSubmission | None = None
-    link: UploadLink | None = None
-    incomplete: bool = False
-    stored_now: int = 0
-    writer: IntakeWriter | None = None
-    current_name: str | None = None
 
 
 def receive_submission(
@@ -107,68 +98,111 @@ def receive_submission(
     boundary: bytes,
 ) -> SubmissionOutcome:
     """Store what this POST brings; SubmissionRejected (with its status) when it is refused."""
-    state = _Receiving(investigation, device, user)
-    part: str | None = None
-    field_value = bytearray()
+    state = Receiving(investigation, device, user)
     try:
-        for event in iter_multipart_events(read, boundary):
-            if isinstance(event, (Field, File)):
-                part = event.name
-                field_value = bytearray()
-                if part != XML_PART and state.parsed is None:
-                    raise SubmissionRejected("The xml_submission_file part must come first.")
-                if isinstance(event, File) and part != XML_PART:
-                    _start_attachment(state, event.filename or event.name)
-            elif isinstance(event, Data):
-                if part == XML_PART:
-                    _take_xml(state, event.data, event.more_data)
-                elif state.current_name is not None:
-                    _attachment_data(state, event.data, event.more_data)
-                elif part == INCOMPLETE_PART:
-                    field_value += event.data[:16]
-                    if not event.more_data:
-                        state.incomplete = bytes(field_value).strip().lower() == b"yes"
+        _read_parts(state, read, boundary)
+        if not state.xml_done:
+            raise SubmissionRejected("The request has no xml_submission_file part.")
+        if state.encrypted and not is_complete(state.row):
+            _open_sealed(state)
     except (MalformedUpload, ClientDisconnected):
-        _abort(state)
+        state.abort_writers()
         raise SubmissionRejected(
             "The submission broke off before it ended; what arrived whole is kept. Send it "
             "again to complete it."
         ) from None
     except BaseException:
-        _abort(state)
+        state.abort_writers()
         raise
-    if state.parsed is None:
-        raise SubmissionRejected("The request has no xml_submission_file part.")
     if not state.incomplete:
-        _complete(state)
-    return SubmissionOutcome(state.row, _is_complete(state.row), state.stored_now)
+        complete_submission(state)
+    return SubmissionOutcome(state.row, is_complete(state.row), state.stored_now)
 
 
-def _abort(state: _Receiving) -> None:
-    if state.writer is not None:
-        state.writer.abort()
-        state.writer = None
+def _read_parts(state: Receiving, read: Callable[[int], bytes], boundary: bytes) -> None:
+    part: str | None = None
+    field_value = bytearray()
+    for event in iter_multipart_events(read, boundary):
+        if isinstance(event, (Field, File)):
+            part = event.name
+            field_value = bytearray()
+            if part != XML_PART and not state.xml_done:
+                raise SubmissionRejected("The xml_submission_file part must come first.")
+            if isinstance(event, File) and part != XML_PART:
+                _start_part(state, event.filename or event.name)
+        elif isinstance(event, Data):
+            if part == XML_PART:
+                _take_xml(state, event.data, event.more_data)
+            elif state.current_name is not None:
+                _part_data(state, event.data, event.more_data)
+            elif part == INCOMPLETE_PART:
+                field_value += event.data[:16]
+                if not event.more_data:
+                    state.incomplete = bytes(field_value).strip().lower() == b"yes"
+    if state.incomplete and state.encrypted:
+        state.abort_writers()
+        raise SubmissionRejected(
+            "An encrypted submission must arrive in one request; this server accepts "
+            "requests as large as X-OpenRosa-Accept-Content-Length says.",
+            413,
+        )
 
 
-def _is_complete(row: OpenRosaSubmission | None) -> bool:
-    return row is not None and row.completed_at is not None
+# --- The XML part ----------------------------------------------------------------------------
 
 
-def _take_xml(state: _Receiving, data: bytes, more: bool) -> None:
-    if state.parsed is not None:
+def _take_xml(state: Receiving, data: bytes, more: bool) -> None:
+    if state.xml_done:
         raise SubmissionRejected("The request carries two xml_submission_file parts.")
     state.xml += data
     if len(state.xml) > MAX_XML_BYTES:
         raise SubmissionRejected("The submission's XML is too large.", 413)
     if more:
         return
-    viewer = viewer_of(state.investigation, state.user)
-    state.parsed = parse_submission(bytes(state.xml), published_forms(viewer))
+    state.xml_done = True
     state.xml_sha256 = hashlib.sha256(state.xml).hexdigest()
+    root = parse_document(bytes(state.xml))
+    forms = _forms(state)
+    if not is_encrypted_manifest(root):
+        state.parsed = parse_instance(root, forms)
+        state.form_id, state.form_version = state.parsed.form_id, state.parsed.form_version
+        state.instance_id = state.parsed.instance_id
+        state.link = _link(state)
+        _find_earlier(state)
+        return
+    manifest = read_manifest(root)
+    if manifest.form_id not in forms:
+        raise SubmissionRejected("This server does not publish that form to this device.", 404)
+    state.form_id, state.form_version = manifest.form_id, manifest.version
+    state.instance_id = manifest.instance_id
+    _find_earlier(state)
+    if is_complete(state.row):
+        return  # a resend: every part is read past
+    try:
+        state.envelope = Envelope(manifest, form_private_key())
+    except (ReadsDisabled, KeyStoreError):
+        raise SubmissionRejected(
+            "This server cannot open encrypted submissions; ask for the form again."
+        ) from None
+
+
+def _forms(state: Receiving):
+    return published_forms(viewer_of(state.investigation, state.user))
+
+
+def _link(state: Receiving) -> UploadLink | None:
+    values = state.parsed.values
+    if not values.get("incident"):
+        return None
+    return UploadLink(incident_id=values["incident"], shows=values["shows"], note="")
+
+
+def _find_earlier(state: Receiving) -> None:
+    """The row of this instanceID, if an earlier POST made it; 409 if it was another document."""
     state.row = db.session.scalar(
         select(OpenRosaSubmission).where(
             OpenRosaSubmission.investigation_id == state.investigation.id,
-            OpenRosaSubmission.instance_id == state.parsed.instance_id,
+            OpenRosaSubmission.instance_id == state.instance_id,
         )
     )
     if state.row is not None and (
@@ -177,38 +211,60 @@ def _take_xml(state: _Receiving, data: bytes, more: bool) -> None:
         raise SubmissionRejected(
             "A different submission with this instanceID was received before.", 409
         )
-    values = state.parsed.values
-    if values.get("incident"):
-        state.link = UploadLink(incident_id=values["incident"], shows=values["shows"], note="")
 
 
-def _received_names(state: _Receiving) -> set[str]:
-    return {a.name for a in state.row.attachments} if state.row is not None else set()
+# --- The file parts --------------------------------------------------------------------------
 
 
-def _start_attachment(state: _Receiving, name: str) -> None:
+def _start_part(state: Receiving, name: str) -> None:
     """Store the part if the XML names it and the submission does not hold it yet."""
-    assert state.parsed is not None
     state.current_name = None
-    if name not in state.parsed.file_names or name in _received_names(state):
+    if state.encrypted:
+        _start_sealed_part(state, name)
+        return
+    if state.parsed is None:
+        return  # a complete encrypted submission sent again: nothing to read
+    if name not in state.parsed.file_names or name in state.received_names():
         return  # read past it: not asked for, or already stored by an earlier POST
+    state.writer = _begin(state, name)
+    state.current_name = name
+
+
+def _begin(state: Receiving, name: str) -> IntakeWriter:
+    details: dict[str, Any] = {"instance_id": state.instance_id}
+    if state.encrypted:
+        details["encrypted"] = True
     try:
-        state.writer = begin_intake(
+        return begin_intake(
             state.investigation,
             state.user,
             name,
             None,
             None,
-            on_recorded=lambda item: _recorded(state, name, item),
+            on_recorded=lambda item: record_attachment(state, name, item),
             channel=CHANNEL,
-            received_details={"instance_id": state.parsed.instance_id},
+            received_details=details,
         )
     except IntakeRefused as refused:
         raise SubmissionRejected(refused.message, refused.status) from None
+
+
+def _start_sealed_part(state: Receiving, name: str) -> None:
+    manifest = state.envelope.manifest
+    if name not in manifest.files:
+        return  # read past it: the manifest does not name it
+    state.envelope.opener(name)  # refuses a second copy of the same file
+    # Every file is opened (the check needs its MD5); one recorded by an earlier try is not
+    # stored again.
+    if name != manifest.xml_file and plain_name(name) not in state.received_names():
+        state.sealed_writers[name] = _begin(state, plain_name(name))
     state.current_name = name
 
 
-def _attachment_data(state: _Receiving, data: bytes, more: bool) -> None:
+def _part_data(state: Receiving, data: bytes, more: bool) -> None:
+    if state.encrypted:
+        _sealed_data(state, data, more)
+        return
     writer = state.writer
     assert writer is not None
     try:
@@ -223,143 +279,48 @@ def _attachment_data(state: _Receiving, data: bytes, more: bool) -> None:
         raise SubmissionRejected(refused.message, refused.status) from None
 
 
-def _submission_row(state: _Receiving) -> OpenRosaSubmission:
-    """The submission's row, added to the current transaction the first time it is needed."""
-    assert state.parsed is not None
-    if state.row is None:
-        state.row = OpenRosaSubmission(
-            investigation_id=state.investigation.id,
-            instance_id=state.parsed.instance_id,
-            form_id=state.parsed.form_id,
-            device_id=state.device.id,
-            user_id=state.user.id,
-            xml_sha256=state.xml_sha256,
-            received_at=utcnow(),
-        )
-        db.session.add(state.row)
-        db.session.flush()
-    return state.row
-
-
-def _recorded(state: _Receiving, name: str, item: EvidenceItem) -> None:
-    """In the item's own transaction: tie it to the incident and to the submission."""
-    assert state.link is not None
-    state.link.apply(item)
-    row = _submission_row(state)
-    db.session.add(OpenRosaAttachment(submission_id=row.id, name=name, evidence_id=item.id))
-    db.session.flush()
-    db.session.expire(row, ["attachments"])
-    if row.interview_id is not None:
-        _attach(db.session.get(Interview, row.interview_id), state, item)
-
-
-def _attach(interview: Interview, state: _Receiving, item: EvidenceItem) -> None:
-    """The video is the interview's recording, the photos its attachments."""
-    assert state.parsed is not None
-    role = EvidenceRole.ATTACHMENT.value
-    name = next(a.name for a in state.row.attachments if a.evidence_id == item.id)
-    # Only a file the vault found to be audio or video may be the recording (whatever the
-    # app called it); anything else is attached as it is.
-    if (
-        name == state.parsed.video
-        and item.kind in RECORDING_KINDS
-        and not any(link.role == EvidenceRole.RECORDING.value for link in interview.evidence_links)
-    ):
-        role = EvidenceRole.RECORDING.value
+def _sealed_data(state: Receiving, data: bytes, more: bool) -> None:
+    """Decrypt into the file's held writer (or, for submission.xml.enc, into memory)."""
+    name = state.current_name
+    opener = state.envelope.openers[name]
+    plain = opener.update(data) if data else b""
+    if not more:
+        plain += opener.finish()
+        state.current_name = None
+    if name == state.envelope.manifest.xml_file:
+        state.sealed_xml += plain
+        if len(state.sealed_xml) > MAX_XML_BYTES:
+            raise SubmissionRejected("The submission's XML is too large.", 413)
+        return
+    writer = state.sealed_writers.get(name)
     try:
-        link_evidence(interview, state.user, item.id, role)
-    except SealedTestimonyError:
-        pass  # sealed since: the file stays tied to the incident and the submission
+        if plain and writer is not None:
+            writer.write(plain)
+    except IntakeRefused as refused:
+        raise SubmissionRejected(refused.message, refused.status) from None
 
 
-def _complete(state: _Receiving) -> None:
-    """The last POST: make the record (once), in one transaction with its ledger entry."""
-    if _is_complete(state.row):
-        return  # a resend of a complete submission: nothing new to make
-    assert state.parsed is not None
+def _open_sealed(state: Receiving) -> None:
+    """Every file came and matches the manifest: read the answers, then record the files."""
+    envelope = state.envelope
+    envelope.check()
+    parsed = parse_instance(parse_document(bytes(state.sealed_xml)), _forms(state))
+    if (parsed.form_id, parsed.instance_id) != (state.form_id, state.instance_id):
+        raise SubmissionRejected("The encrypted submission's manifest does not match it.")
+    media = {plain_name(name) for name in envelope.manifest.media}
+    if not media <= set(parsed.file_names):
+        raise SubmissionRejected("The encrypted submission's manifest does not match it.")
+    state.parsed = parsed
+    state.link = _link(state)
+    writers, state.sealed_writers = state.sealed_writers, {}
     try:
-        row = _submission_row(state)
-        if state.parsed.form_id == WITNESS_FORM_ID:
-            kind, record_id, details = "witness", *_make_witness(state, row)
-        else:
-            kind, record_id, details = "interview", *_make_interview(state, row)
-        row.completed_at = utcnow()
-        append_custody_event(
-            state.investigation.id,
-            state.user,
-            "received_via_openrosa",
-            kind,
-            record_id,
-            {
-                "instance_id": state.parsed.instance_id,
-                "form_id": state.parsed.form_id,
-                "form_version": state.parsed.form_version,
-                "xml_sha256": state.xml_sha256,
-                "device_id": state.device.id,
-                **details,
-            },
-        )
-        db.session.commit()
-    except IntakeValidationError as invalid:
-        db.session.rollback()
-        fields = ", ".join(sorted({e.field for e in invalid.errors}))
-        raise SubmissionRejected(f"The submission was refused ({fields}).") from None
-    except BaseException:
-        db.session.rollback()
-        raise
-
-
-def _make_interview(state: _Receiving, row: OpenRosaSubmission) -> tuple[str, dict]:
-    """The interview draft, with every file received attached."""
-    parsed = state.parsed
-    values = parsed.values
-    interview = create_interview(
-        state.investigation,
-        state.user,
-        InterviewInput(
-            witness_id=values["witness"],
-            conducted_on=parsed.dates["conducted_on"],
-            mode=values["mode"],
-            first_hand=values["first_hand"] == "yes",
-            place=values["place"],
-            # The phone's free text read as codes; what is not recognised is left for the author
-            # to choose on the web before sealing (the draft needs none).
-            languages=codes_from_text(values["language"]) or [],
-            incident_ids=[values["incident"]],
-            transcript=values["transcript"],
-        ),
-    )
-    row.interview_id = interview.id
-    items = [db.session.get(EvidenceItem, a.evidence_id) for a in row.attachments]
-    for item in items:
-        _attach(interview, state, item)
-    return interview.id, {
-        "evidence": sorted(
-            ({"evidence_id": i.id, "sha256": i.sha256} for i in items),
-            key=lambda e: e["evidence_id"],
-        ),
-        "missing_files": len(set(parsed.file_names) - _received_names(state)),
-    }
-
-
-def _make_witness(state: _Receiving, row: OpenRosaSubmission) -> tuple[str, dict]:
-    """The witness and their consent, through the same service (and sealing) as the web."""
-    values, dates = state.parsed.values, state.parsed.dates
-    witness = register_witness(
-        state.investigation,
-        state.user,
-        WitnessInput(
-            risk_level=values["risk_level"],
-            full_name=values["full_name"],
-            date_of_birth=values["date_of_birth"],
-            contact=values["contact"],
-            current_location=values["current_location"],
-        ),
-        ConsentInput(
-            **{p: values[f"consent_{p}"] == "yes" for p in CONSENT_PURPOSES},
-            obtained_on=dates["consent_obtained_on"],
-            language=values["consent_language"],
-        ),
-    )
-    row.witness_id = witness.id
-    return witness.id, {"witness": witness.code}
+        for name in envelope.manifest.media:
+            writer = writers.pop(name, None)
+            if writer is not None:
+                writer.finish()
+                state.stored_now += 1
+    except IntakeRefused as refused:
+        raise SubmissionRejected(refused.message, refused.status) from None
+    finally:
+        for writer in writers.values():
+            writer.abort()

@@ -22,6 +22,9 @@ from app.intake.models.interviews import InterviewMode
 from app.intake.services.evidence_links import incident_choices
 from app.intake.visibility import visible_witnesses
 from app.investigations.viewer import InvestigationViewer
+from app.openrosa import incident_form
+from app.openrosa.form_key import form_public_key
+from app.openrosa.questions import Question
 from app.vault.incident_links import SHOWS_LABELS
 
 INTERVIEW_FORM_ID = "custos_interview"
@@ -30,14 +33,6 @@ FORMLIST_NS = "http://openrosa.org/xforms/xformsList"
 MODE_LABELS = {InterviewMode.IN_PERSON.value: "In person", InterviewMode.REMOTE.value: "Remote"}
 YES_NO = {"yes": "Yes", "no": "No"}
 MAX_PHOTOS = 50
-
-
-@dataclass(frozen=True)
-class Question:
-    name: str
-    label: str
-    kind: str  # "select1", "date", "text", "line"
-    required: bool = False
 
 
 INTERVIEW_FIELDS = (
@@ -80,6 +75,7 @@ class BuiltForm:
     questions: tuple[Question, ...]
     choices: dict[str, dict[str, str]]
     with_media: bool
+    encrypted: bool = False  # the phone encrypts what it sends (ODK encrypted forms)
 
     @property
     def md5(self) -> str:
@@ -108,21 +104,46 @@ def _build(
     questions: tuple[Question, ...],
     choices: dict[str, dict[str, str]],
     with_media: bool,
+    public_key: str | None,
 ) -> BuiltForm:
-    # The version follows the choices, so the apps fetch the form again when they change.
-    version = hashlib.sha256(repr(sorted(choices.items())).encode()).hexdigest()[:12]
-    xml = _xform(form_id, title, version, questions, choices, with_media)
-    return BuiltForm(form_id, title, version, xml.encode("utf-8"), questions, choices, with_media)
+    # The version follows the choices and the key, so the apps fetch the form again when
+    # they change.
+    version = hashlib.sha256(repr((sorted(choices.items()), public_key)).encode()).hexdigest()[:12]
+    xml = _xform(form_id, title, version, questions, choices, with_media, public_key)
+    return BuiltForm(
+        form_id,
+        title,
+        version,
+        xml.encode("utf-8"),
+        questions,
+        choices,
+        with_media,
+        encrypted=public_key is not None,
+    )
 
 
-def build_interview_form(viewer: InvestigationViewer) -> BuiltForm:
+def build_interview_form(viewer: InvestigationViewer, public_key: str | None) -> BuiltForm:
     title = "Interview with photos and video"
-    return _build(INTERVIEW_FORM_ID, title, INTERVIEW_FIELDS, interview_choices(viewer), True)
+    choices = interview_choices(viewer)
+    return _build(INTERVIEW_FORM_ID, title, INTERVIEW_FIELDS, choices, True, public_key)
 
 
-def build_witness_form() -> BuiltForm:
+def build_witness_form(public_key: str | None) -> BuiltForm:
     choices = {"risk_level": RISK_LABELS} | {f"consent_{p}": YES_NO for p in CONSENT_PURPOSES}
-    return _build(WITNESS_FORM_ID, "Witness with consent", WITNESS_FIELDS, choices, False)
+    title = "Witness with consent"
+    return _build(WITNESS_FORM_ID, title, WITNESS_FIELDS, choices, False, public_key)
+
+
+def build_incident_form(public_key: str | None) -> BuiltForm:
+    choices = incident_form.incident_choices()
+    return _build(
+        incident_form.INCIDENT_FORM_ID,
+        incident_form.INCIDENT_FORM_TITLE,
+        incident_form.INCIDENT_FIELDS,
+        choices,
+        False,
+        public_key,
+    )
 
 
 def _xform(
@@ -132,6 +153,7 @@ def _xform(
     questions: tuple[Question, ...],
     choices: dict[str, dict[str, str]],
     with_media: bool,
+    public_key: str | None,
 ) -> str:
     instance = "".join(f"<{q.name}/>" for q in questions)
     binds = "".join(_bind(q) for q in questions)
@@ -150,6 +172,10 @@ def _xform(
     binds += (
         '<bind nodeset="/data/meta/instanceID" type="string" readonly="true()" jr:preload="uid"/>'
     )
+    if public_key is not None:
+        # ODK XForms, "Encryption": the phone encrypts each finalized submission to this key
+        # (base64 DER SubjectPublicKeyInfo) and keeps only the encrypted files.
+        binds += f"<submission base64RsaPublicKey={quoteattr(public_key)}/>"
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" '
@@ -163,21 +189,29 @@ def _xform(
     )
 
 
+BIND_TYPES = {"date": "date", "time": "time", "int": "int", "geopoint": "geopoint"}
+
+
 def _bind(question: Question) -> str:
-    kind = {"date": "date"}.get(question.kind, "string")
-    required = ' required="true()"' if question.required else ""
-    return f'<bind nodeset="/data/{question.name}" type="{kind}"{required}/>'
+    kind = BIND_TYPES.get(question.kind, "string")
+    required = question.required_when or ("true()" if question.required else "")
+    attributes = f" required={quoteattr(required)}" if required else ""
+    if question.relevant:
+        attributes += f" relevant={quoteattr(question.relevant)}"
+    if question.kind == "int":
+        attributes += ' constraint=". &gt;= 0"'
+    return f'<bind nodeset="/data/{question.name}" type="{kind}"{attributes}/>'
 
 
 def _control(question: Question, options: dict[str, str]) -> str:
     label = f"<label>{escape(question.label)}</label>"
     ref = f'ref="/data/{question.name}"'
-    if question.kind == "select1":
+    if question.kind in ("select1", "select"):
         items = "".join(
             f"<item><label>{escape(text)}</label><value>{escape(value)}</value></item>"
             for value, text in options.items()
         )
-        return f"<select1 {ref}>{label}{items}</select1>"
+        return f"<{question.kind} {ref}>{label}{items}</{question.kind}>"
     appearance = ' appearance="multiline"' if question.kind == "text" else ""
     return f"<input {ref}{appearance}>{label}</input>"
 
@@ -198,6 +232,15 @@ def form_list(forms: list[BuiltForm], download_url) -> bytes:
 
 
 def published_forms(viewer: InvestigationViewer) -> dict[str, BuiltForm]:
-    """The forms this investigation publishes to this member's devices, by form id."""
-    forms = (build_interview_form(viewer), build_witness_form())
+    """The forms this investigation publishes to this member's devices, by form id.
+
+    Encrypted to the node's form key where the node can open what comes back (a reading
+    node); an intake-only node publishes them unencrypted (app/openrosa/form_key.py).
+    """
+    key = form_public_key()
+    forms = (
+        build_incident_form(key),
+        build_interview_form(viewer, key),
+        build_witness_form(key),
+    )
     return {form.form_id: form for form in forms}

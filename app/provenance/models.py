@@ -58,3 +58,28 @@ class ProofModeKey(ClientIdMixin, db.Model):
     )
     pinned_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     pinned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class WaczKey(ClientIdMixin, db.Model):
+    """An anonymous WACZ signing key (ArchiveWeb.page's), pinned by a lawyer for one
+    investigation: the investigation's captures are expected to come from this key.
+
+    An anonymous signature proves only that the holder of the key inside the package signed
+    it. Pinning says: this investigation's captures come from this key; a capture signed by
+    another key is then said to be so. Unpinning removes the row; both are ledger entries.
+    """
+
+    __tablename__ = "wacz_keys"
+    __table_args__ = (UniqueConstraint("investigation_id", "fingerprint"),)
+
+    investigation_id: Mapped[str] = mapped_column(
+        ForeignKey("investigations.id", ondelete="RESTRICT"), index=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    evidence_id: Mapped[str | None] = mapped_column(
+        ForeignKey("evidence_items.id", ondelete="SET NULL")
+    )
+    pinned_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    pinned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    pinned_by: Mapped[User | None] = relationship()

@@ -19,6 +19,7 @@ from app.investigations.viewer import InvestigationViewer
 from app.provenance.models import ProofModeKey, ProvenanceCheck
 from app.security.refusals import refuse
 from app.service_errors import ServiceError
+from app.vault.models import EvidenceItem
 from app.vault.reading.evidence import evidence_in
 
 
@@ -27,6 +28,13 @@ class PinRefused(ServiceError):
 
     status = 409
     code = "conflict"
+
+
+def key_standing(fingerprint: str, pinned: set[str]) -> str:
+    """ "pinned", "other_key" (signed by a key while others are pinned) or "first_use"."""
+    if fingerprint in pinned:
+        return "pinned"
+    return "other_key" if pinned else "first_use"
 
 
 def pinned_fingerprints(investigation_id: str, owner_id: str | None) -> set[str]:
@@ -49,11 +57,18 @@ def _latest_fingerprint(evidence_id: str) -> str | None:
     return json.loads(check.result).get("key_fingerprint") if check else None
 
 
-def pin_key(viewer: InvestigationViewer, evidence_id: str) -> ProofModeKey:
-    """Pin the key that signed this bundle as its sender's (the caller commits)."""
+def reviewers_item(viewer: InvestigationViewer, evidence_id: str) -> EvidenceItem:
+    """The item a pin or unpin is about: 404 unless visible, 403 unless a reviewer decides.
+    Shared by every registry of signing keys (ProofMode here, WACZ in app/webcapture/keys.py)."""
     item = evidence_in(viewer, evidence_id)
     if not viewer.sees_all:
         refuse(403, "not_a_reviewer")
+    return item
+
+
+def pin_key(viewer: InvestigationViewer, evidence_id: str) -> ProofModeKey:
+    """Pin the key that signed this bundle as its sender's (the caller commits)."""
+    item = reviewers_item(viewer, evidence_id)
     fingerprint = _latest_fingerprint(item.id)
     if fingerprint is None or item.uploaded_by_id is None:
         raise PinRefused(_("This item has no ProofMode key to pin."))

@@ -5,16 +5,15 @@ A bundle holds the media, `<sha256>.proof.json` / `.proof.csv` (what the phone r
 their detached signatures `.proof.json.asc` / `.proof.csv.asc`, the media's detached
 signature (`<sha256>.asc`, or `<media name>.asc` in some builds), the phone's `pubkey.asc`,
 and optionally `<sha256>.ots` (OpenTimestamps) and `<sha256>.gst` (a SafetyNet JWS, or in
-newer builds a Play Integrity token). The key is made on the phone: a good signature shows
-the files agree with that key, not who held the phone. Signatures are checked with Debian's
-gpg in a GnuPG home made for this one verification and removed after it, holding only the
-bundle's own key; the media is streamed to gpg, never written to disk.
+newer builds a Play Integrity token: app/provenance/safetynet.py). The key is made on the
+phone: a good signature shows the files agree with that key, not who held the phone.
+Signatures are checked with Debian's gpg in a GnuPG home made for this one verification and
+removed after it, holding only the bundle's own key; the media is streamed to gpg, never
+written to disk.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -26,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from app.provenance.pinning import key_standing
+from app.provenance.safetynet import INVALIDATING as INVALIDATING_ATTESTATION
+from app.provenance.safetynet import AttestationRoots, check_attestation
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 from app.webcapture.zipmembers import checked_members, read_member
 
@@ -61,8 +63,8 @@ _INVALIDATING = frozenset(
         "metadata_signature_missing",
         "key_missing",
         "ots_commitment_mismatch",
-        "gst_nonce_mismatch",
     }
+    | INVALIDATING_ATTESTATION
 )
 
 
@@ -193,11 +195,15 @@ def _code(codes: list[dict[str, str]], code: str, detail: str = "") -> None:
     codes.append({"code": code, "explanation": detail[:300]})
 
 
-def verify_bundle(file: BinaryIO, pinned: set[str]) -> dict[str, Any]:
+def verify_bundle(
+    file: BinaryIO, pinned: set[str], roots: AttestationRoots | None = None
+) -> dict[str, Any]:
     """The outcome of one verification. `pinned` holds the key fingerprints a lawyer pinned
-    for the person who sent the bundle (empty: no key pinned for them yet)."""
+    for the person who sent the bundle (empty: no key pinned for them yet); `roots`, those a
+    SafetyNet attestation's chain must lead to (app/provenance/safetynet.py)."""
+    roots = roots or AttestationRoots(problem="no root configured")
     try:
-        return _verify(open_bundle(file), pinned)
+        return _verify(open_bundle(file), pinned, roots)
     except BundleUnreadable as exc:
         return _could_not_check(exc.code, exc.reason)
     except CaptureFailed as exc:  # a member that lies about its size, found while reading
@@ -212,7 +218,7 @@ def _could_not_check(code: str, reason: str) -> dict[str, Any]:
     }
 
 
-def _verify(bundle: Bundle, pinned: set[str]) -> dict[str, Any]:
+def _verify(bundle: Bundle, pinned: set[str], roots: AttestationRoots) -> dict[str, Any]:
     codes: list[dict[str, str]] = []
     claims = _proof_json(bundle.read(bundle.proofs["proof.json"]))
     if str(claims.get("File Hash SHA256", bundle.sha256)).lower() != bundle.sha256:
@@ -224,10 +230,11 @@ def _verify(bundle: Bundle, pinned: set[str]) -> dict[str, Any]:
         _code(codes, "hash_mismatch", "no media file has the SHA-256 the proof names")
     fingerprint = _signatures(bundle, media, codes)
     _opentimestamps(bundle, codes)
-    _safetynet(bundle, codes)
+    if "gst" in bundle.proofs:
+        codes += check_attestation(bundle.read(bundle.proofs["gst"]), bundle.sha256, roots)
     key = None
     if fingerprint:
-        key = "pinned" if fingerprint in pinned else ("other_key" if pinned else "first_use")
+        key = key_standing(fingerprint, pinned)
         if key != "pinned":
             _code(codes, "key_not_pinned", key.replace("_", " "))
     invalid = any(c["code"] in _INVALIDATING for c in codes)
@@ -343,28 +350,3 @@ def _opentimestamps(bundle: Bundle, codes: list) -> None:
         _code(codes, "ots_pending", "waiting for a calendar to reach Bitcoin")
     else:
         _code(codes, "ots_unreadable", "no attestation")
-
-
-def _b64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _safetynet(bundle: Bundle, codes: list) -> None:
-    """A SafetyNet JWS binds to the media when its nonce ends with the media's SHA-256 hex.
-    A Play Integrity token (JWE, five parts) is encrypted for the app's developer: recorded
-    as present, not verifiable by a receiver."""
-    info = bundle.proofs.get("gst")
-    if info is None:
-        return
-    parts = bundle.read(info).decode("ascii", "replace").strip().split(".")
-    if len(parts) == 5:
-        _code(codes, "integrity_token_not_verifiable", "Play Integrity token")
-        return
-    try:
-        payload = json.loads(_b64(parts[1]))
-        nonce = base64.b64decode(payload["nonce"])
-    except (IndexError, KeyError, TypeError, ValueError, binascii.Error):
-        _code(codes, "gst_unreadable", "not a SafetyNet JWS")
-        return
-    bound = nonce[24:] == bundle.sha256.encode()
-    _code(codes, "gst_nonce_bound" if bound else "gst_nonce_mismatch", "SafetyNet nonce")

@@ -26,7 +26,13 @@ from app.provenance.c2pa_reading import COULD_NOT_CHECK, read_manifest, sdk_vers
 from app.provenance.models import ProvenanceCheck
 from app.provenance.pinning import pinned_fingerprints
 from app.provenance.proofmode import verify_bundle
-from app.provenance.trust import TrustList, TrustListUnreadable, configured_trust_list
+from app.provenance.safetynet import AttestationRoots, roots_from
+from app.provenance.trust import (
+    TrustList,
+    TrustListUnreadable,
+    configured_attestation_roots,
+    configured_trust_list,
+)
 from app.service_errors import ServiceError
 from app.timeutil import utcnow
 from app.vault.models import EvidenceItem, EvidenceKind
@@ -63,9 +69,17 @@ def _c2pa(item: EvidenceItem, reader: AgeReader) -> tuple[dict[str, Any], dict[s
 
 def _proofmode(item: EvidenceItem, reader: AgeReader) -> tuple[dict[str, Any], dict[str, Any]]:
     pinned = pinned_fingerprints(item.investigation_id, item.uploaded_by_id)
+    recorded: dict[str, Any] = {"pinned_keys": sorted(pinned), "trust_list_sha256": None}
+    try:
+        trust = configured_attestation_roots()
+    except TrustListUnreadable as exc:
+        roots = AttestationRoots(problem=str(exc))
+    else:
+        roots = roots_from(trust)
+        recorded["trust_list_sha256"] = trust.sha256
     with _plaintext(reader) as file:
-        outcome = verify_bundle(file, pinned)
-    return outcome, {"pinned_keys": sorted(pinned)}
+        outcome = verify_bundle(file, pinned, roots)
+    return outcome, recorded
 
 
 def run_check(item: EvidenceItem, reader: AgeReader, actor: Any, kind: str) -> ProvenanceCheck:
@@ -107,6 +121,8 @@ def run_check(item: EvidenceItem, reader: AgeReader, actor: Any, kind: str) -> P
     }
     if kind == C2PA:
         details.update(trust_list_sha256=check.trust_list_sha256, sdk=recorded["sdk"])
+    elif check.trust_list_sha256:  # the SafetyNet roots the check was made with
+        details.update(trust_list_sha256=check.trust_list_sha256)
     append_custody_event(
         item.investigation_id, actor, "provenance_checked", "evidence", item.id, details
     )

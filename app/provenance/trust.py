@@ -1,5 +1,6 @@
-"""The organisation's C2PA trust anchors: read from the configured PEM file at each check,
-so a new trust list is used by the next check and its SHA-256 says which list was used."""
+"""The organisation's trust anchors: the C2PA roots, and the roots a SafetyNet attestation's
+chain must lead to. Each is read from its configured PEM file at each check, so a new list is
+used by the next check and its SHA-256 says which list was used."""
 
 from __future__ import annotations
 
@@ -21,7 +22,16 @@ class TrustList:
 
 
 def configured_trust_list() -> TrustList:
-    path = current_app.config.get("CUSTOS_C2PA_TRUST_ANCHORS")
+    """CUSTOS_C2PA_TRUST_ANCHORS: the roots whose C2PA signers the organisation trusts."""
+    return _read(current_app.config.get("CUSTOS_C2PA_TRUST_ANCHORS"))
+
+
+def configured_attestation_roots() -> TrustList:
+    """CUSTOS_SAFETYNET_ROOTS: the roots of SafetyNet's attest.android.com certificates."""
+    return _read(current_app.config.get("CUSTOS_SAFETYNET_ROOTS"))
+
+
+def _read(path: str | None) -> TrustList:
     if not path:
         return TrustList("", None)
     try:

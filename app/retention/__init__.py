@@ -4,4 +4,9 @@ from flask import Blueprint
 
 bp = Blueprint("retention", __name__)
 
-from app.retention import blob_guard, export_guard, routes  # noqa: E402,F401  (guards, views)
+from app.retention import (  # noqa: E402,F401  (guards, case-file tombstones, views)
+    blob_guard,
+    casefile_tombstones,
+    export_guard,
+    routes,
+)

@@ -4,27 +4,41 @@ Order: the rows change first (tombstone written, item and derivative rows delete
 appended to the ledger) and commit; then the blobs are removed from the store. If the store
 fails at that point the bytes are orphans no row names, which `blobs gc` removes; the reverse
 order could leave a row pointing at bytes that are gone.
+
+An item gathered into case files is destroyed only once every one of them is closed (approved
+for referral): its case-file rows stay and point at the tombstone, so the case file, its matrix,
+its report and any later export say what happened in its place (casefile_tombstones.py). An
+item in a case file still open (a draft, or under review) is refused: a lawyer is using it.
+Its links to incidents go with it (their notes may describe the victims), and so do its
+attachments to interviews, once their witnesses have let it go (attachments.py).
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from app.casefiles.models import CaseItem
+from app.casefiles.models import CaseFile, CaseItem, CaseStatus
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
-from app.intake.models.interviews import InterviewEvidence
 from app.intake.models.regrants import ConsentRegrant
 from app.investigations.viewer import InvestigationViewer
+from app.retention.attachments import detach, refuse_unless_let_go, remove_links
 from app.retention.blocking import refuse_for_holds
 from app.retention.coverage import holds_on_evidence
+from app.retention.due import rule_bringing_due
 from app.retention.errors import RetentionError
 from app.retention.models import EvidenceTombstone, RequestKind, RetentionRequest
 from app.retention.two_person import open_request
 from app.timeutil import utcnow
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.incident_links import IncidentEvidence
 from app.vault.models import EvidenceItem
 from app.vault.storage import blob_store
+
+log = logging.getLogger(__name__)
 
 
 def request_destruction(
@@ -43,6 +57,9 @@ def destroy_evidence(request: RetentionRequest, approver) -> list[str]:
     _refuse_if_held(item, approver)
     _refuse_if_part_of_a_record(item)
     keys = [derivative.blob_key for derivative in item.derivatives] + [item.blob_key]
+    rule = rule_bringing_due(item.investigation_id, item.id)
+    interviews = detach(item)
+    incidents = remove_links(IncidentEvidence, IncidentEvidence.incident_id, item.id)
     db.session.add(
         EvidenceTombstone(
             investigation_id=item.investigation_id,
@@ -53,6 +70,7 @@ def destroy_evidence(request: RetentionRequest, approver) -> list[str]:
             sha256=item.sha256,
             derivatives_destroyed=len(item.derivatives),
             request_id=request.id,
+            rule_id=rule.id if rule else None,
             requested_by_id=request.requested_by_id,
             approved_by_id=approver.id,
             destroyed_at=utcnow(),
@@ -70,6 +88,10 @@ def destroy_evidence(request: RetentionRequest, approver) -> list[str]:
             "size": item.size,
             "media_type": item.media_type,
             "derivatives": len(item.derivatives),
+            "rule": rule.id if rule else None,
+            "casefiles": _casefile_references(item),
+            "interviews": interviews,
+            "incidents": incidents,
             "requested_by": request.requested_by_id,
             "approved_by": approver.id,
         },
@@ -80,10 +102,17 @@ def destroy_evidence(request: RetentionRequest, approver) -> list[str]:
 
 
 def remove_blobs(keys: list[str]) -> None:
-    """After the commit: every derivative, then the original (all versions on S3)."""
+    """After the commit: every derivative, then the original (all versions on S3).
+
+    A store that fails here leaves orphans no row names; the log says which, and `blobs gc`
+    removes them later. The destruction itself is committed and stands.
+    """
     store = blob_store()
     for key in keys:
-        store.delete(key)
+        try:
+            store.delete(key)
+        except BlobStoreError:
+            log.warning("destruction: blob %s stays until blobs gc removes it", key)
 
 
 def tombstones_of(viewer: InvestigationViewer) -> list[EvidenceTombstone]:
@@ -116,25 +145,37 @@ def _refuse_if_held(item: EvidenceItem, actor) -> None:
         refuse_for_holds(item.investigation_id, actor, "evidence", item.id, holds)
 
 
-def _refuse_if_part_of_a_record(item: EvidenceItem) -> None:
-    """Items inside testimony, consent or a case file leave through those records first."""
-    checks = (
-        (
-            InterviewEvidence.evidence_id == item.id,
-            _(
-                "This item belongs to an interview: the witness's request to be forgotten "
-                "decides about testimony."
-            ),
-        ),
-        (
-            ConsentRegrant.document_id == item.id,
-            _("This item documents a witness's consent and is kept with the consent record."),
-        ),
-        (
-            (CaseItem.item_type == "evidence") & (CaseItem.item_id == item.id),
-            _("This item is in a case file: remove it from the case file first."),
-        ),
+def _casefiles_holding(item: EvidenceItem):
+    return (
+        select(CaseFile.reference, CaseFile.status)
+        .join(CaseItem, CaseItem.casefile_id == CaseFile.id)
+        .where(CaseItem.item_type == "evidence", CaseItem.item_id == item.id)
+        .order_by(CaseFile.reference)
     )
-    for condition, message in checks:
-        if db.session.scalar(select(exists().where(condition))):
-            raise RetentionError(message)
+
+
+def _casefile_references(item: EvidenceItem) -> list[str]:
+    return [ref for ref, _status in db.session.execute(_casefiles_holding(item))]
+
+
+def _refuse_if_part_of_a_record(item: EvidenceItem) -> None:
+    """Items inside testimony, consent or an open case file leave through those records first."""
+    still_open = [
+        reference
+        for reference, status in db.session.execute(_casefiles_holding(item))
+        if status != CaseStatus.APPROVED.value
+    ]
+    if still_open:
+        raise RetentionError(
+            _(
+                "This item is in a case file that is not closed (a draft or under review): "
+                "%(casefiles)s. Remove it from the case file first, or wait until the case "
+                "file is approved for referral.",
+                casefiles=", ".join(still_open),
+            )
+        )
+    if db.session.scalar(select(exists().where(ConsentRegrant.document_id == item.id))):
+        raise RetentionError(
+            _("This item documents a witness's consent and is kept with the consent record.")
+        )
+    refuse_unless_let_go(item)

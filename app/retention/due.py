@@ -97,6 +97,27 @@ def due_under(rule: RetentionRule, now: datetime) -> Iterator[tuple[str, datetim
         yield subject_id, happened + period, reference
 
 
+def rule_bringing_due(
+    investigation_id: str, evidence_id: str, now: datetime | None = None
+) -> RetentionRule | None:
+    """The rule under which the item is due now (the earliest, as `retention run` lists it)."""
+    now = now or utcnow()
+    found: tuple[datetime, RetentionRule] | None = None
+    rules = db.session.scalars(
+        select(RetentionRule)
+        .where(RetentionRule.investigation_id == investigation_id)
+        .order_by(RetentionRule.created_at)
+    )
+    for rule in rules:
+        if _subject(rule) != "evidence":
+            continue
+        period = timedelta(days=rule.period_days)
+        for _subject_id, happened in item_events(rule, now - period, only=evidence_id):
+            if found is None or happened + period < found[0]:
+                found = (happened + period, rule)
+    return found[1] if found else None
+
+
 def _subject(rule: RetentionRule) -> str:
     return "witness" if rule.action == RetentionAction.DESTROY_IDENTITY.value else "evidence"
 

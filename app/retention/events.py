@@ -35,9 +35,11 @@ from app.vault.models import EvidenceItem
 Happened = Iterator[tuple[str, datetime]]  # (item or witness id, when its event happened)
 
 
-def item_events(rule: RetentionRule, cutoff: datetime) -> Happened:
-    """Items of the rule whose event happened at or before `cutoff`."""
+def item_events(rule: RetentionRule, cutoff: datetime, only: str | None = None) -> Happened:
+    """Items of the rule whose event happened at or before `cutoff` (`only`: that one item)."""
     items = select(EvidenceItem.id).where(EvidenceItem.investigation_id == rule.investigation_id)
+    if only is not None:
+        items = items.where(EvidenceItem.id == only)
     if rule.item_kind != ANY_KIND:
         items = items.where(EvidenceItem.kind == rule.item_kind)
     event = rule.event

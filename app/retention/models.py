@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -82,6 +83,14 @@ class RetentionRule(ClientIdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     created_by: Mapped[User] = relationship()
+
+    def describe(self) -> str:
+        """How tombstones and exports name the rule: "destroy_item 30 days after casefile_closed
+        (any kind)" (codes, not prose: the same words in every language and in the ledger)."""
+        after = self.event
+        if self.event_date is not None:
+            after = f"{after} {self.event_date.isoformat()}"
+        return f"{self.action} {self.period_days} days after {after} ({self.item_kind} kind)"
 
 
 class LegalHold(ClientIdMixin, db.Model):
@@ -162,10 +171,47 @@ class EvidenceTombstone(ClientIdMixin, db.Model):
     request_id: Mapped[str] = mapped_column(
         ForeignKey("retention_requests.id", ondelete="RESTRICT")
     )
+    # The rule that had brought the item due when it was destroyed; none for a request alone.
+    rule_id: Mapped[str | None] = mapped_column(
+        ForeignKey("retention_rules.id", ondelete="RESTRICT")
+    )
     requested_by_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     approved_by_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     destroyed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     request: Mapped[RetentionRequest] = relationship()
+    rule: Mapped[RetentionRule | None] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
+
+    def describe(self) -> str:
+        """What a case file, its matrix, report and exports say in the item's place (English,
+        like every text an export writes)."""
+        why = f"under rule {self.rule.describe()}" if self.rule else "on request"
+        return (
+            f"Destroyed on {self.destroyed_at:%Y-%m-%d %H:%M} UTC {why} (request "
+            f"{self.request_id}), asked by {self.requested_by.email} and approved by "
+            f"{self.approved_by.email}; SHA-256 {self.sha256}, {self.size} bytes, "
+            f"{self.media_type}, kept in its tombstone."
+        )
+
+
+class ObjectLockPending(db.Model):
+    """A blob whose Object Lock legal hold could not be set (or cleared) after a commit.
+
+    The database hold stands either way and Custos's own delete guard refuses; the worker's
+    maintenance round tries again until the object store agrees, and the holds page shows what
+    is still waiting (object_lock.py).
+    """
+
+    __tablename__ = "object_lock_pending"
+
+    blob_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    investigation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("investigations.id", ondelete="CASCADE"), index=True
+    )
+    want_hold: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(200))

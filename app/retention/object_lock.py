@@ -3,9 +3,9 @@
 With `CUSTOS_S3_OBJECT_LOCK` on (a bucket created with Object Lock), placing a hold sets
 Object Lock's legal hold on the current version of every original and derivative it covers,
 so the object store itself refuses to delete them, whatever credentials ask; releasing a hold
-clears it on the blobs no other hold still covers. Called after the database commit: the
-object store is not part of the transaction, and a failure is reported, the hold in the
-database standing either way.
+clears it on the blobs no other hold still covers. Called after the database commit, since the
+object store is not part of the transaction; what it does not take is noted and retried
+(lock_pending.py).
 
 What comes under a hold after it was placed gets the lock too: an item uploaded into a held
 investigation, a derivative made of a held item, an item (or an interview it is attached to)
@@ -16,28 +16,20 @@ their blobs' current versions get the legal hold (nothing is locked for a rolled
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.casefiles.models import CaseItem
+from app.extensions import db
 from app.intake.models.interviews import InterviewEvidence
 from app.retention.coverage import holds_on_evidence, holds_on_evidence_id, items_under
-from app.retention.models import LegalHold
-from app.vault.blobstore.base import BlobStoreError
+from app.retention.lock_pending import mirroring, pending_locks, set_lock
+from app.retention.models import LegalHold, ObjectLockPending
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import blob_store
 
-log = logging.getLogger(__name__)
 _PENDING_KEY = "custos.object_lock_pending"
-
-
-def mirroring() -> bool:
-    return bool(current_app.config.get("CUSTOS_S3_OBJECT_LOCK")) and hasattr(
-        blob_store(), "set_legal_hold"
-    )
 
 
 def mirror_hold(hold: LegalHold) -> int:
@@ -45,12 +37,12 @@ def mirror_hold(hold: LegalHold) -> int:
     if not mirroring():
         return 0
     store = blob_store()
+    waiting = {pending.blob_key for pending in pending_locks(hold.investigation_id)}
     changed = 0
     for item in items_under(hold):
         keep = bool(holds_on_evidence(item))
         for key in [item.blob_key] + [derivative.blob_key for derivative in item.derivatives]:
-            store.set_legal_hold(key, keep)
-            changed += 1
+            changed += set_lock(store, key, keep, item.investigation_id, key in waiting)
     return changed
 
 
@@ -75,8 +67,9 @@ def _evidence_ids_touched(session: Session, rows) -> set[str]:
     return ids
 
 
-def _held_blob_keys(session: Session, evidence_ids: set[str]) -> set[str]:
-    keys: set[str] = set()
+def _held_blob_keys(session: Session, evidence_ids: set[str]) -> dict[str, str]:
+    """Blob key -> its investigation, for the blobs of those items a hold now covers."""
+    keys: dict[str, str] = {}
     items = session.execute(
         select(EvidenceItem.id, EvidenceItem.investigation_id, EvidenceItem.blob_key).where(
             EvidenceItem.id.in_(evidence_ids)
@@ -84,12 +77,11 @@ def _held_blob_keys(session: Session, evidence_ids: set[str]) -> set[str]:
     )
     for evidence_id, investigation_id, blob_key in list(items):
         if holds_on_evidence_id(investigation_id, evidence_id):
-            keys.add(blob_key)
-            keys.update(
-                session.scalars(
-                    select(Derivative.blob_key).where(Derivative.evidence_id == evidence_id)
-                )
+            keys[blob_key] = investigation_id
+            derivatives = session.scalars(
+                select(Derivative.blob_key).where(Derivative.evidence_id == evidence_id)
             )
+            keys.update((key, investigation_id) for key in derivatives)
     return keys
 
 
@@ -101,7 +93,7 @@ def _note_newly_covered(session: Session, _flush_context) -> None:
         return
     evidence_ids = _evidence_ids_touched(session, list(session.new))
     if evidence_ids:
-        session.info.setdefault(_PENDING_KEY, set()).update(_held_blob_keys(session, evidence_ids))
+        session.info.setdefault(_PENDING_KEY, {}).update(_held_blob_keys(session, evidence_ids))
 
 
 @event.listens_for(Session, "after_commit")
@@ -110,11 +102,14 @@ def _lock_newly_covered(session: Session) -> None:
     if not keys or not has_app_context():
         return
     store = blob_store()
+    with db.engine.connect() as connection:  # the session cannot emit SQL in after_commit
+        waiting = set(
+            connection.scalars(
+                select(ObjectLockPending.blob_key).where(ObjectLockPending.blob_key.in_(keys))
+            )
+        )
     for key in sorted(keys):
-        try:
-            store.set_legal_hold(key, True)
-        except BlobStoreError:  # Custos's own delete guard still refuses; the log says which
-            log.warning("object lock: could not set the legal hold on held blob %s", key)
+        set_lock(store, key, True, keys[key], key in waiting)
 
 
 @event.listens_for(Session, "after_rollback")

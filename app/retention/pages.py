@@ -12,6 +12,7 @@ from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.retention import holds, rules, two_person
 from app.retention.disposition import tombstones_of
 from app.retention.forms import DestroyForm, ForgetForm, HoldForm, ReleaseForm, RuleForm
+from app.retention.lock_pending import pending_locks
 from app.retention.models import RequestKind, RetentionRequest
 from app.retention.object_lock import mirror_hold
 from app.retention.reviewers import require_reviewer
@@ -83,6 +84,7 @@ def holds_context(viewer: InvestigationViewer, form: HoldForm) -> dict:
     return {
         "investigation": viewer.investigation,
         "holds": holds.holds_of(viewer),
+        "pending_locks": pending_locks(viewer.investigation.id),
         "form": form,
         "release_form": ReleaseForm(formdata=None),
     }

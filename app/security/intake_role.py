@@ -77,13 +77,22 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("evidence_items", ("INSERT", _EVIDENCE_RECEIPT)),
     # An upload tied to the incident chosen on the form; an upload with a SHA-256 the
     # investigation already holds, linked to the earlier item (ids and hashes only).
-    Grant("incident_evidence", ("INSERT",)),
+    Grant("incident_evidence", ("INSERT", "SELECT (id, evidence_id, incident_id)")),
     Grant("evidence_links", ("INSERT",)),
     # Upload state: the node's own resumable uploads, created, advanced and ended.
     Grant("upload_sessions", ("SELECT", "INSERT", "UPDATE", "DELETE")),
     # A person's own unsaved writing, kept while they type (app/drafts).
     Grant("drafts", ("SELECT", "INSERT", "UPDATE", "DELETE")),
     Grant("jobs", ("SELECT", "INSERT", "UPDATE")),
+    # Phones (OpenRosa): a device's credential (a SHA-256 of a random password, as API
+    # tokens), the submissions it sent, keyed by instanceID, and their attachments' names;
+    # ids, names and hashes, never an answer.
+    Grant("openrosa_devices", ("SELECT", "UPDATE (last_used_at)")),
+    Grant(
+        "openrosa_submissions",
+        ("SELECT", "INSERT", "UPDATE (interview_id, witness_id, incident_id, completed_at)"),
+    ),
+    Grant("openrosa_attachments", ("SELECT", "INSERT")),
     # The custody ledger: append only. The head row is the append lock and pointer; tree
     # nodes are derived from the entries (an append overwrites what a rolled-back one left).
     # Read in full: before signing a head the node checks that the entries since the last

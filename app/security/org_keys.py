@@ -7,6 +7,8 @@ Layout of `<instance>/keys/` (or CUSTOS_KEYS_DIR):
     recipients.txt       the matching `age1...` recipients, current one last  (public)
     minisign.pub         the minisign public key file (`minisign -p`)         (public)
     rotation.json        present only while `keys rotate` is rewrapping blobs
+    openrosa-form-key.enc  the RSA key phones encrypt submissions to (made on first use;
+                         app/openrosa/form_key.py)                             (private, sealed)
 
 Private files are AES-256-GCM under derive_key(master, "org-keys"), with the file's name as
 associated data so one sealed file cannot be swapped for another. An intake-only node
@@ -250,6 +252,28 @@ def minisign_public_key() -> str:
     except (IndexError, ValueError, SignatureError) as exc:
         raise KeyStoreError(f"{MINISIGN_PUB_FILE} in {path.parent} is damaged: {exc}") from None
     return lines[-1]
+
+
+def sealed_node_key(name: str, generate, load):
+    """A private key file of this node's beside the organisation's, sealed the same way.
+
+    Made on first use (`generate()` gives its bytes; two workers racing keep the first one
+    written), then read back through `load(bytes)` and kept until the file changes. Raises
+    ReadsDisabled on an intake-only node, which holds no master-sealed private key of its own
+    for this purpose, and KeyStoreError when the folder cannot take the new file.
+    """
+    if intake_only():
+        raise ReadsDisabled()
+    directory = keys_dir()
+    path = directory / name
+    if not path.is_file():
+        try:
+            _create_file(path, _seal(master_key(), name, generate()), 0o600)
+        except KeyStoreError:
+            pass  # another worker wrote it first: use theirs
+        except OSError as exc:
+            raise KeyStoreError(f"cannot create {name} in {directory}: {exc}") from None
+    return _cached(path, lambda: load(_open(_candidate_masters(), name, _read_private(path))))
 
 
 def master_key() -> bytes:

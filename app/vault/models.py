@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, Select, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Load, Mapped, load_only, mapped_column, relationship
 
 from app.auth.models import User
 from app.extensions import db
@@ -64,6 +64,21 @@ class EvidenceItem(ClientIdMixin, db.Model):
     uploaded_by: Mapped[User | None] = relationship()
     derivatives: Mapped[list[Derivative]] = relationship(
         back_populates="evidence", cascade="all, delete-orphan", order_by="Derivative.created_at"
+    )
+
+
+def receipt_columns_only() -> Load:
+    """Load an item's ids, type, size and hashes, never its sealed file name, facts or metadata:
+    what an intake node's database role may read back (app/security/intake_role.py)."""
+    return load_only(
+        EvidenceItem.investigation_id,
+        EvidenceItem.kind,
+        EvidenceItem.media_type,
+        EvidenceItem.size,
+        EvidenceItem.sha256,
+        EvidenceItem.blob_key,
+        EvidenceItem.uploaded_by_id,
+        EvidenceItem.received_at,
     )
 
 

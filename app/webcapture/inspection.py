@@ -6,6 +6,7 @@ from typing import Any, BinaryIO
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
+from app.webcapture.trust import SignatureRoots
 from app.webcapture.wacz import check_wacz
 from app.webcapture.warcrecords import read_warc
 
@@ -14,7 +15,11 @@ WACZ_TYPE = "application/wacz"
 
 
 def inspect_capture(
-    media_type: str, file: BinaryIO, limits: CaptureLimits, views: PageViews | None = None
+    media_type: str,
+    file: BinaryIO,
+    limits: CaptureLimits,
+    views: PageViews | None = None,
+    roots: SignatureRoots | None = None,
 ) -> dict[str, Any]:
     """Check a WACZ package (media_type application/wacz) or a WARC file (plain or gzipped).
 
@@ -24,7 +29,7 @@ def inspect_capture(
     result: dict[str, Any] = {"package": "wacz" if media_type == WACZ_TYPE else "warc"}
     try:
         if media_type == WACZ_TYPE:
-            check_wacz(file, limits, result, views)
+            check_wacz(file, limits, result, views, roots)
         else:
             reading = read_warc(file, "warc", limits, views)
             result["records"] = reading.records

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 
-import nh3
-
 HTML_BYTES = 2 * 1024 * 1024  # of one page's HTML, read for its text and sanitised copy
 TEXT_CHARS = 100_000
 MAX_VIEWS = 100
@@ -31,9 +29,17 @@ ALLOWED_TAGS = frozenset(
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 
 
+def _nh3():
+    # Imported on use: a web worker that shows no captured page spares its 1.5 MB
+    # (tests/test_web_worker.py).
+    import nh3
+
+    return nh3
+
+
 def sanitise(html: str) -> str:
     """Captured HTML reduced to inert structure; run again each time it is shown."""
-    return nh3.clean(
+    return _nh3().clean(
         html,
         tags=set(ALLOWED_TAGS),
         attributes={},
@@ -45,7 +51,7 @@ def sanitise(html: str) -> str:
 
 def page_text(html: str) -> str:
     """The words of the page, scripts and styles left out, whitespace folded."""
-    return " ".join(unescape(nh3.clean(html, tags=set())).split())[:TEXT_CHARS]
+    return " ".join(unescape(_nh3().clean(html, tags=set())).split())[:TEXT_CHARS]
 
 
 def _decode(data: bytes, content_type: str) -> str:

@@ -22,6 +22,7 @@ from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
 from app.webcapture.models import WebCaptureCheck
 from app.webcapture.pageview import PageViews, screenshot_page
+from app.webcapture.trust import configured_roots
 
 FORMAT = "custos-webcapture-v1"
 ACTOR = "system:media-processing"
@@ -43,7 +44,7 @@ def run_capture_check(
 ) -> WebCaptureCheck:
     views = PageViews()
     with io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024) as file:
-        outcome = inspect_capture(item.media_type, file, limits, views)
+        outcome = inspect_capture(item.media_type, file, limits, views, configured_roots())
     outcome["views"] = views.views
     outcome["screenshots"] = store_screenshots(item, views.screenshots)
     checked_at = utcnow()

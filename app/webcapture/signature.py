@@ -1,5 +1,6 @@
 """A WACZ's signature (WACZ Signing and Verification 0.1.0): the anonymous form verified and its
-key's fingerprint reported; the domain form recorded, not verified yet. Never blocks intake."""
+key's fingerprint reported; the domain form checked with its certificate chain and RFC 3161
+timestamp (app/webcapture/domain_signature.py). A finding; never blocks intake."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-VALID, INVALID, UNVERIFIED = "valid", "invalid", "not_verified"
+from app.webcapture.domain_signature import der_signature, domain_verdict
+from app.webcapture.trust import SignatureRoots
+
+VALID, INVALID = "valid", "invalid"
 
 
-def signature_verdict(digest_document: dict[str, Any]) -> dict[str, Any] | None:
+def signature_verdict(
+    digest_document: dict[str, Any], roots: SignatureRoots | None = None
+) -> dict[str, Any] | None:
     """None for an unsigned package; else the form, the verdict and what it rests on. An
     anonymous signature proves only that the holder of that key signed this package hash."""
     signed = digest_document.get("signedData")
@@ -28,8 +33,8 @@ def signature_verdict(digest_document: dict[str, Any]) -> dict[str, Any] | None:
     if signed.get("publicKey"):
         return {"form": "anonymous", **kept, **_anonymous(signed, digest_document.get("hash"))}
     if signed.get("domainCert"):
-        reason = "domain signatures (certificate and RFC 3161 timestamp) are not verified yet"
-        return {"form": "domain", **kept, "verdict": UNVERIFIED, "reason": reason}
+        verdict = domain_verdict(signed, digest_document.get("hash"), roots or SignatureRoots())
+        return {"form": "domain", **kept, **verdict}
     return {"form": "unknown", **kept, "verdict": INVALID, "reason": "no publicKey or domainCert"}
 
 
@@ -49,19 +54,12 @@ def _anonymous(signed: dict[str, Any], package_hash: Any) -> dict[str, Any]:
         reason = "the signed hash is not datapackage.json's hash"
         return {**found, "verdict": INVALID, "reason": reason}
     try:
-        key.verify(_der(signature, key), str(signed["hash"]).encode(), ec.ECDSA(hashes.SHA256()))
+        key.verify(
+            der_signature(signature, key), str(signed["hash"]).encode(), ec.ECDSA(hashes.SHA256())
+        )
     except (InvalidSignature, ValueError):
         return {**found, "verdict": INVALID, "reason": "the signature does not verify"}
     return {**found, "verdict": VALID}
-
-
-def _der(signature: bytes, key: ec.EllipticCurvePublicKey) -> bytes:
-    """WebCrypto (ArchiveWeb.page) signs as raw r‖s; a DER signature is taken as it is."""
-    size = (key.curve.key_size + 7) // 8
-    if len(signature) == 2 * size:
-        r, s = signature[:size], signature[size:]
-        return encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
-    return signature
 
 
 def _text(value: Any) -> str:

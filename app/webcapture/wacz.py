@@ -11,8 +11,9 @@ from typing import Any, BinaryIO
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
 from app.webcapture.signature import signature_verdict
-from app.webcapture.warcrecords import read_warc
-from app.webcapture.zipmembers import checked_members, read_member
+from app.webcapture.trust import SignatureRoots
+from app.webcapture.warcrecords import WarcReading, read_warc
+from app.webcapture.zipmembers import MemberReader, checked_members, read_member
 
 DATAPACKAGE, DIGEST, PAGES = "datapackage.json", "datapackage-digest.json", "pages/pages.jsonl"
 _WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -20,7 +21,11 @@ _INDEX_SUFFIXES = (".cdx", ".cdx.gz", ".cdxj", ".cdxj.gz", ".idx")
 
 
 def check_wacz(
-    file: BinaryIO, limits: CaptureLimits, result: dict[str, Any], views: PageViews | None = None
+    file: BinaryIO,
+    limits: CaptureLimits,
+    result: dict[str, Any],
+    views: PageViews | None = None,
+    roots: SignatureRoots | None = None,
 ) -> None:
     """Fill `result` as the check goes (what was read stays even when a later step fails);
     CaptureFailed names the first resource or record that fails."""
@@ -30,7 +35,7 @@ def check_wacz(
     datapackage_bytes = _small_member(archive, members[DATAPACKAGE], limits)
     digest_document = _json_object(_small_member(archive, members[DIGEST], limits), DIGEST)
     result["datapackage_digest"] = digest_document
-    result["signature"] = signature_verdict(digest_document)  # a finding, never a failure
+    result["signature"] = signature_verdict(digest_document, roots)  # a finding, not a failure
     _check_datapackage_digest(digest_document, datapackage_bytes)
     datapackage = _json_object(datapackage_bytes, DATAPACKAGE)
     result["datapackage"] = {
@@ -38,18 +43,16 @@ def check_wacz(
     }
     resources = _declared_resources(datapackage, members)
     result["resources"] = kept = []
+    entries = {}
     for path, declared in resources.items():
         kept.append({"path": path, "declared_sha256": declared[0], "bytes": declared[1]})
+        entries[path] = kept[-1]
+        if _is_warc(path):
+            continue  # hashed in the same pass that reads its records, below
         digest = hashlib.sha256()
-        size = 0
         for chunk in read_member(archive, members[path]):
             digest.update(chunk)
-            size += len(chunk)
-        kept[-1]["sha256"] = digest.hexdigest()
-        if declared[1] is not None and declared[1] != size:
-            raise CaptureFailed(path, f"{size} bytes, datapackage.json declares {declared[1]}")
-        if digest.hexdigest() != declared[0]:
-            raise CaptureFailed(path, "SHA-256 differs from the one datapackage.json declares")
+        _compare(entries[path], digest.hexdigest(), members[path].file_size)
     result["pages"] = _pages(archive, members[PAGES], limits)
     if views is not None:
         views.wanted = {page["url"] for page in result["pages"]}
@@ -58,13 +61,50 @@ def check_wacz(
     result["record_types"] = types = {}
     result["warcinfo"] = warcinfo = []
     for path in sorted(p for p in members if _is_warc(p)):
-        with archive.open(members[path]) as stream:
-            reading = read_warc(stream, path, limits, views)  # type: ignore[arg-type]
+        reading = _read_warc_member(archive, members[path], entries[path], limits, views)
         result["record_count"] += reading.count
         for kind, count in reading.by_type.items():
             types[kind] = types.get(kind, 0) + count
         warcinfo.extend(reading.warcinfo)
         records.extend(reading.records[: limits.max_kept_records - len(records)])
+
+
+def _compare(entry: dict[str, Any], sha256: str, size: int) -> None:
+    """The member against what datapackage.json declares: its size, then its SHA-256."""
+    entry["sha256"] = sha256
+    if entry["bytes"] is not None and entry["bytes"] != size:
+        raise CaptureFailed(
+            entry["path"], f"{size} bytes, datapackage.json declares {entry['bytes']}"
+        )
+    if sha256 != entry["declared_sha256"]:
+        raise CaptureFailed(entry["path"], "SHA-256 differs from the one datapackage.json declares")
+
+
+def _read_warc_member(archive, info: zipfile.ZipInfo, entry: dict, limits, views) -> WarcReading:
+    """One pass over a WARC member: its records read while its bytes are hashed. A member
+    whose SHA-256 or size is not the declared one fails as that resource, whatever its records
+    said, and what was collected from it for the page view is dropped."""
+    member = MemberReader(archive, info)
+    shown = (len(views.views), len(views.screenshots)) if views is not None else (0, 0)
+    try:
+        reading = read_warc(member, info.filename, limits, views)  # type: ignore[arg-type]
+    except CaptureFailed:
+        member.drain()
+        _compare_or_drop(entry, member, views, shown)
+        raise
+    member.drain()
+    _compare_or_drop(entry, member, views, shown)
+    return reading
+
+
+def _compare_or_drop(entry: dict, member: MemberReader, views, shown: tuple[int, int]) -> None:
+    try:
+        _compare(entry, member.sha256.hexdigest(), member.size)
+    except CaptureFailed:
+        if views is not None:
+            del views.views[shown[0] :]
+            del views.screenshots[shown[1] :]
+        raise
 
 
 def _is_warc(path: str) -> bool:

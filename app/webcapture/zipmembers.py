@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import struct
 import zipfile
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from app.webcapture.limits import CaptureFailed, CaptureLimits
 
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+)
 _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
@@ -110,14 +120,42 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, chunk: int = 10
                 if left < 0:
                     raise CaptureFailed(info.filename, "holds more bytes than its header declares")
                 yield data
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        EOFError,
-        OSError,
-        ValueError,
-        NotImplementedError,
-    ) as e:
+    except _ZIP_ERRORS as e:
         raise CaptureFailed(info.filename, f"unreadable member: {e}") from None
     if left:
         raise CaptureFailed(info.filename, "holds fewer bytes than its header declares")
+
+
+class MemberReader(io.RawIOBase):
+    """A member read once, as a file: its bytes hashed (SHA-256) and counted as a reader (the
+    WARC parser) consumes them, never more than its header declares; `drain()` reads the rest.
+    A zip that cannot be read fails as the member, not as whatever was reading it."""
+
+    def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        self.info, self.sha256, self.size = info, hashlib.sha256(), 0
+        try:
+            self.stream = archive.open(info)
+        except _ZIP_ERRORS as e:
+            raise CaptureFailed(info.filename, f"unreadable member: {e}") from None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self.stream.read(len(buffer))
+        except _ZIP_ERRORS as e:
+            raise CaptureFailed(self.info.filename, f"unreadable member: {e}") from None
+        self.size += len(data)
+        if self.size > self.info.file_size:
+            raise CaptureFailed(self.info.filename, "holds more bytes than its header declares")
+        self.sha256.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> None:
+        buffer = bytearray(1024 * 1024)
+        while self.readinto(buffer):
+            pass
+        if self.size != self.info.file_size:
+            raise CaptureFailed(self.info.filename, "holds fewer bytes than its header declares")

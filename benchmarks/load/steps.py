@@ -73,6 +73,7 @@ class StepResult:
     stream_ttfb_p95_ms: float = math.nan
     uploads: int = 0
     upload_bytes: int = 0
+    slowest_pages: list[tuple[str, float]] = field(default_factory=list)  # (page, p95 ms)
 
     @property
     def uploads_per_s(self) -> float:
@@ -147,7 +148,11 @@ def measure_step(workdir: Path, tag: str, during: list[dict], step: StepResult) 
     step.requests = recorded["total"]["requests"]
     step.failures = recorded["total"]["failures"]
     step.failure_lines = recorded["errors"]
-    pages = [ms for name, got in samples.items() if name.startswith("page: ") for ms in got]
+    by_page = {name[6:]: got for name, got in samples.items() if name.startswith("page: ")}
+    pages = [ms for got in by_page.values() for ms in got]
+    step.slowest_pages = sorted(
+        ((name, percentile(got, 95)) for name, got in by_page.items()), key=lambda x: -x[1]
+    )[:3]
     streams = [ms for name, got in samples.items() if name.startswith("stream: ") for ms in got]
     step.page_p95_ms = percentile(pages, 95)
     step.stream_ttfb_p95_ms = percentile(streams, 95)
@@ -197,7 +202,8 @@ def run_steps(settings: StepSettings, store: str) -> StepRun:
             if reason:
                 run.stopped_because = f"step {number + 1}: {reason}"
                 break
-            wait_for_a_fresh_totp_period()
+            if number + 1 < settings.max_steps:
+                wait_for_a_fresh_totp_period()
         else:
             run.stopped_because = f"the last step ({settings.max_steps}) still held"
         run.load_after = os.getloadavg()
@@ -251,7 +257,9 @@ def table(run: StepRun) -> str:
         f"in {run.drain_s:.0f} s",
         "verdict: " + ("PASS" if not run.problems else "FAIL: " + "; ".join(run.problems)),
     ]
-    for step in run.steps:
+    for number, step in enumerate(run.steps, start=1):
+        slowest = ", ".join(f"{name} {ms:.0f} ms" for name, ms in step.slowest_pages)
+        lines += [f"  step {number} slowest pages (p95): {slowest}"] if slowest else []
         lines += [f"  failure: {line}" for line in step.failure_lines[:10]]
     return "\n".join(lines)
 

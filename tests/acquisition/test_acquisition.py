@@ -7,9 +7,9 @@ import json
 from sqlalchemy import select, text
 
 from app.acquisition.models import AcquisitionRecord
-from app.casefiles.models import CaseFile, CaseItem, CaseStatus
 from app.custody.models import LedgerEntry
 from app.extensions import db
+from tests.acquisition.support import hold_in_approved_case_file
 from tests.helpers.factories import MembershipFactory, UserFactory
 from tests.helpers.web import post_form
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)
@@ -140,27 +140,7 @@ def test_without_the_identity_grant_who_it_came_from_is_neither_shown_nor_change
 def test_once_an_approved_case_file_holds_the_item_its_record_cannot_change(intake):
     evidence_id = a_note(intake)
     assert record(intake.web, intake.ref, evidence_id, VALUES).status_code == 302
-    lawyer = UserFactory(role="lawyer")
-    casefile = CaseFile(
-        investigation_id=intake.investigation.id,
-        number=1,
-        reference=f"CF-{intake.ref}-001",
-        title="Bakery",
-        legal_question="Was the bakery attacked?",
-        status=CaseStatus.APPROVED.value,
-        author_id=lawyer.id,
-    )
-    db.session.add(casefile)
-    db.session.flush()
-    db.session.add(
-        CaseItem(
-            casefile_id=casefile.id,
-            investigation_id=intake.investigation.id,
-            item_type="evidence",
-            item_id=evidence_id,
-        )
-    )
-    db.session.commit()
+    hold_in_approved_case_file(intake.investigation, evidence_id, UserFactory(role="lawyer"))
     page = item_page(intake.web, intake.ref, evidence_id)
     assert "can no longer change" in page
     assert 'name="online_link"' not in page

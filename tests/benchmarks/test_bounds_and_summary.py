@@ -47,3 +47,20 @@ def test_the_summary_lists_every_budget_with_its_verdict_and_the_load():
     assert table[2].endswith("OVER") and "125.6 MB" in table[2]
     assert table[3] == "2 budgets, 1 over"
     assert table[4].startswith("load average (1 min) during the run: mean ")
+
+
+def test_the_pdq_benchmark_lands_in_the_summary(monkeypatch, capsys):
+    """`make bench` prints PDQ against Pillow's decode in its closing table (a small photo
+    here; the benchmark itself hashes 12 MP)."""
+    from benchmarks import bench_pdq, budgets
+
+    monkeypatch.setattr(budgets, "_recorded", [])
+    monkeypatch.setattr(bench_pdq, "SIZE", (400, 300))
+    monkeypatch.setattr(bench_pdq, "REPEATS", 1)
+    monkeypatch.setattr(bench_pdq, "STORED", 10)
+    bench_pdq.main()
+    (budget,) = budgets.recorded()
+    assert budget.bench == "pdq" and "Pillow full decode" in budget.name
+    assert " ms vs " in budget.figure
+    table = budgets.summary_table(budgets.recorded(), "load").splitlines()
+    assert table[1].startswith("pdq ") and budget.name in table[1]

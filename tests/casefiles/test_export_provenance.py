@@ -41,6 +41,11 @@ def test_an_export_of_originals_carries_each_check_in_full(app, built_case, tmp_
     assert (check["kind"], check["verdict"]) == ("c2pa", "trusted")
     assert check["signer"]["subject"] == "Test Root Signer"
     assert record["sha256"] == item.sha256 and len(record["consistency_checks"]) == 1
+    (consistency,) = record["consistency_checks"]
+    assert {c["source"] for c in consistency["checks"]} == {"file", "c2pa"}
+    claim = next(c for c in consistency["checks"] if c["source"] == "c2pa")
+    assert claim["detail"]["proof_verdict"] == "trusted"
+    assert claim["detail"]["proof_check_id"] == check["check_id"]
     assert list(bag.glob(f"data/items/*-evidence-{item.id[:8]}/original/*"))
 
 
@@ -52,3 +57,5 @@ def test_a_redacted_export_carries_verdicts_and_codes_only(app, built_case, tmp_
     assert check["verdict"] == "trusted" and check["result_sha256"]
     assert "signer" not in check and "manifest" not in check
     assert "Test Root Signer" not in json.dumps(provenance_of(bag, item))
+    (consistency,) = provenance_of(bag, item)["consistency_checks"]
+    assert "checks" not in consistency  # the claims' times and places stay out

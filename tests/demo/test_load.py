@@ -269,6 +269,41 @@ def test_the_party_denial_is_recorded_as_its_response(demo_ctx):
     assert stances == {"undermining"}
 
 
+def test_an_interview_with_two_photos_arrived_from_a_phone_over_openrosa(demo_ctx):
+    from app.openrosa.models import DeviceCredential, OpenRosaSubmission
+
+    investigation = demo_investigation()
+    [submission] = db.session.scalars(
+        select(OpenRosaSubmission).where(OpenRosaSubmission.investigation_id == investigation.id)
+    ).all()
+    interview = db.session.get(Interview, submission.interview_id)
+    assert submission.completed_at is not None and not interview.is_sealed
+    assert [i.place_name for i in interview.incidents] == ["Sarmin"]
+    photos = {a.evidence_id for a in submission.attachments}
+    assert len(photos) == 2 and {link.evidence_id for link in interview.evidence_links} == photos
+    channels = {
+        json.loads(entry.body)["details"].get("channel")
+        for entry in db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.investigation_id == investigation.id,
+                LedgerEntry.action == "received",
+                LedgerEntry.object_id.in_(photos),
+            )
+        )
+    }
+    assert channels == {"openrosa"}
+    made = db.session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.investigation_id == investigation.id,
+            LedgerEntry.action == "received_via_openrosa",
+        )
+    ).all()
+    assert [json.loads(entry.body)["object"]["id"] for entry in made] == [interview.id]
+    # The phone that sent it was revoked: the demo prints no phone credential.
+    devices = db.session.scalars(select(DeviceCredential)).all()
+    assert devices and all(device.revoked_at is not None for device in devices)
+
+
 def test_custody_verify_passes_after_loading(loaded):
     result = loaded.app.test_cli_runner().invoke(args=["custody", "verify"])
     assert result.exit_code == 0, result.output

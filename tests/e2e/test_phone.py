@@ -165,6 +165,7 @@ class Overflow:
             )
 
 
+@pytest.mark.once  # layout only: the same pages answer on PostgreSQL in the accessibility walk
 def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, totp):
     context, page, guard = phone
     guard.expect(401, r"/auth/login$", "POST", optional=True)

@@ -26,6 +26,7 @@ from app.jobs.queue import enqueue
 from app.jobs.registry import JobRegistry, job_registry, register_job_kind, register_maintenance
 from app.jobs.stale import WORKER_STOPPED
 from app.jobs.worker import run_maintenance
+from app.retention.lock_pending import retry_object_locks
 from app.timeutil import utcnow
 from app.vault.jobs import EVIDENCE_PROCESSING, process_evidence_job
 
@@ -40,6 +41,7 @@ def test_each_package_registers_the_work_it_owns(app):
         MEDIA_REDACTION: run_redaction_job,
     } | {kind: fn for kind, fn in registry.handlers.items() if kind.startswith("test_")}
     assert remove_abandoned_outputs in registry.maintenance
+    assert retry_object_locks in registry.maintenance
 
 
 @pytest.mark.nodb

@@ -8,6 +8,7 @@ test asserts what the steps measured and kept, not how fast a shared CI machine 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
@@ -20,7 +21,15 @@ from benchmarks.load.stack import (
     StackUnavailable,
     check_services,
 )
-from benchmarks.load.steps import StepResult, StepRun, StepSettings, run_steps, table, why_not_held
+from benchmarks.load.steps import (
+    StepResult,
+    StepRun,
+    StepSettings,
+    measure_step,
+    run_steps,
+    table,
+    why_not_held,
+)
 
 
 def _step(failures=0, page_p95_ms=200.0, field_users=10) -> StepResult:
@@ -56,6 +65,27 @@ def test_a_step_figure_is_per_second_of_that_step():
     step = _step()
     assert step.uploads_per_s == pytest.approx(0.5)
     assert step.upload_mb_s == pytest.approx(1.5)
+
+
+def test_each_step_names_its_slowest_pages(tmp_path):
+    samples = {
+        "page: evidence list": [100.0] * 19 + [900.0],
+        "page: custody ledger": [300.0] * 20,
+        "page: investigations": [50.0] * 20,
+        "page: evidence item": [80.0] * 20,
+        "stream: Range 1 MiB (TTFB)": [5000.0],
+    }
+    recorded = {"samples": samples, "total": {"requests": 81, "failures": 0}, "errors": []}
+    (tmp_path / "samples-step1.json").write_text(json.dumps(recorded))
+    step = measure_step(tmp_path, "step1", [], StepResult(10, 4, wall_s=60))
+    assert step.slowest_pages == [
+        ("custody ledger", 300.0),
+        ("evidence list", 100.0),
+        ("evidence item", 80.0),
+    ]
+    run = StepRun("local", StepSettings())
+    run.steps = [step]
+    assert "step 1 slowest pages (p95): custody ledger 300 ms, evidence list 100 ms" in table(run)
 
 
 @pytest.mark.load

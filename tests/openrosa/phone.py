@@ -49,6 +49,15 @@ def submission_xml(
     ).encode()
 
 
+def form_instance(form_id: str, instance_id: str, values: dict[str, str]) -> bytes:
+    """A filled form as the phone sends it: one element per answer, then meta/instanceID."""
+    fields = "".join(f"<{name}>{value}</{name}>" for name, value in values.items())
+    return (
+        f'<data id="{form_id}" version="1">{fields}'
+        f"<meta><instanceID>{instance_id}</instanceID></meta></data>"
+    ).encode()
+
+
 def new_instance_id() -> str:
     return f"uuid:{uuid.uuid4()}"
 
@@ -118,6 +127,15 @@ class Phone:
 
     def download(self, url: str):
         return self.client.get(url.removeprefix("http://localhost"), headers=self.headers())
+
+    def form(self, form_id: str) -> bytes:
+        """The form's XML as the list names it, checked against the list's MD5."""
+        import hashlib
+
+        entry = next(f for f in self.forms() if f["formID"] == form_id)
+        body = self.download(entry["downloadUrl"]).data
+        assert entry["hash"] == "md5:" + hashlib.md5(body, usedforsecurity=False).hexdigest()
+        return body
 
     def preflight(self):
         return self.client.head(f"{self.base}/submission", headers=self.headers())

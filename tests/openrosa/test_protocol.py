@@ -28,8 +28,12 @@ def interview_entry(phone) -> dict[str, str]:
     return next(f for f in phone.forms() if f["formID"] == "custos_interview")
 
 
-def test_the_form_list_names_the_interview_and_witness_forms(phone):
-    assert sorted(f["formID"] for f in phone.forms()) == ["custos_interview", "custos_witness"]
+def test_the_form_list_names_the_incident_interview_and_witness_forms(phone):
+    assert sorted(f["formID"] for f in phone.forms()) == [
+        "custos_incident",
+        "custos_interview",
+        "custos_witness",
+    ]
 
 
 def test_the_interview_form_downloads_as_an_xform(phone, world):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.intake.models import ConsentRecord, Witness
 from tests.openrosa.conftest import ledger, stored_counts
-from tests.openrosa.phone import new_instance_id
+from tests.openrosa.phone import form_instance, new_instance_id
 
 NAME = "Samira Haddad"
 
@@ -28,11 +28,7 @@ def witness_xml(instance_id: str, **overrides) -> bytes:
         "consent_language": "Arabic",
         **overrides,
     }
-    fields = "".join(f"<{k}>{v}</{k}>" for k, v in values.items())
-    return (
-        f'<data id="custos_witness" version="1">{fields}'
-        f"<meta><instanceID>{instance_id}</instanceID></meta></data>"
-    ).encode()
+    return form_instance("custos_witness", instance_id, values)
 
 
 def test_the_witness_form_downloads_and_carries_no_identity(phone, world):

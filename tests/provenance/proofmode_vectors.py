@@ -1,6 +1,7 @@
 """ProofMode-shaped bundles made at run time: a phone's key generated with Debian's gpg,
 detached signatures of the media and of the proof JSON/CSV, a synthetic OpenTimestamps file
-and a SafetyNet-shaped JWS, zipped the way the app shares them."""
+and a SafetyNet JWS (signed under a local attestation CA made with `cryptography`, standing in
+for Google's), zipped the way the app shares them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.duplicates.support import jpeg, scene
 from tests.helpers.media import require_tool
@@ -76,12 +83,118 @@ def _varuint(value: int) -> bytes:
             return bytes(out)
 
 
-def safetynet_jws(sha256_hex: str) -> bytes:
-    def part(value: dict) -> str:
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+def _part(value: dict) -> str:
+    return _b64url(json.dumps(value).encode())
 
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def safetynet_jws(sha256_hex: str) -> bytes:
+    """A JWS without a certificate chain: its nonce is all that can be checked."""
     nonce = base64.b64encode(os.urandom(24) + sha256_hex.encode()).decode()
-    return f"{part({'alg': 'RS256'})}.{part({'nonce': nonce})}.c2ln".encode()
+    return f"{_part({'alg': 'RS256'})}.{_part({'nonce': nonce})}.c2ln".encode()
+
+
+@dataclass(frozen=True)
+class AttestationAuthority:
+    """A root, an intermediate and an RSA leaf issued to `host`, as Google's attestation
+    service has (GTS roots, attest.android.com)."""
+
+    root_pem: str
+    chain_der: tuple[bytes, ...]  # leaf, intermediate
+    leaf_key: rsa.RSAPrivateKey
+    valid_from: datetime
+
+
+def _ca(subject: str, key, issuer_name, issuer_key, start: datetime, path_length: int | None):
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+        )
+        .sign(issuer_key, hashes.SHA256())
+    )
+
+
+def make_attestation_authority(
+    host: str = "attest.android.com", valid_from: datetime | None = None, days: int = 90
+) -> AttestationAuthority:
+    """A local stand-in for Google's attestation PKI; the leaf is valid `days` from
+    `valid_from` (yesterday by default)."""
+    start = valid_from or datetime.now(UTC) - timedelta(days=1)
+    root_key, middle_key = (
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP256R1()),
+    )
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Attestation Root")])
+    root = _ca("Test Attestation Root", root_key, root_name, root_key, start, None)
+    middle = _ca("Test Attestation CA", middle_key, root.subject, root_key, start, 0)
+    leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+        .issuer_name(middle.subject)
+        .public_key(leaf_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False), True
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(middle_key.public_key()), False
+        )
+        .sign(middle_key, hashes.SHA256())
+    )
+    der = serialization.Encoding.DER
+    return AttestationAuthority(
+        root.public_bytes(serialization.Encoding.PEM).decode(),
+        (leaf.public_bytes(der), middle.public_bytes(der)),
+        leaf_key,
+        start,
+    )
+
+
+def signed_safetynet_jws(
+    sha256_hex: str, authority: AttestationAuthority, at: datetime | None = None, **claims
+) -> bytes:
+    """A SafetyNet attestation of the media, signed RS256 by the authority's leaf, made `at`
+    (now by default); `claims` override the payload's fields."""
+    stamp = at or datetime.now(UTC)
+    payload = {
+        "nonce": base64.b64encode(os.urandom(24) + sha256_hex.encode()).decode(),
+        "timestampMs": int(stamp.timestamp() * 1000),
+        "apkPackageName": "org.witness.proofmode",
+        "ctsProfileMatch": True,
+        "basicIntegrity": True,
+        **claims,
+    }
+    header = {"alg": "RS256", "x5c": [base64.b64encode(c).decode() for c in authority.chain_der]}
+    signed = f"{_part(header)}.{_part(payload)}"
+    signature = authority.leaf_key.sign(signed.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signed}.{_b64url(signature)}".encode()
+
+
+def media_sha256(media: bytes | None = None) -> str:
+    """The SHA-256 `bundle` names for `media` (its default picture when None)."""
+    return hashlib.sha256(media if media is not None else jpeg(scene(11))).hexdigest()
 
 
 def proof_json(sha: str) -> bytes:
@@ -106,9 +219,10 @@ def bundle(
     tamper_media: bool = False,
     tamper_json: bool = False,
     ots_height: int | None | bool = False,
-    safetynet: bool = False,
+    safetynet: bool | AttestationAuthority = False,
     extra: dict[str, bytes] | None = None,
     leave_out: tuple[str, ...] = (),
+    media_name: str = "IMG_1.jpg",
 ) -> bytes:
     """A ProofMode bundle for `media` (a generated JPEG by default), signed by `phone` (or by
     `sign_with`, while pubkey.asc stays `phone`'s)."""
@@ -118,7 +232,7 @@ def bundle(
     json_bytes = proof_json(sha)
     csv_bytes = b"File Hash SHA256,File Created\n" + sha.encode() + b",2016-04-27T10:15:00Z\n"
     members = {
-        "IMG_1.jpg": media + (b"\x00" if tamper_media else b""),
+        media_name: media + (b"\x00" if tamper_media else b""),
         f"{sha}.asc": signer.sign(media),
         f"{sha}.proof.json": json_bytes.replace(b"36.2021", b"36.9999")
         if tamper_json
@@ -130,7 +244,9 @@ def bundle(
     }
     if ots_height is not False:
         members[f"{sha}.ots"] = ots_file(sha, ots_height)
-    if safetynet:
+    if isinstance(safetynet, AttestationAuthority):
+        members[f"{sha}.gst"] = signed_safetynet_jws(sha, safetynet)
+    elif safetynet:
         members[f"{sha}.gst"] = safetynet_jws(sha)
     members.update(extra or {})
     out = io.BytesIO()

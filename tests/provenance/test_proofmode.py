@@ -10,23 +10,9 @@ import zipfile
 import pytest
 
 from app.provenance.proofmode import verify_bundle
-from tests.provenance.proofmode_vectors import bundle, make_phone
+from tests.provenance.proofmode_vectors import bundle
 
 pytestmark = pytest.mark.nodb
-
-
-@pytest.fixture(scope="module")
-def phone():
-    made = make_phone()
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def other_phone():
-    made = make_phone("other@example.org")
-    yield made
-    made.close()
 
 
 def verify(data: bytes, pinned: set[str] | None = None) -> dict:

@@ -17,21 +17,7 @@ from app.vault.storage import open_plaintext
 from app.vault.upload.sniff import PROOFMODE
 from tests.duplicates.support import Team, add_item
 from tests.helpers.web import csrf_token, sign_in
-from tests.provenance.proofmode_vectors import bundle, make_phone
-
-
-@pytest.fixture(scope="module")
-def phone():
-    made = make_phone()
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def other_phone():
-    made = make_phone("other@example.org")
-    yield made
-    made.close()
+from tests.provenance.proofmode_vectors import bundle
 
 
 @pytest.fixture
@@ -157,3 +143,98 @@ def test_without_the_identity_grant_the_key_and_claims_are_hidden(client, app_ct
     page = client.get(team.item_url(item)).get_data(as_text=True)
     assert "Media and proofs agree with the bundle&#39;s key, not a pinned one" in page
     assert phone.fingerprint not in page and "36.2021" not in page
+
+
+def test_a_safetynet_chain_is_checked_against_the_configured_roots(
+    client, app, team, phone, tmp_path, monkeypatch
+):
+    import hashlib
+
+    from tests.provenance.proofmode_vectors import make_attestation_authority
+
+    google = make_attestation_authority()
+    roots = tmp_path / "safetynet-roots.pem"
+    roots.write_text(google.root_pem)
+    monkeypatch.setitem(app.config, "CUSTOS_SAFETYNET_ROOTS", str(roots))
+    item = send(team, team.field_a, bundle(phone, safetynet=google))
+    check = latest(item)
+    codes = {c["code"] for c in json.loads(check.result)["codes"]}
+    assert {"gst_nonce_bound", "gst_signature_good", "gst_chain_trusted"} <= codes
+    assert check.trust_list_sha256 == hashlib.sha256(roots.read_bytes()).hexdigest()
+    (entry,) = db.session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.action == "provenance_checked", LedgerEntry.object_id == item.id
+        )
+    )
+    assert json.loads(entry.body)["details"]["trust_list_sha256"] == check.trust_list_sha256
+    sign_in(client, team.lawyer)
+    page = client.get(team.item_url(item)).get_data(as_text=True)
+    assert "gst_chain_trusted" in page and check.trust_list_sha256 in page
+
+
+def test_without_configured_roots_the_page_says_the_chain_was_not_checked(client, team, phone):
+    from tests.provenance.proofmode_vectors import make_attestation_authority
+
+    item = send(team, team.field_a, bundle(phone, safetynet=make_attestation_authority()))
+    sign_in(client, team.lawyer)
+    page = client.get(team.item_url(item)).get_data(as_text=True)
+    assert "chain not checked: no root configured" in page
+
+
+def test_an_unreadable_root_list_is_named_in_the_reason(app, team, phone, tmp_path, monkeypatch):
+    from tests.provenance.proofmode_vectors import make_attestation_authority
+
+    monkeypatch.setitem(app.config, "CUSTOS_SAFETYNET_ROOTS", str(tmp_path / "gone.pem"))
+    item = send(team, team.field_a, bundle(phone, safetynet=make_attestation_authority()))
+    result = json.loads(latest(item).result)
+    (chain,) = [c for c in result["codes"] if c["code"].startswith("gst_chain")]
+    assert chain["code"] == "gst_chain_not_checked" and "gone.pem" in chain["explanation"]
+    assert result["verdict"] == "valid_untrusted"
+
+
+def large_photo() -> bytes:
+    """A photo much larger than the 64 KiB intake looks at, so a bundle that starts with it
+    shows nothing else in that prefix."""
+    from PIL import Image
+
+    from tests.duplicates.support import jpeg
+
+    noisy = Image.effect_noise((1200, 900), 60).convert("RGB")
+    data = jpeg(noisy, quality=95)
+    assert len(data) > 4 * 64 * 1024
+    return data
+
+
+def test_a_bundle_led_by_large_media_without_an_extension_is_received_and_checked(team, phone):
+    data = bundle(phone, large_photo(), media_name="IMG_20161104_101500")
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist()[0] == "IMG_20161104_101500"
+    item = send(team, team.field_a, data)
+    assert item.media_type == PROOFMODE
+    result = json.loads(latest(item).result)
+    assert result["verdict"] == "valid_untrusted"
+    assert result["media_member"] == "IMG_20161104_101500"
+    assert "media_signature_good" in {c["code"] for c in result["codes"]}
+
+
+def test_a_member_without_an_extension_is_judged_by_its_content(team):
+    from app.vault.upload.refusals import IntakeRefused
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("IMG_20161104_101500", b"<html><script>alert(1)</script>" * 4000)
+    with pytest.raises(IntakeRefused):
+        send(team, team.field_a, out.getvalue())
+
+
+def test_media_without_an_extension_is_still_capped_before_extraction(team):
+    """Its first bytes are a photo's (intake admits it), the rest a zip bomb: the bundle is
+    received intact, and its check refuses to extract it."""
+    from tests.duplicates.support import jpeg, scene
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("IMG_1", jpeg(scene(3)) + b"\x00" * (64 * 1024 * 1024))
+    item = send(team, team.field_a, out.getvalue())
+    result = json.loads(latest(item).result)
+    assert result["verdict"] == "could_not_check" and "zip bomb" in result["reason"]
+    assert open_plaintext(item.blob_key).as_file().read() == out.getvalue()

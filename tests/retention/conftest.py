@@ -3,6 +3,7 @@ an isolated vault (local, or S3 on moto), and evidence items with a real blob an
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.vault.models import Derivative, DerivativeKind, EvidenceItem
-from app.vault.storage import write_encrypted
+from app.vault.storage import blob_store, write_encrypted
 from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.vault.vault_support import isolated_vault, text_bytes
@@ -46,6 +47,17 @@ def world(app, app_ctx, tmp_path, monkeypatch, store_backend) -> RetentionWorld:
         for user in (asker, approver, field):
             MembershipFactory(user=user, investigation=investigation)
         yield RetentionWorld(investigation, asker, approver, field)
+
+
+@pytest.fixture
+def locked_bucket(app, world, monkeypatch) -> str:
+    """A fresh S3 (moto) bucket created with Object Lock, and Custos mirroring holds onto it."""
+    bucket = f"custos-lock-{secrets.token_hex(4)}"
+    blob_store().client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    monkeypatch.setitem(app.config, "CUSTOS_S3_BUCKET", bucket)
+    monkeypatch.setitem(app.config, "CUSTOS_S3_OBJECT_LOCK", True)
+    app.extensions.pop("custos.blob_store", None)
+    return bucket
 
 
 def stored_item(world: RetentionWorld, size: int = 4000) -> EvidenceItem:

@@ -3,8 +3,6 @@ enforces it): the object store itself refuses the delete until two people releas
 
 from __future__ import annotations
 
-import secrets
-
 import pytest
 
 from app.extensions import db
@@ -18,16 +16,6 @@ from tests.retention.support import add_to_casefile, casefile_with, witness_with
 from tests.retention.test_disposition import destroy, hold_on
 
 pytestmark = pytest.mark.parametrize("store_backend", ["s3"], indirect=True)
-
-
-@pytest.fixture
-def locked_bucket(app, world, monkeypatch):
-    bucket = f"custos-lock-{secrets.token_hex(4)}"
-    blob_store().client.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
-    monkeypatch.setitem(app.config, "CUSTOS_S3_BUCKET", bucket)
-    monkeypatch.setitem(app.config, "CUSTOS_S3_OBJECT_LOCK", True)
-    app.extensions.pop("custos.blob_store", None)
-    return bucket
 
 
 def keys_of(item) -> list[str]:

@@ -89,6 +89,8 @@ NO_FIELDS = frozenset(
         "admin.reset_2fa",
         "admin.unlock",
         "admin.revoke_member",
+        "admin.close_investigation",
+        "admin.reopen_investigation",
         "auth.logout",
         "casefiles.remove",
         "casefiles.restore",
@@ -104,6 +106,8 @@ NO_FIELDS = frozenset(
         "consistency.consistency_recheck",
         "provenance.provenance_recheck",
         "provenance.proofmode_key_pin",
+        "provenance.wacz_key_pin",
+        "provenance.wacz_key_unpin",
     }
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number

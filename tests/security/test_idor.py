@@ -66,6 +66,8 @@ DECIDED_BY_A_REVIEWER = frozenset(
         "duplicates.duplicate_decision",
         "retention.request_release",
         "provenance.proofmode_key_pin",
+        "provenance.wacz_key_pin",
+        "provenance.wacz_key_unpin",
     }
 )
 # Routes only a member holding the identity grant may use (issue 15): revealing a witness's

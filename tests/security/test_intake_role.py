@@ -280,3 +280,46 @@ def test_create_makes_a_login_role_with_the_password_typed(app, tmp_path):
         with app.app_context(), db.engine.begin() as connection:
             connection.execute(sa.text(f'DROP OWNED BY "{role}"'))
             connection.execute(sa.text(f'DROP ROLE "{role}"'))
+
+
+def test_a_phone_submits_to_an_intake_node_under_its_role(app_ctx, intake_node, field_world):
+    """OpenRosa is how field phones reach an intake node: form list, interview, photo."""
+    from app.openrosa.devices import issue_device
+    from app.openrosa.models import OpenRosaSubmission
+    from tests.helpers.media import jpeg_with_exif
+    from tests.intake.builders import make_incident, make_witness
+    from tests.openrosa.phone import Phone, new_instance_id, submission_xml
+
+    investigation, field = field_world
+    incident = make_incident(investigation, field)
+    witness = make_witness(investigation, field, full_name="Rania Haddad")
+    issued = issue_device(field, investigation.id, "Phone", None)
+    db.session.commit()
+    phone = Phone(
+        intake_node.test_client(),
+        investigation.reference,
+        issued.device.username,
+        issued.password,
+    )
+    listed = {form["formID"] for form in phone.forms()}
+    assert {"custos_incident", "custos_interview", "custos_witness"} <= listed
+    photo = jpeg_with_exif()
+    xml = submission_xml(
+        instance_id=new_instance_id(),
+        incident=incident.id,
+        witness=witness.id,
+        photos=["1733460000001.jpg"],
+        transcript=MARKER,
+    )
+    sent = phone.submit(xml, [("1733460000001.jpg", photo, "image/jpeg")])
+    assert sent.status_code == 201, sent.data[:2000]
+    resent = phone.submit(xml, [("1733460000001.jpg", photo, "image/jpeg")])
+    assert (resent.status_code, resent.data) == (201, sent.data)
+
+    db.session.expire_all()
+    (item,) = db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.investigation_id == investigation.id)
+    ).all()
+    assert item.sha256 == hashlib.sha256(photo).hexdigest()
+    (submission,) = db.session.scalars(select(OpenRosaSubmission)).all()
+    assert db.session.get(Interview, submission.interview_id).transcript == MARKER

@@ -12,6 +12,7 @@ from warcio.warcwriter import WARCWriter
 
 from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
+from app.webcapture.pageview import PageViews
 from tests.webcapture.captures import (
     PAGES,
     SCRIPT_PAGE,
@@ -72,6 +73,21 @@ def test_a_changed_byte_in_any_resource_names_that_resource(path):
     where, reason = failure(check(wacz_bytes({**members, path: bytes(changed)}, declared=members)))
     assert where == path
     assert "SHA-256" in reason
+
+
+def test_a_warc_other_than_the_declared_one_fails_as_that_resource_and_shows_no_page():
+    """The WARC is hashed in the pass that reads its records: records that read well from a
+    member that is not the declared one still fail it, and none of its pages is kept."""
+    members = wacz_members()
+    planted = warc_bytes(body=b"<html><title>Planted</title><p>planted text</p></html>")
+    views = PageViews()
+    data = wacz_bytes({**members, "archive/data.warc.gz": planted}, declared=members)
+    result = inspect_capture(WACZ, io.BytesIO(data), LIMITS, views)
+    assert failure(result)[0] == "archive/data.warc.gz"
+    assert views.views == [] and views.screenshots == []
+    sound = PageViews()
+    inspect_capture(WACZ, io.BytesIO(wacz_bytes()), LIMITS, sound)
+    assert [view["target_uri"] for view in sound.views] == [p[0] for p in PAGES]
 
 
 def test_a_changed_byte_in_the_zip_itself_names_the_member():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,9 +13,17 @@ from app.admin.forms import AddMemberForm, ChangeMemberForm, InvestigationForm
 from app.auth.forms import ConfirmForm
 from app.auth.roles import role_required
 from app.extensions import db
-from app.form_submission import commit_or_refuse, committed, saved, submit_form, template_page
+from app.form_submission import (
+    commit_or_flash,
+    commit_or_refuse,
+    committed,
+    saved,
+    submit_form,
+    template_page,
+)
 from app.investigations.access import managed_investigation_or_404, managed_membership_or_404
 from app.investigations.models import Investigation, Membership
+from app.retention import closing
 from app.service_errors import ServiceError
 
 
@@ -112,3 +121,27 @@ def revoke_member(reference: str, membership_id: str):
     ConfirmForm.require()
     committed(lambda: services.revoke_membership(membership, current_user))
     return saved("Membership revoked.", "admin.members", reference=reference)
+
+
+@bp.route("/investigations/<reference>/close", methods=["POST"])
+@role_required("admin")
+def close_investigation(reference: str):
+    """Retention rules may count from the closing; one administrator may do it (closing.py)."""
+    return _change_status(reference, closing.close_investigation, _l("Investigation closed."))
+
+
+@bp.route("/investigations/<reference>/reopen", methods=["POST"])
+@role_required("admin")
+def reopen_investigation(reference: str):
+    return _change_status(
+        reference,
+        closing.reopen_investigation,
+        _l("Investigation reopened: due dates counted from its closing are gone."),
+    )
+
+
+def _change_status(reference: str, change, done: str):
+    investigation = managed_investigation_or_404(reference)
+    ConfirmForm.require()
+    commit_or_flash(lambda: change(investigation, current_user), done)
+    return redirect(url_for("admin.members", reference=reference))

@@ -4,6 +4,7 @@ from app.api import bp
 from app.api.routes import (  # noqa: F401
     custody_witness,
     evidence,
+    evidence_acquisition,
     evidence_links,
     incidents,
     interviews,

@@ -15,7 +15,7 @@ from app.casefiles.services import workflow
 from app.casefiles.services.assessments import casefile_assessments
 from app.casefiles.services.exports import exports_of
 from app.casefiles.services.frameworks import crime_choices, load_shipped_frameworks
-from app.casefiles.services.items import candidates, summaries_for
+from app.casefiles.services.items import candidates, destroyed_summaries, summaries_for
 from app.casefiles.services.removals import pending_removals
 from app.drafts.declare import keeps_drafts
 from app.form_submission import committed, saved, submit_form
@@ -105,6 +105,7 @@ def _overview(investigation, casefile, add_form=None, transition_form=None, stat
         casefile=casefile,
         items=items,
         summaries=summaries,
+        destroyed=destroyed_summaries(investigation, current_user, items),
         grades=grades,
         add_form=add_form,
         transition_form=transition_form or TransitionForm(),

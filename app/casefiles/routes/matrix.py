@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.auth.roles import role_required
 from app.casefiles import bp
 from app.casefiles.routes.context import load_case
-from app.casefiles.services.items import summaries_for
+from app.casefiles.services.items import destroyed_summaries, summaries_for
 from app.casefiles.services.matrix import build_matrix
 
 
@@ -17,6 +17,7 @@ from app.casefiles.services.matrix import build_matrix
 def matrix(reference: str, case_ref: str):
     investigation, casefile = load_case(reference, case_ref)
     summaries = summaries_for(investigation, current_user, casefile.items)
+    summaries |= destroyed_summaries(investigation, current_user, casefile.items)
     return render_template(
         "casefiles/matrix.html",
         investigation=investigation,

@@ -9,7 +9,7 @@ sees its own uploads only, as on the vault's pages.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,8 @@ class ItemSummary:
     label: str
     detail: str
     hearsay: bool  # testimony that is not first-hand
-    obj: Any
+    obj: Any  # None for an item destroyed under retention (its tombstone is `detail`)
+    gone: bool = False
 
     @property
     def key(self) -> str:
@@ -146,6 +147,40 @@ def summaries_for(
         obj = objects.get((item.item_type, item.item_id))
         if obj is not None:
             out[item.id] = summarize(item.item_type, obj, names_visible)
+    return out
+
+
+# Evidence destroyed under retention leaves a tombstone and its case-file rows stay, pointing at
+# it. Retention sits above case files and registers how to describe tombstones here
+# (app/retention/casefile_tombstones.py), so this package does not import it.
+TombstoneLookup = Callable[[str, list[str]], dict[str, str]]
+_TOMBSTONE_LOOKUPS: list[TombstoneLookup] = []
+
+
+def register_tombstone_lookup(lookup: TombstoneLookup) -> TombstoneLookup:
+    if lookup not in _TOMBSTONE_LOOKUPS:
+        _TOMBSTONE_LOOKUPS.append(lookup)
+    return lookup
+
+
+def destroyed_summaries(
+    investigation: Investigation, user: Any, items: Iterable[CaseItem]
+) -> dict[str, ItemSummary]:
+    """Case item id -> what happened to its evidence item, for the items destroyed since.
+
+    Shown to those who read the investigation's whole ledger (lawyers, leads, its admins) and to
+    the operator: a tombstone holds the item's hash, which a member who could not see the item
+    does not learn from it.
+    """
+    if user is not None and not viewer_of(investigation, user).sees_full_ledger:
+        return {}
+    evidence = {item.item_id: item for item in items if item.item_type == ItemType.EVIDENCE.value}
+    out: dict[str, ItemSummary] = {}
+    for lookup in _TOMBSTONE_LOOKUPS:
+        for evidence_id, told in lookup(investigation.id, sorted(evidence)).items():
+            label = f"Destroyed evidence item {evidence_id}"
+            case_item = evidence[evidence_id]
+            out[case_item.id] = ItemSummary("evidence", evidence_id, label, told, False, None, True)
     return out
 
 

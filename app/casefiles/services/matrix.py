@@ -4,6 +4,8 @@ Support is counted in independent sources, not items (services/sources.py): a wi
 testimony and that witness's own media are one source. An element is flagged when nothing
 supports it, or when everything that supports it is one hearsay source (testimony that is not
 first-hand): a prosecutor would call both unproven. Each cell shows the item's current grade.
+An item destroyed under retention keeps its column and the stances it was linked with, marked
+destroyed, and no longer counts as support: it can no longer be produced.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ def build_matrix(casefile: CaseFile, summaries: dict[str, ItemSummary]) -> Matri
     )
     columns = [(item, summaries[item.id]) for item in items if item.id in summaries]
     shown = {item.id for item, _ in columns}
+    counted = {item.id for item, summary in columns if not summary.gone}
     rows = {element.id: MatrixRow(element, element.crime) for element in elements_of(casefile)}
     links = db.session.scalars(select(ElementLink).where(ElementLink.casefile_id == casefile.id))
     supporters: dict[int, set[str]] = {}
@@ -105,6 +108,8 @@ def build_matrix(casefile: CaseFile, summaries: dict[str, ItemSummary]) -> Matri
         if row is None or link.case_item_id not in shown:
             continue
         row.cells.setdefault(link.case_item_id, set()).add(link.stance)
+        if link.case_item_id not in counted:
+            continue
         target = supporters if link.stance == Stance.SUPPORTING.value else underminers
         target.setdefault(link.element_id, set()).add(link.case_item_id)
     for element_id, row in rows.items():

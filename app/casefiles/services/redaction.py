@@ -29,7 +29,12 @@ from sqlalchemy import select
 from app.casefiles.models import CaseFile, CaseItem, FileChoice, ItemType
 from app.casefiles.services.destinations import DestinationRule
 from app.casefiles.services.errors import CaseFileError, CaseFileForbidden
-from app.casefiles.services.items import ItemSummary, fetch_items, summarize
+from app.casefiles.services.items import (
+    ItemSummary,
+    destroyed_summaries,
+    fetch_items,
+    summarize,
+)
 from app.casefiles.services.scrubber import Scrubber, identity_replacements
 from app.casefiles.services.witnesses import casefile_witnesses, may_be_named, testimony_use
 from app.extensions import db
@@ -118,6 +123,7 @@ def plan_export(
         )
     )
     objects = fetch_items(investigation, exporter.user, items)
+    destroyed = destroyed_summaries(investigation, exporter.user, items)
     # Only the case file's witnesses: a name in a note about someone else is not theirs to hide,
     # and scrubbing every witness of the investigation rewrote staff names and camera models.
     witnesses = casefile_witnesses(casefile)
@@ -126,6 +132,10 @@ def plan_export(
     included: list[PlannedItem] = []
     for item in items:
         obj = objects.get((item.item_type, item.item_id))
+        if obj is None and item.id in destroyed:  # its tombstone says what happened
+            gone = destroyed[item.id]
+            excluded.append(Exclusion(item.item_type, item.item_id, gone.label, gone.detail))
+            continue
         if obj is None:
             excluded.append(
                 Exclusion(item.item_type, item.item_id, item.item_type, "Not visible to you.")

@@ -86,8 +86,9 @@ def link_to_incident(
     viewer: InvestigationViewer, item: EvidenceItem, link: UploadLink
 ) -> IncidentEvidence:
     """Tie an item the viewer may see (the caller fetched it through the viewer) to an incident."""
+    # Ids only: an intake node's role may not read a link's sealed note.
     existing = db.session.scalar(
-        select(IncidentEvidence).where(
+        select(IncidentEvidence.id).where(
             IncidentEvidence.evidence_id == item.id,
             IncidentEvidence.incident_id == link.incident_id,
         )

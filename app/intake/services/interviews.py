@@ -49,7 +49,7 @@ from app.investigations.models import Investigation
 from app.investigations.viewer import InvestigationViewer, viewer_of
 from app.security.org_keys import intake_only
 from app.timeutil import utcnow
-from app.vault.models import EvidenceItem, EvidenceKind
+from app.vault.models import EvidenceItem, EvidenceKind, receipt_columns_only
 
 MODES = tuple(mode.value for mode in InterviewMode)
 # About 150,000 words: longer than any interview; the form size limit (config) allows it.
@@ -270,16 +270,20 @@ def link_evidence(
     # Only one's own uploads: linking is not a way to reach (or learn the hash of) anyone
     # else's evidence.
     evidence = looks_like_row_id(evidence_id) and db.session.scalar(
-        select(EvidenceItem).where(
+        select(EvidenceItem)
+        .where(
             EvidenceItem.id == evidence_id,
             EvidenceItem.investigation_id == interview.investigation_id,
             EvidenceItem.uploaded_by_id == user.id,
         )
+        .options(receipt_columns_only())
     )
     if not evidence:
         raise field_error("evidence_id", "unknown_evidence")
-    existing = db.session.scalars(
-        select(InterviewEvidence).where(InterviewEvidence.interview_id == interview.id)
+    existing = db.session.execute(
+        select(InterviewEvidence.evidence_id, InterviewEvidence.role).where(
+            InterviewEvidence.interview_id == interview.id
+        )
     ).all()
     if any(link.evidence_id == evidence.id for link in existing):
         raise field_error("evidence_id", "already_linked")

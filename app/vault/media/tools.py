@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # ffmpeg's demuxer for each media type libmagic reports for our allowed audio/video types.
@@ -107,27 +108,9 @@ def run_on_stream(
         threading.Thread(target=collect, args=(process.stdout, out, max_output, overflow)),
         threading.Thread(target=collect, args=(process.stderr, err, _MAX_STDERR, None)),
     ]
-    for reader in readers:
-        reader.daemon = True
-        reader.start()
-    timed_out = threading.Event()
-
-    def expire() -> None:
-        timed_out.set()
-        kill()
-
-    watchdog = threading.Timer(timeout, expire)
-    watchdog.start()
-    try:
+    with _watched(process, kill, timeout, readers) as timed_out:
         _feed(process, chunks)
         returncode = process.wait()
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            kill()
-            process.wait()
-        for reader in readers:
-            reader.join(timeout=5)
     stderr = err.decode("utf-8", "replace").strip()
     name = argv[0].rsplit("/", 1)[-1]
     if timed_out.is_set():
@@ -158,6 +141,41 @@ def _start_limited(argv: list[str], timeout: float) -> tuple[subprocess.Popen, C
     # servers; the tool is still waiting for its first input byte, so nothing ran unlimited.
     limit_tool(process.pid, timeout)
     return process, kill
+
+
+@contextmanager
+def _watched(
+    process: subprocess.Popen,
+    kill: Callable[[], None],
+    timeout: float,
+    threads: list[threading.Thread],
+) -> Iterator[threading.Event]:
+    """Start the threads that feed or drain the tool and a watchdog that kills it at `timeout`.
+
+    Yields the event the watchdog sets when it fired. However the block ends (done, an error,
+    a consumer that stopped reading), the tool is killed if still running and reaped, and the
+    threads are given a moment to finish.
+    """
+    for thread in threads:
+        thread.daemon = True
+        thread.start()
+    timed_out = threading.Event()
+
+    def expire() -> None:
+        timed_out.set()
+        kill()
+
+    watchdog = threading.Timer(timeout, expire)
+    watchdog.start()
+    try:
+        yield timed_out
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            kill()
+            process.wait()
+        for thread in threads:
+            thread.join(timeout=5)
 
 
 def limit_tool(pid: int, timeout: float) -> None:
@@ -212,30 +230,12 @@ def stream_through(argv: list[str], chunks: Iterable[bytes], timeout: float) -> 
                 err.extend(block[: _MAX_STDERR - len(err)])
 
     helpers = [threading.Thread(target=feed), threading.Thread(target=collect_stderr)]
-    for helper in helpers:
-        helper.daemon = True
-        helper.start()
-    timed_out = threading.Event()
-
-    def expire() -> None:
-        timed_out.set()
-        kill()
-
-    watchdog = threading.Timer(timeout, expire)
-    watchdog.start()
     name = argv[0].rsplit("/", 1)[-1]
-    try:
+    with _watched(process, kill, timeout, helpers) as timed_out:
         assert process.stdout is not None
         while block := process.stdout.read(_STREAM_BLOCK):
             yield block
         returncode = process.wait()
-    finally:
-        watchdog.cancel()
-        if process.poll() is None:
-            kill()
-            process.wait()
-        for helper in helpers:
-            helper.join(timeout=5)
     if feed_error:
         raise feed_error[0]
     if timed_out.is_set():

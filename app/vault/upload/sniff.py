@@ -35,7 +35,10 @@ _WACZ_TOP_LEVEL = ("archive/", "indexes/", "pages/", "datapackage.json", "datapa
 
 # ProofMode bundles (docs/provenance.md): a zip of one capture and its proof files. Only a zip
 # whose members seen in the prefix are proof files or captured media is admitted; the bundle
-# is verified in full after intake (app/provenance/proofmode.py).
+# is verified in full after intake (app/provenance/proofmode.py). A member is known by its name
+# (proof files, media with a media extension) or, when the name says nothing, by its content:
+# libmagic on its first bytes, inflated from the prefix no further than SNIFF_BYTES, as for any
+# upload. Phones and share sheets name media freely, without an extension too.
 PROOFMODE = "application/vnd.proofmode+zip"
 _PROOFMODE_NAME = re.compile(
     r"^(?:[0-9a-f]{64}\.(?:proof\.json|proof\.csv|proof\.json\.asc|proof\.csv\.asc|asc|ots|gst)"
@@ -43,6 +46,12 @@ _PROOFMODE_NAME = re.compile(
     r"|[^/]+\.(?:jpe?g|png|heic|heif|webp|mp4|mov|3gp|webm|m4a|aac|mp3|wav|amr|ogg)(?:\.asc)?)$",
     re.IGNORECASE,
 )
+_PGP_ARMOR = b"-----BEGIN PGP "
+# Captured media a phone may put in a bundle beyond the types Custos takes on their own.
+_BUNDLE_ONLY_MEDIA = frozenset({"video/3gpp", "audio/3gpp"})
+# The most members a bundle may hold (app/provenance/proofmode.py LIMITS): a prefix showing
+# more is no bundle, and no more than this many members are ever inflated here.
+_PROOFMODE_MAX_MEMBERS = 64
 
 # libmagic's answer -> (the media type we store and serve, the kind of evidence).
 ALLOWED_TYPES: dict[str, tuple[str, str]] = {
@@ -181,22 +190,48 @@ def _gunzipped_start(prefix: bytes) -> bytes:
         return b""
 
 
-def _zip_names(prefix: bytes) -> list[str]:
-    """The names of the zip members whose local headers sit in the prefix, in order. A member
-    whose sizes follow its data (flag bit 3) ends the walk."""
-    names, offset = [], 0
+@dataclass(frozen=True)
+class _ZipEntry:
+    name: str
+    method: int
+    data: bytes  # its compressed data as far as the prefix holds it
+
+    def head(self) -> bytes | None:
+        """Its first bytes, inflated no further than SNIFF_BYTES (all a zip bomb can cost
+        here); None when the prefix holds none of its data or the method is not deflate."""
+        if not self.data or self.method not in (0, 8):
+            return None
+        if self.method == 0:
+            return self.data[:SNIFF_BYTES]
+        try:
+            return zlib.decompressobj(wbits=-15).decompress(self.data, SNIFF_BYTES)
+        except zlib.error:
+            return b""  # corrupt: judged as what it is, data of no type
+
+
+def _zip_entries(prefix: bytes) -> list[_ZipEntry]:
+    """The zip members whose local headers sit in the prefix, in order, each with the start of
+    its data. A member whose sizes follow its data (flag bit 3) ends the walk."""
+    entries, offset = [], 0
     while prefix[offset : offset + 4] == b"PK\x03\x04" and offset + 30 <= len(prefix):
-        flags, compressed, name_length, extra_length = struct.unpack_from(
-            "<2xH10xI4xHH", prefix, offset + 4
+        flags, method, compressed, name_length, extra_length = struct.unpack_from(
+            "<2xHH8xI4xHH", prefix, offset + 4
         )
         name = prefix[offset + 30 : offset + 30 + name_length]
         if len(name) < name_length:
             break
-        names.append(name.decode("utf-8", "replace"))
+        start = offset + 30 + name_length + extra_length
+        data = prefix[start:] if flags & 0x08 else prefix[start : start + compressed]
+        entries.append(_ZipEntry(name.decode("utf-8", "replace"), method, data))
         if flags & 0x08:
             break
-        offset += 30 + name_length + extra_length + compressed
-    return names
+        offset = start + compressed
+    return entries
+
+
+def _zip_names(prefix: bytes) -> list[str]:
+    """The names of the zip members whose local headers sit in the prefix, in order."""
+    return [entry.name for entry in _zip_entries(prefix)]
 
 
 def _is_wacz_layout(prefix: bytes) -> bool:
@@ -214,8 +249,26 @@ def _is_wacz_layout(prefix: bytes) -> bool:
 def _is_proofmode_layout(prefix: bytes) -> bool:
     """Every zip member seen in the prefix is a ProofMode proof file or captured media (at
     least one): a bundle whose media comes first may show nothing else in the prefix."""
-    names = _zip_names(prefix)
-    return bool(names) and all(_PROOFMODE_NAME.match(n.rsplit("/", 1)[-1]) for n in names)
+    entries = _zip_entries(prefix)
+    if not entries or len(entries) > _PROOFMODE_MAX_MEMBERS:
+        return False
+    return all(_is_proofmode_member(entry) for entry in entries)
+
+
+def _is_proofmode_member(entry: _ZipEntry) -> bool:
+    """Known by name, else by content: captured media, or an armored OpenPGP signature."""
+    name = entry.name.rsplit("/", 1)[-1]
+    if _PROOFMODE_NAME.match(name):
+        return True
+    head = entry.head()
+    if not head:
+        return False
+    if name.lower().endswith(".asc"):  # the signature of media named without an extension
+        return head.startswith(_PGP_ARMOR)
+    mime = libmagic_type(head)
+    return ALLOWED_TYPES.get(mime, ("", ""))[1] in (PHOTO, VIDEO, AUDIO) or (
+        mime in _BUNDLE_ONLY_MEDIA
+    )
 
 
 def check_image_dimensions(prefix: bytes) -> None:
