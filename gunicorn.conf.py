@@ -8,6 +8,22 @@ import os
 # Web workers serve requests and never run migrations: Custos then skips loading Alembic.
 os.environ.setdefault("CUSTOS_WEB_WORKER", "1")
 
+# gunicorn receives up to 1 MiB per recv() of a request body and keeps what the application has
+# not asked for yet, copying it on each read: with intake reading 256 KiB pieces that held
+# about 3 MB per upload (docs/performance.md, "A web worker's memory"). Its reads stay large
+# enough to keep the GIL hand-offs rare that the 1 MiB bound was made for.
+BODY_RECV_BYTES = 256 * 1024
+
+
+def _bound_body_reads():
+    from gunicorn.http.unreader import SocketUnreader
+
+    if getattr(SocketUnreader, "max_body_chunk", 0) > BODY_RECV_BYTES:
+        SocketUnreader.max_body_chunk = BODY_RECV_BYTES
+
+
+_bound_body_reads()
+
 
 def on_starting(server):
     """Tell the app how many workers will run, and stop now if its settings cannot serve them.

@@ -123,3 +123,22 @@ def test_the_rss_tool_reports_a_fresh_worker(tmp_path):
     ]
     assert all("VmRSS" in line and "VmHWM" in line for line in lines[:3])
     assert "botocore=False" in lines[3] and "numpy=False" in lines[3]
+
+
+def test_gunicorn_conf_bounds_what_a_worker_receives_at_once(monkeypatch):
+    """gunicorn.conf.py lowers gunicorn's largest recv() of a request body from 1 MiB to 256 KiB:
+    what it receives beyond the piece intake asks for is held, and copied on each read, in the
+    web worker during every upload (docs/performance.md, "A web worker's memory")."""
+    from gunicorn.http.unreader import SocketUnreader
+
+    # The file sets CUSTOS_WEB_WORKER: recorded here so that it is removed again afterwards.
+    monkeypatch.setenv("CUSTOS_WEB_WORKER", "")
+    monkeypatch.delenv("CUSTOS_WEB_WORKER")
+    saved = SocketUnreader.max_body_chunk
+    try:
+        SocketUnreader.max_body_chunk = 1024 * 1024
+        conf = ROOT / "gunicorn.conf.py"
+        exec(compile(conf.read_text(), str(conf), "exec"), {"__name__": "gunicorn_conf"})  # noqa: S102
+        assert SocketUnreader.max_body_chunk == 256 * 1024
+    finally:
+        SocketUnreader.max_body_chunk = saved

@@ -59,20 +59,38 @@ def write_encrypted(chunks: Iterable[bytes]) -> StoredBlob:
     The blob is durable when this returns; the caller then commits the row that names it
     (if that fails, delete the blob or leave it to `blobs gc`). Works on intake-only nodes.
     """
-    store = blob_store()
-    pending = store.begin()
-    digest = hashlib.sha256()
+    writer = EncryptedBlobWriter()
     try:
-        writer = AgeWriter(pending.write, org_recipients())
         for chunk in chunks:
-            digest.update(chunk)
             writer.write(chunk)
-        writer.close()
-        pending.commit()
+        return writer.commit()
     except BaseException:
-        pending.abort()
+        writer.abort()
         raise
-    return StoredBlob(pending.key, digest.hexdigest(), writer.plaintext_size)
+
+
+class EncryptedBlobWriter:
+    """write_encrypted as a write-only file: for producers that push their bytes (a PDF
+    library saving a document) instead of yielding them. write() pieces, then commit() for the
+    StoredBlob, or abort() after a failure (nothing is stored); one 64 KiB chunk is held."""
+
+    def __init__(self) -> None:
+        self._pending = blob_store().begin()
+        self._digest = hashlib.sha256()
+        self._writer = AgeWriter(self._pending.write, org_recipients())
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        self._digest.update(data)
+        self._writer.write(data)
+        return memoryview(data).nbytes
+
+    def commit(self) -> StoredBlob:
+        self._writer.close()
+        self._pending.commit()
+        return StoredBlob(self._pending.key, self._digest.hexdigest(), self._writer.plaintext_size)
+
+    def abort(self) -> None:
+        self._pending.abort()
 
 
 def open_plaintext(blob_key: str) -> AgeReader:

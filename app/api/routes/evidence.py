@@ -40,7 +40,7 @@ from app.vault.reading.filters import EvidenceFilters, FilterRefused, parse_evid
 from app.vault.upload.refusals import IntakeRefused
 from app.vault.upload.stream import begin_intake
 
-READ_SIZE = 1024 * 1024
+READ_SIZE = 256 * 1024  # as multipart intake (app/vault/upload/multipart.py)
 FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 API_CHANNEL = "api"
 

@@ -21,52 +21,28 @@ from typing import BinaryIO, Protocol
 from app.casefiles.services.errors import ExportError
 
 SIGNATURE_NAME = "tagmanifest-sha256.txt.minisig"
-_TAR_COPY_BLOCK = 1024 * 1024
 
 
 class BagTarget(Protocol):
     def add(self, relpath: str, size: int, chunks: Iterable[bytes]) -> None: ...
 
 
-class _ChunkReader:
-    """A read(n) file object over an iterator of byte chunks (what tarfile copies from).
+class TarTarget:
+    """Bag files as entries of a streamed tar under `root/` (no seeking: the sink may be age).
 
-    Refuses a stream longer or shorter than announced: the tar header already holds the size.
+    Each header comes from tarfile (PAX, so long and non-ASCII names survive) and each file's
+    chunks go to the sink as they arrive, padded to the tar block: nothing is buffered on the
+    way. tarfile's own stream held each MiB in three or four copies on its way through
+    (docs/performance.md, "The export job's memory"). Refuses a stream longer or shorter than
+    announced: the header already holds the size.
     """
 
-    def __init__(self, chunks: Iterable[bytes], size: int) -> None:
-        self._chunks: Iterator[bytes] = iter(chunks)
-        self._buffer = bytearray()
-        self._left = size
-
-    def read(self, wanted: int = -1) -> bytes:
-        if wanted < 0:
-            wanted = self._left
-        while len(self._buffer) < wanted:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk
-        out = bytes(self._buffer[:wanted])
-        del self._buffer[:wanted]
-        self._left -= len(out)
-        if self._left < 0 or (self._left == 0 and (self._buffer or next(self._chunks, b""))):
-            raise ExportError("A file changed size while it was exported; nothing was delivered.")
-        return out
-
-
-class TarTarget:
-    """Bag files as entries of a streamed tar under `root/` (no seeking: the sink may be age)."""
-
     def __init__(self, sink: BinaryIO, root: str) -> None:
+        self.sink = sink
         self.root = root
-        # A big stream buffer: tarfile slices its buffer per record (10 KiB) by default, which
-        # copies each MiB written about a hundred times.
-        self.tar = tarfile.open(
-            fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT, bufsize=_TAR_COPY_BLOCK
-        )
-        self.tar.copybufsize = _TAR_COPY_BLOCK
         self.mtime = int(time.time())
+        self.offset = 0
+        self.closed = False
 
     def add(self, relpath: str, size: int, chunks: Iterable[bytes]) -> None:
         info = tarfile.TarInfo(f"{self.root}/{relpath}")
@@ -76,18 +52,38 @@ class TarTarget:
         info.uid = info.gid = 0
         info.uname = info.gname = ""
         info.mode = 0o644
-        reader = _ChunkReader(chunks, size)
-        self.tar.addfile(info, reader)
-        reader.read(1)  # the end of the stream: anything left over is refused
+        self._write(info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape"))
+        written = 0
+        for chunk in chunks:
+            written += len(chunk)
+            if written > size:
+                break
+            self._write(chunk)
+        if written != size:
+            raise ExportError("A file changed size while it was exported; nothing was delivered.")
+        remainder = size % tarfile.BLOCKSIZE
+        if remainder:
+            self._write(tarfile.NUL * (tarfile.BLOCKSIZE - remainder))
+
+    def _write(self, data: bytes) -> None:
+        if self.closed:
+            raise ExportError("The export's archive was already closed.")
+        self.sink.write(data)
+        self.offset += len(data)
 
     def close(self) -> None:
-        self.tar.close()
+        """The end of the archive, as tarfile writes it: two zero blocks, then zeros up to a
+        whole record."""
+        end = tarfile.NUL * (2 * tarfile.BLOCKSIZE)
+        remainder = (self.offset + len(end)) % tarfile.RECORDSIZE
+        if remainder:
+            end += tarfile.NUL * (tarfile.RECORDSIZE - remainder)
+        self._write(end)
+        self.closed = True
 
     def abandon(self) -> None:
-        """After a failure: drop the stream without writing its end (its sink is closed), so
-        that tarfile's finaliser does not try to flush into it later."""
-        self.tar.closed = True
-        self.tar.fileobj.closed = True
+        """After a failure: write nothing more (the sink is being discarded)."""
+        self.closed = True
 
 
 class FolderTarget:

@@ -12,8 +12,12 @@ PDFium (pypdfium2, Apache-2.0 / BSD-3-Clause bindings to Chromium's PDF engine, 
 monthly) was chosen over PyMuPDF (AGPL-3.0, which would bind the whole server to the AGPL)
 and poppler (GPL, a command-line round trip through files): it renders and writes pages in
 process, from a seekable reader, so the original is decrypted only as pages are read.
-The copy is assembled in memory before it is encrypted (its size: the kept pages plus one
-JPEG per rasterised page); the original is read page by page and never written.
+
+Memory does not grow with the page count: the original is read page by page and never
+written; each rasterised page's JPEG waits sealed on disk until PDFium writes the copy
+(pdf_spill.py); the pages kept as they are go over in one import (so the fonts and pictures
+they share are copied once); and PDFium writes the copy straight into the vault's encrypting
+writer. What PDFium holds of the kept pages' own content is the one part that grows with them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from PIL import ImageDraw
 
 from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
+from app.casefiles.services.pdf_spill import SealedSpill
 from app.casefiles.services.redaction import Rectangle, parse_rectangle
 from app.vault.models import EvidenceItem
 
@@ -66,14 +71,16 @@ def parse_pdf_areas(raw: Any) -> list[PageArea]:
     return areas
 
 
-def redact_pdf(file: IO[bytes], areas: list[PageArea]) -> tuple[bytes, dict[str, Any]]:
-    """The redacted PDF's bytes, and what was removed (for the ledger)."""
+def redact_pdf(file: IO[bytes], areas: list[PageArea], out: IO[bytes]) -> dict[str, Any]:
+    """Write the redacted PDF to `out` (anything with write()); returns what was removed (for
+    the ledger). On an error something may have been written: the caller discards `out`."""
     import pypdfium2 as pdfium
 
     try:
         source = pdfium.PdfDocument(file)
     except pdfium.PdfiumError as exc:
         raise CaseFileError(f"The PDF cannot be opened: {exc}.") from None
+    spill = SealedSpill()
     try:
         pages = len(source)
         beyond = sorted({a.page for a in areas if a.page > pages})
@@ -86,32 +93,33 @@ def redact_pdf(file: IO[bytes], areas: list[PageArea]) -> tuple[bytes, dict[str,
             by_page.setdefault(area.page - 1, []).append(area.box)
         copy = pdfium.PdfDocument.new()
         try:
-            for index in range(pages):
-                if index in by_page:
-                    _rasterised_page(pdfium, source, index, by_page[index], copy)
-                else:
-                    copy.import_pages(source, [index])
-            out = io.BytesIO()
+            kept = [index for index in range(pages) if index not in by_page]
+            if kept:
+                copy.import_pages(source, kept)
+            # In page order, each picture goes in at its own place among the kept pages.
+            for index in sorted(by_page):
+                _rasterised_page(pdfium, source, index, by_page[index], copy, spill)
             copy.save(out)
         finally:
             copy.close()
     except pdfium.PdfiumError as exc:
         raise CaseFileError(f"The PDF cannot be rendered: {exc}.") from None
     finally:
+        spill.close()
         source.close()
-    removed = {
+    return {
         "pages_rasterised": sorted(i + 1 for i in by_page),
         "areas_blacked_out": len(areas),
         "text_layer_of_rasterised_pages": "removed",
         "metadata": "document information, XMP, outline and attachments",
     }
-    return out.getvalue(), removed
 
 
 def _rasterised_page(
-    pdfium: Any, source: Any, index: int, boxes: list[Rectangle], copy: Any
+    pdfium: Any, source: Any, index: int, boxes: list[Rectangle], copy: Any, spill: SealedSpill
 ) -> None:
-    """Append to `copy` the picture of source page `index` with the boxes blacked out."""
+    """Insert into `copy`, at `index`, the picture of source page `index` with the boxes
+    blacked out; the JPEG waits in `spill` until the copy is written."""
     page = source[index]
     try:
         # The size as displayed (PDFium swaps width and height for a page turned 90 degrees).
@@ -131,11 +139,12 @@ def _rasterised_page(
     encoded = io.BytesIO()
     picture.save(encoded, "JPEG", quality=RASTER_JPEG_QUALITY)
     del picture
-    encoded.seek(0)
+    sealed = spill.add(encoded.getvalue())
+    del encoded
     # The page keeps its displayed size, now upright: the picture already shows it turned.
-    new_page = copy.new_page(width, height)
+    new_page = copy.new_page(width, height, index)
     image = pdfium.PdfImage.new(copy)
-    image.load_jpeg(encoded, inline=True)
+    image.load_jpeg(sealed, inline=False)  # read from the spill when the copy is written
     image.set_matrix(pdfium.PdfMatrix().scale(width, height))
     new_page.insert_obj(image)
     new_page.gen_content()
@@ -144,13 +153,19 @@ def _rasterised_page(
 
 def create_redacted_pdf_copy(casefile: CaseFile, user: Any, item: EvidenceItem, raw: Any) -> Any:
     """Store a redacted copy of a PDF, linked to its original in the ledger."""
-    from app.vault.media.derivatives import store_derivative
+    from app.vault.media.derivatives import record_derivative
     from app.vault.models import DerivativeKind
-    from app.vault.storage import open_plaintext
+    from app.vault.storage import EncryptedBlobWriter, open_plaintext
 
     if item.media_type != PDF_MEDIA_TYPE:
         raise CaseFileError("Only PDF documents are redacted here.")
     areas = parse_pdf_areas(raw)
-    with open_plaintext(item.blob_key).as_file() as plaintext:
-        data, removed = redact_pdf(plaintext, areas)
-    return store_derivative(item, DerivativeKind.REDACTED, PDF_MEDIA_TYPE, data, user, removed)
+    out = EncryptedBlobWriter()
+    try:
+        with open_plaintext(item.blob_key).as_file() as plaintext:
+            removed = redact_pdf(plaintext, areas, out)
+        stored = out.commit()
+    except BaseException:
+        out.abort()
+        raise
+    return record_derivative(item, DerivativeKind.REDACTED, PDF_MEDIA_TYPE, stored, user, removed)

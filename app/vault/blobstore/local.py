@@ -31,7 +31,9 @@ from app.vault.blobstore.base import (
     new_blob_key,
 )
 
-_WRITE_BUFFER = 1024 * 1024
+# Writes of this size reach the kernel; more buys no speed and is held per upload in the
+# web worker (docs/performance.md, "A web worker's memory").
+_WRITE_BUFFER = 256 * 1024
 _PARTIAL_SUFFIX = ".partial"
 _REPLACE_SUFFIX = ".replace"
 

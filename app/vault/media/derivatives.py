@@ -21,7 +21,7 @@ from app.vault.media.metadata import open_image
 from app.vault.media.mp4_layout import MissingIndex, Ranges
 from app.vault.media.tools import MediaToolError, input_args, run_on_stream, tool_path
 from app.vault.models import Derivative, DerivativeKind, EvidenceItem
-from app.vault.storage import write_encrypted
+from app.vault.storage import StoredBlob, write_encrypted
 
 THUMBNAIL_MAX_PX = 320
 THUMBNAIL_QUALITY = 85
@@ -201,7 +201,19 @@ def store_derivative_chunks(
     row exists; if the transaction then fails, the blob is an orphan for `blobs gc`. If the
     chunks fail midway, nothing is stored.
     """
-    stored = write_encrypted(chunks)
+    return record_derivative(item, kind, media_type, write_encrypted(chunks), actor, removed)
+
+
+def record_derivative(
+    item: EvidenceItem,
+    kind: DerivativeKind,
+    media_type: str,
+    stored: StoredBlob,
+    actor: Any,
+    removed: dict[str, Any] | None = None,
+) -> Derivative:
+    """The row and ledger entry of a derivative whose blob is already durable (see
+    store_derivative_chunks; a redacted PDF is written through an EncryptedBlobWriter)."""
     derivative = Derivative(
         evidence_id=item.id,
         investigation_id=item.investigation_id,

@@ -58,7 +58,8 @@ from app.vault.upload.stream import record_evidence, run_post_intake
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
-READ_SIZE = 1024 * 1024
+# As multipart intake's (app/vault/upload/multipart.py): bigger pieces only hold more memory.
+READ_SIZE = 256 * 1024
 # Sealed 64 KiB chunks handed to the writer thread at a time (with its queue: memory bound).
 WRITE_BATCH_CHUNKS = 4
 # A long PATCH checkpoints every CHECKPOINT_BYTES, but not more often than every
@@ -435,6 +436,7 @@ def _stream_body(append: _Append, read: Callable[[int], bytes], content_length: 
         since_checkpoint += len(data)
         if remaining is not None:
             remaining -= len(data)
+        data = b""  # let it go before the next read allocates its successor
         if (
             since_checkpoint >= CHECKPOINT_BYTES
             and append.outstanding is None

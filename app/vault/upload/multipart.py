@@ -24,6 +24,9 @@ from app.vault.models import EvidenceItem
 from app.vault.upload.checks import shown_filename
 from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
+# Each piece read is copied three or four times on its way (the server's buffers, the
+# decoder's buffer and the data it hands out): at 1 MiB those copies made a web worker's
+# peak RSS 9-11 MB above its idle RSS (docs/performance.md, "A web worker's memory").
 READ_SIZE = 256 * 1024
 MAX_FIELD_BYTES = 16 * 1024
 MAX_PARTS = 200
@@ -83,6 +86,7 @@ def iter_multipart_events(read: Callable[[int], bytes], boundary: bytes) -> Iter
         if isinstance(event, NeedData):
             chunk = read(READ_SIZE)
             decoder.receive_data(chunk or None)
+            chunk = None  # the decoder holds its own copy: not two of each piece
             if len(decoder.buffer) > READ_SIZE + MAX_HEADER_BUFFER:
                 raise MalformedUpload("multipart headers too long")
             continue
