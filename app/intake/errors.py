@@ -20,6 +20,10 @@ MESSAGES = {
     "date_in_future": _l("This date is in the future."),
     "range_end_before_start": _l("The end of the time range is before its start."),
     "range_end_required": _l("A time range needs an end date."),
+    "possible_duplicate": _l(
+        "An incident at a place like this one, within a day of it, is already recorded (listed"
+        " below). Open it to check; if this is a different incident, tick the box and save again."
+    ),
     "time_required": _l("An exact or approximate time needs the time of day."),
     "uncertainty_required": _l("Say how far off the approximate time may be."),
     "uncertainty_out_of_range": _l("The margin must be between 1 minute and 24 hours."),

@@ -72,12 +72,8 @@
     boxes = [];
     sync();
   });
-  form.addEventListener("submit", function (event) {
-    sync();
-    if (!boxes.length) {
-      event.preventDefault();
-      if (count) { count.textContent = "Draw at least one box first."; }
-    }
-  });
+  // With no box drawn the server refuses, and its page says so where the eye is (announced,
+  // focused, at the top: static/js/form_errors.js), in the person's language.
+  form.addEventListener("submit", sync);
   sync();
 }());

@@ -75,11 +75,11 @@ def investigation_url(server: LiveServer, path: str = "") -> str:
     return f"{server.url}/investigations/{DEMO_REFERENCE}{path}"
 
 
-def open_incident(page: Page, server: LiveServer, place: str) -> str:
+def open_incident(page: Page, server: LiveServer, place: str, day: str = "2015-10-15") -> str:
     page.goto(investigation_url(server, "/incidents/new"))
     checkpoint(page, "incident-form")
     page.locator("input[name=time_certainty][value=day]").check()
-    page.locator("input[name=start_date]").fill("2015-10-15")
+    page.locator("input[name=start_date]").fill(day)
     page.locator("input[name=place_name]").fill(place)
     page.locator("input[name=admin_area]").fill("Idlib")
     page.locator("input[name=latitude]").fill("35.9306")
@@ -211,10 +211,14 @@ def attach_and_seal(page: Page, interview_url: str, media: Media) -> None:
     checkpoint(page, "interview-sealed")
 
 
-def field_flow(page: Page, server: LiveServer, guard: Guard, media: Media, place: str) -> None:
+def field_flow(
+    page: Page, server: LiveServer, guard: Guard, media: Media, place: str, day: str = "2015-10-15"
+) -> None:
+    """`day`: each flow's own, a few days from any other at the same point, so that no flow's
+    incident looks like another's (app/intake/services/similar_incidents.py)."""
     page.goto(investigation_url(server))
     checkpoint(page, "investigation-overview")
-    incident_id = open_incident(page, server, place)
+    incident_id = open_incident(page, server, place, day)
     witness_code = register_witness(page, server)
     interview_url = record_interview(page, server, witness_code, incident_id)
     upload_with_cut(page, guard, media)

@@ -215,6 +215,12 @@ def walk(page: Page, server: LiveServer, who: str, audit: Audit, starts: tuple[s
         page.goto(url)
         if endpoint == "intake.incident_map":  # the markers arrive by fetch after the load
             page.locator("#incident-map .incident-marker").first.wait_for(state="attached")
+        # Where the page leads, read before the check: a check may leave the page (the form
+        # walk of tests/e2e/test_form_errors.py sends its forms from where it finds them).
+        if endpoint in VARIED:
+            for number, (name, href) in enumerate(variants(page, *VARIED[endpoint]).items()):
+                queue.appendleft((href, name if name.isascii() else f"variant{number + 1}"))
+        links = page.locator("a[href]").evaluate_all("links => links.map(a => a.href)")
         audit.check(page, who, key)
         audit.checked.add(endpoint)  # a route that redirects is checked through its target
         if endpoint == "intake.incident_map":  # and a marker's popup
@@ -225,10 +231,10 @@ def walk(page: Page, server: LiveServer, who: str, audit: Audit, starts: tuple[s
                 "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
             )
             audit.check(page, who, f"{key}-popup")
-        if endpoint in VARIED:
-            for number, (name, href) in enumerate(variants(page, *VARIED[endpoint]).items()):
-                queue.appendleft((href, name if name.isascii() else f"variant{number + 1}"))
-        for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.href)"):
+            links += page.locator(".leaflet-popup a[href]").evaluate_all(
+                "links => links.map(a => a.href)"
+            )
+        for href in links:
             href = href.split("#", 1)[0]
             if href.startswith(server.url) and href not in seen_urls:
                 queue.append((href, None))

@@ -41,5 +41,7 @@ def test_field_flow_in_arabic_is_right_to_left(page, guard, live_server, totp, t
     )
     assert right_gap < left_gap, (left_gap, right_gap)
 
-    field_flow(page, live_server, guard, media, place="Maarat al-Numan market (e2e ar)")
+    field_flow(
+        page, live_server, guard, media, place="Maarat al-Numan market (e2e ar)", day="2015-10-11"
+    )
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

@@ -1,5 +1,5 @@
-"""On a phone (390×844): typing survives an expired session, errors are announced and focused,
-and no page scrolls sideways. Issue 18, items 1, 6 and 9 (phone layouts).
+"""On a phone (390×844): typing survives an expired session, the second factor's QR code renders,
+errors are announced and focused, and no page scrolls sideways. Issue 18, items 1, 6, 8 and 9.
 
 The session expires the way the idle limit ends it: the signed session cookie is re-signed with
 the server's key and a last activity 31 minutes ago, so the server's own idle check
@@ -9,6 +9,7 @@ the server's key and a last activity 31 minutes ago, so the server's own idle ch
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -105,6 +106,35 @@ def test_a_transcript_typed_before_the_session_expires_is_there_after_signing_in
     # Saved as the record, the draft is gone: a new form starts empty.
     page.goto(investigation_url(live_server, "/interviews/new"))
     expect(page.locator("textarea[name=transcript]")).to_have_value("")
+
+
+def test_the_second_factors_qr_code_renders_on_a_phone(phone, live_server, totp):
+    """A new lawyer's first sign-in: the QR code is a picture with a size of its own (an SVG
+    served without its namespace loads as an empty image of natural size 0)."""
+    context, page, guard = phone
+    email = f"qr.{secrets.token_hex(3)}@e2e.custos.example"
+    made = live_server.flask("users", "create", email, "--role", "lawyer", "--name", "QR (e2e)")
+    link = re.search(r"/auth/set-password#\S+", made)
+    assert link, made
+    page.goto(live_server.url + link.group(0))
+    password = secrets.token_urlsafe(18)
+    page.locator("input[name=password]").fill(password)
+    page.locator("input[name=confirm]").fill(password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/auth/login"))
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/auth/2fa/enroll"))
+    qr = page.locator("main img.qr")
+    expect(qr).to_be_visible()
+    width, height = qr.evaluate(
+        """img => img.complete ? [img.naturalWidth, img.naturalHeight]
+           : new Promise(done => img.addEventListener('load',
+               () => done([img.naturalWidth, img.naturalHeight])))"""
+    )
+    assert width > 0 and height > 0, f"the QR code has no picture ({width}×{height})"
+    assert qr.bounding_box()["width"] <= PHONE["width"], "the QR code is wider than the phone"
 
 
 def focused_alert(page: Page):

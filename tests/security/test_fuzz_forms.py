@@ -112,9 +112,12 @@ NO_FIELDS = frozenset(
 )
 # Fields the pages of this World do not show, fuzzed all the same: the ledger's page number
 # travels in the pager's links; witnesses to name appear only once one consented to it; the
-# confirmation of approving with gaps appears only on a file in review (tests/casefiles).
+# confirmation of approving with gaps appears only on a file in review (tests/casefiles); the
+# confirmation that a new incident differs from those like it, only when there are some
+# (tests/intake/test_similar_incidents.py).
 NOT_SHOWN_HERE = {
     "GET custody.ledger": {"page"},
+    "POST intake.new_incident": {"not_a_duplicate"},
     "POST casefiles.export": {"named_witnesses"},
     "POST casefiles.transition": {"confirm_unsupported"},
 }

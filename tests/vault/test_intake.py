@@ -308,6 +308,33 @@ def test_a_body_that_is_not_multipart_is_refused(world, field_client, vault):
     assert_nothing_stored(vault)
 
 
+def test_a_form_sent_without_a_file_comes_back_as_filled_saying_what_is_missing(
+    world, field_client, vault
+):
+    """As a browser without JavaScript sends it: the form's fields, and an empty file part."""
+    token = csrf_token(field_client, world.url)
+    body = multipart_body(
+        token,
+        [('filename=""', b"")],
+        captured_at="2015-11-10T09:31:05",
+        location="36.2021, 37.1343",
+        captured_by="Abu Khaled's phone",
+    )
+    response = post_raw(field_client, world.url, body)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # Everything typed is still there…
+    assert 'value="2015-11-10T09:31:05"' in page
+    assert 'value="36.2021, 37.1343"' in page
+    assert 'value="Abu Khaled&#39;s phone"' in page
+    # …under an announced summary that leads to the file field, marked in error beside it.
+    summary = page.split('class="flashes error-summary" role="alert"', 1)[1].split("</div>")[0]
+    assert 'href="#files"' in summary and "Choose at least one file to upload." in summary
+    assert 'id="files" name="files" multiple required aria-invalid="true"' in page
+    assert 'aria-describedby="files-error"' in page and 'id="files-error"' in page
+    assert_nothing_stored(vault)
+
+
 # --- Access --------------------------------------------------------------------------------------
 
 

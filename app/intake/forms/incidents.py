@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FloatField,
     HiddenField,
@@ -96,6 +97,8 @@ class IncidentForm(FlaskForm):
     )
     casualties_reported_by = StringField(_l("Casualty figures reported by"))
     description = TextAreaField(_l("Description"), render_kw={"rows": 6})
+    # Asked only when incidents like this one exist (app/intake/services/similar_incidents.py).
+    not_a_duplicate = BooleanField(_l("This is a different incident: record it anyway"))
 
     def set_choices(self, weapons: list, targets: list) -> None:
         self.weapon_code.choices = [("", _l("— choose —"))] + [

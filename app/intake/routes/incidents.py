@@ -12,10 +12,12 @@ from app.drafts.declare import keeps_drafts
 from app.form_submission import saved, submit_form, template_page
 from app.intake import bp, pages, receipt_lists
 from app.intake.forms.incidents import IncidentFilterForm, IncidentForm
+from app.intake.models import Incident
 from app.intake.receipts import INCIDENT_RECEIPT_LOAD, incident_receipt
 from app.intake.routes.page_context import page_number, query_of, receipt_list_page
 from app.intake.services import search
 from app.intake.services.incidents import create_incident, update_incident
+from app.intake.services.similar_incidents import refuse_if_similar
 from app.intake.services.taxonomy import active_targets, active_weapons, choices_for
 from app.intake.visibility import incident_or_404, may_edit_incident
 from app.investigations.viewer import InvestigationViewer, viewer_for
@@ -62,13 +64,14 @@ def incident_form(incident=None) -> IncidentForm:
     return form
 
 
-def form_page(viewer: InvestigationViewer, form: IncidentForm, incident=None):
+def form_page(viewer: InvestigationViewer, form: IncidentForm, incident=None, similar=()):
     return template_page(
         "intake/incidents/form.html",
         investigation=viewer.investigation,
         form=form,
         incident=incident,
         known_areas=search.known_areas(viewer),
+        similar=similar,
     )
 
 
@@ -101,13 +104,21 @@ def incidents(reference: str):
 def new_incident(reference: str):
     viewer = viewer_for(reference)
     form = incident_form()
+    similar: list[Incident] = []  # incidents like it, named before it is saved
+
+    def record():
+        data = form.to_input()
+        confirmed = bool(form.not_a_duplicate.data)
+        refuse_if_similar(viewer, data, confirmed, similar, form.client_id.data)
+        return create_incident(
+            viewer.investigation, current_user, data, client_id=form.client_id.data
+        )
+
     return submit_form(
         form,
-        lambda: create_incident(
-            viewer.investigation, current_user, form.to_input(), client_id=form.client_id.data
-        ),
+        record,
         done=incident_saved(_("Incident recorded."), reference),
-        page=form_page(viewer, form),
+        page=form_page(viewer, form, similar=similar),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.error_responses import error_response
@@ -19,8 +20,11 @@ from app.vault.upload.refusals import IntakeRefused
 from app.vault.upload.request import UploadNotReceived, receive_form_upload
 
 
-def _render_page(investigation, outcomes=None, status=200, receipts=None):
-    # Started from an incident's page (?incident=<id>): that incident is chosen already.
+def _render_page(investigation, outcomes=None, status=200, receipts=None, posted=None):
+    # Started from an incident's page (?incident=<id>): that incident is chosen already. A form
+    # sent without a file comes back as it was filled (`posted`), saying what is missing.
+    files_error = None if posted is None else _("Choose at least one file to upload.")
+    posted = posted or {}
     return (
         render_template(
             "vault/upload.html",
@@ -29,8 +33,10 @@ def _render_page(investigation, outcomes=None, status=200, receipts=None):
             receipts=receipts or {},
             max_size=format_size(max_upload_bytes()),
             incident_choices=incident_choices(viewer_of(investigation, current_user)),
-            chosen_incident=request.args.get("incident", ""),
+            chosen_incident=posted.get("incident_id", request.args.get("incident", "")),
             shows_labels=SHOWS_LABELS,
+            posted=posted,
+            files_error=files_error,
         ),
         status,
     )
@@ -50,6 +56,8 @@ def upload_evidence(reference: str):
     except UploadNotReceived as refused:
         if refused.outcomes:  # say which files were stored before it broke off
             return _render_page(investigation, refused.outcomes, status=refused.status)
+        if refused.posted is not None:  # no file chosen: the form back, as it was filled
+            return _render_page(investigation, status=400, posted=refused.posted)
         return error_response(refused.status, refused.message)
     return _uploaded_page(investigation, outcomes)
 

@@ -104,6 +104,7 @@ def receive_multipart(
     csrf_checked: bool,
     form_fields: dict[str, str] | None = None,
     on_recorded: Callable[[EvidenceItem], None] | None = None,
+    posted: dict[str, str] | None = None,
 ) -> list[IntakeOutcome]:
     """Store every file part of a multipart body; one outcome per file, in order.
 
@@ -113,6 +114,8 @@ def receive_multipart(
     any file is stored.
     form_fields: names the caller reads (a field sent before the files is there when they
     arrive), filled in place; on_recorded(item) runs in each stored item's own transaction.
+    posted: filled in place with the capture and incident fields read, so that a form sent
+    without a file can come back as it was filled.
     """
     state = _Upload(
         csrf_checked=csrf_checked,
@@ -155,6 +158,9 @@ def receive_multipart(
         if state.writer is not None:
             state.writer.abort()
         raise
+    if posted is not None:
+        posted.update(state.facts)
+        posted.update(state.link_fields)
     return state.outcomes
 
 

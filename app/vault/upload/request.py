@@ -51,13 +51,21 @@ def multipart_boundary() -> bytes | None:
 
 
 class UploadNotReceived(Exception):
-    """The request brought no file to store; `outcomes`: files stored before it broke off."""
+    """The request brought no file to store; `outcomes`: files stored before it broke off;
+    `posted`: for a well-formed form that simply came without a file, the fields it carried
+    (so the page can give the form back as it was filled), else None."""
 
-    def __init__(self, message: str, outcomes: list[IntakeOutcome] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        outcomes: list[IntakeOutcome] | None = None,
+        posted: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = 400
         self.message = message
         self.outcomes = outcomes or []
+        self.posted = posted
 
 
 def receive_form_upload(
@@ -72,6 +80,7 @@ def receive_form_upload(
     if boundary is None:
         csrf.protect()  # not a file upload: the ordinary check applies (the body is small)
         raise UploadNotReceived("Send the files as a multipart/form-data form upload.")
+    posted: dict[str, str] = {}
     try:
         outcomes = receive_multipart(
             investigation,
@@ -82,6 +91,7 @@ def receive_form_upload(
             csrf_checked=csrf_checked,
             form_fields=form_fields,
             on_recorded=on_recorded,
+            posted=posted,
         )
     except MissingCsrfToken:
         raise UploadNotReceived(CSRF_MESSAGE) from None
@@ -89,5 +99,5 @@ def receive_form_upload(
         message = "The upload was not a well-formed form submission."
         raise UploadNotReceived(message, broken.outcomes) from None
     if not outcomes:
-        raise UploadNotReceived("Choose at least one file to upload.")
+        raise UploadNotReceived("Choose at least one file to upload.", posted=posted)
     return outcomes
