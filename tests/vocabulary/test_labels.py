@@ -26,7 +26,7 @@ def test_label_of_falls_back_to_the_shipped_file_then_the_code(app):
 
 
 def test_sync_adds_what_is_missing_and_keeps_an_admins_words(app_ctx):
-    assert sync_vocabulary_labels() == {"consent_purpose": 5, "custody_action": 45}
+    assert sync_vocabulary_labels() == {"consent_purpose": 5, "custody_action": 50}
     row = db.session.get(VocabularyLabel, ("custody_action", "received"))
     row.label, row.label_ru = "Taken in", ""
     db.session.commit()

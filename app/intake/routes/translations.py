@@ -66,7 +66,7 @@ def original_of(interview: Interview, addendum_id: str | None) -> dict:
 
 
 def form_choices(form: TranslationForm) -> None:
-    offered = pages.language_choices()["interpreted_from"]
+    offered = pages.language_choices()["languages"]
     form.source_language.choices = offered
     form.target_language.choices = offered
 
