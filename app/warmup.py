@@ -10,7 +10,6 @@ Nothing here reads or writes the database or the instance's files.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import time
@@ -20,34 +19,11 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 TEMPLATE_SUFFIXES = (".html", ".txt", ".xml", ".svg")
-# glibc's mallopt(3) parameters: the size from which a block is its own mapping, and how much
-# free memory at the top of the heap is kept rather than given back.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-RELEASE_FROM_BYTES = 128 * 1024
-
-
-def release_large_blocks_promptly() -> bool:
-    """Give intake's large buffers back to the system as soon as they are freed (glibc only).
-
-    glibc raises its mapping threshold each time a mapped block is freed (up to 32 MiB), so
-    after the first upload every 256 KiB read buffer and copy is carved from the heap, where
-    fragmentation keeps it resident: about 1.5 MB of a worker's 120 MB budget
-    (docs/performance.md). Setting the thresholds fixes them at glibc's defaults.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False  # not glibc (musl, macOS): nothing to tune
-    return all(
-        libc.mallopt(option, RELEASE_FROM_BYTES) == 1
-        for option in (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD)
-    )
 
 
 def warm_up(app: Flask) -> float:
     """Compile every template and load what the pages' languages need; returns the seconds."""
     started = time.perf_counter()
-    release_large_blocks_promptly()
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()

@@ -49,10 +49,3 @@ def test_gunicorn_config_warms_each_worker(app, unfrozen):
     app.jinja_env.cache.clear()
     config["post_worker_init"](SimpleNamespace(wsgi=app))
     assert any(t.name == "base.html" for t in app.jinja_env.cache.values())
-
-
-def test_a_worker_gives_large_freed_blocks_back_at_once():
-    """glibc keeps the thresholds it is given instead of raising them after each upload."""
-    from app.warmup import release_large_blocks_promptly
-
-    assert release_large_blocks_promptly() is True
