@@ -31,10 +31,11 @@ from app.vault.storage import blob_store
 
 FORMAT = "custos-backup"
 VERSION = 1
-# Tables that migration 0004 fills with the default taxonomies: a freshly migrated database
-# has these rows, and a restore replaces them with the backup's (tests/backup checks that a
-# fresh database has rows in no other table).
-SEEDED_TABLES = ("target_types", "weapon_types")
+# Tables that migrations fill: 0004 the default taxonomies, 0042 the labels of consent
+# purposes and custody actions. A freshly migrated database has these rows, and a restore
+# replaces them with the backup's (tests/backup checks that a fresh database has rows in no
+# other table).
+SEEDED_TABLES = ("target_types", "weapon_types", "vocabulary_labels")
 
 Report = Callable[[str], None]
 
