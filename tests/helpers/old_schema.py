@@ -25,3 +25,24 @@ def insert_investigation() -> SimpleNamespace:
         {"id": row.id, "reference": row.reference, "now": utcnow()},
     )
     return row
+
+
+def insert_user(role: str = "field") -> SimpleNamespace:
+    """An account with the columns every revision has (the User model has grown columns since,
+    e.g. reading languages); its `id` and `role`, enough for a factory's `user=`."""
+    row = SimpleNamespace(id=new_row_id(), role=role)
+    db.session.execute(
+        sa.text(
+            "INSERT INTO users (id, email, name, role, active, session_version, failed_logins,"
+            " language, created_at) VALUES (:id, :email, 'Legacy user', :role, :yes, 1, 0, 'en',"
+            " :now)"
+        ),
+        {
+            "id": row.id,
+            "email": f"legacy-{row.id[:8]}@example.org",
+            "role": role,
+            "yes": True,
+            "now": utcnow(),
+        },
+    )
+    return row

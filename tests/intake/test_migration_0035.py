@@ -56,13 +56,13 @@ def test_0035_reads_languages_into_codes_and_flags_the_rest(private_database, tm
     from app import create_app
     from app.extensions import db
     from app.security.master_key import generate_master_key_file
-    from tests.helpers.factories import InvestigationFactory, UserFactory
+    from tests.helpers.old_schema import insert_investigation, insert_user
 
     generate_master_key_file(tmp_path / "master.key")
     app = create_app(make_config(private_database, tmp_path))
     with app.app_context():
         upgrade(revision="0034")
-        investigation, user = InvestigationFactory(), UserFactory(role="field")
+        investigation, user = insert_investigation(), insert_user(role="field")
         db.session.commit()
         _seed(db, investigation.id, user.id)
         db.session.remove()  # no open transaction may hold a lock the migration waits for

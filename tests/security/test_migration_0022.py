@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers.factories import MembershipFactory, UserFactory
+from tests.helpers.factories import MembershipFactory
 from tests.helpers.instance import fresh_database
-from tests.helpers.old_schema import insert_investigation
+from tests.helpers.old_schema import insert_investigation, insert_user
 
 NAME = "Legacy Marker-6061 Name"
 PLACE = "Legacy Marker-6062 Place"
@@ -43,7 +43,7 @@ def test_0022_reseals_legacy_values_and_downgrades_back(tmp_path):
         with app.app_context():
             upgrade(revision="0021")
             init_keys(tmp_path / "keys", master_key())
-            user = UserFactory(role="field")
+            user = insert_user(role="field")
             investigation = insert_investigation()
             MembershipFactory(user=user, investigation=investigation)
             db.session.commit()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tests.helpers.factories import MembershipFactory, UserFactory
+from tests.helpers.factories import MembershipFactory
 from tests.helpers.instance import fresh_database
-from tests.helpers.old_schema import insert_investigation
+from tests.helpers.old_schema import insert_investigation, insert_user
 
 
 def test_0027_fills_the_sealed_sizes_of_existing_rows_and_downgrades(tmp_path):
@@ -28,7 +28,7 @@ def test_0027_fills_the_sealed_sizes_of_existing_rows_and_downgrades(tmp_path):
         with app.app_context():
             upgrade(revision="0026")
             init_keys(tmp_path / "keys", master_key())
-            user = UserFactory(role="field")
+            user = insert_user(role="field")
             investigation = insert_investigation()
             MembershipFactory(user=user, investigation=investigation)
             db.session.commit()

@@ -9,9 +9,9 @@ import json
 
 import sqlalchemy as sa
 
-from tests.helpers.factories import MembershipFactory, UserFactory
+from tests.helpers.factories import MembershipFactory
 from tests.helpers.instance import fresh_database
-from tests.helpers.old_schema import insert_investigation
+from tests.helpers.old_schema import insert_investigation, insert_user
 
 PLACE = "Migrated Place Marker-3030"
 NAMES = ("Second Unit Marker-3031", "First Party Marker-3032")
@@ -34,7 +34,7 @@ def test_0034_seals_incident_particulars_and_downgrades_back(tmp_path):
         with app.app_context():
             upgrade(revision="0033")
             init_keys(tmp_path / "keys", master_key())
-            user = UserFactory(role="field")
+            user = insert_user(role="field")
             investigation = insert_investigation()
             MembershipFactory(user=user, investigation=investigation)
             db.session.commit()
