@@ -237,6 +237,17 @@ class Records:
                 "shows": "aftermath",
                 "note": "Rubble of the east wing.",
             },
+            ("PUT", "/investigations/{reference}/evidence/{evidence_id}/acquisition"): {
+                "online_link": "https://video.example/watch?v=1",
+                "online_title": "Strike on the bakery",
+                "acquired_at": "2026-03-01T09:30:00Z",
+                "method": "download",
+                "method_note": "saved from the page",
+                "generation": "copy",
+                "original_location": "the uploader's channel",
+                "edited": "no",
+                "hashes_at_acquisition": "md5:0123456789abcdef0123456789abcdef",
+            },
             ("POST", "/investigations/{reference}/witnesses/{witness_id}/consent/withdraw"): {
                 "language": "Arabic",
                 "obtained_on": "2016-05-03",
