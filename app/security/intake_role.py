@@ -62,6 +62,8 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     Grant("memberships", ("SELECT",)),
     Grant("weapon_types", ("SELECT",)),
     Grant("target_types", ("SELECT",)),
+    # Consent purposes' and custody actions' labels in the reader's language.
+    Grant("vocabulary_labels", ("SELECT",)),
     # What intake creates, written blind.
     # Places, areas, coordinates and alleged perpetrators are one sealed column (particulars),
     # left out of the key columns like every other sealed one.
