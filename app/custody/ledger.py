@@ -10,6 +10,9 @@ wait for each other or fail loudly, and never fork the chain.
 from __future__ import annotations
 
 import enum
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,6 +112,8 @@ FORBIDDEN_DETAIL_KEYS = frozenset(
     }
 )
 MAX_DETAILS_BYTES = 8192
+# session.info key: the appends an `appends_at_the_end` block holds back, in order.
+HELD_APPENDS_KEY = "custody_held_appends"
 
 
 def append_custody_event(
@@ -118,13 +123,14 @@ def append_custody_event(
     object_type: str,
     object_id: str,
     details: dict,
-) -> LedgerEntry:
+) -> LedgerEntry | None:
     """Append one entry to the investigation's ledger, inside the caller's transaction.
 
     ``actor`` is a User (recorded as id, email and role; never the client address), a
     system actor name such as ``"system:fixity"``, or None for an unnamed system actor.
     Raises ValueError for an unknown action or details that are not plain, small JSON
-    free of identities and secrets.
+    free of identities and secrets. Inside `appends_at_the_end` the entry is made at the
+    block's end and None is returned.
     """
     try:
         action = CustodyAction(action).value
@@ -142,6 +148,52 @@ def append_custody_event(
     if investigation is None:
         raise ValueError(f"no investigation {investigation_id!r}")
     actor_record = _actor_record(actor)
+    held = session.info.get(HELD_APPENDS_KEY)
+    if held is not None:
+        # A copy: the caller may change its dict after the call, the entry must not change.
+        held.append((investigation, actor_record, action, object_type, object_id, _copy(details)))
+        return None
+    return _append(session, investigation, actor_record, action, object_type, object_id, details)
+
+
+@contextmanager
+def appends_at_the_end() -> Iterator[None]:
+    """Hold the block's ledger appends back and make them, in order, as the block ends.
+
+    An append locks the investigation's ledger head until the transaction commits, so a block
+    that appends first and then works for seconds (media processing: decoding, ffmpeg,
+    hashing, blob writes) would make every other writer of the investigation wait for it,
+    down to a lawyer's page view and its `viewed` entry. Each append is checked when it is
+    asked for; if the block raises, none is made. The entries' times are those of the end.
+    """
+    session = db.session
+    if HELD_APPENDS_KEY in session.info:  # nested: the outermost block appends
+        yield
+        return
+    held: list[tuple] = []
+    session.info[HELD_APPENDS_KEY] = held
+    try:
+        yield
+    finally:
+        session.info.pop(HELD_APPENDS_KEY, None)
+    for investigation, actor_record, action, object_type, object_id, details in held:
+        _append(session, investigation, actor_record, action, object_type, object_id, details)
+
+
+def _copy(details: dict) -> dict:
+    return json.loads(canonical_json(details))
+
+
+def _append(
+    session: Session,
+    investigation: Investigation,
+    actor_record: dict[str, str],
+    action: str,
+    object_type: str,
+    object_id: str,
+    details: dict,
+) -> LedgerEntry:
+    investigation_id = investigation.id
     moment = datetime.now(UTC)
     body = canonical_json(
         {

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from app.crypto.age import AgeReader
-from app.custody.ledger import append_custody_event
+from app.custody.ledger import append_custody_event, appends_at_the_end
 from app.extensions import db
 from app.security.org_keys import ReadsDisabled
 from app.vault.hooks import run_processing_steps
@@ -39,7 +39,7 @@ PROCESSING_ACTOR = "system:media-processing"
 
 
 def process_new_evidence(evidence_id: str) -> None:
-    """Extract metadata, make derivatives and record both; one commit at the end.
+    """Extract metadata and make derivatives; their ledger entries and one commit at the end.
 
     On an intake-only node nothing can be decrypted: the item is left unprocessed (its
     extracted_metadata stays empty) for a reading node to process later.
@@ -52,18 +52,25 @@ def process_new_evidence(evidence_id: str) -> None:
     except ReadsDisabled:
         log.info("evidence %s left unprocessed: intake-only node", evidence_id)
         return
+    # The ledger entries are made after the slow work, so the investigation's ledger head is
+    # locked for the commit, not for the decoding, hashing and blob writes.
     try:
-        if item.extracted_metadata is None:
-            status = record_extraction(item, extract_metadata(item.kind, item.media_type, reader))
-        else:
-            status = json.loads(item.extracted_metadata).get("status")
-        if status != REFUSED:  # a refused file (decompression bomb) is not decoded at all
-            make_derivatives(item, reader)
-            # Steps of packages above the vault: PDQ hashes, consistency checks (each idempotent).
-            run_processing_steps(item, reader)
+        with appends_at_the_end():
+            _process(item, reader)
     finally:
         close_reader(reader)
     db.session.commit()
+
+
+def _process(item: EvidenceItem, reader: AgeReader) -> None:
+    if item.extracted_metadata is None:
+        status = record_extraction(item, extract_metadata(item.kind, item.media_type, reader))
+    else:
+        status = json.loads(item.extracted_metadata).get("status")
+    if status != REFUSED:  # a refused file (decompression bomb) is not decoded at all
+        make_derivatives(item, reader)
+        # Steps of packages above the vault: PDQ hashes, consistency checks (each idempotent).
+        run_processing_steps(item, reader)
 
 
 def pending_evidence_ids(limit: int | None = None, include_processed: bool = False) -> list[str]:
