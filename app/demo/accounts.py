@@ -15,7 +15,7 @@ import pyotp
 from app.auth.models import User
 from app.auth.services import accounts
 from app.auth.services.enrollment import confirm_enrollment, pending_secret, reset_second_factor
-from app.demo.scenario import AccountSpec, Scenario
+from app.demo.specs import AccountSpec, Scenario
 
 
 class EnrollmentFailed(RuntimeError):

@@ -23,7 +23,8 @@ from app.demo.record_casefiles import record_casefiles
 from app.demo.record_intake import record_incidents, record_interviews, record_witnesses
 from app.demo.record_media import record_media
 from app.demo.record_phone import record_phone_submissions
-from app.demo.scenario import Scenario, ScenarioError, load_scenario
+from app.demo.scenario import load_scenario
+from app.demo.specs import Scenario, ScenarioError
 from app.demo.world import DemoLoadFailed, DemoWorld, loading
 from app.extensions import db
 from app.intake.models import InterviewStatus

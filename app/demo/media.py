@@ -21,7 +21,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageDraw, ImageFont, TiffImagePlugin
 
-from app.demo.scenario import AudioSpec, IncidentSpec, PhotoSpec, ResponseSpec, VideoSpec
+from app.demo.specs import AudioSpec, IncidentSpec, PhotoSpec, ResponseSpec, VideoSpec
 
 LABEL = "DEMO — FICTIONAL"
 EXIF_LABEL = "DEMO - FICTIONAL generated image, not a photograph"  # EXIF ASCII fields

@@ -15,7 +15,7 @@ from app.casefiles.models import CaseItem, LegalCrime, LegalElement, LegalFramew
 from app.casefiles.services.assessments import annotate_item, assess_item, corroborate
 from app.casefiles.services.casefiles import add_item, create_casefile, link_element
 from app.casefiles.services.workflow import transition
-from app.demo.scenario import CaseFileSpec, ItemSpec, ScenarioError
+from app.demo.specs import CaseFileSpec, ItemSpec, ScenarioError
 from app.demo.world import DemoWorld, loading
 from app.extensions import db
 

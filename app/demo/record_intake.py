@@ -7,7 +7,7 @@ own uploads, and seal their own testimony (custody entry testimony_sealed).
 
 from __future__ import annotations
 
-from app.demo.scenario import ConsentSpec, IncidentSpec, InterviewSpec
+from app.demo.specs import ConsentSpec, IncidentSpec, InterviewSpec
 from app.demo.world import DemoWorld, loading
 from app.extensions import db
 from app.intake.services.consent import ConsentInput, record_consent

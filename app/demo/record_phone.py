@@ -16,7 +16,7 @@ import uuid
 from xml.sax.saxutils import escape
 
 from app.demo.media import demo_photo
-from app.demo.scenario import PhoneSubmissionSpec
+from app.demo.specs import PhoneSubmissionSpec
 from app.demo.world import DemoLoadFailed, DemoWorld, loading
 from app.extensions import db
 from app.intake.models import Interview

@@ -13,7 +13,7 @@ from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
 from app.demo.accounts import DemoAccount, EnrollmentFailed
 from app.demo.media import MediaGenerationError
-from app.demo.scenario import Scenario, ScenarioError
+from app.demo.specs import Scenario, ScenarioError
 from app.extensions import db
 from app.intake.errors import IntakeError
 from app.intake.models import Incident, Interview, Witness
