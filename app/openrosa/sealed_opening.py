@@ -1,0 +1,137 @@
+"""On the reading node: each submission an intake node kept sealed, opened as if just received.
+
+The manifest and the `.enc` files are replayed, in the manifest's order, through the same
+code that takes an encrypted submission from a phone (app/openrosa/submissions.py): the file
+key unwrapped with the form key, each file decrypted as it streams into the vault's intake,
+the MD5s checked before anything is recorded, the answers validated, the record made as a
+draft of its author with the ledger's `received` and `received_via_openrosa` entries (channel
+and instanceID). A key that does not open, a changed file or answers that do not validate:
+the sealed submission is marked `refused` with the reason, and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.multipart import Data, Field, File
+
+from app.auth.models import User
+from app.crypto.age import AgeError
+from app.extensions import db
+from app.investigations.models import Investigation
+from app.openrosa.models import DeviceCredential
+from app.openrosa.sealed_models import OPENED, PENDING, REFUSED, SealedSubmission
+from app.openrosa.submission_xml import SubmissionRejected
+from app.openrosa.submissions import XML_PART, receive_submission
+from app.timeutil import utcnow
+from app.vault.blobstore.base import BlobStoreError
+from app.vault.storage import open_plaintext
+
+STORED_COPY_UNREADABLE = "A kept file no longer opens as it was stored (changed or missing)."
+NOT_A_MEMBER = "The person who sent it may no longer add to this investigation."
+REASON_LENGTH = 300
+
+
+@dataclass
+class OpeningReport:
+    opened: list[str]
+    refused: list[tuple[str, str]]  # (sealed submission id, reason)
+
+
+class _KeptFileUnreadable(Exception):
+    pass
+
+
+def pending_sealed() -> list[SealedSubmission]:
+    return list(
+        db.session.scalars(
+            select(SealedSubmission)
+            .where(SealedSubmission.status == PENDING)
+            .order_by(SealedSubmission.received_at, SealedSubmission.id)
+        )
+    )
+
+
+def open_pending(progress: Callable[[str, str], None] | None = None) -> OpeningReport:
+    """Open every pending sealed submission, oldest first. ReadsDisabled on an intake node."""
+    report = OpeningReport([], [])
+    for sealed_id in [row.id for row in pending_sealed()]:
+        sealed = db.session.get(SealedSubmission, sealed_id)
+        reason = open_sealed(sealed)
+        if reason is None:
+            report.opened.append(sealed_id)
+        else:
+            report.refused.append((sealed_id, reason))
+        if progress is not None:
+            progress(sealed_id, "opened" if reason is None else f"refused: {reason}")
+    return report
+
+
+def open_sealed(sealed: SealedSubmission) -> str | None:
+    """Make its record (None), or mark it refused and return why; nothing half-stored."""
+    investigation = db.session.get(Investigation, sealed.investigation_id)
+    device = db.session.get(DeviceCredential, sealed.device_id)
+    user = db.session.get(User, sealed.user_id)
+    sealed_id = sealed.id
+    try:
+        outcome = receive_submission(investigation, device, user, _replayed(sealed))
+    except SubmissionRejected as rejected:
+        return _refuse(sealed_id, rejected.message)
+    except _KeptFileUnreadable:
+        return _refuse(sealed_id, STORED_COPY_UNREADABLE)
+    except PermissionError:
+        return _refuse(sealed_id, NOT_A_MEMBER)
+    sealed = db.session.get(SealedSubmission, sealed_id)
+    sealed.status = OPENED
+    sealed.processed_at = utcnow()
+    sealed.submission_id = outcome.submission.id if outcome.submission else None
+    db.session.commit()
+    return None
+
+
+def _refuse(sealed_id: str, reason: str) -> str:
+    db.session.rollback()
+    sealed = db.session.get(SealedSubmission, sealed_id)
+    sealed.status = REFUSED
+    sealed.refused_reason = reason[:REASON_LENGTH]
+    sealed.processed_at = utcnow()
+    db.session.commit()
+    return sealed.refused_reason
+
+
+def _replayed(sealed: SealedSubmission) -> Iterator[Any]:
+    """The submission as multipart events, the phone's bytes read back from the vault."""
+    files = [(f.name, f.blob_key, f.size) for f in sealed.files]
+    yield Field(name=XML_PART, headers=Headers())
+    yield Data(data=sealed.manifest.encode("utf-8"), more_data=False)
+    for name, blob_key, size in files:
+        yield File(name=name, filename=name, headers=Headers())
+        yield from _file_data(blob_key, size)
+
+
+def _file_data(blob_key: str, size: int) -> Iterator[Data]:
+    try:
+        reader = open_plaintext(blob_key)
+    except (AgeError, BlobStoreError):
+        raise _KeptFileUnreadable() from None
+    try:
+        if reader.plaintext_size != size:
+            raise _KeptFileUnreadable()
+        chunks = reader.iter_all()
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except AgeError:
+                raise _KeptFileUnreadable() from None
+            yield Data(data=chunk, more_data=True)
+        yield Data(data=b"", more_data=False)
+    finally:
+        close = getattr(reader.source, "close", None)
+        if close is not None:
+            close()
