@@ -141,6 +141,23 @@ def test_a_form_key_planted_in_the_intake_nodes_folder_is_never_published(app, i
     assert download.status_code == 503
 
 
+def test_an_intake_node_whose_copied_form_key_is_not_the_pinned_one_refuses_to_start(
+    app, intake_phone, nodes
+):
+    from app.security.org_keys import KeyStoreError
+    from app.security.startup_keys import check_org_keys_at_start
+
+    check_org_keys_at_start(app)  # the pinned copy: it starts
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    (nodes.intake_keys / FORM_PUBLIC_FILE).write_bytes(
+        other.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    with pytest.raises(KeyStoreError, match="does not match CUSTOS_OPENROSA_FORM_KEY"):
+        check_org_keys_at_start(app)
+
+
 def test_an_intake_node_with_a_pin_and_no_copied_key_refuses_to_start(app, intake_phone, nodes):
     from app.security.org_keys import KeyStoreError
     from app.security.startup_keys import check_org_keys_at_start
@@ -167,8 +184,8 @@ def test_an_encrypted_interview_is_kept_sealed_and_nothing_of_it_is_readable(
     sent = intake_phone.submit(sealed.manifest, sealed.files)
     assert sent.status_code == 201, sent.data
     assert b"submit_success" in sent.data and b"still encrypted" in sent.data
-    assert stored_counts()["evidence"] == before["evidence"] == 0
-    assert stored_counts()["submissions"] == 0
+    assert stored_counts() == before  # no item, no submission record, no ledger entry
+    assert db.session.scalars(select(Interview)).all() == []
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert (kept.status, kept.instance_id, kept.form_id) == (
         "pending",

@@ -326,7 +326,7 @@ def test_a_phone_submits_to_an_intake_node_under_its_role(app_ctx, intake_node, 
 
 
 def test_an_encrypted_phone_submission_is_kept_sealed_under_the_role_and_opened_by_the_reader(
-    app, app_ctx, intake_node, field_world
+    app, app_ctx, intake_role, intake_node, field_world
 ):
     """The intake node publishes the reading node's form key, keeps what comes back sealed
     under its role, and only the reading node turns it into the interview draft."""
@@ -340,6 +340,13 @@ def test_an_encrypted_phone_submission_is_kept_sealed_under_the_role_and_opened_
     (kept,) = db.session.scalars(select(SealedSubmission)).all()
     assert (kept.instance_id, kept.status) == (instance_id, "pending")
     assert db.session.scalars(select(OpenRosaSubmission)).all() == []
+    # The role reads back the manifests (to answer a resend), never the files' rows.
+    _, role_url = intake_role
+    assert as_role(role_url, "SELECT instance_id FROM openrosa_sealed_submissions") == [
+        (instance_id,)
+    ]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        as_role(role_url, "SELECT blob_key FROM openrosa_sealed_files")
 
     result = app.test_cli_runner().invoke(args=["openrosa", "open-sealed"])
     assert result.exit_code == 0, result.output

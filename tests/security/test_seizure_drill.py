@@ -33,7 +33,7 @@ from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.models.witnesses import IDENTITY_GROUP
 from app.openrosa.encrypted import UNOPENABLE
 from app.openrosa.models import OpenRosaSubmission
-from app.openrosa.sealed_models import SealedSubmission
+from app.openrosa.sealed_models import SealedFile, SealedSubmission
 from app.openrosa.sealed_opening import open_pending
 from app.security import org_keys
 from app.security.encrypted_type import EncryptedText, SealedText
@@ -323,7 +323,7 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     db.session.add(draft)
     db.session.commit()
     ids = _submit(intake_node, investigation, field)
-    send_encrypted_interview(
+    phone_instance = send_encrypted_interview(
         app, intake_node, investigation, field, PHONE_MARKER, ids["incident"], ids["witness"]
     )
 
@@ -352,6 +352,9 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
         field.email,
         hashlib.sha256(PHOTO).hexdigest(),
         content_hash,
+        phone_instance,  # a sealed submission's manifest, file names and ciphertext hashes
+        "1733460000777.jpg.enc",
+        *db.session.scalars(sa.select(SealedFile.sha256)),
     )
     for value in clear:
         assert value.encode() in dump, value
