@@ -24,7 +24,7 @@ import logging
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from flask import current_app
+from flask import Flask, current_app
 
 from app.security.org_keys import (
     KeyStoreError,
@@ -123,6 +123,13 @@ def pinned_public_der() -> bytes:
             "again from the reading node, or correct the pin"
         )
     return der
+
+
+def check_form_key_at_start(app: Flask) -> None:
+    """An intake node told to publish the reading node's form key starts only with that key."""
+    with app.app_context():
+        if intake_only() and configured_form_key_pin() is not None:
+            pinned_public_der()
 
 
 def encrypted_forms_enabled() -> bool:

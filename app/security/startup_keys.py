@@ -28,7 +28,6 @@ def check_org_keys_at_start(app: Flask) -> None:
                 )
             org_keys.minisign_public_key()  # present, readable and well formed
             pinned_among(org_keys.all_recipients(), pin)
-            _check_form_key_pin()
         elif pin is not None and org_keys.keys_initialised():
             current = org_keys.org_recipients()[0]
             if fingerprint(current) != pin:
@@ -36,11 +35,3 @@ def check_org_keys_at_start(app: Flask) -> None:
                     f"CUSTOS_ORG_RECIPIENT_FINGERPRINT ({pin}) is not this node's current "
                     f"identity ({fingerprint(current)}); after `keys rotate`, pin the new one"
                 )
-
-
-def _check_form_key_pin() -> None:
-    """An intake node told to publish the reading node's form key starts only with that key."""
-    from app.openrosa.form_key import configured_form_key_pin, pinned_public_der
-
-    if configured_form_key_pin() is not None:
-        pinned_public_der()

@@ -144,10 +144,10 @@ def test_a_form_key_planted_in_the_intake_nodes_folder_is_never_published(app, i
 def test_an_intake_node_whose_copied_form_key_is_not_the_pinned_one_refuses_to_start(
     app, intake_phone, nodes
 ):
+    from app.openrosa.form_key import check_form_key_at_start
     from app.security.org_keys import KeyStoreError
-    from app.security.startup_keys import check_org_keys_at_start
 
-    check_org_keys_at_start(app)  # the pinned copy: it starts
+    check_form_key_at_start(app)  # the pinned copy: it starts
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     (nodes.intake_keys / FORM_PUBLIC_FILE).write_bytes(
         other.public_bytes(
@@ -155,16 +155,16 @@ def test_an_intake_node_whose_copied_form_key_is_not_the_pinned_one_refuses_to_s
         )
     )
     with pytest.raises(KeyStoreError, match="does not match CUSTOS_OPENROSA_FORM_KEY"):
-        check_org_keys_at_start(app)
+        check_form_key_at_start(app)
 
 
 def test_an_intake_node_with_a_pin_and_no_copied_key_refuses_to_start(app, intake_phone, nodes):
+    from app.openrosa.form_key import check_form_key_at_start
     from app.security.org_keys import KeyStoreError
-    from app.security.startup_keys import check_org_keys_at_start
 
     (nodes.intake_keys / FORM_PUBLIC_FILE).unlink()
     with pytest.raises(KeyStoreError, match="copy it from the reading node"):
-        check_org_keys_at_start(app)
+        check_form_key_at_start(app)
 
 
 def test_without_the_pin_an_intake_node_publishes_its_forms_unencrypted(app, intake_phone):
