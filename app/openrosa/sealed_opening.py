@@ -135,3 +135,30 @@ def _file_data(blob_key: str, size: int) -> Iterator[Data]:
         close = getattr(reader.source, "close", None)
         if close is not None:
             close()
+
+
+@dataclass
+class SealedOverview:
+    """What an admin is shown: how many wait, were opened or refused; the refused ones."""
+
+    counts: dict[str, int]
+    refused: list[tuple[SealedSubmission, str]]  # (row, investigation reference)
+
+
+def sealed_overview(limit: int = 100) -> SealedOverview:
+    """Ids, instanceIDs, times and reasons only: nothing a sealed submission holds."""
+    from sqlalchemy import func
+
+    counts = dict.fromkeys((PENDING, OPENED, REFUSED), 0)
+    rows = db.session.execute(
+        select(SealedSubmission.status, func.count()).group_by(SealedSubmission.status)
+    )
+    counts.update({status: count for status, count in rows})
+    refused = db.session.execute(
+        select(SealedSubmission, Investigation.reference)
+        .join(Investigation, Investigation.id == SealedSubmission.investigation_id)
+        .where(SealedSubmission.status == REFUSED)
+        .order_by(SealedSubmission.processed_at.desc(), SealedSubmission.id)
+        .limit(limit)
+    )
+    return SealedOverview(counts, [(row, reference) for row, reference in refused])

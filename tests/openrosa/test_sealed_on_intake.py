@@ -115,6 +115,15 @@ def _tamper(data: bytes, at: int) -> bytes:
     return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
+def send_with_a_changed_photo(phone, world, media, index: int) -> None:
+    """One byte of the index-th encrypted photo flipped on the way: the intake node, which
+    cannot check it, keeps it."""
+    sealed = sealed_interview(phone, world, media)
+    name, data, media_type = sealed.files[index]
+    sealed.files[index] = (name, _tamper(data, len(data) // 2), media_type)
+    assert phone.submit(sealed.manifest, sealed.files).status_code == 201
+
+
 # --- Forms ------------------------------------------------------------------------------------
 
 
@@ -299,10 +308,7 @@ def test_opening_again_and_a_resend_after_opening_create_nothing_new(
 def test_a_tampered_kept_file_is_refused_at_opening_and_nothing_is_stored(
     app, intake_phone, world, nodes
 ):
-    sealed = sealed_interview(intake_phone, world, photos(2))
-    name, data, media_type = sealed.files[1]
-    sealed.files[1] = (name, _tamper(data, len(data) // 2), media_type)
-    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    send_with_a_changed_photo(intake_phone, world, photos(2), 1)
     before = stored_counts()
     result = open_sealed(app, nodes)
     assert result.exit_code != 0
@@ -312,6 +318,38 @@ def test_a_tampered_kept_file_is_refused_at_opening_and_nothing_is_stored(
     assert kept.status == "refused" and "do not match" in kept.refused_reason
     listed = app.test_cli_runner().invoke(args=["openrosa", "sealed", "--status", "refused"])
     assert kept.id in listed.output and "do not match" in listed.output
+
+
+def test_an_admin_sees_the_refused_ones_with_their_reason_and_nothing_they_hold(
+    app, intake_phone, world, nodes
+):
+    from tests.helpers.factories import UserFactory
+    from tests.helpers.web import sign_in
+
+    send_with_a_changed_photo(intake_phone, world, photos(1), 0)
+    waiting = sealed_interview(intake_phone, world, photos(1), transcript="Still waiting.")
+    assert intake_phone.submit(waiting.manifest, waiting.files).status_code == 201
+    open_sealed(app, nodes)  # opens both: one refused, one opened
+    nodes.intake()
+    third = sealed_interview(intake_phone, world, photos(1), transcript="Not opened yet.")
+    assert intake_phone.submit(third.manifest, third.files).status_code == 201
+    nodes.reader()
+    client = app.test_client()
+    sign_in(client, UserFactory(role="admin"))
+    page = client.get("/admin/sealed-submissions")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    refused = db.session.scalars(
+        select(SealedSubmission).where(SealedSubmission.status == "refused")
+    ).one()
+    assert refused.instance_id in html and "do not match" in html
+    assert world.investigation.reference in html
+    counts = {
+        k: html.split(f'id="sealed-{k}">')[1].split("<")[0]
+        for k in ("pending", "opened", "refused")
+    }
+    assert counts == {"pending": "1", "opened": "1", "refused": "1"}
+    assert MARKER not in html and "Idlib" not in html
 
 
 def test_a_key_that_does_not_open_is_refused_at_opening(app, intake_phone, world, nodes):
