@@ -65,6 +65,8 @@ class SealedFile(ClientIdMixin, db.Model):
     )
     name: Mapped[str] = mapped_column(String(255))  # as the manifest names it, `.enc` included
     position: Mapped[int] = mapped_column(Integer)  # its place in the manifest's order
-    blob_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # None once the reading node has opened it: the evidence items hold the files from then
+    # on, and this copy is deleted (so destroying an item leaves no openable copy behind).
+    blob_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))  # of the ciphertext as received

@@ -6,11 +6,13 @@ key unwrapped with the form key, each file decrypted as it streams into the vaul
 the MD5s checked before anything is recorded, the answers validated, the record made as a
 draft of its author with the ledger's `received` and `received_via_openrosa` entries (channel
 and instanceID). A key that does not open, a changed file or answers that do not validate:
-the sealed submission is marked `refused` with the reason, and nothing of it is stored.
+the sealed submission is marked `refused` with the reason, and nothing of it is stored (its
+kept files stay, for an admin to look into). Once opened, the kept files are deleted.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +31,10 @@ from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.submissions import XML_PART, receive_submission
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
-from app.vault.storage import open_plaintext
+from app.vault.delete_guard import DeletionRefused
+from app.vault.storage import blob_store, open_plaintext
+
+log = logging.getLogger(__name__)
 
 STORED_COPY_UNREADABLE = "A kept file no longer opens as it was stored (changed or missing)."
 NOT_A_MEMBER = "The person who sent it may no longer add to this investigation."
@@ -89,8 +94,22 @@ def open_sealed(sealed: SealedSubmission) -> str | None:
     sealed.status = OPENED
     sealed.processed_at = utcnow()
     sealed.submission_id = outcome.submission.id if outcome.submission else None
+    kept = [f.blob_key for f in sealed.files if f.blob_key is not None]
+    for sealed_file in sealed.files:
+        sealed_file.blob_key = None
     db.session.commit()
+    _delete_kept_copies(kept)
     return None
+
+
+def _delete_kept_copies(keys: list[str]) -> None:
+    """The opened submission's files now live as evidence items: its kept copies go. A copy
+    not deleted here is named by no row, so `blobs gc` removes it."""
+    for key in keys:
+        try:
+            blob_store().delete(key)
+        except (BlobStoreError, DeletionRefused):
+            log.warning("could not delete an opened sealed file; `blobs gc` will remove it")
 
 
 def _refuse(sealed_id: str, reason: str) -> str:
@@ -106,6 +125,8 @@ def _refuse(sealed_id: str, reason: str) -> str:
 def _replayed(sealed: SealedSubmission) -> Iterator[Any]:
     """The submission as multipart events, the phone's bytes read back from the vault."""
     files = [(f.name, f.blob_key, f.size) for f in sealed.files]
+    if any(blob_key is None for _name, blob_key, _size in files):
+        raise _KeptFileUnreadable()
     yield Field(name=XML_PART, headers=Headers())
     yield Data(data=sealed.manifest.encode("utf-8"), more_data=False)
     for name, blob_key, size in files:

@@ -66,7 +66,7 @@ def upgrade():
         sa.Column("sealed_submission_id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("blob_key", sa.String(length=200), nullable=False),
+        sa.Column("blob_key", sa.String(length=200), nullable=True),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),

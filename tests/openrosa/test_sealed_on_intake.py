@@ -103,6 +103,10 @@ def open_sealed(app, nodes):
     return result
 
 
+def blob_exists(app, key: str) -> bool:
+    return any(p.is_file() for p in Path(app.config["BLOB_DIR"]).rglob(key))
+
+
 def sealed_counts() -> dict[str, int]:
     db.session.expire_all()
     return {
@@ -267,9 +271,14 @@ def test_the_reading_node_opens_it_into_the_authors_draft_with_the_phones_files(
     media = photos(2)
     sealed = sealed_interview(intake_phone, world, media)
     assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    kept_keys = list(db.session.scalars(select(SealedFile.blob_key)))
+    assert all(blob_exists(app, key) for key in kept_keys)
     result = open_sealed(app, nodes)
     assert result.exit_code == 0, result.output
     assert "Opened 1, refused 0." in result.output
+    # The evidence items hold the files now; the kept copies are gone.
+    assert not any(blob_exists(app, key) for key in kept_keys)
+    assert list(db.session.scalars(select(SealedFile.blob_key))) == [None, None, None]
 
     items = db.session.scalars(select(EvidenceItem)).all()
     assert sorted(i.sha256 for i in items) == sorted(
@@ -316,6 +325,7 @@ def test_a_tampered_kept_file_is_refused_at_opening_and_nothing_is_stored(
     assert db.session.scalars(select(Interview)).all() == []
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "refused" and "do not match" in kept.refused_reason
+    assert all(blob_exists(app, f.blob_key) for f in kept.files)  # kept for a look
     listed = app.test_cli_runner().invoke(args=["openrosa", "sealed", "--status", "refused"])
     assert kept.id in listed.output and "do not match" in listed.output
 
