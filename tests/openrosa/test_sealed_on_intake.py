@@ -401,3 +401,18 @@ def test_the_intake_node_cannot_open_what_it_kept(app, intake_phone, world):
         open_pending()
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "pending"
+
+
+def test_a_kept_submission_still_opens_after_the_keys_are_rotated(app, intake_phone, world, nodes):
+    media = photos(1)
+    sealed = sealed_interview(intake_phone, world, media)
+    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    nodes.reader()
+    rotated = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    kept_keys = list(db.session.scalars(select(SealedFile.blob_key)))
+    assert all(f"rewrapped: {key}" in rotated.output for key in kept_keys)
+    result = open_sealed(app, nodes)
+    assert "Opened 1, refused 0." in result.output, result.output
+    [item] = db.session.scalars(select(EvidenceItem)).all()
+    assert item.sha256 == hashlib.sha256(media[0][1]).hexdigest()
