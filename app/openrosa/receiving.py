@@ -38,6 +38,7 @@ class Receiving:
     sealed_writers: dict[str, IntakeWriter] = field(default_factory=dict)  # held to the check
     sealed_xml: bytearray = field(default_factory=bytearray)
     keeping: SealedKeeping | None = None  # on an intake node: kept sealed for the reading node
+    kept_since: str = ""  # opened on the reading node: when an intake node received it (UTC)
 
     @property
     def encrypted(self) -> bool:

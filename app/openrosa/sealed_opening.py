@@ -4,10 +4,11 @@ The manifest and the `.enc` files are replayed, in the manifest's order, through
 code that takes an encrypted submission from a phone (app/openrosa/submissions.py): the file
 key unwrapped with the form key, each file decrypted as it streams into the vault's intake,
 the MD5s checked before anything is recorded, the answers validated, the record made as a
-draft of its author with the ledger's `received` and `received_via_openrosa` entries (channel
-and instanceID). A key that does not open, a changed file or answers that do not validate:
-the sealed submission is marked `refused` with the reason, and nothing of it is stored (its
-kept files stay, for an admin to look into). Once opened, the kept files are deleted.
+draft of its author with the ledger's `received` and `received_via_openrosa` entries (channel,
+instanceID, and when the intake node received it, `kept_sealed_since`). A key that does not
+open, a changed file or answers that do not validate: the sealed submission is marked
+`refused` with the reason, and nothing of it is stored (its kept files stay, for an admin to
+look into). Once opened, the kept files are deleted.
 """
 
 from __future__ import annotations
@@ -83,7 +84,13 @@ def open_sealed(sealed: SealedSubmission) -> str | None:
     user = db.session.get(User, sealed.user_id)
     sealed_id = sealed.id
     try:
-        outcome = receive_submission(investigation, device, user, _replayed(sealed))
+        outcome = receive_submission(
+            investigation,
+            device,
+            user,
+            _replayed(sealed),
+            kept_since=sealed.received_at.isoformat(timespec="seconds") + "Z",
+        )
     except SubmissionRejected as rejected:
         return _refuse(sealed_id, rejected.message)
     except _KeptFileUnreadable:

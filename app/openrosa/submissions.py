@@ -104,10 +104,12 @@ def receive_submission(
     device: DeviceCredential,
     user: Any,
     events: Iterable[Any],
+    kept_since: str = "",
 ) -> SubmissionOutcome:
     """Store what this POST brings (its multipart events, as app/vault/upload/multipart.py
-    reads them); SubmissionRejected (with its status) when it is refused."""
-    state = Receiving(investigation, device, user)
+    reads them); SubmissionRejected (with its status) when it is refused. kept_since: when an
+    intake node received it, for a submission it kept sealed (said in the ledger)."""
+    state = Receiving(investigation, device, user, kept_since=kept_since)
     try:
         _read_parts(state, events)
         if not state.xml_done:
@@ -257,6 +259,8 @@ def _begin(state: Receiving, name: str) -> IntakeWriter:
     details: dict[str, Any] = {"instance_id": state.instance_id}
     if state.encrypted:
         details["encrypted"] = True
+    if state.kept_since:
+        details["kept_sealed_since"] = state.kept_since
     try:
         return begin_intake(
             state.investigation,

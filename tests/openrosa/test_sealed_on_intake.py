@@ -295,6 +295,8 @@ def test_the_reading_node_opens_it_into_the_authors_draft_with_the_phones_files(
     [made] = ledger("received_via_openrosa")
     assert made["details"]["encrypted"] is True
     [kept] = db.session.scalars(select(SealedSubmission)).all()
+    since = kept.received_at.isoformat(timespec="seconds") + "Z"
+    assert {e["details"]["kept_sealed_since"] for e in [*ledger("received"), made]} == {since}
     assert kept.status == "opened" and kept.submission_id is not None
 
 
