@@ -29,6 +29,17 @@ def open_sealed_command() -> None:
         )
 
 
+@openrosa_cli.command("retry")
+@click.argument("sealed_id")
+def retry_command(sealed_id: str) -> None:
+    """Put a refused sealed submission back among the pending (after fixing the reason)."""
+    from app.openrosa.sealed_opening import retry_refused
+
+    if not retry_refused(sealed_id):
+        raise click.ClickException(f"no refused sealed submission {sealed_id}")
+    click.echo(f"{sealed_id}: pending; `flask openrosa open-sealed` opens it.")
+
+
 @openrosa_cli.command("sealed")
 @click.option("--status", type=click.Choice(["pending", "opened", "refused"]), default=None)
 def list_sealed_command(status: str | None) -> None:

@@ -26,10 +26,12 @@ from app.auth.models import User
 from app.crypto.age import AgeError
 from app.extensions import db
 from app.investigations.models import Investigation
+from app.openrosa.devices import is_field_member
 from app.openrosa.models import DeviceCredential
 from app.openrosa.sealed_models import OPENED, PENDING, REFUSED, SealedSubmission
 from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.submissions import XML_PART, receive_submission
+from app.security.org_keys import ReadsDisabled, intake_only
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import DeletionRefused
@@ -38,7 +40,10 @@ from app.vault.storage import blob_store, open_plaintext
 log = logging.getLogger(__name__)
 
 STORED_COPY_UNREADABLE = "A kept file no longer opens as it was stored (changed or missing)."
-NOT_A_MEMBER = "The person who sent it may no longer add to this investigation."
+NOT_A_MEMBER = (
+    "The person who sent it is no longer an active field member of this investigation; "
+    "restore that, then `flask openrosa retry` it."
+)
 REASON_LENGTH = 300
 
 
@@ -64,6 +69,8 @@ def pending_sealed() -> list[SealedSubmission]:
 
 def open_pending(progress: Callable[[str, str], None] | None = None) -> OpeningReport:
     """Open every pending sealed submission, oldest first. ReadsDisabled on an intake node."""
+    if intake_only():
+        raise ReadsDisabled()  # it holds no form key; what it kept stays pending
     report = OpeningReport([], [])
     for sealed_id in [row.id for row in pending_sealed()]:
         sealed = db.session.get(SealedSubmission, sealed_id)
@@ -83,6 +90,9 @@ def open_sealed(sealed: SealedSubmission) -> str | None:
     device = db.session.get(DeviceCredential, sealed.device_id)
     user = db.session.get(User, sealed.user_id)
     sealed_id = sealed.id
+    # As every phone request checks (app/openrosa/auth.py): the sender is still a field member.
+    if not (user.is_active and is_field_member(investigation, user)):
+        return _refuse(sealed_id, NOT_A_MEMBER)
     try:
         outcome = receive_submission(
             investigation,
@@ -95,8 +105,6 @@ def open_sealed(sealed: SealedSubmission) -> str | None:
         return _refuse(sealed_id, rejected.message)
     except _KeptFileUnreadable:
         return _refuse(sealed_id, STORED_COPY_UNREADABLE)
-    except PermissionError:
-        return _refuse(sealed_id, NOT_A_MEMBER)
     sealed = db.session.get(SealedSubmission, sealed_id)
     sealed.status = OPENED
     sealed.processed_at = utcnow()
@@ -117,6 +125,17 @@ def _delete_kept_copies(keys: list[str]) -> None:
             blob_store().delete(key)
         except (BlobStoreError, DeletionRefused):
             log.warning("could not delete an opened sealed file; `blobs gc` will remove it")
+
+
+def retry_refused(sealed_id: str) -> bool:
+    """Put a refused one back among the pending (its kept files stay while it is refused);
+    False if there is no refused one of that id."""
+    sealed = db.session.get(SealedSubmission, sealed_id)
+    if sealed is None or sealed.status != REFUSED:
+        return False
+    sealed.status, sealed.refused_reason, sealed.processed_at = PENDING, None, None
+    db.session.commit()
+    return True
 
 
 def _refuse(sealed_id: str, reason: str) -> str:

@@ -418,3 +418,34 @@ def test_a_kept_submission_still_opens_after_the_keys_are_rotated(app, intake_ph
     assert "Opened 1, refused 0." in result.output, result.output
     [item] = db.session.scalars(select(EvidenceItem)).all()
     assert item.sha256 == hashlib.sha256(media[0][1]).hexdigest()
+
+
+def test_a_sender_no_longer_a_field_member_is_refused_until_restored_and_retried(
+    app, intake_phone, world, nodes
+):
+    from app.investigations.models import Membership
+
+    media = photos(1)
+    sealed = sealed_interview(intake_phone, world, media)
+    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    membership = db.session.scalars(
+        select(Membership).where(Membership.user_id == world.field_a.id)
+    ).one()
+    membership.role = "lawyer"
+    db.session.commit()
+    before = stored_counts()
+    assert open_sealed(app, nodes).exit_code != 0
+    assert stored_counts() == before
+    [kept] = db.session.scalars(select(SealedSubmission)).all()
+    assert kept.status == "refused" and "no longer an active field member" in kept.refused_reason
+
+    membership = db.session.scalars(
+        select(Membership).where(Membership.user_id == world.field_a.id)
+    ).one()
+    membership.role = "field"
+    db.session.commit()
+    retried = app.test_cli_runner().invoke(args=["openrosa", "retry", kept.id])
+    assert retried.exit_code == 0, retried.output
+    assert "Opened 1, refused 0." in open_sealed(app, nodes).output
+    [item] = db.session.scalars(select(EvidenceItem)).all()
+    assert item.sha256 == hashlib.sha256(media[0][1]).hexdigest()
