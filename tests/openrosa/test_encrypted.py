@@ -24,7 +24,8 @@ from tests.openrosa.odk_encryption import (
 from tests.openrosa.phone import new_instance_id, submission_xml
 
 
-def encrypted_interview(phone, world, media, mgf_hash=None):
+def encrypted_interview(phone, world, media, mgf_hash=None, **answers):
+    """An interview with these files, encrypted as ODK Collect does for the form it fetched."""
     form = phone.form("custos_interview")
     instance_id = new_instance_id()
     xml = submission_xml(
@@ -34,6 +35,7 @@ def encrypted_interview(phone, world, media, mgf_hash=None):
         photos=[name for name, _d, t in media if t.startswith("image/")],
         video=next((name for name, _d, t in media if t.startswith("video/")), None),
         version=version_of(form),
+        **answers,
     )
     return encrypt_for_form("custos_interview", form, instance_id, xml, media, mgf_hash=mgf_hash)
 

@@ -20,15 +20,13 @@ from app.openrosa.form_key import FORM_PUBLIC_FILE, PIN_SETTING, form_private_ke
 from app.openrosa.sealed_models import SealedFile, SealedSubmission
 from app.security import org_keys
 from app.vault.models import EvidenceItem
-from tests.helpers.media import jpeg_with_exif
 from tests.openrosa.conftest import ledger, stored_counts
 from tests.openrosa.odk_encryption import (
-    encrypt_for_form,
     encrypt_to_a_stranger,
     public_key_of,
-    version_of,
 )
 from tests.openrosa.phone import new_instance_id, submission_xml
+from tests.openrosa.test_encrypted import encrypted_interview, photos
 from tests.vault.vault_support import copy_public_keys, isolated_vault
 
 MARKER = "Only the reading node may read this marker sentence."
@@ -79,21 +77,7 @@ def intake_phone(nodes, world):
 
 
 def sealed_interview(phone, world, media, transcript=MARKER):
-    form = phone.form("custos_interview")
-    instance_id = new_instance_id()
-    xml = submission_xml(
-        instance_id=instance_id,
-        incident=world.incident.id,
-        witness=world.witness.id,
-        photos=[name for name, _d, _t in media],
-        transcript=transcript,
-        version=version_of(form),
-    )
-    return encrypt_for_form("custos_interview", form, instance_id, xml, media)
-
-
-def photos(n: int = 2):
-    return [(f"{i}.jpg", jpeg_with_exif(size=(300 + i, 200)), "image/jpeg") for i in range(n)]
+    return encrypted_interview(phone, world, media, transcript=transcript)
 
 
 def open_sealed(app, nodes):
