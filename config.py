@@ -336,8 +336,15 @@ class Config:
         )
         # The forms ask the phone to encrypt each finalized submission to this node's form key
         # (ODK encrypted forms, app/openrosa/form_key.py): the phone then keeps nothing
-        # readable. 0 publishes them unencrypted (an intake-only node always does).
+        # readable. 0 publishes them unencrypted.
         self.CUSTOS_OPENROSA_ENCRYPTED_FORMS = _env_bool("CUSTOS_OPENROSA_ENCRYPTED_FORMS", True)
+        # On an intake-only node: the reading node's public form key, pinned by fingerprint as
+        # `flask keys form-key` prints it there (SHA256:<hex>). With it the node's forms are
+        # encrypted to that key and what comes back is kept sealed for the reading node; the
+        # copied key file must match or the node refuses to start.
+        self.CUSTOS_OPENROSA_FORM_KEY_FINGERPRINT = (
+            os.environ.get("CUSTOS_OPENROSA_FORM_KEY_FINGERPRINT") or ""
+        ).strip()
 
         # Anti-automation (ASVS V2.4.1, app/security/rate_limits.py): costly requests per
         # person (the signed-in user or the API token's user, else the address), refused

@@ -88,12 +88,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def check_org_keys(app: Flask) -> None:
-    """An intake node whose public keys are missing, damaged or not the pinned ones, or that
-    has no listed checkpoint key of its own, refuses to start."""
+    """An intake node whose public keys (the organisation's, the pinned form key) are missing,
+    damaged or not the pinned ones, or that has no listed checkpoint key of its own, refuses
+    to start."""
     from app.custody.signers import check_node_signer
+    from app.openrosa.form_key import check_form_key_at_start
     from app.security.startup_keys import check_org_keys_at_start
 
     check_org_keys_at_start(app)
+    check_form_key_at_start(app)
     if app.config["CUSTOS_INTAKE_ONLY"]:
         with app.app_context():
             check_node_signer()

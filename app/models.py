@@ -43,6 +43,7 @@ from app.intake.models import (
 from app.investigations.models import Investigation, Membership
 from app.jobs.models import Job
 from app.openrosa.models import DeviceCredential, OpenRosaAttachment, OpenRosaSubmission
+from app.openrosa.sealed_models import SealedFile, SealedSubmission
 from app.provenance.models import ProofModeKey, ProvenanceCheck, WaczKey
 from app.retention.models import EvidenceTombstone, LegalHold, RetentionRequest
 from app.vault.incident_links import IncidentEvidence
@@ -55,6 +56,8 @@ __all__ = [
     "DeviceCredential",
     "OpenRosaAttachment",
     "OpenRosaSubmission",
+    "SealedFile",
+    "SealedSubmission",
     "EvidenceTombstone",
     "IncidentEvidence",
     "LegalHold",

@@ -235,6 +235,7 @@ EXPECTATIONS: dict[str, Policy] = {
     "admin.create_user": ADMIN,
     "admin.deactivate": ADMIN,
     "admin.fixity": ADMIN,
+    "admin.sealed_submissions": ADMIN,
     "admin.framework_detail": ADMIN,
     "admin.framework_translation": ADMIN,
     "admin.frameworks": ADMIN,

@@ -13,6 +13,7 @@ def register_cli(app: Flask) -> None:
     from app.cli.intake_role import intake_role_command
     from app.cli.investigations import investigations_cli
     from app.cli.keys import keys_cli
+    from app.cli.openrosa import openrosa_cli
     from app.cli.retention import retention_cli
     from app.cli.signers import init_node_signer_command, signers_cli
     from app.cli.taxonomy import taxonomy_cli
@@ -27,6 +28,7 @@ def register_cli(app: Flask) -> None:
     taxonomy_cli.add_command(taxonomy_load)
     app.cli.add_command(case_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(openrosa_cli)
     keys_cli.add_command(init_node_signer_command)
     custody_cli.add_command(signers_cli)
     app.cli.add_command(blobs_cli)

@@ -56,6 +56,20 @@ def _print_public() -> None:
     click.echo(f"CUSTOS_ORG_RECIPIENT_FINGERPRINT={fingerprint(recipient)}")
 
 
+@keys_cli.command("form-key")
+def form_key_command() -> None:
+    """Write the OpenRosa form key's public half for intake nodes, and print its pin."""
+    from app.openrosa.form_key import FORM_PUBLIC_FILE, PIN_SETTING, export_form_public_key
+
+    try:
+        pin = export_form_public_key()
+    except (ReadsDisabled, KeyStoreError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {keys_dir() / FORM_PUBLIC_FILE}: copy it into each intake node's keys")
+    click.echo("folder and set there:")
+    click.echo(f"{PIN_SETTING}={pin}")
+
+
 @keys_cli.command("rotate")
 def rotate_command() -> None:
     """Add a new age identity and rewrap every stored blob to it (resumes if interrupted)."""

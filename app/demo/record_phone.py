@@ -26,6 +26,7 @@ from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.submissions import receive_submission
 from app.openrosa.xforms import INTERVIEW_FORM_ID, published_forms
 from app.vault.models import EvidenceItem
+from app.vault.upload.multipart import iter_multipart_events
 
 BOUNDARY = b"demo-odk-collect-boundary"
 PHOTO_INDEX = 20  # places the phone's photos apart from the incident's other demo photos
@@ -49,7 +50,10 @@ def _send(world: DemoWorld, spec: PhoneSubmissionSpec) -> None:
     body = _multipart(xml, [(photo.filename, photo.data) for photo in photos])
     try:
         outcome = receive_submission(
-            world.investigation, issued.device, user, io.BytesIO(body).read, BOUNDARY
+            world.investigation,
+            issued.device,
+            user,
+            iter_multipart_events(io.BytesIO(body).read, BOUNDARY),
         )
     except SubmissionRejected as refused:
         raise DemoLoadFailed(f"phone submission {spec.key}: {refused.message}") from None

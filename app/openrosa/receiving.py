@@ -9,6 +9,7 @@ from app.extensions import db
 from app.investigations.models import Investigation
 from app.openrosa.encrypted import Envelope
 from app.openrosa.models import DeviceCredential, OpenRosaSubmission
+from app.openrosa.sealed_keeping import SealedKeeping
 from app.openrosa.submission_xml import ParsedSubmission
 from app.timeutil import utcnow
 from app.vault.incident_links import UploadLink
@@ -36,6 +37,8 @@ class Receiving:
     envelope: Envelope | None = None  # an encrypted submission's key and file openers
     sealed_writers: dict[str, IntakeWriter] = field(default_factory=dict)  # held to the check
     sealed_xml: bytearray = field(default_factory=bytearray)
+    keeping: SealedKeeping | None = None  # on an intake node: kept sealed for the reading node
+    kept_since: str = ""  # opened on the reading node: when an intake node received it (UTC)
 
     @property
     def encrypted(self) -> bool:
@@ -68,3 +71,5 @@ class Receiving:
         for writer in writers:
             if writer is not None:
                 writer.abort()
+        if self.keeping is not None:
+            self.keeping.abort()

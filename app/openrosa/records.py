@@ -96,6 +96,7 @@ def complete_submission(state: Receiving) -> None:
                 "xml_sha256": state.xml_sha256,
                 "device_id": state.device.id,
                 "encrypted": state.encrypted,
+                **({"kept_sealed_since": state.kept_since} if state.kept_since else {}),
                 **details,
             },
         )

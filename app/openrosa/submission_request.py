@@ -14,6 +14,7 @@ from flask import current_app, request
 
 from app.openrosa.submission_xml import SubmissionRejected
 from app.openrosa.submissions import SubmissionOutcome, receive_submission
+from app.vault.upload.multipart import iter_multipart_events
 from app.vault.upload.request import multipart_boundary
 
 TOO_LARGE = "The submission is larger than this server accepts in one request."
@@ -46,4 +47,4 @@ def receive_openrosa_post(investigation: Any, device: Any, user: Any) -> Submiss
     if boundary is None:
         raise SubmissionRejected("Send the submission as multipart/form-data.", 415)
     read = bounded_reader(request.stream.read, limit)
-    return receive_submission(investigation, device, user, read, boundary)
+    return receive_submission(investigation, device, user, iter_multipart_events(read, boundary))

@@ -14,7 +14,9 @@ its XML and each file as `<name>.enc`. Each is decrypted as it streams, straight
 IntakeWriter (no plaintext reaches the disk but as the vault's age ciphertext); the writers
 are held open until every file has come and the manifest's MD5s match, then recorded; a
 mismatch aborts them all, so nothing of a tampered submission is stored. It must therefore
-arrive in one POST.
+arrive in one POST. An intake node that publishes the reading node's form key cannot open it:
+it keeps the manifest and the `.enc` files as they came (app/openrosa/sealed_keeping.py), and
+the reading node later sends them through this same code (app/openrosa/sealed_opening.py).
 
 instanceID is the idempotency key: a file the submission already holds is read past and not
 stored again, and a resent whole submission creates nothing new and answers as the first did.
@@ -25,7 +27,7 @@ recorded against the submission), so the app's retry sends the rest and complete
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,20 +44,21 @@ from app.openrosa.encrypted import (
     plain_name,
     read_manifest,
 )
-from app.openrosa.form_key import form_private_key
+from app.openrosa.form_key import form_private_key, keeps_sealed
 from app.openrosa.models import DeviceCredential, OpenRosaSubmission
 from app.openrosa.receiving import Receiving
 from app.openrosa.records import complete_submission, is_complete, record_attachment
+from app.openrosa.sealed_keeping import begin_keeping
 from app.openrosa.submission_xml import (
     MAX_XML_BYTES,
     SubmissionRejected,
     parse_document,
     parse_instance,
 )
-from app.openrosa.xforms import published_forms
+from app.openrosa.xforms import FORM_KEY_UNUSABLE, published_forms
 from app.security.org_keys import KeyStoreError, ReadsDisabled
 from app.vault.incident_links import UploadLink
-from app.vault.upload.multipart import MalformedUpload, iter_multipart_events
+from app.vault.upload.multipart import MalformedUpload
 from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
 CHANNEL = "openrosa"
@@ -70,10 +73,16 @@ class SubmissionOutcome:
     submission: OpenRosaSubmission | None
     complete: bool
     stored_now: int
+    kept_sealed: bool = False
 
     @property
     def message(self) -> str:
         row = self.submission
+        if self.kept_sealed:
+            return (
+                "Received, still encrypted: it becomes a record on the Custos website once "
+                "the organisation opens it."
+            )
         if not self.complete:
             return "Part of the submission received; the rest is expected."
         if row is not None and row.witness_id is not None:
@@ -94,15 +103,20 @@ def receive_submission(
     investigation: Investigation,
     device: DeviceCredential,
     user: Any,
-    read: Callable[[int], bytes],
-    boundary: bytes,
+    events: Iterable[Any],
+    kept_since: str = "",
 ) -> SubmissionOutcome:
-    """Store what this POST brings; SubmissionRejected (with its status) when it is refused."""
-    state = Receiving(investigation, device, user)
+    """Store what this POST brings (its multipart events, as app/vault/upload/multipart.py
+    reads them); SubmissionRejected (with its status) when it is refused. kept_since: when an
+    intake node received it, for a submission it kept sealed (said in the ledger)."""
+    state = Receiving(investigation, device, user, kept_since=kept_since)
     try:
-        _read_parts(state, read, boundary)
+        _read_parts(state, events)
         if not state.xml_done:
             raise SubmissionRejected("The request has no xml_submission_file part.")
+        if state.keeping is not None:
+            stored = state.keeping.finish()
+            return SubmissionOutcome(None, True, stored, kept_sealed=True)
         if state.encrypted and not is_complete(state.row):
             _open_sealed(state)
     except (MalformedUpload, ClientDisconnected):
@@ -119,10 +133,10 @@ def receive_submission(
     return SubmissionOutcome(state.row, is_complete(state.row), state.stored_now)
 
 
-def _read_parts(state: Receiving, read: Callable[[int], bytes], boundary: bytes) -> None:
+def _read_parts(state: Receiving, events: Iterable[Any]) -> None:
     part: str | None = None
     field_value = bytearray()
-    for event in iter_multipart_events(read, boundary):
+    for event in events:
         if isinstance(event, (Field, File)):
             part = event.name
             field_value = bytearray()
@@ -139,7 +153,7 @@ def _read_parts(state: Receiving, read: Callable[[int], bytes], boundary: bytes)
                 field_value += event.data[:16]
                 if not event.more_data:
                     state.incomplete = bytes(field_value).strip().lower() == b"yes"
-    if state.incomplete and state.encrypted:
+    if state.incomplete and (state.encrypted or state.keeping is not None):
         state.abort_writers()
         raise SubmissionRejected(
             "An encrypted submission must arrive in one request; this server accepts "
@@ -175,6 +189,11 @@ def _take_xml(state: Receiving, data: bytes, more: bool) -> None:
         raise SubmissionRejected("This server does not publish that form to this device.", 404)
     state.form_id, state.form_version = manifest.form_id, manifest.version
     state.instance_id = manifest.instance_id
+    if keeps_sealed():
+        state.keeping = begin_keeping(
+            state.investigation, state.device, state.user, manifest, bytes(state.xml)
+        )
+        return
     _find_earlier(state)
     if is_complete(state.row):
         return  # a resend: every part is read past
@@ -187,7 +206,10 @@ def _take_xml(state: Receiving, data: bytes, more: bool) -> None:
 
 
 def _forms(state: Receiving):
-    return published_forms(viewer_of(state.investigation, state.user))
+    try:
+        return published_forms(viewer_of(state.investigation, state.user))
+    except KeyStoreError:
+        raise SubmissionRejected(FORM_KEY_UNUSABLE, 503) from None
 
 
 def _link(state: Receiving) -> UploadLink | None:
@@ -219,6 +241,9 @@ def _find_earlier(state: Receiving) -> None:
 def _start_part(state: Receiving, name: str) -> None:
     """Store the part if the XML names it and the submission does not hold it yet."""
     state.current_name = None
+    if state.keeping is not None:
+        state.current_name = name if state.keeping.start(name) else None
+        return
     if state.encrypted:
         _start_sealed_part(state, name)
         return
@@ -234,6 +259,8 @@ def _begin(state: Receiving, name: str) -> IntakeWriter:
     details: dict[str, Any] = {"instance_id": state.instance_id}
     if state.encrypted:
         details["encrypted"] = True
+    if state.kept_since:
+        details["kept_sealed_since"] = state.kept_since
     try:
         return begin_intake(
             state.investigation,
@@ -262,6 +289,11 @@ def _start_sealed_part(state: Receiving, name: str) -> None:
 
 
 def _part_data(state: Receiving, data: bytes, more: bool) -> None:
+    if state.keeping is not None:
+        state.keeping.write(data, more)
+        if not more:
+            state.current_name = None
+        return
     if state.encrypted:
         _sealed_data(state, data, more)
         return

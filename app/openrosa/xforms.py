@@ -231,11 +231,18 @@ def form_list(forms: list[BuiltForm], download_url) -> bytes:
     return f'<xforms xmlns="{FORMLIST_NS}">{entries}</xforms>'.encode()
 
 
+FORM_KEY_UNUSABLE = (
+    "This server's form key is missing or not the pinned one; no form is published until "
+    "the operator copies it again."
+)
+
+
 def published_forms(viewer: InvestigationViewer) -> dict[str, BuiltForm]:
     """The forms this investigation publishes to this member's devices, by form id.
 
-    Encrypted to the node's form key where the node can open what comes back (a reading
-    node); an intake-only node publishes them unencrypted (app/openrosa/form_key.py).
+    Encrypted to the node's form key (a reading node's own; an intake node's pinned copy of
+    the reading node's), or unencrypted where none is set (app/openrosa/form_key.py).
+    KeyStoreError when an intake node's pinned key is missing or replaced.
     """
     key = form_public_key()
     forms = (

@@ -95,6 +95,11 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
         ("SELECT", "INSERT", "UPDATE (interview_id, witness_id, incident_id, completed_at)"),
     ),
     Grant("openrosa_attachments", ("SELECT", "INSERT")),
+    # Encrypted submissions kept for the reading node (app/openrosa/sealed_keeping.py): the
+    # manifest ODK sends in clear (form, instanceID, the wrapped key, file names) read back to
+    # answer a resend, and each `.enc` file's blob key, size and SHA-256, written blind.
+    Grant("openrosa_sealed_submissions", ("SELECT", "INSERT")),
+    Grant("openrosa_sealed_files", ("INSERT",)),
     # The custody ledger: append only. The head row is the append lock and pointer; tree
     # nodes are derived from the entries (an append overwrites what a rolled-back one left).
     # Read in full: before signing a head the node checks that the entries since the last

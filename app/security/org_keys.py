@@ -9,6 +9,8 @@ Layout of `<instance>/keys/` (or CUSTOS_KEYS_DIR):
     rotation.json        present only while `keys rotate` is rewrapping blobs
     openrosa-form-key.enc  the RSA key phones encrypt submissions to (made on first use;
                          app/openrosa/form_key.py)                             (private, sealed)
+    openrosa-form-key.pub  its public half (PEM), written by `keys form-key` for intake
+                         nodes, which publish it once pinned                   (public)
 
 Private files are AES-256-GCM under derive_key(master, "org-keys"), with the file's name as
 associated data so one sealed file cannot be swapped for another. An intake-only node
@@ -276,6 +278,13 @@ def sealed_node_key(name: str, generate, load):
     return _cached(path, lambda: load(_open(_candidate_masters(), name, _read_private(path))))
 
 
+def publish_public_file(name: str, data: bytes) -> None:
+    """Write (or replace) a public file of this node's in its keys folder, mode 0644."""
+    directory = keys_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _replace_file(directory / name, data, 0o644)
+
+
 def master_key() -> bytes:
     return current_app.extensions["custos.master_key"]
 
@@ -352,6 +361,11 @@ def _read_private(path: Path) -> bytes:
             f"no private key file {path.name} in {path.parent}: run `flask --app wsgi keys init`, "
             "or set CUSTOS_INTAKE_ONLY=1 on a node that must not read evidence"
         ) from None
+
+
+def read_public_file(path: Path) -> str:
+    """A public key file's text; KeyStoreError saying why when it cannot be read."""
+    return _read_public(path)
 
 
 def _read_public(path: Path) -> str:

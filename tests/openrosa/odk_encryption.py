@@ -107,3 +107,19 @@ def encrypt_submission(
         "</base64EncryptedElementSignature></data>"
     ).encode()
     return EncryptedSubmission(manifest, files)
+
+
+def encrypt_to_a_stranger(form_id: str, form_xml: bytes, instance_id: str, xml: bytes):
+    """As Collect would encrypt it had the form carried another key than the server's."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    return encrypt_submission(
+        other,
+        form_id=form_id,
+        version=version_of(form_xml),
+        instance_id=instance_id,
+        xml=xml,
+        media=[],
+        key=secrets.token_bytes(32),
+    )

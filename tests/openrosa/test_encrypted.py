@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -18,14 +17,15 @@ from tests.helpers.media import jpeg_with_exif, make_mp4
 from tests.openrosa.conftest import ledger, stored_counts
 from tests.openrosa.odk_encryption import (
     encrypt_for_form,
-    encrypt_submission,
+    encrypt_to_a_stranger,
     public_key_of,
     version_of,
 )
 from tests.openrosa.phone import new_instance_id, submission_xml
 
 
-def encrypted_interview(phone, world, media, mgf_hash=None):
+def encrypted_interview(phone, world, media, mgf_hash=None, **answers):
+    """An interview with these files, encrypted as ODK Collect does for the form it fetched."""
     form = phone.form("custos_interview")
     instance_id = new_instance_id()
     xml = submission_xml(
@@ -35,6 +35,7 @@ def encrypted_interview(phone, world, media, mgf_hash=None):
         photos=[name for name, _d, t in media if t.startswith("image/")],
         video=next((name for name, _d, t in media if t.startswith("video/")), None),
         version=version_of(form),
+        **answers,
     )
     return encrypt_for_form("custos_interview", form, instance_id, xml, media, mgf_hash=mgf_hash)
 
@@ -126,22 +127,12 @@ def test_a_missing_encrypted_file_is_refused_and_nothing_is_stored(phone, world)
 
 
 def test_a_key_sealed_to_another_key_is_refused(phone, world):
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     form = phone.form("custos_interview")
     instance_id = new_instance_id()
-    sealed = encrypt_submission(
-        other,
-        form_id="custos_interview",
-        version=version_of(form),
-        instance_id=instance_id,
-        xml=submission_xml(
-            instance_id=instance_id, incident=world.incident.id, witness=world.witness.id
-        ),
-        media=[],
-        key=secrets.token_bytes(32),
+    xml = submission_xml(
+        instance_id=instance_id, incident=world.incident.id, witness=world.witness.id
     )
+    sealed = encrypt_to_a_stranger("custos_interview", form, instance_id, xml)
     before = stored_counts()
     response = phone.submit(sealed.manifest, sealed.files)
     assert response.status_code == 400 and b"cannot be opened" in response.data
@@ -182,7 +173,7 @@ def test_the_witness_form_encrypted_registers_the_witness(phone, world):
     assert len(db.session.scalars(select(Witness)).all()) == 2
 
 
-def test_an_intake_only_node_publishes_its_forms_unencrypted(phone, app):
+def test_an_intake_only_node_without_a_pinned_form_key_publishes_unencrypted(phone, app):
     app.config["CUSTOS_INTAKE_ONLY"] = True
     try:
         from app.openrosa.form_key import form_public_key

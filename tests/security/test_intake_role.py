@@ -323,3 +323,38 @@ def test_a_phone_submits_to_an_intake_node_under_its_role(app_ctx, intake_node, 
     assert item.sha256 == hashlib.sha256(photo).hexdigest()
     (submission,) = db.session.scalars(select(OpenRosaSubmission)).all()
     assert db.session.get(Interview, submission.interview_id).transcript == MARKER
+
+
+def test_an_encrypted_phone_submission_is_kept_sealed_under_the_role_and_opened_by_the_reader(
+    app, app_ctx, intake_role, intake_node, field_world
+):
+    """The intake node publishes the reading node's form key, keeps what comes back sealed
+    under its role, and only the reading node turns it into the interview draft."""
+    from app.openrosa.models import OpenRosaSubmission
+    from app.openrosa.sealed_models import SealedSubmission
+    from tests.security.intake_phone import PHONE_PHOTO, send_encrypted_interview
+
+    investigation, field = field_world
+    instance_id = send_encrypted_interview(app, intake_node, investigation, field, MARKER)
+    db.session.expire_all()
+    (kept,) = db.session.scalars(select(SealedSubmission)).all()
+    assert (kept.instance_id, kept.status) == (instance_id, "pending")
+    assert db.session.scalars(select(OpenRosaSubmission)).all() == []
+    # The role reads back the manifests (to answer a resend), never the files' rows.
+    _, role_url = intake_role
+    assert as_role(role_url, "SELECT instance_id FROM openrosa_sealed_submissions") == [
+        (instance_id,)
+    ]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        as_role(role_url, "SELECT blob_key FROM openrosa_sealed_files")
+
+    result = app.test_cli_runner().invoke(args=["openrosa", "open-sealed"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    (submission,) = db.session.scalars(select(OpenRosaSubmission)).all()
+    interview = db.session.get(Interview, submission.interview_id)
+    assert (interview.transcript, interview.status) == (MARKER, "draft")
+    (item,) = db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.investigation_id == investigation.id)
+    ).all()
+    assert item.sha256 == hashlib.sha256(PHONE_PHOTO).hexdigest()

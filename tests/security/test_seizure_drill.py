@@ -31,6 +31,10 @@ from app.extensions import db
 from app.intake.models import Incident, Interview, Witness
 from app.intake.models.interviews import TESTIMONY_GROUP
 from app.intake.models.witnesses import IDENTITY_GROUP
+from app.openrosa.encrypted import UNOPENABLE
+from app.openrosa.models import OpenRosaSubmission
+from app.openrosa.sealed_models import SealedFile, SealedSubmission
+from app.openrosa.sealed_opening import open_pending
 from app.security import org_keys
 from app.security.encrypted_type import EncryptedText, SealedText
 from app.security.field_sealing import UNREADABLE_MESSAGE
@@ -44,6 +48,7 @@ from tests.helpers.media import jpeg_with_exif
 from tests.helpers.web import csrf_token, post_form, sign_in
 from tests.intake.helpers import incident_form, interview_form, witness_form
 from tests.security.intake_node import as_role, schema_and_url
+from tests.security.intake_phone import PHONE_PHOTO, send_encrypted_interview
 
 pytestmark = pytest.mark.skipif(
     backend() != "postgresql", reason="the drill runs an intake node under a PostgreSQL role"
@@ -67,7 +72,18 @@ INCIDENT_SECRETS = (
     *INCIDENT_PERPETRATORS,
     INCIDENT_DESCRIPTION,
 )
-SECRETS = (NAME, CONTACT, MARKER, "Marker-4141", "marker 8080", *COORDINATES, *INCIDENT_SECRETS)
+# A testimony a phone sent encrypted to the reading node's form key: kept sealed on the node.
+PHONE_MARKER = "Seizure phone marker 9090: sent sealed from ODK Collect."
+SECRETS = (
+    NAME,
+    CONTACT,
+    MARKER,
+    "Marker-4141",
+    "marker 8080",
+    *COORDINATES,
+    *INCIDENT_SECRETS,
+    PHONE_MARKER,
+)
 # Kept in the clear: an incident's day (lists, the map and the timeline sort and filter on
 # it in SQL) and its weapon code; what the drill shows a seizure DOES reveal, with the values
 # under the master key, which the intake node holds (docs/security.md, "What a seized intake
@@ -307,6 +323,9 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     db.session.add(draft)
     db.session.commit()
     ids = _submit(intake_node, investigation, field)
+    phone_instance = send_encrypted_interview(
+        app, intake_node, investigation, field, PHONE_MARKER, ids["incident"], ids["witness"]
+    )
 
     # The intake role: the database itself refuses it the testimony and any ledger change.
     _, role_url = intake_role
@@ -333,6 +352,9 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
         field.email,
         hashlib.sha256(PHOTO).hexdigest(),
         content_hash,
+        phone_instance,  # a sealed submission's manifest, file names and ciphertext hashes
+        "1733460000777.jpg.enc",
+        *db.session.scalars(sa.select(SealedFile.sha256)),
     )
     for value in clear:
         assert value.encode() in dump, value
@@ -348,10 +370,11 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     )
     assert node_key.key_id_hex() == db.session.scalars(sa.select(CustodySigner.key_id)).one()
     photo_middle = PHOTO[len(PHOTO) // 2 : len(PHOTO) // 2 + 64]
+    phone_middle = PHONE_PHOTO[len(PHONE_PHOTO) // 2 : len(PHONE_PHOTO) // 2 + 64]
     for blob in seized.blobs.rglob("*"):
         if blob.is_file():
             held = blob.read_bytes()
-            assert photo_middle not in held, blob
+            assert photo_middle not in held and phone_middle not in held, blob
             for secret in (MARKER, *INCIDENT_SECRETS):
                 assert secret.encode() not in held, (blob, secret)
 
@@ -381,6 +404,10 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
             # What the master key the node holds opens: every EncryptedText value.
             assert db.session.get(Draft, draft.id).fields == DRAFT_TEXT
             assert db.session.get(User, lawyer.id).totp_secret == TOTP_SEED
+            # The phone's submission, kept sealed: its own form key opens nothing of it.
+            open_pending()
+            (kept,) = db.session.scalars(sa.select(SealedSubmission)).all()
+            assert (kept.status, kept.refused_reason) == ("refused", UNOPENABLE)
             db.session.remove()
         pages, markers = _pages(seized_node, investigation, lawyer, ids)
         for page in pages:
@@ -397,6 +424,9 @@ def test_a_seized_intake_node_yields_nothing_readable_and_the_reading_node_every
     # could not (metadata is extracted on the reading side), then shows the photo's GPS.
     db.session.expire_all()
     assert _photo_bytes(ids["evidence"]) == PHOTO
+    assert open_pending().refused == []
+    (submission,) = db.session.scalars(sa.select(OpenRosaSubmission)).all()
+    assert db.session.get(Interview, submission.interview_id).transcript == PHONE_MARKER
     process_new_evidence(ids["evidence"])
     extracted = json.loads(db.session.get(EvidenceItem, ids["evidence"]).extracted_metadata)
     gps = extracted["fields"]["gps"]

@@ -7,6 +7,7 @@ from app.admin.routes import (  # noqa: F401
     frameworks,
     investigations,
     labels,
+    sealed_submissions,
     taxonomy,
     users,
 )

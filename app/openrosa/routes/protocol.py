@@ -15,7 +15,8 @@ from app.openrosa import bp
 from app.openrosa.responses import XML_MIMETYPE, openrosa_message, xml_response
 from app.openrosa.submission_request import accepted_post_bytes, receive_openrosa_post
 from app.openrosa.submission_xml import SubmissionRejected
-from app.openrosa.xforms import form_list, published_forms
+from app.openrosa.xforms import FORM_KEY_UNUSABLE, form_list, published_forms
+from app.security.org_keys import KeyStoreError
 from app.security.rate_limits import upload_limit
 
 
@@ -28,12 +29,19 @@ def form_list_document(reference: str):
     def download_url(form_id: str) -> str:
         return url_for(".form_download", reference=reference, form_id=form_id, _external=True)
 
-    return xml_response(form_list(list(_forms().values()), download_url).decode())
+    try:
+        forms = _forms()
+    except KeyStoreError:
+        return openrosa_message(503, FORM_KEY_UNUSABLE)
+    return xml_response(form_list(list(forms.values()), download_url).decode())
 
 
 @bp.route("/openrosa/<reference>/forms/<form_id>")
 def form_download(reference: str, form_id: str):
-    form = _forms().get(form_id)
+    try:
+        form = _forms().get(form_id)
+    except KeyStoreError:
+        return openrosa_message(503, FORM_KEY_UNUSABLE)
     if form is None:
         return openrosa_message(404, "This server publishes no such form to this device.")
     # Served byte for byte as hashed in the form list (the apps compare the MD5).
