@@ -58,7 +58,8 @@ ACTIONS = frozenset(
         "testimony_languages_recorded", "received_via_openrosa",
         "acquisition_recorded", "investigation_closed", "investigation_reopened",
         "wacz_key_pinned", "wacz_key_unpinned",
-        "translation_sealed",
+        "translation_sealed", "sealed_submission_kept", "sealed_submission_opened",
+        "sealed_submission_refused",
     }
 )  # fmt: skip
 

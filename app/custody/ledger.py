@@ -78,6 +78,9 @@ class CustodyAction(enum.StrEnum):
     LINKED_TO_INCIDENT = "linked_to_incident"  # an item tied to an incident, with what it shows
     UNLINKED_FROM_INCIDENT = "unlinked_from_incident"  # ... and that link removed
     RECEIVED_VIA_OPENROSA = "received_via_openrosa"  # a phone app's submission became a draft
+    SEALED_SUBMISSION_KEPT = "sealed_submission_kept"  # an intake node kept one it cannot open
+    SEALED_SUBMISSION_OPENED = "sealed_submission_opened"  # ... the reading node opened it
+    SEALED_SUBMISSION_REFUSED = "sealed_submission_refused"  # ... or could not
     LEGAL_HOLD_PLACED = "legal_hold_placed"  # a court's or prosecutor's order to keep
     LEGAL_HOLD_RELEASED = "legal_hold_released"  # ... lifted by two people (app/retention)
     DISPOSITION_BLOCKED = "disposition_blocked"  # a destruction refused because of a hold

@@ -22,6 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.crypto.canonical import canonical_json
+from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.openrosa.encrypted import Manifest
 from app.openrosa.sealed_models import SealedFile, SealedSubmission
@@ -33,6 +35,8 @@ from app.vault.storage import EncryptedBlobWriter, StoredBlob, blob_store
 
 log = logging.getLogger(__name__)
 
+# A kept submission's entry lists its files by hash up to this many; beyond, their digest.
+LISTED_FILES = 32
 SENT_BEFORE = "A different submission with this instanceID was received before."
 MISSING = "An encrypted submission must bring all its files in one request."
 
@@ -103,6 +107,7 @@ class SealedKeeping:
                         sha256=blob.sha256,
                     )
                 )
+            self._record_kept(row)
             db.session.commit()
         except IntegrityError:
             # The same instanceID recorded meanwhile (a retry racing the first request).
@@ -117,6 +122,29 @@ class SealedKeeping:
             self.abort()
             raise
         return len(self.stored)
+
+    def _record_kept(self, row: SealedSubmission) -> None:
+        """Custody starts on arrival: what was kept, by its encrypted bytes' hashes."""
+        kept = [self.stored[name] for name in self.manifest.files]
+        files = [
+            {"position": position, "size": blob.size, "sha256": blob.sha256}
+            for position, blob in enumerate(kept)
+        ]
+        details = {
+            "instance_id": row.instance_id,
+            "form_id": row.form_id,
+            "form_version": row.form_version,
+            "manifest_sha256": row.manifest_sha256,
+            "file_count": len(files),
+            "files_sha256": hashlib.sha256(canonical_json(files)).hexdigest(),
+            "channel": "openrosa",
+        }
+        if len(files) <= LISTED_FILES:  # the entry's details stay small (ledger.py's limit)
+            details["files"] = files
+        append_custody_event(
+            row.investigation_id, self.user, "sealed_submission_kept", "sealed_submission",
+            row.id, details,
+        )  # fmt: skip
 
     def abort(self) -> None:
         """Nothing of a kept submission not yet recorded stays (each blob is removed)."""

@@ -24,6 +24,7 @@ from werkzeug.sansio.multipart import Data, Field, File
 
 from app.auth.models import User
 from app.crypto.age import AgeError
+from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.investigations.models import Investigation
 from app.openrosa.devices import is_field_member
@@ -45,6 +46,7 @@ NOT_A_MEMBER = (
     "restore that, then `flask openrosa retry` it."
 )
 REASON_LENGTH = 300
+OPENING_ACTOR = "system:sealed-submission-opening"
 
 
 @dataclass
@@ -112,6 +114,12 @@ def open_sealed(sealed: SealedSubmission) -> str | None:
     kept = [f.blob_key for f in sealed.files if f.blob_key is not None]
     for sealed_file in sealed.files:
         sealed_file.blob_key = None
+    details = {
+        "instance_id": sealed.instance_id,
+        "submission_id": sealed.submission_id,
+        "kept_copies_deleted": len(kept),
+    }
+    _record(sealed, "sealed_submission_opened", details)
     db.session.commit()
     _delete_kept_copies(kept)
     return None
@@ -144,8 +152,15 @@ def _refuse(sealed_id: str, reason: str) -> str:
     sealed.status = REFUSED
     sealed.refused_reason = reason[:REASON_LENGTH]
     sealed.processed_at = utcnow()
+    _record(sealed, "sealed_submission_refused", {"instance_id": sealed.instance_id})
     db.session.commit()
     return sealed.refused_reason
+
+
+def _record(sealed: SealedSubmission, action: str, details: dict[str, Any]) -> None:
+    append_custody_event(
+        sealed.investigation_id, OPENING_ACTOR, action, "sealed_submission", sealed.id, details
+    )
 
 
 def _replayed(sealed: SealedSubmission) -> Iterator[Any]:

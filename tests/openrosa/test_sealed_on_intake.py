@@ -181,9 +181,19 @@ def test_an_encrypted_interview_is_kept_sealed_and_nothing_of_it_is_readable(
     sent = intake_phone.submit(sealed.manifest, sealed.files)
     assert sent.status_code == 201, sent.data
     assert b"submit_success" in sent.data and b"still encrypted" in sent.data
-    assert stored_counts() == before  # no item, no submission record, no ledger entry
+    # No item, no submission record: one ledger entry says what was kept.
+    assert stored_counts() == {**before, "ledger": before["ledger"] + 1}
     assert db.session.scalars(select(Interview)).all() == []
     [kept] = db.session.scalars(select(SealedSubmission)).all()
+    [entry] = ledger("sealed_submission_kept")
+    assert entry["object"] == {"type": "sealed_submission", "id": kept.id}
+    assert entry["actor"]["id"] == world.field_a.id
+    assert entry["details"]["instance_id"] == kept.instance_id
+    assert entry["details"]["files"] == [
+        {"position": n, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for n, (_name, data, _type) in enumerate(sealed.files)
+    ]  # the encrypted bytes as the phone sent them: nothing readable
+    assert entry["details"]["manifest_sha256"] == hashlib.sha256(sealed.manifest).hexdigest()
     assert (kept.status, kept.instance_id, kept.form_id) == (
         "pending",
         sealed.manifest.split(b"<orx:instanceID>")[1].split(b"<")[0].decode(),
@@ -282,6 +292,13 @@ def test_the_reading_node_opens_it_into_the_authors_draft_with_the_phones_files(
     since = kept.received_at.isoformat(timespec="seconds") + "Z"
     assert {e["details"]["kept_sealed_since"] for e in [*ledger("received"), made]} == {since}
     assert kept.status == "opened" and kept.submission_id is not None
+    [opened] = ledger("sealed_submission_opened")
+    assert opened["details"] == {
+        "instance_id": instance_id,
+        "submission_id": kept.submission_id,
+        "kept_copies_deleted": 3,
+    }
+    assert opened["actor"]["id"] == "system:sealed-submission-opening"
 
 
 def test_opening_again_and_a_resend_after_opening_create_nothing_new(
@@ -307,10 +324,13 @@ def test_a_tampered_kept_file_is_refused_at_opening_and_nothing_is_stored(
     before = stored_counts()
     result = open_sealed(app, nodes)
     assert result.exit_code != 0
-    assert stored_counts() == before
+    # Nothing stored but the ledger's word that it was refused.
+    assert stored_counts() == {**before, "ledger": before["ledger"] + 1}
     assert db.session.scalars(select(Interview)).all() == []
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "refused" and "do not match" in kept.refused_reason
+    [refused] = ledger("sealed_submission_refused")
+    assert refused["details"] == {"instance_id": kept.instance_id}
     assert all(blob_exists(app, f.blob_key) for f in kept.files)  # kept for a look
     listed = app.test_cli_runner().invoke(args=["openrosa", "sealed", "--status", "refused"])
     assert kept.id in listed.output and "do not match" in listed.output
@@ -358,7 +378,7 @@ def test_a_key_that_does_not_open_is_refused_at_opening(app, intake_phone, world
     assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
     before = stored_counts()
     open_sealed(app, nodes)
-    assert stored_counts() == before
+    assert stored_counts() == {**before, "ledger": before["ledger"] + 1}  # the refusal's entry
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "refused" and "cannot be opened" in kept.refused_reason
 
@@ -372,7 +392,7 @@ def test_a_kept_blob_changed_at_rest_is_refused_at_opening(app, intake_phone, wo
     path.write_bytes(_tamper(raw, len(raw) - 40))
     before = stored_counts()
     open_sealed(app, nodes)
-    assert stored_counts() == before
+    assert stored_counts() == {**before, "ledger": before["ledger"] + 1}  # the refusal's entry
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "refused" and "no longer opens" in kept.refused_reason
 
@@ -419,7 +439,7 @@ def test_a_sender_no_longer_a_field_member_is_refused_until_restored_and_retried
     db.session.commit()
     before = stored_counts()
     assert open_sealed(app, nodes).exit_code != 0
-    assert stored_counts() == before
+    assert stored_counts() == {**before, "ledger": before["ledger"] + 1}  # the refusal's entry
     [kept] = db.session.scalars(select(SealedSubmission)).all()
     assert kept.status == "refused" and "no longer an active field member" in kept.refused_reason
 
