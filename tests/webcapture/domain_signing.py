@@ -134,3 +134,40 @@ def domain_signer(ca: DomainCA, tsa: LocalTSA, created: datetime.datetime | None
         return {**signed, **lie}
 
     return sign
+
+
+def cross_signed(ca: DomainCA, domain: str = DOMAIN, key=None) -> tuple[x509.Certificate, str]:
+    """A second, private root and a certificate it issues for `ca`'s key (or `key`) as
+    authsign's cross-signing CA does: the domain as common name, no extensions. Returns the
+    root and the certificate's PEM (the `crossSignedCert` field)."""
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    name = _name("Custos test cross-signing root")
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - datetime.timedelta(days=30))
+        .not_valid_after(NOW + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(domain))
+        .issuer_name(name)
+        .public_key((key or ca.key).public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - datetime.timedelta(days=1))
+        .not_valid_after(NOW + datetime.timedelta(days=6))
+        .sign(root_key, hashes.SHA256())
+    )
+    return root, certificate.public_bytes(PEM).decode()
