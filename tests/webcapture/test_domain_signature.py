@@ -12,7 +12,7 @@ import json
 import socket
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.webcapture.inspection import inspect_capture
@@ -297,3 +297,20 @@ def test_a_timestamp_whose_own_signature_does_not_hold_is_invalid_not_untrusted(
     for roots in (roots_of(tsa), SignatureRoots()):  # whatever the roots say
         signature = signature_of(data, roots)
         assert (signature["verdict"], signature["reason"]) == ("invalid", reason), signature
+
+
+def test_the_item_page_says_when_the_cross_signed_chain_stands_in(
+    intake, tsa, monkeypatch, tmp_path
+):
+    cross_root, cross_pem = cross_signed(CA)
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(cross_root.public_bytes(serialization.Encoding.PEM))
+    monkeypatch.setitem(intake.app.config, "CUSTOS_WACZ_DOMAIN_ROOTS", roots)
+    monkeypatch.setitem(intake.app.config, "CUSTOS_WACZ_TIMESTAMP_ROOTS", tsa.ca)
+    data = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert=cross_pem))
+    item = stored_intact(intake, intake.send("web", "x.wacz", data), data, "application/wacz")
+    signature = json.loads(only_check(item).result)["signature"]
+    assert (signature["verdict"], signature["trust_path"]) == ("verified", "crossSignedCert")
+    page = intake.web.get(f"/investigations/{intake.ref}/evidence/{item.id}").get_data(True)
+    assert "its cross-signed certificate (the same key) is, and stands in for it" in page
+    assert "Cross-signed certificate issued by CN=Custos test cross-signing root" in page
