@@ -82,6 +82,8 @@ def domain_verdict(signed: dict[str, Any], package_hash: Any, roots: SignatureRo
         elif untrusted:
             untrusted = f"{untrusted}; crossSignedCert: {cross_untrusted}"
     untrusted = untrusted or _untrusted_timestamp(response, str(signed["signature"]), roots)
+    if untrusted and unchecked:  # neither this check nor the chain's vouched for the token
+        return {**found, "verdict": COULD_NOT_CHECK, "reason": f"{unchecked}; {untrusted}"}
     if untrusted:
         return {**found, "verdict": UNTRUSTED, "reason": untrusted}
     return {**found, "verdict": VERIFIED}

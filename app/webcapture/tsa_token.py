@@ -48,20 +48,20 @@ def check_token_signature(token: bytes, certificate: x509.Certificate) -> str | 
     try:
         content, signer = _signed_data(token)
         parts = _signer_parts(signer)
+        digest_name = _DIGESTS.get(parts["digest_oid"])
+        hash_name = _SIGNED_WITH.get(parts["signature_oid"])
+        if hash_name is None and parts["signature_oid"] in _BARE_KEYS:
+            hash_name = digest_name
+        if digest_name is None or hash_name is None:
+            return "the timestamp's signature algorithm is not one Custos checks itself"
+        signed = content
+        if parts["attributes"] is not None:
+            stated = _message_digest(parts["attributes"])
+            signed = b"\x31" + parts["attributes"][1:]  # [0] IMPLICIT SET, signed as a SET
     except (_Malformed, IndexError, ValueError):
         raise TokenSignatureError("the timestamp token's structure is unreadable") from None
-    digest_name = _DIGESTS.get(parts["digest_oid"])
-    hash_name = _SIGNED_WITH.get(parts["signature_oid"])
-    if hash_name is None and parts["signature_oid"] in _BARE_KEYS:
-        hash_name = digest_name
-    if digest_name is None or hash_name is None:
-        return "the timestamp's signature algorithm is not one Custos checks itself"
-    signed = content
-    if parts["attributes"] is not None:
-        wanted = hashlib.new(digest_name, content).digest()
-        if _message_digest(parts["attributes"]) != wanted:
-            raise TokenSignatureError("the timestamp's content is not the content it signed")
-        signed = b"\x31" + parts["attributes"][1:]  # [0] IMPLICIT SET signed as a SET
+    if parts["attributes"] is not None and stated != hashlib.new(digest_name, content).digest():
+        raise TokenSignatureError("the timestamp's content is not the content it signed")
     _verify(certificate.public_key(), parts["signature"], signed, _HASHES[hash_name]())
     return None
 

@@ -14,6 +14,7 @@ import socket
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from rfc3161_client import decode_timestamp_response
 
 from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
@@ -314,3 +315,25 @@ def test_the_item_page_says_when_the_cross_signed_chain_stands_in(
     page = intake.web.get(f"/investigations/{intake.ref}/evidence/{item.id}").get_data(True)
     assert "its cross-signed certificate (the same key) is, and stands in for it" in page
     assert "Cross-signed certificate issued by CN=Custos test cross-signing root" in page
+
+
+def _unknown_digest_algorithm(reply: bytes) -> bytes:
+    """The SignerInfo's digestAlgorithm (not itself signed) turned into an OID no one knows."""
+    from app.webcapture import tsa_token
+
+    token = decode_timestamp_response(reply).time_stamp_token()
+    _, signer = tsa_token._signed_data(token)
+    fields = tsa_token._elements(tsa_token._value(signer, 0x30))
+    oid = tsa_token._elements(tsa_token._value(fields[2], 0x30))[0]
+    at = reply.index(signer) + signer.index(fields[2]) + fields[2].index(oid) + len(oid) - 1
+    return reply[:at] + b"\x7f" + reply[at + 1 :]
+
+
+def test_a_timestamp_signed_in_an_unknown_way_is_not_called_verified_nor_invalid(tsa):
+    data = wacz_bytes(sign=_stamp_changed(tsa, _unknown_digest_algorithm))
+    signature = signature_of(data, roots_of(tsa))
+    assert signature["verdict"] == "could_not_check", signature
+    assert signature["reason"].startswith(
+        "the timestamp's signature algorithm is not one Custos checks itself; "
+        "the timestamp does not verify against a trusted timestamp root"
+    )
