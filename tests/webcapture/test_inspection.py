@@ -222,6 +222,29 @@ def test_a_page_line_that_is_not_json_is_named():
     assert failure(check(wacz_bytes(members))) == ("pages/pages.jsonl line 4", "not JSON")
 
 
+def test_page_lines_longer_than_a_read_step_are_read_whole_up_to_the_cap():
+    """Lines that span many 64 KiB reads: a 300 KB title is read whole (cut to 2,000
+    characters when kept); a line past the cap fails as the page list."""
+    members = wacz_members()
+    long_title = "T" * 300_000
+    members["pages/pages.jsonl"] += (
+        f'{{"url": "http://news.example/long", "title": "{long_title}"}}\n'
+        '{"url": "http://news.example/after"}'
+    ).encode()
+    result = check(wacz_bytes(members))
+    assert result["verdict"] == "passed", result.get("failure")
+    assert [p["url"] for p in result["pages"][-2:]] == [
+        "http://news.example/long",
+        "http://news.example/after",
+    ]
+    assert result["pages"][-2]["title"] == "T" * 2000
+    capped = CaptureLimits(max_json_bytes=200_000)
+    assert failure(check(wacz_bytes(members), limits=capped)) == (
+        "pages/pages.jsonl",
+        "a line longer than 200000 bytes",
+    )
+
+
 def test_an_arbitrary_zip_laid_out_as_a_wacz_but_empty_fails():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
