@@ -4,15 +4,16 @@ Verification 0.1.0) checked offline: nothing is fetched, no revocation list or C
 The steps of the specification, in the order a verdict needs them:
 - `signature` verifies over `hash` (which must be datapackage.json's) with the key of the
   first certificate of `domainCert`, and that certificate names `domain`;
+- `crossSignedCert`, when present, holds that same key (step 9);
 - `timeSignature` is an RFC 3161 timestamp response whose imprint is the hash of `signature`
-  (the base64 text, as authsign stamps it), naming the first certificate of `timestampCert` as
-  its signer;
+  (the base64 text, as authsign stamps it), signed (its own CMS signature verified here) by the
+  first certificate of `timestampCert`;
 - the stated `created` time is within 10 minutes of the timestamp's, and the timestamp falls
   within the domain certificate's validity;
 - both chains end in the configured roots (app/webcapture/trust.py), the domain's at the
-  timestamp's time; the token's signature is verified with its chain (rfc3161-client), which
-  is why a token whose signature was broken reads as `untrusted_chain`, not `invalid`.
-`crossSignedCert` (optional in the specification) is noted, not used.
+  timestamp's time, and the token's chain with rfc3161-client; when the domain certificate's
+  chain does not, a cross-signed certificate for the domain whose chain does is the trust path
+  instead (step 9's alternative).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from app.webcapture.trust import SignatureRoots
+from app.webcapture.tsa_token import TokenSignatureError, check_token_signature
 
 VERIFIED, UNTRUSTED, OUT_OF_WINDOW = "verified", "untrusted_chain", "time_outside_window"
 INVALID, COULD_NOT_CHECK = "invalid", "could_not_check"
@@ -47,18 +49,22 @@ class _Invalid(Exception):
 
 def domain_verdict(signed: dict[str, Any], package_hash: Any, roots: SignatureRoots) -> dict:
     found: dict[str, Any] = {"trust": roots.described()}
-    if signed.get("crossSignedCert"):
-        found["cross_signed_cert"] = "present, not used"
     try:
         leaf, intermediates = _chain(signed.get("domainCert"), "domainCert")
         found["certificate"] = _described(leaf)
         _check_signature(leaf, signed, package_hash)
         _check_names(leaf, signed.get("domain"))
+        cross = _cross_signed(signed.get("crossSignedCert"), leaf)
+        if cross is not None:
+            found["cross_signed"] = {"certificate": _described(cross[0])}
         tsa, _ = _chain(signed.get("timestampCert"), "timestampCert")
         response = _timestamp(signed.get("timeSignature"), str(signed["signature"]))
         stamped_at = _utc(response.tst_info.gen_time)
         found["timestamp"] = {"time": _iso(stamped_at), "tsa": tsa.subject.rfc4514_string()}
         _check_signer(response, tsa)
+        unchecked = _check_token_signature(response, tsa)
+        if unchecked:
+            found["timestamp"]["signature_not_checked"] = unchecked
     except _Invalid as exc:
         return {**found, "verdict": INVALID, "reason": str(exc)}
     outside = _outside_window(signed.get("created"), stamped_at, leaf)
@@ -66,8 +72,18 @@ def domain_verdict(signed: dict[str, Any], package_hash: Any, roots: SignatureRo
         return {**found, "verdict": OUT_OF_WINDOW, "reason": outside}
     if roots.problem:
         return {**found, "verdict": COULD_NOT_CHECK, "reason": roots.problem}
-    untrusted = _untrusted(leaf, intermediates, str(signed["domain"]), stamped_at, roots)
+    domain = str(signed["domain"])
+    untrusted = _untrusted(leaf, intermediates, domain, stamped_at, roots)
+    if cross is not None:
+        cross_untrusted = _untrusted_cross(*cross, domain, stamped_at, roots)
+        found["cross_signed"]["chain"] = cross_untrusted or "trusted"
+        if untrusted and not cross_untrusted:
+            found["trust_path"], untrusted = "crossSignedCert", None
+        elif untrusted:
+            untrusted = f"{untrusted}; crossSignedCert: {cross_untrusted}"
     untrusted = untrusted or _untrusted_timestamp(response, str(signed["signature"]), roots)
+    if untrusted and unchecked:  # neither this check nor the chain's vouched for the token
+        return {**found, "verdict": COULD_NOT_CHECK, "reason": f"{unchecked}; {untrusted}"}
     if untrusted:
         return {**found, "verdict": UNTRUSTED, "reason": untrusted}
     return {**found, "verdict": VERIFIED}
@@ -138,6 +154,73 @@ def _check_names(leaf: x509.Certificate, domain: Any) -> None:
     raise _Invalid(f"the domain certificate is not for {domain[:253]}")
 
 
+def _cross_signed(pem: Any, leaf: x509.Certificate) -> tuple | None:
+    """The specification's step 9, first half: a cross-signed certificate (and its chain) for
+    the same key as the domain certificate, or None when the package carries none."""
+    if pem is None or pem == "":
+        return None
+    cross, intermediates = _chain(pem, "crossSignedCert")
+    if _spki(cross) != _spki(leaf):
+        raise _Invalid("crossSignedCert does not hold the domain certificate's key")
+    return cross, intermediates
+
+
+def _spki(certificate: x509.Certificate) -> bytes:
+    return certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _untrusted_cross(cross, intermediates: list, domain: str, at: datetime, roots) -> str | None:
+    """Step 9, second half: the cross-signed chain ends in a configured domain root at the
+    timestamp's time and the certificate names the domain (in its DNS names, or its common
+    name as authsign's cross-signing CA writes it). Its extensions are not held to the Web
+    PKI profile: a private cross-signing CA issues without them."""
+    from cryptography.x509.verification import (
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
+
+    if not roots.domain:
+        return "no trusted domain roots are configured (CUSTOS_WACZ_DOMAIN_ROOTS)"
+    if not _names_domain(cross, domain):
+        return f"the cross-signed certificate is not for {domain[:253]}"
+    policy = (
+        PolicyBuilder()
+        .store(Store(list(roots.domain)))
+        .time(at)
+        .extension_policies(
+            ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all()
+        )
+    )
+    try:
+        policy.build_client_verifier().verify(cross, intermediates)
+    except (VerificationError, ValueError) as exc:
+        return f"the cross-signed certificate does not chain to a trusted root ({str(exc)[:300]})"
+    return None
+
+
+def _names_domain(certificate: x509.Certificate, domain: str) -> bool:
+    try:
+        _check_names(certificate, domain)
+    except _Invalid:
+        common = certificate.subject.get_attributes_for_oid(x509.oid.NameOID.COMMON_NAME)
+        wanted = domain.lower().rstrip(".")
+        return any(str(name.value).lower().rstrip(".") == wanted for name in common)
+    return True
+
+
+def _check_token_signature(response, tsa: x509.Certificate) -> str | None:
+    """The token's own signature with the key of the first certificate of timestampCert (a
+    broken one is `invalid`, whatever the roots); its chain is the trust step's."""
+    try:
+        return check_token_signature(response.time_stamp_token(), tsa)
+    except TokenSignatureError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def _timestamp(value: Any, signature: str):
     from rfc3161_client import decode_timestamp_response  # lazy: ~4 MB, workers only
 
@@ -156,9 +239,8 @@ def _timestamp(value: Any, signature: str):
 
 
 def _check_signer(response, tsa: x509.Certificate) -> None:
-    """The token names the first certificate of timestampCert as its one signer. Its signature
-    is verified against the configured roots only (below): the package's own certificates are
-    never trusted, not even to check the token's signature with."""
+    """The token names the first certificate of timestampCert as its one signer. Whether that
+    certificate is to be trusted is the configured roots' say (below), never the package's."""
     infos = list(response.signed_data.signer_infos)
     if len(infos) != 1 or (infos[0].issuer, infos[0].serial_number) != (
         tsa.issuer,

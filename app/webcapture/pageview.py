@@ -71,8 +71,8 @@ class _Collector:
         self.too_big = False
 
     def feed(self, chunk: bytes) -> None:
-        if self.too_big:
-            return
+        if self.too_big or self.size > self.cap:
+            return  # enough is held (a page keeps its first part); the rest is only hashed
         if self.inflate is not None:
             try:
                 chunk = self.inflate.decompress(chunk, self.cap + 1 - self.size)
@@ -81,8 +81,8 @@ class _Collector:
                 return
         self.parts.append(chunk)
         self.size += len(chunk)
-        if self.size > self.cap:
-            self.too_big = self.kind == "screenshot"  # an oversize page keeps its first part
+        if self.size > self.cap and self.kind == "screenshot":
+            self.too_big, self.parts = True, []  # an oversize screenshot is not shown
 
     def data(self) -> bytes:
         return b"".join(self.parts)[: self.cap]

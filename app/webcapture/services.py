@@ -19,7 +19,7 @@ from app.timeutil import utcnow
 from app.vault.media.derivatives import DerivativeError, store_derivative, stripped_photo
 from app.vault.models import DerivativeKind, EvidenceItem, EvidenceKind
 from app.webcapture.inspection import inspect_capture
-from app.webcapture.limits import CaptureLimits
+from app.webcapture.limits import READ_STEP, CaptureLimits
 from app.webcapture.models import WebCaptureCheck
 from app.webcapture.pageview import PageViews, screenshot_page
 from app.webcapture.trust import configured_roots
@@ -43,7 +43,7 @@ def run_capture_check(
     item: EvidenceItem, reader: AgeReader, limits: CaptureLimits
 ) -> WebCaptureCheck:
     views = PageViews()
-    with io.BufferedReader(reader.as_file(), buffer_size=1024 * 1024) as file:
+    with io.BufferedReader(reader.as_file(), buffer_size=READ_STEP) as file:
         outcome = inspect_capture(item.media_type, file, limits, views, configured_roots())
     outcome["views"] = views.views
     outcome["screenshots"] = store_screenshots(item, views.screenshots)

@@ -182,18 +182,23 @@ def _declared_resources(datapackage: dict[str, Any], members: dict) -> dict[str,
 def _pages(archive, info: zipfile.ZipInfo, limits: CaptureLimits) -> list[dict[str, Any]]:
     """Each page's url, ts and title (text only); the first line is the format header."""
     pages: list[dict[str, Any]] = []
-    pending = b""
-    line_number = 0
+    held: list[bytes] = []  # the line being read, in pieces: each chunk is split only once
+    held_bytes = line_number = 0
     for chunk in read_member(archive, info):
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        if len(pending) > limits.max_json_bytes:
-            raise CaptureFailed(PAGES, f"a line longer than {limits.max_json_bytes} bytes")
+        *lines, rest = chunk.split(b"\n")
+        if lines:
+            lines[0] = b"".join([*held, lines[0]])
+            held, held_bytes = [], 0
         for line in lines:
             line_number += 1
             _page_line(line, line_number, pages, limits)
-    if pending.strip():
-        _page_line(pending, line_number + 1, pages, limits)
+        held.append(rest)
+        held_bytes += len(rest)
+        if held_bytes > limits.max_json_bytes:
+            raise CaptureFailed(PAGES, f"a line longer than {limits.max_json_bytes} bytes")
+    last = b"".join(held)
+    if last.strip():
+        _page_line(last, line_number + 1, pages, limits)
     return pages
 
 

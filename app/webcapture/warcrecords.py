@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from app.webcapture.limits import CaptureFailed, CaptureLimits
+from app.webcapture.limits import READ_STEP, CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -70,19 +70,19 @@ def read_warc(
     """Read every record of the WARC; CaptureFailed names the first record that is malformed,
     truncated, or whose WARC-Block-Digest / WARC-Payload-Digest does not hold. `views`, if
     given, collects the pages' HTML and screenshots from records whose digests held."""
-    buffered = io.BufferedReader(stream, buffer_size=1024 * 1024)  # type: ignore[arg-type]
+    buffered = io.BufferedReader(stream, buffer_size=READ_STEP)  # type: ignore[arg-type]
     source: BinaryIO = buffered
     if buffered.peek(2)[:2] == _GZIP_MAGIC:
         # One gzip stream for the whole file or one per record: gzip reads both alike.
         source = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
     counted = _CountingReader(source, limits.max_total_bytes, where)
     reading = WarcReading()
-    iterator = ArchiveIterator(io.BufferedReader(counted, 1024 * 1024), check_digests=True)
+    iterator = ArchiveIterator(io.BufferedReader(counted, READ_STEP), check_digests=True)
     try:
         for record in iterator:
             _read_record(record, iterator.offset, where, reading, limits, views)
         end = iterator.offset
-        while counted.read(1024 * 1024):
+        while counted.read(READ_STEP):
             pass
     except CaptureFailed:
         raise
@@ -167,7 +167,7 @@ def _warcinfo_fields(block: bytes) -> dict[str, str]:
 
 def _chunks(stream) -> Iterator[bytes]:
     while True:
-        data = stream.read(1024 * 1024)
+        data = stream.read(READ_STEP)
         if not data:
             return
         yield data

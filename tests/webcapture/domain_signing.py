@@ -41,14 +41,9 @@ class DomainCA:
         return self.root.public_bytes(PEM)
 
 
-def make_domain_ca(
-    name: str = "Custos test domain root",
-    domain: str = DOMAIN,
-    valid: tuple[datetime.timedelta, datetime.timedelta] | None = None,
-) -> DomainCA:
-    """`valid`: the leaf's (not before, not after) relative to now; default a week around it."""
+def _root(name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """A self-signed root CA (a year and a month around now) and its key."""
     root_key = ec.generate_private_key(ec.SECP256R1())
-    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
     root = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
@@ -62,9 +57,22 @@ def make_domain_ca(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
             critical=True,
         )
-        .add_extension(root_ski, critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False
+        )
         .sign(root_key, hashes.SHA256())
     )
+    return root, root_key
+
+
+def make_domain_ca(
+    name: str = "Custos test domain root",
+    domain: str = DOMAIN,
+    valid: tuple[datetime.timedelta, datetime.timedelta] | None = None,
+) -> DomainCA:
+    """`valid`: the leaf's (not before, not after) relative to now; default a week around it."""
+    root, root_key = _root(name)
+    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
     before, after = valid or (-datetime.timedelta(days=1), datetime.timedelta(days=6))
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = (
@@ -134,3 +142,21 @@ def domain_signer(ca: DomainCA, tsa: LocalTSA, created: datetime.datetime | None
         return {**signed, **lie}
 
     return sign
+
+
+def cross_signed(ca: DomainCA, domain: str = DOMAIN, key=None) -> tuple[x509.Certificate, str]:
+    """A second, private root and a certificate it issues for `ca`'s key (or `key`) as
+    authsign's cross-signing CA does: the domain as common name, no extensions. Returns the
+    root and the certificate's PEM (the `crossSignedCert` field)."""
+    root, root_key = _root("Custos test cross-signing root")
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(_name(domain))
+        .issuer_name(root.subject)
+        .public_key((key or ca.key).public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - datetime.timedelta(days=1))
+        .not_valid_after(NOW + datetime.timedelta(days=6))
+        .sign(root_key, hashes.SHA256())
+    )
+    return root, certificate.public_bytes(PEM).decode()

@@ -12,8 +12,9 @@ import json
 import socket
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from rfc3161_client import decode_timestamp_response
 
 from app.webcapture.inspection import inspect_capture
 from app.webcapture.limits import CaptureLimits
@@ -24,7 +25,13 @@ from tests.security.intake_channels import (  # noqa: F401 (fixtures)
     vault_dir_fixture,
 )
 from tests.webcapture.captures import wacz_bytes
-from tests.webcapture.domain_signing import DOMAIN, domain_signer, make_domain_ca, stamp
+from tests.webcapture.domain_signing import (
+    DOMAIN,
+    cross_signed,
+    domain_signer,
+    make_domain_ca,
+    stamp,
+)
 from tests.webcapture.test_intake import only_check, stored_intact
 
 CA = make_domain_ca()
@@ -190,3 +197,143 @@ def test_the_item_page_shows_the_domain_and_the_verdict(intake, tsa, monkeypatch
 
 def signature_b64_of_other() -> str:
     return base64.b64encode(CA.key.sign(b"other", ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def _roots(tsa, *domain_roots) -> SignatureRoots:
+    from cryptography import x509
+
+    tsa_root = x509.load_pem_x509_certificate(tsa.ca.read_bytes())
+    return SignatureRoots(domain=domain_roots, timestamp=(tsa_root,))
+
+
+def test_a_cross_signed_certificate_is_the_trust_path_when_the_domain_chain_is_not(tsa):
+    """The specification's step 9: the cross-signed certificate for the same key is checked
+    against the roots, and stands in for a domain certificate whose chain is not trusted."""
+    cross_root, cross_pem = cross_signed(CA)
+    data = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert=cross_pem))
+    both = signature_of(data, _roots(tsa, CA.root, cross_root))
+    assert (both["verdict"], both["cross_signed"]["chain"]) == ("verified", "trusted"), both
+    assert both["cross_signed"]["certificate"]["issuer"] == "CN=Custos test cross-signing root"
+    assert "trust_path" not in both
+    only_cross = signature_of(data, _roots(tsa, cross_root))
+    assert (only_cross["verdict"], only_cross["trust_path"]) == ("verified", "crossSignedCert")
+    only_domain = signature_of(data, _roots(tsa, CA.root))
+    assert only_domain["verdict"] == "verified" and "trust_path" not in only_domain
+    assert only_domain["cross_signed"]["chain"].startswith(
+        "the cross-signed certificate does not chain to a trusted root"
+    )
+    neither = signature_of(data, _roots(tsa, OTHER_CA.root))
+    assert neither["verdict"] == "untrusted_chain"
+    assert neither["reason"].startswith("the domain certificate does not chain")
+    assert "crossSignedCert: the cross-signed certificate does not chain" in neither["reason"]
+
+
+def test_a_cross_signed_certificate_for_another_key_or_domain_does_not_vouch(tsa):
+    cross_root, other_key_pem = cross_signed(CA, key=ec.generate_private_key(ec.SECP256R1()))
+    data = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert=other_key_pem))
+    signature = signature_of(data, _roots(tsa, CA.root, cross_root))
+    assert (signature["verdict"], signature["reason"]) == (
+        "invalid",
+        "crossSignedCert does not hold the domain certificate's key",
+    )
+    cross_root, other_domain_pem = cross_signed(CA, domain=f"other.{DOMAIN}")
+    data = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert=other_domain_pem))
+    signature = signature_of(data, _roots(tsa, cross_root))
+    assert signature["verdict"] == "untrusted_chain"
+    assert (
+        f"crossSignedCert: the cross-signed certificate is not for {DOMAIN}"
+        in (signature["reason"])
+    )
+    malformed = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert="-----BEGIN CERT"))
+    signature = signature_of(malformed, _roots(tsa, CA.root))
+    assert (signature["verdict"], signature["reason"]) == (
+        "invalid",
+        "crossSignedCert is not a PEM certificate chain",
+    )
+
+
+def _stamp_changed(tsa, change):
+    """A domain signer whose timeSignature is the TSA's real reply, then changed by `change`."""
+
+    def sign(package_hash: str) -> dict:
+        signed = domain_signer(CA, tsa)(package_hash)
+        reply = base64.b64decode(signed["timeSignature"])
+        signed["timeSignature"] = base64.b64encode(change(reply)).decode()
+        return signed
+
+    return sign
+
+
+def _flip_last_byte(reply: bytes) -> bytes:
+    """The last byte of a TimeStampResp is the end of its token's signature (no unsigned
+    attributes follow): the token still parses, its signature no longer holds."""
+    return reply[:-1] + bytes([reply[-1] ^ 1])
+
+
+def _change_gen_time(reply: bytes) -> bytes:
+    """One digit of the token's genTime (in TSTInfo, before any certificate) changed."""
+    from rfc3161_client import decode_timestamp_response
+
+    stamped = decode_timestamp_response(reply).tst_info.gen_time
+    text = stamped.strftime("%Y%m%d%H%M%S").encode()
+    at = reply.index(text) + len(text) - 1
+    return reply[:at] + (b"1" if reply[at : at + 1] != b"1" else b"2") + reply[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    "change,reason",
+    [
+        (
+            _flip_last_byte,
+            "the timestamp's signature does not verify with the first certificate of timestampCert",
+        ),
+        (_change_gen_time, "the timestamp's content is not the content it signed"),
+    ],
+    ids=["signature", "time"],
+)
+def test_a_timestamp_whose_own_signature_does_not_hold_is_invalid_not_untrusted(
+    tsa, change, reason
+):
+    data = wacz_bytes(sign=_stamp_changed(tsa, change))
+    for roots in (roots_of(tsa), SignatureRoots()):  # whatever the roots say
+        signature = signature_of(data, roots)
+        assert (signature["verdict"], signature["reason"]) == ("invalid", reason), signature
+
+
+def test_the_item_page_says_when_the_cross_signed_chain_stands_in(
+    intake, tsa, monkeypatch, tmp_path
+):
+    cross_root, cross_pem = cross_signed(CA)
+    roots = tmp_path / "roots.pem"
+    roots.write_bytes(cross_root.public_bytes(serialization.Encoding.PEM))
+    monkeypatch.setitem(intake.app.config, "CUSTOS_WACZ_DOMAIN_ROOTS", roots)
+    monkeypatch.setitem(intake.app.config, "CUSTOS_WACZ_TIMESTAMP_ROOTS", tsa.ca)
+    data = wacz_bytes(sign=domain_signer(CA, tsa, crossSignedCert=cross_pem))
+    item = stored_intact(intake, intake.send("web", "x.wacz", data), data, "application/wacz")
+    signature = json.loads(only_check(item).result)["signature"]
+    assert (signature["verdict"], signature["trust_path"]) == ("verified", "crossSignedCert")
+    page = intake.web.get(f"/investigations/{intake.ref}/evidence/{item.id}").get_data(True)
+    assert "its cross-signed certificate (the same key) is, and stands in for it" in page
+    assert "Cross-signed certificate issued by CN=Custos test cross-signing root" in page
+
+
+def _unknown_digest_algorithm(reply: bytes) -> bytes:
+    """The SignerInfo's digestAlgorithm (not itself signed) turned into an OID no one knows."""
+    from app.webcapture import tsa_token
+
+    token = decode_timestamp_response(reply).time_stamp_token()
+    _, signer = tsa_token._signed_data(token)
+    fields = tsa_token._elements(tsa_token._value(signer, 0x30))
+    oid = tsa_token._elements(tsa_token._value(fields[2], 0x30))[0]
+    at = reply.index(signer) + signer.index(fields[2]) + fields[2].index(oid) + len(oid) - 1
+    return reply[:at] + b"\x7f" + reply[at + 1 :]
+
+
+def test_a_timestamp_signed_in_an_unknown_way_is_not_called_verified_nor_invalid(tsa):
+    data = wacz_bytes(sign=_stamp_changed(tsa, _unknown_digest_algorithm))
+    signature = signature_of(data, roots_of(tsa))
+    assert signature["verdict"] == "could_not_check", signature
+    assert signature["reason"].startswith(
+        "the timestamp's signature algorithm is not one Custos checks itself; "
+        "the timestamp does not verify against a trusted timestamp root"
+    )

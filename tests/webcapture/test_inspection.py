@@ -222,6 +222,29 @@ def test_a_page_line_that_is_not_json_is_named():
     assert failure(check(wacz_bytes(members))) == ("pages/pages.jsonl line 4", "not JSON")
 
 
+def test_page_lines_longer_than_a_read_step_are_read_whole_up_to_the_cap():
+    """Lines that span many 64 KiB reads: a 300 KB title is read whole (cut to 2,000
+    characters when kept); a line past the cap fails as the page list."""
+    members = wacz_members()
+    long_title = "T" * 300_000
+    members["pages/pages.jsonl"] += (
+        f'{{"url": "http://news.example/long", "title": "{long_title}"}}\n'
+        '{"url": "http://news.example/after"}'
+    ).encode()
+    result = check(wacz_bytes(members))
+    assert result["verdict"] == "passed", result.get("failure")
+    assert [p["url"] for p in result["pages"][-2:]] == [
+        "http://news.example/long",
+        "http://news.example/after",
+    ]
+    assert result["pages"][-2]["title"] == "T" * 2000
+    capped = CaptureLimits(max_json_bytes=200_000)
+    assert failure(check(wacz_bytes(members), limits=capped)) == (
+        "pages/pages.jsonl",
+        "a line longer than 200000 bytes",
+    )
+
+
 def test_an_arbitrary_zip_laid_out_as_a_wacz_but_empty_fails():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
@@ -363,3 +386,31 @@ def test_a_targeted_record_without_its_target_uri_fails():
         "warc record 1 (offset 0)",
         "malformed record: a resource record without WARC-Target-URI",
     )
+
+
+def _peak_reading_pages_of(words: int) -> tuple[int, list]:
+    """The check's peak traced memory over a WACZ of two HTML responses of `words` words."""
+    import tracemalloc
+
+    body = b"<html><head><title>Big</title></head><body><p>" + b"shelling " * words
+    data = wacz_bytes(wacz_members(warc=warc_bytes(gzip_records=True, body=body)))
+    del body
+    views = PageViews()
+    tracemalloc.start()
+    try:
+        result = inspect_capture("application/wacz", io.BytesIO(data), LIMITS, views)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result["verdict"] == "passed", result.get("failure")
+    return peak, [view["truncated"] for view in views.views]
+
+
+def test_a_page_far_larger_than_its_view_is_read_in_flat_memory():
+    """Each view keeps its page's first 2 MiB (marked truncated) and the rest of the record is
+    only hashed: the check's memory is the same for 9 MB pages as for 40 MB ones (it held
+    the whole page before: 85 MB at 40 MB)."""
+    small, small_views = _peak_reading_pages_of(1_000_000)
+    large, large_views = _peak_reading_pages_of(4_500_000)
+    assert small_views == large_views == [True, True]
+    assert large - small < 8_000_000, (small, large)
