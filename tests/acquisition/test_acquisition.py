@@ -146,9 +146,8 @@ def test_a_refused_record_comes_back_on_the_item_page_as_it_was_typed(intake):
     assert "Not recorded yet" in panel  # the record itself is as it was
     db.session.expire_all()
     assert db.session.scalar(select(AcquisitionRecord.id)) is None
-    # The page read for the form's token, and shown again with the refusal: each a view of the
-    # item, as any showing of it is; nothing else.
-    assert custody_actions(evidence_id) == [*before, "viewed", "viewed"]
+    # The page read for the form's token is a view; shown again with the refusal, nothing more.
+    assert custody_actions(evidence_id) == [*before, "viewed"]
 
 
 def test_without_the_identity_grant_who_it_came_from_is_neither_shown_nor_changed(

@@ -118,7 +118,7 @@ def item_page(
     """The item page, with the status given. A form of another package refused, given back as
     it was sent: `given_panels`, a panel's own context (app/vault/hooks.py); `incident_link_sent`,
     the incident link's values and `errors` (field -> message)."""
-    view = view_item(viewer, evidence_id)
+    view = view_item(viewer, evidence_id, again=bool(given_panels or incident_link_sent))
     return render_template(
         "vault/item.html",
         investigation=viewer.investigation,
