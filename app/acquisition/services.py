@@ -46,7 +46,10 @@ _HASH_LINE = re.compile(r"([a-z0-9]+):([0-9a-f]+)\Z")
 
 
 class AcquisitionRefused(ServiceError):
-    """A value of the record refused (400), naming its field."""
+    """A value of the record refused (422; the API: `validation_failed`), naming its field."""
+
+    status = 422
+    code = "validation_failed"
 
 
 class AcquisitionLocked(ServiceError):

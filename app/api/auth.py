@@ -170,6 +170,12 @@ class TokenAwareSessionInterface(SecureCookieSessionInterface):
     an empty session and send no cookie back: the browser's session cookie, if one came
     along, neither authenticates them nor is idle-timed-out or refreshed by them (the gate
     writes `last_seen` into the session of every signed-in request).
+
+    A static file's answer sends no session cookie back either. It would write back the session
+    the request read, and a stylesheet asked for before the sign-in form was sent but answered
+    after it would put the signed-out session back over the one the sign-in had just made (the
+    next page then asks to sign in again). A signed-out browser's session is rewritten on every
+    request, by Flask-Login's "strong" protection, so each of them would.
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
@@ -178,7 +184,7 @@ class TokenAwareSessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if isinstance(session, _TokenRequestSession):
+        if isinstance(session, _TokenRequestSession) or request.endpoint == "static":
             return
         super().save_session(app, session, response)
 

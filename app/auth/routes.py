@@ -295,9 +295,9 @@ def change_password():
 
 @bp.route("/settings/language", methods=["POST"])
 def change_language():
-    form = LanguageForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _language_form(LanguageForm())
+    if not form.validate_on_submit():  # the settings page again, the form as it was sent
+        return _settings_page(language_form=form, status=400)
     outcome = commit_or_refuse(
         lambda: set_language(current_user, form.language.data, form.reading_languages.data),
         form,

@@ -67,11 +67,14 @@ def run_processing_steps(item: EvidenceItem, reader: AgeReader) -> None:
         step(item, reader)
 
 
-def item_panels(viewer: InvestigationViewer, item: EvidenceItem) -> list[tuple[str, dict]]:
-    """(template, context) for each panel that has something to show this viewer."""
+def item_panels(
+    viewer: InvestigationViewer, item: EvidenceItem, given: dict[str, dict] | None = None
+) -> list[tuple[str, dict]]:
+    """(template, context) for each panel that has something to show this viewer; `given`:
+    a panel's context already made by its own view (its refused form, as it was sent)."""
     shown = []
-    for panel in _panels.values():
-        context = panel.context(viewer, item)
+    for name, panel in _panels.items():
+        context = (given or {}).get(name) or panel.context(viewer, item)
         if context is not None:
             shown.append((panel.template, context))
     return shown

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 from sqlalchemy import select, text
 
@@ -11,7 +13,7 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from tests.acquisition.support import hold_in_approved_case_file
 from tests.helpers.factories import MembershipFactory, UserFactory
-from tests.helpers.web import post_form
+from tests.helpers.web import error_summary_in, post_form
 from tests.security.intake_channels import (  # noqa: F401 (fixtures)
     custody_actions,
     intake_fixture,
@@ -113,10 +115,39 @@ def test_a_bad_value_is_refused_and_nothing_is_stored(intake):
         ("online_title", "x" * 2001),
     ):
         response = record(intake.web, intake.ref, evidence_id, dict(VALUES, **{field: bad}))
-        assert response.status_code == 400, field
+        assert response.status_code == 422, field
     db.session.expire_all()
     assert db.session.scalar(select(AcquisitionRecord.id)) is None
     assert "acquisition_recorded" not in custody_actions(evidence_id)
+
+
+def test_a_refused_record_comes_back_on_the_item_page_as_it_was_typed(intake):
+    """Issue 18: the item page again, its acquisition form open and filled with what was sent,
+    the error announced at the top of the panel and beside its field; nothing stored."""
+    evidence_id = a_note(intake)
+    before = custody_actions(evidence_id)
+    sent = dict(VALUES, acquired_at="the morning after the strike")
+    response = record(intake.web, intake.ref, evidence_id, sent)
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    panel = page[page.index('id="acquisition-heading"') :]
+    summary = error_summary_in(panel, 'id="acquisition-heading"')
+    assert 'href="#acquisition-acquired_at"' in summary
+    assert "Give the date and time of acquisition." in summary
+    assert "<details open>" in panel
+    field = re.search(r'<input[^>]*id="acquisition-acquired_at"[^>]*>', panel).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="acquisition-acquired_at-error"' in field
+    assert 'value="the morning after the strike"' in field
+    assert 'id="acquisition-acquired_at-error">Give the date and time' in panel
+    for typed in ("SECRET-LINK-MARKER", "TITLE-MARKER", SOURCE, "yt-dlp 2026.02", "MD5:0123"):
+        assert typed in panel, typed
+    assert '<option selected value="download">' in panel
+    assert "Not recorded yet" in panel  # the record itself is as it was
+    db.session.expire_all()
+    assert db.session.scalar(select(AcquisitionRecord.id)) is None
+    # The page read for the form's token is a view; shown again with the refusal, nothing more.
+    assert custody_actions(evidence_id) == [*before, "viewed"]
 
 
 def test_without_the_identity_grant_who_it_came_from_is_neither_shown_nor_changed(

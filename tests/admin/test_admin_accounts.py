@@ -134,3 +134,36 @@ def test_audit_filter_with_a_bad_date_is_a_clear_400(app, make_user):
     response = client.get("/admin/audit?since=yesterday")
     assert response.status_code == 400
     assert page_messages(response)
+
+
+def test_a_role_not_offered_gives_the_accounts_page_back_and_changes_nothing(app, make_user):
+    """Issue 18, item 1: not a bare error page; the account's page, its role form in error."""
+    _, client = admin_client(app, make_user)
+    field = make_user(role="field")
+    response = post_form(
+        client, f"/admin/users/{field.id}/role", {"role": "owner"}, page="/admin/users"
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f'action="/admin/users/{field.id}/role"' in page
+    assert 'aria-invalid="true"' in page and 'id="role-error"' in page
+    db.session.refresh(field)
+    assert field.role == "field"
+    changed = select(AuditEvent).where(AuditEvent.event == "user.role_changed")
+    assert db.session.scalar(changed) is None
+
+
+def test_a_membership_role_not_offered_is_said_on_the_members_page(
+    app, make_user, investigation, member
+):
+    _, client = admin_client(app, make_user)
+    field = make_user(role="field")
+    membership = member(field, investigation)
+    members = f"/admin/investigations/{investigation.reference}/members"
+    response = post_form(
+        client, f"{members}/{membership.id}", {"role": "owner"}, page="/admin/users"
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith(members)
+    assert any(field.email in m for m in page_messages(client.get(members)))
+    db.session.refresh(membership)
+    assert membership.role == "field" and membership.may_see_identities is False

@@ -31,13 +31,27 @@ def test_chosen_reading_languages_are_saved_as_codes_in_order(signed_in, make_us
     assert page.index('<option selected value="ar">') < page.index('<option value="en">')
 
 
-def test_an_unknown_reading_language_is_refused_and_nothing_changes(signed_in, make_user):
+@pytest.mark.parametrize(
+    ("data", "chosen"),
+    [
+        ({"language": "ru", "reading_languages": ["ar", "arabic-ish"]}, "ar"),
+        ({"language": "klingon", "reading_languages": ["fr"]}, "fr"),  # refused by the form
+    ],
+)
+def test_a_language_not_offered_is_refused_the_form_given_back_and_nothing_changes(
+    signed_in, make_user, data, chosen
+):
+    """Issue 18, item 1: the settings page again (not a bare error page), what was chosen
+    still chosen, the error announced; nothing changed."""
     user = make_user(language="en", reading_languages="ar")
     client = signed_in(user)
-    data = {"language": "ru", "reading_languages": ["ar", "arabic-ish"]}
     response = post_form(client, "/auth/settings/language", data)
     assert response.status_code == 400
-    assert "Choose your reading languages from the list." in page_messages(response)
+    page = response.get_data(as_text=True)
+    assert 'role="alert"' in page and 'aria-invalid="true"' in page
+    assert f'<option selected value="{chosen}">' in page
+    if data["language"] == "ru":
+        assert "Choose your reading languages from the list." in page_messages(response)
     db.session.refresh(user)
     assert (user.language, user.reading_languages) == ("en", "ar")
 

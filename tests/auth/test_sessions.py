@@ -172,3 +172,27 @@ def test_the_cli_signs_every_account_out_after_a_suspected_breach(app, make_user
     assert [b.get("/").status_code for b in browsers] == [302, 302]
     refused = app.test_cli_runner().invoke(args=["users", "sign-out"])
     assert refused.exit_code != 0 and "Give one EMAIL or --all" in refused.output
+
+
+def _session_cookies(response) -> list[str]:
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("custos_session=")]
+
+
+def test_a_stylesheet_answered_after_the_sign_in_does_not_sign_the_browser_out(
+    app, make_user, client
+):
+    """A static file asked for while the sign-in page loads, answered after the sign-in (a busy
+    server): its answer must not put back the signed-out session it read (CI saw the next page
+    ask to sign in again)."""
+    user = make_user()
+    client.get("/auth/login")  # signed out, with a session: the form's CSRF token
+    signed_out = client.get_cookie("custos_session").value
+    sign_in(client, user)
+    late = app.test_client()
+    late.set_cookie("custos_session", signed_out)
+    answer = late.get("/static/css/custos.css")
+    assert answer.status_code == 200
+    assert _session_cookies(answer) == []
+    signed_in = client.get("/static/css/custos.css")
+    assert signed_in.status_code == 200 and _session_cookies(signed_in) == []
+    assert client.get("/").status_code == 200  # still signed in

@@ -2,9 +2,11 @@
 
 Issue 18, item 6. Each role signs in, in a browser of its own, and walks the pages by their
 links (the walk of tests/e2e/test_accessibility.py); every POST form with a field to fill is
-sent, from the page where the walk first meets it, with its fields emptied and the browser's own
-checks off (`noValidate`), so the server decides: the answer must be a refusal (4xx, or a
-redirect to a page saying what was refused), and on the page that comes back the focus must be
+sent, from the page where the walk first meets it, with its fields emptied (a form whose every
+field is optional with one value mistyped: MISTYPED) and the browser's own checks off
+(`noValidate`), so the server decides: the answer must be a refusal (4xx, or a redirect to a
+page saying what was refused), a 4xx page must give the form back (item 1: what was typed is
+not lost to a bare error page), and on the page that comes back the focus must be
 on the error summary, announced (`role="alert"`) and in sight at the top of the screen. Where
 the refusal names fields, each field in error is marked (`aria-invalid`), described by its error
 (`aria-describedby`), and named by a link in the summary in the order of the page, and a tap on
@@ -43,10 +45,13 @@ from tests.security.test_fuzz_forms import NO_FIELDS, WEB_POST_ENDPOINTS
 pytestmark = pytest.mark.e2e
 
 # Forms the walks meet but do not send empty, each with why and where its refusals are checked.
-ELSEWHERE: dict[str, str] = {
-    "acquisition.record_evidence_acquisition": "every field is optional (the Berkeley Protocol"
-    " asks for what is known), so an empty record is accepted; its refusals (a bad value, a"
-    " locked item) are checked in tests/acquisition/test_acquisition.py",
+ELSEWHERE: dict[str, str] = {}
+
+# Forms whose every field is optional, so that sent empty they are accepted: sent with the
+# others emptied and one value a person could mistype, which must be refused like an empty one.
+MISTYPED: dict[str, dict[str, str]] = {
+    # The Berkeley Protocol asks for what is known; a date must still be a date.
+    "acquisition.record_evidence_acquisition": {"acquired_at": "the morning after the strike"},
 }
 
 # Forms no walk meets, sent in their own browser flow instead.
@@ -84,8 +89,9 @@ FORMS_OF_PAGE = f"""() => [...document.forms].map((form, index) => ({{
 }})).filter(form => form.post)"""
 
 # Empty every field the person could fill (a select gets an empty choice it did not offer),
-# turn the browser's own checks off and send the form with its first submit button.
-SEND_EMPTY = """(index) => {
+# but those `typed` names, turn the browser's own checks off and send the form with its first
+# submit button.
+SEND_EMPTY = """({index, typed}) => {
     const form = document.forms[index];
     form.noValidate = true;
     for (const e of form.elements) {
@@ -97,14 +103,14 @@ SEND_EMPTY = """(index) => {
                        : (e.add(new Option('', '')), e.value = '');
             continue;
         }
-        e.value = '';
+        e.value = typed[e.name] || '';
     }
     // After this evaluation has returned: the navigation would cut it off.
     setTimeout(() => form.requestSubmit(form.querySelector('[type=submit]') || undefined), 0);
 }"""
 
 # The form as it is, its CSRF token gone stale (a session that ended, a page left open too long).
-SEND_STALE = """(index) => {
+SEND_STALE = """({index}) => {
     const form = document.forms[index];
     form.querySelector('input[name=csrf_token]').value = 'stale';
     setTimeout(() => form.requestSubmit(form.querySelector('[type=submit]') || undefined), 0);
@@ -141,9 +147,20 @@ def post_endpoint_of(url: str) -> str | None:
     return endpoint
 
 
-def send(page: Page, guard: Guard, index: int, where: str, how: str = SEND_EMPTY) -> list[str]:
-    """Send form `index` of the page as it is now (emptied, or stale); what is wrong with how
-    its refusal is shown."""
+# Whether the page holds a form sending to this address (a refused form given back).
+HAS_FORM_FOR = f"(action) => [...document.forms].some(form => ({ACTION_OF})(form) === action)"
+
+
+def send(
+    page: Page,
+    guard: Guard,
+    index: int,
+    where: str,
+    how: str = SEND_EMPTY,
+    typed: dict[str, str] | None = None,
+) -> list[str]:
+    """Send form `index` of the page as it is now (emptied but for `typed`, or stale); what is
+    wrong with how its refusal is shown."""
     action = page.evaluate(f"(i) => ({ACTION_OF})(document.forms[i])", index)
     problems = []
     try:
@@ -155,7 +172,7 @@ def send(page: Page, guard: Guard, index: int, where: str, how: str = SEND_EMPTY
             page.expect_navigation(),
             page.expect_response(lambda r: r.url == action and r.request.method == "POST") as sent,
         ):
-            page.evaluate(how, index)
+            page.evaluate(how, {"index": index, "typed": typed or {}})
     except PlaywrightTimeoutError:
         return [f"{where}: sending the form brought no answer (a script kept it, unannounced?)"]
     status = sent.value.status
@@ -166,6 +183,10 @@ def send(page: Page, guard: Guard, index: int, where: str, how: str = SEND_EMPTY
     redirected_refusal = 300 <= status < 400 and seen["summaryText"]
     if not (400 <= status < 500 or redirected_refusal):
         return [f"{where}: accepted with every field empty (HTTP {status})"]
+    # Issue 18, item 1: a form refused for what was typed comes back (with it), not a bare
+    # error page that drops it.
+    if 400 <= status < 500 and how == SEND_EMPTY and not page.evaluate(HAS_FORM_FOR, action):
+        problems.append(f"{where}: refused (HTTP {status}) without giving the form back")
     if not seen["focusedSummary"]:
         problems.append(f"{where}: the focus is not on an error summary (HTTP {status})")
     if seen["role"] != "alert":
@@ -228,7 +249,8 @@ class FormRefuser:
         for number, (action, index, how) in enumerate(to_send):
             if number:
                 page.goto(url)
-            self.problems += send(page, self.guard, index, f"{self.who} {action}", how)
+            where = f"{self.who} {action}"
+            self.problems += send(page, self.guard, index, where, how, MISTYPED.get(action))
             self.refused.add(action)
 
     def visit(self, url: str) -> None:

@@ -38,6 +38,14 @@ def post_form(
     return client.post(url, data=payload, **kw)
 
 
+def error_summary_in(page: str, start: str) -> str:
+    """The announced error summary first met after `start` in the page's HTML (its inner HTML):
+    a refused form's errors, at the top of what changed."""
+    after = page[page.index(start) :]
+    summary = after.split('class="flashes error-summary" role="alert" tabindex="-1">', 1)[1]
+    return summary.split("</div>", 1)[0]
+
+
 MESSAGE_RE = re.compile(r'class="(?:flash[^"]*|error)"[^>]*>([^<]*)')
 
 

@@ -12,7 +12,7 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.vault.incident_links import IncidentEvidence
 from tests.helpers.factories import InvestigationFactory, MembershipFactory
-from tests.helpers.web import post_form
+from tests.helpers.web import error_summary_in, post_form
 from tests.intake.builders import evidence_row, make_incident
 from tests.intake.helpers import count
 
@@ -90,6 +90,32 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_stored(
     assert message in answer.get_data(as_text=True)
     assert count(IncidentEvidence) == 0
     assert ledger("linked_to_incident") == []
+
+
+def test_a_refused_link_comes_back_on_the_item_page_as_it_was_sent(world, client_for, incident):
+    """Issue 18: "other" without its note, the note typed is not lost: the item page again, the
+    form with the incident and what it shows chosen, the error at its top and beside the note."""
+    item = evidence_row(world.investigation, world.field_a)
+    client = client_for(world.field_a)
+    entries = count(LedgerEntry)
+    answer = link(world, client, item, incident.id, "other", "   ")
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    form = page[page.index('id="incidents-heading"') :]
+    summary = error_summary_in(form, 'id="incidents-heading"')
+    assert 'href="#link-note"' in summary and "Say in the note what the file shows" in summary
+    assert f'<option value="{incident.id}" selected>' in form
+    assert '<option value="other" selected>' in form
+    assert 'id="link-note" name="note" maxlength="500" rows="2" aria-invalid="true"' in form
+    assert 'aria-describedby="link-note-error"' in form and 'id="link-note-error"' in form
+    assert count(IncidentEvidence) == 0
+    assert count(LedgerEntry) == entries  # not even a view: the page is only given back
+    # A refusal that names no field is said at the top of the form too.
+    assert link(world, client, item, incident.id).status_code == 302
+    again = link(world, client, item, incident.id, "victims", "the second time")
+    summary = error_summary_in(again.get_data(as_text=True), 'id="incidents-heading"')
+    assert "already linked to that incident" in summary
+    assert "the second time</textarea>" in again.get_data(as_text=True)
 
 
 def test_another_investigations_incident_is_refused(world, client_for):

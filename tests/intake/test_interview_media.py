@@ -11,11 +11,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.intake.models import InterviewEvidence
 from app.vault.models import DerivativeKind, EvidenceItem
 from tests.helpers.media import jpeg_with_exif, png_bytes
-from tests.helpers.web import csrf_token, post_form
+from tests.helpers.web import csrf_token, error_summary_in, post_form
 from tests.intake.builders import evidence_row, make_incident, make_interview, make_witness
 from tests.vault.vault_support import amr_nb
 
@@ -60,6 +61,11 @@ def links(draft) -> dict[str, str]:
 def evidence_count() -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(EvidenceItem))
+
+
+def ledger_length() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(LedgerEntry))
 
 
 PHOTOS = [("market-entrance.jpg", jpeg_with_exif()), ("crater.png", png_bytes((120, 80), "RGB"))]
@@ -239,3 +245,28 @@ def test_a_reviewer_sees_the_attachments_but_no_upload_or_picker(world, client_f
     assert 'type="file"' not in page and 'name="evidence_id" value' not in page
     cleared = client_for(world.lawyer_identities).get(page_url(world, draft))
     assert "market-entrance.jpg" in cleared.get_data(as_text=True)
+
+
+def test_sent_without_a_file_the_page_gives_the_form_back_saying_what_is_missing(
+    world, client_for, draft
+):
+    """Issue 18: as a browser sends the form with no file chosen (an empty file part), after the
+    person chose "the recording": the interview page again, that choice kept, the error
+    announced at the top of the files panel and beside the file field; nothing stored."""
+    client = client_for(world.field_a)
+    before, entries = evidence_count(), ledger_length()
+    response = upload(client, world, draft, [("", b"")], role="recording")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    panel = page[page.index('id="files"') :]
+    summary = error_summary_in(panel, 'id="files"')
+    assert 'href="#interview-files"' in summary
+    assert "Choose at least one file to upload." in summary
+    assert 'name="role" value="recording" checked' in panel
+    assert 'name="role" value="attachment" checked' not in panel
+    field = re.search(r'<input type="file" id="interview-files"[^>]*>', panel).group(0)
+    assert 'aria-invalid="true"' in field
+    assert 'aria-describedby="interview-files-hint interview-files-error"' in field
+    assert 'id="interview-files-error">Choose at least one file to upload.' in panel
+    assert evidence_count() == before and links(draft) == {}
+    assert ledger_length() == entries

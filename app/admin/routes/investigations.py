@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -101,8 +101,11 @@ def change_member(reference: str, membership_id: str):
     investigation = managed_investigation_or_404(reference)
     membership = managed_membership_or_404(investigation, membership_id)
     form = ChangeMemberForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # a row of the list: the refusal is said above it
+        for errors in form.errors.values():
+            for error in errors:
+                flash(f"{membership.user.email}: {error}", "error")
+        return redirect(url_for("admin.members", reference=reference), 303)
     outcome = commit_or_refuse(
         lambda: approvals.change_membership(
             membership, current_user, form.role.data, bool(form.may_see_identities.data)

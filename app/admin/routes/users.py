@@ -70,14 +70,18 @@ def create_user():
 @role_required("admin")
 def user_detail(user_id: str):
     user = user_or_404(user_id)
+    return _user_page(user, RoleForm(role=user.role))
+
+
+def _user_page(user: User, role_form: RoleForm, status: int = 200):
     memberships = db.session.scalars(select(Membership).where(Membership.user_id == user.id))
     return render_template(
         "admin/user_detail.html",
         user=user,
         memberships=list(memberships),
-        role_form=RoleForm(role=user.role),
+        role_form=role_form,
         confirm_form=ConfirmForm(),
-    )
+    ), status
 
 
 def _run_user_action(user_id: str, action, success: str):
@@ -92,8 +96,8 @@ def _run_user_action(user_id: str, action, success: str):
 def change_role(user_id: str):
     user = user_or_404(user_id)
     form = RoleForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # the account's page again, saying what was refused
+        return _user_page(user, form, 400)
     commit_or_flash(
         lambda: accounts.change_role(user, form.role.data, actor=current_user),
         "Role changed; the user's open sessions were signed out.",

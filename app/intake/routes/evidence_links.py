@@ -16,6 +16,7 @@ from app.intake.services.evidence_links import (
 )
 from app.investigations.viewer import viewer_for
 from app.vault.reading.evidence import evidence_in
+from app.vault.routes.reading import item_page
 
 ITEM = "/evidence/<evidence_id>/incidents"
 
@@ -27,8 +28,13 @@ def link_evidence_incident(reference: str, evidence_id: str):
     form = LinkIncidentForm()
     form.validate_on_submit()  # CSRF is checked before the view runs; the service checks values
     data = form.incident_id.data, form.shows.data, form.note.data
-    change = lambda: link_to_incident(viewer, item, checked_link(viewer, *data))  # noqa: E731
-    return _run(change, _("Linked to the incident."), reference, evidence_id)
+    try:
+        committed(lambda: link_to_incident(viewer, item, checked_link(viewer, *data)))
+    except IntakeValidationError as refusal:  # the item page, the form as it was sent (and why)
+        sent = dict(zip(("incident_id", "shows", "note"), data, strict=True))
+        sent["errors"] = dict(refusal.field_messages())
+        return item_page(viewer, evidence_id, refusal.status, incident_link_sent=sent)
+    return _done(_("Linked to the incident."), reference, evidence_id)
 
 
 @bp.route(f"{ITEM}/<incident_id>/unlink", methods=["POST"])

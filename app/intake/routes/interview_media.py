@@ -55,12 +55,23 @@ def upload_interview_evidence(reference: str, interview_id: str):
             viewer.investigation, current_user, attacher.form_fields, attacher.on_recorded
         )
     except UploadNotReceived as refused:
-        if not refused.outcomes:
+        if refused.outcomes:  # say which files were stored before it broke off
+            outcomes = refused.outcomes
+        elif refused.posted is not None:  # no file chosen: the form back, as it was sent
+            return _no_file_page(viewer, record, attacher.form_fields.get("role"))
+        else:
             return error_response(refused.status, refused.message)
-        outcomes = refused.outcomes
     except IntakeValidationError as invalid:  # the role: nothing of that file was stored
         return error_response(invalid.status, invalid.field_messages()[0][1])
     return _after_upload(viewer, record, attacher, outcomes)
+
+
+def _no_file_page(viewer, record, role: str | None):
+    """The interview page, its upload form with the choice that was made, saying what is
+    missing (announced at the top of the panel and beside the file field)."""
+    sent = {"role": role, "error": _("Choose at least one file to upload.")}
+    page = editable_interview(viewer, record.id)
+    return detail_page(viewer, page, AddendumForm(), status=400, upload_sent=sent)
 
 
 def _after_upload(viewer, record, attacher: Attacher, outcomes: list[IntakeOutcome]):

@@ -200,6 +200,7 @@ def detail_page(
     status=200,
     upload_outcomes=None,
     languages_form: LanguagesFixForm | None = None,
+    upload_sent: dict | None = None,
 ):
     if intake_only():
         return render_template(
@@ -225,6 +226,7 @@ def detail_page(
         pickable=pickable,
         attached=cards_by_id(viewer, [link.evidence_id for link in record.evidence_links]),
         upload_outcomes=upload_outcomes or [],
+        upload_sent=upload_sent or {},
         accept=ACCEPTED_FILES,
         unlink_form=UnlinkEvidenceForm(),
         addendum_form=addendum_form,

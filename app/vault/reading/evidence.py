@@ -167,8 +167,10 @@ def _json_or_none(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else {"value": value}
 
 
-def view_item(viewer: InvestigationViewer, evidence_id: str) -> ItemView:
-    """The item page; records one `viewed` entry."""
+def view_item(viewer: InvestigationViewer, evidence_id: str, again: bool = False) -> ItemView:
+    """The item page; records one `viewed` entry, unless it is shown `again` to give a refused
+    form back (the page it was sent from recorded the view; a refusal adds nothing to the
+    ledger). Each showing is on the access log."""
     require_reads()
     item = evidence_in(viewer, evidence_id)
     facts_visible = viewer.may_see_identities
@@ -180,7 +182,8 @@ def view_item(viewer: InvestigationViewer, evidence_id: str) -> ItemView:
         derivatives=list(item.derivatives),
         facts_visible=facts_visible,
     )
-    _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
+    if not again:
+        _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
     record_evidence_read(viewer, item)
     db.session.commit()
     return view

@@ -13,7 +13,7 @@ from app.accesslog.services import reads_of
 from app.accesslog.views import reason_page
 from app.custody.timeline import timeline_for
 from app.error_responses import error_response
-from app.investigations.viewer import viewer_for
+from app.investigations.viewer import InvestigationViewer, viewer_for
 from app.security.headers import sandbox_evidence
 from app.security.org_keys import ReadsDisabled
 from app.vault import bp
@@ -105,8 +105,20 @@ def evidence_list(reference: str):
 
 @bp.route(f"{EVIDENCE}/<evidence_id>")
 def evidence_item(reference: str, evidence_id: str):
-    viewer = viewer_for(reference)
-    view = view_item(viewer, evidence_id)
+    return item_page(viewer_for(reference), evidence_id)
+
+
+def item_page(
+    viewer: InvestigationViewer,
+    evidence_id: str,
+    status: int = 200,
+    given_panels: dict[str, dict] | None = None,
+    incident_link_sent: dict | None = None,
+):
+    """The item page, with the status given. A form of another package refused, given back as
+    it was sent: `given_panels`, a panel's own context (app/vault/hooks.py); `incident_link_sent`,
+    the incident link's values and `errors` (field -> message)."""
+    view = view_item(viewer, evidence_id, again=bool(given_panels or incident_link_sent))
     return render_template(
         "vault/item.html",
         investigation=viewer.investigation,
@@ -116,8 +128,9 @@ def evidence_item(reference: str, evidence_id: str):
         shows_labels=SHOWS_LABELS,
         custody_timeline=timeline_for("evidence", view.item.id, viewer),
         access_reads=reads_of(viewer, "evidence", view.item.id),
-        panels=item_panels(viewer, view.item),
-    )
+        panels=item_panels(viewer, view.item, given_panels),
+        link_sent=incident_link_sent or {"errors": {}},
+    ), status
 
 
 @bp.route(f"{EVIDENCE}/<evidence_id>/stream")
