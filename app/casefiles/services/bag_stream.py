@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Protocol
 
 from app.casefiles.services.errors import ExportError
 
@@ -132,13 +132,8 @@ class BagStream:
                 digest.update(chunk)
                 yield chunk
 
-        return self.add_hashed(relpath, size, hashed(), digest)
-
-    def add_hashed(self, relpath: str, size: int, chunks: Iterable[bytes], digest: Any) -> str:
-        """As add_chunks, for chunks that were fed to `digest` (SHA-256) on their way here (by
-        bag_threads.ReadAhead, in its thread); the manifest takes the digest once all are in."""
         path = f"data/{relpath}"
-        self.target.add(path, size, chunks)
+        self.target.add(path, size, hashed())
         self.manifest.append((digest.hexdigest(), path))
         self.octets += size
         return digest.hexdigest()

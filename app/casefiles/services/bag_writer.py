@@ -9,7 +9,7 @@ part is bag_custody.py; the report, legal records and bag-info are bag_report.py
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,6 @@ from app.casefiles.services.bag_files import (
 from app.casefiles.services.bag_packaging import sign_tagmanifest
 from app.casefiles.services.bag_report import bag_info, legal_record, write_report
 from app.casefiles.services.bag_stream import BagStream
-from app.casefiles.services.bag_threads import ReadAhead
 from app.casefiles.services.bag_translations import (
     TRANSLATIONS_FILE,
     sealed_translations,
@@ -302,30 +301,28 @@ class BagWriter:
 
     def _copy_blob(self, blob_key: str, expected_sha256: str, size: int, dest: str) -> None:
         """Stream a blob, decrypted chunk by chunk, into the bag as `dest`; its hash must match
-        the one recorded when it was received.
-
-        A second thread decrypts and hashes the blob ahead of this one (bag_threads.ReadAhead),
-        which tars and encrypts what it hands over: each byte is decrypted and hashed once.
-        """
-        from app.vault.storage import open_plaintext
-
-        reader = open_plaintext(blob_key)
-        digest = hashlib.sha256()
-        close = getattr(reader.source, "close", None)
-        with ReadAhead(reader.iter_all(), digest, on_close=close) as chunks:
-            found = self.bag.add_hashed(dest, size, self._counted(chunks), digest)
-        if found != expected_sha256:
+        the one recorded when it was received."""
+        digest = self.bag.add_chunks(dest, size, self._blob_chunks(blob_key))
+        if digest != expected_sha256:
             # Fixity failure: the bag must never carry bytes that differ from what was received.
             raise ExportError(
                 "An evidence file does not match the hash recorded when it was received; the "
                 "export was stopped. Run `flask fixity check` and report it."
             )
 
-    def _counted(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            self.copied += len(chunk)
-            self.report(5 + 65 * self.copied / self.total_bytes, "Copying evidence files.")
-            yield chunk
+    def _blob_chunks(self, blob_key: str) -> Iterator[bytes]:
+        from app.vault.storage import open_plaintext
+
+        reader = open_plaintext(blob_key)
+        try:
+            for chunk in reader.iter_all():
+                self.copied += len(chunk)
+                self.report(5 + 65 * self.copied / self.total_bytes, "Copying evidence files.")
+                yield chunk
+        finally:
+            close = getattr(reader.source, "close", None)
+            if close is not None:
+                close()
 
     def _bytes_to_copy(self) -> int:
         total = 0
