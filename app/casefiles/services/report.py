@@ -8,7 +8,6 @@ make the server reach out anywhere.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -35,28 +34,11 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict:
     raise FetchRefused("external resources are not loaded into export documents")
 
 
-_RENDERING = threading.Lock()
-_font_config: Any = None
-
-
 def pdf_bytes(html: str) -> bytes:
-    """The PDF, in memory: report and transcripts are small, and must never rest on disk.
-
-    Every PDF of the process shares one WeasyPrint FontConfiguration (its Pango font map),
-    made by the first render (the worker's preload): with a new one per document, as
-    WeasyPrint makes by default, each render loaded the fonts again and kept 4-8 MB more
-    (docs/performance.md, "The export job's memory"). A font map is not for two threads at
-    once, so PDFs are rendered one at a time per process.
-    """
-    global _font_config
+    """The PDF, in memory: report and transcripts are small, and must never rest on disk."""
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
-    with _RENDERING:
-        if _font_config is None:
-            _font_config = FontConfiguration()
-        document = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None)
-        return document.write_pdf(font_config=_font_config)
+    return weasyprint.HTML(string=html, url_fetcher=_refuse_fetch, base_url=None).write_pdf()
 
 
 def preload_pdf_renderer() -> None:
