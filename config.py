@@ -403,6 +403,9 @@ class Config:
         # Set by gunicorn.conf.py in web workers: they serve requests and never migrate, so
         # they skip loading Alembic (app/extensions.py, init_migrations).
         self.WEB_WORKER = _env_bool("CUSTOS_WEB_WORKER", False)
+        # Set by worker.py (the job worker's entry point): it runs jobs and never migrates
+        # nor runs a command, so it skips Alembic and the commands as a web worker does.
+        self.JOB_WORKER = _env_bool("CUSTOS_JOB_WORKER", False)
         self.CUSTOS_JOB_QUEUE = os.environ.get("CUSTOS_JOB_QUEUE") or "custos"
         self.CUSTOS_JOB_TIMEOUT_SECONDS = _env_int("CUSTOS_JOB_TIMEOUT_SECONDS", 6 * 3600)
         self.CUSTOS_JOB_RETRIES = _env_int("CUSTOS_JOB_RETRIES", 2)

@@ -38,6 +38,12 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+def serves_only(app: Flask) -> bool:
+    """A gunicorn web worker or a job worker (worker.py): it neither migrates nor runs
+    commands, so it loads neither Alembic nor the commands (about 10 MB of each process)."""
+    return bool(app.config["WEB_WORKER"] or app.config.get("JOB_WORKER"))
+
+
 def trust_reverse_proxies(app: Flask) -> None:
     """Behind N reverse proxies (CUSTOS_TRUSTED_PROXIES), take the client's address and scheme
     from the X-Forwarded-* headers they set, so rate limits count clients, not the proxy.
@@ -76,7 +82,7 @@ def register_extensions(app: Flask) -> None:
     from app.security.field_setup import init_field_encryption_from_config
 
     db.init_app(app)
-    if not app.config["WEB_WORKER"]:
+    if not serves_only(app):
         init_migrations(app, str(ROOT / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -214,8 +220,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The `flask` commands; a gunicorn web worker runs none, so it skips importing them
-    (backup, demo and the rest pull in boto3's botocore and more: tests/test_web_worker.py)."""
-    if app.config["WEB_WORKER"]:
+    (backup, demo and the rest pull in boto3's botocore and more: tests/test_web_worker.py);
+    nor does a job worker started by worker.py."""
+    if serves_only(app):
         return
     from app.cli import register_cli
 

@@ -34,6 +34,25 @@ def test_a_web_worker_does_not_load_alembic_or_the_commands(tmp_path):
     assert _probe(tmp_path, "1") == "False False False"
 
 
+def test_the_job_worker_entry_point_does_not_load_alembic_or_the_commands(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env["CUSTOS_INSTANCE_PATH"] = str(tmp_path)
+    probe = (
+        "import sys, worker; from app.jobs.worker import run_preloads; "
+        "sys.argv = ['worker.py']; import os; os.environ['CUSTOS_JOB_WORKER'] = '1'; "
+        "from app import create_app; app = create_app(); run_preloads(app); "
+        "print('alembic' in sys.modules, 'migrate' in app.extensions, "
+        "'backup' in app.cli.commands, 'weasyprint' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "False False False True"
+    source = (ROOT / "worker.py").read_text()
+    assert 'os.environ["CUSTOS_JOB_WORKER"] = "1"' in source
+
+
 def test_the_command_line_keeps_flask_db_and_the_commands(tmp_path):
     assert _probe(tmp_path, None) == "True True True"
 

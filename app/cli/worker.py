@@ -39,20 +39,12 @@ def worker_command(burst: bool, queues: tuple[str, ...], in_process: bool) -> No
     """
     from redis.exceptions import RedisError
 
-    from app.jobs.worker import make_worker, run_preloads
+    from app.jobs.worker import serve
 
-    app = current_app._get_current_object()
-    if not app.config.get("REDIS_URL"):
-        raise click.ClickException(
-            "REDIS_URL is not set: `flask worker` runs jobs from Redis. Set CUSTOS_JOB_BACKEND=rq "
-            "and REDIS_URL on the web servers and the workers."
-        )
     try:
-        worker = make_worker(app, queues or None, in_process=in_process)
-        run_preloads(app)
-        worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))
-    except RedisError as exc:
-        raise click.ClickException(f"Redis is unreachable ({type(exc).__name__})") from exc
+        serve(current_app._get_current_object(), queues, burst, in_process)
+    except (RedisError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @jobs_cli.command("list")

@@ -150,6 +150,27 @@ def make_worker(
     return worker
 
 
+def serve(app: Flask, queues: Sequence[str], burst: bool, in_process: bool) -> None:
+    """Load what jobs need, then run jobs from Redis (`flask worker`, worker.py).
+
+    Raises ValueError when REDIS_URL is not set, RedisError (with a message naming only the
+    error's kind) when Redis cannot be reached.
+    """
+    from redis.exceptions import RedisError
+
+    if not app.config.get("REDIS_URL"):
+        raise ValueError(
+            "REDIS_URL is not set: the worker runs jobs from Redis. Set CUSTOS_JOB_BACKEND=rq "
+            "and REDIS_URL on the web servers and the workers."
+        )
+    try:
+        worker = make_worker(app, queues or None, in_process=in_process)
+        run_preloads(app)
+        worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"))
+    except RedisError as exc:
+        raise RedisError(f"Redis is unreachable ({type(exc).__name__})") from exc
+
+
 def _horse_killed(app: Flask, job: RQJob, retpid: int, ret_val: int, rusage: object) -> None:
     if job.should_retry:
         return  # RQ puts it back on the queue; perform() reopens the row

@@ -31,6 +31,26 @@ def marked_evidence(world, blocks: int):
     return writer.finish()
 
 
+def case_with_marked_evidence(world, blocks: int):
+    """built_case's case file, plus the marked field log of `blocks` MiB."""
+    evidence = marked_evidence(world, blocks)
+    casefiles.add_item(world.casefile, world.investigation, world.author, "evidence", evidence.id)
+    db.session.commit()
+    return evidence
+
+
+def encrypted_export(world, identity, out: Path, progress=None):
+    """Export built_case's case file for review, encrypted to `identity`, at `out`."""
+    return export_casefile(
+        world.casefile,
+        exporter_for(world.investigation, world.author),
+        ExportRequest(for_whom="Internal review", recipient=str(identity.recipient)),
+        out,
+        pack_for=[identity.recipient],
+        progress=progress,
+    )
+
+
 class ExportFolderWatch:
     """The job's progress hook: at each step, pause and read every file under the folder."""
 
@@ -57,22 +77,13 @@ def test_during_an_encrypted_export_no_file_under_the_export_folder_holds_plaint
     app, built_case, export_dir
 ):
     world = built_case
-    evidence = marked_evidence(world, blocks=6)
-    casefiles.add_item(world.casefile, world.investigation, world.author, "evidence", evidence.id)
-    db.session.commit()
+    case_with_marked_evidence(world, blocks=6)
     export_dir.mkdir(parents=True)
     identity = Identity.generate()
     watch = ExportFolderWatch(export_dir)
     out = export_dir / "export.tar.age"
 
-    export_casefile(
-        world.casefile,
-        exporter_for(world.investigation, world.author),
-        ExportRequest(for_whom="Internal review", recipient=str(identity.recipient)),
-        out,
-        pack_for=[identity.recipient],
-        progress=watch,
-    )
+    encrypted_export(world, identity, out, progress=watch)
     db.session.commit()
 
     assert watch.scans > 6  # paused at every chunk of the evidence, and at every stage
@@ -103,13 +114,7 @@ def test_a_failed_encrypted_export_leaves_nothing_in_the_export_folder(
 
     monkeypatch.setattr(bag_report, "render_report_html", broken_report)
     try:
-        export_casefile(
-            world.casefile,
-            exporter_for(world.investigation, world.author),
-            ExportRequest(for_whom="Internal review", recipient=str(identity.recipient)),
-            export_dir / "export.tar.age",
-            pack_for=[identity.recipient],
-        )
+        encrypted_export(world, identity, export_dir / "export.tar.age")
     except ExportError:
         pass
     else:

@@ -190,8 +190,14 @@ def test_uploaded_media_is_processed_by_the_worker_not_the_request(app, app_ctx,
     assert "thumbnail" in {d.kind for d in processed.derivatives}
 
 
-def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, investigation):
-    """`flask jobs fixity` on a web node, `flask --app wsgi worker --burst` in another process."""
+@pytest.mark.parametrize(
+    "command",
+    [["-m", "flask", "--app", "wsgi", "worker", "--burst"], ["worker.py", "--burst"]],
+    ids=["flask-worker", "worker.py"],
+)
+def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, investigation, command):
+    """`flask jobs fixity` on a web node, `flask --app wsgi worker --burst` (or the lean entry
+    point, worker.py) in another process."""
     item = store_item(investigation, b"photo bytes " * 5000)
     job = queue_fixity_sweep()
     env = dict(
@@ -208,7 +214,7 @@ def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, inves
     )
     env.pop("CUSTOS_MASTER_KEY", None)
     worker = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
         capture_output=True,

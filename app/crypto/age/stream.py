@@ -58,12 +58,14 @@ class StreamSealer:
     is short or full, and empty only when the whole payload is empty (spec: Payload).
     """
 
-    __slots__ = ("_cipher", "_emit", "_pending", "_counter", "_closed")
+    __slots__ = ("_cipher", "_emit", "_pending", "_held", "_counter", "_closed")
 
     def __init__(self, key: bytes, emit: Callable[[bytes], object]) -> None:
         self._cipher = PayloadCipher(key)
         self._emit = emit
         self._pending = bytearray()
+        # A whole chunk of the caller's immutable bytes, kept by reference instead of copied.
+        self._held: memoryview | None = None
         self._counter = 0
         self._closed = False
 
@@ -72,8 +74,13 @@ class StreamSealer:
             raise ValueError("write to a closed age stream")
         view = memoryview(data).cast("B")
         size = len(view)
+        if not size:
+            return
         pos = 0
         pending = self._pending
+        if self._held is not None:
+            self._seal(self._held, last=False)
+            self._held = None
         if pending:
             pos = min(CHUNK_SIZE - len(pending), size)
             pending += view[:pos]
@@ -85,12 +92,16 @@ class StreamSealer:
         while size - pos > CHUNK_SIZE:
             self._seal(view[pos : pos + CHUNK_SIZE], last=False)
             pos += CHUNK_SIZE
+        if size - pos == CHUNK_SIZE and isinstance(data, bytes):
+            self._held = view[pos:]  # bytes cannot change under us: no copy
+            return
         pending += view[pos:]
 
     def close(self) -> None:
         if self._closed:
             return
-        self._seal(self._pending, last=True)
+        self._seal(self._held if self._held is not None else self._pending, last=True)
+        self._held = None
         self._pending = bytearray()
         self._closed = True
 
