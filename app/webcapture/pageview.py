@@ -1,5 +1,8 @@
 """What a captured page shows on Custos: its text, its HTML with every script, attribute, link
-and embedded resource removed (nh3), and its screenshots. Nothing from a capture runs here."""
+and embedded resource removed (nh3), and its screenshots. Nothing from a capture runs here.
+
+A checked screenshot waits sealed on disk (app/crypto/spill.py) until the check ends and it is
+stored: one is in memory at a time, however many the capture holds."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import zlib
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
+
+from app.crypto.spill import SealedPicture, SealedSpill
 
 HTML_BYTES = 2 * 1024 * 1024  # of one page's HTML, read for its text and sanitised copy
 TEXT_CHARS = 100_000
@@ -91,11 +96,18 @@ class _Collector:
 @dataclass
 class PageViews:
     """Collects, while the WARC records are read, the HTML of the capture's pages (those named
-    in pages.jsonl; every HTML response of a bare WARC) and its screenshots."""
+    in pages.jsonl; every HTML response of a bare WARC) and its screenshots, each sealed in
+    `spill` (entry "data": a SealedPicture). close() drops every screenshot not yet stored."""
 
     wanted: set[str] | None = None
     views: list[dict[str, Any]] = field(default_factory=list)
     screenshots: list[dict[str, Any]] = field(default_factory=list)
+    spill: SealedSpill | None = None
+
+    def close(self) -> None:
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
 
     def collector(self, record, kind: str, meta: dict[str, Any]) -> _Collector | None:
         target = meta.get("target_uri") or ""
@@ -122,7 +134,7 @@ class PageViews:
         meta = collector.meta
         if collector.kind == "screenshot":
             if not collector.too_big:
-                self.screenshots.append({**_ids(meta), "data": collector.data()})
+                self.screenshots.append({**_ids(meta), "data": self._seal(collector)})
             return
         raw = collector.data()
         html = _decode(raw, meta["content_type"])
@@ -137,6 +149,13 @@ class PageViews:
                 "truncated": collector.size > HTML_BYTES,
             }
         )
+
+    def _seal(self, collector: _Collector) -> SealedPicture:
+        if self.spill is None:
+            self.spill = SealedSpill()
+        data = collector.data()
+        collector.parts = []  # the collector's copy goes now, not when the record is left
+        return self.spill.add(data)
 
 
 def screenshot_page(target_uri: str) -> str:

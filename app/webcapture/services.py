@@ -43,10 +43,13 @@ def run_capture_check(
     item: EvidenceItem, reader: AgeReader, limits: CaptureLimits
 ) -> WebCaptureCheck:
     views = PageViews()
-    with io.BufferedReader(reader.as_file(), buffer_size=READ_STEP) as file:
-        outcome = inspect_capture(item.media_type, file, limits, views, configured_roots())
-    outcome["views"] = views.views
-    outcome["screenshots"] = store_screenshots(item, views.screenshots)
+    try:
+        with io.BufferedReader(reader.as_file(), buffer_size=READ_STEP) as file:
+            outcome = inspect_capture(item.media_type, file, limits, views, configured_roots())
+        outcome["views"] = views.views
+        outcome["screenshots"] = store_screenshots(item, views.screenshots)
+    finally:
+        views.close()
     checked_at = utcnow()
     document = {
         "format": FORMAT,
@@ -89,13 +92,14 @@ def run_capture_check(
 
 def store_screenshots(item: EvidenceItem, shots: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each screenshot re-encoded with its metadata dropped (never the captured bytes as they
-    came) and stored as a derivative of the item, so Custos serves it as its own image type."""
+    came) and stored as a derivative of the item, so Custos serves it as its own image type.
+    Each is opened from its seal (PageViews) as it is stored, one at a time."""
     kept = []
     for shot in shots:
         entry = {k: v for k, v in shot.items() if k != "data"}
         entry["page"] = screenshot_page(shot.get("target_uri") or "")
         try:
-            data, media_type = stripped_photo(io.BytesIO(shot["data"]))
+            data, media_type = stripped_photo(io.BytesIO(shot["data"].contents()))
         except (DerivativeError, OSError, ValueError):
             entry["unreadable"] = True
         else:

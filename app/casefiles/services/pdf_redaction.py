@@ -15,7 +15,7 @@ process, from a seekable reader, so the original is decrypted only as pages are 
 
 Memory does not grow with the page count: the original is read page by page and never
 written; each rasterised page's JPEG waits sealed on disk until PDFium writes the copy
-(pdf_spill.py); the pages kept as they are go over in one import (so the fonts and pictures
+(app/crypto/spill.py); the pages kept as they are go over in one import (so the fonts and pictures
 they share are copied once); and PDFium writes the copy straight into the vault's encrypting
 writer. What PDFium holds of the kept pages' own content is the one part that grows with them.
 """
@@ -28,8 +28,8 @@ from typing import IO, Any
 
 from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
-from app.casefiles.services.pdf_spill import SealedSpill
 from app.casefiles.services.redaction import Rectangle, parse_rectangle
+from app.crypto.spill import SealedSpill
 from app.vault.models import EvidenceItem
 
 RENDER_DPI = 150

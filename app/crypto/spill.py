@@ -1,11 +1,13 @@
-"""Rasterised pages of a PDF redaction, waiting for the copy to be written: sealed on disk.
+"""Pictures waiting to be written or stored, sealed on disk instead of held in memory.
 
-PDFium writes a document only whole, at the end; a picture held in memory for each rasterised
-page would make a redaction's memory grow with its page count. So each page's JPEG is sealed
+A PDF redaction's rasterised pages wait for PDFium, which writes a document only whole, at the
+end (app/casefiles/services/pdf_redaction.py); a web capture's screenshots wait for the end of
+its check, since a member whose digest fails shows nothing (app/webcapture/pageview.py). A
+picture held in memory for each would make memory grow with their count. So each is sealed
 (ChaCha20-Poly1305, under a key that lives only in this object) into one anonymous temporary
-file, and PDFium reads it back through a SealedPicture when it writes the copy, one picture at
-a time. No plaintext rests on disk: the file has no name, holds only ciphertext, and its key
-dies with the process.
+file, and read back through a SealedPicture (by PDFium as it writes the copy, by the capture
+check as it stores each screenshot), one picture at a time. No plaintext rests on disk: the
+file has no name, holds only ciphertext, and its key dies with the process.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class SealedSpill:
         return SealedPicture(self, offset, len(sealed), nonce, len(data))
 
     def open(self, offset: int, length: int, nonce: bytes) -> bytes:
+        """The picture's bytes, authenticated (InvalidTag if the file was changed)."""
         sealed = os.pread(self._file.fileno(), length, offset)
         return self._aead.decrypt(nonce, sealed, None)
 
@@ -57,6 +60,10 @@ class SealedPicture(io.RawIOBase):
         self._where = (offset, length, nonce)
         self._size = size
         self._pos = 0
+
+    def contents(self) -> bytes:
+        """The whole picture, opened once (for a reader that asks for it in small pieces)."""
+        return self._spill.open(*self._where)
 
     def readable(self) -> bool:
         return True
