@@ -9,7 +9,8 @@ the same run. Budgets: peak RSS <= 150 MB and flat in the size; throughput >= 0.
 The child first runs the worker's preloads (`run_preloads`, as `flask worker` does once before
 forking the horse that runs an export: WeasyPrint and its fonts), timed apart and printed as
 "preload s"; the export's time starts after them, its peak RSS includes them. The app is
-built as app/jobs/worker_main.py builds it (CUSTOS_JOB_WORKER: no Alembic, no commands).
+built as app/jobs/worker_main.py builds it (CUSTOS_JOB_WORKER: no Alembic, no commands), in a
+child run under `python -OO` as that entry point runs itself (no docstrings in memory).
 
 What no export can beat on this machine, measured in the same run over the same bytes
 (benchmarks/physical_bounds.py): the `age` CLI followed by an fsync of its output (the export
@@ -168,8 +169,17 @@ def measure(size_mib: int) -> tuple[float, float, float, float, float, list[Boun
         app = build_app(instance)
         reference = build_case(app, size)
         out = instance / "export.tar.age"
-        run = subprocess.run(  # noqa: S603 - this very script
-            [sys.executable, __file__, "--child", str(instance), reference, recipient, str(out)],
+        run = subprocess.run(  # noqa: S603 - this very script, -OO as the worker
+            [
+                sys.executable,
+                "-OO",
+                __file__,
+                "--child",
+                str(instance),
+                reference,
+                recipient,
+                str(out),
+            ],
             check=True,
             capture_output=True,
             text=True,
@@ -182,7 +192,7 @@ def measure(size_mib: int) -> tuple[float, float, float, float, float, list[Boun
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--sizes", default=os.environ.get("BENCH_EXPORT_SIZES_MIB", "1024"))
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if __name__ == "__main__" else [])
