@@ -74,8 +74,13 @@ def test_twenty_large_screenshots_are_checked_in_the_memory_of_two():
         assert len(few_views.screenshots) == 2 and len(many_views.screenshots) == 20
         assert many - few < 4_000_000, (few, many)
         assert many < 5 * len(shot), many
-        # Each is kept, sealed, with its checked bytes.
+        # Each is kept, sealed, with its checked bytes; the file holds none of them in clear.
         assert all(entry["data"].contents() == shot for entry in many_views.screenshots)
+        spilled = many_views.spill._file
+        spilled.seek(0)
+        on_disk = spilled.read()
+        assert len(on_disk) >= 20 * len(shot)
+        assert shot[4096:4160] not in on_disk and shot[-4096:-4032] not in on_disk
     finally:
         few_views.close()
         many_views.close()
