@@ -38,7 +38,7 @@ def test_the_job_worker_entry_point_does_not_load_alembic_or_the_commands(tmp_pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env["CUSTOS_INSTANCE_PATH"] = str(tmp_path)
     probe = (
-        "import sys, app.jobs.worker_main; from app.jobs.worker import run_preloads; "
+        "import sys, app.worker_main; from app.jobs.worker import run_preloads; "
         "import os; os.environ['CUSTOS_JOB_WORKER'] = '1'; "
         "from app import create_app; app = create_app(); run_preloads(app); "
         "print('alembic' in sys.modules, 'migrate' in app.extensions, "
@@ -49,7 +49,7 @@ def test_the_job_worker_entry_point_does_not_load_alembic_or_the_commands(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False False False True"
-    source = (ROOT / "app/jobs/worker_main.py").read_text()
+    source = (ROOT / "app/worker_main.py").read_text()
     assert 'os.environ["CUSTOS_JOB_WORKER"] = "1"' in source
 
 
