@@ -107,6 +107,11 @@ class Gunicorn:
     def peak_rss_bytes(self) -> int:
         return self._status_bytes("VmHWM:")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the worker so far, all its threads (/proc/<pid>/stat)."""
+        fields = Path(f"/proc/{self.worker}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def _status_bytes(self, field: str) -> int:
         for line in Path(f"/proc/{self.worker}/status").read_text().splitlines():
             if line.startswith(field):
@@ -291,6 +296,7 @@ class Upload:
     seconds: float
     peak_rss: int
     idle_rss: int
+    cpu: float = 0.0  # the worker's CPU seconds for the upload: steadier than wall time when busy
 
     @property
     def mib_per_s(self) -> float:
@@ -300,6 +306,7 @@ class Upload:
 def upload_baseline(server: Gunicorn, source: Path, size: int) -> Upload:
     head, tail, content_type = multipart_parts(None, "bench.pdf")
     idle = server.reset_peak_rss()
+    cpu = server.cpu_seconds()
     reply = Client(server.port).request(
         "POST",
         "/upload",
@@ -309,13 +316,15 @@ def upload_baseline(server: Gunicorn, source: Path, size: int) -> Upload:
     if reply.status != 200:
         raise RuntimeError(f"baseline upload answered {reply.status}")
     peak = server.peak_rss_bytes()
-    return Upload("baseline: Flask FileStorage.save", size, reply.seconds, peak, idle)
+    cpu = server.cpu_seconds() - cpu
+    return Upload("baseline: Flask FileStorage.save", size, reply.seconds, peak, idle, cpu)
 
 
 def upload_multipart(server: Gunicorn, client: Client, ref: str, source: Path, size: int) -> Upload:
     page = f"/investigations/{ref}/evidence/upload"
     head, tail, content_type = multipart_parts(client.csrf_token(page), "bench.pdf")
     idle = server.reset_peak_rss()
+    cpu = server.cpu_seconds()
     reply = client.request(
         "POST",
         page,
@@ -324,7 +333,9 @@ def upload_multipart(server: Gunicorn, client: Client, ref: str, source: Path, s
     )
     if reply.status != 303:
         raise RuntimeError(f"Custos multipart upload answered {reply.status}")
-    return Upload("Custos multipart intake", size, reply.seconds, server.peak_rss_bytes(), idle)
+    cpu = server.cpu_seconds() - cpu
+    peak = server.peak_rss_bytes()
+    return Upload("Custos multipart intake", size, reply.seconds, peak, idle, cpu)
 
 
 def upload_resumable(
@@ -334,6 +345,7 @@ def upload_resumable(
     tus = {"Tus-Resumable": "1.0.0", "X-CSRFToken": token}
     filename = base64.b64encode(b"bench.pdf").decode()
     idle = server.reset_peak_rss()
+    cpu = server.cpu_seconds()
     start = time.perf_counter()
     created = client.request(
         "POST",
@@ -360,7 +372,8 @@ def upload_resumable(
         raise RuntimeError(f"tus PATCH answered {reply.status}: {reply.body[:200]!r}")
     evidence_id = reply.headers.get("Custos-Evidence-Id")
     peak = server.peak_rss_bytes()
-    upload = Upload("Custos resumable intake (tus)", size, seconds, peak, idle)
+    cpu = server.cpu_seconds() - cpu
+    upload = Upload("Custos resumable intake (tus)", size, seconds, peak, idle, cpu)
     return upload, evidence_id
 
 
@@ -425,6 +438,19 @@ def make_source(path: Path, size: int) -> None:
             block = os.urandom(min(4 * MIB, remaining))
             handle.write(block)
             remaining -= len(block)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def settled(measure, *args):
+    """Run one measurement with nothing left for the disk to write back from the previous one.
+
+    The source file just written (1 GiB dirty in the page cache) was otherwise written back
+    while the disk bound ran, which then measured a disk shared with its own source: 201
+    against 354 MiB/s in two runs on the same quiet machine (docs/performance.md).
+    """
+    os.sync()
+    return measure(*args)
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -447,16 +473,16 @@ def run_size(size: int, work: Path) -> SizeResult:
     custos = Gunicorn("wsgi:app", env, work / "custos.log")
     try:
         bounds = [
-            disk_write_bound(source, instance),
-            crypto_bound(source),
-            loopback_bound(baseline, source, size),
+            settled(disk_write_bound, source, instance),
+            settled(crypto_bound, source),
+            settled(loopback_bound, baseline, source, size),
         ]
-        uploads = [upload_baseline(baseline, source, size)]
+        uploads = [settled(upload_baseline, baseline, source, size)]
         shutil.rmtree(work / "baseline-uploads", ignore_errors=True)
         client = Client(custos.port)
         client.sign_in(EMAIL, PASSWORD)
-        uploads.append(upload_multipart(custos, client, ref, source, size))
-        tus_upload, evidence_id = upload_resumable(custos, client, ref, source, size)
+        uploads.append(settled(upload_multipart, custos, client, ref, source, size))
+        tus_upload, evidence_id = settled(upload_resumable, custos, client, ref, source, size)
         uploads.append(tus_upload)
         reading = read_back(custos, client, ref, evidence_id or newest_evidence_id(instance), size)
     finally:
@@ -479,7 +505,8 @@ def print_report(results: list[SizeResult]) -> bool:
     print()
     print(
         f"{'upload (loopback, gunicorn 1 sync worker)':<42} {'size':>9} {'s':>7} "
-        f"{'MiB/s':>8} {'x base':>7} {'x bound':>8} {'idle RSS MB':>12} {'peak RSS MB':>12}"
+        f"{'MiB/s':>8} {'x base':>7} {'x bound':>8} {'idle RSS MB':>12} {'peak RSS MB':>12} "
+        f"{'CPU ms/MiB':>11}"
     )
     for result in results:
         base = result.uploads[0].mib_per_s
@@ -489,7 +516,8 @@ def print_report(results: list[SizeResult]) -> bool:
                 f"{upload.name:<42} {upload.size // MIB:>5} MiB {upload.seconds:>7.2f} "
                 f"{upload.mib_per_s:>8.1f} {upload.mib_per_s / base:>7.2f} "
                 f"{upload.mib_per_s / bound:>8.2f} "
-                f"{upload.idle_rss / 1e6:>12.1f} {upload.peak_rss / 1e6:>12.1f}"
+                f"{upload.idle_rss / 1e6:>12.1f} {upload.peak_rss / 1e6:>12.1f} "
+                f"{upload.cpu * 1e3 / (upload.size / MIB):>11.2f}"
             )
     print()
     print(f"{'read back from Custos':<42} {'size':>9} {'MiB/s':>8} {'peak RSS MB':>12}")

@@ -82,6 +82,11 @@ WORKER_PROBE = (
         "pygments",
         "rapidfuzz",
         "nh3",
+        "PIL",
+        "segno",
+        "yaml",
+        "defusedxml",
+        "warcio",
     ],
 )
 def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
@@ -90,7 +95,9 @@ def test_a_web_worker_does_not_load_what_only_jobs_need(tmp_path, module):
     the processing job's C2PA check; botocore only the S3 blob store and S3 witness (this
     instance uses the local store and no witness), and through the backup command; Alembic,
     Mako and Pygments only `flask db`; rapidfuzz (~3.7 MB) only a search by name,
-    nh3 (~1.5 MB) only a captured web page shown. None of them
+    nh3 (~1.5 MB) only a captured web page shown; Pillow (~4.7 MB with its libraries) a
+    photo, segno (~1.7 MB) a QR code, PyYAML (~1 MB) the shipped vocabularies and the
+    OpenAPI document, defusedxml an OpenRosa submission, warcio a web capture. None of them
     is a web worker's work, warmed up and serving."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
@@ -124,6 +131,34 @@ def test_a_document_and_an_evidence_page_do_not_load_numpy(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+PIXEL_LIMIT_PROBE = (
+    "import sys; from pathlib import Path; import wsgi; "
+    "from app.vault.upload.sniff import check_image_dimensions; "
+    "check_image_dimensions(Path(sys.argv[1]).read_bytes()[:65536]); print('accepted')"
+)
+
+
+def test_intake_loading_pillow_first_applies_custos_pixel_limit(tmp_path):
+    """Pillow loads on first use, and the first use sets Custos's limit (100 MP, refused
+    above twice that) before any image opens: a 179.6 MP photo, a bomb to Pillow's own
+    default (89.5 MP, twice that 179.0 MP), is accepted by a fresh worker's intake."""
+    from tests.helpers.media import png_bomb
+
+    photo = tmp_path / "big.png"
+    photo.write_bytes(png_bomb(13_400))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
+    env.update(CUSTOS_INSTANCE_PATH=str(tmp_path), CUSTOS_WEB_WORKER="1")
+    done = subprocess.run(
+        [sys.executable, "-c", PIXEL_LIMIT_PROBE, str(photo)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "accepted"
 
 
 def test_the_rss_tool_reports_a_fresh_worker(tmp_path):

@@ -7,7 +7,6 @@ import io
 import json
 import logging
 
-from PIL import UnidentifiedImageError
 from sqlalchemy import select
 
 from app.crypto.age import AgeReader
@@ -34,6 +33,8 @@ def fingerprint_step(item: EvidenceItem, reader: AgeReader) -> None:
     """Hash the item once per implementation, then look for near-duplicates of it."""
     if item.kind not in (EvidenceKind.PHOTO, EvidenceKind.VIDEO):
         return  # nothing to hash, nothing imported: a document's intake never loads numpy
+    from app.vault.media.pillow import UnidentifiedImageError
+
     implementation = pdq_implementation()
     done = db.session.scalar(
         select(MediaFingerprint.id).where(

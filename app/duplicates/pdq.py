@@ -7,10 +7,9 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageOps
-
 if TYPE_CHECKING:
     import numpy
+    from PIL import Image
 
 # numpy and pdqhash (about 12 MB) are imported where a picture is hashed, in the processing
 # job: a web worker never needs them (tests/test_web_worker.py, the intake RSS budget).
@@ -48,6 +47,8 @@ def hash_picture(image: Image.Image) -> PictureHash:
     """The picture upright (EXIF orientation applied), shrunk, in RGB, hashed 8 ways."""
     import numpy
     import pdqhash
+
+    from app.vault.media.pillow import Image, ImageOps
 
     picture = ImageOps.exif_transpose(image)
     picture.thumbnail((HASH_INPUT_MAX_PX, HASH_INPUT_MAX_PX), Image.Resampling.BILINEAR)

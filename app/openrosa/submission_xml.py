@@ -13,9 +13,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
-
 from app.openrosa.questions import AnswerError, read_answer
 from app.openrosa.xforms import PHOTO_FIELD, PHOTO_GROUP, VIDEO_FIELD, BuiltForm
 
@@ -63,6 +60,9 @@ def child_text(element, name: str) -> str:
 
 def parse_document(xml: bytes):
     """The document's root element, parsed without DTDs or entities; 400 when malformed."""
+    from defusedxml import DefusedXmlException  # on first use: 0.8 MB a web worker need not hold
+    from defusedxml.ElementTree import ParseError, fromstring
+
     try:
         return fromstring(xml, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError):

@@ -9,7 +9,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 
 ISSUER = "Custos"
 RECOVERY_CODE_COUNT = 10
@@ -25,6 +24,8 @@ def provisioning_uri(secret: str, account_name: str) -> str:
 
 def qr_svg(uri: str) -> bytes:
     """The provisioning URI as an SVG QR code, served from our own origin (no CDN, no data: URL)."""
+    import segno  # on first use: about 1.7 MB a web worker need not hold
+
     qr = segno.make(uri, error="m")
     # A standalone SVG document: served as an <img>, an SVG without the xmlns declaration (what
     # segno's svg_inline makes for embedding in HTML) renders as an empty image.

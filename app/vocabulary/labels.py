@@ -14,7 +14,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import yaml
 from flask import g, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -46,6 +45,8 @@ class VocabularyLabelError(ServiceError):
 def shipped(vocabulary: str) -> tuple[dict[str, Any], ...]:
     """The shipped entries of a vocabulary, in order: {code, label, label_ar, label_ru,
     position}."""
+    import yaml  # on first use: about 1 MB a web worker need not hold
+
     path = TAXONOMY_DIR / VOCABULARIES[vocabulary]
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))[vocabulary]
     return tuple(

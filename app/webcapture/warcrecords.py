@@ -12,9 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
-
 from app.webcapture.limits import READ_STEP, CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
 
@@ -70,6 +67,10 @@ def read_warc(
     """Read every record of the WARC; CaptureFailed names the first record that is malformed,
     truncated, or whose WARC-Block-Digest / WARC-Payload-Digest does not hold. `views`, if
     given, collects the pages' HTML and screenshots from records whose digests held."""
+    # warcio (with brotli) loads with the first capture read, not in every web worker.
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
     buffered = io.BufferedReader(stream, buffer_size=READ_STEP)  # type: ignore[arg-type]
     source: BinaryIO = buffered
     if buffered.peek(2)[:2] == _GZIP_MAGIC:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -70,6 +69,8 @@ class FrameworkDocumentError(CaseFileError):
 
 def parse_document(raw: bytes | str) -> FrameworkSpec:
     """Parse YAML or JSON text (JSON is YAML) into a validated framework."""
+    import yaml  # on first use: about 1 MB a web worker need not hold
+
     if isinstance(raw, bytes):
         if len(raw) > MAX_DOCUMENT_BYTES:
             raise FrameworkDocumentError("The file is larger than 512 KiB.", "document")

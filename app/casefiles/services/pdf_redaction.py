@@ -26,8 +26,6 @@ import io
 from dataclasses import dataclass
 from typing import IO, Any
 
-from PIL import ImageDraw
-
 from app.casefiles.models import CaseFile
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.pdf_spill import SealedSpill
@@ -120,6 +118,8 @@ def _rasterised_page(
 ) -> None:
     """Insert into `copy`, at `index`, the picture of source page `index` with the boxes
     blacked out; the JPEG waits in `spill` until the copy is written."""
+    from app.vault.media.pillow import ImageDraw
+
     page = source[index]
     try:
         # The size as displayed (PDFium swaps width and height for a page turned 90 degrees).

@@ -8,8 +8,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from PIL import Image, ImageOps
-
 from app.casefiles.services.errors import CaseFileError
 from app.custody.ledger import append_custody_event
 
@@ -18,6 +16,7 @@ PREVIEW_MAX_PX = 1600
 
 def photo_preview(evidence: Any, user: Any, casefile: Any) -> bytes:
     from app.vault.media.metadata import open_image
+    from app.vault.media.pillow import Image, ImageOps
     from app.vault.storage import open_plaintext
 
     with open_plaintext(evidence.blob_key).as_file() as plaintext:

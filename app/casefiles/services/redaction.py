@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
-from PIL import Image, ImageDraw, ImageOps
 from sqlalchemy import select
 
 from app.casefiles.models import CaseFile, CaseItem, FileChoice, ItemType
@@ -290,6 +289,7 @@ def parse_rectangle(entry: Any, where: str = "rectangles") -> Rectangle:
 def redact_photo(file: IO[bytes], rectangles: list[Rectangle]) -> tuple[bytes, str]:
     """Black out the rectangles on the upright photo; return (clean bytes, media type)."""
     from app.vault.media.metadata import open_image
+    from app.vault.media.pillow import Image, ImageDraw, ImageOps
 
     try:
         image = open_image(file)

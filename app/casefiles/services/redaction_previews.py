@@ -9,13 +9,14 @@ evidence is a read of its content, so it is recorded in the custody ledger (view
 from __future__ import annotations
 
 import io
-from typing import Any
-
-from PIL import Image, ImageDraw, ImageFilter
+from typing import TYPE_CHECKING, Any
 
 from app.casefiles.services.errors import CaseFileError
 from app.casefiles.services.redaction import Rectangle
 from app.custody.ledger import append_custody_event
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 PREVIEW_MAX_PX = 1280
 PREVIEW_DPI = 72
@@ -28,6 +29,7 @@ MAX_PREVIEW_BOXES = 500
 def video_still(item: Any, seconds: float, boxes: list[tuple[Rectangle, str]]) -> bytes:
     """The frame shown at `seconds`, upright, with each (box, style) drawn as the copy will."""
     from app.vault.media.av_metadata import plaintext_for_tools
+    from app.vault.media.pillow import Image
     from app.vault.media.tools import MediaToolError, input_args, run_on_stream, tool_path
     from app.vault.storage import open_plaintext
 
@@ -73,6 +75,8 @@ def pdf_page(item: Any, page: int, boxes: list[Rectangle]) -> bytes:
 
 
 def _drawn(picture: Image.Image, boxes: list[tuple[Rectangle, str]]) -> bytes:
+    from app.vault.media.pillow import ImageDraw, ImageFilter
+
     for box, style in boxes:
         left, top, right, bottom = box.to_pixels(*picture.size)
         if right <= left or bottom <= top:

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select
 
 from app.extensions import db
@@ -24,6 +23,8 @@ CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 def read_seed(model: type[WeaponType] | type[TargetType]) -> list[dict[str, Any]]:
     """The terms of a shipped taxonomy file, in order, as {code, label, label_ar, label_ru,
     position}."""
+    import yaml  # on first use: about 1 MB a web worker need not hold
+
     filename, key = FILES[model]
     data = yaml.safe_load((TAXONOMY_DIR / filename).read_text(encoding="utf-8"))
     terms = []

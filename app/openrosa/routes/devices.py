@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 
-import segno
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -68,6 +67,8 @@ def _device_created(issued):
 
 def _qr_svg(payload: str) -> Markup:
     """The settings as an inline SVG QR code: the password must not travel in a URL to an <img>."""
+    import segno  # on first use (app/security/totp.py)
+
     buffer = io.BytesIO()
     segno.make(payload, error="l").save(buffer, kind="svg", xmldecl=False, svgns=True, scale=4)
     # segno's own SVG of rects and paths: no markup from the user (the payload is only ever

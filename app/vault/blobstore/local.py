@@ -30,6 +30,7 @@ from app.vault.blobstore.base import (
     is_blob_key,
     new_blob_key,
 )
+from app.vault.blobstore.writeback import WRITEBACK_BYTES, start_writeback
 
 # Writes of this size reach the kernel; more buys no speed and is held per upload in the
 # web worker (docs/performance.md, "A web worker's memory").
@@ -234,6 +235,7 @@ class LocalPendingBlob:
             file = open(self._path, "xb", buffering=_WRITE_BUFFER, opener=_private)  # noqa: SIM115
         self._file: BinaryIO | None = file
         self._done = False
+        self._writeback_from = size  # bytes before this offset are on their way to disk
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._file is None:
@@ -245,6 +247,30 @@ class LocalPendingBlob:
                 f"writing to the blob store failed: {exc.strerror}", exc.errno
             ) from None
         self.size += memoryview(data).nbytes
+
+    def write_many(self, pieces: list[bytes]) -> None:
+        """Append several pieces with one writev(): no copy into the file's buffer, and the
+        GIL released for all of it (the writer thread's batches, app/vault/tus/writer.py)."""
+        if self._file is None:
+            raise BlobStoreError("write to a finished blob")
+        views = [memoryview(piece) for piece in pieces if piece]
+        try:
+            self._file.flush()
+            fd = self._file.fileno()
+            while views:
+                written = os.writev(fd, views)
+                self.size += written
+                while views and written >= views[0].nbytes:
+                    written -= views.pop(0).nbytes
+                if written:
+                    views[0] = views[0][written:]
+            if self.size - self._writeback_from >= WRITEBACK_BYTES:
+                start_writeback(fd, self._writeback_from, self.size - self._writeback_from)
+                self._writeback_from = self.size
+        except OSError as exc:
+            raise BlobStoreError(
+                f"writing to the blob store failed: {exc.strerror}", exc.errno
+            ) from None
 
     def _sync(self) -> None:
         assert self._file is not None

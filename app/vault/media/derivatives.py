@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable
-from typing import IO, Any
-
-from PIL import Image, ImageCms, ImageOps
+from typing import IO, TYPE_CHECKING, Any
 
 from app.custody.ledger import append_custody_event
 from app.extensions import db
@@ -22,6 +20,9 @@ from app.vault.media.mp4_layout import MissingIndex, Ranges
 from app.vault.media.tools import MediaToolError, input_args, run_on_stream, tool_path
 from app.vault.models import Derivative, DerivativeKind, EvidenceItem
 from app.vault.storage import StoredBlob, write_encrypted
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 THUMBNAIL_MAX_PX = 320
 THUMBNAIL_QUALITY = 85
@@ -41,6 +42,8 @@ class DerivativeError(ValueError):
 
 def photo_thumbnail(file: IO[bytes]) -> bytes:
     """A JPEG at most THUMBNAIL_MAX_PX on its longest side, upright, with no metadata."""
+    from app.vault.media.pillow import Image, ImageOps
+
     image = _open_for_derivative(file)
     with image:
         # Shrink first (in place; JPEGs decode at 1/2, 1/4 or 1/8 scale straight from the
@@ -62,6 +65,8 @@ def stripped_photo(file: IO[bytes]) -> tuple[bytes, str]:
     like the original. PNG stays PNG (lossless, keeps transparency); everything else
     becomes JPEG.
     """
+    from app.vault.media.pillow import ImageOps
+
     image = _open_for_derivative(file)
     with image:
         source_format = image.format
@@ -126,6 +131,8 @@ def _open_for_derivative(file: IO[bytes]) -> Image.Image:
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
+    from app.vault.media.pillow import ImageCms
+
     if not icc or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
     try:
@@ -143,6 +150,8 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
 
 def _flatten(image: Image.Image, keep_alpha: bool = False) -> Image.Image:
     """RGB (or RGBA when kept), whatever the source mode (P, LA, CMYK, I;16, ...)."""
+    from app.vault.media.pillow import Image
+
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info
     )
@@ -161,6 +170,8 @@ def _flatten(image: Image.Image, keep_alpha: bool = False) -> Image.Image:
 
 def _pixels_only(image: Image.Image) -> Image.Image:
     """A new image holding the pixels and nothing else: no info dict, no EXIF, no profile."""
+    from app.vault.media.pillow import Image
+
     clean = Image.new(image.mode, image.size)
     clean.paste(image)
     clean.info.clear()

@@ -11,10 +11,7 @@ from __future__ import annotations
 import functools
 import io
 from datetime import datetime
-from typing import IO, Any
-
-import PIL
-from PIL import ExifTags, Image, UnidentifiedImageError
+from typing import IO, TYPE_CHECKING, Any
 
 from app.vault.media.av_metadata import extract_av
 from app.vault.media.extraction import (
@@ -28,15 +25,21 @@ from app.vault.media.extraction import (
     as_int,
 )
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 # Decompression-bomb guard. A photo larger than this many pixels is refused, not decoded: a
 # few hundred bytes of PNG can declare 50,000 x 50,000 pixels, which would take 7.5 GB to
 # decode. 100 megapixels covers every phone and most professional cameras (a 100 MP RGB
 # image is 300 MB decoded); Pillow itself raises DecompressionBombError above twice this.
+# Pillow itself is loaded on first use, with this limit set (app/vault/media/pillow.py).
 MAX_IMAGE_PIXELS = 100_000_000
-Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 
 
-PILLOW_EXTRACTOR = f"Pillow {PIL.__version__}"
+def pillow_extractor() -> str:
+    from app.vault.media.pillow import VERSION
+
+    return f"Pillow {VERSION}"
 
 
 @functools.cache
@@ -48,7 +51,7 @@ def heif_extractor() -> str:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
-    return f"Pillow {PIL.__version__} + pillow-heif {pillow_heif.__version__}"
+    return f"{pillow_extractor()} + pillow-heif {pillow_heif.__version__}"
 
 
 def _is_iso_bmff(file: IO[bytes]) -> bool:
@@ -72,6 +75,8 @@ def check_image_size(image: Image.Image) -> None:
 
 def open_image(file: IO[bytes]) -> Image.Image:
     """Image.open with the bomb guard; raises MediaRefused or UnidentifiedImageError/OSError."""
+    from app.vault.media.pillow import Image
+
     if _is_iso_bmff(file):
         heif_extractor()
     try:
@@ -87,28 +92,34 @@ def open_image(file: IO[bytes]) -> Image.Image:
 
 def extract_photo(file: IO[bytes]) -> Extraction:
     """EXIF capture time, GPS (decimal degrees), make/model and orientation of a photo."""
+    from app.vault.media.pillow import UnidentifiedImageError
+
+    extractor = pillow_extractor()
     try:
         image = open_image(file)
     except MediaRefused as exc:
-        return Extraction(REFUSED, PILLOW_EXTRACTOR, reason=str(exc))
+        return Extraction(REFUSED, extractor, reason=str(exc))
     except (UnidentifiedImageError, OSError) as exc:
-        return Extraction(UNSUPPORTED, PILLOW_EXTRACTOR, reason=_pillow_reason(exc))
+        return Extraction(UNSUPPORTED, extractor, reason=_pillow_reason(exc))
     with image:
         try:
             exif = image.getexif()
         except (OSError, SyntaxError, ValueError) as exc:
-            return Extraction(FAILED, PILLOW_EXTRACTOR, reason=f"unreadable EXIF: {exc}")
+            return Extraction(FAILED, extractor, reason=f"unreadable EXIF: {exc}")
         fields: dict[str, Any] = {
             "format": image.format,
             "width": image.size[0],
             "height": image.size[1],
         }
         fields.update(exif_fields(exif))
-    extractor = heif_extractor() if fields["format"] == "HEIF" else PILLOW_EXTRACTOR
+    if fields["format"] == "HEIF":
+        extractor = heif_extractor()
     return Extraction(OK, extractor, {k: v for k, v in fields.items() if v is not None})
 
 
 def _pillow_reason(exc: Exception) -> str:
+    from app.vault.media.pillow import UnidentifiedImageError
+
     if isinstance(exc, UnidentifiedImageError):
         return "the image library cannot decode this file (unknown or damaged image data)"
     return f"unreadable image: {exc}"
@@ -116,6 +127,8 @@ def _pillow_reason(exc: Exception) -> str:
 
 def exif_fields(exif: Image.Exif) -> dict[str, Any]:
     """Normalised EXIF facts; raw strings as the camera wrote them, numbers as floats."""
+    from app.vault.media.pillow import ExifTags
+
     base = ExifTags.Base
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
@@ -138,6 +151,8 @@ def exif_fields(exif: Image.Exif) -> dict[str, Any]:
 
 def gps_fields(gps: dict[int, Any]) -> dict[str, Any] | None:
     """GPS IFD (EXIF 2.32 §4.6.6) as decimal degrees; None without a usable position."""
+    from app.vault.media.pillow import ExifTags
+
     tags = ExifTags.GPS
     latitude = _dms_to_degrees(gps.get(tags.GPSLatitude), gps.get(tags.GPSLatitudeRef), "S")
     longitude = _dms_to_degrees(gps.get(tags.GPSLongitude), gps.get(tags.GPSLongitudeRef), "W")

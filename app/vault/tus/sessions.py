@@ -60,8 +60,6 @@ TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
 # As multipart intake's (app/vault/upload/multipart.py): bigger pieces only hold more memory.
 READ_SIZE = 256 * 1024
-# Sealed 64 KiB chunks handed to the writer thread at a time (with its queue: memory bound).
-WRITE_BATCH_CHUNKS = 4
 # A long PATCH checkpoints every CHECKPOINT_BYTES, but not more often than every
 # CHECKPOINT_SECONDS: a checkpoint costs a row commit (and an fsync, off this thread)
 # whatever its size, so on a fast link a byte interval alone would make durability cost
@@ -202,7 +200,6 @@ class _Append:
         self.renewed_at = time.monotonic()
         self.writer: BlobWriterThread | None = None
         self.outstanding: _Checkpoint | None = None
-        self._batch: list[bytes] = []
 
     def start_writing(self) -> None:
         self.writer = BlobWriterThread(current_app._get_current_object(), self.blob, self._durable)
@@ -217,22 +214,12 @@ class _Append:
             renew(self.session_id, self.token)
             db.session.commit()
             self.renewed_at = time.monotonic()
-        self.stream.write(data, self._emit)
+        assert self.writer is not None
+        self.stream.write(data, self.writer.emit)
         if self.digest is not None:
             self.digest.update(data)
         self.offset += len(data)
-        self._hand_over()
-
-    def _emit(self, sealed: bytes) -> None:
-        self._batch.append(sealed)
-        if len(self._batch) >= WRITE_BATCH_CHUNKS:
-            self._hand_over()
-
-    def _hand_over(self) -> None:
-        if self._batch:
-            assert self.writer is not None
-            batch, self._batch = self._batch, []
-            self.writer.write(batch)
+        self.writer.flush()
 
     def _mark(self) -> _Checkpoint:
         return _Checkpoint(

@@ -26,7 +26,13 @@ from flask import Flask
 from app.vault.blobstore.base import ResumableBlob
 
 # Ciphertext batches (a few 64 KiB chunks each) allowed to wait for the disk: bounds memory.
-MAX_QUEUED_BATCHES = 4
+# Two keep the writer busy while the request thread seals the next; a disk that stalls longer
+# (the kernel throttling a writer with too many dirty pages) stalls any short queue alike.
+MAX_QUEUED_BATCHES = 2
+# Sealed 64 KiB chunks a writer hands over at a time. A blob with write_many (the local store)
+# takes each batch in one writev() with the GIL released, where its 64 KiB pieces were copied
+# into the file's buffer holding the GIL, one call each.
+WRITE_BATCH_CHUNKS = 4
 
 # A checkpoint split in two (LocalPendingBlob.capture): this returns the durable step.
 Capture = Callable[[], Callable[[], str]]
@@ -55,6 +61,8 @@ class BlobWriterThread:
         self._error: BaseException | None = None
         self._stopped = False
         self._capture: Capture | None = getattr(blob, "capture", None)
+        self._write_many: Callable[[list[bytes]], None] | None = getattr(blob, "write_many", None)
+        self._batch: list[bytes] = []
         self._syncing: threading.Thread | None = None
         self._thread = threading.Thread(target=self._run, name="custos-tus-writer", daemon=True)
         self._thread.start()
@@ -64,6 +72,17 @@ class BlobWriterThread:
         self.raise_error()
         if batch:
             self._queue.put((_WRITE, batch))
+
+    def emit(self, sealed: bytes) -> None:
+        """Take one sealed chunk; the chunks are queued WRITE_BATCH_CHUNKS at a time."""
+        self._batch.append(sealed)
+        if len(self._batch) >= WRITE_BATCH_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Queue the chunks taken by emit() and not yet queued."""
+        batch, self._batch = self._batch, []
+        self.write(batch)
 
     def checkpoint(self, marker: Any) -> None:
         """Queue a checkpoint of everything queued so far; on_durable(marker, ...) follows."""
@@ -94,8 +113,7 @@ class BlobWriterThread:
                         continue  # keep draining: the request thread never blocks on the queue
                     try:
                         if kind == _WRITE:
-                            for piece in payload:
-                                self._blob.write(piece)
+                            self._write(payload)
                         else:
                             self._checkpoint(payload)
                     except BaseException as exc:  # noqa: BLE001 (handed to the request thread)
@@ -103,6 +121,13 @@ class BlobWriterThread:
             finally:
                 # The blob goes back to the caller (who may close it) only once no fsync runs.
                 self._wait_for_sync()
+
+    def _write(self, batch: list[bytes]) -> None:
+        if self._write_many is not None:
+            self._write_many(batch)
+            return
+        for piece in batch:
+            self._blob.write(piece)
 
     def _checkpoint(self, marker: Any) -> None:
         if self._capture is None:

@@ -278,9 +278,7 @@ def check_image_dimensions(prefix: bytes) -> None:
     (which the media module may lower). When the header is not within the prefix (a JPEG
     with a large EXIF block), there is no verdict here and the media step applies the limit.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    import app.vault.media.metadata  # noqa: F401  (sets Image.MAX_IMAGE_PIXELS: one limit, any import order)
+    from app.vault.media.pillow import Image, UnidentifiedImageError  # with Custos's limit set
 
     with warnings.catch_warnings():
         # Between 1x and 2x the limit Pillow only warns; such images are accepted here.

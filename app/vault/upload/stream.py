@@ -5,7 +5,9 @@ The order is what makes intake crash-safe (docs/vault.md, "Crash safety"):
 1. validate the name, declared size and capture facts before reading a byte;
 2. hold the first SNIFF_BYTES, decide the type from them (refused -> nothing was stored);
 3. stream everything through SHA-256 (of the original bytes) and AgeWriter into a
-   PendingBlob, counting bytes against the size limit as they arrive;
+   PendingBlob, counting bytes against the size limit as they arrive; the ciphertext is
+   written by a thread of its own (app/vault/tus/writer.py), so receiving, hashing and
+   sealing go on while the disk takes the previous pieces;
 4. commit the blob (fsync + rename, or multipart completion): it is now durable;
 5. insert the EvidenceItem and its custody events in ONE transaction and commit;
 6. only then start post-intake processing (metadata, derivatives).
@@ -23,6 +25,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
+
 from app.crypto.age import AgeWriter
 from app.crypto.canonical import canonical_json
 from app.custody.ledger import append_custody_event
@@ -37,6 +41,7 @@ from app.vault.jobs import queue_evidence_processing
 from app.vault.models import EvidenceItem
 from app.vault.processing import process_new_evidence
 from app.vault.storage import blob_store
+from app.vault.tus.writer import BlobWriterThread
 from app.vault.upload.checks import (
     check_declared_size,
     check_filename,
@@ -89,6 +94,7 @@ class IntakeWriter:
         self._detected: DetectedType | None = None
         self._pending: PendingBlob | None = None
         self._writer: AgeWriter | None = None
+        self._blob_writer: BlobWriterThread | None = None
         self._closed = False
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -121,7 +127,10 @@ class IntakeWriter:
         """Decide the type from the held prefix; only an accepted file reaches the store."""
         self._detected = detect_type(bytes(self._prefix[:SNIFF_BYTES]))
         self._pending = blob_store().begin()
-        self._writer = AgeWriter(self._pending.write, org_recipients())
+        self._blob_writer = BlobWriterThread(
+            current_app._get_current_object(), self._pending, _no_checkpoints
+        )
+        self._writer = AgeWriter(self._blob_writer.emit, org_recipients())
         self._writer.write(self._prefix)
         self._prefix = bytearray()
 
@@ -142,6 +151,9 @@ class IntakeWriter:
             assert self._writer is not None and self._pending is not None
             assert self._detected is not None
             self._writer.close()
+            assert self._blob_writer is not None
+            self._blob_writer.flush()
+            self._blob_writer.stop()  # every byte written (or the store's error raised here)
             self._pending.commit()
         except BaseException:
             self.abort()
@@ -167,9 +179,16 @@ class IntakeWriter:
         """Discard everything received; safe to call more than once."""
         self._closed = True
         self._prefix = bytearray()
+        blob_writer, self._blob_writer = self._blob_writer, None
+        if blob_writer is not None:
+            blob_writer.stop(raise_error=False)  # the blob is ours again before it is removed
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.abort()
+
+
+def _no_checkpoints(marker: Any, blob_state: str) -> None:
+    raise AssertionError("a single-request intake takes no checkpoints")
 
 
 def begin_intake(
