@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from app.vault.blobstore.s3 import S3BlobStore
 
 DEFAULT_READ_AHEAD = 8 * 1024 * 1024
-# The first fetch of a reader that reads on from where it stopped; each further one doubles,
-# up to the window. A Range request of a few chunks so fetches little more than it asked for.
+# The least a reader that reads on from where it stopped fetches (or twice its read, if more);
+# each further fetch doubles, up to the window. A Range request of a few chunks so fetches
+# little more than it asked for.
 _FIRST_READ_AHEAD = 1024 * 1024
 
 
@@ -64,7 +65,8 @@ class S3Source:
             if start == end:
                 return head
             if sequential or head:
-                self._ahead = min(self._window, max(2 * self._ahead, _FIRST_READ_AHEAD))
+                grown = max(2 * self._ahead, 2 * (end - start), _FIRST_READ_AHEAD)
+                self._ahead = min(self._window, grown)
             else:
                 self._ahead = 0
             fetch_end = min(self.size, max(end, start + self._ahead))
