@@ -70,6 +70,7 @@ class S3Source:
             else:
                 self._ahead = 0
             fetch_end = min(self.size, max(end, start + self._ahead))
+            self._held = b""  # let the old window go before the next one arrives
             data = self._get(start, fetch_end)
             if len(data) <= self._window:
                 self._held, self._held_at = data, start
