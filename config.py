@@ -141,6 +141,8 @@ class Config:
         self.CUSTOS_S3_BUCKET = os.environ.get("CUSTOS_S3_BUCKET") or None
         self.CUSTOS_S3_ENDPOINT_URL = os.environ.get("CUSTOS_S3_ENDPOINT_URL") or None
         self.CUSTOS_S3_PREFIX = os.environ.get("CUSTOS_S3_PREFIX") or ""
+        # Bytes one GET fetches ahead for a reader reading on (app/vault/blobstore/s3_read.py).
+        self.CUSTOS_S3_READ_AHEAD_BYTES = _env_int("CUSTOS_S3_READ_AHEAD_BYTES", 8 * 1024 * 1024)
         # The bucket has S3 Object Lock: a legal hold also sets Object Lock's legal hold on the
         # object version of every blob it covers (docs/retention.md).
         self.CUSTOS_S3_OBJECT_LOCK = _env_bool("CUSTOS_S3_OBJECT_LOCK", False)
@@ -428,6 +430,10 @@ class Config:
             )
         if self.CUSTOS_BLOB_BACKEND == "s3" and not self.CUSTOS_S3_BUCKET:
             raise ConfigurationError("CUSTOS_BLOB_BACKEND=s3 needs CUSTOS_S3_BUCKET.")
+        if not 64 * 1024 <= self.CUSTOS_S3_READ_AHEAD_BYTES <= 256 * 1024 * 1024:
+            raise ConfigurationError(
+                "CUSTOS_S3_READ_AHEAD_BYTES must be between 65536 (64 KiB) and 268435456 (256 MiB)."
+            )
         if self.CUSTOS_MAX_UPLOAD_BYTES < 1:
             raise ConfigurationError("CUSTOS_MAX_UPLOAD_BYTES must be a positive number of bytes.")
         if self.CUSTOS_UPLOAD_TTL_HOURS < 1:

@@ -39,7 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def serves_only(app: Flask) -> bool:
-    """A gunicorn web worker or a job worker (app/jobs/worker_main.py): it neither migrates nor runs
+    """A gunicorn web worker or a job worker (app/worker_main.py): it neither migrates nor runs
     commands, so it loads neither Alembic nor the commands (about 10 MB of each process)."""
     return bool(app.config["WEB_WORKER"] or app.config.get("JOB_WORKER"))
 
@@ -221,7 +221,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """The `flask` commands; a gunicorn web worker runs none, so it skips importing them
     (backup, demo and the rest pull in boto3's botocore and more: tests/test_web_worker.py);
-    nor does a job worker started by app/jobs/worker_main.py."""
+    nor does a job worker started by app/worker_main.py."""
     if serves_only(app):
         return
     from app.cli import register_cli

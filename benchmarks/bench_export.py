@@ -9,7 +9,7 @@ the same run. Budgets: peak RSS <= 150 MB and flat in the size; throughput >= 0.
 The child first runs the worker's preloads (`run_preloads`, as `flask worker` does once before
 forking the horse that runs an export: WeasyPrint and its fonts), timed apart and printed as
 "preload s"; the export's time starts after them, its peak RSS includes them. The app is
-built as app/jobs/worker_main.py builds it (CUSTOS_JOB_WORKER: no Alembic, no commands), in a
+built as app/worker_main.py builds it (CUSTOS_JOB_WORKER: no Alembic, no commands), in a
 child run under `python -OO` as that entry point runs itself (no docstrings in memory).
 
 What no export can beat on this machine, measured in the same run over the same bytes
@@ -98,7 +98,7 @@ def open_app(instance: Path):
     config.INSTANCE_PATH = instance
     config.CUSTOS_MASTER_KEY_FILE = instance / "master.key"
     config.BLOB_DIR = instance / "blobs"
-    config.JOB_WORKER = True  # as app/jobs/worker_main.py builds it
+    config.JOB_WORKER = True  # as app/worker_main.py builds it
     return create_app(config)
 
 

@@ -71,6 +71,24 @@ def test_export_retention_is_seven_days_unless_set_and_never_below_one(monkeypat
         DevelopmentConfig()
 
 
+def test_s3_read_ahead_is_eight_mib_unless_set_and_reaches_the_store(monkeypatch, tmp_path):
+    from app.vault.storage import make_blob_store
+
+    monkeypatch.setenv("CUSTOS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("CUSTOS_S3_READ_AHEAD_BYTES", raising=False)
+    assert DevelopmentConfig().CUSTOS_S3_READ_AHEAD_BYTES == 8 * 1024 * 1024
+    monkeypatch.setenv("CUSTOS_S3_READ_AHEAD_BYTES", "1048576")
+    config = DevelopmentConfig()
+    settings = {"CUSTOS_BLOB_BACKEND": "s3", "CUSTOS_S3_BUCKET": "evidence"}
+    settings["CUSTOS_S3_READ_AHEAD_BYTES"] = config.CUSTOS_S3_READ_AHEAD_BYTES
+    assert make_blob_store(settings).read_ahead == 1024 * 1024
+    for value in ("1000", str(512 * 1024 * 1024)):
+        monkeypatch.setenv("CUSTOS_S3_READ_AHEAD_BYTES", value)
+        with pytest.raises(ConfigurationError, match="CUSTOS_S3_READ_AHEAD_BYTES"):
+            DevelopmentConfig().validate_vault()
+
+
 def production_env(monkeypatch, workers: str | None, storage: str | None) -> None:
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)

@@ -38,7 +38,7 @@ def test_the_job_worker_entry_point_does_not_load_alembic_or_the_commands(tmp_pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOS_")}
     env["CUSTOS_INSTANCE_PATH"] = str(tmp_path)
     probe = (
-        "import sys, app.jobs.worker_main; from app.jobs.worker import run_preloads; "
+        "import sys, app.worker_main; from app.jobs.worker import run_preloads; "
         "import os; os.environ['CUSTOS_JOB_WORKER'] = '1'; "
         "from app import create_app; app = create_app(); run_preloads(app); "
         "print('alembic' in sys.modules, 'migrate' in app.extensions, "
@@ -49,19 +49,19 @@ def test_the_job_worker_entry_point_does_not_load_alembic_or_the_commands(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "False False False True"
-    source = (ROOT / "app/jobs/worker_main.py").read_text()
+    source = (ROOT / "app/worker_main.py").read_text()
     assert 'os.environ["CUSTOS_JOB_WORKER"] = "1"' in source
 
 
 def test_the_job_worker_entry_point_starts_itself_again_under_OO():
     """Docstrings left out of the compiled code: about 7 MB less in an export's peak."""
-    from app.jobs.worker_main import optimized_command
+    from app.worker_main import optimized_command
 
     assert optimized_command(["--burst", "--queue", "q"], 0) == [
         sys.executable,
         "-OO",
         "-m",
-        "app.jobs.worker_main",
+        "app.worker_main",
         "--burst",
         "--queue",
         "q",
@@ -75,7 +75,7 @@ def test_the_job_worker_entry_point_still_names_a_missing_redis_url(tmp_path):
     env.pop("REDIS_URL", None)
     env["CUSTOS_INSTANCE_PATH"] = str(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "app.jobs.worker_main", "--burst"],
+        [sys.executable, "-m", "app.worker_main", "--burst"],
         cwd=ROOT,
         env=env,
         capture_output=True,

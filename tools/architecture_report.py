@@ -63,6 +63,7 @@ LAYERS: dict[str, int] = {
     "warmup": 9,
     "errors": 9,
     "__init__": 10,
+    "worker_main": 11,  # an entry point, like wsgi.py: it builds the app
 }
 
 ROUTE_DECORATOR = re.compile(r"\.(route|get|post|put|delete|patch)\(")

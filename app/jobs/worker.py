@@ -151,7 +151,7 @@ def make_worker(
 
 
 def serve(app: Flask, queues: Sequence[str], burst: bool, in_process: bool) -> None:
-    """Load what jobs need, then run jobs from Redis (`flask worker`, app/jobs/worker_main.py).
+    """Load what jobs need, then run jobs from Redis (`flask worker`, app/worker_main.py).
 
     Raises ValueError when REDIS_URL is not set, RedisError (with a message naming only the
     error's kind) when Redis cannot be reached.

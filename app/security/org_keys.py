@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -31,16 +29,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 from app.crypto.age import Identity, Recipient, parse_identity_file
-from app.crypto.fsync import fsync_directory
 from app.crypto.minisign import SignatureError, SigningKey, parse_public_key
+from app.security.key_files import (
+    KeyStoreError,
+    create_key_file,
+    replace_key_file,
+)
 from app.security.master_key import derive_key, load_previous_master_keys
-from app.timeutil import utcnow
 
 IDENTITIES_FILE = "age-identities.enc"
 SIGNING_KEY_FILE = "minisign-key.enc"
 RECIPIENTS_FILE = "recipients.txt"
 MINISIGN_PUB_FILE = "minisign.pub"
-ROTATION_FILE = "rotation.json"
 # An intake node's own checkpoint key (app/custody/signers.py): sealed under that node's
 # master key, its public half listed on the reading node by `flask custody signers add`.
 NODE_SIGNING_KEY_FILE = "node-minisign-key.enc"
@@ -65,10 +65,6 @@ class ReadsDisabled(RuntimeError):
     def __init__(self, message: str = READS_DISABLED_MESSAGE) -> None:
         super().__init__(message)
         self.message = message
-
-
-class KeyStoreError(RuntimeError):
-    """The key folder is missing, partial, unreadable or sealed under another master key."""
 
 
 # --- Where the keys live ---------------------------------------------------------------------
@@ -106,7 +102,7 @@ def init_keys(keys_dir: Path, master: bytes) -> None:
     identity = Identity.generate()
     signer = SigningKey.generate()
     # Private parts first: a crash part-way leaves no public key whose private half is lost.
-    _create_file(
+    create_key_file(
         keys_dir / IDENTITIES_FILE,
         _seal(master, IDENTITIES_FILE, _identity_file_text([identity])),
         0o600,
@@ -114,9 +110,13 @@ def init_keys(keys_dir: Path, master: bytes) -> None:
     signer_json = json.dumps(
         {"key_id": signer.key_id.hex(), "private": signer.private_bytes().hex()}
     ).encode()
-    _create_file(keys_dir / SIGNING_KEY_FILE, _seal(master, SIGNING_KEY_FILE, signer_json), 0o600)
-    _create_file(keys_dir / RECIPIENTS_FILE, _recipients_text([identity.recipient]).encode(), 0o644)
-    _create_file(
+    create_key_file(
+        keys_dir / SIGNING_KEY_FILE, _seal(master, SIGNING_KEY_FILE, signer_json), 0o600
+    )
+    create_key_file(
+        keys_dir / RECIPIENTS_FILE, _recipients_text([identity.recipient]).encode(), 0o644
+    )
+    create_key_file(
         keys_dir / MINISIGN_PUB_FILE,
         signer.public_key_file("custos organisation checkpoint key").encode(),
         0o644,
@@ -136,12 +136,12 @@ def init_node_signer(keys_dir: Path, master: bytes, node_name: str) -> SigningKe
     keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     signer = SigningKey.generate()
     data = json.dumps({"key_id": signer.key_id.hex(), "private": signer.private_bytes().hex()})
-    _create_file(
+    create_key_file(
         keys_dir / NODE_SIGNING_KEY_FILE,
         _seal(master, NODE_SIGNING_KEY_FILE, data.encode()),
         0o600,
     )
-    _create_file(
+    create_key_file(
         keys_dir / NODE_MINISIGN_PUB_FILE,
         signer.public_key_file(f"custos intake node {node_name} checkpoint key").encode(),
         0o644,
@@ -155,7 +155,7 @@ def add_identity(keys_dir: Path, master: bytes, previous: list[bytes] | None = N
     identities = _load_identities(keys_dir, [master, *(previous or [])])
     new = Identity.generate()
     ordered = [*reversed(identities), new]  # stored oldest first
-    _replace_file(
+    replace_key_file(
         keys_dir / IDENTITIES_FILE,
         _seal(master, IDENTITIES_FILE, _identity_file_text(ordered)),
         0o600,
@@ -167,7 +167,9 @@ def make_recipient_current(keys_dir: Path, recipient: Recipient) -> None:
     """Put `recipient` last in recipients.txt (new evidence is encrypted to it)."""
     keys_dir = Path(keys_dir)
     recipients = [r for r in _read_recipients(keys_dir) if r != recipient]
-    _replace_file(keys_dir / RECIPIENTS_FILE, _recipients_text([*recipients, recipient]).encode())
+    replace_key_file(
+        keys_dir / RECIPIENTS_FILE, _recipients_text([*recipients, recipient]).encode()
+    )
 
 
 # --- Reading keys (the interfaces others call) -----------------------------------------------
@@ -270,7 +272,7 @@ def sealed_node_key(name: str, generate, load):
     path = directory / name
     if not path.is_file():
         try:
-            _create_file(path, _seal(master_key(), name, generate()), 0o600)
+            create_key_file(path, _seal(master_key(), name, generate()), 0o600)
         except KeyStoreError:
             pass  # another worker wrote it first: use theirs
         except OSError as exc:
@@ -282,7 +284,7 @@ def publish_public_file(name: str, data: bytes) -> None:
     """Write (or replace) a public file of this node's in its keys folder, mode 0644."""
     directory = keys_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    _replace_file(directory / name, data, 0o644)
+    replace_key_file(directory / name, data, 0o644)
 
 
 def master_key() -> bytes:
@@ -297,33 +299,6 @@ def _candidate_masters() -> list[bytes]:
 
 def previous_masters() -> list[bytes]:
     return _candidate_masters()[1:]
-
-
-# --- Rotation marker -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RotationMarker:
-    target: Recipient
-    started_at: str
-
-
-def read_rotation_marker(keys_dir: Path) -> RotationMarker | None:
-    path = Path(keys_dir) / ROTATION_FILE
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text())
-    return RotationMarker(Recipient.parse(data["target"]), data["started_at"])
-
-
-def write_rotation_marker(keys_dir: Path, target: Recipient) -> None:
-    text = json.dumps({"target": str(target), "started_at": utcnow().isoformat() + "Z"})
-    _replace_file(Path(keys_dir) / ROTATION_FILE, text.encode(), 0o644)
-
-
-def clear_rotation_marker(keys_dir: Path) -> None:
-    (Path(keys_dir) / ROTATION_FILE).unlink(missing_ok=True)
-    fsync_directory(Path(keys_dir))
 
 
 # --- Sealing and files -----------------------------------------------------------------------
@@ -431,39 +406,6 @@ def _recipients_text(recipients: list[Recipient]) -> str:
         *(str(recipient) for recipient in recipients),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _create_file(path: Path, data: bytes, mode: int) -> None:
-    """Write a new file durably; link(2) refuses to replace one that appeared meanwhile."""
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    _write_synced(temporary, data, mode)
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        raise KeyStoreError(f"refusing to overwrite the existing key file {path}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    fsync_directory(path.parent)
-
-
-def _replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Atomically replace a file: readers see the old or the new content, never a mix."""
-    temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    _write_synced(temporary, data, mode)
-    os.replace(temporary, path)
-    fsync_directory(path.parent)
-
-
-def _write_synced(path: Path, data: bytes, mode: int) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _cached(path: Path, load):

@@ -36,17 +36,19 @@ from app.crypto.age.header import read_source_header, seal_header
 from app.custody.ledger import append_custody_event
 from app.extensions import db
 from app.security.field_rotation import reseal_all
-from app.security.org_keys import (
+from app.security.key_files import (
     KeyStoreError,
-    add_identity,
     clear_rotation_marker,
+    read_rotation_marker,
+    write_rotation_marker,
+)
+from app.security.org_keys import (
+    add_identity,
     keys_dir,
     make_recipient_current,
     master_key,
     org_identities,
     previous_masters,
-    read_rotation_marker,
-    write_rotation_marker,
 )
 from app.vault.blobstore.base import BlobStore
 from app.vault.models import Derivative, EvidenceItem

@@ -31,13 +31,19 @@ def make_blob_store(config: dict) -> BlobStore:
         from botocore.config import Config as BotoConfig
 
         from app.vault.blobstore.s3 import S3BlobStore
+        from app.vault.blobstore.s3_read import DEFAULT_READ_AHEAD
 
         client = boto3.client(
             "s3",
             endpoint_url=config.get("CUSTOS_S3_ENDPOINT_URL") or None,
             config=BotoConfig(retries={"max_attempts": 5, "mode": "standard"}),
         )
-        return S3BlobStore(client, config["CUSTOS_S3_BUCKET"], config.get("CUSTOS_S3_PREFIX", ""))
+        return S3BlobStore(
+            client,
+            config["CUSTOS_S3_BUCKET"],
+            config.get("CUSTOS_S3_PREFIX", ""),
+            read_ahead=config.get("CUSTOS_S3_READ_AHEAD_BYTES", DEFAULT_READ_AHEAD),
+        )
     return LocalBlobStore(config["BLOB_DIR"])
 
 

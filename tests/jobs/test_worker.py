@@ -194,13 +194,13 @@ def test_uploaded_media_is_processed_by_the_worker_not_the_request(app, app_ctx,
     "command",
     [
         ["-m", "flask", "--app", "wsgi", "worker", "--burst"],
-        ["-m", "app.jobs.worker_main", "--burst"],
+        ["-m", "app.worker_main", "--burst"],
     ],
     ids=["flask-worker", "worker_main"],
 )
 def test_flask_worker_runs_a_queued_fixity_sweep(app, app_ctx, rq_backend, investigation, command):
     """`flask jobs fixity` on a web node, `flask --app wsgi worker --burst` (or the lean entry
-    point, app/jobs/worker_main.py) in another process."""
+    point, app/worker_main.py) in another process."""
     item = store_item(investigation, b"photo bytes " * 5000)
     job = queue_fixity_sweep()
     env = dict(

@@ -11,7 +11,7 @@ from app.crypto.age.source import BytesSource
 from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.intake.models import Witness
-from app.security import org_keys
+from app.security import key_files, org_keys
 from app.vault.rotation import rotate_keys
 from app.vault.storage import blob_store, write_encrypted
 from app.vault.upload.stream import begin_intake
@@ -67,7 +67,7 @@ def test_rotation_rewraps_every_blob_and_leaves_payloads_untouched(app, stored, 
         assert decrypt_with_age_cli(after, [new_identity], tmp_path) == data
         with pytest.raises(Exception):  # noqa: B017 (any age failure)
             decrypt_bytes(after, [old_identity])
-    assert not (org_keys.keys_dir() / org_keys.ROTATION_FILE).exists()
+    assert not (org_keys.keys_dir() / key_files.ROTATION_FILE).exists()
 
 
 def test_rotation_is_recorded_in_each_investigations_ledger(app, stored):
@@ -92,7 +92,7 @@ def test_an_interrupted_rotation_never_makes_a_blob_unreadable_and_a_rerun_finis
 
     with pytest.raises(Crash):
         rotate_keys(crash_after_two)
-    assert (org_keys.keys_dir() / org_keys.ROTATION_FILE).exists()
+    assert (org_keys.keys_dir() / key_files.ROTATION_FILE).exists()
     identities = org_keys.org_identities()
     assert len(identities) == 2
     for key, data in stored.items():  # every blob still opens with the kept identities
@@ -106,7 +106,7 @@ def test_an_interrupted_rotation_never_makes_a_blob_unreadable_and_a_rerun_finis
     new_identity = identities_after[0]
     for key, data in stored.items():
         assert decrypt_with_age_cli(raw_blob(key), [new_identity], tmp_path) == data
-    assert not (org_keys.keys_dir() / org_keys.ROTATION_FILE).exists()
+    assert not (org_keys.keys_dir() / key_files.ROTATION_FILE).exists()
 
 
 def test_a_second_rotation_adds_a_third_identity(app, stored):

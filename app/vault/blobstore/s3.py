@@ -8,7 +8,8 @@ Object names under the configured prefix:
 
 Writes hold at most one 8 MiB part in memory (S3 parts must be at least 5 MiB except the last).
 A failed write aborts its multipart upload; one lost with its process stays listed by
-ListMultipartUploads until `blobs gc` aborts it.
+ListMultipartUploads until `blobs gc` aborts it. Reads (s3_read.py) are ranged GETs that fetch
+ahead for a reader reading on.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from app.vault.blobstore.base import (
     is_blob_key,
     new_blob_key,
 )
+from app.vault.blobstore.s3_read import DEFAULT_READ_AHEAD, S3Source
+from app.vault.blobstore.s3_read import error_code as _code
+from app.vault.blobstore.s3_read import store_error as _store_error
 
 PART_SIZE = 8 * 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
@@ -38,21 +42,14 @@ def _to_naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _store_error(exc: Exception, doing: str) -> BlobStoreError:
-    # The message names the operation and S3's error code only: never a key or a credential.
-    code = _code(exc) if isinstance(exc, ClientError) else type(exc).__name__
-    return BlobStoreError(f"the object store failed while {doing} ({code})")
-
-
 class S3BlobStore:
-    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+    def __init__(
+        self, client: Any, bucket: str, prefix: str = "", read_ahead: int = DEFAULT_READ_AHEAD
+    ) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
+        self.read_ahead = read_ahead
 
     def object_name(self, key: str) -> str:
         if not is_blob_key(key):
@@ -124,7 +121,9 @@ class S3BlobStore:
 
     def open(self, key: str) -> S3Source:
         head = self.head(key)
-        return S3Source(self, self.object_name(key), int(head["ContentLength"]), head["ETag"])
+        return S3Source(
+            self, self.object_name(key), int(head["ContentLength"]), head["ETag"], self.read_ahead
+        )
 
     def exists(self, key: str) -> bool:
         try:
@@ -372,43 +371,3 @@ class S3PendingBlob:
             self._client.delete_object(Bucket=self.store.bucket, Key=name)
         except (ClientError, BotoCoreError) as exc:
             raise _store_error(exc, "removing upload progress") from None
-
-
-class S3Source:
-    """Random access to a committed object by ranged GETs, pinned to the ETag seen at open.
-
-    Key rotation replaces objects in place; If-Match makes a reader that opened the old
-    object fail loudly instead of mixing bytes of the old and new versions.
-    """
-
-    def __init__(self, store: S3BlobStore, name: str, size: int, etag: str) -> None:
-        self._store = store
-        self._name = name
-        self._etag = etag
-        self.size = size
-
-    def read_at(self, offset: int, length: int) -> bytes:
-        if offset < 0 or length < 0:
-            raise ValueError("negative offset or length")
-        end = min(offset + length, self.size)
-        if offset >= end:
-            return b""
-        try:
-            response = self._store.client.get_object(
-                Bucket=self._store.bucket,
-                Key=self._name,
-                Range=f"bytes={offset}-{end - 1}",
-                IfMatch=self._etag,
-            )
-            return response["Body"].read()
-        except ClientError as exc:
-            if _code(exc) in ("PreconditionFailed", "412"):
-                raise BlobStoreError(
-                    "the blob was replaced while being read (key rotation); open it again"
-                ) from None
-            raise _store_error(exc, "reading a blob") from None
-        except BotoCoreError as exc:
-            raise _store_error(exc, "reading a blob") from None
-
-    def close(self) -> None:
-        return None

@@ -12,6 +12,13 @@ REFUSED = "refused"  # the file was not processed, for a stated reason (e.g. a b
 FAILED = "failed"  # the tool could not read it (corrupt, truncated, unsupported codec)
 UNSUPPORTED = "unsupported"  # no extractor for this type (documents, HEIC without a decoder)
 
+# Decompression-bomb guard. A photo larger than this many pixels is refused, not decoded: a
+# few hundred bytes of PNG can declare 50,000 x 50,000 pixels, which would take 7.5 GB to
+# decode. 100 megapixels covers every phone and most professional cameras (a 100 MP RGB
+# image is 300 MB decoded); Pillow itself raises DecompressionBombError above twice this.
+# Pillow itself is loaded on first use, with this limit set (app/vault/media/pillow.py).
+MAX_IMAGE_PIXELS = 100_000_000
+
 
 class MediaRefused(ValueError):
     """The file must not be processed (decompression bomb); the message says why."""

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 from app.vault.media.av_metadata import extract_av
 from app.vault.media.extraction import (
     FAILED,
+    MAX_IMAGE_PIXELS,
     OK,
     REFUSED,
     UNSUPPORTED,
@@ -27,13 +28,6 @@ from app.vault.media.extraction import (
 
 if TYPE_CHECKING:
     from PIL import Image
-
-# Decompression-bomb guard. A photo larger than this many pixels is refused, not decoded: a
-# few hundred bytes of PNG can declare 50,000 x 50,000 pixels, which would take 7.5 GB to
-# decode. 100 megapixels covers every phone and most professional cameras (a 100 MP RGB
-# image is 300 MB decoded); Pillow itself raises DecompressionBombError above twice this.
-# Pillow itself is loaded on first use, with this limit set (app/vault/media/pillow.py).
-MAX_IMAGE_PIXELS = 100_000_000
 
 
 def pillow_extractor() -> str:

@@ -17,7 +17,7 @@ from PIL import (
     UnidentifiedImageError,
 )
 
-from app.vault.media.metadata import MAX_IMAGE_PIXELS
+from app.vault.media.extraction import MAX_IMAGE_PIXELS
 
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 VERSION = PIL.__version__

@@ -182,9 +182,10 @@ def view_item(viewer: InvestigationViewer, evidence_id: str, again: bool = False
         derivatives=list(item.derivatives),
         facts_visible=facts_visible,
     )
-    if not again:
-        _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
     record_evidence_read(viewer, item)
+    if not again:
+        # Last before the commit: the append holds the investigation's ledger head until then.
+        _record(item, viewer.user, "viewed", {"via": "item_page", "sha256": item.sha256})
     db.session.commit()
     return view
 

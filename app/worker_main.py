@@ -1,4 +1,4 @@
-"""Job worker entry point: `python -m app.jobs.worker_main [--burst] [--queue NAME] [--in-process]`.
+"""Job worker entry point: `python -m app.worker_main [--burst] [--queue NAME] [--in-process]`.
 
 What `flask --app wsgi worker` does, in an app built without the command line's commands and
 Alembic (CUSTOS_JOB_WORKER=1, as gunicorn's web workers leave them out): about 10 MB less in
@@ -17,7 +17,7 @@ import argparse
 import os
 import sys
 
-MODULE = "app.jobs.worker_main"
+MODULE = "app.worker_main"
 
 
 def optimized_command(argv: list[str], optimize: int) -> list[str] | None:
