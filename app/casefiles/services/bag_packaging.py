@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from app.casefiles.services.bag_stream import TarTarget
 from app.crypto.age import AgeWriter, Recipient
+from app.vault.blobstore.writeback import start_writeback
 
 
 def sign_tagmanifest(tagmanifest: bytes, reference: str) -> str:
@@ -28,10 +29,10 @@ WRITEBACK_EVERY = 32 * 1024 * 1024
 class _HashingSink:
     """Where the age writer's ciphertext goes: a file, hashed and counted on the way.
 
-    Every 32 MiB it asks the kernel to start putting what was written on disk, without
-    waiting (Linux starts the writeback of pages it is told are not needed, and drops those
-    already written): the disk works while the export goes on, and the fsync that ends the
-    export waits for the last few MiB instead of the whole file (docs/performance.md).
+    Every 32 MiB it asks the kernel to start writing those bytes to disk, without waiting
+    (the vault's `start_writeback`, as intake does): the disk works while the export goes on,
+    and the fsync that ends the export waits for the last few MiB instead of the whole file
+    (docs/performance.md). The file is new, so the sink's count is its offset.
     """
 
     def __init__(self, handle: BinaryIO) -> None:
@@ -46,11 +47,10 @@ class _HashingSink:
         self.size += len(data)
         self._since_writeback += len(data)
         if self._since_writeback >= WRITEBACK_EVERY:
-            self._since_writeback = 0
             self.handle.flush()
-            advise = getattr(os, "posix_fadvise", None)
-            if advise is not None:
-                advise(self.handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            start = self.size - self._since_writeback
+            start_writeback(self.handle.fileno(), start, self._since_writeback)
+            self._since_writeback = 0
         return len(data)
 
 
