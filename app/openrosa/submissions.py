@@ -62,6 +62,9 @@ from app.vault.upload.multipart import MalformedUpload
 from app.vault.upload.stream import IntakeRefused, IntakeWriter, begin_intake
 
 CHANNEL = "openrosa"
+BROKE_OFF_NOTHING_KEPT = (
+    "The encrypted submission broke off before it ended; nothing of it is kept. Send it again."
+)
 XML_PART = "xml_submission_file"
 INCOMPLETE_PART = "*isIncomplete*"
 
@@ -121,6 +124,9 @@ def receive_submission(
             _open_sealed(state)
     except (MalformedUpload, ClientDisconnected):
         state.abort_writers()
+        if state.encrypted or state.keeping is not None:
+            # Its files are held until all have come (or kept only all together): none stays.
+            raise SubmissionRejected(BROKE_OFF_NOTHING_KEPT) from None
         raise SubmissionRejected(
             "The submission broke off before it ended; what arrived whole is kept. Send it "
             "again to complete it."

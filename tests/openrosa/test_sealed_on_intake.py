@@ -25,7 +25,7 @@ from tests.openrosa.odk_encryption import (
     encrypt_to_a_stranger,
     public_key_of,
 )
-from tests.openrosa.phone import new_instance_id, submission_xml
+from tests.openrosa.phone import multipart, new_instance_id, submission_xml
 from tests.openrosa.test_encrypted import encrypted_interview, photos
 from tests.vault.vault_support import copy_public_keys, isolated_vault
 
@@ -254,6 +254,17 @@ def test_a_split_encrypted_submission_is_refused_by_the_intake_node(intake_phone
     response = intake_phone.submit(sealed.manifest, sealed.files, incomplete=True)
     assert response.status_code == 413
     assert sealed_counts() == {"sealed": 0, "files": 0}
+
+
+def test_a_kept_submission_cut_off_mid_file_keeps_nothing_and_says_so(app, intake_phone, world):
+    sealed = sealed_interview(intake_phone, world, photos(2))
+    body = multipart(sealed.manifest, sealed.files)
+    cut = body.index(sealed.files[1][1]) + len(sealed.files[1][1]) // 2  # inside the 2nd file
+    response = intake_phone.post_then_drop(body, cut)
+    assert response.status_code == 400
+    assert b"nothing of it is kept" in response.data
+    assert sealed_counts() == {"sealed": 0, "files": 0}
+    assert [p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file()] == []
 
 
 # --- Opening on the reading node --------------------------------------------------------------
