@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,10 +123,24 @@ class Received:
     verdict: str
     peak_rss: int
     idle_rss: int
+    plain_cpu: float  # CPU seconds of the server worker (all threads) and of this client
+    received_cpu: float
+
+    @property
+    def cpu_floor(self) -> float:
+        """The least wall time the received upload's CPU could take on this machine's cores."""
+        return self.received_cpu / (os.cpu_count() or 1)
 
     @property
     def ratio(self) -> float:
         return self.plain_seconds / self.received_seconds
+
+
+def timed_upload(custos: Gunicorn, *args, **kwargs) -> tuple[float, float]:
+    """(seconds to the answer, CPU seconds the worker and this client spent on it)."""
+    server, client = custos.cpu_seconds(), time.process_time()
+    seconds = upload_wacz(*args, **kwargs)
+    return seconds, custos.cpu_seconds() - server + time.process_time() - client
 
 
 def upload_wacz(client: Client, ref: str, source: Path, size: int, prefix: bytes = b"") -> float:
@@ -182,10 +197,10 @@ def run_size(size: int, work: Path) -> Received:
         # A small capture first: the worker has imported and run the check's code once, as a
         # worker that has received captures before, so the peak is what SIZE adds.
         upload_wacz(client, ref, warm, warm.stat().st_size)
-        plain = upload_wacz(client, ref, source, actual, prefix=PDF_PREFIX)
+        plain, plain_cpu = timed_upload(custos, client, ref, source, actual, prefix=PDF_PREFIX)
         before = evidence_ids(instance)
         idle = custos.reset_peak_rss()
-        received = upload_wacz(client, ref, source, actual)
+        received, received_cpu = timed_upload(custos, client, ref, source, actual)
         peak = custos.peak_rss_bytes()
         (received_id,) = evidence_ids(instance) - before
         verdict = check_verdict(instance, received_id)
@@ -194,7 +209,7 @@ def run_size(size: int, work: Path) -> Received:
         source.unlink(missing_ok=True)
         warm.unlink(missing_ok=True)
         shutil.rmtree(instance, ignore_errors=True)
-    return Received(actual, records, plain, received, verdict, peak, idle)
+    return Received(actual, records, plain, received, verdict, peak, idle, plain_cpu, received_cpu)
 
 
 def print_report(results: list[Received]) -> bool:
@@ -202,7 +217,8 @@ def print_report(results: list[Received]) -> bool:
     print(
         f"{'WACZ (loopback, gunicorn 1 sync worker)':<40} {'size':>9} {'records':>8} "
         f"{'plain MiB/s':>12} {'received MiB/s':>15} {'extra s':>8} {'x plain':>8} "
-        f"{'idle RSS MB':>12} {'peak RSS MB':>12}"
+        f"{'idle RSS MB':>12} {'peak RSS MB':>12} {'CPU s plain':>12} {'CPU s WACZ':>11} "
+        f"{'WACZ CPU / cores s':>19}"
     )
     for r in results:
         mib = r.size / MIB
@@ -210,7 +226,8 @@ def print_report(results: list[Received]) -> bool:
             f"{'as a WACZ (intake + check) vs as a PDF':<40} {mib:>5.0f} MiB {r.records:>8} "
             f"{mib / r.plain_seconds:>12.1f} {mib / r.received_seconds:>15.1f} "
             f"{r.received_seconds - r.plain_seconds:>8.2f} "
-            f"{r.ratio:>8.2f} {r.idle_rss / 1e6:>12.1f} {r.peak_rss / 1e6:>12.1f}"
+            f"{r.ratio:>8.2f} {r.idle_rss / 1e6:>12.1f} {r.peak_rss / 1e6:>12.1f} "
+            f"{r.plain_cpu:>12.2f} {r.received_cpu:>11.2f} {r.cpu_floor:>19.2f}"
         )
     for r in results:
         size = f"{r.size // MIB} MiB"

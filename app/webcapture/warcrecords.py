@@ -3,7 +3,6 @@ its identity headers, its declared digests and whether they hold."""
 
 from __future__ import annotations
 
-import gzip
 import io
 import re
 import zipfile
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from app.webcapture.gunzip import GunzipReader
 from app.webcapture.limits import READ_STEP, CaptureFailed, CaptureLimits
 from app.webcapture.pageview import PageViews
 
@@ -36,19 +36,33 @@ _WARCINFO_BYTES = 64 * 1024
 
 
 class _CountingReader(io.RawIOBase):
-    """Passes reads through, failing once more than `cap` bytes came out (a gzip bomb)."""
+    """Passes reads through (no copy unless a read came short), failing once more than `cap`
+    bytes came out (a gzip bomb). warcio buffers on its own, so nothing buffers in between."""
 
-    def __init__(self, source: BinaryIO, cap: int, where: str) -> None:
+    def __init__(self, source: Any, cap: int, where: str) -> None:
         self.source, self.cap, self.where, self.count = source, cap, where, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
-        data = self.source.read(len(buffer))
+    def read(self, size: int = -1) -> bytes:
+        """`size` bytes, fewer only at the end: warcio takes a short first read of a plain
+        WARC for gzip and drops it."""
+        size = size if size >= 0 else READ_STEP
+        data = self.source.read(size)
+        if data and len(data) < size:
+            parts, got = [data], len(data)
+            while got < size and (more := self.source.read(size - got)):
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
         self.count += len(data)
         if self.count > self.cap:
             raise CaptureFailed(self.where, f"expands past the {self.cap}-byte cap")
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -71,14 +85,14 @@ def read_warc(
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    buffered = io.BufferedReader(stream, buffer_size=READ_STEP)  # type: ignore[arg-type]
-    source: BinaryIO = buffered
-    if buffered.peek(2)[:2] == _GZIP_MAGIC:
-        # One gzip stream for the whole file or one per record: gzip reads both alike.
-        source = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
+    head = _first_bytes(stream, 2)
+    source: Any = _Prefixed(head, stream)
+    if head == _GZIP_MAGIC:
+        # One gzip stream for the whole file or one per record: both read alike.
+        source = GunzipReader(source)
     counted = _CountingReader(source, limits.max_total_bytes, where)
     reading = WarcReading()
-    iterator = ArchiveIterator(io.BufferedReader(counted, READ_STEP), check_digests=True)
+    iterator = ArchiveIterator(counted, check_digests=True, block_size=READ_STEP)
     try:
         for record in iterator:
             _read_record(record, iterator.offset, where, reading, limits, views)
@@ -104,6 +118,29 @@ def read_warc(
     if reading.count == 0:
         raise CaptureFailed(where, "holds no WARC record")
     return reading
+
+
+def _first_bytes(stream: BinaryIO, count: int) -> bytes:
+    """The stream's first `count` bytes (fewer only at its end): a source that hands out its
+    bytes a few at a time (an upload as it arrives) may give fewer in one read."""
+    head = b""
+    while len(head) < count and (more := stream.read(count - len(head))):
+        head += more
+    return head
+
+
+class _Prefixed:
+    """`prefix`, then the rest of `source`, in reads of at most READ_STEP bytes."""
+
+    def __init__(self, prefix: bytes, source: Any) -> None:
+        self.prefix, self.source = prefix, source
+
+    def read(self, size: int = -1) -> bytes:
+        size = READ_STEP if size < 0 else min(size, READ_STEP)
+        if self.prefix:
+            taken, self.prefix = self.prefix[:size], self.prefix[size:]
+            return taken
+        return self.source.read(size)
 
 
 def _read_record(record, offset: int, where: str, reading: WarcReading, limits, views) -> None:

@@ -145,21 +145,24 @@ class MemberReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def read(self, size: int = -1) -> bytes:
         try:
-            data = self.stream.read(len(buffer))
+            data = self.stream.read(size if size >= 0 else READ_STEP)
         except _ZIP_ERRORS as e:
             raise CaptureFailed(self.info.filename, f"unreadable member: {e}") from None
         self.size += len(data)
         if self.size > self.info.file_size:
             raise CaptureFailed(self.info.filename, "holds more bytes than its header declares")
         self.sha256.update(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
     def drain(self) -> None:
-        buffer = bytearray(READ_STEP)
-        while self.readinto(buffer):
+        while self.read(READ_STEP):
             pass
         if self.size != self.info.file_size:
             raise CaptureFailed(self.info.filename, "holds fewer bytes than its header declares")
