@@ -59,9 +59,10 @@ def test_a_member_cut_short_fails():
         inflated(MANY[:-5])
 
 
-def test_a_damaged_crc_fails():
+@pytest.mark.parametrize("at", [-8, -1], ids=["crc-32", "length"])
+def test_a_damaged_trailer_fails(at):
     data = bytearray(gzip.compress(b"evidence" * 100))
-    data[-8] ^= 0x01  # the trailer's CRC-32
+    data[at] ^= 0x01  # the trailer: CRC-32, then the length modulo 2^32
     with pytest.raises(zlib.error):
         inflated(bytes(data))
 
