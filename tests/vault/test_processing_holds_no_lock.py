@@ -26,6 +26,7 @@ from app.vault.upload.stream import begin_intake
 from tests.conftest import backend
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
 from tests.helpers.media import jpeg_with_exif
+from tests.security.intake_channels import custody_actions
 
 WAIT = 30  # seconds: only reached when something is broken
 
@@ -57,17 +58,6 @@ def slow_step(monkeypatch):
     monkeypatch.setitem(hooks._processing, "slow_for_the_test", step)
     yield started, release
     release.set()
-
-
-def actions(item_id: str) -> list[str]:
-    db.session.expire_all()
-    return list(
-        db.session.scalars(
-            select(LedgerEntry.action)
-            .where(LedgerEntry.object_id == item_id)
-            .order_by(LedgerEntry.seq)
-        )
-    )
 
 
 @pytest.mark.postgres_only
@@ -106,7 +96,7 @@ def test_a_page_view_is_recorded_while_an_item_of_the_investigation_is_processed
         release.set()
         worker.join(WAIT)
     assert not failures, failures
-    recorded = actions(item_id)
+    recorded = custody_actions(item_id)
     assert recorded.count("metadata_extracted") == 1
     assert recorded.count("derivative_created") == 2  # the thumbnail and the stripped copy
     body = db.session.scalar(
@@ -135,8 +125,8 @@ def test_a_failed_processing_appends_nothing(app_ctx, unprocessed_photo, monkeyp
         raise RuntimeError("a step that fails")
 
     monkeypatch.setitem(hooks._processing, "broken_for_the_test", broken)
-    before = actions(item_id)
+    before = custody_actions(item_id)
     with pytest.raises(RuntimeError):
         process_new_evidence(item_id)
     db.session.rollback()
-    assert actions(item_id) == before == ["received"]
+    assert custody_actions(item_id) == before == ["received"]
