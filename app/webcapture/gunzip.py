@@ -3,9 +3,8 @@ READ_STEP pieces by zlib, which checks each member's header, CRC-32 and length i
 
 from __future__ import annotations
 
-import io
 import zlib
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from app.webcapture.limits import READ_STEP
 
@@ -13,7 +12,7 @@ from app.webcapture.limits import READ_STEP
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 
-class GunzipReader(io.RawIOBase):
+class GunzipReader:
     """The inflated bytes of `source`'s gzip members, one after another.
 
     Python 3.11's gzip module reads its input 8 KiB at a time and checks the CRC-32 in Python;
@@ -29,9 +28,6 @@ class GunzipReader(io.RawIOBase):
         self._input = b""  # read from source, not yet given to zlib
         self._member_open = False  # a member has started and not yet ended
         self._source_done = False
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         """Up to `size` inflated bytes as zlib gives them (no copy); empty at the end only."""
@@ -59,11 +55,6 @@ class GunzipReader(io.RawIOBase):
                 self._member_open = False
             if data:
                 return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def _fill(self) -> bool:
         if self._source_done:

@@ -3,7 +3,6 @@ its identity headers, its declared digests and whether they hold."""
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 import zlib
@@ -35,15 +34,12 @@ _WARCINFO_FIELDS = (
 _WARCINFO_BYTES = 64 * 1024
 
 
-class _CountingReader(io.RawIOBase):
+class _CountingReader:
     """Passes reads through (no copy unless a read came short), failing once more than `cap`
     bytes came out (a gzip bomb). warcio buffers on its own, so nothing buffers in between."""
 
     def __init__(self, source: Any, cap: int, where: str) -> None:
         self.source, self.cap, self.where, self.count = source, cap, where, 0
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int = -1) -> bytes:
         """`size` bytes, fewer only at the end: warcio takes a short first read of a plain
@@ -60,11 +56,6 @@ class _CountingReader(io.RawIOBase):
         if self.count > self.cap:
             raise CaptureFailed(self.where, f"expands past the {self.cap}-byte cap")
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 @dataclass

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import struct
 import zipfile
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from app.webcapture.limits import READ_STEP, CaptureFailed, CaptureLimits
 
@@ -126,7 +125,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, chunk: int = RE
         raise CaptureFailed(info.filename, "holds fewer bytes than its header declares")
 
 
-class MemberReader(io.RawIOBase):
+class MemberReader:
     """A member read once, as a file: its bytes hashed (SHA-256) and counted as a reader (the
     WARC parser) consumes them, never more than its header declares; `drain()` reads the rest.
     A zip that cannot be read fails as the member, not as whatever was reading it."""
@@ -142,9 +141,6 @@ class MemberReader(io.RawIOBase):
         # when it has no value to compare with.
         self.stream._expected_crc = None
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int = -1) -> bytes:
         try:
             data = self.stream.read(size if size >= 0 else READ_STEP)
@@ -155,11 +151,6 @@ class MemberReader(io.RawIOBase):
             raise CaptureFailed(self.info.filename, "holds more bytes than its header declares")
         self.sha256.update(data)
         return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
     def drain(self) -> None:
         while self.read(READ_STEP):
