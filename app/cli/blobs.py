@@ -32,7 +32,7 @@ def gc_command(older_than: int) -> None:
     except BlobStoreError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, why in result.kept:
-        click.echo(f"kept held blob: {key} ({why})")
+        click.echo(f"kept blob: {key} ({why})")
     for session_id in result.expired_sessions:
         click.echo(f"removed expired upload session: {session_id}")
     click.echo(

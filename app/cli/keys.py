@@ -17,6 +17,7 @@ from app.security.org_keys import (
     org_recipients,
 )
 from app.security.recipient_pin import fingerprint
+from app.vault.blobstore.base import BlobStoreError
 
 keys_cli = AppGroup("keys", help="The organisation's evidence and checkpoint keys.")
 
@@ -107,6 +108,11 @@ def reencrypt_command() -> None:
         report = reencrypt_all(progress)
     except (ReadsDisabled, KeyStoreError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except BlobStoreError as exc:
+        raise click.ClickException(
+            f"{exc}. What was re-encrypted stays so; run it again for the rest (a copy left "
+            "half-way is named by no row, and `blobs gc` removes it)."
+        ) from exc
     click.echo(
         f"Re-encrypted {report.reencrypted} blob(s) under fresh file keys to the current "
         "recipient; the old objects are deleted (an old backup or object version still "

@@ -21,6 +21,7 @@ from sqlalchemy import Column, select
 
 from app.extensions import db
 from app.timeutil import utcnow
+from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import DeletionRefused
 from app.vault.storage import blob_store
 from app.vault.tus.discard import expire_sessions
@@ -32,7 +33,7 @@ Report = Callable[[str, str, int], None]  # (key, what was removed, bytes)
 @dataclass
 class GcReport:
     removed: list[tuple[str, str, int]] = field(default_factory=list)
-    kept: list[tuple[str, str]] = field(default_factory=list)  # (key, the hold that keeps it)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (key, what keeps it)
     expired_sessions: list[str] = field(default_factory=list)
 
     @property
@@ -78,6 +79,9 @@ def collect_garbage(
                 store.delete(info.key)
             except DeletionRefused as refusal:  # a held blob stays, whatever gc believes
                 result.kept.append((info.key, str(refusal)))
+                continue
+            except BlobStoreError as refusal:  # an Object Lock legal hold, say: the rest goes on
+                result.kept.append((info.key, f"the object store refused: {refusal}"))
                 continue
             _note(result, report, info.key, "unreferenced blob", info.size)
     for info in incomplete:

@@ -30,6 +30,7 @@ from app.crypto.age import AgeWriter
 from app.custody.ledger import CustodyAction, append_custody_event
 from app.extensions import db
 from app.security.org_keys import org_recipients
+from app.vault.blobstore.base import BlobStoreError
 from app.vault.models import Derivative, EvidenceItem
 from app.vault.storage import blob_store, open_plaintext
 
@@ -69,6 +70,12 @@ def _copy_under_fresh_key(blob_key: str) -> tuple[str, str, int]:
     return pending.key, digest.hexdigest(), writer.plaintext_size
 
 
+def _held_in_store(key: str) -> bool:
+    """Whether the object store keeps `key` under an Object Lock legal hold."""
+    store = blob_store()
+    return bool(getattr(store, "object_lock", False)) and store.legal_hold(key)
+
+
 def reencrypt_row(row: EvidenceItem | Derivative) -> None:
     """Copy one row's blob under a fresh file key and switch the row to it (see module doc)."""
     old_key = row.blob_key
@@ -79,6 +86,11 @@ def reencrypt_row(row: EvidenceItem | Derivative) -> None:
             f"{type(row).__name__} {row.id}: the stored plaintext does not match its recorded "
             "SHA-256 (run `flask fixity check`); left as it was"
         )
+    # An Object Lock legal hold moves with the copy: the new one is held before the row names
+    # it, the old one released only once nothing names it.
+    held = _held_in_store(old_key)
+    if held:
+        _hold_new_copy(new_key)
     evidence_id = row.id if isinstance(row, EvidenceItem) else row.evidence_id
     row.blob_key = new_key
     append_custody_event(
@@ -96,7 +108,17 @@ def reencrypt_row(row: EvidenceItem | Derivative) -> None:
         },
     )
     db.session.commit()
+    if held:
+        blob_store().set_legal_hold(old_key, False)
     blob_store().delete(old_key)
+
+
+def _hold_new_copy(new_key: str) -> None:
+    try:
+        blob_store().set_legal_hold(new_key, True)
+    except BlobStoreError:
+        blob_store().delete(new_key)  # not held: nothing keeps it
+        raise
 
 
 def reencrypt_all(progress: Progress | None = None) -> ReencryptionReport:

@@ -43,6 +43,7 @@ def make_blob_store(config: dict) -> BlobStore:
             config["CUSTOS_S3_BUCKET"],
             config.get("CUSTOS_S3_PREFIX", ""),
             read_ahead=config.get("CUSTOS_S3_READ_AHEAD_BYTES", DEFAULT_READ_AHEAD),
+            object_lock=bool(config.get("CUSTOS_S3_OBJECT_LOCK")),
         )
     return LocalBlobStore(config["BLOB_DIR"])
 

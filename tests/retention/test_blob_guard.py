@@ -58,7 +58,7 @@ def test_blobs_gc_command_says_which_held_blobs_it_kept(app, world, monkeypatch)
     monkeypatch.setattr(gc, "referenced_keys", lambda columns: set())
     result = app.test_cli_runner().invoke(args=["blobs", "gc", "--older-than", "0"])
     assert result.exit_code == 0, result.output
-    assert f"kept held blob: {item.blob_key}" in result.output
+    assert f"kept blob: {item.blob_key} (A legal hold keeps this blob" in result.output
     assert blob_store().exists(item.blob_key)
 
 

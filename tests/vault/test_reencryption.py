@@ -12,7 +12,7 @@ from app.custody.models import LedgerEntry
 from app.extensions import db
 from app.security import org_keys
 from app.vault.models import EvidenceItem
-from app.vault.storage import blob_store
+from app.vault.storage import blob_store, open_plaintext
 from app.vault.tus.age_stream import verify_stored
 from app.vault.upload.stream import begin_intake
 from tests.helpers.factories import InvestigationFactory, MembershipFactory, UserFactory
@@ -127,3 +127,34 @@ def test_an_intake_only_node_cannot_reencrypt(app, items, monkeypatch):
     result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
     assert result.exit_code != 0
     assert "intake-only" in result.output
+
+
+def test_a_store_failure_stops_the_run_with_a_message_and_a_second_run_does_the_rest(
+    app, items, monkeypatch
+):
+    from app.vault import reencryption
+    from app.vault.blobstore.base import BlobStoreError
+
+    real_copy, calls = reencryption._copy_under_fresh_key, []
+
+    def store_fails_on_the_second(blob_key):
+        calls.append(blob_key)
+        if len(calls) == 2:
+            raise BlobStoreError("the object store failed while uploading a part (SlowDown)")
+        return real_copy(blob_key)
+
+    before = {item.id: item.blob_key for item in db.session.scalars(select(EvidenceItem))}
+    monkeypatch.setattr(reencryption, "_copy_under_fresh_key", store_fails_on_the_second)
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert "SlowDown" in result.output and "run it again" in result.output
+    db.session.expire_all()
+    switched = [i for i in db.session.scalars(select(EvidenceItem)) if i.blob_key != before[i.id]]
+    assert len(switched) == 1
+
+    monkeypatch.setattr(reencryption, "_copy_under_fresh_key", real_copy)
+    assert app.test_cli_runner().invoke(args=["keys", "reencrypt"]).exit_code == 0
+    db.session.expire_all()
+    for item in db.session.scalars(select(EvidenceItem)):
+        assert item.blob_key != before[item.id]
+        assert b"".join(open_plaintext(item.blob_key).iter_all()) == items[item.id]

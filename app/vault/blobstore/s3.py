@@ -44,12 +44,19 @@ def _to_naive_utc(moment: datetime) -> datetime:
 
 class S3BlobStore:
     def __init__(
-        self, client: Any, bucket: str, prefix: str = "", read_ahead: int = DEFAULT_READ_AHEAD
+        self,
+        client: Any,
+        bucket: str,
+        prefix: str = "",
+        read_ahead: int = DEFAULT_READ_AHEAD,
+        object_lock: bool = False,
     ) -> None:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
         self.read_ahead = read_ahead
+        # The bucket was created with Object Lock: legal holds exist, and a copy carries its own.
+        self.object_lock = object_lock
 
     def object_name(self, key: str) -> str:
         if not is_blob_key(key):
@@ -97,7 +104,14 @@ class S3BlobStore:
         return blob
 
     def replace(self, key: str, chunks: Iterator[bytes]) -> None:
+        """A new version of the object; under a legal hold, the new version is held too.
+
+        The version replaced keeps its own hold until the hold is cleared (set_legal_hold),
+        so the bytes are under a hold at every moment, the window before the new one's
+        included.
+        """
         self.head(key)
+        held = self.object_lock and self.legal_hold(key)
         blob = S3PendingBlob(self, key)
         try:
             for chunk in chunks:
@@ -106,6 +120,8 @@ class S3BlobStore:
         except BaseException:
             blob.abort_upload_only()
             raise
+        if held:
+            self.set_legal_hold(key, True)
 
     # --- reading ---
 
@@ -151,13 +167,22 @@ class S3BlobStore:
             raise BlobStoreError("the object store kept a version of a deleted blob")
 
     def set_legal_hold(self, key: str, on: bool) -> None:
-        """S3 Object Lock's legal hold on the object's current version (the bucket needs it)."""
+        """S3 Object Lock's legal hold: set on the current version, cleared on every version.
+
+        Cleared on all of them, so the versions a key rotation replaced (each kept its hold)
+        do not outlive the hold and keep the object from being deleted.
+        """
+        name = self.object_name(key)
+        versions: list[str | None] = [None] if on else [*self._versions_of(name, markers=False)]
         try:
-            self.client.put_object_legal_hold(
-                Bucket=self.bucket,
-                Key=self.object_name(key),
-                LegalHold={"Status": "ON" if on else "OFF"},
-            )
+            for version_id in versions:
+                extra = {} if version_id is None else {"VersionId": version_id}
+                self.client.put_object_legal_hold(
+                    Bucket=self.bucket,
+                    Key=name,
+                    LegalHold={"Status": "ON" if on else "OFF"},
+                    **extra,
+                )
         except (ClientError, BotoCoreError) as exc:
             raise _store_error(exc, "setting a legal hold") from None
 
@@ -172,11 +197,12 @@ class S3BlobStore:
             raise _store_error(exc, "reading a legal hold") from None
         return answer.get("LegalHold", {}).get("Status") == "ON"
 
-    def _versions_of(self, name: str) -> list[str]:
-        """Version ids of `name`, delete markers included ("null" on an unversioned bucket)."""
+    def _versions_of(self, name: str, markers: bool = True) -> list[str]:
+        """Version ids of `name`, delete markers too unless told ("null" if unversioned)."""
         found = []
         for page in self._paginate("list_object_versions", Prefix=name):
-            for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            entries = page.get("Versions", []) + (page.get("DeleteMarkers", []) if markers else [])
+            for entry in entries:
                 if entry["Key"] == name:
                     found.append(entry["VersionId"])
         return found

@@ -1,0 +1,91 @@
+"""Key rotation and re-encryption of held items on S3 with Object Lock (moto enforces it): the
+lock moves with the copy, and a release still lets the item be destroyed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.timeutil import utcnow
+from app.vault.delete_guard import unguarded
+from app.vault.gc import collect_garbage
+from app.vault.reencryption import reencrypt_all
+from app.vault.rotation import rotate_keys
+from app.vault.storage import blob_store, open_plaintext
+from tests.retention.conftest import stored_item
+from tests.retention.test_disposition import destroy
+from tests.retention.test_object_lock import keys_of, place, release
+
+pytestmark = pytest.mark.parametrize("store_backend", ["s3"], indirect=True)
+
+
+def plaintexts(keys: list[str]) -> list[bytes]:
+    return [b"".join(open_plaintext(key).iter_all()) for key in keys]
+
+
+def versions_left(bucket: str, key: str) -> list:
+    store = unguarded(blob_store())
+    page = store.client.list_object_versions(Bucket=bucket, Prefix=store.object_name(key))
+    return page.get("Versions", []) + page.get("DeleteMarkers", [])
+
+
+def test_reencrypting_a_held_item_locks_its_new_copies_and_removes_the_old(
+    app, world, locked_bucket
+):
+    hold = place(world, "investigation")
+    item = stored_item(world)
+    old_keys, before = keys_of(item), plaintexts(keys_of(item))
+
+    report = reencrypt_all()
+
+    assert report.reencrypted == 2 and report.failed == []
+    db.session.expire_all()
+    new_keys = keys_of(item)
+    assert set(new_keys).isdisjoint(old_keys)
+    assert plaintexts(new_keys) == before
+    store = unguarded(blob_store())
+    assert all(store.legal_hold(key) for key in new_keys)
+    assert all(versions_left(locked_bucket, key) == [] for key in old_keys)
+
+    release(world, hold)  # and, once two people release the hold, it can be destroyed
+    destroy(world, item)
+    assert all(versions_left(locked_bucket, key) == [] for key in new_keys)
+
+
+def test_rotating_the_key_of_a_held_item_keeps_its_current_version_locked(
+    app, world, locked_bucket
+):
+    hold = place(world, "investigation")
+    item = stored_item(world)
+    keys, before = keys_of(item), plaintexts(keys_of(item))
+
+    rotate_keys()
+
+    store = unguarded(blob_store())
+    assert all(store.legal_hold(key) for key in keys)  # the rewrapped version, now current
+    assert plaintexts(keys) == before
+    release(world, hold)
+    destroy(world, item)  # every version goes, the one from before the rotation too
+    assert all(versions_left(locked_bucket, key) == [] for key in keys)
+
+
+def test_gc_reports_a_blob_the_object_store_refuses_to_delete_and_goes_on(
+    app, world, locked_bucket
+):
+    store = unguarded(blob_store())
+    locked, orphan = blob_store().begin(), blob_store().begin()
+    for pending in (locked, orphan):
+        pending.write(b"a blob no row references")
+        pending.commit()
+    store.set_legal_hold(locked.key, True)
+
+    report = collect_garbage(timedelta(0), now=utcnow() + timedelta(minutes=1))
+
+    assert [key for key, _, _ in report.removed] == [orphan.key]
+    assert [key for key, _ in report.kept] == [locked.key]
+    assert store.exists(locked.key)
+    result = app.test_cli_runner().invoke(args=["blobs", "gc", "--older-than", "0"])
+    assert result.exit_code == 0, result.output
+    assert f"kept blob: {locked.key} (the object store refused: " in result.output
