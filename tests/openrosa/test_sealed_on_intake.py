@@ -14,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
+from app.crypto.age import unwrap_file_key
+from app.crypto.age.source import BytesSource
 from app.extensions import db
 from app.intake.models import Interview
 from app.openrosa.form_key import FORM_PUBLIC_FILE, PIN_SETTING, form_private_key
@@ -27,7 +29,7 @@ from tests.openrosa.odk_encryption import (
 )
 from tests.openrosa.phone import multipart, new_instance_id, submission_xml
 from tests.openrosa.test_encrypted import encrypted_interview, photos
-from tests.vault.vault_support import copy_public_keys, isolated_vault
+from tests.vault.vault_support import copy_public_keys, isolated_vault, raw_blob
 
 MARKER = "Only the reading node may read this marker sentence."
 
@@ -433,6 +435,55 @@ def test_a_kept_submission_still_opens_after_the_keys_are_rotated(app, intake_ph
     assert "Opened 1, refused 0." in result.output, result.output
     [item] = db.session.scalars(select(EvidenceItem)).all()
     assert item.sha256 == hashlib.sha256(media[0][1]).hexdigest()
+
+
+def test_keys_reencrypt_copies_the_kept_files_under_new_file_keys_and_they_still_open(
+    app, intake_phone, world, nodes
+):
+    media = photos(2)
+    sealed = sealed_interview(intake_phone, world, media)
+    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    nodes.reader()
+    before = {f.id: (f.blob_key, f.sha256) for f in db.session.scalars(select(SealedFile))}
+    old_file_keys = {key: file_key_of(key) for key, _ in before.values()}
+
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    kept = db.session.scalars(select(SealedFile).order_by(SealedFile.position)).all()
+    for sealed_file in kept:
+        old_key, sha256 = before[sealed_file.id]
+        assert sealed_file.blob_key != old_key and not blob_exists(app, old_key)
+        assert file_key_of(sealed_file.blob_key) != old_file_keys[old_key]
+        assert f"re-encrypted: {sealed_file.id}" in result.output
+    [submission_id] = db.session.scalars(select(SealedSubmission.id))
+    entries = [e for e in ledger("key_rotated") if e["object"]["type"] == "sealed_submission"]
+    assert sorted(
+        (e["object"]["id"], e["details"]["copy"], e["details"]["sha256"]) for e in entries
+    ) == [(submission_id, f"file {f.position}", before[f.id][1]) for f in kept]
+
+    opened = open_sealed(app, nodes)
+    assert "Opened 1, refused 0." in opened.output, opened.output
+    assert sorted(i.sha256 for i in db.session.scalars(select(EvidenceItem))) == sorted(
+        hashlib.sha256(data).hexdigest() for _n, data, _t in media
+    )
+
+
+def test_keys_reencrypt_leaves_the_files_of_an_opened_submission_alone(
+    app, intake_phone, world, nodes
+):
+    sealed = sealed_interview(intake_phone, world, photos(1))
+    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    assert open_sealed(app, nodes).exit_code == 0
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert [e for e in ledger("key_rotated") if e["object"]["type"] == "sealed_submission"] == []
+    assert list(db.session.scalars(select(SealedFile.blob_key))) == [None, None]
+
+
+def file_key_of(blob_key: str) -> bytes:
+    return unwrap_file_key(BytesSource(raw_blob(blob_key)), org_keys.org_identities())
 
 
 def test_a_sender_no_longer_a_field_member_is_refused_until_restored_and_retried(

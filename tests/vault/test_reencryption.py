@@ -158,3 +158,34 @@ def test_a_store_failure_stops_the_run_with_a_message_and_a_second_run_does_the_
     for item in db.session.scalars(select(EvidenceItem)):
         assert item.blob_key != before[item.id]
         assert b"".join(open_plaintext(item.blob_key).iter_all()) == items[item.id]
+
+
+def test_a_row_that_no_longer_names_the_copied_blob_is_left_and_the_copy_removed(
+    app, items, monkeypatch
+):
+    """Opened (a sealed file) or destroyed while its blob was being copied: the row is not
+    switched to a copy of what it no longer holds, and the copy goes."""
+    from sqlalchemy import update
+
+    from app.vault import reencryption
+
+    victim = db.session.scalars(select(EvidenceItem).order_by(EvidenceItem.id)).first()
+    real_copy = reencryption._copy_under_fresh_key
+
+    def meanwhile_the_row_moves_on(blob_key):
+        copied = real_copy(blob_key)
+        if blob_key == victim.blob_key:
+            db.session.execute(
+                update(EvidenceItem).where(EvidenceItem.id == victim.id).values(blob_key="0" * 32)
+            )
+        return copied
+
+    stored_before = {info.key for info in blob_store().list()}
+    monkeypatch.setattr(reencryption, "_copy_under_fresh_key", meanwhile_the_row_moves_on)
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+    assert result.exit_code == 0, result.output
+    assert f"changed meanwhile, left as it was: {victim.id}" in result.output
+    assert result.output.count("re-encrypted: ") == 2
+    stored_after = {info.key for info in blob_store().list()}
+    assert len(stored_after) == 3 and victim.blob_key in stored_after  # no stray copy
+    assert len(stored_after - stored_before) == 2
