@@ -85,6 +85,10 @@ def rotate_command() -> None:
         raise click.ClickException(str(exc)) from exc
     except RotationIncomplete as exc:
         raise click.ClickException(str(exc)) from exc
+    except BlobStoreError as exc:
+        raise click.ClickException(
+            f"{exc}. Every blob still opens; run it again and it finishes the same rotation."
+        ) from exc
     click.echo(
         f"Rotation complete: {len(report.rewrapped)} blob(s) rewrapped and "
         f"{report.resealed} sealed field(s) resealed to {report.target}; "

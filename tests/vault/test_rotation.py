@@ -109,6 +109,35 @@ def test_an_interrupted_rotation_never_makes_a_blob_unreadable_and_a_rerun_finis
     assert not (org_keys.keys_dir() / key_files.ROTATION_FILE).exists()
 
 
+def test_a_store_failure_stops_the_rotation_with_a_message_and_a_rerun_finishes_it(
+    app, stored, monkeypatch
+):
+    from app.vault import rotation
+    from app.vault.blobstore.base import BlobStoreError
+
+    real_rewrap, calls = rotation._rewrap_one, []
+
+    def store_fails_on_the_second(*args):
+        calls.append(args[1])
+        if len(calls) == 2:
+            raise BlobStoreError("the object store failed while uploading a part (SlowDown)")
+        return real_rewrap(*args)
+
+    monkeypatch.setattr(rotation, "_rewrap_one", store_fails_on_the_second)
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit
+    assert "SlowDown" in result.output and "run it again" in result.output
+    identities = org_keys.org_identities()
+    for key, data in stored.items():
+        assert decrypt_bytes(raw_blob(key), identities) == data
+
+    monkeypatch.setattr(rotation, "_rewrap_one", real_rewrap)
+    assert app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
+    assert len(org_keys.org_identities()) == 2  # the same rotation, finished
+    for key, data in stored.items():
+        assert decrypt_bytes(raw_blob(key), org_keys.org_identities()[:1]) == data
+
+
 def test_a_second_rotation_adds_a_third_identity(app, stored):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
