@@ -33,9 +33,16 @@ def gc_command(older_than: int) -> None:
         raise click.ClickException(str(exc)) from exc
     for key, why in result.kept:
         click.echo(f"kept blob: {key} ({why})")
+    for key, error in result.refused:
+        click.echo(f"kept blob: {key} (the object store refused to delete it: {error})")
     for session_id in result.expired_sessions:
         click.echo(f"removed expired upload session: {session_id}")
     click.echo(
         f"total: {len(result.removed)} object(s), {result.total_bytes} bytes removed; "
         f"{len(result.expired_sessions)} expired upload session(s)"
     )
+    if result.refused:  # not a hold Custos knows of: someone should look
+        raise click.ClickException(
+            f"the object store refused to delete {len(result.refused)} unreferenced blob(s) "
+            "(an Object Lock legal hold or retention on them, or the store's permissions)"
+        )

@@ -33,7 +33,8 @@ Report = Callable[[str, str, int], None]  # (key, what was removed, bytes)
 @dataclass
 class GcReport:
     removed: list[tuple[str, str, int]] = field(default_factory=list)
-    kept: list[tuple[str, str]] = field(default_factory=list)  # (key, what keeps it)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (key, the hold that keeps it)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (key, the store's error)
     expired_sessions: list[str] = field(default_factory=list)
 
     @property
@@ -81,7 +82,7 @@ def collect_garbage(
                 result.kept.append((info.key, str(refusal)))
                 continue
             except BlobStoreError as refusal:  # an Object Lock legal hold, say: the rest goes on
-                result.kept.append((info.key, f"the object store refused: {refusal}"))
+                result.refused.append((info.key, str(refusal)))
                 continue
             _note(result, report, info.key, "unreferenced blob", info.size)
     for info in incomplete:
