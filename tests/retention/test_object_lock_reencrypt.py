@@ -9,6 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.timeutil import utcnow
+from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import unguarded
 from app.vault.gc import collect_garbage
 from app.vault.reencryption import reencrypt_all
@@ -91,3 +92,23 @@ def test_gc_names_a_blob_the_object_store_refuses_to_delete_goes_on_and_fails(
     assert f"kept blob: {locked.key} (the object store refused to delete it: " in result.output
     assert "total: 0 object(s)" in result.output  # everything else was still looked at
     assert "refused to delete 1 unreferenced blob(s)" in result.output
+
+
+def test_a_rotated_version_is_created_held_even_if_setting_the_hold_afterwards_fails(
+    app, world, locked_bucket, monkeypatch
+):
+    place(world, "investigation")
+    item = stored_item(world)
+    store = unguarded(blob_store())
+    real_set = type(store).set_legal_hold
+
+    def refused_once_written(self, key, on):
+        if on:
+            raise BlobStoreError("the object store failed while setting a legal hold (SlowDown)")
+        return real_set(self, key, on)
+
+    monkeypatch.setattr(type(store), "set_legal_hold", refused_once_written)
+    with pytest.raises(BlobStoreError, match="SlowDown"):
+        rotate_keys()
+    rotated = [key for key in keys_of(item) if len(versions_left(locked_bucket, key)) == 2]
+    assert rotated and all(store.legal_hold(key) for key in rotated)

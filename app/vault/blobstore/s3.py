@@ -106,13 +106,13 @@ class S3BlobStore:
     def replace(self, key: str, chunks: Iterator[bytes]) -> None:
         """A new version of the object; under a legal hold, the new version is held too.
 
-        The version replaced keeps its own hold until the hold is cleared (set_legal_hold),
-        so the bytes are under a hold at every moment, the window before the new one's
-        included.
+        The hold is asked for in the upload itself, so the new version exists only held, and
+        set again once it is complete (for a store that ignores it on multipart uploads). The
+        version replaced keeps its own hold until the hold is cleared (set_legal_hold).
         """
         self.head(key)
         held = self.object_lock and self.legal_hold(key)
-        blob = S3PendingBlob(self, key)
+        blob = S3PendingBlob(self, key, legal_hold=held)
         try:
             for chunk in chunks:
                 blob.write(chunk)
@@ -264,8 +264,10 @@ class S3BlobStore:
 class S3PendingBlob:
     """An object being written: buffered into 8 MiB parts, committed by completing the upload."""
 
-    def __init__(self, store: S3BlobStore, key: str) -> None:
+    def __init__(self, store: S3BlobStore, key: str, legal_hold: bool = False) -> None:
         self.key = key
+        # Object Lock's legal hold asked for in the upload that creates the object.
+        self._hold = {"ObjectLockLegalHoldStatus": "ON"} if legal_hold else {}
         self.size = 0
         self.store = store
         self.name = store.object_name(key)
@@ -283,7 +285,9 @@ class S3PendingBlob:
 
     def start_multipart(self) -> None:
         try:
-            response = self._client.create_multipart_upload(Bucket=self.store.bucket, Key=self.name)
+            response = self._client.create_multipart_upload(
+                Bucket=self.store.bucket, Key=self.name, **self._hold
+            )
         except (ClientError, BotoCoreError) as exc:
             raise _store_error(exc, "starting an upload") from None
         self.upload_id = response["UploadId"]
@@ -353,7 +357,7 @@ class S3PendingBlob:
             if self.upload_id is None:
                 # Small object: one PUT is atomic and cheaper than a multipart upload.
                 self._client.put_object(
-                    Bucket=self.store.bucket, Key=self.name, Body=bytes(self.buffer)
+                    Bucket=self.store.bucket, Key=self.name, Body=bytes(self.buffer), **self._hold
                 )
             else:
                 if self.buffer or not self.parts:
