@@ -112,3 +112,31 @@ def test_a_rotated_version_is_created_held_even_if_setting_the_hold_afterwards_f
         rotate_keys()
     rotated = [key for key in keys_of(item) if len(versions_left(locked_bucket, key)) == 2]
     assert rotated and all(store.legal_hold(key) for key in rotated)
+
+
+def test_a_new_copy_the_store_will_not_hold_is_never_named_by_the_item(
+    app, world, locked_bucket, monkeypatch
+):
+    """The hold is put on the new copy before the item names it: if the store refuses it, the
+    item stays on its held old copy and the unheld new copy is gone."""
+    place(world, "investigation")
+    item = stored_item(world)
+    old_keys = keys_of(item)
+    store = unguarded(blob_store())
+    real_set = type(store).set_legal_hold
+
+    def refuse_new_holds(self, key, on):
+        if on and key not in old_keys:
+            raise BlobStoreError("the object store failed while setting a legal hold (SlowDown)")
+        return real_set(self, key, on)
+
+    monkeypatch.setattr(type(store), "set_legal_hold", refuse_new_holds)
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+
+    assert result.exit_code == 1 and "SlowDown" in result.output
+    db.session.expire_all()
+    assert keys_of(item) == old_keys
+    assert all(store.legal_hold(key) for key in old_keys)
+    stored = {store.object_name(key) for key in old_keys}
+    listed = store.client.list_object_versions(Bucket=locked_bucket, Prefix=store.prefix)
+    assert {v["Key"] for v in listed.get("Versions", [])} == stored  # no stray copy
