@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from app.backup.archive import ArchiveError
 from app.backup.services import BackupError, create_backup, restore_backup
+from app.cli.object_lock import mirror_holds_onto_the_store
 from app.vault.blobstore.base import BlobStoreError
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the blob store.")
@@ -59,15 +60,4 @@ def restore(source: Path) -> None:
         f"restored {summary.rows} rows in {summary.tables} tables and {summary.blobs} blobs "
         f"({summary.skipped_blobs} already present) at schema revision {summary.revision}"
     )
-    _mirror_holds_onto_the_store()
-
-
-def _mirror_holds_onto_the_store() -> None:
-    """On an Object Lock bucket, the restored holds get the store's legal holds back."""
-    from app.retention.lock_pending import mirroring
-    from app.retention.object_lock import mirror_every_hold
-
-    if not mirroring():
-        return
-    locked = mirror_every_hold()
-    click.echo(f"Object Lock: legal hold set on {locked} blob(s) that the holds in force cover")
+    mirror_holds_onto_the_store()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.cli.object_lock import mirror_holds_onto_the_store
 from app.crypto.age import Recipient
 from app.security.org_keys import (
     KeyStoreError,
@@ -98,6 +99,7 @@ def rotate_command() -> None:
         "Intake nodes keep encrypting to the old recipient until they are given the new pin: "
         f"CUSTOS_ORG_RECIPIENT_FINGERPRINT={fingerprint(Recipient.parse(report.target))}"
     )
+    mirror_holds_onto_the_store()
 
 
 @keys_cli.command("reencrypt")
@@ -122,6 +124,7 @@ def reencrypt_command() -> None:
         "recipient; the old objects are deleted (an old backup or object version still "
         "opens with the identity that was current then)."
     )
+    mirror_holds_onto_the_store()
     if report.failed:
         raise click.ClickException(
             f"{len(report.failed)} blob(s) did not match their recorded SHA-256 and were left "

@@ -140,3 +140,28 @@ def test_a_new_copy_the_store_will_not_hold_is_never_named_by_the_item(
     stored = {store.object_name(key) for key in old_keys}
     listed = store.client.list_object_versions(Bucket=locked_bucket, Prefix=store.prefix)
     assert {v["Key"] for v in listed.get("Versions", [])} == stored  # no stray copy
+
+
+def test_a_lock_still_waiting_is_set_on_the_copies_keys_reencrypt_makes(
+    app, world, locked_bucket, monkeypatch
+):
+    """The store refused the hold when it was placed (noted as waiting): there is no lock in
+    the store to carry, and the new copies still get one, from the holds in force."""
+    item = stored_item(world)
+    store = unguarded(blob_store())
+    real_set = type(store).set_legal_hold
+
+    def unreachable(self, key, on):
+        raise BlobStoreError("the object store failed while setting a legal hold (timeout)")
+
+    monkeypatch.setattr(type(store), "set_legal_hold", unreachable)
+    place(world, "investigation")
+    monkeypatch.setattr(type(store), "set_legal_hold", real_set)
+    assert not any(store.legal_hold(key) for key in keys_of(item))
+
+    result = app.test_cli_runner().invoke(args=["keys", "reencrypt"])
+
+    assert result.exit_code == 0, result.output
+    assert "Object Lock: legal hold set on 2 blob(s)" in result.output
+    db.session.expire_all()
+    assert all(store.legal_hold(key) for key in keys_of(item))
