@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.crypto.canonical import canonical_json
 from app.custody.ledger import append_custody_event
@@ -31,6 +31,7 @@ from app.openrosa.submission_xml import SubmissionRejected
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import unguarded
+from app.vault.reservations import release_blobs, reserve_blob
 from app.vault.storage import EncryptedBlobWriter, StoredBlob, blob_store
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class SealedKeeping:
             return False
         if name in self.writers or name in self.stored:
             raise SubmissionRejected("The request carries the same encrypted file twice.")
-        self.writers[name] = EncryptedBlobWriter()
+        writer = self.writers[name] = EncryptedBlobWriter()
+        reserve_blob(writer.key)  # recorded only with the last file: until then gc leaves it
         self.current = name
         return True
 
@@ -108,6 +110,7 @@ class SealedKeeping:
                     )
                 )
             self._record_kept(row)
+            release_blobs(blob.key for blob in self.stored.values())
             db.session.commit()
         except IntegrityError:
             # The same instanceID recorded meanwhile (a retry racing the first request).
@@ -157,6 +160,12 @@ class SealedKeeping:
                 unguarded(blob_store()).delete(blob.key)
             except BlobStoreError:
                 log.warning("could not delete an unrecorded sealed file; `blobs gc` will")
+        reserved = [w.key for w in writers.values()] + [b.key for b in stored.values()]
+        try:
+            release_blobs(reserved)
+            db.session.commit()
+        except SQLAlchemyError:  # the database is why it failed: the reservations lapse
+            db.session.rollback()
 
 
 def begin_keeping(

@@ -100,6 +100,9 @@ INTAKE_GRANTS: tuple[Grant, ...] = (
     # answer a resend, and each `.enc` file's blob key, size and SHA-256, written blind.
     Grant("openrosa_sealed_submissions", ("SELECT", "INSERT")),
     Grant("openrosa_sealed_files", ("INSERT",)),
+    # Their blobs, reserved while the request brings them, so `blobs gc` leaves them (random
+    # blob keys and a time: app/vault/reservations.py).
+    Grant("blob_reservations", ("SELECT", "INSERT", "DELETE")),
     # The custody ledger: append only. The head row is the append lock and pointer; tree
     # nodes are derived from the entries (an append overwrites what a rolled-back one left).
     # Read in full: before signing a head the node checks that the entries since the last

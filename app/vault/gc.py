@@ -4,7 +4,8 @@ A blob is referenced when any column named `blob_key`, `*_blob_key` or `spool_ke
 table holds its key (found from the metadata, so a new table that stores blob keys under
 such a name is protected without touching this module). Anything else older than the
 threshold is an orphan: a blob whose row never committed (crash between the two steps of
-intake), a temp file of a killed upload, an unfinished S3 multipart upload.
+intake), a temp file of a killed upload, an unfinished S3 multipart upload. A blob a request
+holds before its row is written (reservations.py) counts as referenced, partial or committed.
 
 Order matters for safety: the store is listed BEFORE the references are read. A blob that
 is committed and then gets its row between the two steps is seen as referenced; one whose
@@ -23,6 +24,7 @@ from app.extensions import db
 from app.timeutil import utcnow
 from app.vault.blobstore.base import BlobStoreError
 from app.vault.delete_guard import DeletionRefused
+from app.vault.reservations import end_lapsed_reservations, reserved_keys
 from app.vault.storage import blob_store
 from app.vault.tus.discard import expire_sessions
 
@@ -67,13 +69,14 @@ def collect_garbage(
     """Remove orphans older than `older_than`; never a blob some row references."""
     now = now or utcnow()
     result = GcReport(expired_sessions=expire_sessions(now))
+    end_lapsed_reservations(now)
     cutoff = now - older_than
     store = blob_store()
     committed = [info for info in store.list() if info.modified <= cutoff]
     incomplete = [info for info in store.list_incomplete() if info.modified <= cutoff]
-    columns = blob_key_columns()
+    columns = blob_key_columns()  # blob_reservations.blob_key among them
     every_reference = referenced_keys(columns)
-    live_spools = referenced_keys([c for c in columns if c.name == "spool_key"])
+    live_spools = referenced_keys([c for c in columns if c.name == "spool_key"]) | reserved_keys()
     for info in committed:
         if info.key not in every_reference:
             try:

@@ -152,3 +152,12 @@ class UploadSession(ClientIdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class BlobReservation(db.Model):
+    """A blob a request holds before any row names it, kept from `blobs gc` (reservations.py)."""
+
+    __tablename__ = "blob_reservations"
+
+    blob_key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reserved_until: Mapped[datetime] = mapped_column(DateTime, index=True)

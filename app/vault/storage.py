@@ -86,6 +86,10 @@ class EncryptedBlobWriter:
         self._digest = hashlib.sha256()
         self._writer = AgeWriter(self._pending.write, org_recipients())
 
+    @property
+    def key(self) -> str:
+        return self._pending.key
+
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._digest.update(data)
         self._writer.write(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ from app.intake.models import Interview
 from app.openrosa.form_key import FORM_PUBLIC_FILE, PIN_SETTING, form_private_key
 from app.openrosa.sealed_models import SealedFile, SealedSubmission
 from app.security import org_keys
-from app.vault.models import EvidenceItem
+from app.timeutil import utcnow
+from app.vault.models import BlobReservation, EvidenceItem
 from tests.openrosa.conftest import ledger, stored_counts
 from tests.openrosa.odk_encryption import (
     encrypt_to_a_stranger,
@@ -99,6 +101,12 @@ def sealed_counts() -> dict[str, int]:
         "sealed": db.session.scalar(select(func.count()).select_from(SealedSubmission)),
         "files": db.session.scalar(select(func.count()).select_from(SealedFile)),
     }
+
+
+def reservations_left() -> int:
+    """Blobs still reserved from `blobs gc`: none once a request has recorded or dropped them."""
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(BlobReservation))
 
 
 def _tamper(data: bytes, at: int) -> bytes:
@@ -246,7 +254,7 @@ def test_a_kept_submission_missing_a_file_is_refused_and_nothing_is_kept(app, in
     sealed = sealed_interview(intake_phone, world, photos(2))
     response = intake_phone.submit(sealed.manifest, sealed.files[1:])
     assert response.status_code == 400
-    assert sealed_counts() == {"sealed": 0, "files": 0}
+    assert sealed_counts() == {"sealed": 0, "files": 0} and reservations_left() == 0
     blobs = [p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file()]
     assert blobs == []
 
@@ -265,7 +273,7 @@ def test_a_kept_submission_cut_off_mid_file_keeps_nothing_and_says_so(app, intak
     response = intake_phone.post_then_drop(body, cut)
     assert response.status_code == 400
     assert b"nothing of it is kept" in response.data
-    assert sealed_counts() == {"sealed": 0, "files": 0}
+    assert sealed_counts() == {"sealed": 0, "files": 0} and reservations_left() == 0
     assert [p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file()] == []
 
 
@@ -435,6 +443,35 @@ def test_a_kept_submission_still_opens_after_the_keys_are_rotated(app, intake_ph
     assert "Opened 1, refused 0." in result.output, result.output
     [item] = db.session.scalars(select(EvidenceItem)).all()
     assert item.sha256 == hashlib.sha256(media[0][1]).hexdigest()
+
+
+def test_the_daily_blobs_gc_running_while_a_slow_phone_sends_loses_nothing_it_kept(
+    app, intake_phone, world, nodes, monkeypatch
+):
+    """A slow connection: the first file came hours ago, the last is still arriving when the
+    daily `blobs gc` runs (elsewhere: its own app context). The files are recorded only all
+    together, at the end; none of them may be gone by then."""
+    from app.openrosa.sealed_keeping import SealedKeeping
+    from app.vault.gc import collect_garbage
+
+    real_write, reports = SealedKeeping.write, []
+
+    def write_then_gc_hours_later(self, data, more):
+        real_write(self, data, more)
+        if len(self.stored) == 1 and not reports:  # the first file kept, the rest to come
+            with app.app_context():
+                reports.append(
+                    collect_garbage(timedelta(hours=1), now=utcnow() + timedelta(hours=3))
+                )
+
+    monkeypatch.setattr(SealedKeeping, "write", write_then_gc_hours_later)
+    sealed = sealed_interview(intake_phone, world, photos(2))
+    assert intake_phone.submit(sealed.manifest, sealed.files).status_code == 201
+    assert reports and reports[0].removed == []
+    kept_keys = list(db.session.scalars(select(SealedFile.blob_key)))
+    assert len(kept_keys) == 3 and all(blob_exists(app, key) for key in kept_keys)
+    assert reservations_left() == 0  # recorded: their rows hold them now
+    assert "Opened 1, refused 0." in open_sealed(app, nodes).output
 
 
 def test_keys_reencrypt_copies_the_kept_files_under_new_file_keys_and_they_still_open(

@@ -125,3 +125,28 @@ def test_gc_reports_sizes_and_the_total(app, member, vault):
     result = app.test_cli_runner().invoke(args=["blobs", "gc", "--older-than", "3600"])
     assert "bytes)" in result.output
     assert result.output.strip().splitlines()[-1].startswith("total: 1 object(s)")
+
+
+def test_a_reserved_blob_is_kept_partial_or_committed_until_its_reservation_lapses(
+    app, member, vault
+):
+    """A request holding blobs before any row names them (reservations.py) died: gc leaves them
+    for RESERVED_FOR, then collects them and the reservations like any orphan."""
+    from app.vault.models import BlobReservation
+    from app.vault.reservations import RESERVED_FOR, reserve_blob
+
+    committed = write_encrypted([b"the first file of a slow submission"]).key
+    partial = blob_store().begin()
+    partial.write(b"the second, still arriving when the process died")
+    for key in (committed, partial.key):
+        reserve_blob(key)
+    age_files(vault, 7200)
+
+    hours_later = collect_garbage(timedelta(hours=1), now=utcnow() + timedelta(hours=3))
+    assert hours_later.removed == []
+    assert committed in committed_keys()
+    assert partial.key in {info.key for info in blob_store().list_incomplete()}
+
+    lapsed = collect_garbage(timedelta(hours=1), now=utcnow() + RESERVED_FOR + timedelta(hours=1))
+    assert sorted(key for key, _, _ in lapsed.removed) == sorted([committed, partial.key])
+    assert db.session.scalar(select(func.count()).select_from(BlobReservation)) == 0
