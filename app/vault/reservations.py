@@ -24,9 +24,15 @@ RESERVED_FOR = timedelta(hours=48)
 
 
 def reserve_blob(key: str) -> None:
-    """Reserve `key` and commit, so a gc in another process sees it at once."""
-    db.session.add(BlobReservation(blob_key=key, reserved_until=utcnow() + RESERVED_FOR))
-    db.session.commit()
+    """Reserve `key` and commit, so a gc in another process sees it at once.
+
+    The commit is the session's: call it with nothing of the caller's own pending.
+    """
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("reserve_blob would commit the caller's pending changes with it")
+    session.add(BlobReservation(blob_key=key, reserved_until=utcnow() + RESERVED_FOR))
+    session.commit()
 
 
 def release_blobs(keys: Iterable[str]) -> None:

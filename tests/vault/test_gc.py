@@ -150,3 +150,16 @@ def test_a_reserved_blob_is_kept_partial_or_committed_until_its_reservation_laps
     lapsed = collect_garbage(timedelta(hours=1), now=utcnow() + RESERVED_FOR + timedelta(hours=1))
     assert sorted(key for key, _, _ in lapsed.removed) == sorted([committed, partial.key])
     assert db.session.scalar(select(func.count()).select_from(BlobReservation)) == 0
+
+
+def test_a_reservation_never_commits_what_its_caller_has_pending(app, member):
+    from app.vault.models import BlobReservation
+    from app.vault.reservations import reserve_blob
+
+    investigation, _ = member
+    investigation.title = "a change the caller has not committed"
+    with pytest.raises(RuntimeError, match="pending"):
+        reserve_blob("0" * 32)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(BlobReservation)) == 0
+    assert investigation.title != "a change the caller has not committed"
