@@ -261,7 +261,7 @@ def _start_part(state: Receiving, name: str) -> None:
     state.current_name = name
 
 
-def _begin(state: Receiving, name: str) -> IntakeWriter:
+def _begin(state: Receiving, name: str, held: bool = False) -> IntakeWriter:
     details: dict[str, Any] = {"instance_id": state.instance_id}
     if state.encrypted:
         details["encrypted"] = True
@@ -277,6 +277,7 @@ def _begin(state: Receiving, name: str) -> IntakeWriter:
             on_recorded=lambda item: record_attachment(state, name, item),
             channel=CHANNEL,
             received_details=details,
+            held=held,
         )
     except IntakeRefused as refused:
         raise SubmissionRejected(refused.message, refused.status) from None
@@ -290,7 +291,7 @@ def _start_sealed_part(state: Receiving, name: str) -> None:
     # Every file is opened (the check needs its MD5); one recorded by an earlier try is not
     # stored again.
     if name != manifest.xml_file and plain_name(name) not in state.received_names():
-        state.sealed_writers[name] = _begin(state, plain_name(name))
+        state.sealed_writers[name] = _begin(state, plain_name(name), held=True)
     state.current_name = name
 
 

@@ -1,7 +1,8 @@
 """Blobs a request holds before any row names them: kept from `blobs gc` until then.
 
-The files of an encrypted submission an intake node keeps are recorded only all together,
-when the last has come, and a phone on a slow connection can take hours to send them. Each
+The files of an encrypted submission (kept sealed by an intake node, or decrypted into their
+writers by the reading node) are recorded only all together, when the last has come, and a
+phone on a slow connection can take hours to send them. Each
 file's blob is reserved as it begins: `blobs gc` treats a reserved blob as referenced, whether
 it is committed or still being written, until the request records the files (the reservation
 goes in the same transaction) or discards them. A reservation whose process died ends at

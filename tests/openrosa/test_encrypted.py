@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.intake.models import Interview
+from app.timeutil import utcnow
 from app.vault.incident_links import IncidentEvidence
-from app.vault.models import EvidenceItem
+from app.vault.models import BlobReservation, EvidenceItem
 from tests.helpers.media import jpeg_with_exif, make_mp4
 from tests.openrosa.conftest import ledger, stored_counts
 from tests.openrosa.odk_encryption import (
@@ -199,3 +201,45 @@ def test_the_form_key_is_sealed_under_the_master_key_in_the_keys_folder(phone):
     path = keys_dir() / FORM_KEY_FILE
     assert path.read_bytes().startswith(b"custos-org-key/v1\n")
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_daily_blobs_gc_running_while_a_slow_phone_sends_keeps_the_held_files(
+    phone, world, app, monkeypatch
+):
+    """The files are held open (decrypted into their writers) until the last has come and the
+    manifest's MD5s match: a `blobs gc` running meanwhile (its own app context, hours later)
+    leaves them, and nothing stays reserved once they are recorded."""
+    from app.openrosa import submissions
+    from app.vault.gc import collect_garbage
+
+    real_sealed_data, reports = submissions._sealed_data, []
+
+    def then_gc_hours_later(state, data, more):
+        name = state.current_name
+        real_sealed_data(state, data, more)
+        if not more and name in state.sealed_writers and not reports:
+            with app.app_context():
+                later = utcnow() + timedelta(hours=3)
+                reports.append(collect_garbage(timedelta(hours=1), now=later))
+
+    monkeypatch.setattr(submissions, "_sealed_data", then_gc_hours_later)
+    # Past the first 64 KiB, so each writer has its blob open in the store when gc runs.
+    media = [(n, data + os.urandom(150_000), t) for n, data, t in photos(2)]
+    sealed = encrypted_interview(phone, world, media)
+    assert phone.submit(sealed.manifest, sealed.files).status_code == 201
+    db.session.expire_all()
+    items = db.session.scalars(select(EvidenceItem)).all()
+    assert sorted(i.sha256 for i in items) == sorted(
+        hashlib.sha256(data).hexdigest() for _n, data, _t in media
+    )
+    assert reports and not {key for key, _w, _s in reports[0].removed} & {i.blob_key for i in items}
+    assert db.session.scalar(select(func.count()).select_from(BlobReservation)) == 0
+
+
+def test_a_refused_encrypted_submission_leaves_nothing_reserved(phone, world):
+    sealed = encrypted_interview(phone, world, photos())
+    name, data, media_type = sealed.files[1]
+    sealed.files[1] = (name, _tamper(data, len(data) // 2), media_type)
+    assert phone.submit(sealed.manifest, sealed.files).status_code == 400
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(BlobReservation)) == 0

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.crypto.age import AgeWriter
 from app.crypto.canonical import canonical_json
@@ -40,6 +41,7 @@ from app.vault.hooks import run_recorded_hooks
 from app.vault.jobs import queue_evidence_processing
 from app.vault.models import EvidenceItem
 from app.vault.processing import process_new_evidence
+from app.vault.reservations import release_blobs, reserve_blob
 from app.vault.storage import blob_store
 from app.vault.tus.writer import BlobWriterThread
 from app.vault.upload.checks import (
@@ -78,8 +80,12 @@ class IntakeWriter:
         channel: str = "multipart",
         on_recorded: Callable[[EvidenceItem], None] | None = None,
         received_details: dict[str, Any] | None = None,
+        held: bool = False,
     ) -> None:
         self.investigation = investigation
+        # Finished only once the request's other files have come: its blob is reserved from
+        # `blobs gc` meanwhile (app/vault/reservations.py).
+        self.held = held
         self.received_details = received_details  # more for the ledger's `received` entry
         self.on_recorded = on_recorded  # changes other rows in the item's own transaction
         self.user = user
@@ -127,6 +133,8 @@ class IntakeWriter:
         """Decide the type from the held prefix; only an accepted file reaches the store."""
         self._detected = detect_type(bytes(self._prefix[:SNIFF_BYTES]))
         self._pending = blob_store().begin()
+        if self.held:
+            reserve_blob(self._pending.key)
         self._blob_writer = BlobWriterThread(
             current_app._get_current_object(), self._pending, _no_checkpoints
         )
@@ -169,11 +177,17 @@ class IntakeWriter:
             filename=self.filename,
             client_facts=self.client_facts,
             channel=self.channel,
-            on_recorded=self.on_recorded,
+            on_recorded=self._recorded,
             received_details=self.received_details,
         )
         run_post_intake(item.id)
         return item
+
+    def _recorded(self, item: EvidenceItem) -> None:
+        if self.held:
+            release_blobs([item.blob_key])  # the row holds it now, in the same transaction
+        if self.on_recorded is not None:
+            self.on_recorded(item)
 
     def abort(self) -> None:
         """Discard everything received; safe to call more than once."""
@@ -185,6 +199,16 @@ class IntakeWriter:
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.abort()
+            if self.held:
+                _release_after_abort(pending.key)
+
+
+def _release_after_abort(key: str) -> None:
+    try:
+        release_blobs([key])
+        db.session.commit()
+    except SQLAlchemyError:  # the database is why it failed: the reservation lapses
+        db.session.rollback()
 
 
 def _no_checkpoints(marker: Any, blob_state: str) -> None:
@@ -200,6 +224,7 @@ def begin_intake(
     on_recorded: Callable[[EvidenceItem], None] | None = None,
     channel: str = "multipart",
     received_details: dict[str, Any] | None = None,
+    held: bool = False,
 ) -> IntakeWriter:
     """Start receiving one file for an investigation the user is a member of.
 
@@ -222,6 +247,7 @@ def begin_intake(
         channel=channel,
         on_recorded=on_recorded,
         received_details=received_details,
+        held=held,
     )
 
 
