@@ -64,7 +64,12 @@ class Receiving:
         return self.row
 
     def abort_writers(self) -> None:
-        """Nothing of a file not yet recorded is kept (each pending blob is removed)."""
+        """Nothing of a file not yet recorded is kept (each pending blob is removed).
+
+        The request failed: what it has not committed is dropped first, so the commit that
+        ends the held files' reservations (app/vault/reservations.py) takes nothing else.
+        """
+        db.session.rollback()
         writers = [self.writer, *self.sealed_writers.values()]
         self.writer, self.current_name = None, None
         self.sealed_writers.clear()

@@ -2,11 +2,11 @@
 
 The files of an encrypted submission (kept sealed by an intake node, or decrypted into their
 writers by the reading node) are recorded only all together, when the last has come, and a
-phone on a slow connection can take hours to send them. Each
-file's blob is reserved as it begins: `blobs gc` treats a reserved blob as referenced, whether
-it is committed or still being written, until the request records the files (the reservation
-goes in the same transaction) or discards them. A reservation whose process died ends at
-`reserved_until`, and gc then collects the blob like any orphan.
+phone on a slow connection can take hours to send them. Each file's blob is reserved as it
+begins: `blobs gc` treats a reserved blob as referenced, whether it is committed or still
+being written, until the request records the files (the reservation goes in the same
+transaction) or discards them. A reservation whose process died ends at `reserved_until`, and
+gc then collects the blob like any orphan.
 """
 
 from __future__ import annotations
