@@ -163,6 +163,10 @@ def send(
     wrong with how its refusal is shown."""
     action = page.evaluate(f"(i) => ({ACTION_OF})(document.forms[i])", index)
     problems = []
+    # Sent once the page has stopped loading, as a person would: a thumbnail still being fetched
+    # when the refusal is flashed can answer after it with the session cookie it started with,
+    # which holds no flash, and the page the redirect leads to then says nothing (seen in CI).
+    page.wait_for_load_state("networkidle")
     try:
         with (
             guard.allowing(400, "", "POST", optional=True),
