@@ -165,3 +165,23 @@ def test_a_lock_still_waiting_is_set_on_the_copies_keys_reencrypt_makes(
     assert "Object Lock: legal hold set on 2 blob(s)" in result.output
     db.session.expire_all()
     assert all(store.legal_hold(key) for key in keys_of(item))
+
+
+def test_a_lock_still_waiting_is_set_after_keys_rotate_too(app, world, locked_bucket, monkeypatch):
+    item = stored_item(world)
+    store = unguarded(blob_store())
+    real_set = type(store).set_legal_hold
+
+    def unreachable(self, key, on):
+        raise BlobStoreError("the object store failed while setting a legal hold (timeout)")
+
+    monkeypatch.setattr(type(store), "set_legal_hold", unreachable)
+    place(world, "investigation")
+    monkeypatch.setattr(type(store), "set_legal_hold", real_set)
+    assert not any(store.legal_hold(key) for key in keys_of(item))
+
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+
+    assert result.exit_code == 0, result.output
+    assert "Object Lock: legal hold set on 2 blob(s)" in result.output
+    assert all(store.legal_hold(key) for key in keys_of(item))
